@@ -1,0 +1,58 @@
+"""Builds the Lambda deployment zip reproducibly: same sources, same bytes, same sha256.
+
+Entries are sorted, timestamps fixed at the zip epoch, permissions normalised, and caches left
+out, so the zip's hash depends on the code alone; Terraform's source_code_hash then changes only
+when the code does, and a plan made in one CI job applies unchanged in the next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import sys
+import zipfile
+from pathlib import Path
+
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_PACKAGE = "randfile"
+
+
+def runtime_files(source: Path) -> list[Path]:
+    package = source / _PACKAGE
+    if not (package / "handler.py").is_file():
+        raise SystemExit(f"build: {package}/handler.py not found; is --source the src/ folder?")
+    return sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def build(source: Path, output: Path) -> bytes:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = output.with_suffix(".zip.partial")
+    with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for path in runtime_files(source):
+            info = zipfile.ZipInfo(path.relative_to(source).as_posix(), date_time=_FIXED_TIME)
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # Unix, whatever machine builds it
+            zf.writestr(info, path.read_bytes(), compresslevel=9)
+    # Renamed only when complete, so a failed build never leaves a zip that looks deployable.
+    staging.replace(output)
+    return output.read_bytes()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--source", type=Path, default=Path("src"))
+    parser.add_argument("--output", type=Path, default=Path("dist/randfile.zip"))
+    args = parser.parse_args(argv)
+    data = build(args.source, args.output)
+    digest = hashlib.sha256(data).digest()
+    print(
+        f"built {args.output}: {len(data)} bytes, sha256 {digest.hex()},"
+        f" source_code_hash {base64.b64encode(digest).decode()}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Errors that carry the HTTP answer they deserve, so the handler maps them in one place."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """An error the caller is told about: `status` and `code` go into the JSON error body."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, retry_after_seconds: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after_seconds = retry_after_seconds
+
+
+class BadRequestError(ServiceError):
+    status = 400
+    code = "invalid_request"
+
+
+class NotFoundError(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+class MethodNotAllowedError(ServiceError):
+    status = 405
+    code = "method_not_allowed"
+
+
+class PayloadTooLargeError(ServiceError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaTypeError(ServiceError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class MisconfiguredError(ServiceError):
+    status = 500
+    code = "service_misconfigured"
+
+
+class StorageError(ServiceError):
+    """S3 refused or failed in a way a retry will not fix."""
+
+    status = 502
+    code = "storage_error"
+
+
+class StorageUnavailableError(ServiceError):
+    """S3 failed in a way a later retry may fix; the response carries Retry-After."""
+
+    status = 503
+    code = "storage_unavailable"
+
+
+class DeadlineExceededError(ServiceError):
+    status = 503
+    code = "deadline_exceeded"

@@ -1,0 +1,237 @@
+"""Create-only, streaming writes to the data bucket, with nothing partial left behind on failure.
+
+Content below one part is sent as a single PUT; above it, as a multipart upload whose parts are
+sent as they are generated, so memory holds one part whatever the object's size. Both the PUT and
+the multipart completion carry `If-None-Match: *`, so an existing object is never replaced. Any
+failure after a multipart upload has started aborts it before the error is raised.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from randfile.errors import (
+    DeadlineExceededError,
+    ServiceError,
+    StorageError,
+    StorageUnavailableError,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
+
+PART_BYTES = 8 * 1024 * 1024
+"""Multipart threshold and part size: S3's minimum part is 5 MiB; 8 MiB matches the AWS CLI."""
+
+DEADLINE_RESERVE_MS = 3000
+"""Time kept back to abort an upload and answer before Lambda kills the invocation."""
+
+RETRY_AFTER_SECONDS = 1
+
+_TRANSIENT_CODES = frozenset(
+    {
+        "SlowDown",
+        "Throttling",
+        "ThrottlingException",
+        "RequestTimeout",
+        "RequestTimeTooSkewed",
+        "ServiceUnavailable",
+        "InternalError",
+        "OperationAborted",
+        # A create-only write lost a race or met an existing key: a retry gets a new key.
+        "PreconditionFailed",
+        "ConditionalRequestConflict",
+    }
+)
+_ACCESS_CODES = frozenset({"AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "403"})
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    bucket: str
+    key: str
+    size_bytes: int
+    sha256: str
+    etag: str
+    version_id: str | None
+
+
+class Deadline:
+    """Answers whether there is still time for more work, given Lambda's remaining time."""
+
+    def __init__(self, remaining_ms: Callable[[], int] | None) -> None:
+        self._remaining_ms = remaining_ms
+
+    def ensure(self, needed_ms: float, doing: str) -> None:
+        if self._remaining_ms is None:
+            return
+        left = self._remaining_ms()
+        if left < needed_ms + DEADLINE_RESERVE_MS:
+            raise DeadlineExceededError(
+                f"stopped before {doing}: {left} ms left of the function's timeout, about"
+                f" {int(needed_ms)} ms needed; ask for a smaller file",
+                retry_after_seconds=RETRY_AFTER_SECONDS,
+            )
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    key: str
+    content_type: str
+    metadata: dict[str, str]
+
+
+class BucketWriter:
+    def __init__(
+        self, client: S3Client, bucket: str, expected_owner: str, part_bytes: int = PART_BYTES
+    ) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._owner = expected_owner
+        self._part_bytes = part_bytes
+
+    def write(self, spec: ObjectSpec, chunks: Iterable[bytes], deadline: Deadline) -> StoredObject:
+        digest = hashlib.sha256()
+        parts = _parts(chunks, self._part_bytes)
+        first = next(parts, b"")
+        second = next(parts, None)
+        try:
+            if second is None:
+                digest.update(first)
+                deadline.ensure(0, "uploading")
+                answer = self._client.put_object(
+                    Bucket=self._bucket,
+                    Key=spec.key,
+                    Body=first,
+                    ContentType=spec.content_type,
+                    Metadata=spec.metadata,
+                    ChecksumSHA256=base64.b64encode(hashlib.sha256(first).digest()).decode(),
+                    IfNoneMatch="*",
+                    ExpectedBucketOwner=self._owner,
+                )
+                size = len(first)
+            else:
+                answer, size = self._multipart(spec, _chain(first, second, parts), digest, deadline)
+        except ClientError as error:
+            raise self._explain(error, spec.key) from error
+        except BotoCoreError as error:
+            raise StorageUnavailableError(
+                f"could not reach S3 for bucket {self._bucket}: {error}",
+                retry_after_seconds=RETRY_AFTER_SECONDS,
+            ) from error
+        return StoredObject(
+            bucket=self._bucket,
+            key=spec.key,
+            size_bytes=size,
+            sha256=digest.hexdigest(),
+            etag=str(answer["ETag"]).strip('"'),
+            version_id=answer.get("VersionId"),
+        )
+
+    def _multipart(
+        self, spec: ObjectSpec, parts: Iterator[bytes], digest: Any, deadline: Deadline
+    ) -> tuple[Any, int]:
+        deadline.ensure(0, "starting a multipart upload")
+        upload_id = self._client.create_multipart_upload(
+            Bucket=self._bucket,
+            Key=spec.key,
+            ContentType=spec.content_type,
+            Metadata=spec.metadata,
+            ChecksumAlgorithm="SHA256",
+            ExpectedBucketOwner=self._owner,
+        )["UploadId"]
+        try:
+            completed: list[CompletedPartTypeDef] = []
+            size = 0
+            slowest_part_ms = 0.0
+            for number, body in enumerate(parts, start=1):
+                # A part that cannot finish before the deadline would leave the upload open.
+                deadline.ensure(slowest_part_ms * 2, f"part {number}")
+                started = time.monotonic()
+                digest.update(body)
+                checksum = base64.b64encode(hashlib.sha256(body).digest()).decode()
+                uploaded = self._client.upload_part(
+                    Bucket=self._bucket,
+                    Key=spec.key,
+                    UploadId=upload_id,
+                    PartNumber=number,
+                    Body=body,
+                    ChecksumSHA256=checksum,
+                    ExpectedBucketOwner=self._owner,
+                )
+                completed.append(
+                    {"PartNumber": number, "ETag": uploaded["ETag"], "ChecksumSHA256": checksum}
+                )
+                size += len(body)
+                slowest_part_ms = max(slowest_part_ms, (time.monotonic() - started) * 1000)
+            deadline.ensure(slowest_part_ms, "completing the upload")
+            answer = self._client.complete_multipart_upload(
+                Bucket=self._bucket,
+                Key=spec.key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": completed},
+                IfNoneMatch="*",
+                ExpectedBucketOwner=self._owner,
+            )
+        except BaseException:
+            self._abort(spec.key, upload_id)
+            raise
+        return answer, size
+
+    def _abort(self, key: str, upload_id: str) -> None:
+        try:
+            self._client.abort_multipart_upload(
+                Bucket=self._bucket, Key=key, UploadId=upload_id, ExpectedBucketOwner=self._owner
+            )
+        except (ClientError, BotoCoreError):
+            # The bucket's lifecycle rule removes incomplete uploads after a day: the backstop.
+            logger.exception("abort of multipart upload failed", extra={"key": key})
+        else:
+            logger.info("aborted multipart upload", extra={"key": key})
+
+    def _explain(self, error: ClientError, key: str) -> ServiceError:
+        code = str(error.response.get("Error", {}).get("Code", "Unknown"))
+        where = f"bucket {self._bucket} (expected owner {self._owner}), key {key}"
+        if code in _ACCESS_CODES:
+            return StorageError(f"S3 denied access to {where}: {code}")
+        if code == "NoSuchBucket":
+            return StorageError(f"S3 bucket {self._bucket} does not exist")
+        if code in _TRANSIENT_CODES or _http_status(error) >= 500:
+            return StorageUnavailableError(
+                f"S3 could not take the write to {where} ({code}); retry",
+                retry_after_seconds=RETRY_AFTER_SECONDS,
+            )
+        return StorageError(f"S3 rejected the write to {where}: {code}")
+
+
+def _http_status(error: ClientError) -> int:
+    return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+
+
+def _parts(chunks: Iterable[bytes], part_bytes: int) -> Iterator[bytes]:
+    """Regroups generated chunks into parts of exactly part_bytes (the last may be shorter)."""
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk
+        while len(buffer) >= part_bytes:
+            yield bytes(buffer[:part_bytes])
+            del buffer[:part_bytes]
+    if buffer:
+        yield bytes(buffer)
+
+
+def _chain(first: bytes, second: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield second
+    yield from rest
