@@ -14,12 +14,12 @@ bytes that are left, so the last line is longer than the others (at most twice t
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 GENERATOR_VERSION = "1"
 
@@ -106,71 +106,80 @@ def _text(stream: KeyedStream, size_bytes: int) -> Iterator[bytes]:
         yield line[: last_line_bytes - 1] + b"\n"
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
     row_id: int
     created_at: str
     name: str
     amount: str
     quantity: int
-    active: bool
+    active: str
     note: str
 
 
 _CSV_HEADER = b"id,created_at,name,amount,quantity,active,note\n"
+_CSV_LINE = "{},{},{},{},{},{},{}\n".format
+# Hand-formatted JSON: every value is plain ASCII that JSON would not escape.
+_JSONL_LINE = (
+    '{{"id":{},"created_at":"{}","name":"{}","amount":{},"quantity":{},"active":{},"note":"{}"}}\n'
+).format
 
 
 def _csv_line(row: _Row) -> bytes:
-    active = "true" if row.active else "false"
-    return (
-        f"{row.row_id},{row.created_at},{row.name},{row.amount},{row.quantity},{active},{row.note}\n"
-    ).encode()
+    return _CSV_LINE(*row).encode()
 
 
 def _jsonl_line(row: _Row) -> bytes:
-    # Hand-formatted: every value is plain ASCII without characters JSON would escape.
-    active = "true" if row.active else "false"
-    return (
-        f'{{"id":{row.row_id},"created_at":"{row.created_at}","name":"{row.name}",'
-        f'"amount":{row.amount},"quantity":{row.quantity},"active":{active},'
-        f'"note":"{row.note}"}}\n'
-    ).encode()
+    return _JSONL_LINE(*row).encode()
 
 
-_SMALLEST_ROW = _Row(1, "2025-01-01T00:00:00Z", "a" * _NAME_CHARS, "0.00", 0, False, "")
+_TIMESTAMP_SPAN_SECONDS = 1 << 26  # about 2.1 years after _BASE_EPOCH
+_DAYS = [
+    time.strftime("%Y-%m-%d", time.gmtime(_BASE_EPOCH + day * 86_400))
+    for day in range(_TIMESTAMP_SPAN_SECONDS // 86_400 + 1)
+]
+_ROW_RANDOM_BYTES = 16 + _NAME_CHARS + _MAX_NOTE_CHARS
+_ROWS_PER_BATCH = 1024
+
+_SMALLEST_ROW = _Row(1, "2025-01-01T00:00:00Z", "a" * _NAME_CHARS, "0.00", 0, "false", "")
 _LONGEST_ROW = _Row(
     10**_MAX_ID_DIGITS - 1,
     "2025-01-01T00:00:00Z",
     "a" * _NAME_CHARS,
     f"{(_MAX_AMOUNT_CENTS - 1) // 100}.99",
     _MAX_QUANTITY - 1,
-    False,
+    "false",
     "a" * _MAX_NOTE_CHARS,
 )
 
 
-def _random_row(stream: KeyedStream, row_id: int) -> _Row:
-    raw = stream.read(16 + _NAME_CHARS + _MAX_NOTE_CHARS)
-    numbers = int.from_bytes(raw[:16], "big")
-    seconds, numbers = numbers % (1 << 26), numbers >> 26
-    cents, numbers = numbers % _MAX_AMOUNT_CENTS, numbers >> 24
-    quantity, numbers = numbers % _MAX_QUANTITY, numbers >> 17
-    active, numbers = bool(numbers & 1), numbers >> 1
-    note_chars = numbers % (_MAX_NOTE_CHARS + 1)
-    letters = raw[16:].translate(_LETTER_TABLE).decode()
-    return _Row(
-        row_id=row_id,
-        created_at=_iso_utc(_BASE_EPOCH + seconds),
-        name=letters[:_NAME_CHARS],
-        amount=f"{cents // 100}.{cents % 100:02d}",
-        quantity=quantity,
-        active=active,
-        note=letters[_NAME_CHARS : _NAME_CHARS + note_chars],
-    )
-
-
-def _iso_utc(epoch_seconds: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_seconds))
+def _random_rows(stream: KeyedStream, first_id: int) -> list[_Row]:
+    """A batch of rows; each row's values come from its own 40 bytes of the stream."""
+    raw = stream.read(_ROW_RANDOM_BYTES * _ROWS_PER_BATCH)
+    letters = raw.translate(_LETTER_TABLE).decode()
+    rows = []
+    for index in range(_ROWS_PER_BATCH):
+        offset = index * _ROW_RANDOM_BYTES
+        numbers = int.from_bytes(raw[offset : offset + 16], "big")
+        seconds, numbers = numbers % _TIMESTAMP_SPAN_SECONDS, numbers >> 26
+        cents, numbers = numbers % _MAX_AMOUNT_CENTS, numbers >> 24
+        quantity, numbers = numbers % _MAX_QUANTITY, numbers >> 17
+        active, numbers = numbers & 1, numbers >> 1
+        note_chars = numbers % (_MAX_NOTE_CHARS + 1)
+        day, second_of_day = divmod(seconds, 86_400)
+        hour, second_of_hour = divmod(second_of_day, 3600)
+        name_at = offset + 16
+        rows.append(
+            _Row(
+                first_id + index,
+                f"{_DAYS[day]}T{hour:02d}:{second_of_hour // 60:02d}:{second_of_hour % 60:02d}Z",
+                letters[name_at : name_at + _NAME_CHARS],
+                f"{cents // 100}.{cents % 100:02d}",
+                quantity,
+                "true" if active else "false",
+                letters[name_at + _NAME_CHARS : name_at + _NAME_CHARS + note_chars],
+            )
+        )
+    return rows
 
 
 def _records(
@@ -180,29 +189,29 @@ def _records(
     pending = [header]
     pending_bytes = len(header)
     remaining = size_bytes - len(header)
-    row_id = 1
+    next_id = 1
     while remaining > 0:
-        row = _random_row(stream, row_id)
-        line = render(row)
-        if remaining - len(line) < longest:
-            line = _fit_last_row(row, remaining, render)
-            remaining = 0
-        else:
+        for row in _random_rows(stream, next_id):
+            line = render(row)
+            if remaining - len(line) < longest:
+                pending.append(_fit_last_row(row, remaining, render))
+                remaining = 0
+                break
             remaining -= len(line)
-        pending.append(line)
-        pending_bytes += len(line)
-        row_id += 1
+            pending.append(line)
+            pending_bytes += len(line)
+        next_id += _ROWS_PER_BATCH
         if pending_bytes >= CHUNK_BYTES or remaining == 0:
             yield b"".join(pending)
             pending, pending_bytes = [], 0
 
 
 def _fit_last_row(row: _Row, remaining: int, render: Callable[[_Row], bytes]) -> bytes:
-    bare = dataclasses.replace(row, note="")
+    bare = row._replace(note="")
     if len(render(bare)) > remaining:
         # Only the first row of a file near the format's minimum size gets here.
         bare = _SMALLEST_ROW
-    return render(dataclasses.replace(bare, note="x" * (remaining - len(render(bare)))))
+    return render(bare._replace(note="x" * (remaining - len(render(bare)))))
 
 
 def _csv(stream: KeyedStream, size_bytes: int) -> Iterator[bytes]:

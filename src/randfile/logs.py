@@ -30,6 +30,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stdout is at the time: runtimes and test harnesses replace it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout
+        super().emit(record)
+
+
 _formatter = JsonFormatter()
 
 
@@ -37,7 +45,7 @@ def configure(level: int = logging.INFO) -> None:
     """Routes the package's logs through the JSON formatter, replacing the runtime's text lines."""
     package_logger = logging.getLogger("randfile")
     if not any(getattr(h, "formatter", None) is _formatter for h in package_logger.handlers):
-        stream = logging.StreamHandler(sys.stdout)
+        stream = _StdoutHandler()
         stream.setFormatter(_formatter)
         package_logger.addHandler(stream)
     package_logger.setLevel(level)

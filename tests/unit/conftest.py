@@ -1,0 +1,75 @@
+"""Fixtures: a moto-backed AWS with two accounts, the way the deployed system sees it.
+
+moto maps credentials from STS AssumeRole to the assumed role's account, so assuming a role in
+the data account and another in the workload account gives two distinct callers, as in AWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+import boto3
+import pytest
+from moto import mock_aws
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+DATA_ACCOUNT = "111111111111"
+WORKLOAD_ACCOUNT = "222222222222"
+BUCKET = "randfile-test-data"
+REGION: Final = "eu-west-1"
+
+
+@dataclass(frozen=True)
+class TwoAccounts:
+    data_session: boto3.Session
+    workload_session: boto3.Session
+
+    def data_s3(self) -> S3Client:
+        return self.data_session.client("s3", region_name=REGION)
+
+    def workload_s3(self) -> S3Client:
+        return self.workload_session.client("s3", region_name=REGION)
+
+
+def assume(account_id: str, role: str) -> boto3.Session:
+    credentials = boto3.client("sts", region_name=REGION).assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/{role}", RoleSessionName="tests"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=REGION,
+    )
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def accounts(aws: None) -> TwoAccounts:
+    pair = TwoAccounts(
+        data_session=assume(DATA_ACCOUNT, "data-admin"),
+        workload_session=assume(WORKLOAD_ACCOUNT, "randfile-writer"),
+    )
+    s3 = pair.data_s3()
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    return pair

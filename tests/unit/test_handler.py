@@ -1,0 +1,221 @@
+"""The handler end to end in-process: a workload-account caller writing into the data account."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from randfile import handler as handler_module
+from randfile.content import Format
+from randfile.handler import handler
+from tests.unit.conftest import BUCKET, DATA_ACCOUNT, WORKLOAD_ACCOUNT, TwoAccounts
+
+
+@dataclass
+class FakeContext:
+    """The two attributes of Lambda's context object the handler uses."""
+
+    aws_request_id: str = "req-0001"
+    remaining_ms: int = 60_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@pytest.fixture
+def deployed(accounts: TwoAccounts, monkeypatch: pytest.MonkeyPatch) -> TwoAccounts:
+    """Environment as Terraform sets it, and the workload account's credentials as the caller."""
+    monkeypatch.setenv("RANDFILE_BUCKET", BUCKET)
+    monkeypatch.setenv("RANDFILE_BUCKET_OWNER", DATA_ACCOUNT)
+    monkeypatch.delenv("RANDFILE_KEY_PREFIX", raising=False)
+    monkeypatch.delenv("RANDFILE_MAX_BYTES", raising=False)
+    credentials = accounts.workload_session.get_credentials()
+    assert credentials is not None
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials.secret_key)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", credentials.token or "")
+    handler_module.s3_client.cache_clear()
+    return accounts
+
+
+def call(body: Any = None, **extra: Any) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    event = {
+        "resource": "/files",
+        "path": "/files",
+        "httpMethod": "POST",
+        "headers": {"Content-Type": "application/json"},
+        "body": body if body is None or isinstance(body, str) else json.dumps(body),
+        **extra,
+    }
+    response = handler(event, FakeContext())
+    return response["statusCode"], json.loads(response["body"]), response["headers"]
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_writes_a_new_object_into_the_data_account(deployed: TwoAccounts, fmt: Format) -> None:
+    status, body, headers = call({"size_bytes": 4096, "format": fmt.value, "seed": 5})
+    assert status == 201, body
+    assert headers["Content-Type"] == "application/json"
+    assert set(body) == {
+        "bucket",
+        "key",
+        "size_bytes",
+        "format",
+        "seed",
+        "sha256",
+        "etag",
+        "version_id",
+        "content_type",
+    }
+    assert body["bucket"] == BUCKET
+    assert re.fullmatch(r"random/\d{4}/\d\d/\d\d/[0-9A-Z]{26}\.\w+", body["key"])
+    obj = deployed.data_s3().get_object(Bucket=BUCKET, Key=body["key"])
+    data = obj["Body"].read()
+    assert len(data) == body["size_bytes"] == 4096
+    assert hashlib.sha256(data).hexdigest() == body["sha256"]
+    assert obj["ContentType"] == body["content_type"]
+    assert obj["VersionId"] == body["version_id"]
+    assert obj["Metadata"] == {
+        "randfile-format": fmt.value,
+        "randfile-seed": "5",
+        "randfile-generator-version": "1",
+    }
+    assert body["format"] == fmt.value
+    assert body["seed"] == 5
+
+
+def test_bucket_belongs_to_the_data_account_not_the_caller(deployed: TwoAccounts) -> None:
+    sts_data = deployed.data_session.client("sts").get_caller_identity()
+    sts_workload = deployed.workload_session.client("sts").get_caller_identity()
+    assert (sts_data["Account"], sts_workload["Account"]) == (DATA_ACCOUNT, WORKLOAD_ACCOUNT)
+    status, _, _ = call({"size_bytes": 10})
+    assert status == 201
+    data_buckets = [b["Name"] for b in deployed.data_s3().list_buckets()["Buckets"]]
+    workload_buckets = [b["Name"] for b in deployed.workload_s3().list_buckets()["Buckets"]]
+    assert BUCKET in data_buckets
+    assert BUCKET not in workload_buckets
+
+
+def test_every_call_writes_a_new_object(deployed: TwoAccounts) -> None:
+    keys = {call({"size_bytes": 16, "seed": 1})[1]["key"] for _ in range(25)}
+    assert len(keys) == 25
+    listed = deployed.data_s3().list_object_versions(Bucket=BUCKET)
+    assert len(listed["Versions"]) == 25
+    assert all(version["IsLatest"] for version in listed["Versions"])
+
+
+def test_defaults_and_reported_seed_regenerate_the_same_bytes(deployed: TwoAccounts) -> None:
+    status, first, _ = call()
+    assert status == 201
+    assert first["size_bytes"] == 1_048_576
+    assert first["format"] == "binary"
+    again = call({"seed": first["seed"]})[1]
+    assert again["sha256"] == first["sha256"]
+    assert again["key"] != first["key"]
+
+
+def test_multipart_sized_file(deployed: TwoAccounts) -> None:
+    status, body, _ = call({"size_bytes": 9 * 1024 * 1024 + 3, "format": "text"})
+    assert status == 201
+    head = deployed.data_s3().head_object(Bucket=BUCKET, Key=body["key"])
+    assert head["ContentLength"] == 9 * 1024 * 1024 + 3
+    assert body["etag"].endswith("-2")
+
+
+@pytest.mark.parametrize(
+    ("extra", "body", "status", "code"),
+    [
+        ({}, {"size_bytes": 0}, 400, "invalid_request"),
+        ({}, "not json", 400, "invalid_request"),
+        ({"httpMethod": "GET"}, None, 405, "method_not_allowed"),
+        ({"resource": "/nope", "path": "/nope"}, None, 404, "not_found"),
+        ({"headers": {"Content-Type": "text/csv"}}, "{}", 415, "unsupported_media_type"),
+    ],
+)
+def test_client_errors_write_nothing(
+    deployed: TwoAccounts, extra: dict[str, Any], body: Any, status: int, code: str
+) -> None:
+    got_status, got_body, _ = call(body, **extra)
+    assert (got_status, got_body["error"]["code"]) == (status, code)
+    assert got_body["error"]["message"]
+    assert deployed.data_s3().list_objects_v2(Bucket=BUCKET)["KeyCount"] == 0
+
+
+def test_405_says_which_method_is_allowed(deployed: TwoAccounts) -> None:
+    assert call(None, httpMethod="PUT")[2]["Allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("RANDFILE_BUCKET", None), ("RANDFILE_BUCKET_OWNER", "abc"), ("RANDFILE_MAX_BYTES", "lots")],
+)
+def test_misconfiguration_is_a_clean_500_and_a_log_line(
+    deployed: TwoAccounts,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    name: str,
+    value: str | None,
+) -> None:
+    if value is None:
+        monkeypatch.delenv(name)
+    else:
+        monkeypatch.setenv(name, value)
+    status, body, _ = call({"size_bytes": 10})
+    assert status == 500
+    assert body["error"]["code"] == "service_misconfigured"
+    assert "misconfigured" in body["error"]["message"]
+    assert "Traceback" not in json.dumps(body)
+    log = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+    assert any(name in entry.get("reason", "") and entry["level"] == "ERROR" for entry in log)
+
+
+def test_logs_are_json_with_the_request_id_and_no_credentials(
+    deployed: TwoAccounts, capfd: pytest.CaptureFixture[str]
+) -> None:
+    call({"size_bytes": 10})
+    output = capfd.readouterr().out
+    entries = [json.loads(line) for line in output.splitlines()]
+    written = [entry for entry in entries if entry["message"] == "file written"]
+    assert written
+    assert written[0]["request_id"] == "req-0001"
+    credentials = deployed.workload_session.get_credentials()
+    assert credentials is not None
+    assert credentials.secret_key not in output
+    assert credentials.token
+    assert credentials.token not in output
+
+
+def test_storage_failure_is_a_json_5xx(deployed: TwoAccounts) -> None:
+    deployed.data_s3().delete_bucket(Bucket=BUCKET)
+    status, body, _ = call({"size_bytes": 10})
+    assert status == 502
+    assert body["error"]["code"] == "storage_error"
+    assert BUCKET in body["error"]["message"]
+
+
+def test_near_deadline_answers_503_with_retry_after(deployed: TwoAccounts) -> None:
+    event = {"resource": "/files", "httpMethod": "POST", "body": '{"size_bytes": 10}'}
+    response = handler(event, FakeContext(remaining_ms=500))
+    assert response["statusCode"] == 503
+    assert response["headers"]["Retry-After"] == "1"
+    assert json.loads(response["body"])["error"]["code"] == "deadline_exceeded"
+    assert deployed.data_s3().list_objects_v2(Bucket=BUCKET)["KeyCount"] == 0
+
+
+def test_unexpected_error_is_a_500_without_traceback(
+    deployed: TwoAccounts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_: Any, **__: Any) -> None:
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(handler_module, "new_object_key", explode)
+    status, body, _ = call({"size_bytes": 10})
+    assert status == 500
+    assert body == {
+        "error": {"code": "internal_error", "message": "internal error; see the function's logs"}
+    }

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from randfile.content import Format
+from randfile.errors import (
+    BadRequestError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    ServiceError,
+    UnsupportedMediaTypeError,
+)
+from randfile.request import DEFAULT_SIZE_BYTES, FileRequest, check_route, parse_request
+
+MAX = 10_000
+
+
+def event(body: str | None, **extra: Any) -> dict[str, Any]:
+    return {"resource": "/files", "path": "/files", "httpMethod": "POST", "body": body, **extra}
+
+
+def test_empty_body_means_all_defaults() -> None:
+    assert parse_request(event(None), MAX) == FileRequest(DEFAULT_SIZE_BYTES, Format.BINARY, None)
+    assert parse_request(event("  "), MAX) == FileRequest(DEFAULT_SIZE_BYTES, Format.BINARY, None)
+
+
+def test_all_fields() -> None:
+    body = '{"size_bytes": 2048, "format": "csv", "seed": 9223372036854775807}'
+    assert parse_request(event(body), MAX) == FileRequest(2048, Format.CSV, 2**63 - 1)
+
+
+def test_base64_body() -> None:
+    body = base64.b64encode(b'{"format": "jsonl", "size_bytes": 500}').decode()
+    request = parse_request(event(body, isBase64Encoded=True), MAX)
+    assert request == FileRequest(500, Format.JSONL, None)
+
+
+def test_json_content_type_with_charset_is_accepted() -> None:
+    headers = {"content-type": "application/json; charset=utf-8"}
+    assert parse_request(event("{}", headers=headers), MAX).format is Format.BINARY
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "rule"),
+    [
+        ('{"size_bytes": true}', "size_bytes", "must be an integer, got boolean"),
+        ('{"size_bytes": 10.0}', "size_bytes", "must be an integer, got number"),
+        ('{"size_bytes": "10"}', "size_bytes", "must be an integer, got string"),
+        ('{"size_bytes": null}', "size_bytes", "must be an integer, got null"),
+        ('{"size_bytes": 0}', "size_bytes", "between 1 and 10000"),
+        ('{"size_bytes": 10001}', "size_bytes", "between 1 and 10000"),
+        ('{"size_bytes": 50, "format": "csv"}', "size_bytes", "at least 93 for format 'csv'"),
+        ('{"format": "xml"}', "format", "must be one of"),
+        ('{"format": 1}', "format", "must be one of"),
+        ('{"seed": -1}', "seed", "between 0 and 9223372036854775807"),
+        ('{"seed": 9223372036854775808}', "seed", "between 0"),
+        ('{"seed": false}', "seed", "must be an integer"),
+        ('{"name": "x"}', "body", "unknown field(s) ['name']"),
+        ("[]", "body", "must be a JSON object, got array"),
+        ('"text"', "body", "must be a JSON object, got string"),
+        ("42", "body", "must be a JSON object, got integer"),
+        ("null", "body", "must be a JSON object, got null"),
+        ("{", "body", "invalid JSON"),
+        ('{"seed": NaN}', "body", "NaN is not valid JSON"),
+        ('{"size_bytes": Infinity}', "body", "invalid JSON"),
+        ('{"seed": 1, "seed": 2}', "body", "duplicate keys"),
+        ("[" * 2000 + "]" * 2000, "body", "nested too deeply"),
+    ],
+)
+def test_bad_body_is_400_naming_field_and_rule(body: str, field: str, rule: str) -> None:
+    with pytest.raises(BadRequestError) as caught:
+        parse_request(event(body), MAX)
+    assert caught.value.status == 400
+    assert caught.value.message.startswith(f"{field}:")
+    assert rule in caught.value.message
+
+
+def test_bad_base64_is_400() -> None:
+    with pytest.raises(BadRequestError, match="not base64"):
+        parse_request(event("%%%not-base64", isBase64Encoded=True), MAX)
+
+
+def test_non_utf8_is_400() -> None:
+    body = base64.b64encode(b'{"format": "\xff"}').decode()
+    with pytest.raises(BadRequestError, match="UTF-8"):
+        parse_request(event(body, isBase64Encoded=True), MAX)
+
+
+def test_oversized_body_is_413() -> None:
+    with pytest.raises(PayloadTooLargeError):
+        parse_request(event('{"seed": 1' + " " * 5000 + "}"), MAX)
+
+
+def test_other_content_type_is_415() -> None:
+    with pytest.raises(UnsupportedMediaTypeError, match="text/plain"):
+        parse_request(event("{}", headers={"Content-Type": "text/plain"}), MAX)
+
+
+@pytest.mark.parametrize(
+    ("resource", "method", "error"),
+    [
+        ("/other", "POST", NotFoundError),
+        ("/files/x", "POST", NotFoundError),
+        (None, "POST", NotFoundError),
+        ("/files", "GET", MethodNotAllowedError),
+        ("/files", "DELETE", MethodNotAllowedError),
+    ],
+)
+def test_only_post_files_is_routed(
+    resource: str | None, method: str, error: type[ServiceError]
+) -> None:
+    with pytest.raises(error):
+        check_route({"resource": resource, "path": resource, "httpMethod": method})
+
+
+def test_route_accepts_post_files() -> None:
+    check_route({"resource": "/files", "path": "/v1/files", "httpMethod": "POST"})

@@ -1,0 +1,195 @@
+"""BucketWriter against moto, with faults injected into the real boto3 client's call path."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from randfile.errors import (
+    DeadlineExceededError,
+    StorageError,
+    StorageUnavailableError,
+)
+from randfile.storage import PART_BYTES, BucketWriter, Deadline, ObjectSpec
+from tests.unit.conftest import BUCKET, DATA_ACCOUNT, TwoAccounts
+
+SPEC = ObjectSpec("random/2026/01/01/test.bin", "application/octet-stream", {"randfile-seed": "1"})
+NO_DEADLINE = Deadline(None)
+
+
+def chunks(total: int, size: int = 1 << 20) -> Iterator[bytes]:
+    sent = 0
+    while sent < total:
+        piece = min(size, total - sent)
+        yield bytes([sent % 251]) * piece
+        sent += piece
+
+
+def writer(accounts: TwoAccounts) -> BucketWriter:
+    return BucketWriter(accounts.workload_s3(), BUCKET, DATA_ACCOUNT)
+
+
+def fail_on(
+    target: BucketWriter, operation: str, code: str, status: int, after: int = 0
+) -> list[str]:
+    """Makes the writer's client fail `operation` after `after` successful calls."""
+    calls: list[str] = []
+
+    def hook(**_: Any) -> None:
+        calls.append(operation)
+        if len(calls) > after:
+            raise ClientError(
+                {
+                    "Error": {"Code": code, "Message": "injected"},
+                    "ResponseMetadata": {"HTTPStatusCode": status},  # type: ignore[typeddict-item]
+                },
+                operation,
+            )
+
+    target._client.meta.events.register(f"before-call.s3.{operation}", hook)
+    return calls
+
+
+def assert_nothing_left(accounts: TwoAccounts) -> None:
+    s3 = accounts.data_s3()
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+    assert not s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads")
+
+
+@pytest.mark.parametrize("size", [1, 1000, PART_BYTES, PART_BYTES + 1, 2 * PART_BYTES + 5])
+def test_object_lands_with_exact_bytes_and_digest(accounts: TwoAccounts, size: int) -> None:
+    stored = writer(accounts).write(SPEC, chunks(size), NO_DEADLINE)
+    body = accounts.data_s3().get_object(Bucket=BUCKET, Key=SPEC.key)
+    data = body["Body"].read()
+    assert len(data) == stored.size_bytes == size
+    assert hashlib.sha256(data).hexdigest() == stored.sha256
+    assert body["ContentType"] == "application/octet-stream"
+    assert body["Metadata"] == {"randfile-seed": "1"}
+    assert stored.version_id
+    assert_no_open_uploads(accounts)
+
+
+def assert_no_open_uploads(accounts: TwoAccounts) -> None:
+    assert not accounts.data_s3().list_multipart_uploads(Bucket=BUCKET).get("Uploads")
+
+
+@pytest.mark.parametrize("size", [10, PART_BYTES + 10])
+def test_existing_key_is_never_replaced(accounts: TwoAccounts, size: int) -> None:
+    accounts.data_s3().put_object(Bucket=BUCKET, Key=SPEC.key, Body=b"original")
+    with pytest.raises(StorageUnavailableError) as caught:
+        writer(accounts).write(SPEC, chunks(size), NO_DEADLINE)
+    assert caught.value.retry_after_seconds
+    assert accounts.data_s3().get_object(Bucket=BUCKET, Key=SPEC.key)["Body"].read() == b"original"
+    assert_no_open_uploads(accounts)
+
+
+def test_every_call_names_the_expected_owner(accounts: TwoAccounts) -> None:
+    target = writer(accounts)
+    seen: list[tuple[str, Any]] = []
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        seen.append((model.name, params.get("ExpectedBucketOwner")))
+
+    target._client.meta.events.register("provide-client-params.s3.*", record)
+    target.write(SPEC, chunks(2 * PART_BYTES + 1), NO_DEADLINE)
+    fail_on(target, "UploadPart", "InternalError", 500, after=0)
+    with pytest.raises(StorageUnavailableError):
+        target.write(
+            ObjectSpec("random/other.bin", "application/octet-stream", {}),
+            chunks(2 * PART_BYTES),
+            NO_DEADLINE,
+        )
+    operations = {name for name, _ in seen}
+    assert {"CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"} <= operations
+    assert "AbortMultipartUpload" in operations
+    assert all(owner == DATA_ACCOUNT for _, owner in seen)
+
+
+@pytest.mark.parametrize(
+    ("operation", "after", "code", "status", "error"),
+    [
+        ("CreateMultipartUpload", 0, "AccessDenied", 403, StorageError),
+        ("UploadPart", 0, "SlowDown", 503, StorageUnavailableError),
+        ("UploadPart", 1, "InternalError", 500, StorageUnavailableError),
+        ("UploadPart", 1, "AccessDenied", 403, StorageError),
+        ("CompleteMultipartUpload", 0, "InvalidPart", 400, StorageError),
+        ("CompleteMultipartUpload", 0, "PreconditionFailed", 412, StorageUnavailableError),
+        ("PutObject", 0, "AccessDenied", 403, StorageError),
+        ("PutObject", 0, "NoSuchBucket", 404, StorageError),
+        ("PutObject", 0, "ServiceUnavailable", 503, StorageUnavailableError),
+    ],
+)
+def test_failure_at_any_step_leaves_nothing(
+    accounts: TwoAccounts,
+    operation: str,
+    after: int,
+    code: str,
+    status: int,
+    error: type[Exception],
+) -> None:
+    target = writer(accounts)
+    fail_on(target, operation, code, status, after=after)
+    size = 100 if operation == "PutObject" else 3 * PART_BYTES
+    with pytest.raises(error) as caught:
+        target.write(SPEC, chunks(size), NO_DEADLINE)
+    assert BUCKET in str(caught.value)
+    assert_nothing_left(accounts)
+
+
+def test_access_denied_names_bucket_and_owner(accounts: TwoAccounts) -> None:
+    target = writer(accounts)
+    fail_on(target, "PutObject", "AccessDenied", 403)
+    with pytest.raises(StorageError, match=f"bucket {BUCKET} \\(expected owner {DATA_ACCOUNT}\\)"):
+        target.write(SPEC, chunks(10), NO_DEADLINE)
+
+
+def test_failure_while_generating_aborts_the_upload(accounts: TwoAccounts) -> None:
+    def broken() -> Iterator[bytes]:
+        yield b"x" * PART_BYTES
+        yield b"y" * PART_BYTES
+        raise RuntimeError("generator broke")
+
+    with pytest.raises(RuntimeError):
+        writer(accounts).write(SPEC, broken(), NO_DEADLINE)
+    assert_nothing_left(accounts)
+
+
+def test_unreachable_s3_is_503(accounts: TwoAccounts) -> None:
+    target = writer(accounts)
+
+    def unreachable(**_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="https://s3.invalid")
+
+    target._client.meta.events.register("before-call.s3.PutObject", unreachable)
+    with pytest.raises(StorageUnavailableError, match="could not reach S3"):
+        target.write(SPEC, chunks(10), NO_DEADLINE)
+
+
+def countdown(start_ms: int, step_ms: int) -> Callable[[], int]:
+    left = [start_ms + step_ms]
+
+    def remaining() -> int:
+        left[0] -= step_ms
+        return left[0]
+
+    return remaining
+
+
+def test_deadline_stops_before_a_part_and_aborts(accounts: TwoAccounts) -> None:
+    # Enough time to start and send a part or two, then the clock runs out mid-upload.
+    deadline = Deadline(countdown(start_ms=9000, step_ms=2500))
+    with pytest.raises(DeadlineExceededError) as caught:
+        writer(accounts).write(SPEC, chunks(4 * PART_BYTES), deadline)
+    assert caught.value.status == 503
+    assert caught.value.retry_after_seconds
+    assert_nothing_left(accounts)
+
+
+def test_no_time_at_all_writes_nothing(accounts: TwoAccounts) -> None:
+    with pytest.raises(DeadlineExceededError):
+        writer(accounts).write(SPEC, chunks(10), Deadline(lambda: 100))
+    assert_nothing_left(accounts)
