@@ -14,6 +14,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from randfile.handler import s3_client
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -73,3 +75,30 @@ def accounts(aws: None) -> TwoAccounts:
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     return pair
+
+
+@dataclass
+class FakeContext:
+    """The two attributes of Lambda's context object the handler uses."""
+
+    aws_request_id: str = "req-0001"
+    remaining_ms: int = 60_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@pytest.fixture
+def deployed(accounts: TwoAccounts, monkeypatch: pytest.MonkeyPatch) -> TwoAccounts:
+    """Environment as Terraform sets it, and the workload account's credentials as the caller."""
+    monkeypatch.setenv("RANDFILE_BUCKET", BUCKET)
+    monkeypatch.setenv("RANDFILE_BUCKET_OWNER", DATA_ACCOUNT)
+    monkeypatch.delenv("RANDFILE_KEY_PREFIX", raising=False)
+    monkeypatch.delenv("RANDFILE_MAX_BYTES", raising=False)
+    credentials = accounts.workload_session.get_credentials()
+    assert credentials is not None
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials.secret_key)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", credentials.token or "")
+    s3_client.cache_clear()
+    return accounts

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -13,34 +12,7 @@ import pytest
 from randfile import handler as handler_module
 from randfile.content import Format
 from randfile.handler import handler
-from tests.unit.conftest import BUCKET, DATA_ACCOUNT, WORKLOAD_ACCOUNT, TwoAccounts
-
-
-@dataclass
-class FakeContext:
-    """The two attributes of Lambda's context object the handler uses."""
-
-    aws_request_id: str = "req-0001"
-    remaining_ms: int = 60_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
-@pytest.fixture
-def deployed(accounts: TwoAccounts, monkeypatch: pytest.MonkeyPatch) -> TwoAccounts:
-    """Environment as Terraform sets it, and the workload account's credentials as the caller."""
-    monkeypatch.setenv("RANDFILE_BUCKET", BUCKET)
-    monkeypatch.setenv("RANDFILE_BUCKET_OWNER", DATA_ACCOUNT)
-    monkeypatch.delenv("RANDFILE_KEY_PREFIX", raising=False)
-    monkeypatch.delenv("RANDFILE_MAX_BYTES", raising=False)
-    credentials = accounts.workload_session.get_credentials()
-    assert credentials is not None
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials.secret_key)
-    monkeypatch.setenv("AWS_SESSION_TOKEN", credentials.token or "")
-    handler_module.s3_client.cache_clear()
-    return accounts
+from tests.unit.conftest import BUCKET, DATA_ACCOUNT, WORKLOAD_ACCOUNT, FakeContext, TwoAccounts
 
 
 def call(body: Any = None, **extra: Any) -> tuple[int, dict[str, Any], dict[str, Any]]:

@@ -1,0 +1,263 @@
+"""The GitHub workflows: every step runs a tested entry point, actions are pinned, rights are least.
+
+These read .github/ as data; the scripts the steps call are exercised in test_ci_scripts.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no stubs; only plain data is read
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+ACTIONS = sorted((REPO / ".github" / "actions").glob("*/action.yml"))
+VENV_BIN = REPO / ".venv" / "bin"
+PINNED_USES = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+VERSION_COMMENT = re.compile(r"#\s*v\d+\.\d+\.\d+\s*$")
+MAKE_CALL = re.compile(r"^make ([a-z][a-z0-9-]*)((?: [A-Z_]+=\S+)*)$")
+
+
+def load(path: Path) -> dict[Any, Any]:
+    document: dict[Any, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return document
+
+
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    # YAML 1.1 reads the bare key `on` as the boolean True.
+    on: Any = workflow.get("on", workflow.get(True))
+    if isinstance(on, str):
+        return {on: None}
+    assert isinstance(on, dict)
+    return on
+
+
+def all_steps() -> Iterator[tuple[str, dict[str, Any]]]:
+    for path in WORKFLOWS:
+        for job_id, job in load(path)["jobs"].items():
+            for step in job.get("steps", []):
+                yield f"{path.name}:{job_id}", step
+    for path in ACTIONS:
+        for step in load(path)["runs"]["steps"]:
+            yield str(path.relative_to(REPO)), step
+
+
+def run_commands() -> list[tuple[str, str]]:
+    return [(where, step["run"].strip()) for where, step in all_steps() if "run" in step]
+
+
+def uses_lines() -> list[tuple[str, str]]:
+    found = []
+    for path in [*WORKFLOWS, *ACTIONS]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = re.match(r"^\s*(?:-\s+)?uses:\s*(.+)$", line)
+            if match:
+                found.append((path.name, match.group(1)))
+    return found
+
+
+def phony_targets() -> set[str]:
+    database = subprocess.run(
+        ["make", "-pRrq", "-f", "Makefile", ":"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    targets: set[str] = set()
+    for line in database.splitlines():
+        if line.startswith(".PHONY:"):
+            targets.update(line.removeprefix(".PHONY:").split())
+    return targets
+
+
+def test_the_workflows_exist() -> None:
+    assert {path.name for path in WORKFLOWS} >= {"ci.yml", "deploy.yml", "drift.yml"}
+
+
+def test_every_run_step_calls_make_or_a_ci_script() -> None:
+    commands = run_commands()
+    assert commands
+    for where, command in commands:
+        assert "\n" not in command, f"{where}: inline logic in a run step: {command!r}"
+        if MAKE_CALL.match(command):
+            continue
+        script = REPO / shlex.split(command)[0]
+        assert script.parent == REPO / "scripts" / "ci", (
+            f"{where}: {command!r} is neither make nor scripts/ci"
+        )
+        assert script.is_file(), f"{where}: {script} does not exist"
+        assert os.access(script, os.X_OK), f"{where}: {script} is not executable"
+
+
+def test_every_make_target_a_workflow_calls_exists() -> None:
+    targets = phony_targets()
+    called = {
+        match.group(1) for _, command in run_commands() if (match := MAKE_CALL.match(command))
+    }
+    assert called >= {"test", "plan", "apply", "plan-summary", "pr-comment", "smoke", "drift"}
+    assert called <= targets, f"workflows call missing make targets: {sorted(called - targets)}"
+
+
+def test_the_target_check_can_fail() -> None:
+    assert "no-such-target" not in phony_targets()
+    assert "plan-summary" in phony_targets()
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version() -> None:
+    remote = 0
+    for name, value in uses_lines():
+        reference, _, comment = value.partition("#")
+        reference = reference.strip()
+        if reference.startswith(("$/", "./")):
+            local = REPO / reference.removeprefix("$/").removeprefix("./")
+            assert local.exists() or (local / "action.yml").exists(), (
+                f"{name}: {reference} not found"
+            )
+            continue
+        remote += 1
+        assert PINNED_USES.match(reference), (
+            f"{name}: {reference} is not pinned to a full commit SHA"
+        )
+        assert VERSION_COMMENT.search(f"#{comment}"), (
+            f"{name}: {reference} lacks a # vX.Y.Z comment"
+        )
+    assert remote > 0
+
+
+def test_one_version_per_action() -> None:
+    versions: dict[str, set[str]] = {}
+    for _, value in uses_lines():
+        reference = value.partition("#")[0].strip()
+        if "@" in reference:
+            action, _, sha = reference.partition("@")
+            versions.setdefault(action, set()).add(sha)
+    assert {action for action, shas in versions.items() if len(shas) > 1} == set()
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_top_level_permissions_are_empty_and_no_pull_request_target(path: Path) -> None:
+    workflow = load(path)
+    assert workflow.get("permissions") == {}
+    assert "pull_request_target" not in triggers(workflow)
+    for job_id, job in workflow["jobs"].items():
+        assert "permissions" in job, f"{path.name}:{job_id} must state its own permissions"
+
+
+def test_oidc_and_comment_rights_only_where_used() -> None:
+    for path in WORKFLOWS:
+        for job_id, job in load(path)["jobs"].items():
+            permissions = job.get("permissions", {})
+            uses = [str(step.get("uses", "")) for step in job.get("steps", [])]
+            assumes_role = any("configure-aws-credentials" in use for use in uses)
+            calls_deploy = str(job.get("uses", "")).endswith("deploy-environment.yml")
+            if permissions.get("id-token") == "write":
+                assert assumes_role or calls_deploy, f"{path.name}:{job_id} needs no OIDC token"
+            elif assumes_role:
+                pytest.fail(f"{path.name}:{job_id} assumes a role without id-token: write")
+            if permissions.get("pull-requests") == "write":
+                assert not assumes_role, f"{path.name}:{job_id} mixes AWS and PR write rights"
+                assert any("pr-comment" in str(step.get("run", "")) for step in job["steps"])
+            assert "write-all" not in str(permissions)
+
+
+def test_checkouts_keep_no_credentials() -> None:
+    checkouts = [step for _, step in all_steps() if "actions/checkout" in str(step.get("uses", ""))]
+    assert checkouts
+    for step in checkouts:
+        assert step.get("with", {}).get("persist-credentials") is False
+
+
+def test_terraform_comes_from_the_version_file_without_wrapper() -> None:
+    setups = [step for _, step in all_steps() if "setup-terraform" in str(step.get("uses", ""))]
+    assert setups
+    for step in setups:
+        assert step["with"]["terraform_wrapper"] is False
+        assert step["with"]["terraform_version"] == "${{ steps.terraform-version.outputs.version }}"
+    version_steps = [step for _, step in all_steps() if step.get("id") == "terraform-version"]
+    assert [step["run"] for step in version_steps] == ["scripts/ci/terraform_version.py"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+\n?", (REPO / ".terraform-version").read_text())
+
+
+def test_fork_pull_requests_get_no_credentials_and_are_told() -> None:
+    ci = load(REPO / ".github" / "workflows" / "ci.yml")
+    plan = ci["jobs"]["plan"]
+    assert "head.repo.full_name != github.repository" in plan["env"]["FROM_FORK"]
+    for step in plan["steps"]:
+        if "configure-aws-credentials" in str(step.get("uses", "")) or "make plan" in str(
+            step.get("run", "")
+        ):
+            assert "env.FROM_FORK == 'false'" in step["if"]
+    notices = [step for step in plan["steps"] if step.get("run") == "scripts/ci/fork_notice.py"]
+    assert [step["if"] for step in notices] == ["env.FROM_FORK == 'true'"]
+
+
+def test_deploys_apply_the_saved_plan_one_environment_at_a_time() -> None:
+    deploy = load(REPO / ".github" / "workflows" / "deploy.yml")
+    assert deploy["jobs"]["prod"]["needs"] == "dev"
+    assert [deploy["jobs"][env]["with"]["environment"] for env in ("dev", "prod")] == [
+        "dev",
+        "prod",
+    ]
+    job = load(REPO / ".github" / "workflows" / "deploy-environment.yml")["jobs"]["deploy"]
+    assert job["environment"]["name"] == "${{ inputs.environment }}"
+    assert job["concurrency"] == {
+        "group": "deploy-${{ inputs.environment }}",
+        "cancel-in-progress": False,
+    }
+    runs = [step["run"] for step in job["steps"] if "run" in step]
+    order = [
+        'make plan ENV="$ENVIRONMENT"',
+        "make zip-matches-artifact",
+        'make apply ENV="$ENVIRONMENT"',
+        'make smoke ENV="$ENVIRONMENT"',
+    ]
+    assert [run for run in runs if run in order] == order
+
+
+def test_drift_runs_on_a_schedule_and_by_hand() -> None:
+    drift = load(REPO / ".github" / "workflows" / "drift.yml")
+    assert set(triggers(drift)) == {"schedule", "workflow_dispatch"}
+    assert [step.get("run") for step in drift["jobs"]["drift"]["steps"] if "run" in step] == [
+        'make drift ENV="$ENVIRONMENT"'
+    ]
+
+
+@pytest.mark.skipif(
+    not (VENV_BIN / "actionlint").exists(), reason="actionlint is installed by make venv"
+)
+def test_actionlint_reports_nothing() -> None:
+    environment = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        [str(VENV_BIN / "actionlint")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert shutil.which("shellcheck", path=environment["PATH"]), (
+        "actionlint needs shellcheck to check run steps"
+    )
+
+
+@pytest.mark.skipif(not (VENV_BIN / "zizmor").exists(), reason="zizmor is installed by make venv")
+def test_zizmor_offline_reports_nothing() -> None:
+    result = subprocess.run(
+        [str(VENV_BIN / "zizmor"), "--offline", "--format", "plain", ".github"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
