@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import sys
 import time
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
+from itertools import chain
 from typing import NamedTuple
 
 GENERATOR_VERSION = "1"
@@ -110,116 +114,133 @@ class _Row(NamedTuple):
     row_id: int
     created_at: str
     name: str
-    amount: str
+    amount_units: int
+    amount_cents: int
     quantity: int
     active: str
     note: str
 
 
 _CSV_HEADER = b"id,created_at,name,amount,quantity,active,note\n"
-_CSV_LINE = "{},{},{},{},{},{},{}\n".format
+_CSV_ROW = "%d,%s,%s,%d.%02d,%d,%s,%s\n"
 # Hand-formatted JSON: every value is plain ASCII that JSON would not escape.
-_JSONL_LINE = (
-    '{{"id":{},"created_at":"{}","name":"{}","amount":{},"quantity":{},"active":{},"note":"{}"}}\n'
-).format
+_JSONL_ROW = (
+    '{"id":%d,"created_at":"%s","name":"%s","amount":%d.%02d,"quantity":%d,"active":%s,'
+    '"note":"%s"}\n'
+)
 
-
-def _csv_line(row: _Row) -> bytes:
-    return _CSV_LINE(*row).encode()
-
-
-def _jsonl_line(row: _Row) -> bytes:
-    return _JSONL_LINE(*row).encode()
-
-
-_TIMESTAMP_SPAN_SECONDS = 1 << 26  # about 2.1 years after _BASE_EPOCH
-_DAYS = [
-    time.strftime("%Y-%m-%d", time.gmtime(_BASE_EPOCH + day * 86_400))
-    for day in range(_TIMESTAMP_SPAN_SECONDS // 86_400 + 1)
-]
-_ROW_RANDOM_BYTES = 16 + _NAME_CHARS + _MAX_NOTE_CHARS
+_TIMESTAMP_BITS = 26  # timestamps fall in the 2.1 years after _BASE_EPOCH
 _ROWS_PER_BATCH = 1024
-
-_SMALLEST_ROW = _Row(1, "2025-01-01T00:00:00Z", "a" * _NAME_CHARS, "0.00", 0, "false", "")
+_SMALLEST_ROW = _Row(1, "2025-01-01T00:00:00Z", "a" * _NAME_CHARS, 0, 0, 0, "false", "")
 _LONGEST_ROW = _Row(
     10**_MAX_ID_DIGITS - 1,
     "2025-01-01T00:00:00Z",
     "a" * _NAME_CHARS,
-    f"{(_MAX_AMOUNT_CENTS - 1) // 100}.99",
+    (_MAX_AMOUNT_CENTS - 1) // 100,
+    99,
     _MAX_QUANTITY - 1,
     "false",
     "a" * _MAX_NOTE_CHARS,
 )
 
 
-def _random_rows(stream: KeyedStream, first_id: int) -> list[_Row]:
-    """A batch of rows; each row's values come from its own 40 bytes of the stream."""
-    raw = stream.read(_ROW_RANDOM_BYTES * _ROWS_PER_BATCH)
-    letters = raw.translate(_LETTER_TABLE).decode()
-    rows = []
-    for index in range(_ROWS_PER_BATCH):
-        offset = index * _ROW_RANDOM_BYTES
-        numbers = int.from_bytes(raw[offset : offset + 16], "big")
-        seconds, numbers = numbers % _TIMESTAMP_SPAN_SECONDS, numbers >> 26
-        cents, numbers = numbers % _MAX_AMOUNT_CENTS, numbers >> 24
-        quantity, numbers = numbers % _MAX_QUANTITY, numbers >> 17
-        active, numbers = numbers & 1, numbers >> 1
-        note_chars = numbers % (_MAX_NOTE_CHARS + 1)
-        day, second_of_day = divmod(seconds, 86_400)
-        hour, second_of_hour = divmod(second_of_day, 3600)
-        name_at = offset + 16
-        rows.append(
-            _Row(
-                first_id + index,
-                f"{_DAYS[day]}T{hour:02d}:{second_of_hour // 60:02d}:{second_of_hour % 60:02d}Z",
-                letters[name_at : name_at + _NAME_CHARS],
-                f"{cents // 100}.{cents % 100:02d}",
-                quantity,
-                "true" if active else "false",
-                letters[name_at + _NAME_CHARS : name_at + _NAME_CHARS + note_chars],
-            )
+@cache
+def _timestamps() -> tuple[list[str], list[str]]:
+    """Day and time-of-day strings, looked up rather than formatted: rows are the hot loop."""
+    days = [
+        time.strftime("%Y-%m-%dT", time.gmtime(_BASE_EPOCH + day * 86_400))
+        for day in range((1 << _TIMESTAMP_BITS) // 86_400 + 1)
+    ]
+    times = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}Z" for s in range(86_400)]
+    return days, times
+
+
+def _words(raw: bytes) -> array[int]:
+    """Unsigned 64-bit integers read little-endian, whatever this machine's byte order."""
+    words = array("Q", raw)
+    if sys.byteorder == "big":
+        words.byteswap()
+    return words
+
+
+_RowFields = tuple[int, str, str, int, int, int, str, str]
+
+
+def _random_rows(stream: KeyedStream, first_id: int) -> list[_RowFields]:
+    """A batch of rows; each field is drawn in bulk from its own stretch of the stream."""
+    count = _ROWS_PER_BATCH
+    xs = _words(stream.read(8 * count))
+    ys = _words(stream.read(8 * count))
+    names = stream.read(_NAME_CHARS * count).translate(_LETTER_TABLE).decode()
+    notes = stream.read(_MAX_NOTE_CHARS * count).translate(_LETTER_TABLE).decode()
+    days, times = _timestamps()
+    seconds = [x & ((1 << _TIMESTAMP_BITS) - 1) for x in xs]
+    cents = [(x >> _TIMESTAMP_BITS) % _MAX_AMOUNT_CENTS for x in xs]
+    note_lengths = [(y >> 18) % (_MAX_NOTE_CHARS + 1) for y in ys]
+    return list(
+        zip(
+            range(first_id, first_id + count),
+            [days[s // 86_400] + times[s % 86_400] for s in seconds],
+            [names[i : i + _NAME_CHARS] for i in range(0, count * _NAME_CHARS, _NAME_CHARS)],
+            [c // 100 for c in cents],
+            [c % 100 for c in cents],
+            [y % _MAX_QUANTITY for y in ys],
+            ["true" if y >> 17 & 1 else "false" for y in ys],
+            [
+                notes[i * _MAX_NOTE_CHARS : i * _MAX_NOTE_CHARS + length]
+                for i, length in enumerate(note_lengths)
+            ],
+            strict=True,
         )
-    return rows
+    )
 
 
 def _records(
-    stream: KeyedStream, size_bytes: int, header: bytes, render: Callable[[_Row], bytes]
+    stream: KeyedStream, size_bytes: int, header: bytes, row_format: str
 ) -> Iterator[bytes]:
-    longest = len(render(_LONGEST_ROW))
+    longest = len(row_format % _LONGEST_ROW)
     pending = [header]
     pending_bytes = len(header)
     remaining = size_bytes - len(header)
     next_id = 1
     while remaining > 0:
-        for row in _random_rows(stream, next_id):
-            line = render(row)
-            if remaining - len(line) < longest:
-                pending.append(_fit_last_row(row, remaining, render))
-                remaining = 0
-                break
-            remaining -= len(line)
-            pending.append(line)
-            pending_bytes += len(line)
-        next_id += _ROWS_PER_BATCH
+        rows = _random_rows(stream, next_id)
+        next_id += len(rows)
+        batch = ((row_format * len(rows)) % tuple(chain.from_iterable(rows))).encode()
+        if remaining - len(batch) >= longest:
+            # Every row of the batch would be written at its natural length: write them at once.
+            pending.append(batch)
+            pending_bytes += len(batch)
+            remaining -= len(batch)
+        else:
+            for row in rows:
+                line = (row_format % row).encode()
+                if remaining - len(line) < longest:
+                    pending.append(_fit_last_row(_Row(*row), remaining, row_format))
+                    remaining = 0
+                    break
+                pending.append(line)
+                pending_bytes += len(line)
+                remaining -= len(line)
         if pending_bytes >= CHUNK_BYTES or remaining == 0:
             yield b"".join(pending)
             pending, pending_bytes = [], 0
 
 
-def _fit_last_row(row: _Row, remaining: int, render: Callable[[_Row], bytes]) -> bytes:
+def _fit_last_row(row: _Row, remaining: int, row_format: str) -> bytes:
     bare = row._replace(note="")
-    if len(render(bare)) > remaining:
+    if len(row_format % bare) > remaining:
         # Only the first row of a file near the format's minimum size gets here.
         bare = _SMALLEST_ROW
-    return render(bare._replace(note="x" * (remaining - len(render(bare)))))
+    return (row_format % bare._replace(note="x" * (remaining - len(row_format % bare)))).encode()
 
 
 def _csv(stream: KeyedStream, size_bytes: int) -> Iterator[bytes]:
-    return _records(stream, size_bytes, _CSV_HEADER, _csv_line)
+    return _records(stream, size_bytes, _CSV_HEADER, _CSV_ROW)
 
 
 def _jsonl(stream: KeyedStream, size_bytes: int) -> Iterator[bytes]:
-    return _records(stream, size_bytes, b"", _jsonl_line)
+    return _records(stream, size_bytes, b"", _JSONL_ROW)
 
 
 _GENERATORS: dict[Format, Callable[[KeyedStream, int], Iterator[bytes]]] = {
@@ -233,7 +254,7 @@ FORMATS: dict[Format, FormatInfo] = {
     Format.BINARY: FormatInfo(".bin", "application/octet-stream", 1),
     Format.TEXT: FormatInfo(".txt", "text/plain; charset=utf-8", 1),
     Format.CSV: FormatInfo(
-        ".csv", "text/csv; charset=utf-8", len(_CSV_HEADER) + len(_csv_line(_SMALLEST_ROW))
+        ".csv", "text/csv; charset=utf-8", len(_CSV_HEADER) + len(_CSV_ROW % _SMALLEST_ROW)
     ),
-    Format.JSONL: FormatInfo(".jsonl", "application/x-ndjson", len(_jsonl_line(_SMALLEST_ROW))),
+    Format.JSONL: FormatInfo(".jsonl", "application/x-ndjson", len(_JSONL_ROW % _SMALLEST_ROW)),
 }

@@ -1,0 +1,289 @@
+"""The whole system on its own local two-account cloud: deploy, call, check, re-plan, destroy.
+
+One deployment per module (a minute or two); the tests run in file order and the last one destroys
+it. The local cloud has its own port and state directory, so a running `make demo` is untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud import policy, stack
+from localcloud.cloud import LocalCloud
+from localcloud.settings import (
+    CALLER_ROLE,
+    DATA_ACCOUNT_ID,
+    DEFAULT_ZIP,
+    DEPLOY_ROLE,
+    DOMAIN,
+    MEMBER_ACCESS_ROLE,
+    WORKLOAD_ACCOUNT_ID,
+    Paths,
+)
+from localcloud.wiring import WiringError
+
+pytestmark = pytest.mark.e2e
+
+FORMATS = {
+    "binary": "application/octet-stream",
+    "text": "text/plain",
+    "csv": "text/csv",
+    "jsonl": "application/x-ndjson",
+}
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    if not DEFAULT_ZIP.is_file():
+        pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first (make test-e2e does)")
+    cloud = LocalCloud(Paths(tmp_path_factory.mktemp("localcloud")), DEFAULT_ZIP)
+    try:
+        cloud.up()
+        cloud.deploy()
+        yield cloud
+    finally:
+        cloud.down()
+
+
+@pytest.fixture(scope="module")
+def outputs(local: LocalCloud) -> dict[str, Any]:
+    return local.outputs()
+
+
+def _versions(local: LocalCloud, bucket: str) -> int:
+    listed = local.data().s3().list_object_versions(Bucket=bucket)
+    return len(listed.get("Versions", [])) + len(listed.get("DeleteMarkers", []))
+
+
+def test_outputs_name_the_two_accounts(outputs: dict[str, Any]) -> None:
+    assert outputs["workload_account_id"] == WORKLOAD_ACCOUNT_ID
+    assert outputs["data_account_id"] == DATA_ACCOUNT_ID
+    assert outputs["custom_domain_name"] == DOMAIN
+    assert outputs["function_role_arn"].startswith(f"arn:aws:iam::{WORKLOAD_ACCOUNT_ID}:role/")
+
+
+@pytest.mark.parametrize(("file_format", "content_type"), FORMATS.items())
+def test_every_format_lands_in_the_data_account(
+    local: LocalCloud, outputs: dict[str, Any], file_format: str, content_type: str
+) -> None:
+    size = 3000
+    response = local.call(json.dumps({"size_bytes": size, "format": file_format}))
+
+    assert response.status == 201, response.body
+    reported = response.json()
+    assert reported["format"] == file_format
+    assert reported["content_type"] == content_type
+    assert reported["bucket"] == outputs["bucket_name"]
+    assert reported["key"].startswith(outputs["key_prefix"])
+    stored = local.verify(response)
+    assert stored.owner_account == DATA_ACCOUNT_ID
+    assert stored.size_bytes == size
+    assert stored.sha256 == reported["sha256"]
+    head = local.data().s3().head_object(Bucket=stored.bucket, Key=stored.key)
+    assert head["ContentType"] == content_type
+
+
+def test_the_route_is_the_deployed_wiring(local: LocalCloud, outputs: dict[str, Any]) -> None:
+    route = local.call(json.dumps({"size_bytes": 10, "format": "text"})).route
+
+    assert route.rest_api_id == outputs["rest_api_id"]
+    assert route.stage_name == outputs["stage_name"]
+    assert route.authorization_type == "AWS_IAM"
+    assert route.api_key_id == outputs["api_key_id"]
+    assert route.function.name == outputs["function_name"]
+    assert route.function.role_arn == outputs["function_role_arn"]
+    assert route.function.handler == "randfile.handler.handler"
+    assert route.function.environment["RANDFILE_BUCKET"] == outputs["bucket_name"]
+    assert route.function.environment["RANDFILE_BUCKET_OWNER"] == DATA_ACCOUNT_ID
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"size_bytes": -1, "format": "csv"}',
+        '{"size_bytes": 2048, "format": "pdf"}',
+        '{"size_bytes": 104857601, "format": "binary"}',
+        "not json",
+    ],
+)
+def test_a_bad_request_is_a_4xx_and_writes_nothing(
+    local: LocalCloud, outputs: dict[str, Any], body: str
+) -> None:
+    before = _versions(local, outputs["bucket_name"])
+
+    response = local.call(body)
+
+    assert 400 <= response.status < 500, response.body
+    assert "error" in response.json()
+    assert _versions(local, outputs["bucket_name"]) == before
+
+
+@contextlib.contextmanager
+def _mapping_to_decoy_api(local: LocalCloud, outputs: dict[str, Any]) -> Iterator[str]:
+    """The domain's mapping re-pointed at another REST API, put back afterwards."""
+    apigateway = local.workload().apigateway()
+    decoy = apigateway.create_rest_api(name="decoy")["id"]
+    apigateway.delete_base_path_mapping(domainName=DOMAIN, basePath="(none)")
+    apigateway.create_base_path_mapping(domainName=DOMAIN, restApiId=decoy)
+    try:
+        yield decoy
+    finally:
+        apigateway.delete_base_path_mapping(domainName=DOMAIN, basePath="(none)")
+        apigateway.create_base_path_mapping(
+            domainName=DOMAIN, restApiId=outputs["rest_api_id"], stage=outputs["stage_name"]
+        )
+        apigateway.delete_rest_api(restApiId=decoy)
+
+
+@contextlib.contextmanager
+def _permission_for_another_api(local: LocalCloud, outputs: dict[str, Any]) -> Iterator[str]:
+    """The function's API Gateway permission scoped to a different API id, put back afterwards."""
+    lambda_ = local.workload().lambda_()
+    function = outputs["function_name"]
+    statement = json.loads(lambda_.get_policy(FunctionName=function)["Policy"])["Statement"][0]
+    original = statement["Condition"]["ArnLike"]["AWS:SourceArn"]
+    wrong = original.replace(outputs["rest_api_id"], "0000000000")
+    lambda_.remove_permission(FunctionName=function, StatementId=statement["Sid"])
+
+    def grant(source_arn: str) -> None:
+        lambda_.add_permission(
+            FunctionName=function,
+            StatementId=statement["Sid"],
+            Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=source_arn,
+        )
+
+    grant(wrong)
+    try:
+        yield wrong
+    finally:
+        lambda_.remove_permission(FunctionName=function, StatementId=statement["Sid"])
+        grant(original)
+
+
+def test_a_mapping_to_the_wrong_api_names_the_broken_link(
+    local: LocalCloud, outputs: dict[str, Any]
+) -> None:
+    before = _versions(local, outputs["bucket_name"])
+
+    with _mapping_to_decoy_api(local, outputs) as decoy, pytest.raises(WiringError) as raised:
+        local.call('{"size_bytes": 10, "format": "text"}')
+
+    assert f"REST API {decoy}" in str(raised.value)
+    assert _versions(local, outputs["bucket_name"]) == before
+
+
+def test_a_permission_with_the_wrong_source_arn_names_the_broken_link(
+    local: LocalCloud, outputs: dict[str, Any]
+) -> None:
+    before = _versions(local, outputs["bucket_name"])
+
+    with _permission_for_another_api(local, outputs) as wrong, pytest.raises(WiringError) as raised:
+        local.call('{"size_bytes": 10, "format": "text"}')
+
+    message = str(raised.value)
+    assert "lambda permission" in message
+    assert wrong in message
+    assert _versions(local, outputs["bucket_name"]) == before
+
+
+def test_a_zip_that_is_not_the_deployed_code_is_refused(local: LocalCloud, tmp_path: Path) -> None:
+    other = tmp_path / "other.zip"
+    other.write_bytes(DEFAULT_ZIP.read_bytes() + b"\0")
+    stale = LocalCloud(local.paths, other)
+
+    with pytest.raises(WiringError, match="is not the code deployed"):
+        stale.call('{"size_bytes": 10, "format": "text"}')
+
+
+def test_the_bucket_is_configured_as_deployed(local: LocalCloud, outputs: dict[str, Any]) -> None:
+    s3 = local.data().s3()
+    bucket = outputs["bucket_name"]
+
+    ownership = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert [rule["ObjectOwnership"] for rule in ownership] == ["BucketOwnerEnforced"]
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert rule["Status"] == "Enabled"
+    assert rule["Expiration"]["Days"] > 0
+    assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+    assert rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
+    encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+    assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] in (
+        "AES256",
+        "aws:kms",
+    )
+
+
+def test_the_bucket_policy_admits_only_the_function_role_under_the_prefix(
+    local: LocalCloud, outputs: dict[str, Any]
+) -> None:
+    bucket = outputs["bucket_name"]
+    document = local.data().s3().get_bucket_policy(Bucket=bucket)["Policy"]
+    role = outputs["function_role_arn"]
+
+    def put(key: str, principal: str, secure: bool = True) -> policy.Decision:
+        return policy.evaluate(
+            document,
+            policy.Request(
+                action="s3:PutObject",
+                resource=f"arn:aws:s3:::{bucket}/{key}",
+                principal_arn=principal,
+                principal_account=principal.split(":")[4],
+                context={"aws:PrincipalArn": principal, "aws:SecureTransport": str(secure).lower()},
+            ),
+        )
+
+    prefix = outputs["key_prefix"]
+    other_role = f"arn:aws:iam::{WORKLOAD_ACCOUNT_ID}:role/{CALLER_ROLE}"
+    assert put(f"{prefix}x.csv", role).allowed
+    assert not put("elsewhere/x.csv", role).allowed
+    assert not put(f"{prefix}x.csv", other_role).allowed
+    assert not put(f"{prefix}x.csv", role, secure=False).allowed
+
+
+def _plan_changes(output: str) -> list[str]:
+    """The plan's resource headers and changed attributes, i.e. what exactly would change."""
+    pattern = re.compile(r"^\s*(# \S+ .*|[~+-] [a-z_]+\s+=.*)$")
+    return [line.strip() for line in output.splitlines() if pattern.match(line)]
+
+
+def test_a_second_plan_has_no_changes(local: LocalCloud) -> None:
+    result = stack.plan_exit_code(local.paths)
+
+    assert result.returncode != 1, result.stderr
+    assert result.returncode == 0, "\n".join(_plan_changes(result.stdout))
+
+
+def test_destroy_leaves_nothing_behind(local: LocalCloud, outputs: dict[str, Any]) -> None:
+    local.destroy()
+
+    workload, data = local.workload(), local.data()
+    apigateway = workload.apigateway()
+    assert apigateway.get_rest_apis()["items"] == []
+    assert apigateway.get_domain_names()["items"] == []
+    assert apigateway.get_usage_plans()["items"] == []
+    assert apigateway.get_api_keys()["items"] == []
+    assert workload.lambda_().list_functions()["Functions"] == []
+    assert workload.acm().list_certificates()["CertificateSummaryList"] == []
+    remaining_roles = {role["RoleName"] for role in workload.iam().list_roles()["Roles"]}
+    assert remaining_roles <= {MEMBER_ACCESS_ROLE, DEPLOY_ROLE, CALLER_ROLE}
+    zone_id = workload.route53().list_hosted_zones()["HostedZones"][0]["Id"]
+    records = workload.route53().list_resource_record_sets(HostedZoneId=zone_id)
+    assert {record["Type"] for record in records["ResourceRecordSets"]} == {"NS", "SOA"}
+    assert data.s3().list_buckets().get("Buckets", []) == []
+    assert workload.logs().describe_log_groups()["logGroups"] == []

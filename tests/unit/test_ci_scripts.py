@@ -1,0 +1,450 @@
+"""The scripts the workflows call (scripts/ci), run the way the workflows run them.
+
+The plan fixture is a real `terraform show -json` of a saved plan over `terraform_data`
+resources (built into Terraform, no provider or cloud needed); the GitHub API and the API
+Gateway endpoint are local HTTP servers on 127.0.0.1 that check what they receive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.credentials import Credentials
+from moto import mock_aws
+
+from scripts.ci import smoke_test, terraform_version, tfplan
+
+REPO = Path(__file__).resolve().parents[2]
+CI = REPO / "scripts" / "ci"
+TERRAFORM = REPO / "scripts" / "terraform"
+
+CONFIG_BEFORE = """
+resource "terraform_data" "kept" { input = "same" }
+resource "terraform_data" "updated" { input = "v1" }
+resource "terraform_data" "replaced" { triggers_replace = "v1" }
+resource "terraform_data" "deleted" { input = "soon gone" }
+"""
+CONFIG_AFTER = """
+resource "terraform_data" "kept" { input = "same" }
+resource "terraform_data" "updated" { input = "v2" }
+resource "terraform_data" "replaced" { triggers_replace = "v2" }
+resource "terraform_data" "created" {
+  for_each = toset(["a|b"])
+  input    = each.key
+}
+"""
+
+
+@dataclass(frozen=True)
+class Plans:
+    changes: Path
+    no_changes: Path
+
+
+def _terraform(workdir: Path, *args: str) -> str:
+    result = subprocess.run(
+        [str(TERRAFORM), f"-chdir={workdir}", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory: pytest.TempPathFactory) -> Plans:
+    workdir = tmp_path_factory.mktemp("tfplan")
+    (workdir / "main.tf").write_text(CONFIG_BEFORE)
+    _terraform(workdir, "init", "-input=false")
+    _terraform(workdir, "apply", "-input=false", "-auto-approve")
+    _terraform(workdir, "plan", "-input=false", "-out=same.tfplan")
+    (workdir / "same.json").write_text(_terraform(workdir, "show", "-json", "same.tfplan"))
+    (workdir / "main.tf").write_text(CONFIG_AFTER)
+    _terraform(workdir, "plan", "-input=false", "-out=changes.tfplan")
+    (workdir / "changes.json").write_text(_terraform(workdir, "show", "-json", "changes.tfplan"))
+    return Plans(changes=workdir / "changes.json", no_changes=workdir / "same.json")
+
+
+def run_script(name: str, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    scrubbed = {key: value for key, value in os.environ.items() if not key.startswith("GITHUB_")}
+    return subprocess.run(
+        [sys.executable, str(CI / name), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**scrubbed, **environment},
+    )
+
+
+# --- tfplan.py summary -----------------------------------------------------------------------
+
+
+def test_changes_are_read_from_a_real_plan(plans: Plans) -> None:
+    found = tfplan.changes(json.loads(plans.changes.read_text()))
+    assert [(change.action, change.address) for change in found] == [
+        ("create", 'terraform_data.created["a|b"]'),
+        ("update", "terraform_data.updated"),
+        ("replace", "terraform_data.replaced"),
+        ("delete", "terraform_data.deleted"),
+    ]
+    assert not any(change.drifted for change in found)
+
+
+def test_summary_counts_and_lists_every_changed_resource(plans: Plans, tmp_path: Path) -> None:
+    output, step_summary = tmp_path / "dev.md", tmp_path / "step-summary.md"
+    result = run_script(
+        "tfplan.py",
+        "summary",
+        "--env=dev",
+        f"--plan-json={plans.changes}",
+        f"--output={output}",
+        GITHUB_SERVER_URL="https://github.com",
+        GITHUB_REPOSITORY="acme/randfile",
+        GITHUB_RUN_ID="42",
+        GITHUB_STEP_SUMMARY=str(step_summary),
+    )
+    assert result.returncode == 0, result.stderr
+    markdown = output.read_text()
+    assert markdown.splitlines()[0] == "<!-- randfile-plan:dev -->"
+    assert ":warning: **1 to create, 1 to update, 1 to replace, 1 to delete.**" in markdown
+    assert '| `+` | create | `terraform_data.created["a\\|b"]` |' in markdown
+    assert "| `-/+` | replace | `terraform_data.replaced` |" in markdown
+    assert "| `-` | delete | `terraform_data.deleted` |" in markdown
+    assert "terraform_data.kept" not in markdown
+    assert "Full plan: [workflow run](https://github.com/acme/randfile/actions/runs/42)" in markdown
+    assert step_summary.read_text() == markdown
+
+
+def test_summary_of_an_unchanged_plan(plans: Plans) -> None:
+    markdown = tfplan.render_summary("prod", json.loads(plans.no_changes.read_text()), None)
+    assert "**No changes.**" in markdown
+    assert "|" not in markdown
+    assert "Full plan" not in markdown
+
+
+def test_a_missing_plan_reads_as_failed(tmp_path: Path) -> None:
+    result = run_script(
+        "tfplan.py", "summary", "--env=prod", f"--plan-json={tmp_path / 'none.json'}"
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("<!-- randfile-plan:prod -->\n")
+    assert "**The plan failed**" in result.stdout
+
+
+# --- tfplan.py drift -------------------------------------------------------------------------
+
+
+def test_drift_fails_and_names_each_resource(plans: Plans, tmp_path: Path) -> None:
+    plan = json.loads(plans.changes.read_text())
+    # What Terraform records when a refresh finds an object changed outside it.
+    plan["resource_drift"] = [
+        {"address": "terraform_data.updated", "change": {"actions": ["update"]}},
+    ]
+    drifted = tmp_path / "drifted.json"
+    drifted.write_text(json.dumps(plan))
+    step_summary = tmp_path / "summary.md"
+
+    result = run_script(
+        "tfplan.py",
+        "drift",
+        "--env=prod",
+        f"--plan-json={drifted}",
+        GITHUB_STEP_SUMMARY=str(step_summary),
+    )
+    assert result.returncode == tfplan.EXIT_CHANGES
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert errors == [
+        '::error title=Drift in prod::terraform_data.created["a|b"] would be created'
+        " (configuration not applied)",
+        "::error title=Drift in prod::terraform_data.updated would be updated"
+        " (changed outside Terraform)",
+        "::error title=Drift in prod::terraform_data.replaced would be replaced"
+        " (configuration not applied)",
+        "::error title=Drift in prod::terraform_data.deleted would be deleted"
+        " (configuration not applied)",
+    ]
+    assert "4 resource(s) differ" in step_summary.read_text()
+    assert "| update | `terraform_data.updated` | yes |" in step_summary.read_text()
+
+
+def test_no_drift_passes(plans: Plans) -> None:
+    result = run_script("tfplan.py", "drift", "--env=dev", f"--plan-json={plans.no_changes}")
+    assert result.returncode == tfplan.EXIT_NO_CHANGES, result.stdout
+    assert "::notice title=No drift in dev::" in result.stdout
+
+
+def test_drift_without_a_plan_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    result = run_script("tfplan.py", "drift", "--env=dev", f"--plan-json={tmp_path / 'no.json'}")
+    assert result.returncode == 1
+    assert "::error title=Drift check failed in dev::" in result.stdout
+
+
+# --- local HTTP servers ----------------------------------------------------------------------
+
+
+@dataclass
+class Recorder:
+    """What a fake server received, and how it answers."""
+
+    respond: Callable[[str, str, dict[str, str], bytes], tuple[int, Any]]
+    requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, Recorder]]:
+    recorder = Recorder(respond=request.param)
+
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            recorder.requests.append((self.command, self.path, headers, body))
+            status, document = recorder.respond(self.command, self.path, headers, body)
+            payload = json.dumps(document).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PATCH = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Keep the test output clean."""
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", recorder
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+# --- pr_comment.py ---------------------------------------------------------------------------
+
+
+class FakeGitHub:
+    """Issue comments of pull request 7 of acme/randfile, with GitHub's pagination."""
+
+    def __init__(self) -> None:
+        self.comments = [{"id": n, "body": f"unrelated {n}"} for n in range(1, 101)]
+
+    def __call__(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any]:
+        if headers.get("authorization") != "Bearer token-123":
+            return 401, {"message": "Bad credentials"}
+        listing = re.fullmatch(
+            r"/repos/acme/randfile/issues/7/comments\?per_page=100&page=(\d+)", path
+        )
+        if method == "GET" and listing:
+            page = int(listing.group(1))
+            return 200, self.comments[(page - 1) * 100 : page * 100]
+        if method == "POST" and path == "/repos/acme/randfile/issues/7/comments":
+            comment = {"id": 1000 + len(self.comments), "body": json.loads(body)["body"]}
+            self.comments.append(comment)
+            return 201, comment
+        edit = re.fullmatch(r"/repos/acme/randfile/issues/comments/(\d+)", path)
+        if method == "PATCH" and edit:
+            comment = next(c for c in self.comments if c["id"] == int(edit.group(1)))
+            comment["body"] = json.loads(body)["body"]
+            return 200, comment
+        return 404, {"message": "Not Found"}
+
+
+@pytest.mark.parametrize("server", [FakeGitHub()], indirect=True)
+def test_the_plan_comment_is_created_once_then_updated(
+    server: tuple[str, Recorder], tmp_path: Path
+) -> None:
+    url, recorder = server
+    github = recorder.respond
+    assert isinstance(github, FakeGitHub)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7}}))
+    body = tmp_path / "dev.md"
+    environment = {
+        "GITHUB_API_URL": url,
+        "GITHUB_REPOSITORY": "acme/randfile",
+        "GITHUB_TOKEN": "token-123",
+        "GITHUB_EVENT_PATH": str(event),
+    }
+
+    body.write_text("<!-- randfile-plan:dev -->\nfirst plan\n")
+    first = run_script("pr_comment.py", f"--body-file={body}", **environment)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "created comment 1100"
+
+    body.write_text("<!-- randfile-plan:dev -->\nsecond plan\n")
+    second = run_script("pr_comment.py", f"--body-file={body}", **environment)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == "updated comment 1100"
+
+    ours = [c for c in github.comments if str(c["body"]).startswith("<!-- randfile-plan:dev -->")]
+    assert ours == [{"id": 1100, "body": "<!-- randfile-plan:dev -->\nsecond plan\n"}]
+    assert len(github.comments) == 101
+    assert [method for method, *_ in recorder.requests].count("POST") == 1
+
+
+def test_pr_comment_refuses_a_body_without_marker(tmp_path: Path) -> None:
+    body = tmp_path / "x.md"
+    body.write_text("no marker\n")
+    result = run_script("pr_comment.py", f"--body-file={body}", GITHUB_TOKEN="t")
+    assert result.returncode != 0
+    assert "hidden marker" in result.stderr
+
+
+# --- smoke_test.py ---------------------------------------------------------------------------
+
+SIGV4 = re.compile(
+    r"AWS4-HMAC-SHA256 Credential=AKIDSMOKETEST/(\d{8})/eu-west-1/execute-api/aws4_request, "
+    r"SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}"
+)
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIDSMOKETEST",
+    "AWS_SECRET_ACCESS_KEY": "secret",
+    "AWS_SESSION_TOKEN": "session-token",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+}
+
+
+def api_gateway(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
+    signature = SIGV4.fullmatch(headers.get("authorization", ""))
+    if method != "POST" or path != "/files" or signature is None:
+        return 403, {"message": "Missing Authentication Token"}
+    signed = signature.group(2).split(";")
+    if not {"host", "x-amz-date", "x-amz-security-token"} <= set(signed):
+        return 403, {"message": f"unsigned headers: {signed}"}
+    if headers.get("x-amz-security-token") != "session-token":
+        return 403, {"message": "The security token included in the request is invalid"}
+    if not headers.get("x-amz-date", "").startswith(signature.group(1)):
+        return 403, {"message": "date mismatch"}
+    request = json.loads(body)
+    return 201, {"key": "random/abc.bin", "size_bytes": request["size_bytes"]}
+
+
+def rejects(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
+    return 403, {"message": "User is not authorized to access this resource"}
+
+
+def outputs_file(tmp_path: Path, api_key_id: str | None = None) -> Path:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(
+        json.dumps(
+            {
+                "custom_domain_name": {"value": "files.dev.example.com", "sensitive": False},
+                "region": {"value": "eu-west-1", "sensitive": False},
+                "api_key_id": {"value": api_key_id, "sensitive": False},
+            }
+        )
+    )
+    return outputs
+
+
+def test_the_target_is_the_custom_domain(tmp_path: Path) -> None:
+    target = smoke_test.target_from_outputs(json.loads(outputs_file(tmp_path, "k1").read_text()))
+    assert target == smoke_test.Target("https://files.dev.example.com/files", "eu-west-1", "k1")
+
+
+@pytest.mark.parametrize("server", [api_gateway], indirect=True)
+def test_smoke_test_signs_with_sigv4_and_passes_on_201(
+    server: tuple[str, Recorder], tmp_path: Path
+) -> None:
+    url, recorder = server
+    result = run_script(
+        "smoke_test.py", f"--outputs={outputs_file(tmp_path)}", f"--url={url}/files", **CREDENTIALS
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "smoke test passed" in result.stdout
+    [(_, _, headers, body)] = recorder.requests
+    assert json.loads(body) == {"size_bytes": smoke_test.SIZE_BYTES}
+    assert headers["content-type"] == "application/json"
+    assert "x-api-key" not in headers
+
+
+@pytest.mark.parametrize("server", [rejects], indirect=True)
+def test_smoke_test_fails_on_anything_but_201(server: tuple[str, Recorder], tmp_path: Path) -> None:
+    url, _ = server
+    result = run_script(
+        "smoke_test.py", f"--outputs={outputs_file(tmp_path)}", f"--url={url}/files", **CREDENTIALS
+    )
+    assert result.returncode == 1
+    assert "::error title=Smoke test failed::" in result.stdout
+    assert "expected HTTP 201, got 403" in result.stdout
+
+
+def test_smoke_test_never_sends_credentials_over_plain_http(tmp_path: Path) -> None:
+    result = run_script(
+        "smoke_test.py",
+        f"--outputs={outputs_file(tmp_path)}",
+        "--url=http://files.dev.example.com/files",
+        **CREDENTIALS,
+    )
+    assert result.returncode != 0
+    assert "refusing to send credentials over http" in result.stderr
+
+
+def test_a_201_for_another_file_is_a_failure() -> None:
+    assert smoke_test.check(201, b'{"key": "k", "size_bytes": 1024}') is None
+    assert "does not describe" in str(smoke_test.check(201, b'{"key": "k", "size_bytes": 1}'))
+    assert "not JSON" in str(smoke_test.check(201, b"<html>"))
+
+
+def test_the_api_key_value_is_read_with_the_job_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        created = boto3.client("apigateway", region_name="eu-west-1").create_api_key(
+            name="randfile-dev", value="a-very-secret-api-key-value", enabled=True
+        )
+        assert smoke_test.api_key_value(created["id"], "eu-west-1") == "a-very-secret-api-key-value"
+
+
+def test_the_api_key_header_is_signed_in() -> None:
+    target = smoke_test.Target("https://files.dev.example.com/files", "eu-west-1", "k1")
+    request = smoke_test.signed_request(target, Credentials("AKIDSMOKETEST", "secret"), "key-value")
+    assert request.headers["x-api-key"] == "key-value"
+    assert "x-api-key" in str(request.headers["Authorization"])
+
+
+# --- terraform_version.py, fork_notice.py ----------------------------------------------------
+
+
+def test_the_terraform_version_goes_to_github_output(tmp_path: Path) -> None:
+    output = tmp_path / "github-output"
+    result = run_script("terraform_version.py", GITHUB_OUTPUT=str(output))
+    assert result.returncode == 0, result.stderr
+    pinned = (REPO / ".terraform-version").read_text().strip()
+    assert output.read_text() == f"version={pinned}\n"
+
+
+def test_the_terraform_version_file_must_hold_one_exact_version(tmp_path: Path) -> None:
+    bad = tmp_path / ".terraform-version"
+    bad.write_text("~> 1.11\n")
+    with pytest.raises(SystemExit, match="one exact version"):
+        terraform_version.pinned_version(bad)
+
+
+def test_fork_pull_requests_are_told_why_there_is_no_plan(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    result = run_script("fork_notice.py", GITHUB_STEP_SUMMARY=str(summary))
+    assert result.returncode == 0
+    assert result.stdout.startswith("::notice title=No plan for fork pull requests::")
+    assert "no AWS credentials" in summary.read_text()
