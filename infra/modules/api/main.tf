@@ -1,0 +1,360 @@
+data "aws_partition" "current" {
+  provider = aws.workload
+}
+
+locals {
+  partition = data.aws_partition.current.partition
+  invoke_principals = [
+    for principal in var.invoke_principals :
+    can(regex("^[0-9]{12}$", principal)) ? "arn:${local.partition}:iam::${principal}:root" : principal
+  ]
+  # The one method this API serves, as execute-api ARNs name it.
+  method_arn = "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/${aws_api_gateway_method.post.http_method}${aws_api_gateway_resource.files.path}"
+}
+
+# --- REST API: POST /files -> Lambda proxy ------------------------------------------------------
+
+resource "aws_api_gateway_rest_api" "this" {
+  provider = aws.workload
+
+  name        = var.name
+  description = "Writes files of random bytes: POST /files"
+  # Only the custom domain answers; the default execute-api host would bypass its TLS policy.
+  disable_execute_api_endpoint = true
+  tags                         = var.tags
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+
+  # A replacement API is created and mapped to the domain before the old one goes away.
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_api_gateway_resource" "files" {
+  provider = aws.workload
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "files"
+}
+
+resource "aws_api_gateway_method" "post" {
+  provider = aws.workload
+
+  #checkov:skip=CKV2_AWS_53:Lambda proxy integration: the function validates the JSON body itself and answers 400 with a reason; a model here would duplicate that contract.
+  rest_api_id      = aws_api_gateway_rest_api.this.id
+  resource_id      = aws_api_gateway_resource.files.id
+  http_method      = "POST"
+  authorization    = var.authorization
+  api_key_required = var.api_key_required
+}
+
+resource "aws_api_gateway_integration" "lambda" {
+  provider = aws.workload
+
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = aws_api_gateway_resource.files.id
+  http_method             = aws_api_gateway_method.post.http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = var.function_invoke_arn
+}
+
+resource "aws_lambda_permission" "api" {
+  provider = aws.workload
+
+  statement_id  = "AllowInvokeFromApiGatewayPostFiles"
+  action        = "lambda:InvokeFunction"
+  function_name = var.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${aws_api_gateway_method.post.http_method}${aws_api_gateway_resource.files.path}"
+}
+
+data "aws_iam_policy_document" "invoke" {
+  provider = aws.workload
+
+  statement {
+    sid       = "InvokePostFiles"
+    actions   = ["execute-api:Invoke"]
+    resources = [local.method_arn]
+
+    principals {
+      # Without IAM authorization callers are anonymous, so only "*" can match; the API key and
+      # the usage plan are then what limit them.
+      type        = var.authorization == "AWS_IAM" ? "AWS" : "*"
+      identifiers = var.authorization == "AWS_IAM" ? local.invoke_principals : ["*"]
+    }
+  }
+}
+
+resource "aws_api_gateway_rest_api_policy" "this" {
+  provider = aws.workload
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  policy      = data.aws_iam_policy_document.invoke.json
+}
+
+# --- Deployment and stage ---------------------------------------------------------------------
+
+resource "aws_api_gateway_deployment" "this" {
+  provider = aws.workload
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  description = "Managed by Terraform: replaced when the API's definition changes"
+
+  # The IDs change when the route's objects are replaced; the attributes are what can change in
+  # place. Whole resources are not hashed: a refresh fills in empty defaults and would redeploy.
+  triggers = {
+    redeployment = sha1(jsonencode([
+      aws_api_gateway_resource.files.id,
+      aws_api_gateway_method.post.id,
+      aws_api_gateway_method.post.authorization,
+      aws_api_gateway_method.post.api_key_required,
+      aws_api_gateway_integration.lambda.id,
+      aws_api_gateway_integration.lambda.uri,
+      aws_api_gateway_rest_api_policy.this.id,
+      data.aws_iam_policy_document.invoke.json,
+    ]))
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  provider = aws.workload
+
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs already encrypts at rest; access logs hold request metadata and no secrets, so a customer key adds cost and no protection.
+  name              = "/aws/apigateway/${var.name}/${var.stage_name}/access"
+  retention_in_days = var.access_log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_api_gateway_stage" "this" {
+  provider = aws.workload
+
+  #checkov:skip=CKV_AWS_120:Every POST creates a new object; cached responses would be wrong, not faster.
+  #checkov:skip=CKV2_AWS_29:No WAF by default for cost: IAM authorization, the resource policy, throttling and the usage plan quota bound who calls and how much.
+  #checkov:skip=CKV2_AWS_51:The backend is a Lambda proxy integration, not an HTTP endpoint that could check a client certificate.
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  deployment_id        = aws_api_gateway_deployment.this.id
+  stage_name           = var.stage_name
+  xray_tracing_enabled = true
+  tags                 = var.tags
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      extendedRequestId  = "$context.extendedRequestId"
+      requestTime        = "$context.requestTime"
+      httpMethod         = "$context.httpMethod"
+      path               = "$context.path"
+      status             = "$context.status"
+      protocol           = "$context.protocol"
+      responseLength     = "$context.responseLength"
+      responseLatency    = "$context.responseLatency"
+      sourceIp           = "$context.identity.sourceIp"
+      userAgent          = "$context.identity.userAgent"
+      caller             = "$context.identity.caller"
+      userArn            = "$context.identity.userArn"
+      apiKeyId           = "$context.identity.apiKeyId"
+      errorMessage       = "$context.error.message"
+      integrationStatus  = "$context.integration.status"
+      integrationLatency = "$context.integration.latency"
+      integrationError   = "$context.integration.error"
+      xrayTraceId        = "$context.xrayTraceId"
+    })
+  }
+
+  # Access logging fails until the account-wide CloudWatch role is set.
+  depends_on = [aws_api_gateway_account.this]
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  provider = aws.workload
+
+  #checkov:skip=CKV_AWS_225:Every POST creates a new object; cached responses would be wrong, not faster.
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "*/*"
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = "ERROR"
+    data_trace_enabled     = false
+    caching_enabled        = false
+    throttling_rate_limit  = var.throttling_rate_limit
+    throttling_burst_limit = var.throttling_burst_limit
+  }
+}
+
+# --- Account-wide CloudWatch role (shared by every API in the account and region) --------------
+
+data "aws_iam_policy_document" "api_gateway_assume" {
+  count    = var.manage_api_gateway_account_logging_role ? 1 : 0
+  provider = aws.workload
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["apigateway.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "cloudwatch" {
+  count    = var.manage_api_gateway_account_logging_role ? 1 : 0
+  provider = aws.workload
+
+  name               = "${var.name}-apigw-cloudwatch"
+  description        = "Lets API Gateway write access and execution logs to CloudWatch Logs (account-wide setting)."
+  assume_role_policy = data.aws_iam_policy_document.api_gateway_assume[0].json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "cloudwatch" {
+  count    = var.manage_api_gateway_account_logging_role ? 1 : 0
+  provider = aws.workload
+
+  role       = aws_iam_role.cloudwatch[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+}
+
+resource "aws_api_gateway_account" "this" {
+  count    = var.manage_api_gateway_account_logging_role ? 1 : 0
+  provider = aws.workload
+
+  cloudwatch_role_arn = aws_iam_role.cloudwatch[0].arn
+
+  depends_on = [aws_iam_role_policy_attachment.cloudwatch]
+}
+
+# --- Usage plan and API key -------------------------------------------------------------------
+
+resource "aws_api_gateway_usage_plan" "this" {
+  provider = aws.workload
+
+  name        = var.name
+  description = "Per-key throttle and daily quota of ${var.name}"
+  tags        = var.tags
+
+  api_stages {
+    api_id = aws_api_gateway_rest_api.this.id
+    stage  = aws_api_gateway_stage.this.stage_name
+  }
+
+  throttle_settings {
+    rate_limit  = var.usage_plan_rate_limit
+    burst_limit = var.usage_plan_burst_limit
+  }
+
+  quota_settings {
+    limit  = var.usage_plan_daily_quota
+    period = "DAY"
+  }
+}
+
+# API Gateway generates the key's value; it stays in state and is never an output.
+resource "aws_api_gateway_api_key" "this" {
+  count    = var.api_key_required ? 1 : 0
+  provider = aws.workload
+
+  name        = var.name
+  description = "Key of the ${var.name} usage plan"
+  enabled     = true
+  tags        = var.tags
+}
+
+resource "aws_api_gateway_usage_plan_key" "this" {
+  count    = var.api_key_required ? 1 : 0
+  provider = aws.workload
+
+  key_id        = aws_api_gateway_api_key.this[0].id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.this.id
+}
+
+# --- Custom domain ------------------------------------------------------------------------------
+
+data "aws_route53_zone" "this" {
+  provider = aws.workload
+
+  name         = var.hosted_zone_name
+  private_zone = false
+}
+
+resource "aws_acm_certificate" "this" {
+  provider = aws.workload
+
+  domain_name       = var.domain_name
+  validation_method = "DNS"
+  tags              = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_route53_record" "validation" {
+  provider = aws.workload
+  for_each = {
+    for option in aws_acm_certificate.this.domain_validation_options : option.domain_name => option
+  }
+
+  zone_id         = data.aws_route53_zone.this.zone_id
+  name            = each.value.resource_record_name
+  type            = each.value.resource_record_type
+  records         = [each.value.resource_record_value]
+  ttl             = 300
+  allow_overwrite = true
+}
+
+resource "aws_acm_certificate_validation" "this" {
+  provider = aws.workload
+
+  certificate_arn         = aws_acm_certificate.this.arn
+  validation_record_fqdns = [for record in aws_route53_record.validation : record.fqdn]
+}
+
+resource "aws_api_gateway_domain_name" "this" {
+  provider = aws.workload
+
+  domain_name              = var.domain_name
+  regional_certificate_arn = aws_acm_certificate_validation.this.certificate_arn
+  security_policy          = "TLS_1_2"
+  tags                     = var.tags
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+}
+
+resource "aws_api_gateway_base_path_mapping" "this" {
+  provider = aws.workload
+
+  api_id      = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  domain_name = aws_api_gateway_domain_name.this.domain_name
+}
+
+resource "aws_route53_record" "alias" {
+  provider = aws.workload
+  for_each = toset(["A", "AAAA"])
+
+  zone_id = data.aws_route53_zone.this.zone_id
+  name    = aws_api_gateway_domain_name.this.domain_name
+  type    = each.key
+
+  alias {
+    name                   = aws_api_gateway_domain_name.this.regional_domain_name
+    zone_id                = aws_api_gateway_domain_name.this.regional_zone_id
+    evaluate_target_health = false
+  }
+}

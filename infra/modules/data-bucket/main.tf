@@ -1,0 +1,223 @@
+data "aws_caller_identity" "current" {
+  provider = aws.data
+}
+
+data "aws_partition" "current" {
+  provider = aws.data
+}
+
+# `id` is the region name in provider v5 and v6 (`name` is deprecated in v6).
+data "aws_region" "current" {
+  provider = aws.data
+}
+
+locals {
+  account_id    = data.aws_caller_identity.current.account_id
+  partition     = data.aws_partition.current.partition
+  bucket_name   = coalesce(var.bucket_name, "${var.name}-${local.account_id}-${data.aws_region.current.id}")
+  account_root  = "arn:${local.partition}:iam::${local.account_id}:root"
+  writer_root   = "arn:${local.partition}:iam::${split(":", var.writer_role_arn)[4]}:root"
+  writer_prefix = "arn:${local.partition}:s3:::${local.bucket_name}/${var.key_prefix}*"
+}
+
+resource "aws_s3_bucket" "this" {
+  provider = aws.data
+
+  #checkov:skip=CKV_AWS_18:Objects are disposable generated data that expire by lifecycle; request auditing, when wanted, is CloudTrail data events, not a second log bucket.
+  #checkov:skip=CKV_AWS_144:Objects are disposable generated data that expire by lifecycle; a replica in another region adds cost and no value.
+  #checkov:skip=CKV2_AWS_62:Nothing consumes object-created events; the writer returns the key to its caller.
+  bucket        = local.bucket_name
+  force_destroy = var.force_destroy
+  tags          = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", local.bucket_name))
+      error_message = "The bucket name \"${local.bucket_name}\" is not a valid S3 bucket name (3-63 characters): shorten name or set bucket_name."
+    }
+  }
+}
+
+resource "aws_s3_bucket_ownership_controls" "this" {
+  provider = aws.data
+
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  provider = aws.data
+
+  bucket                  = aws_s3_bucket.this.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  provider = aws.data
+
+  bucket = aws_s3_bucket.this.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  provider = aws.data
+
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    id     = "expire-generated-objects"
+    status = "Enabled"
+
+    filter {}
+
+    expiration {
+      days = var.current_version_expiration_days
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_expiration_days
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+
+  # Lifecycle rules on a versioned bucket act on versions, so versioning must be on first.
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
+resource "aws_kms_key" "this" {
+  count    = var.kms_encryption ? 1 : 0
+  provider = aws.data
+
+  description             = "Encrypts objects in s3://${local.bucket_name}"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_deletion_window_in_days
+  policy                  = data.aws_iam_policy_document.kms[0].json
+  tags                    = var.tags
+}
+
+resource "aws_kms_alias" "this" {
+  count    = var.kms_encryption ? 1 : 0
+  provider = aws.data
+
+  name          = "alias/${var.name}-data"
+  target_key_id = aws_kms_key.this[0].key_id
+}
+
+data "aws_iam_policy_document" "kms" {
+  count    = var.kms_encryption ? 1 : 0
+  provider = aws.data
+
+  #checkov:skip=CKV_AWS_109:Key policy: Resource "*" is this key only, and the account-root admin statement is what keeps the key manageable through IAM.
+  #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only, and the account-root admin statement is what keeps the key manageable through IAM.
+  #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is this key only; key policies cannot name a narrower resource.
+  statement {
+    sid       = "DataAccountAdministers"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.account_root]
+    }
+  }
+
+  # The writer lives in another account: name that account and pin the role with aws:PrincipalArn,
+  # so a re-created role keeps working and no other identity of that account qualifies.
+  statement {
+    sid       = "WriterUsesKeyThroughS3"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.writer_root]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = [var.writer_role_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${data.aws_region.current.id}.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  provider = aws.data
+
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = var.kms_encryption ? "aws:kms" : "AES256"
+      kms_master_key_id = var.kms_encryption ? aws_kms_key.this[0].arn : null
+    }
+    bucket_key_enabled = var.kms_encryption
+  }
+}
+
+data "aws_iam_policy_document" "bucket" {
+  provider = aws.data
+
+  statement {
+    sid       = "WriterPutsUnderPrefix"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = [local.writer_prefix]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.writer_root]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = [var.writer_role_arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "this" {
+  provider = aws.data
+
+  bucket = aws_s3_bucket.this.id
+  policy = data.aws_iam_policy_document.bucket.json
+
+  # S3 aborts concurrent changes to a bucket's policy and its public access block (OperationAborted).
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}

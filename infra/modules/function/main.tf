@@ -1,0 +1,110 @@
+data "aws_iam_policy_document" "assume" {
+  provider = aws.workload
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  provider = aws.workload
+
+  name               = var.role_name
+  description        = "Execution role of ${var.function_name}: writes under one bucket prefix, logs to its own group."
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "permissions" {
+  provider = aws.workload
+
+  statement {
+    sid       = "WriteUnderPrefix"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${var.bucket_arn}/${var.key_prefix}*"]
+  }
+
+  # Uploads to an SSE-KMS bucket need GenerateDataKey, and multipart uploads also Decrypt.
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "UseBucketKey"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+    }
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+
+  # AWS requires "*" here: X-Ray's trace APIs support no resource-level permissions.
+  statement {
+    sid       = "SendTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  provider = aws.workload
+
+  name   = "write-random-files"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.permissions.json
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  provider = aws.workload
+
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs already encrypts at rest; the logs hold no secrets (request ids, sizes, keys), so a customer key adds cost and no protection.
+  name              = "/aws/lambda/${var.function_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  provider = aws.workload
+
+  #checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway: failures go back to the caller, there is no async event to dead-letter.
+  #checkov:skip=CKV_AWS_117:Reaches only S3's public regional endpoint and nothing private; a VPC would add NAT or endpoint cost and no isolation.
+  #checkov:skip=CKV_AWS_173:The environment holds no secrets (bucket name, owner account, prefix, size cap); Lambda encrypts it at rest with an AWS key.
+  #checkov:skip=CKV_AWS_272:The package is built reproducibly by this repository's pipeline from reviewed source; code signing is out of scope for this service.
+  function_name                  = var.function_name
+  description                    = "Writes files of random bytes to s3://${var.bucket_name}/${var.key_prefix}"
+  role                           = aws_iam_role.this.arn
+  runtime                        = "python3.13"
+  architectures                  = ["arm64"]
+  handler                        = "randfile.handler.handler"
+  filename                       = var.zip_path
+  source_code_hash               = filebase64sha256(var.zip_path)
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  reserved_concurrent_executions = var.reserved_concurrency
+  tags                           = var.tags
+
+  environment {
+    variables = {
+      RANDFILE_BUCKET       = var.bucket_name
+      RANDFILE_BUCKET_OWNER = var.bucket_owner
+      RANDFILE_KEY_PREFIX   = var.key_prefix
+      RANDFILE_MAX_BYTES    = tostring(var.max_bytes)
+    }
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  # The group must exist first, or Lambda creates it on the first invoke without retention; the
+  # role's policy must be attached before the first invoke can write.
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
+}

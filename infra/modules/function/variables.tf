@@ -1,0 +1,137 @@
+variable "function_name" {
+  description = "Name of the Lambda function (also names its log group `/aws/lambda/<function_name>`)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.function_name))
+    error_message = "function_name must be 1-64 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "role_name" {
+  description = "Name of the execution role. The caller chooses it so the bucket policy can name the role ARN before the role exists."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.role_name))
+    error_message = "role_name must be 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
+
+variable "zip_path" {
+  description = "Path of the deployment package that `make build` writes (dist/randfile.zip)."
+  type        = string
+
+  validation {
+    condition     = endswith(var.zip_path, ".zip")
+    error_message = "zip_path must name a .zip file."
+  }
+}
+
+variable "bucket_name" {
+  description = "Bucket the function writes to (in the data account)."
+  type        = string
+}
+
+variable "bucket_arn" {
+  description = "ARN of that bucket; the role may write under `key_prefix` only."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9.-]{3,63}$", var.bucket_arn))
+    error_message = "bucket_arn must be an S3 bucket ARN such as arn:aws:s3:::my-bucket."
+  }
+}
+
+variable "bucket_owner" {
+  description = "Account ID that owns the bucket; the function sends it as ExpectedBucketOwner."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.bucket_owner))
+    error_message = "bucket_owner must be a 12-digit AWS account ID."
+  }
+}
+
+variable "key_prefix" {
+  description = "Key prefix the function writes under (e.g. `random/`)."
+  type        = string
+  default     = "random/"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()/-]*/$", var.key_prefix))
+    error_message = "key_prefix must be a non-empty S3 key prefix of safe characters ending with '/', not starting with '/'."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "ARN of the bucket's customer managed KMS key, or null when the bucket uses SSE-S3."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a full KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias or key ID."
+  }
+}
+
+variable "max_bytes" {
+  description = "Largest file the function accepts to write (RANDFILE_MAX_BYTES)."
+  type        = number
+  default     = 104857600
+
+  validation {
+    condition     = var.max_bytes >= 1 && floor(var.max_bytes) == var.max_bytes
+    error_message = "max_bytes must be a whole number >= 1."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory in MB (CPU scales with it)."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be between 128 and 10240 MB."
+  }
+}
+
+variable "timeout" {
+  description = "Timeout in seconds. API Gateway stops waiting after 29 s, so larger values only help direct invokes."
+  type        = number
+  default     = 29
+
+  validation {
+    condition     = var.timeout >= 1 && var.timeout <= 900
+    error_message = "timeout must be between 1 and 900 seconds."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions: caps how many copies can run (and write, and bill) at once."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency
+    error_message = "reserved_concurrency must be a whole number >= 1 (0 would throttle every call, -1 removes the cap)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's log group, in days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource (on top of the provider's default_tags)."
+  type        = map(string)
+  default     = {}
+}

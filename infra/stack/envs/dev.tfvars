@@ -1,0 +1,18 @@
+environment         = "dev"
+region              = "eu-west-1"
+workload_account_id = "111111111111"
+data_account_id     = "222222222222"
+repository          = "example-org/randfile"
+
+# workload_role_arn and data_role_arn are not set here: a -var-file value would override the
+# TF_VAR_data_role_arn that CI passes (a plan role for pull requests, an apply role for deploys).
+
+hosted_zone_name = "dev.example.com"
+domain_name      = "files.dev.example.com"
+
+# Throw-away environment: short retention, small caps, destroyable with its objects.
+log_retention_days            = 7
+object_expiration_days        = 7
+function_reserved_concurrency = 5
+api_usage_plan_daily_quota    = 500
+bucket_force_destroy          = true

@@ -1,0 +1,80 @@
+locals {
+  name = "randfile-${var.environment}"
+
+  default_tags = {
+    project     = "randfile"
+    environment = var.environment
+    managed-by  = "terraform"
+    repository  = var.repository
+  }
+
+  # Built from names rather than read from the role, so the bucket policy (data account) and the
+  # role (workload account) do not depend on each other.
+  function_role_name = "${local.name}-function"
+  function_role_arn  = "arn:${data.aws_partition.workload.partition}:iam::${var.workload_account_id}:role/${local.function_role_name}"
+}
+
+data "aws_partition" "workload" {
+  provider = aws.workload
+}
+
+module "data_bucket" {
+  source = "../modules/data-bucket"
+  providers = {
+    aws.data = aws.data
+  }
+
+  name                               = local.name
+  bucket_name                        = var.bucket_name
+  writer_role_arn                    = local.function_role_arn
+  key_prefix                         = var.key_prefix
+  kms_encryption                     = var.kms_encryption
+  current_version_expiration_days    = var.object_expiration_days
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  force_destroy                      = var.bucket_force_destroy
+}
+
+module "function" {
+  source = "../modules/function"
+  providers = {
+    aws.workload = aws.workload
+  }
+
+  function_name        = local.name
+  role_name            = local.function_role_name
+  zip_path             = var.function_zip_path
+  bucket_name          = module.data_bucket.bucket_name
+  bucket_arn           = module.data_bucket.bucket_arn
+  bucket_owner         = var.data_account_id
+  key_prefix           = var.key_prefix
+  kms_key_arn          = module.data_bucket.kms_key_arn
+  max_bytes            = var.max_bytes
+  memory_size          = var.function_memory_size
+  timeout              = var.function_timeout
+  reserved_concurrency = var.function_reserved_concurrency
+  log_retention_days   = var.log_retention_days
+}
+
+module "api" {
+  source = "../modules/api"
+  providers = {
+    aws.workload = aws.workload
+  }
+
+  name                                    = local.name
+  function_name                           = module.function.function_name
+  function_invoke_arn                     = module.function.invoke_arn
+  authorization                           = var.api_authorization
+  invoke_principals                       = length(var.api_invoke_principals) > 0 ? var.api_invoke_principals : [var.workload_account_id]
+  api_key_required                        = var.api_key_required
+  stage_name                              = var.api_stage_name
+  throttling_rate_limit                   = var.api_throttling_rate_limit
+  throttling_burst_limit                  = var.api_throttling_burst_limit
+  usage_plan_rate_limit                   = var.api_usage_plan_rate_limit
+  usage_plan_burst_limit                  = var.api_usage_plan_burst_limit
+  usage_plan_daily_quota                  = var.api_usage_plan_daily_quota
+  access_log_retention_days               = var.log_retention_days
+  manage_api_gateway_account_logging_role = var.manage_api_gateway_account_logging_role
+  hosted_zone_name                        = var.hosted_zone_name
+  domain_name                             = var.domain_name
+}

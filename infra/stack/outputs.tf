@@ -1,0 +1,69 @@
+output "api_url" {
+  description = "Base URL of the API on its custom domain; files are created with `POST <api_url>/files`."
+  value       = module.api.api_url
+}
+
+output "invoke_url" {
+  description = "URL of the `POST /files` endpoint."
+  value       = module.api.invoke_url
+}
+
+output "custom_domain_name" {
+  description = "Custom domain name of the API."
+  value       = module.api.domain_name
+}
+
+output "rest_api_id" {
+  description = "ID of the REST API."
+  value       = module.api.rest_api_id
+}
+
+output "stage_name" {
+  description = "Name of the API stage."
+  value       = module.api.stage_name
+}
+
+output "api_key_id" {
+  description = "ID of the API key (null when none is required); read its value with `aws apigateway get-api-key --api-key <id> --include-value`."
+  value       = module.api.api_key_id
+}
+
+output "function_name" {
+  description = "Name of the Lambda function."
+  value       = module.function.function_name
+}
+
+output "function_role_arn" {
+  description = "ARN of the function's execution role (the only writer the bucket admits)."
+  value       = module.function.role_arn
+}
+
+output "bucket_name" {
+  description = "Name of the bucket in the data account."
+  value       = module.data_bucket.bucket_name
+}
+
+output "kms_key_arn" {
+  description = "ARN of the bucket's customer managed key, or null with SSE-S3."
+  value       = module.data_bucket.kms_key_arn
+}
+
+output "key_prefix" {
+  description = "Key prefix the function writes under."
+  value       = var.key_prefix
+}
+
+output "region" {
+  description = "Region of the deployment."
+  value       = var.region
+}
+
+output "workload_account_id" {
+  description = "Account that runs the API and the function."
+  value       = var.workload_account_id
+}
+
+output "data_account_id" {
+  description = "Account that owns the bucket."
+  value       = var.data_account_id
+}

@@ -1,0 +1,223 @@
+# --- Where ----------------------------------------------------------------------------------------
+
+variable "environment" {
+  description = "Environment name (dev, prod, ...); part of every resource name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,15}$", var.environment))
+    error_message = "environment must be 1-16 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "AWS region of both accounts' resources."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as eu-west-1."
+  }
+}
+
+variable "workload_account_id" {
+  description = "Account that runs the API and the function. The aws.workload provider refuses any other."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.workload_account_id))
+    error_message = "workload_account_id must be a 12-digit AWS account ID."
+  }
+}
+
+variable "data_account_id" {
+  description = "Account that owns the bucket. The aws.data provider refuses any other."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.data_account_id))
+    error_message = "data_account_id must be a 12-digit AWS account ID."
+  }
+}
+
+variable "workload_role_arn" {
+  description = "Role the aws.workload provider assumes; null uses the ambient credentials as they are."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.workload_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.workload_role_arn))
+    error_message = "workload_role_arn must be null or an IAM role ARN."
+  }
+}
+
+variable "data_role_arn" {
+  description = "Role the aws.data provider assumes; null uses the ambient credentials as they are."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.data_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.data_role_arn))
+    error_message = "data_role_arn must be null or an IAM role ARN."
+  }
+}
+
+variable "repository" {
+  description = "Source repository (owner/name), recorded in the `repository` tag."
+  type        = string
+
+  validation {
+    condition     = length(trimspace(var.repository)) > 0
+    error_message = "repository must not be empty."
+  }
+}
+
+# --- Custom domain --------------------------------------------------------------------------------
+
+variable "hosted_zone_name" {
+  description = "Existing public Route53 hosted zone in the workload account (e.g. example.com)."
+  type        = string
+}
+
+variable "domain_name" {
+  description = "Custom domain of the API (e.g. files.example.com), inside hosted_zone_name."
+  type        = string
+}
+
+# --- Function -------------------------------------------------------------------------------------
+
+variable "function_zip_path" {
+  description = "Deployment package written by `make build`, relative to infra/stack."
+  type        = string
+  default     = "../../dist/randfile.zip"
+}
+
+variable "key_prefix" {
+  description = "Key prefix the function writes under; the only place the bucket lets it write."
+  type        = string
+  default     = "random/"
+}
+
+variable "max_bytes" {
+  description = "Largest file a caller may ask for (RANDFILE_MAX_BYTES)."
+  type        = number
+  default     = 104857600
+}
+
+variable "function_memory_size" {
+  description = "Function memory in MB."
+  type        = number
+  default     = 512
+}
+
+variable "function_timeout" {
+  description = "Function timeout in seconds (API Gateway waits at most 29)."
+  type        = number
+  default     = 29
+}
+
+variable "function_reserved_concurrency" {
+  description = "Most copies of the function that may run at once."
+  type        = number
+  default     = 10
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's and the API's log groups, in days."
+  type        = number
+  default     = 30
+}
+
+# --- Bucket ---------------------------------------------------------------------------------------
+
+variable "bucket_name" {
+  description = "Explicit bucket name; null derives `randfile-<environment>-<data account>-<region>`."
+  type        = string
+  default     = null
+}
+
+variable "kms_encryption" {
+  description = "Encrypt objects with a customer managed key in the data account (SSE-KMS) instead of SSE-S3."
+  type        = bool
+  default     = false
+}
+
+variable "object_expiration_days" {
+  description = "Days after which written files expire."
+  type        = number
+  default     = 30
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Days after which overwritten or deleted versions are removed."
+  type        = number
+  default     = 7
+}
+
+variable "bucket_force_destroy" {
+  description = "Let `terraform destroy` delete the bucket with its objects (throw-away environments only)."
+  type        = bool
+  default     = false
+}
+
+# --- API ------------------------------------------------------------------------------------------
+
+variable "api_authorization" {
+  description = "Authorization of `POST /files`: `AWS_IAM` or `NONE`."
+  type        = string
+  default     = "AWS_IAM"
+}
+
+variable "api_invoke_principals" {
+  description = "Account IDs or IAM role/user ARNs allowed to invoke the API; empty means the workload account."
+  type        = list(string)
+  default     = []
+}
+
+variable "api_key_required" {
+  description = "Require an API key (one is created and attached to the usage plan, which only meters keyed requests)."
+  type        = bool
+  default     = true
+}
+
+variable "api_stage_name" {
+  description = "Name of the API stage behind the custom domain."
+  type        = string
+  default     = "v1"
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Stage-wide requests per second."
+  type        = number
+  default     = 10
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Stage-wide burst of requests."
+  type        = number
+  default     = 20
+}
+
+variable "api_usage_plan_rate_limit" {
+  description = "Per-key requests per second."
+  type        = number
+  default     = 5
+}
+
+variable "api_usage_plan_burst_limit" {
+  description = "Per-key burst of requests."
+  type        = number
+  default     = 10
+}
+
+variable "api_usage_plan_daily_quota" {
+  description = "Per-key requests per day."
+  type        = number
+  default     = 1000
+}
+
+variable "manage_api_gateway_account_logging_role" {
+  description = "Manage API Gateway's CloudWatch role setting; it is shared by the whole workload account and region."
+  type        = bool
+  default     = true
+}
