@@ -193,6 +193,40 @@ data "aws_iam_policy_document" "bucket" {
     }
   }
 
+  # Create-only, enforced by the bucket: even with the writer's credentials in hand, a PutObject or
+  # multipart completion without If-None-Match is refused, so no object can be replaced.
+  # s3:ObjectCreationOperation is false for CreateMultipartUpload and UploadPart, which carry no
+  # conditional header and must stay allowed.
+  statement {
+    sid       = "DenyWriterOverwrites"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = [local.writer_prefix]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.writer_root]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = [var.writer_role_arn]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:if-none-match"
+      values   = ["true"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "s3:ObjectCreationOperation"
+      values   = ["true"]
+    }
+  }
+
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
