@@ -105,9 +105,9 @@ variable "max_bytes" {
 }
 
 variable "function_memory_size" {
-  description = "Function memory in MB."
+  description = "Function memory in MB. CPU scales with it: 1769 MB is one full vCPU, which CSV and JSONL generation needs to write files near the 100 MiB cap within API Gateway's 29 s (see docs/performance.md)."
   type        = number
-  default     = 512
+  default     = 1769
 }
 
 variable "function_timeout" {
