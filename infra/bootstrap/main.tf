@@ -1,0 +1,172 @@
+data "aws_partition" "current" {
+  provider = aws.workload
+}
+
+locals {
+  partition = data.aws_partition.current.partition
+
+  tags = merge(var.tags, {
+    project    = var.name_prefix
+    managed-by = "terraform"
+    component  = "bootstrap"
+    repository = var.github_repository
+  })
+
+  state_bucket_name = coalesce(var.state_bucket_name, "${var.name_prefix}-tfstate-${var.workload_account_id}-${var.region}")
+  state_keys        = { for env in var.environments : env => format(var.state_key_format, env) }
+
+  github_oidc_host = "token.actions.githubusercontent.com"
+  oidc_provider_arn = (
+    var.create_oidc_provider
+    ? aws_iam_openid_connect_provider.github[0].arn
+    : "arn:${local.partition}:iam::${var.workload_account_id}:oidc-provider/${local.github_oidc_host}"
+  )
+
+  # GitHub `sub` claims, pinned exactly: the plan roles serve pull requests (and the drift check's
+  # environment), each apply role serves only jobs running in its own GitHub environment.
+  plan_subjects = [
+    "repo:${var.github_repository}:pull_request",
+    "repo:${var.github_repository}:environment:${var.drift_environment}",
+  ]
+  apply_subjects = { for env in var.environments : env => "repo:${var.github_repository}:environment:${env}" }
+
+  # "<prefix>-ci-..." never matches the stack's "<prefix>-<env>-*" patterns below (the environment
+  # "ci" is refused), so an apply role cannot rewrite its own permissions. Both accounts use the
+  # same names.
+  role_names = {
+    for env in var.environments : env => {
+      plan  = "${var.name_prefix}-ci-${env}-plan"
+      apply = "${var.name_prefix}-ci-${env}-apply"
+    }
+  }
+
+  # The stack names everything "<name_prefix>-<env>" or "<name_prefix>-<env>-...": the roles of one
+  # environment cannot touch another environment's resources even when both share an account.
+  stack_names = { for env in var.environments : env => ["${var.name_prefix}-${env}", "${var.name_prefix}-${env}-*"] }
+}
+
+# --- Terraform state ------------------------------------------------------------------------------
+
+resource "aws_s3_bucket" "state" {
+  provider = aws.workload
+
+  #checkov:skip=CKV_AWS_18:Access logging needs a second bucket; CloudTrail data events are the audit trail for a bucket written only by CI roles.
+  #checkov:skip=CKV_AWS_144:Cross-region replication of Terraform state is not worth a second bucket; versioning restores any earlier state.
+  #checkov:skip=CKV2_AWS_62:Nothing consumes event notifications for state objects.
+  bucket = local.state_bucket_name
+}
+
+resource "aws_s3_bucket_ownership_controls" "state" {
+  provider = aws.workload
+
+  bucket = aws_s3_bucket.state.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "state" {
+  provider = aws.workload
+
+  bucket                  = aws_s3_bucket.state.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "state" {
+  provider = aws.workload
+
+  bucket = aws_s3_bucket.state.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
+  provider = aws.workload
+
+  bucket = aws_s3_bucket.state.id
+
+  # The AWS managed key (aws/s3): encrypted with KMS, and every principal of the account that may
+  # read the object may decrypt it, so the roles need no key grants.
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "aws:kms"
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "state" {
+  provider = aws.workload
+
+  bucket = aws_s3_bucket.state.id
+
+  rule {
+    id     = "expire-old-state-versions"
+    status = "Enabled"
+
+    filter {}
+
+    # Old states stay restorable for 90 days after they are superseded.
+    noncurrent_version_expiration {
+      noncurrent_days = 90
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.state]
+}
+
+data "aws_iam_policy_document" "state_bucket" {
+  provider = aws.workload
+
+  statement {
+    sid     = "DenyInsecureTransport"
+    effect  = "Deny"
+    actions = ["s3:*"]
+    resources = [
+      aws_s3_bucket.state.arn,
+      "${aws_s3_bucket.state.arn}/*",
+    ]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "state" {
+  provider = aws.workload
+
+  bucket = aws_s3_bucket.state.id
+  policy = data.aws_iam_policy_document.state_bucket.json
+
+  depends_on = [aws_s3_bucket_public_access_block.state]
+}
+
+# --- GitHub OIDC ----------------------------------------------------------------------------------
+
+resource "aws_iam_openid_connect_provider" "github" {
+  count    = var.create_oidc_provider ? 1 : 0
+  provider = aws.workload
+
+  url            = "https://${local.github_oidc_host}"
+  client_id_list = ["sts.amazonaws.com"]
+  # No thumbprint_list: IAM validates GitHub's certificate against its own trusted CAs and ignores
+  # thumbprints for this provider, so pinning one would only add a value that goes stale.
+}

@@ -1,0 +1,51 @@
+output "state_bucket_name" {
+  description = "Terraform state bucket: the `bucket` of infra/stack/envs/<env>.s3.tfbackend."
+  value       = aws_s3_bucket.state.bucket
+}
+
+output "state_keys" {
+  description = "State object key of each environment: the `key` of infra/stack/envs/<env>.s3.tfbackend."
+  value       = local.state_keys
+}
+
+output "oidc_provider_arn" {
+  description = "ARN of the GitHub OIDC identity provider the workload roles trust."
+  value       = local.oidc_provider_arn
+}
+
+output "workload_plan_role_arns" {
+  description = "Per environment, the workload-account role pull requests and the drift check assume."
+  value       = { for env, role in aws_iam_role.workload_plan : env => role.arn }
+}
+
+output "workload_apply_role_arns" {
+  description = "Per environment, the workload-account role deploy jobs in that GitHub environment assume."
+  value       = { for env, role in aws_iam_role.workload_apply : env => role.arn }
+}
+
+output "data_plan_role_arns" {
+  description = "Per environment, the data-account role the stack's aws.data provider assumes during plan."
+  value       = { for env, role in aws_iam_role.data_plan : env => role.arn }
+}
+
+output "data_apply_role_arns" {
+  description = "Per environment, the data-account role the stack's aws.data provider assumes during apply."
+  value       = { for env, role in aws_iam_role.data_apply : env => role.arn }
+}
+
+output "github_variables" {
+  description = "GitHub repository variables the workflows read, name => value (see docs/deploying.md)."
+  value = merge(
+    { AWS_REGION = var.region },
+    merge([
+      for env in var.environments : {
+        "WORKLOAD_ACCOUNT_ID_${upper(env)}"     = var.workload_account_id
+        "DATA_ACCOUNT_ID_${upper(env)}"         = var.data_account_id
+        "WORKLOAD_PLAN_ROLE_ARN_${upper(env)}"  = aws_iam_role.workload_plan[env].arn
+        "WORKLOAD_APPLY_ROLE_ARN_${upper(env)}" = aws_iam_role.workload_apply[env].arn
+        "DATA_PLAN_ROLE_ARN_${upper(env)}"      = aws_iam_role.data_plan[env].arn
+        "DATA_APPLY_ROLE_ARN_${upper(env)}"     = aws_iam_role.data_apply[env].arn
+      }
+    ]...),
+  )
+}

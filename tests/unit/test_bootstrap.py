@@ -1,0 +1,257 @@
+"""infra/bootstrap deployed on the local two-account cloud (moto server + real Terraform).
+
+Asserts what the pipeline's security rests on: the GitHub OIDC provider, trust policies that pin
+`aud` and `sub` exactly, data-account roles trusted only by their workload-account twin, the
+account guard, and a state bucket fit for `use_lockfile`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import shutil
+import subprocess
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud import emulator, stack
+from localcloud.aws import Cloud, Identity
+from localcloud.settings import (
+    DATA_ACCOUNT_ID,
+    MEMBER_ACCESS_ROLE,
+    REGION,
+    WORKLOAD_ACCOUNT_ID,
+    role_arn,
+)
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+TERRAFORM = REPO / "scripts" / "terraform"
+REPOSITORY = "acme/randfile"
+ENVIRONMENTS = ("dev", "prod")
+OIDC_HOST = "token.actions.githubusercontent.com"
+OIDC_ARN = f"arn:aws:iam::{WORKLOAD_ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"
+
+
+@dataclass(frozen=True)
+class Deployed:
+    outputs: dict[str, Any]
+    workload: Identity
+    data: Identity
+    workdir: Path
+
+
+def variables(**overrides: Any) -> dict[str, Any]:
+    return {
+        "github_repository": REPOSITORY,
+        "environments": list(ENVIRONMENTS),
+        "workload_account_id": WORKLOAD_ACCOUNT_ID,
+        "data_account_id": DATA_ACCOUNT_ID,
+        "region": REGION,
+        "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
+        # The administrator's way in: moto lets the organisation role be assumed in any account.
+        "workload_admin_role_arn": role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE),
+        "data_admin_role_arn": role_arn(DATA_ACCOUNT_ID, MEMBER_ACCESS_ROLE),
+        **overrides,
+    }
+
+
+def terraform(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # No ambient AWS setting may reach real AWS or override the emulator's test credentials.
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    environment.update(TF_IN_AUTOMATION="1", TF_INPUT="0", TF_DATA_DIR=str(workdir / ".terraform"))
+    return subprocess.run(
+        [str(TERRAFORM), f"-chdir={workdir}", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+    )
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    state_dir = tmp_path_factory.mktemp("bootstrap-cloud")
+    cloud = emulator.start(state_dir)
+    try:
+        workdir = state_dir / "bootstrap"
+        shutil.copytree(
+            REPO / "infra" / "bootstrap", workdir, ignore=shutil.ignore_patterns(".terraform")
+        )
+        (workdir / "localcloud_override.tf").write_text(stack.override_file(cloud.endpoint_url))
+        (workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
+        for args in (("init", "-lockfile=readonly"), ("apply", "-auto-approve")):
+            result = terraform(workdir, *args)
+            assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+        outputs = json.loads(terraform(workdir, "output", "-json").stdout)
+        management = Cloud(cloud.endpoint_url).management()
+        yield Deployed(
+            outputs={name: output["value"] for name, output in outputs.items()},
+            workload=management.assume(role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "test"),
+            data=management.assume(role_arn(DATA_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "test"),
+            workdir=workdir,
+        )
+    finally:
+        emulator.stop(state_dir)
+
+
+def trust(identity: Identity, name: str) -> dict[str, Any]:
+    document = identity.iam().get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+    # moto may hand the document back URL-encoded, as IAM's API does.
+    parsed: dict[str, Any] = (
+        json.loads(urllib.parse.unquote(document)) if isinstance(document, str) else dict(document)
+    )
+    return parsed
+
+
+def policy(identity: Identity, role: str, name: str) -> dict[str, Any]:
+    document = identity.iam().get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    parsed: dict[str, Any] = (
+        json.loads(urllib.parse.unquote(document)) if isinstance(document, str) else dict(document)
+    )
+    return parsed
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_the_github_oidc_provider(deployed: Deployed) -> None:
+    iam = deployed.workload.iam()
+    arns = [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]]
+    assert arns == [OIDC_ARN]
+    provider = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=OIDC_ARN)
+    assert provider["Url"].removeprefix("https://") == OIDC_HOST
+    assert provider["ClientIDList"] == ["sts.amazonaws.com"]
+    assert deployed.outputs["oidc_provider_arn"] == OIDC_ARN
+    assert deployed.data.iam().list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_plan_roles_trust_pull_requests_and_the_drift_environment_exactly(
+    deployed: Deployed, environment: str
+) -> None:
+    [statement] = trust(deployed.workload, f"randfile-ci-{environment}-plan")["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Principal"] == {"Federated": OIDC_ARN}
+    assert set(statement["Condition"]) == {"StringEquals"}
+    pinned = statement["Condition"]["StringEquals"]
+    assert as_list(pinned[f"{OIDC_HOST}:aud"]) == ["sts.amazonaws.com"]
+    assert sorted(as_list(pinned[f"{OIDC_HOST}:sub"])) == [
+        f"repo:{REPOSITORY}:environment:drift",
+        f"repo:{REPOSITORY}:pull_request",
+    ]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_apply_roles_trust_only_their_github_environment(
+    deployed: Deployed, environment: str
+) -> None:
+    [statement] = trust(deployed.workload, f"randfile-ci-{environment}-apply")["Statement"]
+    assert statement["Principal"] == {"Federated": OIDC_ARN}
+    assert set(statement["Condition"]) == {"StringEquals"}
+    pinned = statement["Condition"]["StringEquals"]
+    assert as_list(pinned[f"{OIDC_HOST}:aud"]) == ["sts.amazonaws.com"]
+    assert as_list(pinned[f"{OIDC_HOST}:sub"]) == [f"repo:{REPOSITORY}:environment:{environment}"]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize("mode", ["plan", "apply"])
+def test_data_roles_trust_only_their_workload_twin(
+    deployed: Deployed, environment: str, mode: str
+) -> None:
+    name = f"randfile-ci-{environment}-{mode}"
+    [statement] = trust(deployed.data, name)["Statement"]
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Principal"] == {"AWS": f"arn:aws:iam::{WORKLOAD_ACCOUNT_ID}:root"}
+    assert statement["Condition"] == {
+        "ArnEquals": {"aws:PrincipalArn": role_arn(WORKLOAD_ACCOUNT_ID, name)}
+    }
+    # The workload twin may assume this role and no other data role.
+    workload_policy = policy(deployed.workload, name, f"terraform-{mode}")
+    assumable = [
+        resource
+        for statement in workload_policy["Statement"]
+        if "sts:AssumeRole" in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    ]
+    assert assumable == [role_arn(DATA_ACCOUNT_ID, name)]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_no_ci_role_may_change_any_ci_role(deployed: Deployed, environment: str) -> None:
+    ci_roles = [
+        role_arn(account, f"randfile-ci-{env}-{mode}")
+        for account in (WORKLOAD_ACCOUNT_ID, DATA_ACCOUNT_ID)
+        for env in ENVIRONMENTS
+        for mode in ("plan", "apply")
+    ]
+    for identity, mode in ((deployed.workload, "apply"), (deployed.data, "apply")):
+        document = policy(identity, f"randfile-ci-{environment}-{mode}", f"terraform-{mode}")
+        for statement in document["Statement"]:
+            if not any(str(action).startswith("iam:") for action in as_list(statement["Action"])):
+                continue
+            for pattern in as_list(statement["Resource"]):
+                assert not [arn for arn in ci_roles if fnmatch.fnmatchcase(arn, pattern)], statement
+
+
+def test_the_plan_role_cannot_write_state(deployed: Deployed) -> None:
+    document = policy(deployed.workload, "randfile-ci-dev-plan", "terraform-plan")
+    writable = [
+        resource
+        for statement in document["Statement"]
+        if "s3:PutObject" in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    ]
+    bucket = deployed.outputs["state_bucket_name"]
+    assert writable == [f"arn:aws:s3:::{bucket}/randfile/dev/terraform.tfstate.tflock"]
+
+
+def test_the_state_bucket(deployed: Deployed) -> None:
+    s3 = deployed.workload.s3()
+    bucket = deployed.outputs["state_bucket_name"]
+    assert bucket == f"randfile-tfstate-{WORKLOAD_ACCOUNT_ID}-{REGION}"
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    blocks = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(blocks.values())
+    assert len(blocks) == 4
+    ownership = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    [rule] = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    [deny] = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_the_github_variables_output_names_every_role(deployed: Deployed) -> None:
+    names = deployed.outputs["github_variables"]
+    assert names["AWS_REGION"] == REGION
+    for env in ENVIRONMENTS:
+        suffix = env.upper()
+        assert names[f"WORKLOAD_ACCOUNT_ID_{suffix}"] == WORKLOAD_ACCOUNT_ID
+        for mode in ("PLAN", "APPLY"):
+            role = f"randfile-ci-{env}-{mode.lower()}"
+            assert names[f"WORKLOAD_{mode}_ROLE_ARN_{suffix}"] == role_arn(
+                WORKLOAD_ACCOUNT_ID, role
+            )
+            assert names[f"DATA_{mode}_ROLE_ARN_{suffix}"] == role_arn(DATA_ACCOUNT_ID, role)
+
+
+def test_the_account_guard_refuses_swapped_accounts(deployed: Deployed) -> None:
+    swapped = variables(workload_account_id=DATA_ACCOUNT_ID, data_account_id=WORKLOAD_ACCOUNT_ID)
+    (deployed.workdir / "test.auto.tfvars.json").write_text(json.dumps(swapped))
+    try:
+        result = terraform(deployed.workdir, "plan", "-refresh=false")
+    finally:
+        (deployed.workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
+    assert result.returncode != 0
+    assert "not allowed" in result.stderr
