@@ -261,3 +261,38 @@ def test_zizmor_offline_reports_nothing() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout + result.stderr
+
+
+def workflow_variables() -> set[str]:
+    text = "\n".join(path.read_text(encoding="utf-8") for path in WORKFLOWS)
+    return set(re.findall(r"\bvars\.([A-Z0-9_]+)", text))
+
+
+def test_every_repository_variable_comes_from_the_bootstrap_or_the_docs() -> None:
+    outputs = (REPO / "infra" / "bootstrap" / "outputs.tf").read_text(encoding="utf-8")
+    per_environment = set(re.findall(r'"([A-Z_]+)_\$\{upper\(env\)\}"', outputs))
+    assert "WORKLOAD_APPLY_ROLE_ARN" in per_environment
+    docs = (REPO / "docs" / "deploying.md").read_text(encoding="utf-8")
+    used = workflow_variables()
+    assert "AWS_REGION" in used
+    for name in used:
+        base = re.sub(r"_(DEV|PROD)$", "", name)
+        assert f"`{base}_DEV`" in docs or f"`{name}`" in docs, f"docs/deploying.md omits {name}"
+        if base == name:
+            assert f"{name} = var." in outputs, f"the bootstrap does not output {name}"
+        elif base != "DOMAIN_NAME":
+            assert base in per_environment, f"the bootstrap does not output {base}_<ENV>"
+
+
+def test_terraform_variables_set_by_workflows_exist_in_the_stack() -> None:
+    stack = (REPO / "infra" / "stack" / "variables.tf").read_text(encoding="utf-8")
+    text = "\n".join(path.read_text(encoding="utf-8") for path in WORKFLOWS)
+    names = set(re.findall(r"\bTF_VAR_([a-z0-9_]+):", text))
+    assert names == {"data_role_arn"}
+    for name in names:
+        assert f'variable "{name}"' in stack
+    for tfvars in (REPO / "infra" / "stack" / "envs").glob("*.tfvars"):
+        # A -var-file value would silently win over the TF_VAR_ the workflow passes.
+        assert not re.search(rf"^\s*{'|'.join(names)}\s*=", tfvars.read_text(), re.MULTILINE), (
+            tfvars
+        )
