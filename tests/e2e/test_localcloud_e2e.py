@@ -24,18 +24,23 @@ from localcloud.settings import (
     DEPLOY_ROLE,
     DOMAIN,
     MEMBER_ACCESS_ROLE,
+    STATE_BUCKET,
+    STATE_KEY,
     WORKLOAD_ACCOUNT_ID,
     Paths,
 )
 from localcloud.wiring import WiringError
 
-pytestmark = pytest.mark.e2e
+# One deployment serves the whole module, so under pytest-xdist it must stay on one worker
+# (effective with --dist loadgroup).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
+# format -> (media type, file extension)
 FORMATS = {
-    "binary": "application/octet-stream",
-    "text": "text/plain",
-    "csv": "text/csv",
-    "jsonl": "application/x-ndjson",
+    "binary": ("application/octet-stream", ".bin"),
+    "text": ("text/plain", ".txt"),
+    "csv": ("text/csv", ".csv"),
+    "jsonl": ("application/x-ndjson", ".jsonl"),
 }
 
 
@@ -43,7 +48,10 @@ FORMATS = {
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     if not DEFAULT_ZIP.is_file():
         pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first (make test-e2e does)")
-    cloud = LocalCloud(Paths(tmp_path_factory.mktemp("localcloud")), DEFAULT_ZIP)
+    # Encrypted with a customer managed key as in prod; `make demo` covers the SSE-S3 default.
+    cloud = LocalCloud(
+        Paths(tmp_path_factory.mktemp("localcloud")), DEFAULT_ZIP, {"kms_encryption": True}
+    )
     try:
         cloud.up()
         cloud.deploy()
@@ -69,25 +77,27 @@ def test_outputs_name_the_two_accounts(outputs: dict[str, Any]) -> None:
     assert outputs["function_role_arn"].startswith(f"arn:aws:iam::{WORKLOAD_ACCOUNT_ID}:role/")
 
 
-@pytest.mark.parametrize(("file_format", "content_type"), FORMATS.items())
+@pytest.mark.parametrize("file_format", FORMATS)
 def test_every_format_lands_in_the_data_account(
-    local: LocalCloud, outputs: dict[str, Any], file_format: str, content_type: str
+    local: LocalCloud, outputs: dict[str, Any], file_format: str
 ) -> None:
+    media_type, extension = FORMATS[file_format]
     size = 3000
     response = local.call(json.dumps({"size_bytes": size, "format": file_format}))
 
     assert response.status == 201, response.body
     reported = response.json()
     assert reported["format"] == file_format
-    assert reported["content_type"] == content_type
+    assert reported["content_type"].split(";")[0] == media_type
     assert reported["bucket"] == outputs["bucket_name"]
     assert reported["key"].startswith(outputs["key_prefix"])
+    assert reported["key"].endswith(extension)
     stored = local.verify(response)
     assert stored.owner_account == DATA_ACCOUNT_ID
     assert stored.size_bytes == size
     assert stored.sha256 == reported["sha256"]
     head = local.data().s3().head_object(Bucket=stored.bucket, Key=stored.key)
-    assert head["ContentType"] == content_type
+    assert head["ContentType"] == reported["content_type"]
 
 
 def test_the_route_is_the_deployed_wiring(local: LocalCloud, outputs: dict[str, Any]) -> None:
@@ -222,11 +232,14 @@ def test_the_bucket_is_configured_as_deployed(local: LocalCloud, outputs: dict[s
     assert rule["Expiration"]["Days"] > 0
     assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
     assert rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
-    encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
-    assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] in (
-        "AES256",
-        "aws:kms",
-    )
+    (encryption,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
+        "Rules"
+    ]
+    assert encryption["ApplyServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": outputs["kms_key_arn"],
+    }
+    assert encryption["BucketKeyEnabled"] is True
 
 
 def test_the_bucket_policy_admits_only_the_function_role_under_the_prefix(
@@ -236,7 +249,16 @@ def test_the_bucket_policy_admits_only_the_function_role_under_the_prefix(
     document = local.data().s3().get_bucket_policy(Bucket=bucket)["Policy"]
     role = outputs["function_role_arn"]
 
-    def put(key: str, principal: str, secure: bool = True) -> policy.Decision:
+    def put(
+        key: str, principal: str, *, secure: bool = True, create_only: bool = True
+    ) -> policy.Decision:
+        context = {
+            "aws:PrincipalArn": principal,
+            "aws:SecureTransport": str(secure).lower(),
+            "s3:ObjectCreationOperation": "true",
+        }
+        if create_only:
+            context["s3:if-none-match"] = "*"
         return policy.evaluate(
             document,
             policy.Request(
@@ -244,7 +266,7 @@ def test_the_bucket_policy_admits_only_the_function_role_under_the_prefix(
                 resource=f"arn:aws:s3:::{bucket}/{key}",
                 principal_arn=principal,
                 principal_account=principal.split(":")[4],
-                context={"aws:PrincipalArn": principal, "aws:SecureTransport": str(secure).lower()},
+                context=context,
             ),
         )
 
@@ -254,6 +276,34 @@ def test_the_bucket_policy_admits_only_the_function_role_under_the_prefix(
     assert not put("elsewhere/x.csv", role).allowed
     assert not put(f"{prefix}x.csv", other_role).allowed
     assert not put(f"{prefix}x.csv", role, secure=False).allowed
+    assert not put(f"{prefix}x.csv", role, create_only=False).allowed
+
+
+def test_the_state_lock_file_on_the_emulator_blocks_a_concurrent_run(local: LocalCloud) -> None:
+    s3 = local.workload().s3()
+    lock_key = f"{STATE_KEY}.tflock"
+    # Conditional create, as Terraform takes the lock: fails if a finished run left a lock behind.
+    s3.put_object(
+        Bucket=STATE_BUCKET,
+        Key=lock_key,
+        Body=json.dumps({"ID": "e2e", "Operation": "OperationTypeApply", "Who": "e2e-test"}),
+        IfNoneMatch="*",
+    )
+    try:
+        result = stack.terraform(
+            local.paths,
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-lock-timeout=0s",
+            f"-var-file={local.paths.tfvars}",
+            check=False,
+        )
+    finally:
+        s3.delete_object(Bucket=STATE_BUCKET, Key=lock_key)
+
+    assert result.returncode == 1
+    assert "Error acquiring the state lock" in result.stderr + result.stdout
 
 
 def _plan_changes(output: str) -> list[str]:
@@ -286,4 +336,15 @@ def test_destroy_leaves_nothing_behind(local: LocalCloud, outputs: dict[str, Any
     records = workload.route53().list_resource_record_sets(HostedZoneId=zone_id)
     assert {record["Type"] for record in records["ResourceRecordSets"]} == {"NS", "SOA"}
     assert data.s3().list_buckets().get("Buckets", []) == []
+    kms = data.kms()
+    assert [
+        alias["AliasName"]
+        for alias in kms.list_aliases()["Aliases"]
+        if "randfile" in alias["AliasName"]
+    ] == []
+    key_states = {
+        kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"]
+        for key in kms.list_keys()["Keys"]
+    }
+    assert key_states <= {"PendingDeletion"}
     assert workload.logs().describe_log_groups()["logGroups"] == []

@@ -1,0 +1,123 @@
+"""python -m localcloud demo|invoke|down: the randfile stack on a local two-account cloud."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from localcloud.cloud import LocalCloud, NotRunningError
+from localcloud.emulator import EmulatorError
+from localcloud.gateway import Response
+from localcloud.runtime import InvocationError
+from localcloud.settings import (
+    DATA_ACCOUNT_ID,
+    DEFAULT_STATE_DIR,
+    DEFAULT_ZIP,
+    HOSTED_ZONE,
+    WORKLOAD_ACCOUNT_ID,
+    Paths,
+)
+from localcloud.stack import TerraformError, UnsupportedResourceError
+from localcloud.verify import VerificationError
+from localcloud.wiring import WiringError
+
+DEMO_BODY = '{"size_bytes": 2048, "format": "csv"}'
+
+
+class Progress:
+    def __init__(self) -> None:
+        self._started = time.monotonic()
+
+    def __call__(self, message: str) -> None:
+        print(f"[{time.monotonic() - self._started:6.1f}s] {message}", flush=True)
+
+
+def _print_response(response: Response) -> None:
+    print(f"HTTP {response.status}")
+    try:
+        print(json.dumps(response.json(), indent=2))
+    except json.JSONDecodeError:
+        print(response.body)
+
+
+def demo(local: LocalCloud, body: str) -> int:
+    progress = Progress()
+    progress("starting the local cloud (moto server) ...")
+    running = local.up()
+    progress(
+        f"local cloud up: {running.endpoint_url} (pid {running.pid}); workload account "
+        f"{WORKLOAD_ACCOUNT_ID} and data account {DATA_ACCOUNT_ID} with their deploy roles, "
+        f"hosted zone {HOSTED_ZONE}"
+    )
+    progress("deploying infra/stack with Terraform (about a minute on first run) ...")
+    outputs = local.deploy()
+    progress(f"stack deployed: {outputs['api_url']} -> function {outputs['function_name']}")
+    response = local.call(body)
+    route = response.route
+    progress(
+        f"request made: POST {outputs['custom_domain_name']}/files -> mapping {route.base_path} -> "
+        f"REST API {route.rest_api_id} stage {route.stage_name} -> {route.function.name}: "
+        f"HTTP {response.status}"
+    )
+    if response.status != 201:
+        _print_response(response)
+        print(response.logs, file=sys.stderr)
+        return 1
+    stored = local.verify(response)
+    progress(
+        f"object verified with the data account's credentials ({stored.owner_account}): "
+        f"s3://{stored.bucket}/{stored.key}"
+    )
+    print(
+        "\nrandfile is running on the local cloud\n"
+        f"  API URL    {outputs['invoke_url']}\n"
+        f"  bucket     {stored.bucket} (account {stored.owner_account})\n"
+        f"  key        {stored.key}\n"
+        f"  size       {stored.size_bytes} bytes\n"
+        f"  sha256     {stored.sha256}\n"
+        '\ncall again:  make invoke BODY=\'{"size_bytes": 4096, "format": "jsonl"}\'\n'
+        "tear down:   make demo-down"
+    )
+    return 0
+
+
+def invoke(local: LocalCloud, body: str) -> int:
+    response = local.call(body)
+    _print_response(response)
+    return 0 if response.status < 400 else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__)
+    parser.add_argument("command", choices=("demo", "invoke", "down"))
+    parser.add_argument("--body", default=DEMO_BODY, help="JSON body of POST /files")
+    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    parser.add_argument("--zip", type=Path, default=DEFAULT_ZIP, help="the built function package")
+    args = parser.parse_args(argv)
+    local = LocalCloud(Paths(args.state_dir.resolve()), args.zip)
+    try:
+        if args.command == "demo":
+            return demo(local, args.body)
+        if args.command == "invoke":
+            return invoke(local, args.body)
+        local.down()
+        print(f"local cloud stopped; {args.state_dir} removed")
+        return 0
+    except (
+        EmulatorError,
+        InvocationError,
+        NotRunningError,
+        TerraformError,
+        UnsupportedResourceError,
+        VerificationError,
+        WiringError,
+    ) as error:
+        print(f"localcloud {args.command}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

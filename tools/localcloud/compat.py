@@ -1,0 +1,64 @@
+"""Where moto answers differently from AWS in a way the Terraform AWS provider trips over.
+
+Each patch makes moto return what AWS returns; none of them changes what Terraform sends, so the
+stack is deployed exactly as written. They are applied inside the emulator process only.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.apigateway.models import RestAPI
+from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.s3.models import FakeBucket
+
+
+def _escape_rest_api_policy() -> None:
+    """GetRestApi returns the resource policy as an escaped JSON string on AWS.
+
+    The provider reads ``policy`` by wrapping it in quotes and unquoting it; moto returns the raw
+    document, so every read of ``aws_api_gateway_rest_api_policy`` fails with "invalid character".
+    """
+    original = RestAPI.to_dict
+
+    def to_dict(self: RestAPI) -> dict[str, Any]:
+        result: dict[str, Any] = original(self)
+        policy = result.get(RestAPI.PROP_POLICY)
+        if policy:
+            result[RestAPI.PROP_POLICY] = json.dumps(policy)[1:-1]
+        return result
+
+    RestAPI.to_dict = to_dict  # type: ignore[method-assign]
+
+
+def _bucket_policy_conditions_do_not_deny() -> None:
+    """moto evaluates bucket policies without a request context and, when a statement's
+    Condition cannot be checked, answers DENIED whatever the statement's Effect.
+
+    The stack's policy has an Allow conditioned on aws:PrincipalArn and a Deny conditioned on
+    aws:SecureTransport = false, so every PutObject would be refused. On AWS a statement whose
+    condition does not hold does not apply; lacking the context, conditional statements are left
+    out here, and the unconditional ones are evaluated by moto as before.
+    """
+
+    def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(self.policy.decode())
+        statements = document.get("Statement", [])
+        if isinstance(statements, dict):
+            statements = [statements]
+        unconditional = [statement for statement in statements if "Condition" not in statement]
+        if not unconditional:
+            return PermissionResult.NEUTRAL
+        policy = IAMPolicy(json.dumps({**document, "Statement": unconditional}))
+        return policy.is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
+def apply() -> None:
+    """Apply every patch; the emulator process calls this once, before serving."""
+    _escape_rest_api_policy()
+    _bucket_policy_conditions_do_not_deny()

@@ -1,0 +1,425 @@
+"""Follow a request through the deployed wiring the way API Gateway would, link by link.
+
+custom domain (DNS alias, certificate) -> base path mapping -> REST API and stage -> resource and
+method (authorization, API key, resource policy) -> AWS_PROXY integration -> Lambda function ->
+its resource-based permission -> its configuration. Every broken link raises WiringError naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from localcloud import policy
+from localcloud.aws import Identity
+from localcloud.settings import REGION
+
+if TYPE_CHECKING:
+    from mypy_boto3_apigateway import APIGatewayClient
+
+_INTEGRATION_URI = re.compile(
+    r"^arn:aws[a-z-]*:apigateway:(?P<region>[a-z0-9-]+):lambda:path/2015-03-31/functions/"
+    r"(?P<function>arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[^/:]+(:[^/]+)?)/invocations$"
+)
+
+
+class WiringError(RuntimeError):
+    """A link between the custom domain and the function is missing or wrong."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who calls: the signing identity (for AWS_IAM) and the API key it sends, if any."""
+
+    arn: str
+    account_id: str
+    access_key_id: str
+    api_key: str | None
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    arn: str
+    handler: str
+    runtime: str
+    role_arn: str
+    timeout: int
+    memory_size: int
+    environment: dict[str, str]
+    code_sha256: str
+    tracing_mode: str
+
+
+@dataclass(frozen=True)
+class Route:
+    domain_name: str
+    base_path: str
+    rest_api_id: str
+    stage_name: str
+    resource_id: str
+    resource_path: str
+    http_method: str
+    authorization_type: str
+    api_key_id: str | None
+    method_arn: str
+    function: Function
+
+
+def _not_found(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") in (
+        "NotFoundException",
+        "ResourceNotFoundException",
+        "NoSuchEntity",
+    )
+
+
+def _split_path(path: str) -> tuple[str, str]:
+    """('files', '/files') -> the first segment may be a base path; both readings are tried."""
+    segments = path.strip("/").split("/", 1)
+    rest = "/" + (segments[1] if len(segments) > 1 else "")
+    return segments[0], rest
+
+
+def _check_dns(workload: Identity, domain_name: str, target: str) -> None:
+    route53 = workload.route53()
+    labels = domain_name.split(".")
+    zones = route53.list_hosted_zones()["HostedZones"]
+    # The most specific public zone that contains the name is the one resolvers reach.
+    candidates = sorted(
+        (
+            zone
+            for zone in zones
+            if not zone.get("Config", {}).get("PrivateZone")
+            and labels[-len(zone["Name"].rstrip(".").split(".")) :]
+            == zone["Name"].rstrip(".").split(".")
+        ),
+        key=lambda zone: len(zone["Name"]),
+        reverse=True,
+    )
+    if not candidates:
+        raise WiringError(f"no public hosted zone contains {domain_name}")
+    zone = candidates[0]
+    records = route53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+    alias = next(
+        (r for r in records if r["Name"].rstrip(".") == domain_name and r["Type"] == "A"), None
+    )
+    if alias is None:
+        raise WiringError(f"{domain_name} has no A record in hosted zone {zone['Name']}")
+    alias_target = alias.get("AliasTarget", {}).get("DNSName", "").rstrip(".").lower()
+    if alias_target != target.lower():
+        raise WiringError(
+            f"the A record of {domain_name} points at {alias_target or 'no alias'}, "
+            f"not at the API's regional domain name {target}"
+        )
+
+
+def _custom_domain(workload: Identity, apigateway: APIGatewayClient, domain_name: str) -> None:
+    try:
+        domain = apigateway.get_domain_name(domainName=domain_name)
+    except ClientError as error:
+        if _not_found(error):
+            raise WiringError(
+                f"custom domain {domain_name} does not exist in API Gateway"
+            ) from error
+        raise
+    if domain.get("securityPolicy") != "TLS_1_2":
+        raise WiringError(f"custom domain {domain_name} allows TLS older than 1.2")
+    certificate_arn = domain.get("regionalCertificateArn")
+    if not certificate_arn:
+        raise WiringError(f"custom domain {domain_name} has no regional certificate")
+    status = workload.acm().describe_certificate(CertificateArn=certificate_arn)["Certificate"][
+        "Status"
+    ]
+    if status != "ISSUED":
+        raise WiringError(f"certificate {certificate_arn} of {domain_name} is {status}, not ISSUED")
+    _check_dns(workload, domain_name, domain.get("regionalDomainName", ""))
+
+
+@dataclass(frozen=True)
+class _Mapping:
+    base_path: str
+    rest_api_id: str
+    stage: str
+    inner_path: str
+    # How the stage was chosen, for messages: a mapping without a stage takes it from the path.
+    stage_origin: str
+
+
+def _mapping(apigateway: APIGatewayClient, domain_name: str, path: str) -> _Mapping:
+    """Which API, stage and path inside the API a request path on the domain reaches."""
+    mappings = apigateway.get_base_path_mappings(domainName=domain_name).get("items", [])
+    first, rest = _split_path(path)
+    by_base = {m.get("basePath", "(none)"): m for m in mappings}
+    if first in by_base:
+        chosen, base, inner = by_base[first], first, rest
+    elif "(none)" in by_base:
+        chosen, base, inner = by_base["(none)"], "(none)", path
+    else:
+        raise WiringError(f"no base path mapping of {domain_name} serves {path}")
+    api_id = chosen.get("restApiId", "")
+    stage = chosen.get("stage", "")
+    if stage:
+        return _Mapping(base, api_id, stage, inner, f"stage {stage}")
+    stage, inner = _split_path(inner)
+    origin = f"stage {stage} (the next path segment: mapping {base} names no stage)"
+    return _Mapping(base, api_id, stage, inner, origin)
+
+
+def _rest_api(apigateway: APIGatewayClient, domain_name: str, mapping: _Mapping) -> dict[str, Any]:
+    api_id, stage = mapping.rest_api_id, mapping.stage
+    try:
+        api: dict[str, Any] = dict(apigateway.get_rest_api(restApiId=api_id))
+    except ClientError as error:
+        if _not_found(error):
+            raise WiringError(
+                f"base path mapping for {domain_name} points at REST API {api_id} "
+                "which does not exist"
+            ) from error
+        raise
+    try:
+        deployed = apigateway.get_stage(restApiId=api_id, stageName=stage)
+    except ClientError as error:
+        if _not_found(error):
+            raise WiringError(
+                f"base path mapping for {domain_name} points at {mapping.stage_origin} "
+                f"of REST API {api_id}, which does not exist"
+            ) from error
+        raise
+    deployment_id = deployed.get("deploymentId")
+    try:
+        apigateway.get_deployment(restApiId=api_id, deploymentId=deployment_id or "-")
+    except ClientError as error:
+        if _not_found(error):
+            raise WiringError(
+                f"stage {stage} of REST API {api_id} points at deployment {deployment_id}, "
+                "which does not exist"
+            ) from error
+        raise
+    return api
+
+
+def _resource_policy(api: dict[str, Any]) -> dict[str, Any] | None:
+    raw = api.get("policy")
+    if not raw:
+        return None
+    # API Gateway returns the policy as a JSON string with its quotes escaped.
+    document: dict[str, Any] = json.loads(json.loads(f'"{raw}"'))
+    return document
+
+
+def _method(
+    apigateway: APIGatewayClient, api_id: str, path: str, http_method: str
+) -> tuple[str, dict[str, Any]]:
+    resources = apigateway.get_resources(restApiId=api_id, limit=500).get("items", [])
+    resource = next((r for r in resources if r.get("path") == path), None)
+    if resource is None:
+        raise WiringError(f"REST API {api_id} has no resource {path}")
+    try:
+        method = dict(
+            apigateway.get_method(
+                restApiId=api_id, resourceId=resource["id"], httpMethod=http_method
+            )
+        )
+    except ClientError as error:
+        if _not_found(error):
+            raise WiringError(f"REST API {api_id} has no {http_method} method on {path}") from error
+        raise
+    return resource["id"], method
+
+
+def _api_key(
+    apigateway: APIGatewayClient, api_id: str, stage: str, value: str | None, route: str
+) -> str:
+    """The id of the caller's key, if it is enabled and in a usage plan of this stage."""
+    if not value:
+        raise WiringError(f"{route} requires an API key and the request has none")
+    keys = apigateway.get_api_keys(includeValues=True, limit=500).get("items", [])
+    key = next((k for k in keys if k.get("value") == value), None)
+    if key is None or not key.get("enabled"):
+        raise WiringError(f"{route}: the API key sent is unknown or disabled")
+    plans = apigateway.get_usage_plans(keyId=key["id"]).get("items", [])
+    if not any(
+        stage_ref.get("apiId") == api_id and stage_ref.get("stage") == stage
+        for plan in plans
+        for stage_ref in plan.get("apiStages", [])
+    ):
+        raise WiringError(
+            f"{route}: API key {key['id']} is in no usage plan "
+            f"of stage {stage} of REST API {api_id}"
+        )
+    return str(key["id"])
+
+
+def _function_arn(method: dict[str, Any], route: str) -> str:
+    integration = method.get("methodIntegration")
+    if not integration:
+        raise WiringError(f"{route} has no integration")
+    if integration.get("type") != "AWS_PROXY":
+        raise WiringError(
+            f"{route} integration is {integration.get('type')}, not AWS_PROXY (Lambda proxy)"
+        )
+    if integration.get("httpMethod") != "POST":
+        raise WiringError(
+            f"{route} integration calls Lambda with {integration.get('httpMethod')}; Lambda's "
+            "Invoke API only accepts POST"
+        )
+    match = _INTEGRATION_URI.match(integration.get("uri", ""))
+    if match is None:
+        raise WiringError(
+            f"{route} integration URI {integration.get('uri')} is not a Lambda invocation URI"
+        )
+    if match["region"] != REGION:
+        raise WiringError(f"{route} integration calls Lambda in {match['region']}, not {REGION}")
+    return match["function"]
+
+
+def _function(workload: Identity, function_arn: str, route: str) -> Function:
+    try:
+        found = workload.lambda_().get_function(FunctionName=function_arn)
+    except ClientError as error:
+        if _not_found(error):
+            raise WiringError(
+                f"integration of {route} points at function {function_arn} which does not exist"
+            ) from error
+        raise
+    config = found["Configuration"]
+    return Function(
+        name=config["FunctionName"],
+        arn=config["FunctionArn"],
+        handler=config.get("Handler", ""),
+        runtime=config.get("Runtime", ""),
+        role_arn=config["Role"],
+        timeout=config.get("Timeout", 3),
+        memory_size=config.get("MemorySize", 128),
+        environment=dict(config.get("Environment", {}).get("Variables", {})),
+        code_sha256=config["CodeSha256"],
+        tracing_mode=config.get("TracingConfig", {}).get("Mode", "PassThrough"),
+    )
+
+
+def _check_permission(
+    workload: Identity, function: Function, method_arn: str, account_id: str
+) -> None:
+    try:
+        document = workload.lambda_().get_policy(FunctionName=function.arn)["Policy"]
+    except ClientError as error:
+        if _not_found(error):
+            raise WiringError(
+                f"function {function.name} has no resource policy, so API Gateway may not invoke it"
+            ) from error
+        raise
+    request = policy.Request(
+        action="lambda:InvokeFunction",
+        resource=function.arn,
+        service="apigateway.amazonaws.com",
+        context={"aws:SourceArn": method_arn, "aws:SourceAccount": account_id},
+    )
+    decision = policy.evaluate(document, request)
+    if not decision.allowed:
+        source_arns = [
+            str(value)
+            for statement in json.loads(document).get("Statement", [])
+            for test in statement.get("Condition", {}).values()
+            for key, value in test.items()
+            if key.lower() == "aws:sourcearn"
+        ]
+        raise WiringError(
+            f"no lambda permission of function {function.name} lets API Gateway invoke it from "
+            f"{method_arn} ({decision.reason}; source_arn of its statements: "
+            f"{', '.join(source_arns) or 'none'})"
+        )
+
+
+def _check_role(workload: Identity, function: Function) -> None:
+    name = function.role_arn.rsplit("/", 1)[-1]
+    try:
+        role = workload.iam().get_role(RoleName=name)["Role"]
+    except ClientError as error:
+        if _not_found(error):
+            raise WiringError(
+                f"execution role {function.role_arn} of function {function.name} does not exist"
+            ) from error
+        raise
+    if role["Arn"] != function.role_arn:
+        raise WiringError(
+            f"function {function.name} names role {function.role_arn}, found {role['Arn']}"
+        )
+    trust = role["AssumeRolePolicyDocument"]
+    document = json.loads(trust) if isinstance(trust, str) else trust
+    decision = policy.evaluate(
+        document,
+        policy.Request(
+            action="sts:AssumeRole", resource=role["Arn"], service="lambda.amazonaws.com"
+        ),
+    )
+    if not decision.allowed:
+        raise WiringError(
+            f"execution role {function.role_arn} does not trust lambda.amazonaws.com "
+            f"({decision.reason})"
+        )
+
+
+def resolve(
+    workload: Identity, domain_name: str, path: str, http_method: str, caller: Caller
+) -> Route:
+    """The route a request to https://<domain_name><path> takes, checked link by link."""
+    apigateway = workload.apigateway()
+    _custom_domain(workload, apigateway, domain_name)
+    mapping = _mapping(apigateway, domain_name, path)
+    base, api_id = mapping.base_path, mapping.rest_api_id
+    stage, inner_path = mapping.stage, mapping.inner_path
+    api = _rest_api(apigateway, domain_name, mapping)
+    resource_id, method = _method(apigateway, api_id, inner_path, http_method)
+    route = f"{http_method} {inner_path} of REST API {api_id}"
+    account_id = workload.account_id()
+    method_arn = (
+        f"arn:aws:execute-api:{REGION}:{account_id}:{api_id}/{stage}/{http_method}{inner_path}"
+    )
+
+    authorization = method.get("authorizationType", "NONE")
+    if authorization not in ("AWS_IAM", "NONE"):
+        raise WiringError(
+            f"{route} uses {authorization} authorization, which localcloud does not model"
+        )
+    api_key_id = (
+        _api_key(apigateway, api_id, stage, caller.api_key, route)
+        if method.get("apiKeyRequired")
+        else None
+    )
+    document = _resource_policy(api)
+    if document is not None:
+        request = policy.Request(
+            action="execute-api:Invoke",
+            resource=method_arn,
+            principal_arn=caller.arn if authorization == "AWS_IAM" else None,
+            principal_account=caller.account_id if authorization == "AWS_IAM" else None,
+        )
+        decision = policy.evaluate(document, request)
+        if not decision.allowed:
+            who = caller.arn if authorization == "AWS_IAM" else "an anonymous caller"
+            raise WiringError(
+                f"the resource policy of REST API {api_id} does not let {who} invoke {method_arn} "
+                f"({decision.reason})"
+            )
+
+    function = _function(workload, _function_arn(method, route), route)
+    _check_permission(workload, function, method_arn, account_id)
+    _check_role(workload, function)
+    return Route(
+        domain_name=domain_name,
+        base_path=base,
+        rest_api_id=api_id,
+        stage_name=stage,
+        resource_id=resource_id,
+        resource_path=inner_path,
+        http_method=http_method,
+        authorization_type=authorization,
+        api_key_id=api_key_id,
+        method_arn=method_arn,
+        function=function,
+    )
