@@ -30,7 +30,7 @@ from localcloud.settings import (
     role_arn,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("bootstrap")]
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "scripts" / "terraform"
