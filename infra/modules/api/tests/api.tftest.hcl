@@ -1,0 +1,280 @@
+# The API's behaviour: who may call POST /files and how, what it costs them (throttles, quota),
+# where it is served (custom domain, TLS policy, DNS records), what the function lets it do.
+# Policies are checked on the statements of their aws_iam_policy_document (a mock provider cannot
+# render the JSON); execute-api ARNs are built from the mocked REST API (tests/mocks).
+
+mock_provider "aws" {
+  alias           = "workload"
+  source          = "./tests/mocks"
+  override_during = plan
+}
+
+variables {
+  name                = "randfile-test"
+  function_name       = "randfile-test"
+  function_invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:randfile-test/invocations"
+  invoke_principals   = ["111111111111", "arn:aws:iam::333333333333:role/caller"]
+  hosted_zone_name    = "example.com"
+  domain_name         = "files.example.com"
+}
+
+run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
+  command = plan
+
+  assert {
+    condition     = aws_api_gateway_resource.files.path_part == "files" && aws_api_gateway_resource.files.parent_id == aws_api_gateway_rest_api.this.root_resource_id
+    error_message = "The route must be /files, directly under the API's root."
+  }
+
+  assert {
+    condition = [
+      aws_api_gateway_method.post.http_method,
+      aws_api_gateway_method.post.authorization,
+      aws_api_gateway_method.post.api_key_required,
+    ] == ["POST", "AWS_IAM", true]
+    error_message = "By default POST /files must require a SigV4 signature (AWS_IAM) and an API key."
+  }
+
+  assert {
+    condition = [
+      aws_api_gateway_integration.lambda.type,
+      aws_api_gateway_integration.lambda.integration_http_method,
+      aws_api_gateway_integration.lambda.uri,
+    ] == ["AWS_PROXY", "POST", var.function_invoke_arn]
+    error_message = "The method must proxy to the function (Lambda invocations are POSTs)."
+  }
+
+  assert {
+    condition     = aws_api_gateway_rest_api.this.disable_execute_api_endpoint
+    error_message = "The default execute-api endpoint must be off: it would bypass the custom domain's TLS policy."
+  }
+
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.invoke.statement : {
+        effect     = coalesce(s.effect, "Allow")
+        actions    = s.actions
+        resources  = s.resources
+        principals = s.principals
+      }
+      ] == [{
+        effect    = "Allow"
+        actions   = toset(["execute-api:Invoke"])
+        resources = toset(["arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/v1/POST/files"])
+        principals = toset([{
+          type        = "AWS"
+          identifiers = toset(["arn:aws:iam::111111111111:root", "arn:aws:iam::333333333333:role/caller"])
+        }])
+    }]
+    error_message = "The policy must allow only the listed accounts (as their root ARN) and roles to invoke POST /files on the stage."
+  }
+
+  assert {
+    condition = [
+      aws_lambda_permission.api.action,
+      aws_lambda_permission.api.principal,
+      aws_lambda_permission.api.function_name,
+      aws_lambda_permission.api.source_arn,
+    ] == ["lambda:InvokeFunction", "apigateway.amazonaws.com", "randfile-test", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/POST/files"]
+    error_message = "API Gateway may invoke the function only for POST /files of this API (any stage)."
+  }
+
+  assert {
+    condition     = data.aws_route53_zone.this.name == "example.com" && data.aws_route53_zone.this.private_zone == false
+    error_message = "The records must go into the public zone hosted_zone_name."
+  }
+
+  assert {
+    condition     = aws_acm_certificate.this.domain_name == "files.example.com" && aws_acm_certificate.this.validation_method == "DNS"
+    error_message = "The certificate must be for the custom domain, validated through DNS."
+  }
+
+  assert {
+    condition = [
+      for record in aws_route53_record.validation : [record.zone_id, record.name, record.type, record.records]
+      ] == [[
+        "Z0EXAMPLEZONE", "_0123456789abcdef.files.example.com.", "CNAME", toset(["_fedcba9876543210.acm-validations.aws."])
+    ]]
+    error_message = "Each validation CNAME ACM asks for must be written into the zone."
+  }
+
+  assert {
+    condition     = aws_acm_certificate_validation.this.validation_record_fqdns == toset(["_0123456789abcdef.files.example.com"])
+    error_message = "The validation must wait for those records."
+  }
+
+  assert {
+    condition = [
+      aws_api_gateway_domain_name.this.domain_name,
+      aws_api_gateway_domain_name.this.security_policy,
+      aws_api_gateway_domain_name.this.endpoint_configuration[0].types,
+      aws_api_gateway_domain_name.this.regional_certificate_arn,
+    ] == ["files.example.com", "TLS_1_2", tolist(["REGIONAL"]), "arn:aws:acm:eu-west-1:111111111111:certificate/0d1c2b3a-0000-4000-8000-000000000002"]
+    error_message = "The custom domain must be regional, refuse TLS before 1.2 and use the validated certificate."
+  }
+
+  assert {
+    condition = {
+      for type, record in aws_route53_record.alias : type => [
+        record.zone_id, record.name, one(record.alias).name, one(record.alias).zone_id,
+      ]
+      } == {
+      A    = ["Z0EXAMPLEZONE", "files.example.com", "d-abcdef0123.execute-api.eu-west-1.amazonaws.com", "ZLY8HYME6SFDD"]
+      AAAA = ["Z0EXAMPLEZONE", "files.example.com", "d-abcdef0123.execute-api.eu-west-1.amazonaws.com", "ZLY8HYME6SFDD"]
+    }
+    error_message = "IPv4 and IPv6 alias records must point the domain at API Gateway's regional host."
+  }
+
+  assert {
+    condition     = aws_api_gateway_base_path_mapping.this.stage_name == "v1" && aws_api_gateway_base_path_mapping.this.api_id == aws_api_gateway_rest_api.this.id
+    error_message = "The domain's root must map to the stage."
+  }
+
+  assert {
+    condition     = output.api_url == "https://files.example.com" && output.invoke_url == "https://files.example.com/files"
+    error_message = "The URLs must be on the custom domain."
+  }
+
+  assert {
+    condition     = one(data.aws_iam_policy_document.api_gateway_assume[0].statement[0].principals) == { type = "Service", identifiers = toset(["apigateway.amazonaws.com"]) }
+    error_message = "Only API Gateway may assume the logging role."
+  }
+
+  assert {
+    condition     = aws_iam_role_policy_attachment.cloudwatch[0].policy_arn == "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+    error_message = "The role must carry AWS's managed policy for API Gateway logging."
+  }
+
+  assert {
+    condition     = aws_api_gateway_account.this[0].cloudwatch_role_arn == aws_iam_role.cloudwatch[0].arn
+    error_message = "The account settings must name the role."
+  }
+}
+
+run "without_iam_anyone_with_the_key_may_call" {
+  command = plan
+
+  variables {
+    authorization     = "NONE"
+    invoke_principals = []
+  }
+
+  assert {
+    condition     = aws_api_gateway_method.post.authorization == "NONE" && aws_api_gateway_method.post.api_key_required
+    error_message = "With authorization NONE the method must still require the API key."
+  }
+
+  assert {
+    condition     = one(data.aws_iam_policy_document.invoke.statement[0].principals) == { type = "*", identifiers = toset(["*"]) }
+    error_message = "Unsigned callers are anonymous: the policy can only name \"*\"."
+  }
+
+  assert {
+    condition     = length(aws_api_gateway_api_key.this) == 1 && aws_api_gateway_api_key.this[0].enabled
+    error_message = "An enabled API key must exist for the callers."
+  }
+
+  assert {
+    condition     = aws_api_gateway_usage_plan_key.this[0].key_type == "API_KEY" && aws_api_gateway_usage_plan_key.this[0].key_id == aws_api_gateway_api_key.this[0].id && aws_api_gateway_usage_plan_key.this[0].usage_plan_id == aws_api_gateway_usage_plan.this.id
+    error_message = "The key must be attached to the usage plan, or its quota would not apply."
+  }
+}
+
+run "iam_only_without_key_or_account_logging_role" {
+  command = plan
+
+  variables {
+    api_key_required                        = false
+    manage_api_gateway_account_logging_role = false
+  }
+
+  assert {
+    condition     = !aws_api_gateway_method.post.api_key_required && length(aws_api_gateway_api_key.this) == 0 && length(aws_api_gateway_usage_plan_key.this) == 0
+    error_message = "Without api_key_required no key is created or demanded."
+  }
+
+  assert {
+    condition     = output.api_key_id == null
+    error_message = "api_key_id must be null when there is no key."
+  }
+
+  assert {
+    condition     = length(aws_iam_role.cloudwatch) == 0 && length(aws_api_gateway_account.this) == 0
+    error_message = "The account-wide setting must be left alone when another stack manages it."
+  }
+}
+
+run "stage_limits_and_logs_follow_the_variables" {
+  command = plan
+
+  variables {
+    stage_name             = "live"
+    throttling_rate_limit  = 50
+    throttling_burst_limit = 100
+    usage_plan_rate_limit  = 2
+    usage_plan_burst_limit = 4
+    usage_plan_daily_quota = 250
+
+    access_log_retention_days = 90
+  }
+
+  assert {
+    condition     = aws_api_gateway_method_settings.all.method_path == "*/*" && aws_api_gateway_method_settings.all.stage_name == "live"
+    error_message = "The stage-wide settings must cover every method of the stage."
+  }
+
+  assert {
+    condition = [
+      aws_api_gateway_method_settings.all.settings[0].throttling_rate_limit,
+      aws_api_gateway_method_settings.all.settings[0].throttling_burst_limit,
+    ] == [50, 100]
+    error_message = "The stage's throttle must be throttling_rate_limit / throttling_burst_limit."
+  }
+
+  assert {
+    condition = [
+      aws_api_gateway_method_settings.all.settings[0].caching_enabled,
+      aws_api_gateway_method_settings.all.settings[0].data_trace_enabled,
+      aws_api_gateway_method_settings.all.settings[0].metrics_enabled,
+    ] == [false, false, true]
+    error_message = "No cache (every POST creates an object), no request bodies in logs, metrics on."
+  }
+
+  assert {
+    condition = [
+      aws_api_gateway_usage_plan.this.throttle_settings[0].rate_limit,
+      aws_api_gateway_usage_plan.this.throttle_settings[0].burst_limit,
+      aws_api_gateway_usage_plan.this.quota_settings[0].limit,
+      aws_api_gateway_usage_plan.this.quota_settings[0].period,
+    ] == [2, 4, 250, "DAY"]
+    error_message = "The usage plan must throttle each key and cap it at usage_plan_daily_quota requests a day."
+  }
+
+  assert {
+    condition     = one(aws_api_gateway_usage_plan.this.api_stages).api_id == aws_api_gateway_rest_api.this.id && one(aws_api_gateway_usage_plan.this.api_stages).stage == "live"
+    error_message = "The usage plan must apply to this API's stage."
+  }
+
+  assert {
+    condition     = aws_api_gateway_stage.this.stage_name == "live" && aws_api_gateway_stage.this.xray_tracing_enabled
+    error_message = "The stage must be traced with X-Ray."
+  }
+
+  assert {
+    condition     = aws_api_gateway_stage.this.access_log_settings[0].destination_arn == aws_cloudwatch_log_group.access.arn
+    error_message = "Access logs must go to the module's log group."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.access.name == "/aws/apigateway/randfile-test/live/access" && aws_cloudwatch_log_group.access.retention_in_days == 90
+    error_message = "The access log group must be named after the API and stage, with the requested retention."
+  }
+
+  assert {
+    condition = alltrue([
+      for field in ["requestId", "status", "userArn", "apiKeyId", "integrationError"] :
+      can(jsondecode(aws_api_gateway_stage.this.access_log_settings[0].format)[field])
+    ])
+    error_message = "Access log lines must be JSON naming the request, its outcome and its caller (IAM user and API key)."
+  }
+}

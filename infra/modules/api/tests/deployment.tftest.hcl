@@ -1,0 +1,143 @@
+# The deployment is replaced (and the stage switched to it) exactly when the API's definition
+# changes: a redeploy on every apply would churn, a missed one would leave callers on the old API.
+# The trigger hashes IDs and the policy's JSON, known only once the API exists: the baseline
+# applies (against the mock), and every other run plans one change from that state and compares
+# the trigger with the baseline's.
+
+mock_provider "aws" {
+  alias  = "workload"
+  source = "./tests/mocks"
+}
+
+variables {
+  name                = "randfile-test"
+  function_name       = "randfile-test"
+  function_invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:randfile-test/invocations"
+  invoke_principals   = ["111111111111"]
+  hosted_zone_name    = "example.com"
+  domain_name         = "files.example.com"
+}
+
+# The validation records are keyed by what ACM asks for, which for_each needs while planning.
+override_resource {
+  target          = aws_acm_certificate.this
+  override_during = plan
+  values = {
+    arn                       = "arn:aws:acm:eu-west-1:111111111111:certificate/0d1c2b3a-0000-4000-8000-000000000002"
+    id                        = "arn:aws:acm:eu-west-1:111111111111:certificate/0d1c2b3a-0000-4000-8000-000000000002"
+    key_algorithm             = "RSA_2048"
+    not_after                 = ""
+    not_before                = ""
+    pending_renewal           = false
+    renewal_eligibility       = "INELIGIBLE"
+    renewal_summary           = []
+    status                    = "ISSUED"
+    subject_alternative_names = ["files.example.com"]
+    tags_all                  = {}
+    type                      = "AMAZON_ISSUED"
+    validation_emails         = []
+    domain_validation_options = [{
+      domain_name           = "files.example.com"
+      resource_record_name  = "_0123456789abcdef.files.example.com."
+      resource_record_type  = "CNAME"
+      resource_record_value = "_fedcba9876543210.acm-validations.aws."
+    }]
+  }
+}
+
+# BASELINE below is the trigger of the file's variables with the mocked IDs and policy JSON
+# (tests/mocks). It changes only if the module deliberately hashes something else: the baseline
+# run's failure prints the new value.
+
+run "baseline" {
+  assert {
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "12adf9eaa35545e8560e8a5237d9f6f314e1c630" # BASELINE
+    error_message = "The trigger of the baseline API changed to ${aws_api_gateway_deployment.this.triggers.redeployment}: if the module now hashes something else on purpose, update BASELINE in this file."
+  }
+
+  assert {
+    condition     = aws_api_gateway_stage.this.deployment_id == aws_api_gateway_deployment.this.id
+    error_message = "The stage must serve the module's deployment."
+  }
+}
+
+run "limits_logs_and_tags_keep_the_deployment" {
+  command = plan
+
+  variables {
+    throttling_rate_limit                   = 100
+    throttling_burst_limit                  = 200
+    usage_plan_rate_limit                   = 1
+    usage_plan_burst_limit                  = 2
+    usage_plan_daily_quota                  = 10
+    access_log_retention_days               = 7
+    manage_api_gateway_account_logging_role = false
+    tags                                    = { team = "files" }
+  }
+
+  assert {
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "12adf9eaa35545e8560e8a5237d9f6f314e1c630" # BASELINE
+    error_message = "Stage settings, the usage plan, logging and tags are not part of the deployed API: they must not redeploy it."
+  }
+}
+
+run "authorization_change_redeploys" {
+  command = plan
+
+  variables {
+    authorization     = "NONE"
+    invoke_principals = []
+  }
+
+  assert {
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "12adf9eaa35545e8560e8a5237d9f6f314e1c630" # BASELINE
+    error_message = "A new authorization type only takes effect once deployed."
+  }
+}
+
+run "api_key_requirement_change_redeploys" {
+  command = plan
+
+  variables {
+    api_key_required = false
+  }
+
+  assert {
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "12adf9eaa35545e8560e8a5237d9f6f314e1c630" # BASELINE
+    error_message = "Dropping the API key requirement only takes effect once deployed."
+  }
+}
+
+run "new_integration_target_redeploys" {
+  command = plan
+
+  variables {
+    function_invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:randfile-other/invocations"
+  }
+
+  assert {
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "12adf9eaa35545e8560e8a5237d9f6f314e1c630" # BASELINE
+    error_message = "A new integration URI only takes effect once deployed."
+  }
+}
+
+run "resource_policy_change_redeploys" {
+  command = plan
+
+  variables {
+    invoke_principals = ["111111111111", "333333333333"]
+  }
+
+  # What the provider would render for the extra account.
+  override_data {
+    target = data.aws_iam_policy_document.invoke
+    values = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"InvokePostFiles\",\"Effect\":\"Allow\",\"Action\":\"execute-api:Invoke\",\"Resource\":\"arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/v1/POST/files\",\"Principal\":{\"AWS\":[\"arn:aws:iam::333333333333:root\",\"arn:aws:iam::111111111111:root\"]}}]}"
+    }
+  }
+
+  assert {
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "12adf9eaa35545e8560e8a5237d9f6f314e1c630" # BASELINE
+    error_message = "A REST API's resource policy only takes effect once the API is deployed again."
+  }
+}

@@ -1,0 +1,38 @@
+# The examples plan, with this folder's mocks standing in for the providers they configure: what
+# a user copies from examples/ works with the module as it is.
+
+mock_provider "aws" {
+  alias           = "workload"
+  source          = "./tests/mocks"
+  override_during = plan
+}
+
+variables {
+  zip_path = "tests/fixtures/randfile.zip"
+}
+
+run "minimal_example" {
+  command = plan
+
+  module {
+    source = "./examples/minimal"
+  }
+
+  assert {
+    condition     = output.invoke_arn != ""
+    error_message = "The minimal example must plan a function."
+  }
+}
+
+run "complete_example" {
+  command = plan
+
+  module {
+    source = "./examples/complete"
+  }
+
+  assert {
+    condition     = output.function_name == "randfile-example" && output.log_group_name == "/aws/lambda/randfile-example"
+    error_message = "The complete example must plan the function and its log group."
+  }
+}

@@ -1,0 +1,28 @@
+# What the workload account's provider would answer for the names the tests use. Resources that
+# take a policy check that it parses as JSON, even against a mock: a valid empty policy stands in
+# for each document, whose statements the tests read instead.
+
+mock_data "aws_iam_policy_document" {
+  defaults = {
+    json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+  }
+}
+
+mock_resource "aws_iam_role" {
+  defaults = {
+    arn = "arn:aws:iam::111111111111:role/randfile-test-function"
+  }
+}
+
+mock_resource "aws_cloudwatch_log_group" {
+  defaults = {
+    arn = "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/randfile-test"
+  }
+}
+
+mock_resource "aws_lambda_function" {
+  defaults = {
+    arn        = "arn:aws:lambda:eu-west-1:111111111111:function:randfile-test"
+    invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:randfile-test/invocations"
+  }
+}

@@ -1,0 +1,85 @@
+# Every validation block rejects a bad value. A run fails unless each variable it lists in
+# expect_failures fails its own validation, so one run can check several; two runs try two
+# different bad values for each.
+
+mock_provider "aws" {
+  alias  = "workload"
+  source = "./tests/mocks"
+}
+
+variables {
+  function_name = "randfile-test"
+  role_name     = "randfile-test-function"
+  zip_path      = "tests/fixtures/randfile.zip"
+  bucket_name   = "randfile-test-222222222222-eu-west-1"
+  bucket_arn    = "arn:aws:s3:::randfile-test-222222222222-eu-west-1"
+  bucket_owner  = "222222222222"
+}
+
+run "rejects_bad_values" {
+  command = plan
+
+  variables {
+    function_name        = "randfile test"
+    role_name            = "randfile/function"
+    zip_path             = "tests/fixtures/randfile.tar.gz"
+    bucket_arn           = "randfile-test-222222222222-eu-west-1" # a name, not an ARN
+    bucket_owner         = "22222222222"                          # 11 digits
+    key_prefix           = "random"
+    kms_key_arn          = "alias/randfile-test-data"
+    max_bytes            = 0
+    memory_size          = 127
+    timeout              = 0
+    reserved_concurrency = 0
+    log_retention_days   = 2
+  }
+
+  expect_failures = [
+    var.function_name,
+    var.role_name,
+    var.zip_path,
+    var.bucket_arn,
+    var.bucket_owner,
+    var.key_prefix,
+    var.kms_key_arn,
+    var.max_bytes,
+    var.memory_size,
+    var.timeout,
+    var.reserved_concurrency,
+    var.log_retention_days,
+  ]
+}
+
+run "rejects_other_bad_values" {
+  command = plan
+
+  variables {
+    function_name        = "a-function-name-of-sixty-five-characters-is-one-more-than-allowed"
+    role_name            = "a-role-name-of-sixty-five-characters-is-one-more-than-lambda-allows"
+    zip_path             = "dist/randfile"
+    bucket_arn           = "arn:aws:s3:::randfile-test/random/" # an object prefix, not the bucket
+    bucket_owner         = "arn:aws:iam::222222222222:root"
+    key_prefix           = "/random/"
+    kms_key_arn          = "0d1c2b3a-0000-4000-8000-000000000001" # a key ID, not its ARN
+    max_bytes            = 1.5
+    memory_size          = 10241
+    timeout              = 901
+    reserved_concurrency = -1
+    log_retention_days   = 0
+  }
+
+  expect_failures = [
+    var.function_name,
+    var.role_name,
+    var.zip_path,
+    var.bucket_arn,
+    var.bucket_owner,
+    var.key_prefix,
+    var.kms_key_arn,
+    var.max_bytes,
+    var.memory_size,
+    var.timeout,
+    var.reserved_concurrency,
+    var.log_retention_days,
+  ]
+}

@@ -1,0 +1,117 @@
+# The stack's wiring: each module in the account it belongs to, the bucket admitting exactly the
+# role the function runs as, the encryption choice reaching the function, and the stack's own
+# variable checks. The modules' behaviour is tested in their own folders.
+
+mock_provider "aws" {
+  alias           = "workload"
+  source          = "./tests/mocks/workload"
+  override_during = plan
+}
+
+mock_provider "aws" {
+  alias           = "data"
+  source          = "./tests/mocks/data"
+  override_during = plan
+}
+
+variables {
+  environment         = "test"
+  region              = "eu-west-1"
+  workload_account_id = "111111111111"
+  data_account_id     = "222222222222"
+  repository          = "example-org/randfile"
+  hosted_zone_name    = "example.com"
+  domain_name         = "files.example.com"
+  # The function module's fixture stands in for dist/randfile.zip (make build).
+  function_zip_path = "../modules/function/tests/fixtures/randfile.zip"
+}
+
+run "each_module_runs_in_its_account" {
+  command = plan
+
+  assert {
+    condition     = output.bucket_name == "randfile-test-222222222222-eu-west-1"
+    error_message = "The bucket must be created through the aws.data provider (its name carries the data account)."
+  }
+
+  assert {
+    condition     = local.function_role_arn == "arn:aws:iam::111111111111:role/randfile-test-function" && module.function.role_name == "randfile-test-function"
+    error_message = "The writer the bucket admits must be the function's role, in the workload account."
+  }
+
+  assert {
+    condition     = output.function_name == "randfile-test" && output.invoke_url == "https://files.example.com/files"
+    error_message = "Names must derive from the environment and the API must be served on the custom domain."
+  }
+
+  assert {
+    condition     = output.kms_key_arn == null
+    error_message = "SSE-S3 is the default: no key."
+  }
+
+  assert {
+    condition     = local.default_tags == { project = "randfile", environment = "test", managed-by = "terraform", repository = "example-org/randfile" }
+    error_message = "Every resource must be tagged with the project, environment, tool and repository."
+  }
+}
+
+run "kms_encryption_creates_the_key_in_the_data_account" {
+  command = plan
+
+  variables {
+    kms_encryption = true
+  }
+
+  assert {
+    condition     = output.kms_key_arn == "arn:aws:kms:eu-west-1:222222222222:key/0d1c2b3a-0000-4000-8000-000000000001"
+    error_message = "kms_encryption must create the bucket's key through the aws.data provider."
+  }
+}
+
+run "rejects_bad_values" {
+  command = plan
+
+  variables {
+    environment         = "Dev"
+    region              = "eu-west"
+    workload_account_id = "1111"
+    data_account_id     = "arn:aws:iam::222222222222:root"
+    workload_role_arn   = "randfile-terraform-apply" # a name, not an ARN
+    data_role_arn       = "arn:aws:iam::222222222222:user/terraform"
+    repository          = " "
+  }
+
+  expect_failures = [
+    var.environment,
+    var.region,
+    var.workload_account_id,
+    var.data_account_id,
+    var.workload_role_arn,
+    var.data_role_arn,
+    var.repository,
+  ]
+}
+
+run "rejects_other_bad_values" {
+  command = plan
+
+  variables {
+    environment         = "a-seventeen-chars" # 17 characters
+    region              = "EU-WEST-1"
+    workload_account_id = "1111111111111" # 13 digits
+    data_account_id     = ""
+    workload_role_arn   = "arn:aws:iam::111111111111:root"
+    data_role_arn       = "arn:aws:sts::222222222222:assumed-role/terraform/session"
+    repository          = ""
+  }
+
+  expect_failures = [
+    var.environment,
+    var.region,
+    var.workload_account_id,
+    var.data_account_id,
+    var.workload_role_arn,
+    var.data_role_arn,
+    var.repository,
+  ]
+}
