@@ -34,9 +34,10 @@ variable "key_prefix" {
   type        = string
   default     = "random/"
 
+  # The same rule as the function's RANDFILE_KEY_PREFIX check (src/randfile/config.py).
   validation {
-    condition     = can(regex("^[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()/-]*/$", var.key_prefix))
-    error_message = "key_prefix must be a non-empty S3 key prefix of safe characters ending with '/', not starting with '/'."
+    condition     = can(regex("^[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()/-]*/$", var.key_prefix)) && length(var.key_prefix) <= 513 && !strcontains(var.key_prefix, "//")
+    error_message = "key_prefix must be an S3 key prefix of safe characters ending with '/', not starting with '/', without an empty segment ('//'), at most 513 characters."
   }
 }
 

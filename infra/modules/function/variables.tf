@@ -31,6 +31,11 @@ variable "zip_path" {
 variable "bucket_name" {
   description = "Bucket the function writes to (in the data account)."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name: 3-63 characters of lowercase letters, digits, dots and hyphens."
+  }
 }
 
 variable "bucket_arn" {
@@ -58,9 +63,10 @@ variable "key_prefix" {
   type        = string
   default     = "random/"
 
+  # The same rule as the function's RANDFILE_KEY_PREFIX check (src/randfile/config.py).
   validation {
-    condition     = can(regex("^[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()/-]*/$", var.key_prefix))
-    error_message = "key_prefix must be a non-empty S3 key prefix of safe characters ending with '/', not starting with '/'."
+    condition     = can(regex("^[A-Za-z0-9!_.*'()-][A-Za-z0-9!_.*'()/-]*/$", var.key_prefix)) && length(var.key_prefix) <= 513 && !strcontains(var.key_prefix, "//")
+    error_message = "key_prefix must be an S3 key prefix of safe characters ending with '/', not starting with '/', without an empty segment ('//'), at most 513 characters."
   }
 }
 
@@ -81,8 +87,8 @@ variable "max_bytes" {
   default     = 104857600
 
   validation {
-    condition     = var.max_bytes >= 1 && floor(var.max_bytes) == var.max_bytes
-    error_message = "max_bytes must be a whole number >= 1."
+    condition     = var.max_bytes >= 1 && var.max_bytes <= 5497558138880 && floor(var.max_bytes) == var.max_bytes
+    error_message = "max_bytes must be a whole number from 1 to 5497558138880 (5 TiB, S3's largest object)."
   }
 }
 

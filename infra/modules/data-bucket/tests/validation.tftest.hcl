@@ -54,3 +54,15 @@ run "rejects_other_bad_values" {
     var.noncurrent_version_expiration_days,
   ]
 }
+
+run "rejects_a_prefix_the_function_would_refuse" {
+  command = plan
+
+  variables {
+    name            = "randfile-test"
+    writer_role_arn = "arn:aws:iam::111111111111:role/randfile-test-function"
+    key_prefix      = "random//daily/"
+  }
+
+  expect_failures = [var.key_prefix]
+}

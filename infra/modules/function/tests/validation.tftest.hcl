@@ -83,3 +83,21 @@ run "rejects_other_bad_values" {
     var.log_retention_days,
   ]
 }
+
+# The rules the function itself applies to its environment (src/randfile/config.py): a value the
+# function would refuse at run time is refused at plan time instead.
+run "rejects_what_the_function_would_refuse" {
+  command = plan
+
+  variables {
+    bucket_name = "Randfile_Test"
+    key_prefix  = "random//daily/"
+    max_bytes   = 5497558138881
+  }
+
+  expect_failures = [
+    var.bucket_name,
+    var.key_prefix,
+    var.max_bytes,
+  ]
+}
