@@ -26,16 +26,10 @@ resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_18:Objects are disposable generated data that expire by lifecycle; request auditing, when wanted, is CloudTrail data events, not a second log bucket.
   #checkov:skip=CKV_AWS_144:Objects are disposable generated data that expire by lifecycle; a replica in another region adds cost and no value.
   #checkov:skip=CKV2_AWS_62:Nothing consumes object-created events; the writer returns the key to its caller.
+  # A derived name needs no check: at most 31 + 1 + 12 + 1 + 14 = 59 valid characters (see `name`).
   bucket        = local.bucket_name
   force_destroy = var.force_destroy
   tags          = var.tags
-
-  lifecycle {
-    precondition {
-      condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", local.bucket_name))
-      error_message = "The bucket name \"${local.bucket_name}\" is not a valid S3 bucket name (3-63 characters): shorten name or set bucket_name."
-    }
-  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "this" {
