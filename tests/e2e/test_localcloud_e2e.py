@@ -1,7 +1,8 @@
 """The whole system on its own local two-account cloud: deploy, call, check, re-plan, destroy.
 
-One deployment per module (a minute or two); the tests run in file order and the last one destroys
-it. The local cloud has its own port and state directory, so a running `make demo` is untouched.
+The deployment is the session's `local` fixture (conftest.py), shared with the load and
+least-privilege modules; the destroy test runs after all of them. The local cloud has its own port
+and state directory, so a running `make demo` is untouched.
 """
 
 from __future__ import annotations
@@ -27,12 +28,11 @@ from localcloud.settings import (
     STATE_BUCKET,
     STATE_KEY,
     WORKLOAD_ACCOUNT_ID,
-    Paths,
 )
 from localcloud.wiring import WiringError
 
-# One deployment serves the whole module, so under pytest-xdist it must stay on one worker
-# (effective with --dist loadgroup).
+# One deployment serves every module of this group, so under pytest-xdist they must stay on one
+# worker (effective with --dist loadgroup).
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
 # format -> (media type, file extension)
@@ -42,27 +42,6 @@ FORMATS = {
     "csv": ("text/csv", ".csv"),
     "jsonl": ("application/x-ndjson", ".jsonl"),
 }
-
-
-@pytest.fixture(scope="module")
-def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    if not DEFAULT_ZIP.is_file():
-        pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first (make test-e2e does)")
-    # Encrypted with a customer managed key as in prod; `make demo` covers the SSE-S3 default.
-    cloud = LocalCloud(
-        Paths(tmp_path_factory.mktemp("localcloud")), DEFAULT_ZIP, {"kms_encryption": True}
-    )
-    try:
-        cloud.up()
-        cloud.deploy()
-        yield cloud
-    finally:
-        cloud.down()
-
-
-@pytest.fixture(scope="module")
-def outputs(local: LocalCloud) -> dict[str, Any]:
-    return local.outputs()
 
 
 def _versions(local: LocalCloud, bucket: str) -> int:
@@ -319,6 +298,7 @@ def test_a_second_plan_has_no_changes(local: LocalCloud) -> None:
     assert result.returncode == 0, "\n".join(_plan_changes(result.stdout))
 
 
+@pytest.mark.destroys_localcloud
 def test_destroy_leaves_nothing_behind(local: LocalCloud, outputs: dict[str, Any]) -> None:
     local.destroy()
 

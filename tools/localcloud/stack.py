@@ -257,3 +257,10 @@ def outputs(paths: Paths) -> dict[str, Any]:
     result = terraform(paths, "output", "-json", "-no-color")
     raw: dict[str, dict[str, Any]] = json.loads(result.stdout)
     return {name: entry["value"] for name, entry in raw.items()}
+
+
+def show(paths: Paths) -> dict[str, Any]:
+    """`terraform show -json` of the deployed state: every attribute resolved, policies included."""
+    result = terraform(paths, "show", "-json", "-no-color")
+    state: dict[str, Any] = json.loads(result.stdout)
+    return state

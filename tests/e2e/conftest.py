@@ -1,0 +1,51 @@
+"""The one deployment of infra/stack that every localcloud end-to-end module shares.
+
+Deploying takes a minute or two, so it is made once per session (per xdist worker; the modules
+that use it share the `localcloud` xdist group, so under `--dist loadgroup` that is one worker).
+The test marked `destroys_localcloud` tears the stack down and is therefore moved after every
+other test, whatever the file order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from localcloud.cloud import LocalCloud
+from localcloud.settings import DEFAULT_ZIP, Paths
+
+DESTROYS = "destroys_localcloud"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{DESTROYS}: destroys the shared local cloud deployment, so it runs last"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A stable sort keeps the collection order of everything else.
+    items.sort(key=lambda item: item.get_closest_marker(DESTROYS) is not None)
+
+
+@pytest.fixture(scope="session")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    if not DEFAULT_ZIP.is_file():
+        pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first (make test-e2e does)")
+    # Encrypted with a customer managed key as in prod; `make demo` covers the SSE-S3 default.
+    cloud = LocalCloud(
+        Paths(tmp_path_factory.mktemp("localcloud")), DEFAULT_ZIP, {"kms_encryption": True}
+    )
+    try:
+        cloud.up()
+        cloud.deploy()
+        yield cloud
+    finally:
+        cloud.down()
+
+
+@pytest.fixture(scope="session")
+def outputs(local: LocalCloud) -> dict[str, Any]:
+    return local.outputs()

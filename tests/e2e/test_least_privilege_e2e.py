@@ -1,0 +1,331 @@
+"""Least privilege, read from `terraform show -json` of the stack deployed on the local cloud.
+
+The state holds every policy as deployed, with ARNs resolved. One test audits all of them
+generically, so a broad grant added anywhere fails it; the others pin each document's exact content.
+The last test plans infra/bootstrap on the same emulator and checks the trust of every role in it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.parse
+from typing import Any
+
+import pytest
+
+from localcloud import stack
+from localcloud.cloud import LocalCloud
+from localcloud.settings import DATA_ACCOUNT_ID, REGION, WORKLOAD_ACCOUNT_ID
+from tests.e2e.policy_audit import (
+    Document,
+    Grant,
+    as_list,
+    attached_managed_policies,
+    broad_grants,
+    documents,
+    managed,
+    trust_problems,
+)
+from tests.e2e.test_bootstrap_e2e import OIDC_HOST, REPO, terraform, variables
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
+
+FUNCTION_POLICY = "module.function.aws_iam_role_policy.this"
+FUNCTION_ROLE = "module.function.aws_iam_role.this"
+KMS_KEY = "module.data_bucket.aws_kms_key.this[0]"
+BUCKET_POLICY = "module.data_bucket.aws_s3_bucket_policy.this"
+API_POLICY = "module.api.aws_api_gateway_rest_api_policy.this"
+CLOUDWATCH_ROLE = "module.api.aws_iam_role.cloudwatch[0]"
+PUSH_TO_LOGS = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+WORKLOAD_ROOT = f"arn:aws:iam::{WORKLOAD_ACCOUNT_ID}:root"
+DATA_ROOT = f"arn:aws:iam::{DATA_ACCOUNT_ID}:root"
+
+
+# Every broad grant the deployed stack may hold. Anything else fails the audit, and so does an
+# entry here that the stack no longer needs.
+ALLOWED_BROAD_GRANTS = {
+    # X-Ray's trace APIs have no resource-level permissions: AWS requires Resource "*".
+    Grant(FUNCTION_POLICY, "SendTraces", "Resource", "*"),
+    # In a key policy Resource "*" means this key and nothing else. The data account's root holds
+    # kms:* so the key stays manageable through IAM (AWS's default key policy; without it a key
+    # can become unmanageable).
+    Grant(KMS_KEY, "DataAccountAdministers", "Action", "kms:*"),
+    Grant(KMS_KEY, "DataAccountAdministers", "Resource", "*"),
+    Grant(KMS_KEY, "WriterUsesKeyThroughS3", "Resource", "*"),
+}
+
+
+@pytest.fixture(scope="module")
+def state(local: LocalCloud) -> dict[str, Any]:
+    return stack.show(local.paths)
+
+
+@pytest.fixture(scope="module")
+def deployed(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Managed resources' values by address."""
+    return {address: resource["values"] for address, resource in managed(state).items()}
+
+
+def _of_type(state: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        address: resource["values"]
+        for address, resource in managed(state).items()
+        if resource["type"] == resource_type
+    }
+
+
+def _document(state: dict[str, Any], address: str, attribute: str = "policy") -> Document:
+    found = [d for d in documents(state) if (d.address, d.attribute) == (address, attribute)]
+    assert len(found) == 1, f"no policy document at {address}.{attribute}"
+    return found[0]
+
+
+def _parsed(document: Any) -> Any:
+    # IAM's API returns documents URL-encoded; boto3 decodes them into dicts, moto may not.
+    return json.loads(urllib.parse.unquote(document)) if isinstance(document, str) else document
+
+
+def _actions(statement: dict[str, Any]) -> set[str]:
+    return set(as_list(statement["Action"]))
+
+
+def _sids(document: Document) -> list[str]:
+    return sorted(str(statement.get("Sid")) for statement in document.statements())
+
+
+def test_no_policy_grants_more_than_the_allowed_wildcards(state: dict[str, Any]) -> None:
+    found = documents(state)
+    grants = {grant for document in found for grant in broad_grants(document)}
+
+    # The audit saw the documents it must see (a change of state format would otherwise pass it).
+    assert {(d.address, d.attribute) for d in found} >= {
+        (FUNCTION_POLICY, "policy"),
+        (FUNCTION_ROLE, "assume_role_policy"),
+        (KMS_KEY, "policy"),
+        (BUCKET_POLICY, "policy"),
+        (API_POLICY, "policy"),
+        (CLOUDWATCH_ROLE, "assume_role_policy"),
+    }
+    assert grants - ALLOWED_BROAD_GRANTS == set(), "broad grants not in the allow-list"
+    assert ALLOWED_BROAD_GRANTS - grants == set(), "allow-list entries the stack no longer needs"
+
+
+def test_only_the_api_gateway_logging_role_has_a_managed_policy(
+    local: LocalCloud, state: dict[str, Any], deployed: dict[str, dict[str, Any]]
+) -> None:
+    logging_role = deployed[CLOUDWATCH_ROLE]["name"]
+    function_role = deployed[FUNCTION_ROLE]["name"]
+
+    assert attached_managed_policies(state) == {(logging_role, PUSH_TO_LOGS)}
+    inline = [values["role"] for values in _of_type(state, "aws_iam_role_policy").values()]
+    assert inline == [function_role]
+    # IAM agrees: nothing attached or inlined outside Terraform's view.
+    iam = local.workload().iam()
+    attached = iam.list_attached_role_policies(RoleName=logging_role)["AttachedPolicies"]
+    assert [policy["PolicyArn"] for policy in attached] == [PUSH_TO_LOGS]
+    assert iam.list_role_policies(RoleName=logging_role)["PolicyNames"] == []
+    assert iam.list_attached_role_policies(RoleName=function_role)["AttachedPolicies"] == []
+    [trust] = _document(state, CLOUDWATCH_ROLE, "assume_role_policy").statements()
+    assert trust["Effect"] == "Allow"
+    assert trust["Action"] == "sts:AssumeRole"
+    assert trust["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert "Condition" not in trust
+
+
+def test_the_function_role_writes_only_under_the_prefix_its_key_and_its_logs(
+    local: LocalCloud,
+    state: dict[str, Any],
+    deployed: dict[str, dict[str, Any]],
+    outputs: dict[str, Any],
+) -> None:
+    policy = _document(state, FUNCTION_POLICY)
+    log_group = deployed["module.function.aws_cloudwatch_log_group.this"]["arn"]
+    bucket_arn = f"arn:aws:s3:::{outputs['bucket_name']}"
+
+    assert log_group == (
+        f"arn:aws:logs:{REGION}:{WORKLOAD_ACCOUNT_ID}:log-group:/aws/lambda/"
+        f"{outputs['function_name']}"
+    )
+    assert outputs["kms_key_arn"] == deployed[KMS_KEY]["arn"]
+    assert _sids(policy) == ["SendTraces", "UseBucketKey", "WriteOwnLogs", "WriteUnderPrefix"]
+    expected = {
+        "WriteUnderPrefix": (
+            {"s3:PutObject", "s3:AbortMultipartUpload"},
+            [f"{bucket_arn}/{outputs['key_prefix']}*"],
+        ),
+        "UseBucketKey": ({"kms:GenerateDataKey", "kms:Decrypt"}, [outputs["kms_key_arn"]]),
+        "WriteOwnLogs": ({"logs:CreateLogStream", "logs:PutLogEvents"}, [f"{log_group}:*"]),
+        "SendTraces": ({"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, ["*"]),
+    }
+    for sid, (actions, resources) in expected.items():
+        statement = policy.statement(sid)
+        assert statement["Effect"] == "Allow", sid
+        assert _actions(statement) == actions, sid
+        assert as_list(statement["Resource"]) == resources, sid
+        assert "Condition" not in statement, sid
+    # IAM holds exactly this one inline policy on the role.
+    iam = local.workload().iam()
+    role = deployed[FUNCTION_ROLE]["name"]
+    assert iam.list_role_policies(RoleName=role)["PolicyNames"] == [
+        deployed[FUNCTION_POLICY]["name"]
+    ]
+    inline = iam.get_role_policy(RoleName=role, PolicyName=deployed[FUNCTION_POLICY]["name"])
+    assert _parsed(inline["PolicyDocument"]) == policy.policy
+
+
+def test_only_lambda_may_assume_the_function_role(state: dict[str, Any]) -> None:
+    [statement] = _document(state, FUNCTION_ROLE, "assume_role_policy").statements()
+
+    assert statement["Effect"] == "Allow"
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert "Condition" not in statement
+
+
+def test_the_bucket_policy_is_the_writer_grant_the_overwrite_deny_and_the_tls_deny(
+    state: dict[str, Any], outputs: dict[str, Any]
+) -> None:
+    policy = _document(state, BUCKET_POLICY)
+    bucket_arn = f"arn:aws:s3:::{outputs['bucket_name']}"
+    under_prefix = [f"{bucket_arn}/{outputs['key_prefix']}*"]
+    pinned = {"ArnEquals": {"aws:PrincipalArn": outputs["function_role_arn"]}}
+
+    assert _sids(policy) == [
+        "DenyInsecureTransport",
+        "DenyWriterOverwrites",
+        "WriterPutsUnderPrefix",
+    ]
+    writer = policy.statement("WriterPutsUnderPrefix")
+    assert writer["Effect"] == "Allow"
+    assert writer["Principal"] == {"AWS": WORKLOAD_ROOT}
+    assert _actions(writer) == {"s3:PutObject", "s3:AbortMultipartUpload"}
+    assert as_list(writer["Resource"]) == under_prefix
+    assert writer["Condition"] == pinned
+
+    overwrite = policy.statement("DenyWriterOverwrites")
+    assert overwrite["Effect"] == "Deny"
+    assert overwrite["Principal"] == {"AWS": WORKLOAD_ROOT}
+    assert _actions(overwrite) == {"s3:PutObject"}
+    assert as_list(overwrite["Resource"]) == under_prefix
+    assert overwrite["Condition"] == {
+        **pinned,
+        "Null": {"s3:if-none-match": "true"},
+        "Bool": {"s3:ObjectCreationOperation": "true"},
+    }
+
+    tls = policy.statement("DenyInsecureTransport")
+    assert tls["Effect"] == "Deny"
+    assert tls["Principal"] == "*"
+    assert _actions(tls) == {"s3:*"}
+    assert sorted(as_list(tls["Resource"])) == [bucket_arn, f"{bucket_arn}/*"]
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_the_key_policy_lets_the_writer_use_the_key_only_through_s3(
+    state: dict[str, Any], outputs: dict[str, Any]
+) -> None:
+    policy = _document(state, KMS_KEY)
+
+    assert _sids(policy) == ["DataAccountAdministers", "WriterUsesKeyThroughS3"]
+    admin = policy.statement("DataAccountAdministers")
+    assert admin["Effect"] == "Allow"
+    assert admin["Principal"] == {"AWS": DATA_ROOT}
+    assert "Condition" not in admin
+    writer = policy.statement("WriterUsesKeyThroughS3")
+    assert writer["Effect"] == "Allow"
+    assert writer["Principal"] == {"AWS": WORKLOAD_ROOT}
+    assert _actions(writer) == {"kms:GenerateDataKey", "kms:Decrypt"}
+    assert writer["Condition"] == {
+        "ArnEquals": {"aws:PrincipalArn": outputs["function_role_arn"]},
+        "StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"},
+    }
+
+
+def test_only_the_listed_principals_may_invoke_only_post_files(
+    state: dict[str, Any], deployed: dict[str, dict[str, Any]], outputs: dict[str, Any]
+) -> None:
+    execution_arn = deployed["module.api.aws_api_gateway_rest_api.this"]["execution_arn"]
+    assert execution_arn == (
+        f"arn:aws:execute-api:{REGION}:{WORKLOAD_ACCOUNT_ID}:{outputs['rest_api_id']}"
+    )
+    [statement] = _document(state, API_POLICY).statements()
+
+    assert statement["Effect"] == "Allow"
+    assert _actions(statement) == {"execute-api:Invoke"}
+    assert as_list(statement["Resource"]) == [f"{execution_arn}/{outputs['stage_name']}/POST/files"]
+    # api_invoke_principals is empty in the local environment: the workload account alone.
+    assert statement["Principal"] == {"AWS": WORKLOAD_ROOT}
+    assert "Condition" not in statement
+
+
+def test_the_method_requires_iam_authorization_and_an_api_key(state: dict[str, Any]) -> None:
+    methods = _of_type(state, "aws_api_gateway_method")
+
+    assert list(methods) == ["module.api.aws_api_gateway_method.post"]
+    method = methods["module.api.aws_api_gateway_method.post"]
+    assert method["http_method"] == "POST"
+    assert method["authorization"] == "AWS_IAM"
+    assert method["api_key_required"] is True
+
+
+def test_the_lambda_permission_is_limited_to_post_files_of_this_api(
+    state: dict[str, Any], deployed: dict[str, dict[str, Any]], outputs: dict[str, Any]
+) -> None:
+    execution_arn = deployed["module.api.aws_api_gateway_rest_api.this"]["execution_arn"]
+    permissions = _of_type(state, "aws_lambda_permission")
+
+    assert list(permissions) == ["module.api.aws_lambda_permission.api"]
+    permission = permissions["module.api.aws_lambda_permission.api"]
+    assert permission["action"] == "lambda:InvokeFunction"
+    assert permission["principal"] == "apigateway.amazonaws.com"
+    assert permission["function_name"] == outputs["function_name"]
+    assert permission["source_arn"] == f"{execution_arn}/*/POST/files"
+
+
+@pytest.fixture(scope="module")
+def bootstrap_plan(local: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A saved plan of infra/bootstrap on the local cloud's emulator, as JSON.
+
+    With the OIDC provider taken as existing, its ARN is derived from the account id, so every
+    trust policy is known at plan time; otherwise they would only be known after apply.
+    """
+    workdir = tmp_path_factory.mktemp("bootstrap-plan")
+    shutil.copytree(
+        REPO / "infra" / "bootstrap",
+        workdir,
+        ignore=shutil.ignore_patterns(".terraform"),
+        dirs_exist_ok=True,
+    )
+    (workdir / "localcloud_override.tf").write_text(stack.override_file(local.cloud.endpoint_url))
+    (workdir / "test.auto.tfvars.json").write_text(
+        json.dumps(variables(create_oidc_provider=False))
+    )
+    for args in (("init", "-lockfile=readonly"), ("plan", "-out=bootstrap.tfplan")):
+        result = terraform(workdir, *args)
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    shown = terraform(workdir, "show", "-json", "bootstrap.tfplan")
+    assert shown.returncode == 0, shown.stderr
+    plan: dict[str, Any] = json.loads(shown.stdout)
+    return plan
+
+
+def test_every_bootstrap_role_trusts_only_pinned_github_subjects_or_workload_roles(
+    bootstrap_plan: dict[str, Any],
+) -> None:
+    roles = _of_type(bootstrap_plan, "aws_iam_role")
+    trusts = [d for d in documents(bootstrap_plan) if d.attribute == "assume_role_policy"]
+    principals = {
+        kind
+        for trust in trusts
+        for statement in trust.statements()
+        for kind in statement["Principal"]
+    }
+
+    # Every role's trust is known at plan time, so none escapes the check.
+    assert sorted(trust.address for trust in trusts) == sorted(roles)
+    assert [
+        p for trust in trusts for p in trust_problems(trust, OIDC_HOST, WORKLOAD_ACCOUNT_ID)
+    ] == []
+    # GitHub's OIDC provider and workload roles are the only principals CI roles trust.
+    assert principals == {"Federated", "AWS"}
