@@ -147,6 +147,31 @@ def test_access_denied_names_bucket_and_owner(accounts: TwoAccounts) -> None:
         target.write(SPEC, chunks(10), NO_DEADLINE)
 
 
+@pytest.mark.parametrize("size", [100, 2 * PART_BYTES + 1])
+def test_a_bucket_owned_by_another_account_is_refused(accounts: TwoAccounts, size: int) -> None:
+    # S3 answers 403 when ExpectedBucketOwner is not the bucket's owner; moto does not check it,
+    # so the hook below applies S3's rule to what the writer really sends.
+    target = BucketWriter(accounts.workload_s3(), BUCKET, "999999999999")
+
+    def enforce_owner(params: dict[str, Any], model: Any, **_: Any) -> None:
+        if (
+            params.get("ExpectedBucketOwner") != DATA_ACCOUNT
+            and model.name != "AbortMultipartUpload"
+        ):
+            raise ClientError(
+                {
+                    "Error": {"Code": "AccessDenied", "Message": "Access Denied"},
+                    "ResponseMetadata": {"HTTPStatusCode": 403},  # type: ignore[typeddict-item]
+                },
+                model.name,
+            )
+
+    target._client.meta.events.register("provide-client-params.s3.*", enforce_owner)
+    with pytest.raises(StorageError, match=r"expected owner 999999999999"):
+        target.write(SPEC, chunks(size), NO_DEADLINE)
+    assert_nothing_left(accounts)
+
+
 def test_failure_while_generating_aborts_the_upload(accounts: TwoAccounts) -> None:
     def broken() -> Iterator[bytes]:
         yield b"x" * PART_BYTES
