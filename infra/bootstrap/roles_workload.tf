@@ -26,11 +26,17 @@ locals {
   ]
 }
 
-data "aws_iam_policy_document" "github_plan_trust" {
+# One trust document per GitHub subject set: the plan roles share pull requests and the drift
+# check; each apply role is its environment's jobs only. aud and sub are pinned exactly.
+data "aws_iam_policy_document" "github_trust" {
+  for_each = merge(
+    { plan = local.plan_subjects },
+    { for env in var.environments : "apply-${env}" => [local.apply_subjects[env]] },
+  )
   provider = aws.workload
 
   statement {
-    sid     = "GitHubPullRequestsAndDriftCheck"
+    sid     = each.key == "plan" ? "GitHubPullRequestsAndDriftCheck" : "GitHubEnvironment"
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
     principals {
@@ -47,34 +53,7 @@ data "aws_iam_policy_document" "github_plan_trust" {
     condition {
       test     = "StringEquals"
       variable = "${local.github_oidc_host}:sub"
-      values   = local.plan_subjects
-    }
-  }
-}
-
-data "aws_iam_policy_document" "github_apply_trust" {
-  for_each = toset(var.environments)
-  provider = aws.workload
-
-  statement {
-    sid     = "GitHubEnvironment"
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [local.oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_oidc_host}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_oidc_host}:sub"
-      values   = [local.apply_subjects[each.key]]
+      values   = each.value
     }
   }
 }
@@ -315,7 +294,7 @@ resource "aws_iam_role" "workload_plan" {
 
   name                 = local.role_names[each.key].plan
   description          = "GitHub Actions: terraform plan of ${each.key} (pull requests, drift check)."
-  assume_role_policy   = data.aws_iam_policy_document.github_plan_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.github_trust["plan"].json
   max_session_duration = var.max_session_duration
 }
 
@@ -334,7 +313,7 @@ resource "aws_iam_role" "workload_apply" {
 
   name                 = local.role_names[each.key].apply
   description          = "GitHub Actions: terraform apply of ${each.key} (jobs in the ${each.key} environment)."
-  assume_role_policy   = data.aws_iam_policy_document.github_apply_trust[each.key].json
+  assume_role_policy   = data.aws_iam_policy_document.github_trust["apply-${each.key}"].json
   max_session_duration = var.max_session_duration
 }
 
