@@ -45,6 +45,13 @@ class MisconfiguredError(ServiceError):
     code = "service_misconfigured"
 
 
+class OutdatedRuntimeError(ServiceError):
+    """The runtime's SDK lacks a feature the function depends on; its message names the version."""
+
+    status = 500
+    code = "runtime_outdated"
+
+
 class StorageError(ServiceError):
     """S3 refused or failed in a way a retry will not fix."""
 

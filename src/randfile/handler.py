@@ -18,6 +18,7 @@ from randfile.errors import MisconfiguredError, ServiceError
 from randfile.keys import new_object_key
 from randfile.request import MAX_SEED, check_route, parse_request
 from randfile.responses import error_response, json_response
+from randfile.sdk import require_conditional_writes
 from randfile.storage import BucketWriter, Deadline, ObjectSpec
 
 if TYPE_CHECKING:
@@ -29,8 +30,9 @@ logger = logging.getLogger("randfile.handler")
 
 @lru_cache(maxsize=1)
 def s3_client() -> S3Client:
-    # Created once per execution environment so warm invocations reuse connections.
-    return boto3.client(
+    # Created once per execution environment so warm invocations reuse connections; a runtime
+    # whose SDK cannot write create-only is refused before the first request does any work.
+    client = boto3.client(
         "s3",
         config=Config(
             retries={"mode": "standard", "max_attempts": 3},
@@ -38,6 +40,8 @@ def s3_client() -> S3Client:
             read_timeout=30,
         ),
     )
+    require_conditional_writes(client)
+    return client
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
