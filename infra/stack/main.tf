@@ -29,6 +29,8 @@ module "data_bucket" {
   writer_role_arn                    = local.function_role_arn
   key_prefix                         = var.key_prefix
   kms_encryption                     = var.kms_encryption
+  kms_key_administrator_arns         = var.kms_key_administrator_arns
+  kms_key_reader_arns                = var.kms_key_reader_arns
   current_version_expiration_days    = var.object_expiration_days
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   force_destroy                      = var.bucket_force_destroy
@@ -53,6 +55,8 @@ module "function" {
   timeout              = var.function_timeout
   reserved_concurrency = var.function_reserved_concurrency
   log_retention_days   = var.log_retention_days
+
+  permissions_boundary_arn = var.role_permissions_boundary_arn
 }
 
 module "api" {
@@ -77,4 +81,5 @@ module "api" {
   manage_api_gateway_account_logging_role = var.manage_api_gateway_account_logging_role
   hosted_zone_name                        = var.hosted_zone_name
   domain_name                             = var.domain_name
+  permissions_boundary_arn                = var.role_permissions_boundary_arn
 }

@@ -117,9 +117,15 @@ variable "function_timeout" {
 }
 
 variable "function_reserved_concurrency" {
-  description = "Most copies of the function that may run at once."
+  description = "Executions reserved for the function, which also caps how many copies run at once; null reserves none. Checked at plan time against the account's Lambda concurrency quota: new accounts often have 10, and then nothing can be reserved (see the function module)."
   type        = number
-  default     = 10
+  default     = null
+}
+
+variable "role_permissions_boundary_arn" {
+  description = "Permissions boundary set on every role the stack creates: infra/bootstrap's `stack_inputs[<env>].role_permissions_boundary_arn`. The CI apply role may create roles only with it; null (local or administrator deploys) sets none."
+  type        = string
+  default     = null
 }
 
 variable "log_retention_days" {
@@ -140,6 +146,25 @@ variable "kms_encryption" {
   description = "Encrypt objects with a customer managed key in the data account (SSE-KMS) instead of SSE-S3."
   type        = bool
   default     = false
+}
+
+variable "kms_key_administrator_arns" {
+  description = "Data-account roles that administer the key through its key policy: infra/bootstrap's `stack_inputs[<env>].kms_key_administrator_arns` (the data apply role)."
+  type        = list(string)
+  default     = []
+}
+
+variable "kms_key_reader_arns" {
+  description = "Data-account roles that read the key's settings through its key policy: infra/bootstrap's `stack_inputs[<env>].kms_key_reader_arns` (the data plan role)."
+  type        = list(string)
+  default     = []
+
+  # A role that is not in the key policy cannot create the key (KMS's lockout check) or read it:
+  # caught here instead of halfway through an apply.
+  validation {
+    condition     = !var.kms_encryption || var.data_role_arn == null || contains(concat(var.kms_key_administrator_arns, var.kms_key_reader_arns), coalesce(var.data_role_arn, "-"))
+    error_message = "With kms_encryption, the data role Terraform runs as (data_role_arn) must be named in kms_key_administrator_arns (apply) or kms_key_reader_arns (plan): copy them from infra/bootstrap's stack_inputs output."
+  }
 }
 
 variable "object_expiration_days" {

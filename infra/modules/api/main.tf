@@ -175,6 +175,18 @@ resource "aws_api_gateway_stage" "this" {
   depends_on = [aws_api_gateway_account.this]
 }
 
+# With logging_level set, API Gateway writes execution logs to this group and, if it does not exist,
+# creates it itself with no retention. Created here first so retention is ours.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+resource "aws_cloudwatch_log_group" "execution" {
+  provider = aws.workload
+
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs already encrypts at rest; execution logs at ERROR hold request ids and error messages, no secrets.
+  name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage_name}"
+  retention_in_days = var.access_log_retention_days
+  tags              = var.tags
+}
+
 resource "aws_api_gateway_method_settings" "all" {
   provider = aws.workload
 
@@ -191,6 +203,8 @@ resource "aws_api_gateway_method_settings" "all" {
     throttling_rate_limit  = var.throttling_rate_limit
     throttling_burst_limit = var.throttling_burst_limit
   }
+
+  depends_on = [aws_cloudwatch_log_group.execution]
 }
 
 # --- Account-wide CloudWatch role (shared by every API in the account and region) --------------
@@ -213,10 +227,11 @@ resource "aws_iam_role" "cloudwatch" {
   count    = var.manage_api_gateway_account_logging_role ? 1 : 0
   provider = aws.workload
 
-  name               = "${var.name}-apigw-cloudwatch"
-  description        = "Lets API Gateway write access and execution logs to CloudWatch Logs (account-wide setting)."
-  assume_role_policy = data.aws_iam_policy_document.api_gateway_assume[0].json
-  tags               = var.tags
+  name                 = "${var.name}-apigw-cloudwatch"
+  description          = "Lets API Gateway write access and execution logs to CloudWatch Logs (account-wide setting)."
+  assume_role_policy   = data.aws_iam_policy_document.api_gateway_assume[0].json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy_attachment" "cloudwatch" {
@@ -331,8 +346,11 @@ resource "aws_api_gateway_domain_name" "this" {
   security_policy          = "TLS_1_2"
   tags                     = var.tags
 
+  # Dual-stack, so the AAAA alias below has an IPv6 target: an IPv4-only domain answers no AAAA.
+  # https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-custom-domain-ip-address-type.html
   endpoint_configuration {
-    types = ["REGIONAL"]
+    types           = ["REGIONAL"]
+    ip_address_type = "dualstack"
   }
 }
 

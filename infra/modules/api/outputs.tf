@@ -52,3 +52,8 @@ output "access_log_group_name" {
   description = "Name of the stage's access log group."
   value       = aws_cloudwatch_log_group.access.name
 }
+
+output "execution_log_group_name" {
+  description = "Name of the stage's execution log group (`API-Gateway-Execution-Logs_<api-id>/<stage>`), created here so it has a retention."
+  value       = aws_cloudwatch_log_group.execution.name
+}

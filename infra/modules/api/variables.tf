@@ -167,6 +167,17 @@ variable "domain_name" {
   }
 }
 
+variable "permissions_boundary_arn" {
+  description = "ARN of the managed policy set as permissions boundary of the role this module creates (the API Gateway logging role); null sets none. The CI apply role may create roles only with its environment's boundary."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be null or an IAM managed policy ARN (arn:aws:iam::<account>:policy/<name>)."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource that supports them (on top of the provider's default_tags)."
   type        = map(string)

@@ -127,6 +127,58 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
+  # Named roles (the CI apply role) administer this key through this policy alone: a role ARN as
+  # principal needs no identity policy, is in force from CreateKey on (no tag to propagate), and
+  # passes CreateKey's lockout check, which requires the caller to be allowed kms:PutKeyPolicy.
+  # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators
+  dynamic "statement" {
+    for_each = length(var.kms_key_administrator_arns) > 0 ? [var.kms_key_administrator_arns] : []
+
+    content {
+      sid = "KeyAdministrators"
+      actions = [
+        "kms:CancelKeyDeletion",
+        "kms:CreateAlias",
+        "kms:DeleteAlias",
+        "kms:DescribeKey",
+        "kms:DisableKey",
+        "kms:DisableKeyRotation",
+        "kms:EnableKey",
+        "kms:EnableKeyRotation",
+        "kms:GetKeyPolicy",
+        "kms:GetKeyRotationStatus",
+        "kms:ListResourceTags",
+        "kms:PutKeyPolicy",
+        "kms:ScheduleKeyDeletion",
+        "kms:TagResource",
+        "kms:UntagResource",
+        "kms:UpdateAlias",
+        "kms:UpdateKeyDescription",
+      ]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = statement.value
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.kms_key_reader_arns) > 0 ? [var.kms_key_reader_arns] : []
+
+    content {
+      sid       = "KeyReaders"
+      actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = statement.value
+      }
+    }
+  }
+
   # The writer lives in another account: name that account and pin the role with aws:PrincipalArn,
   # so a re-created role keeps working and no other identity of that account qualifies.
   statement {

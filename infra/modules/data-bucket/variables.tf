@@ -91,3 +91,25 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "kms_key_administrator_arns" {
+  description = "IAM roles of the bucket's account named in the key policy as the key's administrators (the CI apply role: create, rotate, tag, alias, schedule deletion; never encrypt or decrypt). Used when kms_encryption is true."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.kms_key_administrator_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "kms_key_administrator_arns must be IAM role ARNs (arn:aws:iam::<account>:role/<name>)."
+  }
+}
+
+variable "kms_key_reader_arns" {
+  description = "IAM roles of the bucket's account named in the key policy as readers of the key's settings (the CI plan role: describe, key policy, rotation status, tags). Used when kms_encryption is true."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.kms_key_reader_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "kms_key_reader_arns must be IAM role ARNs (arn:aws:iam::<account>:role/<name>)."
+  }
+}

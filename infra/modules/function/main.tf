@@ -14,10 +14,11 @@ data "aws_iam_policy_document" "assume" {
 resource "aws_iam_role" "this" {
   provider = aws.workload
 
-  name               = var.role_name
-  description        = "Execution role of ${var.function_name}: writes under one bucket prefix, logs to its own group."
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = var.tags
+  name                 = var.role_name
+  description          = "Execution role of ${var.function_name}: writes under one bucket prefix, logs to its own group."
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 data "aws_iam_policy_document" "permissions" {
@@ -71,6 +72,24 @@ resource "aws_cloudwatch_log_group" "this" {
   tags              = var.tags
 }
 
+# Read only when a reservation is asked for, so the defaults need no Service Quotas permission.
+# "Concurrent executions" (L-B99A9384) is 1,000 by default and as low as 10 on new accounts; Lambda
+# keeps min(100, quota) executions unreserved and refuses a reservation that goes below it.
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+data "aws_servicequotas_service_quota" "concurrency" {
+  count    = var.reserved_concurrency == null ? 0 : 1
+  provider = aws.workload
+
+  service_code = "lambda"
+  quota_code   = "L-B99A9384"
+}
+
+locals {
+  concurrency_quota  = one(data.aws_servicequotas_service_quota.concurrency[*].value)
+  min_unreserved     = local.concurrency_quota == null ? null : min(100, local.concurrency_quota)
+  reservable_at_most = local.concurrency_quota == null ? null : local.concurrency_quota - local.min_unreserved
+}
+
 resource "aws_lambda_function" "this" {
   provider = aws.workload
 
@@ -102,6 +121,13 @@ resource "aws_lambda_function" "this" {
 
   tracing_config {
     mode = "Active"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.reserved_concurrency == null || try(var.reserved_concurrency <= local.reservable_at_most, true)
+      error_message = "reserved_concurrency = ${coalesce(var.reserved_concurrency, 0)} cannot be granted: this account's Lambda concurrency quota (Service Quotas L-B99A9384) is ${coalesce(local.concurrency_quota, 0)}, and AWS keeps at least ${coalesce(local.min_unreserved, 0)} executions unreserved, so at most ${coalesce(local.reservable_at_most, 0)} can be reserved (less any other function's reservation). Set reserved_concurrency = null, or ask for a higher quota first."
+    }
   }
 
   # The group must exist first, or Lambda creates it on the first invoke without retention; the

@@ -115,13 +115,24 @@ variable "timeout" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions: caps how many copies can run (and write, and bill) at once."
+  description = "Reserved concurrent executions (caps how many copies run, write and bill at once); null reserves none. A reservation is checked at plan time against the account's Lambda concurrency quota, read from Service Quotas: AWS refuses one that leaves fewer than min(100, quota) executions unreserved, so on a new account with a quota of 10 nothing can be reserved."
   type        = number
-  default     = 10
+  default     = null
 
   validation {
-    condition     = var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency
-    error_message = "reserved_concurrency must be a whole number >= 1 (0 would throttle every call, -1 removes the cap)."
+    condition     = var.reserved_concurrency == null || (try(var.reserved_concurrency >= 1, false) && try(floor(var.reserved_concurrency) == var.reserved_concurrency, false))
+    error_message = "reserved_concurrency must be null (no reservation) or a whole number >= 1 (0 would throttle every call)."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "ARN of the managed policy set as permissions boundary of the execution role; null sets none. The CI apply role may create roles only with its environment's boundary."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be null or an IAM managed policy ARN (arn:aws:iam::<account>:policy/<name>)."
   }
 }
 

@@ -10,9 +10,12 @@ repository          = "example-org/randfile"
 hosted_zone_name = "dev.example.com"
 domain_name      = "files.dev.example.com"
 
+# Made by infra/bootstrap (its `stack_inputs` output): the CI apply role may create roles only with
+# this boundary, and the bucket key's policy names the data account's CI roles.
+role_permissions_boundary_arn = "arn:aws:iam::111111111111:policy/randfile-ci-dev-boundary"
+
 # Throw-away environment: short retention, small caps, destroyable with its objects.
-log_retention_days            = 7
-object_expiration_days        = 7
-function_reserved_concurrency = 5
-api_usage_plan_daily_quota    = 500
-bucket_force_destroy          = true
+log_retention_days         = 7
+object_expiration_days     = 7
+api_usage_plan_daily_quota = 500
+bucket_force_destroy       = true

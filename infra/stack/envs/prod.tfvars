@@ -10,8 +10,15 @@ repository          = "example-org/randfile"
 hosted_zone_name = "example.com"
 domain_name      = "files.example.com"
 
+# Made by infra/bootstrap (its `stack_inputs` output): the CI apply role may create roles only with
+# this boundary, and the bucket key's policy names the data account's CI roles.
+role_permissions_boundary_arn = "arn:aws:iam::333333333333:policy/randfile-ci-prod-boundary"
 kms_encryption                = true
+kms_key_administrator_arns    = ["arn:aws:iam::444444444444:role/randfile-ci-prod-apply"]
+kms_key_reader_arns           = ["arn:aws:iam::444444444444:role/randfile-ci-prod-plan"]
 log_retention_days            = 365
 object_expiration_days        = 30
-function_reserved_concurrency = 20
 api_usage_plan_daily_quota    = 5000
+
+# No reserved concurrency: a new account's Lambda quota is often 10, and AWS keeps min(100, quota)
+# unreserved. Once the quota is raised, function_reserved_concurrency caps copies (plan-time check).

@@ -115,3 +115,17 @@ run "rejects_other_bad_values" {
     var.repository,
   ]
 }
+
+# With a customer managed key, the data role Terraform runs as must be named in the key policy:
+# KMS's lockout check refuses CreateKey otherwise. Caught at plan time.
+run "a_kms_key_needs_the_data_role_in_its_policy" {
+  command = plan
+
+  variables {
+    kms_encryption             = true
+    data_role_arn              = "arn:aws:iam::222222222222:role/randfile-ci-test-apply"
+    kms_key_administrator_arns = ["arn:aws:iam::222222222222:role/someone-else"]
+  }
+
+  expect_failures = [var.kms_key_reader_arns]
+}

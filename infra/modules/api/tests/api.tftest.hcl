@@ -114,6 +114,11 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
   }
 
   assert {
+    condition     = aws_api_gateway_domain_name.this.endpoint_configuration[0].ip_address_type == "dualstack"
+    error_message = "The domain must be dual-stack: the AAAA alias below needs an IPv6 target."
+  }
+
+  assert {
     condition = {
       for type, record in aws_route53_record.alias : type => [
         record.zone_id, record.name, one(record.alias).name, one(record.alias).zone_id,
@@ -148,6 +153,24 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
   assert {
     condition     = aws_api_gateway_account.this[0].cloudwatch_role_arn == aws_iam_role.cloudwatch[0].arn
     error_message = "The account settings must name the role."
+  }
+
+  assert {
+    condition     = aws_iam_role.cloudwatch[0].permissions_boundary == null
+    error_message = "Without permissions_boundary_arn the logging role carries no boundary."
+  }
+}
+
+run "the_logging_role_carries_the_permissions_boundary" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::111111111111:policy/randfile-ci-test-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.cloudwatch[0].permissions_boundary == "arn:aws:iam::111111111111:policy/randfile-ci-test-boundary"
+    error_message = "The logging role must carry the boundary the CI apply role requires."
   }
 }
 
@@ -263,6 +286,11 @@ run "stage_limits_and_logs_follow_the_variables" {
   assert {
     condition     = aws_api_gateway_stage.this.access_log_settings[0].destination_arn == aws_cloudwatch_log_group.access.arn
     error_message = "Access logs must go to the module's log group."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.execution.name == "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/live" && aws_cloudwatch_log_group.execution.retention_in_days == 90
+    error_message = "The execution log group API Gateway writes to must be created here, named after the API and stage, with a retention."
   }
 
   assert {

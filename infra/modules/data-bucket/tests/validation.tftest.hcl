@@ -18,6 +18,8 @@ run "rejects_bad_values" {
     kms_deletion_window_in_days        = 6
     current_version_expiration_days    = 0
     noncurrent_version_expiration_days = 0
+    kms_key_administrator_arns         = ["randfile-ci-test-apply"]
+    kms_key_reader_arns                = ["randfile-ci-test-plan"]
   }
 
   expect_failures = [
@@ -28,6 +30,8 @@ run "rejects_bad_values" {
     var.kms_deletion_window_in_days,
     var.current_version_expiration_days,
     var.noncurrent_version_expiration_days,
+    var.kms_key_administrator_arns,
+    var.kms_key_reader_arns,
   ]
 }
 
@@ -42,6 +46,8 @@ run "rejects_other_bad_values" {
     kms_deletion_window_in_days        = 31
     current_version_expiration_days    = 1.5
     noncurrent_version_expiration_days = 2.5
+    kms_key_administrator_arns         = ["arn:aws:iam::222222222222:policy/randfile-ci-test-apply"]
+    kms_key_reader_arns                = ["arn:aws:iam::222222222222:user/randfile-ci-test-plan"]
   }
 
   expect_failures = [
@@ -52,6 +58,8 @@ run "rejects_other_bad_values" {
     var.kms_deletion_window_in_days,
     var.current_version_expiration_days,
     var.noncurrent_version_expiration_days,
+    var.kms_key_administrator_arns,
+    var.kms_key_reader_arns,
   ]
 }
 

@@ -64,6 +64,70 @@ run "environment_is_the_service_contract" {
   }
 }
 
+# Lambda keeps min(100, quota) executions unreserved and refuses a reservation below that: on a
+# new account (quota 10) none at all, on a default one (1,000) at most 900.
+run "a_new_account_cannot_reserve_any_concurrency" {
+  command = plan
+
+  variables {
+    reserved_concurrency = 1
+  }
+
+  override_data {
+    target = data.aws_servicequotas_service_quota.concurrency[0]
+    values = {
+      value = 10
+    }
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "a_default_account_reserves_up_to_900" {
+  command = plan
+
+  variables {
+    reserved_concurrency = 900
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.reserved_concurrent_executions == 900
+    error_message = "900 of a 1,000 quota leaves the 100 AWS keeps unreserved: it must be accepted."
+  }
+}
+
+run "a_default_account_cannot_reserve_901" {
+  command = plan
+
+  variables {
+    reserved_concurrency = 901
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "no_reservation_by_default_and_no_quota_read" {
+  command = plan
+
+  assert {
+    condition     = coalesce(aws_lambda_function.this.reserved_concurrent_executions, -1) == -1 && length(data.aws_servicequotas_service_quota.concurrency) == 0
+    error_message = "By default nothing is reserved (-1) and the quota is not read, so a new account deploys."
+  }
+}
+
+run "the_role_carries_the_permissions_boundary" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::111111111111:policy/randfile-ci-test-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.this.permissions_boundary == "arn:aws:iam::111111111111:policy/randfile-ci-test-boundary"
+    error_message = "The execution role must carry the boundary the CI apply role requires."
+  }
+}
+
 run "limits_follow_the_variables" {
   command = plan
 

@@ -32,6 +32,8 @@ run "rejects_bad_values" {
     timeout              = 0
     reserved_concurrency = 0
     log_retention_days   = 2
+
+    permissions_boundary_arn = "randfile-ci-test-boundary" # a name, not its ARN
   }
 
   expect_failures = [
@@ -47,6 +49,7 @@ run "rejects_bad_values" {
     var.timeout,
     var.reserved_concurrency,
     var.log_retention_days,
+    var.permissions_boundary_arn,
   ]
 }
 
@@ -66,6 +69,8 @@ run "rejects_other_bad_values" {
     timeout              = 901
     reserved_concurrency = -1
     log_retention_days   = 0
+
+    permissions_boundary_arn = "arn:aws:iam::111111111111:role/randfile-ci-test-boundary" # a role
   }
 
   expect_failures = [
@@ -81,6 +86,7 @@ run "rejects_other_bad_values" {
     var.timeout,
     var.reserved_concurrency,
     var.log_retention_days,
+    var.permissions_boundary_arn,
   ]
 }
 

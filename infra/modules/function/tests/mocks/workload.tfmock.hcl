@@ -26,3 +26,10 @@ mock_resource "aws_lambda_function" {
     invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:randfile-test/invocations"
   }
 }
+
+# An account whose concurrency quota was raised to the default (1,000); runs override it.
+mock_data "aws_servicequotas_service_quota" {
+  defaults = {
+    value = 1000
+  }
+}
