@@ -24,19 +24,37 @@ locals {
 
   # GitHub `sub` claims, pinned exactly: the plan roles serve pull requests (and the drift check's
   # environment), each apply role serves only jobs running in its own GitHub environment.
-  plan_subjects = [
-    "repo:${var.github_repository}:pull_request",
-    "repo:${var.github_repository}:environment:${var.drift_environment}",
-  ]
-  apply_subjects = { for env in var.environments : env => "repo:${var.github_repository}:environment:${env}" }
+  # Repositories created, renamed or transferred since 2026-07-15 get immutable subjects that carry
+  # the owner's and the repository's numeric IDs (`repo:OWNER@OWNER_ID/REPO@REPO_ID:...`); older
+  # ones keep `repo:OWNER/REPO:...` unless they opt in. Both forms are trusted when the IDs are
+  # given: a repository that later takes this name has other IDs and gets the immutable form, so
+  # neither form can admit it.
+  # https://docs.github.com/en/actions/reference/security/oidc#immutable-subject-claims
+  github_owner       = split("/", var.github_repository)[0]
+  github_name        = split("/", var.github_repository)[1]
+  github_subject_ids = var.github_repository_id == null ? [] : ["${local.github_owner}@${var.github_owner_id}/${local.github_name}@${var.github_repository_id}"]
+  github_subject_repos = concat(
+    [var.github_repository],
+    local.github_subject_ids,
+  )
+  plan_subjects = flatten([
+    for repo in local.github_subject_repos : [
+      "repo:${repo}:pull_request",
+      "repo:${repo}:environment:${var.drift_environment}",
+    ]
+  ])
+  apply_subjects = {
+    for env in var.environments : env => [for repo in local.github_subject_repos : "repo:${repo}:environment:${env}"]
+  }
 
   # "<prefix>-ci-..." never matches the stack's "<prefix>-<env>-*" patterns below (the environment
   # "ci" is refused), so an apply role cannot rewrite its own permissions. Both accounts use the
   # same names.
   role_names = {
     for env in var.environments : env => {
-      plan  = "${var.name_prefix}-ci-${env}-plan"
-      apply = "${var.name_prefix}-ci-${env}-apply"
+      plan     = "${var.name_prefix}-ci-${env}-plan"
+      apply    = "${var.name_prefix}-ci-${env}-apply"
+      boundary = "${var.name_prefix}-ci-${env}-boundary"
     }
   }
 

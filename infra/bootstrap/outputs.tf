@@ -49,3 +49,14 @@ output "github_variables" {
     ]...),
   )
 }
+
+output "stack_inputs" {
+  description = "Per environment, the infra/stack inputs that name what this bootstrap made: copy them into infra/stack/envs/<env>.tfvars."
+  value = {
+    for env in var.environments : env => {
+      role_permissions_boundary_arn = aws_iam_policy.stack_role_boundary[env].arn
+      kms_key_administrator_arns    = [aws_iam_role.data_apply[env].arn]
+      kms_key_reader_arns           = [aws_iam_role.data_plan[env].arn]
+    }
+  }
+}

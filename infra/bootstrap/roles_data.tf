@@ -7,9 +7,6 @@ locals {
       buckets = [for name in local.stack_names[env] : "arn:${local.partition}:s3:::${name}"]
       objects = [for name in local.stack_names[env] : "arn:${local.partition}:s3:::${name}/*"]
       aliases = [for name in local.stack_names[env] : "arn:${local.partition}:kms:${var.region}:${var.data_account_id}:alias/${name}"]
-      # KMS keys are named by random ids; the stack's default tags (project, environment) are
-      # what identifies this environment's key.
-      keys = "arn:${local.partition}:kms:${var.region}:${var.data_account_id}:key/*"
     }
   }
 }
@@ -60,17 +57,9 @@ data "aws_iam_policy_document" "data_read" {
     resources = local.data_arn[each.key].buckets
   }
 
-  statement {
-    sid       = "ReadKeys"
-    actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
-    resources = [local.data_arn[each.key].keys]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
-      values   = [each.key]
-    }
-  }
+  # Keys: no identity-policy grant. The bucket key's own policy names this environment's data
+  # roles (infra/stack's kms_key_administrator_arns and kms_key_reader_arns, see the
+  # stack_inputs output), so they reach that key and no other.
 
   statement {
     # ListAliases is authorised on the account, not on an alias.
@@ -93,7 +82,11 @@ data "aws_iam_policy_document" "data_apply" {
       "s3:DeleteBucket",
       "s3:DeleteBucketPolicy",
       "s3:PutAccelerateConfiguration",
-      "s3:PutBucket*",
+      "s3:PutBucketOwnershipControls",
+      "s3:PutBucketPolicy",
+      "s3:PutBucketPublicAccessBlock",
+      "s3:PutBucketTagging",
+      "s3:PutBucketVersioning",
       "s3:PutEncryptionConfiguration",
       "s3:PutLifecycleConfiguration",
     ]
@@ -107,10 +100,18 @@ data "aws_iam_policy_document" "data_apply" {
     resources = concat(local.data_arn[each.key].buckets, local.data_arn[each.key].objects)
   }
 
+  # A new key has no id yet, so creating one cannot be scoped to a key; it is allowed only with
+  # this environment's tag in the request. Tagging at creation is authorised as kms:TagResource
+  # too. Nothing grants access by that tag, so tagging another key gives this role nothing: the
+  # key's administrators are named in its key policy (principal = role ARN, which KMS honours
+  # without an identity policy). That policy is part of CreateKey, so EnableKeyRotation and the
+  # reads right after it need no tag to have propagated, and CreateKey's lockout check (the caller
+  # must be allowed kms:PutKeyPolicy by the new policy) passes.
+  # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key
+  # https://docs.aws.amazon.com/kms/latest/developerguide/abac.html
   statement {
-    # A new key has no id yet: creation is allowed only with this environment's tag on it.
     sid       = "CreateTaggedKeys"
-    actions   = ["kms:CreateKey", "kms:TagResource"]
+    actions   = ["kms:CreateKey"]
     resources = ["*"]
 
     condition {
@@ -121,22 +122,15 @@ data "aws_iam_policy_document" "data_apply" {
   }
 
   statement {
-    sid = "ManageTaggedKeys"
-    actions = [
-      "kms:CreateAlias",
-      "kms:DeleteAlias",
-      "kms:EnableKeyRotation",
-      "kms:PutKeyPolicy",
-      "kms:ScheduleKeyDeletion",
-      "kms:UntagResource",
-      "kms:UpdateAlias",
-      "kms:UpdateKeyDescription",
-    ]
-    resources = [local.data_arn[each.key].keys]
+    # "To add tags while creating a KMS key, the principal must have permission in an IAM policy
+    # that isn't restricted to particular KMS keys" (kms tag-permissions).
+    sid       = "TagKeysOnCreate"
+    actions   = ["kms:TagResource"]
+    resources = ["arn:${local.partition}:kms:${var.region}:${var.data_account_id}:key/*"]
 
     condition {
       test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
+      variable = "aws:RequestTag/environment"
       values   = [each.key]
     }
   }

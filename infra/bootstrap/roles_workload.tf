@@ -8,22 +8,41 @@ locals {
         "arn:${local.partition}:lambda:${var.region}:${var.workload_account_id}:function:${name}:*",
       ]])
       roles = [for name in local.stack_names[env] : "arn:${local.partition}:iam::${var.workload_account_id}:role/${name}"]
-      log_groups = flatten([for group in ["/aws/lambda/${var.name_prefix}-${env}", "/aws/apigateway/${var.name_prefix}-${env}/*"] : [
+      # API Gateway names a stage's execution log group after the API's generated id, so that group
+      # can only be matched by its fixed prefix.
+      log_groups = flatten([for group in ["/aws/lambda/${var.name_prefix}-${env}", "/aws/apigateway/${var.name_prefix}-${env}/*", "API-Gateway-Execution-Logs_*"] : [
         "arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:${group}",
         "arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:${group}:*",
       ]])
       hosted_zone = "arn:${local.partition}:route53:::hostedzone/${var.hosted_zone_id}"
-      state_key   = "${aws_s3_bucket.state.arn}/${local.state_keys[env]}"
-      state_lock  = "${aws_s3_bucket.state.arn}/${local.state_keys[env]}.tflock"
+      domain_name = [
+        "arn:${local.partition}:apigateway:${var.region}::/domainnames/${var.api_domain_names[env]}",
+        "arn:${local.partition}:apigateway:${var.region}::/domainnames/${var.api_domain_names[env]}/*",
+      ]
+      boundary   = "arn:${local.partition}:iam::${var.workload_account_id}:policy/${local.role_names[env].boundary}"
+      state_key  = "${aws_s3_bucket.state.arn}/${local.state_keys[env]}"
+      state_lock = "${aws_s3_bucket.state.arn}/${local.state_keys[env]}.tflock"
     }
   }
 
-  # API Gateway names its resources by generated ids, never by name, so the control-plane ARNs
-  # below cannot be narrowed to this stack's APIs; they are limited to this region.
+  # API Gateway names REST APIs, usage plans and API keys by generated ids, so these control-plane
+  # ARNs cannot be narrowed to this stack's; they are limited to this region. Domain names are
+  # named, and each environment's are granted apart (local.workload_arn[env].domain_name).
   api_gateway_arns = [
-    for path in ["/account", "/restapis", "/restapis/*", "/domainnames", "/domainnames/*", "/apikeys", "/apikeys/*", "/usageplans", "/usageplans/*", "/tags/*"] :
+    for path in ["/restapis", "/restapis/*", "/apikeys", "/apikeys/*", "/usageplans", "/usageplans/*", "/tags/*"] :
     "arn:${local.partition}:apigateway:${var.region}::${path}"
   ]
+  # The account-wide CloudWatch role setting (aws_api_gateway_account) and the domain listing.
+  api_gateway_account_arn = "arn:${local.partition}:apigateway:${var.region}::/account"
+  api_gateway_domains_arn = "arn:${local.partition}:apigateway:${var.region}::/domainnames"
+
+  # ACM names certificates by generated ids: this account's and region's, no narrower.
+  certificates_arn = "arn:${local.partition}:acm:${var.region}:${var.workload_account_id}:certificate/*"
+
+  # The service-linked role API Gateway creates in the account the first time it needs it (custom
+  # domain names among others). Creating it takes iam:CreateServiceLinkedRole from the caller.
+  # https://docs.aws.amazon.com/apigateway/latest/developerguide/using-service-linked-roles.html
+  api_gateway_service_linked_role = "arn:${local.partition}:iam::${var.workload_account_id}:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway"
 }
 
 # One trust document per GitHub subject set: the plan roles share pull requests and the drift
@@ -31,7 +50,7 @@ locals {
 data "aws_iam_policy_document" "github_trust" {
   for_each = merge(
     { plan = local.plan_subjects },
-    { for env in var.environments : "apply-${env}" => [local.apply_subjects[env]] },
+    { for env in var.environments : "apply-${env}" => local.apply_subjects[env] },
   )
   provider = aws.workload
 
@@ -64,8 +83,15 @@ data "aws_iam_policy_document" "workload_read" {
   provider = aws.workload
 
   statement {
-    sid       = "ReadFunction"
-    actions   = ["lambda:Get*", "lambda:List*"]
+    sid = "ReadFunction"
+    actions = [
+      "lambda:GetFunction",
+      "lambda:GetFunctionCodeSigningConfig",
+      "lambda:GetFunctionConcurrency",
+      "lambda:GetPolicy",
+      "lambda:ListTags",
+      "lambda:ListVersionsByFunction",
+    ]
     resources = local.workload_arn[each.key].functions
   }
 
@@ -82,23 +108,32 @@ data "aws_iam_policy_document" "workload_read" {
   }
 
   statement {
-    # DescribeLogGroups is authorised on the account's log-group listing, not on one group.
+    # DescribeLogGroups supports no resource-level permission: it takes "*".
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
     sid       = "ListLogGroups"
     actions   = ["logs:DescribeLogGroups"]
-    resources = ["arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:*"]
+    resources = ["*"]
   }
 
   statement {
     sid       = "ReadApiGateway"
     actions   = ["apigateway:GET"]
-    resources = local.api_gateway_arns
+    resources = concat(local.api_gateway_arns, local.workload_arn[each.key].domain_name, [local.api_gateway_account_arn, local.api_gateway_domains_arn])
+  }
+
+  statement {
+    # Read only when a reserved concurrency is set: the function module checks it against the
+    # account's "Concurrent executions" quota before Lambda would refuse it.
+    sid       = "ReadLambdaConcurrencyQuota"
+    actions   = ["servicequotas:GetServiceQuota"]
+    resources = ["arn:${local.partition}:servicequotas:${var.region}:${var.workload_account_id}:lambda/L-B99A9384"]
   }
 
   statement {
     # Certificates are named by random ids; reading them reveals no secret material.
     sid       = "ReadCertificates"
     actions   = ["acm:DescribeCertificate", "acm:ListTagsForCertificate"]
-    resources = ["*"]
+    resources = [local.certificates_arn]
   }
 
   statement {
@@ -186,17 +221,35 @@ data "aws_iam_policy_document" "workload_apply" {
     resources = local.workload_arn[each.key].functions
   }
 
+  # Roles are created and their permissions changed only with this environment's permissions
+  # boundary on them, so no role the stack makes can hold more than the boundary allows, whatever
+  # policy is put on it. iam:PermissionsBoundary is the boundary in the request (CreateRole,
+  # PutRolePermissionsBoundary) or already on the role (Put/Delete RolePolicy, Attach/Detach).
+  # https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html#access_policies_boundaries-delegate
   statement {
-    # Creating the function's execution role and its inline policy is privilege management by
-    # nature: whoever may apply may grant this environment's function what the stack says. A
-    # permissions boundary on these roles would cap that; the stack does not set one yet.
-    sid = "ManageStackRoles"
+    sid = "CreateAndChangeBoundedRoles"
     actions = [
       "iam:CreateRole",
-      "iam:DeleteRole",
       "iam:DeleteRolePolicy",
-      "iam:ListInstanceProfilesForRole",
+      "iam:PutRolePermissionsBoundary",
       "iam:PutRolePolicy",
+    ]
+    resources = local.workload_arn[each.key].roles
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.workload_arn[each.key].boundary]
+    }
+  }
+
+  statement {
+    # What needs no boundary check: none of these adds a permission to the role. Rewriting a trust
+    # policy lets at most the named principals use the bounded role.
+    sid = "ManageStackRoles"
+    actions = [
+      "iam:DeleteRole",
+      "iam:ListInstanceProfilesForRole",
       "iam:TagRole",
       "iam:UntagRole",
       "iam:UpdateAssumeRolePolicy",
@@ -204,6 +257,21 @@ data "aws_iam_policy_document" "workload_apply" {
       "iam:UpdateRoleDescription",
     ]
     resources = local.workload_arn[each.key].roles
+  }
+
+  statement {
+    # A boundary, once set, stays: no CI role may remove it or edit the boundary policies.
+    sid       = "KeepBoundaries"
+    effect    = "Deny"
+    actions   = ["iam:DeleteRolePermissionsBoundary"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "NoBoundaryPolicyEdits"
+    effect    = "Deny"
+    actions   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]
+    resources = [for env in var.environments : local.workload_arn[env].boundary]
   }
 
   statement {
@@ -216,6 +284,24 @@ data "aws_iam_policy_document" "workload_apply" {
       test     = "ArnEquals"
       variable = "iam:PolicyARN"
       values   = ["arn:${local.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.workload_arn[each.key].boundary]
+    }
+  }
+
+  statement {
+    sid       = "CreateApiGatewayServiceLinkedRole"
+    actions   = ["iam:CreateServiceLinkedRole"]
+    resources = [local.api_gateway_service_linked_role]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values   = ["ops.apigateway.amazonaws.com"]
     }
   }
 
@@ -256,10 +342,46 @@ data "aws_iam_policy_document" "workload_apply" {
   }
 
   statement {
-    # A requested certificate gets a new random id, so there is no ARN to name in advance.
-    sid       = "ManageCertificates"
-    actions   = ["acm:AddTagsToCertificate", "acm:DeleteCertificate", "acm:RemoveTagsFromCertificate", "acm:RequestCertificate"]
+    sid       = "ManageOwnDomainName"
+    actions   = ["apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT"]
+    resources = concat(local.workload_arn[each.key].domain_name, [local.api_gateway_domains_arn])
+  }
+
+  statement {
+    # aws_api_gateway_account: the region's CloudWatch logging role for API Gateway.
+    sid       = "SetApiGatewayLoggingRole"
+    actions   = ["apigateway:PATCH"]
+    resources = [local.api_gateway_account_arn]
+  }
+
+  statement {
+    # A requested certificate gets a new random id, so there is no ARN to name in advance:
+    # RequestCertificate takes no resource, and its tags (authorised as AddTagsToCertificate) must
+    # carry this environment.
+    sid       = "RequestCertificates"
+    actions   = ["acm:AddTagsToCertificate", "acm:RequestCertificate"]
     resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    # Deletion and tag changes reach only this environment's certificates. The tag was set at
+    # request time, long before a certificate is replaced or destroyed.
+    # https://docs.aws.amazon.com/acm/latest/userguide/security-iam.html
+    sid       = "ManageOwnCertificates"
+    actions   = ["acm:DeleteCertificate", "acm:RemoveTagsFromCertificate"]
+    resources = [local.certificates_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/environment"
+      values   = [each.key]
+    }
   }
 
   statement {
@@ -324,4 +446,62 @@ resource "aws_iam_role_policy" "workload_apply" {
   name   = "terraform-apply"
   role   = aws_iam_role.workload_apply[each.key].id
   policy = data.aws_iam_policy_document.workload_apply[each.key].json
+}
+
+# The most any role the stack creates may ever do, whatever policies are put on it: the apply role
+# can create and change roles only with this boundary (statement CreateAndChangeBoundedRoles), and
+# no CI role may edit this policy. An effective permission must be allowed by both the role's
+# policies and the boundary.
+data "aws_iam_policy_document" "stack_role_boundary" {
+  for_each = toset(var.environments)
+  provider = aws.workload
+
+  statement {
+    sid       = "WriteDataBucketObjects"
+    actions   = ["s3:AbortMultipartUpload", "s3:PutObject"]
+    resources = [for bucket in local.data_arn[each.key].buckets : "${bucket}/*"]
+  }
+
+  statement {
+    # The bucket's key is in the data account and has a generated id.
+    sid       = "UseDataBucketKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["arn:${local.partition}:kms:${var.region}:${var.data_account_id}:key/*"]
+  }
+
+  statement {
+    sid       = "WriteFunctionLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:/aws/lambda/${var.name_prefix}-${each.key}*:*"]
+  }
+
+  statement {
+    # X-Ray's trace APIs support no resource-level permissions.
+    sid       = "SendTraces"
+    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    resources = ["*"]
+  }
+
+  statement {
+    # API Gateway's account-wide logging role (AmazonAPIGatewayPushToCloudWatchLogs) writes every
+    # API's logs in the region, so its log groups cannot be named; reading logs is not allowed.
+    sid = "ApiGatewayWritesLogs"
+    actions = [
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+      "logs:PutLogEvents",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_policy" "stack_role_boundary" {
+  for_each = toset(var.environments)
+  provider = aws.workload
+
+  name        = local.role_names[each.key].boundary
+  description = "Permissions boundary of every role the ${each.key} stack creates."
+  policy      = data.aws_iam_policy_document.stack_role_boundary[each.key].json
 }

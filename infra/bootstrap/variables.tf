@@ -8,6 +8,33 @@ variable "github_repository" {
   }
 }
 
+variable "github_owner_id" {
+  description = "Numeric ID of the repository's owner (`gh api repos/OWNER/REPO --jq .owner.id`). With github_repository_id it adds the immutable subject form `repo:OWNER@OWNER_ID/REPO@REPO_ID:...` that repositories created, renamed or transferred since 2026-07-15 receive; null trusts the name-only form alone."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.github_owner_id == null || can(regex("^[1-9][0-9]{0,19}$", var.github_owner_id))
+    error_message = "github_owner_id must be null or the owner's numeric ID, for example \"583231\" (from `gh api repos/OWNER/REPO --jq .owner.id`)."
+  }
+}
+
+variable "github_repository_id" {
+  description = "Numeric ID of the repository (`gh api repos/OWNER/REPO --jq .id`); set together with github_owner_id."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.github_repository_id == null || can(regex("^[1-9][0-9]{0,19}$", var.github_repository_id))
+    error_message = "github_repository_id must be null or the repository's numeric ID, for example \"1296269\" (from `gh api repos/OWNER/REPO --jq .id`)."
+  }
+
+  validation {
+    condition     = (var.github_repository_id == null) == (var.github_owner_id == null)
+    error_message = "Set github_owner_id and github_repository_id together (both IDs make the immutable subject), or neither."
+  }
+}
+
 variable "environments" {
   description = "Deployment environments; each gets a plan and an apply role in both accounts. Must match the GitHub environments and infra/stack/envs/<env>.tfvars."
   type        = list(string)
@@ -131,8 +158,23 @@ variable "hosted_zone_id" {
   type        = string
 
   validation {
-    condition     = can(regex("^Z[A-Z0-9]{1,31}$", var.hosted_zone_id))
+    condition     = can(regex("^[A-Z0-9]{1,32}$", var.hosted_zone_id))
     error_message = "hosted_zone_id must be a Route 53 hosted zone id such as \"Z0123456789ABCDEFGHIJ\" (without the /hostedzone/ prefix)."
+  }
+}
+
+variable "api_domain_names" {
+  description = "Custom domain of each environment's API (`domain_name` in infra/stack/envs/<env>.tfvars), environment => domain. The apply roles may create and change only their own environment's API Gateway domain name."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for domain in values(var.api_domain_names) : can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", domain))])
+    error_message = "api_domain_names must map each environment to a lowercase DNS name such as \"files.dev.example.com\"."
+  }
+
+  validation {
+    condition     = alltrue([for env in var.environments : contains(keys(var.api_domain_names), env)])
+    error_message = "api_domain_names must name the domain of every environment in var.environments."
   }
 }
 
