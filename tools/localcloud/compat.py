@@ -7,11 +7,13 @@ stack is deployed exactly as written. They are applied inside the emulator proce
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from moto.apigateway.models import RestAPI
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket
+from moto.servicequotas.models import ServiceQuotasBackend
 
 
 def _escape_rest_api_policy() -> None:
@@ -58,7 +60,48 @@ def _bucket_policy_conditions_do_not_deny() -> None:
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
 
 
+LAMBDA_CONCURRENCY_QUOTA_CODE = "L-B99A9384"
+# The "Concurrent executions" quota of a new account, which is what a first deploy meets: the
+# emulator answers it so the stack's plan-time reservation check runs against a realistic value.
+NEW_ACCOUNT_LAMBDA_CONCURRENCY = 10.0
+LAMBDA_CONCURRENCY_VARIABLE = "LOCALCLOUD_LAMBDA_CONCURRENCY_QUOTA"
+
+
+def _lambda_concurrency_quota() -> None:
+    """moto's Service Quotas knows only VPC quotas; AWS answers Lambda's too.
+
+    The value is the new-account one unless LOCALCLOUD_LAMBDA_CONCURRENCY_QUOTA says otherwise
+    (an account whose quota was raised).
+    """
+    original = ServiceQuotasBackend.get_service_quota
+
+    def get_service_quota(
+        self: ServiceQuotasBackend, service_code: str, quota_code: str
+    ) -> dict[str, Any]:
+        if (service_code, quota_code) != ("lambda", LAMBDA_CONCURRENCY_QUOTA_CODE):
+            quota: dict[str, Any] = original(self, service_code, quota_code)
+            return quota
+        value = float(os.environ.get(LAMBDA_CONCURRENCY_VARIABLE, NEW_ACCOUNT_LAMBDA_CONCURRENCY))
+        return {
+            "Adjustable": True,
+            "GlobalQuota": False,
+            "QuotaArn": (
+                f"arn:aws:servicequotas:{self.region_name}:{self.account_id}:"
+                f"lambda/{LAMBDA_CONCURRENCY_QUOTA_CODE}"
+            ),
+            "QuotaCode": LAMBDA_CONCURRENCY_QUOTA_CODE,
+            "QuotaName": "Concurrent executions",
+            "ServiceCode": "lambda",
+            "ServiceName": "AWS Lambda",
+            "Unit": "None",
+            "Value": value,
+        }
+
+    ServiceQuotasBackend.get_service_quota = get_service_quota  # type: ignore[method-assign]
+
+
 def apply() -> None:
     """Apply every patch; the emulator process calls this once, before serving."""
     _escape_rest_api_policy()
     _bucket_policy_conditions_do_not_deny()
+    _lambda_concurrency_quota()

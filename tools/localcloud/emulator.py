@@ -18,6 +18,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+# The variable localcloud.recorder reads; named here so starting a recorder needs no moto import.
+RECORD_FILE_VARIABLE = "LOCALCLOUD_RECORD_FILE"
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_SECONDS = 30.0
 
@@ -95,8 +97,11 @@ def find(state_dir: Path) -> Emulator | None:
     return None
 
 
-def start(state_dir: Path) -> Emulator:
-    """Start a moto server in the background and wait until it answers."""
+def start(state_dir: Path, record_to: Path | None = None) -> Emulator:
+    """Start a moto server in the background and wait until it answers.
+
+    With ``record_to``, every request it serves is appended there (localcloud.recorder).
+    """
     state_dir.mkdir(parents=True, exist_ok=True)
     port_file = _port_file(state_dir)
     port_file.unlink(missing_ok=True)
@@ -109,6 +114,8 @@ def start(state_dir: Path) -> Emulator:
         if not name.startswith(("MOTO_", "AWS_", "TEST_SERVER_MODE"))
     }
     environment.update(EMULATOR_ENVIRONMENT)
+    if record_to is not None:
+        environment[RECORD_FILE_VARIABLE] = str(record_to)
     tools_dir = str(Path(__file__).resolve().parent.parent)
     environment["PYTHONPATH"] = os.pathsep.join(
         filter(None, [tools_dir, environment.get("PYTHONPATH")])

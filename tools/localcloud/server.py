@@ -6,9 +6,11 @@ Run as ``python -m localcloud.server --port-file FILE``; localcloud.emulator sta
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -19,6 +21,7 @@ from werkzeug.serving import make_server
 
 from localcloud import compat
 from localcloud.emulator import HOST
+from localcloud.recorder import RECORD_FILE_VARIABLE, Recorder
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -28,7 +31,10 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def serve(port_file: Path) -> None:
     compat.apply()
-    app = DomainDispatcherApplication(create_backend_app)
+    app: Any = DomainDispatcherApplication(create_backend_app)
+    record_file = os.environ.get(RECORD_FILE_VARIABLE)
+    if record_file:
+        app = Recorder(app, Path(record_file))
     server = make_server(HOST, 0, app, threaded=True, request_handler=MotoRequestHandler)
     signal.signal(signal.SIGTERM, _stop)
     port_file.write_text(str(server.server_port))
