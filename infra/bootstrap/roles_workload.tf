@@ -156,6 +156,9 @@ data "aws_iam_policy_document" "workload_read" {
   }
 
   statement {
+    # The S3 backend lists its workspaces under the default workspace_key_prefix ("env:/") on
+    # every init, plan and apply, besides reading the state's own key.
+    # https://developer.hashicorp.com/terraform/language/backend/s3#s3-bucket-permissions
     sid       = "ListStateBucket"
     actions   = ["s3:ListBucket"]
     resources = [aws_s3_bucket.state.arn]
@@ -163,7 +166,7 @@ data "aws_iam_policy_document" "workload_read" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = [local.state_keys[each.key], "${local.state_keys[each.key]}.tflock"]
+      values   = [local.state_keys[each.key], "${local.state_keys[each.key]}.tflock", "env:/"]
     }
   }
 

@@ -29,12 +29,19 @@ from localcloud.settings import (
     WORKLOAD_ACCOUNT_ID,
     role_arn,
 )
+from tests.e2e.iam_policy import Request, decide
+from tests.e2e.policy_audit import documents, unexpected_lint_findings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("bootstrap")]
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "scripts" / "terraform"
 REPOSITORY = "acme/randfile"
+OWNER_ID = "583231"
+REPOSITORY_ID = "1296269"
+# The `sub` prefixes GitHub issues for this repository: name-only (repositories from before
+# 2026-07-15) and immutable (newer, renamed, transferred or opted-in ones).
+SUBJECT_REPOS = (REPOSITORY, f"acme@{OWNER_ID}/randfile@{REPOSITORY_ID}")
 ENVIRONMENTS = ("dev", "prod")
 OIDC_HOST = "token.actions.githubusercontent.com"
 OIDC_ARN = f"arn:aws:iam::{WORKLOAD_ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"
@@ -51,11 +58,14 @@ class Deployed:
 def variables(**overrides: Any) -> dict[str, Any]:
     return {
         "github_repository": REPOSITORY,
+        "github_owner_id": OWNER_ID,
+        "github_repository_id": REPOSITORY_ID,
         "environments": list(ENVIRONMENTS),
         "workload_account_id": WORKLOAD_ACCOUNT_ID,
         "data_account_id": DATA_ACCOUNT_ID,
         "region": REGION,
         "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
+        "api_domain_names": {"dev": "files.dev.example.com", "prod": "files.example.com"},
         # The administrator's way in: moto lets the organisation role be assumed in any account.
         "workload_admin_role_arn": role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE),
         "data_admin_role_arn": role_arn(DATA_ACCOUNT_ID, MEMBER_ACCESS_ROLE),
@@ -145,10 +155,11 @@ def test_plan_roles_trust_pull_requests_and_the_drift_environment_exactly(
     assert set(statement["Condition"]) == {"StringEquals"}
     pinned = statement["Condition"]["StringEquals"]
     assert as_list(pinned[f"{OIDC_HOST}:aud"]) == ["sts.amazonaws.com"]
-    assert sorted(as_list(pinned[f"{OIDC_HOST}:sub"])) == [
-        f"repo:{REPOSITORY}:environment:drift",
-        f"repo:{REPOSITORY}:pull_request",
-    ]
+    assert sorted(as_list(pinned[f"{OIDC_HOST}:sub"])) == sorted(
+        f"repo:{repo}:{context}"
+        for repo in SUBJECT_REPOS
+        for context in ("environment:drift", "pull_request")
+    )
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -160,7 +171,9 @@ def test_apply_roles_trust_only_their_github_environment(
     assert set(statement["Condition"]) == {"StringEquals"}
     pinned = statement["Condition"]["StringEquals"]
     assert as_list(pinned[f"{OIDC_HOST}:aud"]) == ["sts.amazonaws.com"]
-    assert as_list(pinned[f"{OIDC_HOST}:sub"]) == [f"repo:{REPOSITORY}:environment:{environment}"]
+    assert sorted(as_list(pinned[f"{OIDC_HOST}:sub"])) == sorted(
+        f"repo:{repo}:environment:{environment}" for repo in SUBJECT_REPOS
+    )
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -255,3 +268,53 @@ def test_the_account_guard_refuses_swapped_accounts(deployed: Deployed) -> None:
         (deployed.workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
     assert result.returncode != 0
     assert "not allowed" in result.stderr
+
+
+# Claim sets GitHub issues, with the roles that must accept each (all others must refuse).
+# https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims
+IMMUTABLE = SUBJECT_REPOS[1]
+CLAIMS = {
+    "pull request": (f"repo:{REPOSITORY}:pull_request", {"dev-plan", "prod-plan"}),
+    "pull request, immutable": (f"repo:{IMMUTABLE}:pull_request", {"dev-plan", "prod-plan"}),
+    "drift check": (f"repo:{REPOSITORY}:environment:drift", {"dev-plan", "prod-plan"}),
+    "dev environment": (f"repo:{REPOSITORY}:environment:dev", {"dev-apply"}),
+    "prod environment, immutable": (f"repo:{IMMUTABLE}:environment:prod", {"prod-apply"}),
+    "push to main, no environment": (f"repo:{REPOSITORY}:ref:refs/heads/main", set()),
+    "another environment": (f"repo:{REPOSITORY}:environment:staging", set()),
+    "another repository": ("repo:evil/randfile:environment:prod", set()),
+    "same name, other ids": (f"repo:acme@1/randfile@{REPOSITORY_ID}:environment:prod", set()),
+    "same name recreated": ("repo:acme@583231/randfile@99:pull_request", set()),
+    "a prefix of the name": ("repo:acme/randfile-fork:environment:prod", set()),
+}
+
+
+@pytest.mark.parametrize("claims", sorted(CLAIMS))
+@pytest.mark.parametrize("audience", ["sts.amazonaws.com", "https://github.com/acme"])
+def test_trust_policies_against_github_claims(
+    deployed: Deployed, claims: str, audience: str
+) -> None:
+    subject, accepting = CLAIMS[claims]
+    expected = accepting if audience == "sts.amazonaws.com" else set()
+    accepted = set()
+    for env in ENVIRONMENTS:
+        for mode in ("plan", "apply"):
+            name = f"randfile-ci-{env}-{mode}"
+            request = Request(
+                principal=OIDC_ARN,
+                action="sts:AssumeRoleWithWebIdentity",
+                resource=role_arn(WORKLOAD_ACCOUNT_ID, name),
+                context={f"{OIDC_HOST}:sub": [subject], f"{OIDC_HOST}:aud": [audience]},
+                federated=OIDC_ARN,
+            )
+            if decide(request, [], [trust(deployed.workload, name)]).allowed:
+                accepted.add(f"{env}-{mode}")
+    assert accepted == expected
+
+
+def test_parliament_finds_nothing_in_the_bootstrap_policies(deployed: Deployed) -> None:
+    shown = terraform(deployed.workdir, "show", "-json")
+    found = documents(json.loads(shown.stdout))
+    addresses = {d.address for d in found}
+    assert 'aws_iam_role_policy.workload_apply["dev"]' in addresses
+    assert 'aws_iam_policy.stack_role_boundary["prod"]' in addresses
+    assert unexpected_lint_findings(found) == set()

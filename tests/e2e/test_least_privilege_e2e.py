@@ -26,6 +26,7 @@ from tests.e2e.policy_audit import (
     documents,
     managed,
     trust_problems,
+    unexpected_lint_findings,
 )
 from tests.e2e.test_bootstrap_e2e import OIDC_HOST, REPO, terraform, variables
 
@@ -329,3 +330,10 @@ def test_every_bootstrap_role_trusts_only_pinned_github_subjects_or_workload_rol
     ] == []
     # GitHub's OIDC provider and workload roles are the only principals CI roles trust.
     assert principals == {"Federated", "AWS"}
+
+
+def test_parliament_finds_nothing_in_the_deployed_stack_policies(state: dict[str, Any]) -> None:
+    found = documents(state)
+    # Identity, trust, key, bucket and REST API policies are all linted.
+    assert {d.address for d in found} >= {FUNCTION_POLICY, KMS_KEY, BUCKET_POLICY, API_POLICY}
+    assert unexpected_lint_findings(found) == set()

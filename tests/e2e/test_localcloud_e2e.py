@@ -285,6 +285,29 @@ def test_the_state_lock_file_on_the_emulator_blocks_a_concurrent_run(local: Loca
     assert "Error acquiring the state lock" in result.stderr + result.stdout
 
 
+def test_a_reservation_a_new_account_cannot_grant_is_refused_at_plan_time(
+    local: LocalCloud,
+) -> None:
+    # The emulator answers Service Quotas like a new account (10 concurrent executions), which the
+    # defaults deployed on; the provider reads it through the real API call.
+    result = stack.terraform(
+        local.paths,
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-lock=false",
+        f"-var-file={local.paths.tfvars}",
+        "-var=function_reserved_concurrency=5",
+        check=False,
+    )
+    output = " ".join((result.stdout + result.stderr).replace("\u2502", " ").split())
+
+    assert result.returncode == 1
+    assert "reserved_concurrency = 5 cannot be granted" in output
+    assert "quota (Service Quotas L-B99A9384) is 10" in output
+    assert "at most 0 can be reserved" in output
+
+
 def _plan_changes(output: str) -> list[str]:
     """The plan's resource headers and changed attributes, i.e. what exactly would change."""
     pattern = re.compile(r"^\s*(# \S+ .*|[~+-] [a-z_]+\s+=.*)$")

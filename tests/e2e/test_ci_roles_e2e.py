@@ -1,0 +1,299 @@
+"""The CI roles can do their job: the stack deployed, planned and destroyed as the pipeline does it.
+
+infra/bootstrap is applied on a fresh local cloud; then infra/stack is applied, planned (as a pull
+request does, without the lock) and destroyed with the credentials the workflows hold: the
+workload role's in the environment, the data role assumed by the stack's provider, the state
+backend with the ambient credentials. The emulator records every request with the role behind it
+(localcloud.recorder); each is mapped to the IAM authorizations AWS performs (aws_requests) and
+evaluated against that role's policies as deployed, with the resources' key and bucket policies
+(iam_policy). moto would let every one of them through; this test names each one AWS would refuse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud import emulator, stack
+from localcloud.aws import Cloud, Identity
+from localcloud.settings import (
+    DATA_ACCOUNT_ID,
+    DEFAULT_ZIP,
+    DOMAIN,
+    HOSTED_ZONE,
+    MEMBER_ACCESS_ROLE,
+    WORKLOAD_ACCOUNT_ID,
+    role_arn,
+)
+from tests.e2e.aws_requests import (
+    Authorization,
+    UnmappedRequestError,
+    World,
+    authorizations,
+    decode,
+)
+from tests.e2e.iam_policy import decide
+from tests.e2e.policy_audit import managed
+from tests.e2e.test_bootstrap_e2e import REPO, TERRAFORM, variables
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci_roles")]
+
+ENVIRONMENT = "dev"
+STATE_KEY = f"randfile/{ENVIRONMENT}/terraform.tfstate"
+
+
+@dataclass
+class Phase:
+    name: str
+    roles: set[str]
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Rehearsal:
+    phases: dict[str, Phase]
+    policies: dict[str, list[dict[str, Any]]]
+    world: World
+    resource_policies: dict[str, dict[str, Any]]
+    outputs: dict[str, Any]
+
+
+def _terraform(
+    workdir: Path, credentials: Mapping[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    environment.update(
+        TF_IN_AUTOMATION="1",
+        NO_COLOR="1",
+        TF_INPUT="0",
+        TF_DATA_DIR=str(workdir / ".terraform"),
+        AWS_EC2_METADATA_DISABLED="true",
+        **credentials,
+    )
+    result = subprocess.run(
+        [
+            str(TERRAFORM),
+            f"-chdir={workdir}",
+            *args,
+            *([] if args[0] == "output" or args[0] == "show" else ["-no-color"]),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+    )
+    assert result.returncode == 0, (
+        f"terraform {args[0]}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+    )
+    return result
+
+
+def _records(path: Path, start: int) -> tuple[list[dict[str, Any]], int]:
+    data = path.read_bytes() if path.exists() else b""
+    lines = data[start:].decode().splitlines()
+    return [json.loads(line) for line in lines if line], len(data)
+
+
+def _inline_policies(identity: Identity, role: str) -> list[dict[str, Any]]:
+    iam = identity.iam()
+    name = role.rsplit("/", 1)[-1]
+    documents = []
+    for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+        documents.append(json.loads(document) if isinstance(document, str) else dict(document))
+    assert not iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+    return documents
+
+
+def _world(state: dict[str, Any]) -> tuple[World, dict[str, dict[str, Any]]]:
+    world = World()
+    resource_policies: dict[str, dict[str, Any]] = {}
+    for resource in managed(state).values():
+        values = resource["values"]
+        arn = values.get("arn")
+        if arn and values.get("tags_all"):
+            world.tags[arn] = dict(values["tags_all"])
+        if resource["type"] == "aws_iam_role" and values.get("permissions_boundary"):
+            world.role_boundaries[arn] = values["permissions_boundary"]
+        if resource["type"] == "aws_kms_alias":
+            world.key_aliases[arn] = values["target_key_arn"]
+        if resource["type"] == "aws_kms_key":
+            resource_policies[arn] = json.loads(values["policy"])
+        if resource["type"] == "aws_s3_bucket_policy":
+            resource_policies[f"arn:aws:s3:::{values['bucket']}"] = json.loads(values["policy"])
+    return world, resource_policies
+
+
+def _resource_policy(
+    authorization: Authorization, resource_policies: Mapping[str, dict[str, Any]]
+) -> Sequence[Mapping[str, Any]]:
+    if authorization.resource_policy is not None:
+        return [authorization.resource_policy]
+    resource = authorization.request.resource
+    if resource.startswith("arn:aws:s3:::"):
+        resource = "arn:aws:s3:::" + resource.removeprefix("arn:aws:s3:::").split("/", 1)[0]
+    found = resource_policies.get(resource)
+    return [found] if found else []
+
+
+def _apply_bootstrap(
+    state_dir: Path, endpoint_url: str, zone_id: str, credentials: Mapping[str, str]
+) -> dict[str, Any]:
+    """infra/bootstrap applied by the accounts' administrator; returns its outputs."""
+    bootstrap_dir = state_dir / "bootstrap"
+    shutil.copytree(
+        REPO / "infra" / "bootstrap", bootstrap_dir, ignore=shutil.ignore_patterns(".terraform")
+    )
+    (bootstrap_dir / "localcloud_override.tf").write_text(stack.override_file(endpoint_url))
+    bootstrap_variables = variables(
+        hosted_zone_id=zone_id, api_domain_names={"dev": DOMAIN, "prod": f"prod.{HOSTED_ZONE}"}
+    )
+    (bootstrap_dir / "test.auto.tfvars.json").write_text(json.dumps(bootstrap_variables))
+    _terraform(bootstrap_dir, credentials, "init", "-lockfile=readonly")
+    _terraform(bootstrap_dir, credentials, "apply", "-auto-approve")
+    raw = json.loads(_terraform(bootstrap_dir, credentials, "output", "-json").stdout)
+    return {name: value["value"] for name, value in raw.items()}
+
+
+@pytest.fixture(scope="module")
+def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
+    if not DEFAULT_ZIP.is_file():
+        pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first")
+    state_dir = tmp_path_factory.mktemp("ci-roles")
+    record = state_dir / "requests.jsonl"
+    running = emulator.start(state_dir, record_to=record)
+    try:
+        cloud = Cloud(running.endpoint_url)
+        management = cloud.management()
+        admin = management.assume(role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "admin")
+        zone = admin.route53().create_hosted_zone(Name=HOSTED_ZONE, CallerReference="ci-roles")
+        zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]
+        admin_credentials = management.credentials.as_environment()
+
+        outputs = _apply_bootstrap(state_dir, running.endpoint_url, zone_id, admin_credentials)
+
+        roles = {
+            (account, mode): outputs[f"{account}_{mode}_role_arns"][ENVIRONMENT]
+            for account in ("workload", "data")
+            for mode in ("plan", "apply")
+        }
+        stack_dir = state_dir / "infra" / "stack"
+        shutil.copytree(REPO / "infra", state_dir / "infra", ignore=stack._ignore)
+        (stack_dir / stack.OVERRIDE_FILE).write_text(
+            stack.override_file(running.endpoint_url, static_credentials=False)
+        )
+        backend = state_dir / "ci.s3.tfbackend"
+        backend.write_text(stack.backend_config(running.endpoint_url, key=STATE_KEY, ci=True))
+        inputs = outputs["stack_inputs"][ENVIRONMENT]
+
+        def tfvars(mode: str) -> str:
+            path = state_dir / f"{mode}.tfvars.json"
+            values = stack.variables(
+                DEFAULT_ZIP,
+                {
+                    "environment": ENVIRONMENT,
+                    "workload_role_arn": None,
+                    "data_role_arn": roles[("data", mode)],
+                    "kms_encryption": True,
+                    **inputs,
+                },
+            )
+            path.write_text(json.dumps(values))
+            return f"-var-file={path}"
+
+        def as_role(mode: str) -> dict[str, str]:
+            identity = management.assume(roles[("workload", mode)], f"github-{mode}")
+            return identity.credentials.as_environment()
+
+        phases: dict[str, Phase] = {}
+        offset = record.stat().st_size
+
+        def run(name: str, mode: str, *args: str) -> subprocess.CompletedProcess[str]:
+            nonlocal offset
+            credentials = as_role(mode)
+            # The test's own AssumeRole is GitHub's part (OIDC), not the role's: not recorded.
+            _, offset = _records(record, offset)
+            result = _terraform(stack_dir, credentials, *args)
+            requests, offset = _records(record, offset)
+            phase = phases.setdefault(
+                name, Phase(name, {roles[("workload", mode)], roles[("data", mode)]})
+            )
+            phase.requests.extend(requests)
+            return result
+
+        backend_arg = f"-backend-config={backend}"
+        run("apply", "apply", "init", "-input=false", backend_arg)
+        run("apply", "apply", "apply", "-input=false", "-auto-approve", tfvars("apply"))
+        state = json.loads(run("apply", "apply", "show", "-json").stdout)
+        run(
+            "plan",
+            "plan",
+            "plan",
+            "-input=false",
+            "-lock=false",
+            "-detailed-exitcode",
+            tfvars("plan"),
+        )
+        run("destroy", "apply", "destroy", "-input=false", "-auto-approve", tfvars("apply"))
+
+        world, resource_policies = _world(state)
+        data_admin = management.assume(role_arn(DATA_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "admin")
+        administrators = {WORKLOAD_ACCOUNT_ID: admin, DATA_ACCOUNT_ID: data_admin}
+        policies = {
+            arn: _inline_policies(administrators[arn.split(":")[4]], arn) for arn in roles.values()
+        }
+        yield Rehearsal(phases, policies, world, resource_policies, outputs)
+    finally:
+        emulator.stop(state_dir)
+
+
+@pytest.mark.parametrize("phase", ["apply", "plan", "destroy"])
+def test_every_request_is_made_by_the_phase_roles(rehearsal: Rehearsal, phase: str) -> None:
+    recorded = rehearsal.phases[phase]
+    principals = {request.get("principal") for request in recorded.requests}
+    assert recorded.requests, "nothing was recorded"
+    foreign = {
+        f"{r.get('service')} {r['method']} {r['path']} ({r.get('access_key_id')})"
+        for r in recorded.requests
+        if r.get("principal") not in recorded.roles
+    }
+    assert foreign == set()
+    assert principals <= recorded.roles, (
+        f"requests by other identities: {principals - recorded.roles}"
+    )
+
+
+@pytest.mark.parametrize("phase", ["apply", "plan", "destroy"])
+def test_the_roles_policies_allow_every_request(rehearsal: Rehearsal, phase: str) -> None:
+    refused: list[str] = []
+    unmapped: list[str] = []
+    checked = 0
+    for entry in rehearsal.phases[phase].requests:
+        try:
+            call = decode(entry)
+            for authorization in authorizations(call, rehearsal.world):
+                checked += 1
+                decision = decide(
+                    authorization.request,
+                    rehearsal.policies[call.principal],
+                    _resource_policy(authorization, rehearsal.resource_policies),
+                )
+                if not decision.allowed:
+                    request = authorization.request
+                    refused.append(
+                        f"{call.principal.rsplit('/', 1)[-1]} lacks {request.action} on "
+                        f"{request.resource} for {call.describe()}: {decision.reason}"
+                    )
+        except UnmappedRequestError as error:
+            unmapped.append(str(error))
+    assert unmapped == []
+    assert not refused, "AWS would refuse:\n" + "\n".join(sorted(set(refused)))
+    assert checked > 20
