@@ -61,7 +61,7 @@ class Interpreter:
 
 
 def python_version(runtime: str) -> str:
-    """``python3.13`` -> ``3.13``."""
+    """``python3.N`` -> ``3.N``."""
     match = _RUNTIME.fullmatch(runtime)
     if match is None:
         raise ValueError(f"runtime {runtime!r} is not a Lambda Python runtime (python3.<minor>)")
