@@ -33,14 +33,14 @@ def tracked_code() -> list[Path]:
 
 
 def test_the_file_holds_a_lambda_python_version() -> None:
-    # Lambda runtimes are named by major.minor only (python3.13), never a patch release.
+    # Lambda runtimes are named by major.minor only (python3.N), never a patch release.
     assert re.fullmatch(r"3\.\d+", LAMBDA_PYTHON), LAMBDA_PYTHON
     assert PYTHON_VERSION_FILE.read_text(encoding="utf-8") == f"{LAMBDA_PYTHON}\n"
 
 
 def test_no_other_file_names_the_runtime() -> None:
     version = re.escape(LAMBDA_PYTHON)
-    # The runtime's name, or the version as a quoted setting ("3.13" in YAML, TOML, HCL, Python).
+    # The runtime's name, or the version as a quoted setting ("3.N" in YAML, TOML, HCL, Python).
     copy = re.compile(rf"python{version}(?![\d.])|[\"']{version}[\"']")
     copies = [
         f"{path.relative_to(REPO_ROOT)}:{number}: {line.strip()}"
