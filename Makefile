@@ -54,6 +54,28 @@ lint-shell: $(VENV)/.installed
 test-unit: $(VENV)/.installed ## Unit tests only (seconds, no emulator)
 	$(PY) -m pytest tests/unit -q -m "not e2e"
 
+# The unit tests again on the Lambda runtime's Python, the version infra/modules/function/
+# python-version names (Terraform's runtime and the local cloud read it too), found through PATH,
+# pyenv or uv by localcloud.interpreters; same pinned requirements as .venv.
+RUNTIME_VENV := .venv-runtime
+RUNTIME_PY := $(RUNTIME_VENV)/bin/python
+
+$(RUNTIME_VENV)/.installed: requirements/dev.txt pyproject.toml infra/modules/function/python-version | $(VENV)/.installed
+	rm -rf $(RUNTIME_VENV)
+	interpreter="$$(PYTHONPATH=tools $(PY) -m localcloud.interpreters)"; \
+	  "$$interpreter" -m venv $(RUNTIME_VENV)
+	$(RUNTIME_PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(RUNTIME_PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+.PHONY: venv-runtime
+venv-runtime: $(RUNTIME_VENV)/.installed ## Create .venv-runtime on the Lambda runtime's Python (found through PATH, pyenv or uv)
+
+.PHONY: test-unit-runtime
+test-unit-runtime: $(RUNTIME_VENV)/.installed ## Unit tests on the Lambda runtime's Python (.venv-runtime)
+	$(RUNTIME_PY) -c 'import platform; print("unit tests on Python", platform.python_version())'
+	$(RUNTIME_PY) -m pytest tests/unit -q -m "not e2e"
+
 .PHONY: bench
 bench: $(VENV)/.installed ## Measure generation throughput and streaming memory (docs/performance.md)
 	$(PY) bench/bench_generate.py
@@ -167,8 +189,9 @@ tf-test: ## terraform test of every module (and its examples) and the stack, off
 .PHONY: lint
 lint: lint-python lint-shell tf-check bootstrap-check lint-workflows ## Static checks: ruff, mypy, bandit, shellcheck, terraform fmt/validate, checkov, actionlint, zizmor
 
-# pytest runs last so its summary closes the output. Two workers: the end-to-end modules (each on
-# its own local cloud, kept on one worker by xdist_group) run beside the unit tests.
+# pytest on the default Python runs last so its summary closes the output. Two workers: the
+# end-to-end modules (each on its own local cloud, kept on one worker by xdist_group) run beside
+# the unit tests.
 .PHONY: test
-test: lint build tf-test ## Everything CI checks
+test: lint build tf-test test-unit-runtime ## Everything CI checks
 	$(PY) -m pytest -q -n 2 --dist loadgroup

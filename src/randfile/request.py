@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -24,8 +25,17 @@ DEFAULT_SIZE_BYTES = 1_048_576
 MAX_SEED = 2**63 - 1
 MAX_BODY_BYTES = 4096
 """A request is a handful of small fields; anything bigger is abuse, not a request."""
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays and objects read; a valid request has depth 1.
+
+The json module has no depth limit of its own: Python 3.11 stops near the recursion limit
+(~1000) while 3.13 parses every body under MAX_BODY_BYTES, so without this limit the same body
+got different answers on different interpreters."""
 
 _FIELDS = ("size_bytes", "format", "seed")
+# A string literal (closed or running to the end of the text) or a bracket: brackets inside
+# strings do not nest anything.
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -106,15 +116,29 @@ def _decode_json(raw: bytes) -> Any:
         return {}
     try:
         text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequestError("body: must be UTF-8 encoded JSON") from None
+    # Checked before parsing, so a deep body is refused the same way whether or not it is valid
+    # JSON and whichever interpreter runs.
+    _check_depth(text)
+    try:
         return json.loads(
             text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicate_keys
         )
-    except UnicodeDecodeError:
-        raise BadRequestError("body: must be UTF-8 encoded JSON") from None
-    except RecursionError:
-        raise BadRequestError("body: JSON is nested too deeply") from None
     except ValueError as error:  # JSONDecodeError and int-conversion limits are ValueErrors
         raise BadRequestError(f"body: invalid JSON ({error})") from None
+
+
+def _check_depth(text: str) -> None:
+    depth = 0
+    for token in _STRUCTURE.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                _reject("body", f"JSON is nested too deeply (more than {MAX_JSON_DEPTH} levels)")
+        elif bracket in ("]", "}"):
+            depth -= 1
 
 
 def _reject_constant(name: str) -> NoReturn:

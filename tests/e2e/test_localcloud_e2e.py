@@ -24,6 +24,7 @@ from localcloud.settings import (
     DEFAULT_ZIP,
     DEPLOY_ROLE,
     DOMAIN,
+    LAMBDA_PYTHON,
     MEMBER_ACCESS_ROLE,
     STATE_BUCKET,
     STATE_KEY,
@@ -80,7 +81,8 @@ def test_every_format_lands_in_the_data_account(
 
 
 def test_the_route_is_the_deployed_wiring(local: LocalCloud, outputs: dict[str, Any]) -> None:
-    route = local.call(json.dumps({"size_bytes": 10, "format": "text"})).route
+    response = local.call(json.dumps({"size_bytes": 10, "format": "text"}))
+    route = response.route
 
     assert route.rest_api_id == outputs["rest_api_id"]
     assert route.stage_name == outputs["stage_name"]
@@ -89,6 +91,10 @@ def test_the_route_is_the_deployed_wiring(local: LocalCloud, outputs: dict[str, 
     assert route.function.name == outputs["function_name"]
     assert route.function.role_arn == outputs["function_role_arn"]
     assert route.function.handler == "randfile.handler.handler"
+    # python-version names the runtime once: Terraform deployed it and the function ran on it
+    # (make test needs that Python anyway, for test-unit-runtime).
+    assert route.function.runtime == f"python{LAMBDA_PYTHON}"
+    assert response.interpreter.runs(LAMBDA_PYTHON), response.interpreter
     assert route.function.environment["RANDFILE_BUCKET"] == outputs["bucket_name"]
     assert route.function.environment["RANDFILE_BUCKET_OWNER"] == DATA_ACCOUNT_ID
 

@@ -11,7 +11,7 @@ import pytest
 
 from localcloud import policy, runtime, stack
 from localcloud.aws import Credentials, Identity
-from localcloud.settings import REPO_ROOT
+from localcloud.settings import LAMBDA_PYTHON, REPO_ROOT
 from localcloud.wiring import Function
 
 METHOD_ARN = "arn:aws:execute-api:eu-west-1:111111111111:abc123/v1/POST/files"
@@ -145,7 +145,7 @@ def test_the_function_process_sees_only_what_lambda_gives_it(
         name="f",
         arn="arn:aws:lambda:eu-west-1:111111111111:function:f",
         handler="randfile.handler.handler",
-        runtime="python3.13",
+        runtime=f"python{LAMBDA_PYTHON}",
         role_arn="arn:aws:iam::111111111111:role/f",
         timeout=29,
         memory_size=512,

@@ -14,7 +14,13 @@ from randfile.errors import (
     ServiceError,
     UnsupportedMediaTypeError,
 )
-from randfile.request import DEFAULT_SIZE_BYTES, FileRequest, check_route, parse_request
+from randfile.request import (
+    DEFAULT_SIZE_BYTES,
+    MAX_JSON_DEPTH,
+    FileRequest,
+    check_route,
+    parse_request,
+)
 
 MAX = 10_000
 
@@ -68,7 +74,7 @@ def test_json_content_type_with_charset_is_accepted() -> None:
         ('{"seed": NaN}', "body", "NaN is not valid JSON"),
         ('{"size_bytes": Infinity}', "body", "invalid JSON"),
         ('{"seed": 1, "seed": 2}', "body", "duplicate keys"),
-        ("[" * 2000 + "]" * 2000, "body", "nested too deeply"),
+        ("[" * 2000 + "]" * 2000, "body", f"nested too deeply (more than {MAX_JSON_DEPTH} levels)"),
     ],
 )
 def test_bad_body_is_400_naming_field_and_rule(body: str, field: str, rule: str) -> None:
@@ -76,6 +82,41 @@ def test_bad_body_is_400_naming_field_and_rule(body: str, field: str, rule: str)
         parse_request(event(body), MAX)
     assert caught.value.status == 400
     assert caught.value.message.startswith(f"{field}:")
+    assert rule in caught.value.message
+
+
+def nested_arrays(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def nested_objects(depth: int) -> str:
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+# These run on the default interpreter and on the Lambda runtime's (make test-unit-runtime): the
+# json module alone answers the deep ones differently on 3.11 and 3.13.
+@pytest.mark.parametrize(
+    ("body", "rule"),
+    [
+        (nested_arrays(MAX_JSON_DEPTH), "must be a JSON object, got array"),
+        (nested_objects(MAX_JSON_DEPTH), "unknown field(s) ['a']"),
+        (nested_arrays(MAX_JSON_DEPTH + 1), "nested too deeply"),
+        (nested_objects(MAX_JSON_DEPTH + 1), "nested too deeply"),
+        # Deep enough for 3.11's parser to hit the recursion limit, shallow enough for 3.13's.
+        (nested_arrays(1500), "nested too deeply"),
+        # Invalid as well as deep: the depth is what is reported, not the parser's error.
+        ("[" * 4000, "nested too deeply"),
+        ('{"size_bytes": 10, ' + "[" * 40, "nested too deeply"),
+        # Brackets inside strings, escaped quotes included, nest nothing.
+        ('{"format": "' + "[{" * 100 + '"}', "format: must be one of"),
+        ('{"format": "\\"' + "[" * 100 + '"}', "format: must be one of"),
+        ('{"format": "' + "[" * 100, "invalid JSON"),
+    ],
+    ids=lambda value: value[:24],
+)
+def test_json_nesting_limit_is_the_same_on_every_interpreter(body: str, rule: str) -> None:
+    with pytest.raises(BadRequestError) as caught:
+        parse_request(event(body), MAX)
     assert rule in caught.value.message
 
 

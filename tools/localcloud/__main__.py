@@ -62,6 +62,7 @@ def demo(local: LocalCloud, body: str) -> int:
         f"REST API {route.rest_api_id} stage {route.stage_name} -> {route.function.name}: "
         f"HTTP {response.status}"
     )
+    progress(f"function ran on {response.interpreter.describe(route.function.runtime)}")
     if response.status != 201:
         _print_response(response)
         print(response.logs, file=sys.stderr)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localcloud import runtime, wiring
+from localcloud import interpreters, runtime, wiring
 from localcloud.aws import Identity
 
 # What API Gateway answers when the Lambda proxy integration fails or returns a malformed result.
@@ -23,6 +23,7 @@ class Response:
     headers: dict[str, str]
     body: str
     route: wiring.Route
+    interpreter: interpreters.Interpreter
     logs: str = field(repr=False, default="")
 
     def json(self) -> Any:
@@ -130,4 +131,11 @@ def request(
     function_role = workload.assume(route.function.role_arn, route.function.name)
     invocation = runtime.invoke(zip_path, route.function, function_role, event)
     status, response_headers, response_body = _response_from(invocation.outcome)
-    return Response(status, response_headers, response_body, route, invocation.logs)
+    return Response(
+        status,
+        response_headers,
+        response_body,
+        route,
+        interpreter=invocation.interpreter,
+        logs=invocation.logs,
+    )

@@ -3,7 +3,8 @@
 Started with ``python -S -E -s`` and an environment holding only what Lambda gives a function, so
 nothing of the developer's machine leaks in: sys.path is the task root, then the runtime's
 libraries (boto3, as the Lambda Python runtime provides it), both passed on the command line.
-Reads the event from stdin and writes {"result": ...} or {"error": ...} to the result file.
+Reads the event from stdin and writes {"result": ...} or {"error": ...} to the result file, with
+"python_version", the version this interpreter really is.
 Standard library only: this file must not import localcloud.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import platform
 import sys
 import time
 import traceback
@@ -64,7 +66,7 @@ def main() -> None:
     context = LambdaContext(request_id, invoked_arn, float(deadline_ms))
     outcome = _invoke(task_root, json.load(sys.stdin), context)
     with open(result_path, "w", encoding="utf-8") as handle:
-        json.dump(outcome, handle)
+        json.dump({**outcome, "python_version": platform.python_version()}, handle)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,10 @@ AWS_ENDPOINT_URL, that sends its AWS calls to the emulator.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import subprocess  # nosec B404
-import sys
 import sysconfig
 import tempfile
 import time
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from localcloud import interpreters
 from localcloud.aws import Identity
 from localcloud.settings import REGION
 from localcloud.wiring import Function, WiringError
@@ -40,6 +41,8 @@ class Invocation:
     outcome: dict[str, Any]
     logs: str
     duration_ms: float
+    interpreter: interpreters.Interpreter
+    """The Python the function ran on, with the version that process reported."""
 
 
 def code_sha256(zip_path: Path) -> str:
@@ -59,7 +62,8 @@ def check_code(zip_path: Path, function: Function) -> None:
 
 
 def _library_paths() -> list[str]:
-    # The venv's boto3 stands in for the one the Lambda Python runtime ships.
+    # The venv's boto3 stands in for the one the Lambda Python runtime ships; it is pure Python, so
+    # it also serves a runtime interpreter of another version than the venv's.
     paths = sysconfig.get_paths()
     return list(dict.fromkeys([paths["purelib"], paths["platlib"]]))
 
@@ -97,8 +101,13 @@ def environment(
 
 
 def invoke(zip_path: Path, function: Function, role: Identity, event: dict[str, Any]) -> Invocation:
-    """Unpack the zip and call its handler once in a separate interpreter."""
+    """Unpack the zip and call its handler once in a separate interpreter, of the function's
+    runtime's Python version where this machine has one."""
     check_code(zip_path, function)
+    try:
+        interpreter = interpreters.for_runtime(function.runtime)
+    except ValueError as error:
+        raise InvocationError(f"function {function.name}: {error}") from error
     request_id = str(uuid.uuid4())
     with tempfile.TemporaryDirectory(prefix="localcloud-task-") as scratch:
         task_root = Path(scratch) / "task"
@@ -110,7 +119,7 @@ def invoke(zip_path: Path, function: Function, role: Identity, event: dict[str, 
         try:
             process = subprocess.run(  # noqa: S603  # nosec B603
                 [
-                    sys.executable,
+                    interpreter.executable,
                     "-S",
                     "-E",
                     "-s",
@@ -140,4 +149,11 @@ def invoke(zip_path: Path, function: Function, role: Identity, event: dict[str, 
                 f"function {function.name}'s runtime exited with {process.returncode}:\n{logs}"
             )
         outcome: dict[str, Any] = json.loads(result_file.read_text())
-    return Invocation(request_id=request_id, outcome=outcome, logs=logs, duration_ms=duration_ms)
+    ran_on = dataclasses.replace(interpreter, version=outcome.pop("python_version"))
+    return Invocation(
+        request_id=request_id,
+        outcome=outcome,
+        logs=logs,
+        duration_ms=duration_ms,
+        interpreter=ran_on,
+    )

@@ -9,6 +9,10 @@ from typing import Final
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_STATE_DIR = REPO_ROOT / "build" / "localcloud"
 DEFAULT_ZIP = REPO_ROOT / "dist" / "randfile.zip"
+# The function's Python version (major.minor), named once: the function module makes its runtime
+# python<version> from this file, and the unit tests run on it too (make test-unit-runtime).
+PYTHON_VERSION_FILE = REPO_ROOT / "infra" / "modules" / "function" / "python-version"
+LAMBDA_PYTHON: Final = PYTHON_VERSION_FILE.read_text(encoding="utf-8").strip()
 
 REGION: Final = "eu-west-1"
 # moto answers unknown access keys as this account; it stands for the organisation's management

@@ -88,6 +88,11 @@ locals {
   concurrency_quota  = one(data.aws_servicequotas_service_quota.concurrency[*].value)
   min_unreserved     = local.concurrency_quota == null ? null : min(100, local.concurrency_quota)
   reservable_at_most = local.concurrency_quota == null ? null : local.concurrency_quota - local.min_unreserved
+
+  # Named once, in python-version: the local cloud runs the function on that Python, `make test`
+  # runs the unit tests on it, and CI installs it from the same file. The provider refuses a
+  # value that is not a Lambda runtime (e.g. 3.13.0).
+  runtime = "python${trimspace(file("${path.module}/python-version"))}"
 }
 
 resource "aws_lambda_function" "this" {
@@ -100,7 +105,7 @@ resource "aws_lambda_function" "this" {
   function_name                  = var.function_name
   description                    = "Writes files of random bytes to s3://${var.bucket_name}/${var.key_prefix}"
   role                           = aws_iam_role.this.arn
-  runtime                        = "python3.13"
+  runtime                        = local.runtime
   architectures                  = ["arm64"]
   handler                        = "randfile.handler.handler"
   filename                       = var.zip_path

@@ -44,8 +44,8 @@ run "environment_is_the_service_contract" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.handler == "randfile.handler.handler" && aws_lambda_function.this.runtime == "python3.13"
-    error_message = "The handler must be randfile.handler.handler on python3.13."
+    condition     = aws_lambda_function.this.handler == "randfile.handler.handler" && aws_lambda_function.this.runtime == "python${trimspace(file("python-version"))}"
+    error_message = "The handler must be randfile.handler.handler on the Python that python-version names."
   }
 
   assert {
