@@ -23,6 +23,7 @@ from randfile_client import (
     RetryPolicy,
     TransportError,
     parse_size,
+    targets,
 )
 from randfile_client.cli import main
 
@@ -299,3 +300,58 @@ def test_a_bad_size_is_a_usage_error() -> None:
 
     assert result.exit_code == 2
     assert "bits" in result.stderr
+
+
+def test_env_local_reads_the_endpoint_file_above_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "infra" / "stack").mkdir(parents=True)
+    (tmp_path / "infra" / "stack" / "main.tf").write_text("")
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "terraform").write_text("")
+    saved = tmp_path / targets.LOCAL_ENDPOINT_FILE
+    saved.parent.mkdir(parents=True)
+    saved.write_text(
+        json.dumps(
+            {"endpoint": "http://127.0.0.1:1", "host": HOST, "region": REGION, "api_key": "k"}
+        )
+    )
+    (tmp_path / "docs").mkdir()
+    monkeypatch.chdir(tmp_path / "docs")
+
+    target = targets.resolve(
+        env="local",
+        endpoint=None,
+        outputs_file=None,
+        region=None,
+        host=None,
+        api_key=None,
+        api_key_ssm_parameter=None,
+    )
+
+    assert target == targets.Target("http://127.0.0.1:1", REGION, HOST, "k")
+
+
+def test_stack_outputs_give_the_endpoint_region_and_key_id(tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(
+        json.dumps(
+            {
+                "api_url": {"value": "https://files.dev.example.com"},
+                "region": {"value": REGION},
+                "api_key_id": {"value": None},
+            }
+        )
+    )
+
+    target = targets.resolve(
+        env=None,
+        endpoint=None,
+        outputs_file=outputs,
+        region=None,
+        host=None,
+        api_key="flag-key",
+        api_key_ssm_parameter="/ignored/when/a/flag/is/given",
+    )
+
+    assert target == targets.Target("https://files.dev.example.com", REGION, api_key="flag-key")
