@@ -27,6 +27,7 @@ class Published:
     endpoint_file: Path
     credentials_file: Path
     api_key: str | None
+    credentials: Credentials
 
     @property
     def environment(self) -> str:
@@ -82,4 +83,4 @@ def publish(
     }
     lines = [f"[{PROFILE}]", *(f"{name} = {value}" for name, value in profile.items())]
     _private(credentials_file, "\n".join(lines) + "\n")
-    return Published(api_url, domain, endpoint_file, credentials_file, api_key)
+    return Published(api_url, domain, endpoint_file, credentials_file, api_key, credentials)
