@@ -19,6 +19,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -246,63 +247,35 @@ def create(
     if count > 1 and manifest is None:
         manifest = Path(f"randfile-manifest-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.jsonl")
     with client:
-        if count == 1:
-            sys.exit(
-                _one(
-                    client,
-                    size_bytes=size_bytes,
-                    file_format=file_format,
-                    seed=seed,
-                    manifest=manifest,
-                    as_json=as_json,
-                )
-            )
-        sys.exit(
-            _many(
-                client,
-                count=count,
-                parallel=parallel,
-                size_bytes=size_bytes,
-                file_format=file_format,
-                seed=seed,
-                manifest=manifest,
-                as_json=as_json,
-            )
-        )
+        job = Job(size_bytes, file_format, seed, manifest, as_json)
+        sys.exit(_one(client, job) if count == 1 else _many(client, job, count, parallel))
 
 
-def _one(
-    client: RandfileClient,
-    *,
-    size_bytes: int | None,
-    file_format: str | None,
-    seed: int | None,
-    manifest: Path | None,
-    as_json: bool,
-) -> int:
+@dataclass(frozen=True)
+class Job:
+    """What every file of the run is made of, and where its report goes."""
+
+    size_bytes: int | None
+    file_format: str | None
+    seed: int | None
+    manifest: Path | None
+    as_json: bool
+
+
+def _one(client: RandfileClient, job: Job) -> int:
     try:
-        created = client.create(size_bytes, file_format, seed)
+        created = client.create(job.size_bytes, job.file_format, job.seed)
     except RandfileError as error:
         report_error(error)
         return exit_code_for([error])
-    with _manifest(manifest) as handle:
+    with _manifest(job.manifest) as handle:
         if handle is not None:
             handle.write(batch.manifest_line(created) + "\n")
-    click.echo(json.dumps(created.__dict__) if as_json else describe(created))
+    click.echo(json.dumps(asdict(created)) if job.as_json else describe(created))
     return EXIT_OK
 
 
-def _many(
-    client: RandfileClient,
-    *,
-    count: int,
-    parallel: int,
-    size_bytes: int | None,
-    file_format: str | None,
-    seed: int | None,
-    manifest: Path | None,
-    as_json: bool,
-) -> int:
+def _many(client: RandfileClient, job: Job, count: int, parallel: int) -> int:
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -325,28 +298,30 @@ def _many(
         progress.update(task, advance=1, volume=decimal(written))
 
     try:
-        with progress, _manifest(manifest) as handle:
+        with progress, _manifest(job.manifest) as handle:
             summary, errors = batch.run(
                 client,
                 count=count,
                 parallel=parallel,
-                size_bytes=size_bytes,
-                file_format=file_format,
-                seed=seed,
+                size_bytes=job.size_bytes,
+                file_format=job.file_format,
+                seed=job.seed,
                 manifest=handle,
                 on_result=advance,
             )
     except KeyboardInterrupt:
-        click.echo(f"randfile: interrupted; files made so far are listed in {manifest}", err=True)
+        click.echo(
+            f"randfile: interrupted; files made so far are listed in {job.manifest}", err=True
+        )
         return EXIT_INTERRUPTED
-    if as_json:
-        click.echo(json.dumps({**summary.as_json(), "manifest": str(manifest)}))
+    if job.as_json:
+        click.echo(json.dumps({**summary.as_json(), "manifest": str(job.manifest)}))
     else:
         failures = ", ".join(f"{kind}: {n}" for kind, n in sorted(summary.failures.items()))
         click.echo(
             f"{summary.files} of {count} files, {decimal(summary.bytes)} in "
             f"{summary.elapsed_seconds:.1f} s: {summary.files_per_second:.1f} files/s, "
             f"{summary.megabytes_per_second:.1f} MB/s; failures: {failures or 'none'}; "
-            f"manifest {manifest}"
+            f"manifest {job.manifest}"
         )
     return exit_code_for(errors)

@@ -240,8 +240,7 @@ def test_an_unknown_host_method_or_oversized_body_is_refused(published: Publishe
 
 @contextmanager
 def _usage_plan(local: LocalCloud, plan_id: str, *operations: tuple[str, str]) -> Iterator[None]:
-    """Patch the usage plan (the local API reads it on every request); put it back after.
-    moto takes whole numbers only for the throttle."""
+    """Patch the usage plan (the local API reads it on every request); put it back after."""
     apigateway = local.workload().apigateway()
     before = apigateway.get_usage_plan(usagePlanId=plan_id)
     apigateway.update_usage_plan(
@@ -281,7 +280,9 @@ def test_the_usage_plan_throttles_and_its_quota_runs_out(
     apigateway = local.workload().apigateway()
     [plan] = apigateway.get_usage_plans(keyId=outputs["api_key_id"])["items"]
     plan_id = plan["id"]
-    with _usage_plan(local, plan_id, ("/throttle/rateLimit", "0"), ("/throttle/burstLimit", "1")):
+    with _usage_plan(
+        local, plan_id, ("/throttle/rateLimit", "0.001"), ("/throttle/burstLimit", "1")
+    ):
         with _client(published) as client:
             client.create(10, "text")
         throttled = _refusal(published)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -79,21 +79,6 @@ class Function:
     environment: dict[str, str]
     code_sha256: str
     tracing_mode: str
-
-
-@dataclass(frozen=True)
-class Route:
-    domain_name: str
-    base_path: str
-    rest_api_id: str
-    stage_name: str
-    resource_id: str
-    resource_path: str
-    http_method: str
-    authorization_type: str
-    api_key_id: str | None
-    method_arn: str
-    function: Function
 
 
 def _not_found(error: ClientError) -> bool:
@@ -435,6 +420,14 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class Route(Endpoint):
+    """The whole way to the function: the method, who was admitted, and what it runs."""
+
+    api_key_id: str | None
+    function: Function
+
+
+@dataclass(frozen=True)
 class Admission:
     """Who was let in: the API key's id and its usage plan, when the method requires a key."""
 
@@ -518,19 +511,8 @@ def integrate(workload: Identity, endpoint: Endpoint, admission: Admission) -> R
     function = _function(workload, _function_arn(endpoint.method, endpoint.name), endpoint.name)
     _check_permission(workload, function, endpoint.method_arn, workload.account_id())
     _check_role(workload, function)
-    return Route(
-        domain_name=endpoint.domain_name,
-        base_path=endpoint.base_path,
-        rest_api_id=endpoint.rest_api_id,
-        stage_name=endpoint.stage_name,
-        resource_id=endpoint.resource_id,
-        resource_path=endpoint.resource_path,
-        http_method=endpoint.http_method,
-        authorization_type=endpoint.authorization_type,
-        api_key_id=admission.api_key_id,
-        method_arn=endpoint.method_arn,
-        function=function,
-    )
+    reached = {field.name: getattr(endpoint, field.name) for field in fields(Endpoint)}
+    return Route(**reached, api_key_id=admission.api_key_id, function=function)
 
 
 def resolve(
