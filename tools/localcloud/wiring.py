@@ -33,7 +33,8 @@ class WiringError(RuntimeError):
 
 # Gateway response types API Gateway answers with before the integration runs:
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
-MISSING_AUTHENTICATION_TOKEN = "MISSING_AUTHENTICATION_TOKEN"  # noqa: S105  # nosec B105: a name
+# A gateway response type, not a secret.
+MISSING_AUTHENTICATION_TOKEN = "MISSING_AUTHENTICATION_TOKEN"  # noqa: S105  # nosec B105
 INVALID_API_KEY = "INVALID_API_KEY"
 ACCESS_DENIED = "ACCESS_DENIED"
 
