@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """After a deploy: ask the API, through its custom domain, for a small file; pass on 201.
 
-The request is signed with SigV4 (the API uses IAM authorization) by the job's own AWS
-credentials, and carries the API key when the stack created one. Targets come from
-`terraform output -json` of the environment just applied.
+The request is made by the randfile client (randfile_client: SigV4 by botocore with the job's
+own AWS credentials, the API key when the stack created one), the same client people use. Targets
+come from `terraform output -json` of the environment just applied.
 """
 
 from __future__ import annotations
@@ -11,21 +11,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.session import Session
 
-SERVICE = "execute-api"
+from randfile_client import ConfigurationError, RandfileClient, RetryPolicy, TransportError
+from randfile_client.client import FILES_PATH
+
 SIZE_BYTES = 1024
 TIMEOUT_SECONDS = 30
 EXPECTED_STATUS = 201
@@ -59,39 +56,29 @@ def api_key_value(api_key_id: str, region: str) -> str:
     return value
 
 
-def signed_request(target: Target, credentials: Credentials, api_key: str | None) -> AWSRequest:
-    """A POST /files request signed for execute-api in the target's region."""
-    headers = {"Content-Type": "application/json"}
-    if api_key:
-        headers["x-api-key"] = api_key
-    request = AWSRequest(
-        method="POST",
-        url=target.url,
-        data=json.dumps({"size_bytes": SIZE_BYTES}).encode(),
-        headers=headers,
-    )
-    SigV4Auth(credentials, SERVICE, target.region).add_auth(request)
-    return request
-
-
-def send(request: AWSRequest) -> tuple[int, bytes]:
-    """Send over HTTPS (plain HTTP only to a loopback test server); return status and body."""
-    url = str(request.url)
-    parts = urlsplit(url)
-    if parts.scheme != "https" and parts.hostname != "127.0.0.1":
-        raise SystemExit(f"refusing to send credentials over {parts.scheme}: {url}")
-    body = request.body
-    outgoing = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-        url,
-        data=body if isinstance(body, bytes) else None,
-        headers=dict(request.headers.items()),
-        method=str(request.method),
-    )
+def client_for(target: Target, credentials: Credentials, api_key: str | None) -> RandfileClient:
+    """The randfile client for the target; it signs every request afresh (SigV4, execute-api).
+    It does not retry: whatever retries the smoke test makes wrap `send`."""
     try:
-        with urllib.request.urlopen(outgoing, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310  # nosec B310
-            return int(response.status), bytes(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+        return RandfileClient(
+            target.url.removesuffix(FILES_PATH),
+            region=target.region,
+            api_key=api_key,
+            credentials=credentials,
+            timeout=TIMEOUT_SECONDS,
+            retry=RetryPolicy(attempts=1),
+        )
+    except ConfigurationError as error:
+        raise SystemExit(str(error)) from error
+
+
+def send(client: RandfileClient) -> tuple[int, bytes]:
+    """One signed POST /files; return status and body."""
+    try:
+        response = client.send({"size_bytes": SIZE_BYTES})
+    except TransportError as error:
+        return 0, str(error).encode()
+    return response.status, response.body
 
 
 def check(status: int, body: bytes) -> str | None:
@@ -125,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("no AWS credentials: the smoke test signs its request with the job's role")
     api_key = api_key_value(target.api_key_id, target.region) if target.api_key_id else None
 
-    status, body = send(signed_request(target, credentials, api_key))
+    with client_for(target, credentials, api_key) as client:
+        status, body = send(client)
     problem = check(status, body)
     if problem:
         print(f"::error title=Smoke test failed::POST {target.url}: {problem}")

@@ -8,11 +8,13 @@ other test, whatever the file order.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from localcloud import endpoint
 from localcloud.cloud import LocalCloud
 from localcloud.settings import DEFAULT_ZIP, Paths
 
@@ -49,3 +51,28 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
 @pytest.fixture(scope="session")
 def outputs(local: LocalCloud) -> dict[str, Any]:
     return local.outputs()
+
+
+@pytest.fixture(scope="session")
+def published(local: LocalCloud) -> endpoint.Published:
+    """The API's HTTP endpoint, the caller's credentials profile and the API key, as `make demo`
+    hands them to clients."""
+    return local.publish_endpoint()
+
+
+@pytest.fixture(scope="session")
+def client_environment(
+    published: endpoint.Published, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """The environment of an independent client process: only the published profile, no
+    developer's ~/.aws and no ambient AWS variable."""
+    home = tmp_path_factory.mktemp("client-home")
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    environment.update(
+        HOME=str(home),
+        AWS_SHARED_CREDENTIALS_FILE=str(published.credentials_file),
+        AWS_CONFIG_FILE=str(home / "config"),
+        AWS_PROFILE=endpoint.PROFILE,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return environment

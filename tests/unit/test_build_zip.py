@@ -22,6 +22,8 @@ def test_zip_is_reproducible_and_holds_runtime_code_only(tmp_path: Path) -> None
         assert names == sorted(names)
         assert "randfile/handler.py" in names
         assert all(name.startswith("randfile/") and name.endswith(".py") for name in names)
+        # The client (src/randfile_client) is installed by pip, never shipped to Lambda.
+        assert not any(name.startswith("randfile_client") for name in names)
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     assert not list(tmp_path.rglob("*.partial"))
 

@@ -396,7 +396,7 @@ def test_smoke_test_never_sends_credentials_over_plain_http(tmp_path: Path) -> N
         **CREDENTIALS,
     )
     assert result.returncode != 0
-    assert "refusing to send credentials over http" in result.stderr
+    assert "refusing to send a signed request over plain http" in result.stderr
 
 
 def test_a_201_for_another_file_is_a_failure() -> None:
@@ -419,7 +419,8 @@ def test_the_api_key_value_is_read_with_the_job_credentials(
 
 def test_the_api_key_header_is_signed_in() -> None:
     target = smoke_test.Target("https://files.dev.example.com/files", "eu-west-1", "k1")
-    request = smoke_test.signed_request(target, Credentials("AKIDSMOKETEST", "secret"), "key-value")
+    client = smoke_test.client_for(target, Credentials("AKIDSMOKETEST", "secret"), "key-value")
+    request = client.signed_request(b"{}")
     assert request.headers["x-api-key"] == "key-value"
     assert "x-api-key" in str(request.headers["Authorization"])
 

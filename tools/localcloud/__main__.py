@@ -10,6 +10,7 @@ from pathlib import Path
 
 from localcloud.cloud import LocalCloud, NotRunningError
 from localcloud.emulator import EmulatorError
+from localcloud.endpoint import DEMO_BODY
 from localcloud.gateway import Response
 from localcloud.runtime import InvocationError
 from localcloud.settings import (
@@ -23,8 +24,6 @@ from localcloud.settings import (
 from localcloud.stack import TerraformError, UnsupportedResourceError
 from localcloud.verify import VerificationError
 from localcloud.wiring import WiringError
-
-DEMO_BODY = '{"size_bytes": 2048, "format": "csv"}'
 
 
 class Progress:
@@ -55,6 +54,11 @@ def demo(local: LocalCloud, body: str) -> int:
     progress("deploying infra/stack with Terraform (about a minute on first run) ...")
     outputs = local.deploy()
     progress(f"stack deployed: {outputs['api_url']} -> function {outputs['function_name']}")
+    published = local.publish_endpoint()
+    progress(
+        f"API served over HTTP at {published.api_url} for Host {published.domain} "
+        f"(endpoint saved in {published.endpoint_file})"
+    )
     response = local.call(body)
     route = response.route
     progress(
@@ -79,6 +83,13 @@ def demo(local: LocalCloud, body: str) -> int:
         f"  key        {stored.key}\n"
         f"  size       {stored.size_bytes} bytes\n"
         f"  sha256     {stored.sha256}\n"
+        f"\nthe API over HTTP: {published.api_url}/files (Host: {published.domain})\n"
+        "  the randfile client (pip install . or make venv):\n"
+        f"    {published.client_command()}\n"
+        "  awscurl, signing on its own (201):\n"
+        f"    {published.awscurl_command()}\n"
+        "  curl without a signature (403):\n"
+        f"    {published.curl_command()}\n"
         '\ncall again:  make invoke BODY=\'{"size_bytes": 4096, "format": "jsonl"}\'\n'
         "tear down:   make demo-down"
     )

@@ -23,6 +23,8 @@ from localcloud.settings import (
 )
 
 _ADMINISTRATOR = "arn:aws:iam::aws:policy/AdministratorAccess"
+# The longest session IAM allows; the caller's keys that `make demo` hands out last a work day.
+MAX_SESSION_SECONDS = 12 * 60 * 60
 
 
 def _trust_management_account() -> str:
@@ -44,7 +46,11 @@ def _ensure_role(member: Identity, name: str, policy_arn: str) -> None:
     iam = member.iam()
     existing = {role["RoleName"] for role in iam.list_roles()["Roles"]}
     if name not in existing:
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=_trust_management_account())
+        iam.create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=_trust_management_account(),
+            MaxSessionDuration=MAX_SESSION_SECONDS,
+        )
     iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
 
 

@@ -113,9 +113,11 @@ class Identity:
     def arn(self) -> str:
         return self.sts().get_caller_identity()["Arn"]
 
-    def assume(self, role_arn: str, session_name: str) -> Identity:
+    def assume(self, role_arn: str, session_name: str, duration_seconds: int = 3600) -> Identity:
         """AssumeRole; moto issues keys that it maps to the role's account."""
-        issued = self.sts().assume_role(RoleArn=role_arn, RoleSessionName=session_name)
+        issued = self.sts().assume_role(
+            RoleArn=role_arn, RoleSessionName=session_name, DurationSeconds=duration_seconds
+        )
         keys = issued["Credentials"]
         return Identity(
             self.endpoint_url,
@@ -132,5 +134,5 @@ class Cloud:
     def management(self) -> Identity:
         return Identity(self.endpoint_url, STATIC)
 
-    def identity(self, role_arn: str, session_name: str) -> Identity:
-        return self.management().assume(role_arn, session_name)
+    def identity(self, role_arn: str, session_name: str, duration_seconds: int = 3600) -> Identity:
+        return self.management().assume(role_arn, session_name, duration_seconds)

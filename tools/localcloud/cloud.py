@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localcloud import accounts, emulator, gateway, stack, verify, wiring
+from localcloud import accounts, emulator, endpoint, gateway, stack, verify, wiring
 from localcloud.aws import Cloud, Identity
 from localcloud.settings import (
     CALLER_ROLE,
@@ -54,7 +54,9 @@ class LocalCloud:
     def up(self) -> emulator.Emulator:
         """Re-use the running emulator or start one, then create the accounts' prerequisites."""
         self._identities.clear()
-        self._running = emulator.find(self.paths.state_dir) or emulator.start(self.paths.state_dir)
+        self._running = emulator.find(self.paths.state_dir) or emulator.start(
+            self.paths.state_dir, self.zip_path
+        )
         accounts.bootstrap(Cloud(self._running.endpoint_url))
         return self._running
 
@@ -66,6 +68,33 @@ class LocalCloud:
         outputs = stack.outputs(self.paths)
         self.paths.deployment.write_text(json.dumps(outputs, indent=2) + "\n")
         return outputs
+
+    def api_url(self) -> str:
+        """http://127.0.0.1:<port>: the custom domain's API, served over HTTP by the emulator."""
+        running = self._emulator()
+        if not running.api_port:
+            raise NotRunningError(
+                f"the local cloud in {self.paths.state_dir} predates its HTTP API: "
+                "run `make demo-down`, then `make demo`"
+            )
+        return running.api_url
+
+    def publish_endpoint(self) -> endpoint.Published:
+        """Write what the `randfile` client and awscurl need: the endpoint file (URL, Host,
+        region, API key) and a credentials profile of the caller role (12-hour keys)."""
+        outputs = self.outputs()
+        caller = self.cloud.identity(
+            role_arn(WORKLOAD_ACCOUNT_ID, CALLER_ROLE),
+            "localcloud-client",
+            accounts.MAX_SESSION_SECONDS,
+        )
+        return endpoint.publish(
+            self.paths,
+            api_url=self.api_url(),
+            domain=outputs.get("custom_domain_name") or DOMAIN,
+            api_key=self.caller().api_key,
+            credentials=caller.credentials,
+        )
 
     def outputs(self) -> dict[str, Any]:
         if not self.paths.deployment.is_file():

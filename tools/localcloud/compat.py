@@ -10,7 +10,7 @@ import json
 import os
 from typing import Any
 
-from moto.apigateway.models import RestAPI
+from moto.apigateway.models import RestAPI, UsagePlan
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket
 from moto.servicequotas.models import ServiceQuotasBackend
@@ -100,8 +100,31 @@ def _lambda_concurrency_quota() -> None:
     ServiceQuotasBackend.get_service_quota = get_service_quota  # type: ignore[method-assign]
 
 
+def _usage_plan_patches_keep_numbers() -> None:
+    """UpdateUsagePlan: AWS keeps the throttle rate a double and the quota an integer.
+
+    moto parses the rate with int() (a rate of 0.5 fails) and stores the quota limit as the
+    patch's string, which the provider then cannot read ("expected Integer ... got string"), so
+    the next plan or destroy of the stack fails.
+    """
+    original = UsagePlan.apply_patch_operations
+
+    def apply_patch_operations(self: UsagePlan, patch_operations: Any) -> None:
+        rates = [op for op in patch_operations if op.get("path") == "/throttle/rateLimit"]
+        original(self, [op for op in patch_operations if op not in rates])
+        for op in rates:
+            if op["op"] in ("add", "replace"):
+                self.throttle["rateLimit"] = float(op["value"])
+        for name in ("limit", "offset"):
+            if isinstance(self.quota.get(name), str):
+                self.quota[name] = int(self.quota[name])
+
+    UsagePlan.apply_patch_operations = apply_patch_operations  # type: ignore[method-assign]
+
+
 def apply() -> None:
     """Apply every patch; the emulator process calls this once, before serving."""
     _escape_rest_api_policy()
     _bucket_policy_conditions_do_not_deny()
     _lambda_concurrency_quota()
+    _usage_plan_patches_keep_numbers()

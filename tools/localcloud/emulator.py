@@ -18,6 +18,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from localcloud.settings import DEFAULT_ZIP
+
 # The variable localcloud.recorder reads; named here so starting a recorder needs no moto import.
 RECORD_FILE_VARIABLE = "LOCALCLOUD_RECORD_FILE"
 HOST = "127.0.0.1"
@@ -42,10 +44,17 @@ class Emulator:
 
     pid: int
     port: int
+    # The randfile API served as API Gateway serves the custom domain (localcloud.http_api);
+    # 0 for an emulator started before it had one.
+    api_port: int
 
     @property
     def endpoint_url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{HOST}:{self.api_port}"
 
 
 def _info_path(state_dir: Path) -> Path:
@@ -76,6 +85,10 @@ def _port_file(state_dir: Path) -> Path:
     return state_dir / "emulator.port"
 
 
+def _api_port_file(state_dir: Path) -> Path:
+    return state_dir / "api.port"
+
+
 def _is_ours(pid: int, state_dir: Path) -> bool:
     """Whether ``pid`` is the emulator of ``state_dir``: a recorded pid may have been reused."""
     try:
@@ -91,20 +104,24 @@ def find(state_dir: Path) -> Emulator | None:
     if not path.is_file():
         return None
     info = json.loads(path.read_text())
-    emulator = Emulator(pid=int(info["pid"]), port=int(info["port"]))
+    emulator = Emulator(
+        pid=int(info["pid"]), port=int(info["port"]), api_port=int(info.get("api_port", 0))
+    )
     if _is_ours(emulator.pid, state_dir) and _healthy(emulator.endpoint_url):
         return emulator
     return None
 
 
-def start(state_dir: Path, record_to: Path | None = None) -> Emulator:
-    """Start a moto server in the background and wait until it answers.
-
-    With ``record_to``, every request it serves is appended there (localcloud.recorder).
-    """
+def start(
+    state_dir: Path, zip_path: Path = DEFAULT_ZIP, record_to: Path | None = None
+) -> Emulator:
+    """Start a moto server (and the API's HTTP endpoint) in the background, wait until it
+    answers; the endpoint runs the function from ``zip_path``. With ``record_to``, every request
+    the emulator serves is appended there (localcloud.recorder)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     port_file = _port_file(state_dir)
     port_file.unlink(missing_ok=True)
+    api_port_file = _api_port_file(state_dir)
     log = (state_dir / "emulator.log").open("ab")
     # A developer's MOTO_ACCOUNT_ID would put every request into one account; AWS_* settings are
     # none of the emulator's business either.
@@ -121,7 +138,17 @@ def start(state_dir: Path, record_to: Path | None = None) -> Emulator:
         filter(None, [tools_dir, environment.get("PYTHONPATH")])
     )
     process = subprocess.Popen(  # noqa: S603  # nosec B603
-        [sys.executable, "-m", "localcloud.server", "--port-file", str(port_file)],
+        [
+            sys.executable,
+            "-m",
+            "localcloud.server",
+            "--port-file",
+            str(port_file),
+            "--api-port-file",
+            str(api_port_file),
+            "--zip",
+            str(zip_path.resolve()),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -135,10 +162,16 @@ def start(state_dir: Path, record_to: Path | None = None) -> Emulator:
             log_path = state_dir / "emulator.log"
             raise EmulatorError(f"moto server exited with {process.returncode}; see {log_path}")
         if port_file.is_file() and port_file.read_text().strip():
-            emulator = Emulator(pid=process.pid, port=int(port_file.read_text()))
+            emulator = Emulator(
+                pid=process.pid,
+                port=int(port_file.read_text()),
+                api_port=int(api_port_file.read_text()),
+            )
             if _healthy(emulator.endpoint_url):
                 _info_path(state_dir).write_text(
-                    json.dumps({"pid": emulator.pid, "port": emulator.port})
+                    json.dumps(
+                        {"pid": emulator.pid, "port": emulator.port, "api_port": emulator.api_port}
+                    )
                 )
                 return emulator
         time.sleep(0.2)

@@ -25,6 +25,8 @@ class Response:
     route: wiring.Route
     interpreter: interpreters.Interpreter
     logs: str = field(repr=False, default="")
+    # True when API Gateway made the answer (the function failed or answered malformed).
+    gateway_error: bool = False
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -84,19 +86,21 @@ def proxy_event(
     }
 
 
+_INTERNAL_ERROR = (
+    _BAD_GATEWAY,
+    {"Content-Type": "application/json"},
+    '{"message": "Internal server error"}',
+)
+
+
 def _response_from(outcome: dict[str, Any]) -> tuple[int, dict[str, str], str]:
     """Map the handler's result to HTTP as API Gateway does; anything malformed is a 502."""
-    internal_error = (
-        _BAD_GATEWAY,
-        {"Content-Type": "application/json"},
-        '{"message": "Internal server error"}',
-    )
     result = outcome.get("result")
     if "error" in outcome or not isinstance(result, dict):
-        return internal_error
+        return _INTERNAL_ERROR
     status = result.get("statusCode")
     if not isinstance(status, int) or not 100 <= status <= 599:
-        return internal_error
+        return _INTERNAL_ERROR
     headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers[str(name)] = ",".join(str(value) for value in values)
@@ -104,6 +108,34 @@ def _response_from(outcome: dict[str, Any]) -> tuple[int, dict[str, str], str]:
     if result.get("isBase64Encoded"):
         body = base64.b64decode(body).decode("utf-8", errors="replace")
     return status, headers, str(body)
+
+
+def invoke(
+    workload: Identity,
+    route: wiring.Route,
+    caller: wiring.Caller,
+    zip_path: Path,
+    *,
+    path: str,
+    body: str,
+    headers: dict[str, str],
+) -> Response:
+    """Run the route's function on one proxy event and answer as API Gateway would."""
+    event = proxy_event(route, path, body, headers, caller)
+    # Lambda runs the function with temporary credentials of its execution role.
+    function_role = workload.assume(route.function.role_arn, route.function.name)
+    invocation = runtime.invoke(zip_path, route.function, function_role, event)
+    answer = _response_from(invocation.outcome)
+    status, response_headers, response_body = answer
+    return Response(
+        status,
+        response_headers,
+        response_body,
+        route,
+        interpreter=invocation.interpreter,
+        logs=invocation.logs,
+        gateway_error=answer is _INTERNAL_ERROR,
+    )
 
 
 def request(
@@ -126,16 +158,4 @@ def request(
     }
     if caller.api_key:
         headers["x-api-key"] = caller.api_key
-    event = proxy_event(route, path, body, headers, caller)
-    # Lambda runs the function with temporary credentials of its execution role.
-    function_role = workload.assume(route.function.role_arn, route.function.name)
-    invocation = runtime.invoke(zip_path, route.function, function_role, event)
-    status, response_headers, response_body = _response_from(invocation.outcome)
-    return Response(
-        status,
-        response_headers,
-        response_body,
-        route,
-        interpreter=invocation.interpreter,
-        logs=invocation.logs,
-    )
+    return invoke(workload, route, caller, zip_path, path=path, body=body, headers=headers)

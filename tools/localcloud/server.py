@@ -1,13 +1,17 @@
 """Entry point of the emulator process: moto's server app with localcloud's compatibility patches.
 
-Run as ``python -m localcloud.server --port-file FILE``; localcloud.emulator starts and stops it.
+Run as ``python -m localcloud.server --port-file FILE --api-port-file FILE --zip ZIP``;
+localcloud.emulator starts and stops it. Beside moto it serves the randfile API over HTTP
+(localcloud.http_api), which must run here: only this process knows the secrets moto issued.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
+import threading
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -22,6 +26,7 @@ from werkzeug.serving import make_server
 from localcloud import compat
 from localcloud.emulator import HOST
 from localcloud.recorder import RECORD_FILE_VARIABLE, Recorder
+from localcloud.http_api import FrontDoor
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -29,25 +34,35 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def serve(port_file: Path) -> None:
+def serve(port_file: Path, api_port_file: Path, zip_path: Path) -> None:
     compat.apply()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app: Any = DomainDispatcherApplication(create_backend_app)
     record_file = os.environ.get(RECORD_FILE_VARIABLE)
     if record_file:
         app = Recorder(app, Path(record_file))
     server = make_server(HOST, 0, app, threaded=True, request_handler=MotoRequestHandler)
+    front_door = FrontDoor(f"http://{HOST}:{server.server_port}", zip_path)
+    api = make_server(HOST, 0, front_door, threaded=True)
     signal.signal(signal.SIGTERM, _stop)
+    threading.Thread(target=api.serve_forever, name="randfile-api", daemon=True).start()
+    # The API's port first: the emulator counts as started once the moto port is written.
+    api_port_file.write_text(str(api.server_port))
     port_file.write_text(str(server.server_port))
     try:
         server.serve_forever()
     finally:
+        api.shutdown()
         server.server_close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run a moto server for localcloud.")
     parser.add_argument("--port-file", type=Path, required=True)
-    serve(parser.parse_args().port_file)
+    parser.add_argument("--api-port-file", type=Path, required=True)
+    parser.add_argument("--zip", type=Path, required=True, help="the built function package")
+    args = parser.parse_args()
+    serve(args.port_file, args.api_port_file, args.zip)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -29,6 +29,33 @@ _INTEGRATION_URI = re.compile(
 
 class WiringError(RuntimeError):
     """A link between the custom domain and the function is missing or wrong."""
+
+
+# Gateway response types API Gateway answers with before the integration runs:
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
+# A gateway response type, not a secret.
+MISSING_AUTHENTICATION_TOKEN = "MISSING_AUTHENTICATION_TOKEN"  # noqa: S105  # nosec B105
+INVALID_API_KEY = "INVALID_API_KEY"
+ACCESS_DENIED = "ACCESS_DENIED"
+
+
+class Rejection(WiringError):
+    """API Gateway refuses the request itself: the route, method, key or policy does not admit
+    it. `response_type` is the gateway response it answers with; `public_message` what it tells
+    the caller (the exception's own message, for the operator, says why)."""
+
+    def __init__(
+        self,
+        response_type: str,
+        detail: str,
+        public_message: str | None = None,
+        rest_api_id: str | None = None,
+    ):
+        super().__init__(detail)
+        self.response_type = response_type
+        self.public_message = public_message
+        # The API whose gateway responses shape the answer; None before one is chosen.
+        self.rest_api_id = rest_api_id
 
 
 @dataclass(frozen=True)
@@ -53,21 +80,6 @@ class Function:
     environment: dict[str, str]
     code_sha256: str
     tracing_mode: str
-
-
-@dataclass(frozen=True)
-class Route:
-    domain_name: str
-    base_path: str
-    rest_api_id: str
-    stage_name: str
-    resource_id: str
-    resource_path: str
-    http_method: str
-    authorization_type: str
-    api_key_id: str | None
-    method_arn: str
-    function: Function
 
 
 def _not_found(error: ClientError) -> bool:
@@ -160,7 +172,10 @@ def _mapping(apigateway: APIGatewayClient, domain_name: str, path: str) -> _Mapp
     elif "(none)" in by_base:
         chosen, base, inner = by_base["(none)"], "(none)", path
     else:
-        raise WiringError(f"no base path mapping of {domain_name} serves {path}")
+        # AWS answers a path no mapping serves like an unknown route.
+        raise Rejection(
+            MISSING_AUTHENTICATION_TOKEN, f"no base path mapping of {domain_name} serves {path}"
+        )
     api_id = chosen.get("restApiId", "")
     stage = chosen.get("stage", "")
     if stage:
@@ -218,7 +233,11 @@ def _method(
     resources = apigateway.get_resources(restApiId=api_id, limit=500).get("items", [])
     resource = next((r for r in resources if r.get("path") == path), None)
     if resource is None:
-        raise WiringError(f"REST API {api_id} has no resource {path}")
+        raise Rejection(
+            MISSING_AUTHENTICATION_TOKEN,
+            f"REST API {api_id} has no resource {path}",
+            rest_api_id=api_id,
+        )
     try:
         method = dict(
             apigateway.get_method(
@@ -227,32 +246,47 @@ def _method(
         )
     except ClientError as error:
         if _not_found(error):
-            raise WiringError(f"REST API {api_id} has no {http_method} method on {path}") from error
+            raise Rejection(
+                MISSING_AUTHENTICATION_TOKEN,
+                f"REST API {api_id} has no {http_method} method on {path}",
+                rest_api_id=api_id,
+            ) from error
         raise
     return resource["id"], method
 
 
 def _api_key(
     apigateway: APIGatewayClient, api_id: str, stage: str, value: str | None, route: str
-) -> str:
-    """The id of the caller's key, if it is enabled and in a usage plan of this stage."""
+) -> tuple[str, dict[str, Any]]:
+    """The caller's key, if enabled and in a usage plan of this stage, and that plan."""
     if not value:
-        raise WiringError(f"{route} requires an API key and the request has none")
+        raise Rejection(
+            INVALID_API_KEY, f"{route} requires an API key and the request has none", None, api_id
+        )
     keys = apigateway.get_api_keys(includeValues=True, limit=500).get("items", [])
     key = next((k for k in keys if k.get("value") == value), None)
     if key is None or not key.get("enabled"):
-        raise WiringError(f"{route}: the API key sent is unknown or disabled")
-    plans = apigateway.get_usage_plans(keyId=key["id"]).get("items", [])
-    if not any(
-        stage_ref.get("apiId") == api_id and stage_ref.get("stage") == stage
-        for plan in plans
-        for stage_ref in plan.get("apiStages", [])
-    ):
-        raise WiringError(
-            f"{route}: API key {key['id']} is in no usage plan "
-            f"of stage {stage} of REST API {api_id}"
+        raise Rejection(
+            INVALID_API_KEY, f"{route}: the API key sent is unknown or disabled", None, api_id
         )
-    return str(key["id"])
+    plans = apigateway.get_usage_plans(keyId=key["id"]).get("items", [])
+    plan = next(
+        (
+            dict(plan)
+            for plan in plans
+            for stage_ref in plan.get("apiStages", [])
+            if stage_ref.get("apiId") == api_id and stage_ref.get("stage") == stage
+        ),
+        None,
+    )
+    if plan is None:
+        raise Rejection(
+            INVALID_API_KEY,
+            f"{route}: API key {key['id']} is in no usage plan "
+            f"of stage {stage} of REST API {api_id}",
+            rest_api_id=api_id,
+        )
+    return str(key["id"]), plan
 
 
 def _function_arn(method: dict[str, Any], route: str) -> str:
@@ -364,62 +398,127 @@ def _check_role(workload: Identity, function: Function) -> None:
         )
 
 
-def resolve(
-    workload: Identity, domain_name: str, path: str, http_method: str, caller: Caller
-) -> Route:
-    """The route a request to https://<domain_name><path> takes, checked link by link."""
+@dataclass(frozen=True)
+class Endpoint:
+    """The method a request reaches on the custom domain, before any authorization."""
+
+    domain_name: str
+    base_path: str
+    rest_api_id: str
+    stage_name: str
+    resource_id: str
+    resource_path: str
+    http_method: str
+    authorization_type: str
+    api_key_required: bool
+    method_arn: str
+    policy: dict[str, Any] | None
+    method: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return f"{self.http_method} {self.resource_path} of REST API {self.rest_api_id}"
+
+
+@dataclass(frozen=True)
+class Route(Endpoint):
+    """The whole way to the function: the method, who was admitted, and what it runs."""
+
+    api_key_id: str | None
+    function: Function
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Who was let in: the API key's id and its usage plan, when the method requires a key."""
+
+    api_key_id: str | None
+    usage_plan: dict[str, Any] | None
+
+
+def find_method(workload: Identity, domain_name: str, path: str, http_method: str) -> Endpoint:
+    """Custom domain -> mapping -> REST API, stage and deployment -> resource and method."""
     apigateway = workload.apigateway()
     _custom_domain(workload, apigateway, domain_name)
     mapping = _mapping(apigateway, domain_name, path)
-    base, api_id = mapping.base_path, mapping.rest_api_id
-    stage, inner_path = mapping.stage, mapping.inner_path
+    api_id, stage, inner_path = mapping.rest_api_id, mapping.stage, mapping.inner_path
     api = _rest_api(apigateway, domain_name, mapping)
     resource_id, method = _method(apigateway, api_id, inner_path, http_method)
-    route = f"{http_method} {inner_path} of REST API {api_id}"
-    account_id = workload.account_id()
-    method_arn = (
-        f"arn:aws:execute-api:{REGION}:{account_id}:{api_id}/{stage}/{http_method}{inner_path}"
-    )
-
     authorization = method.get("authorizationType", "NONE")
     if authorization not in ("AWS_IAM", "NONE"):
         raise WiringError(
-            f"{route} uses {authorization} authorization, which localcloud does not model"
+            f"{http_method} {inner_path} of REST API {api_id} uses {authorization} "
+            "authorization, which localcloud does not model"
         )
-    api_key_id = (
-        _api_key(apigateway, api_id, stage, caller.api_key, route)
-        if method.get("apiKeyRequired")
-        else None
-    )
-    document = _resource_policy(api)
-    if document is not None:
-        request = policy.Request(
-            action="execute-api:Invoke",
-            resource=method_arn,
-            principal_arn=caller.arn if authorization == "AWS_IAM" else None,
-            principal_account=caller.account_id if authorization == "AWS_IAM" else None,
-        )
-        decision = policy.evaluate(document, request)
-        if not decision.allowed:
-            who = caller.arn if authorization == "AWS_IAM" else "an anonymous caller"
-            raise WiringError(
-                f"the resource policy of REST API {api_id} does not let {who} invoke {method_arn} "
-                f"({decision.reason})"
-            )
-
-    function = _function(workload, _function_arn(method, route), route)
-    _check_permission(workload, function, method_arn, account_id)
-    _check_role(workload, function)
-    return Route(
+    return Endpoint(
         domain_name=domain_name,
-        base_path=base,
+        base_path=mapping.base_path,
         rest_api_id=api_id,
         stage_name=stage,
         resource_id=resource_id,
         resource_path=inner_path,
         http_method=http_method,
         authorization_type=authorization,
-        api_key_id=api_key_id,
-        method_arn=method_arn,
-        function=function,
+        api_key_required=bool(method.get("apiKeyRequired")),
+        method_arn=(
+            f"arn:aws:execute-api:{REGION}:{workload.account_id()}:{api_id}/{stage}/"
+            f"{http_method}{inner_path}"
+        ),
+        policy=_resource_policy(api),
+        method=method,
     )
+
+
+def authorize(workload: Identity, endpoint: Endpoint, caller: Caller) -> Admission:
+    """The API key (in a usage plan of the stage), then the resource policy for the caller."""
+    admission = Admission(None, None)
+    if endpoint.api_key_required:
+        admission = Admission(
+            *_api_key(
+                workload.apigateway(),
+                endpoint.rest_api_id,
+                endpoint.stage_name,
+                caller.api_key,
+                endpoint.name,
+            )
+        )
+    if endpoint.policy is not None:
+        iam = endpoint.authorization_type == "AWS_IAM"
+        request = policy.Request(
+            action="execute-api:Invoke",
+            resource=endpoint.method_arn,
+            principal_arn=caller.arn if iam else None,
+            principal_account=caller.account_id if iam else None,
+        )
+        decision = policy.evaluate(endpoint.policy, request)
+        if not decision.allowed:
+            who = caller.arn if iam else "an anonymous caller"
+            raise Rejection(
+                ACCESS_DENIED,
+                f"the resource policy of REST API {endpoint.rest_api_id} does not let {who} "
+                f"invoke {endpoint.method_arn} ({decision.reason})",
+                public_message=(
+                    f"User: {caller.arn if iam else 'anonymous'} is not authorized to perform: "
+                    f"execute-api:Invoke on resource: {endpoint.method_arn}"
+                    + (" with an explicit deny" if "denies" in decision.reason else "")
+                ),
+                rest_api_id=endpoint.rest_api_id,
+            )
+    return admission
+
+
+def integrate(workload: Identity, endpoint: Endpoint, admission: Admission) -> Route:
+    """AWS_PROXY integration -> function -> its permission for this method -> its role."""
+    function = _function(workload, _function_arn(endpoint.method, endpoint.name), endpoint.name)
+    _check_permission(workload, function, endpoint.method_arn, workload.account_id())
+    _check_role(workload, function)
+    reached = {field.name: getattr(endpoint, field.name) for field in fields(Endpoint)}
+    return Route(**reached, api_key_id=admission.api_key_id, function=function)
+
+
+def resolve(
+    workload: Identity, domain_name: str, path: str, http_method: str, caller: Caller
+) -> Route:
+    """The route a request to https://<domain_name><path> takes, checked link by link."""
+    endpoint = find_method(workload, domain_name, path, http_method)
+    return integrate(workload, endpoint, authorize(workload, endpoint, caller))

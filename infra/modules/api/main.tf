@@ -117,6 +117,7 @@ resource "aws_api_gateway_deployment" "this" {
       aws_api_gateway_integration.lambda.uri,
       aws_api_gateway_rest_api_policy.this.id,
       data.aws_iam_policy_document.invoke.json,
+      local.gateway_responses_fingerprint,
     ]))
   }
 

@@ -51,7 +51,7 @@ override_resource {
 
 run "baseline" {
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "12adf9eaa35545e8560e8a5237d9f6f314e1c630" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "50c3bd60682d582c494319ebc1e2417539dbd3e5" # BASELINE
     error_message = "The trigger of the baseline API changed to ${aws_api_gateway_deployment.this.triggers.redeployment}: if the module now hashes something else on purpose, update BASELINE in this file."
   }
 
@@ -76,7 +76,7 @@ run "limits_logs_and_tags_keep_the_deployment" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "12adf9eaa35545e8560e8a5237d9f6f314e1c630" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "50c3bd60682d582c494319ebc1e2417539dbd3e5" # BASELINE
     error_message = "Stage settings, the usage plan, logging and tags are not part of the deployed API: they must not redeploy it."
   }
 }
@@ -90,7 +90,7 @@ run "authorization_change_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "12adf9eaa35545e8560e8a5237d9f6f314e1c630" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "50c3bd60682d582c494319ebc1e2417539dbd3e5" # BASELINE
     error_message = "A new authorization type only takes effect once deployed."
   }
 }
@@ -103,7 +103,7 @@ run "api_key_requirement_change_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "12adf9eaa35545e8560e8a5237d9f6f314e1c630" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "50c3bd60682d582c494319ebc1e2417539dbd3e5" # BASELINE
     error_message = "Dropping the API key requirement only takes effect once deployed."
   }
 }
@@ -116,7 +116,7 @@ run "new_integration_target_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "12adf9eaa35545e8560e8a5237d9f6f314e1c630" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "50c3bd60682d582c494319ebc1e2417539dbd3e5" # BASELINE
     error_message = "A new integration URI only takes effect once deployed."
   }
 }
@@ -137,7 +137,7 @@ run "resource_policy_change_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "12adf9eaa35545e8560e8a5237d9f6f314e1c630" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "50c3bd60682d582c494319ebc1e2417539dbd3e5" # BASELINE
     error_message = "A REST API's resource policy only takes effect once the API is deployed again."
   }
 }

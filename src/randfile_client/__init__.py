@@ -1,0 +1,28 @@
+"""randfile's client: `RandfileClient` for Python programs, the `randfile` command for people.
+
+Not part of the Lambda package: scripts/build_zip.py packs `randfile` (the function) only.
+"""
+
+from randfile_client.client import (
+    ApiError,
+    ConfigurationError,
+    CreatedFile,
+    RandfileClient,
+    RandfileError,
+    RawResponse,
+    RetryPolicy,
+    TransportError,
+)
+from randfile_client.sizes import parse_size
+
+__all__ = [
+    "ApiError",
+    "ConfigurationError",
+    "CreatedFile",
+    "RandfileClient",
+    "RandfileError",
+    "RawResponse",
+    "RetryPolicy",
+    "TransportError",
+    "parse_size",
+]

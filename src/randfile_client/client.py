@@ -1,0 +1,295 @@
+"""`POST /files`, signed with SigV4 by botocore, sent by httpx, retried by tenacity.
+
+Credentials come from botocore's standard chain (environment, shared config and credentials
+files, SSO, container and instance roles), the same as the AWS CLI's; requests are signed for
+the `execute-api` service as API Gateway's IAM authorization expects.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.session import Session
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+SERVICE = "execute-api"
+FILES_PATH = "/files"
+# A throttled call (429) or a temporary failure the function reports with Retry-After (503: S3
+# throttling, its own deadline) wrote nothing, so sending it again cannot duplicate a file.
+RETRYABLE_STATUSES = frozenset({429, 503})
+# ...except a spent usage-plan quota: it answers 429 until the quota period restarts.
+FINAL_CODES = frozenset({"quota_exceeded"})
+_LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+class RandfileError(Exception):
+    """Anything the client could not do; the subclasses say why."""
+
+
+class ConfigurationError(RandfileError):
+    """The client lacks something to make the call: endpoint, region, credentials, API key."""
+
+
+class TransportError(RandfileError):
+    """The API could not be reached (connection refused, DNS, TLS, timeout)."""
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    # Names in lower case.
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class ApiError(RandfileError):
+    """The API answered with an error; `code` and `message` are the API's own."""
+
+    def __init__(self, response: RawResponse) -> None:
+        self.status = response.status
+        self.response = response
+        self.code, self.message = _error_of(response)
+        self.retry_after = retry_after_seconds(response.headers.get("retry-after"))
+        self.request_id = response.headers.get("x-amzn-requestid")
+        super().__init__(f"HTTP {self.status} {self.code}: {self.message}")
+
+
+def _error_of(response: RawResponse) -> tuple[str, str]:
+    """`{"error": {"code", "message"}}` (the function and the stack's gateway responses), or
+    API Gateway's own `{"message": ...}` with its x-amzn-ErrorType header."""
+    try:
+        document = response.json()
+    except ValueError:
+        document = None
+    if isinstance(document, dict):
+        error = document.get("error")
+        if isinstance(error, dict) and "code" in error:
+            return str(error["code"]), str(error.get("message", ""))
+        message = document.get("message", document.get("Message"))
+        if message is not None:
+            kind = response.headers.get("x-amzn-errortype", "").split(":")[0]
+            return kind or f"http_{response.status}", str(message)
+    text = response.body[:500].decode("utf-8", errors="replace")
+    return f"http_{response.status}", text
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds (RFC 9110: delay-seconds or an HTTP date); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+@dataclass(frozen=True)
+class CreatedFile:
+    """What `201 Created` reports about the new object."""
+
+    bucket: str
+    key: str
+    size_bytes: int
+    format: str
+    seed: int
+    sha256: str
+    etag: str | None = None
+    version_id: str | None = None
+    content_type: str | None = None
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> CreatedFile:
+        try:
+            return cls(
+                bucket=str(document["bucket"]),
+                key=str(document["key"]),
+                size_bytes=int(document["size_bytes"]),
+                format=str(document["format"]),
+                seed=int(document["seed"]),
+                sha256=str(document["sha256"]),
+                etag=document.get("etag"),
+                version_id=document.get("version_id"),
+                content_type=document.get("content_type"),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise RandfileError(f"the 201 answer does not describe a file: {document}") from error
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """At most `attempts` tries; waits follow Retry-After, else exponential backoff with full
+    jitter from `initial_wait`, each wait at most `max_wait` seconds. A Retry-After longer than
+    `max_wait` ends the retries: the server says a retry now would be refused too."""
+
+    attempts: int = 5
+    initial_wait: float = 0.5
+    max_wait: float = 20.0
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class RandfileClient:
+    """A client of one randfile API, thread-safe: one instance can serve a pool of workers.
+
+    `endpoint` is the API's base URL (the stack's `api_url` output). `host` sends another Host
+    header than the URL's, as for the local cloud, which serves the custom domain on 127.0.0.1.
+    """
+
+    endpoint: str
+    region: str
+    api_key: str | None = None
+    credentials: Credentials | None = None
+    host: str | None = None
+    timeout: float = 60.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    transport: httpx.BaseTransport | None = None
+    max_connections: int = 10
+    _http: httpx.Client = field(init=False, repr=False)
+    _signer: SigV4Auth = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.endpoint)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ConfigurationError(f"endpoint {self.endpoint!r} is not an http(s) URL")
+        # Signed requests carry the credentials' key ID and a replayable signature.
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            raise ConfigurationError(
+                f"refusing to send a signed request over plain http to {parts.hostname}: "
+                "use https (plain http only to a loopback address such as the local cloud)"
+            )
+        if not self.region:
+            raise ConfigurationError("no region: pass --region or set AWS_REGION")
+        credentials = self.credentials or Session().get_credentials()
+        if credentials is None:
+            raise ConfigurationError(
+                "no AWS credentials found (environment, shared config or credentials file, SSO, "
+                "instance or container role): the API requires SigV4-signed requests"
+            )
+        self._signer = SigV4Auth(credentials, SERVICE, self.region)
+        self.url = self.endpoint.rstrip("/") + FILES_PATH
+        self._http = httpx.Client(
+            timeout=self.timeout,
+            transport=self.transport,
+            limits=httpx.Limits(max_connections=self.max_connections),
+        )
+
+    def __enter__(self) -> RandfileClient:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def signed_request(self, body: bytes) -> AWSRequest:
+        """POST /files with the API key and a fresh SigV4 signature over every header sent."""
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.host:
+            headers["Host"] = self.host
+        if self.api_key:
+            headers["x-api-key"] = self.api_key
+        request = AWSRequest(method="POST", url=self.url, data=body, headers=headers)
+        self._signer.add_auth(request)
+        return request
+
+    def send(self, body: Mapping[str, Any]) -> RawResponse:
+        """One signed POST /files, no retry: whatever the API answered."""
+        payload = json.dumps(dict(body), separators=(",", ":")).encode()
+        request = self.signed_request(payload)
+        try:
+            response = self._http.post(
+                self.url, content=payload, headers=dict(request.headers.items())
+            )
+        except httpx.HTTPError as error:
+            raise TransportError(f"POST {self.url}: {type(error).__name__}: {error}") from error
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        return RawResponse(response.status_code, headers, response.content)
+
+    def _attempt(self, body: Mapping[str, Any]) -> CreatedFile:
+        response = self.send(body)
+        if response.status != 201:
+            raise ApiError(response)
+        try:
+            document = response.json()
+        except ValueError as error:
+            raise RandfileError(f"the 201 answer is not JSON: {response.body[:200]!r}") from error
+        return CreatedFile.from_json(document)
+
+    def _should_retry(self, error: BaseException) -> bool:
+        if isinstance(error, TransportError):
+            # Only a connection that was never made: a timed-out POST may have written a file.
+            return isinstance(error.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
+        if not isinstance(error, ApiError):
+            return False
+        if error.status not in RETRYABLE_STATUSES or error.code in FINAL_CODES:
+            return False
+        return error.retry_after is None or error.retry_after <= self.retry.max_wait
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, ApiError) and error.retry_after is not None:
+            return error.retry_after
+        backoff = wait_random_exponential(
+            multiplier=self.retry.initial_wait, max=self.retry.max_wait
+        )
+        return float(backoff(state))
+
+    def create(
+        self, size_bytes: int | None = None, file_format: str | None = None, seed: int | None = None
+    ) -> CreatedFile:
+        """Create one file; retried on 429/503 per `retry`. Raises ApiError with the API's
+        code and message when it refuses, TransportError when it cannot be reached."""
+        body: dict[str, Any] = {}
+        if size_bytes is not None:
+            body["size_bytes"] = size_bytes
+        if file_format is not None:
+            body["format"] = file_format
+        if seed is not None:
+            body["seed"] = seed
+        retrying = Retrying(
+            stop=stop_after_attempt(max(1, self.retry.attempts)),
+            wait=self._wait,
+            retry=retry_if_exception(self._should_retry),
+            reraise=True,
+        )
+        result: CreatedFile = retrying(self._attempt, body)
+        return result

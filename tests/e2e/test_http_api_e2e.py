@@ -1,0 +1,320 @@
+"""The API over HTTP on the local cloud, called by clients nobody here wrote and by ours.
+
+curl and http.client send no signature (403), awscurl signs on its own (201), the `randfile`
+command makes a batch; every file is then read back with the data account's own credentials.
+The refusals API Gateway makes itself come in the stack's error format (its gateway responses).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from botocore.credentials import Credentials
+
+from localcloud import verify
+from localcloud.cloud import LocalCloud
+from localcloud.endpoint import Published
+from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION, role_arn
+from randfile_client import ApiError, RandfileClient, RetryPolicy
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
+
+BODY = '{"size_bytes": 2048, "format": "csv"}'
+RANDFILE = Path(sys.executable).with_name("randfile")
+AWSCURL = Path(sys.executable).with_name("awscurl")
+
+
+def _post(
+    published: Published, body: bytes, headers: dict[str, str]
+) -> tuple[int, dict[str, str], Any]:
+    parts = urlsplit(published.api_url)
+    connection = http.client.HTTPConnection(str(parts.hostname), parts.port, timeout=60)
+    try:
+        connection.request(
+            "POST", "/files", body=body, headers={"Host": published.domain, **headers}
+        )
+        response = connection.getresponse()
+        payload = response.read()
+    finally:
+        connection.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, json.loads(payload)
+
+
+def _client(published: Published, **overrides: Any) -> RandfileClient:
+    keys = published.credentials
+    settings: dict[str, Any] = {
+        "region": REGION,
+        "host": published.domain,
+        "api_key": published.api_key,
+        "credentials": Credentials(keys.access_key_id, keys.secret_access_key, keys.session_token),
+        "retry": RetryPolicy(attempts=1),
+    }
+    return RandfileClient(published.api_url, **(settings | overrides))
+
+
+def _refusal(published: Published, **overrides: Any) -> ApiError:
+    with _client(published, **overrides) as client, pytest.raises(ApiError) as raised:
+        client.create(10, "text")
+    return raised.value
+
+
+def _verified(local: LocalCloud, reported: dict[str, Any]) -> verify.StoredObject:
+    stored = verify.stored_object(local.data(), local.workload(), reported)
+    assert stored.owner_account == DATA_ACCOUNT_ID
+    return stored
+
+
+def test_unsigned_curl_and_http_client_get_403(published: Published) -> None:
+    curl = shutil.which("curl")
+    assert curl, "curl is needed: it is the independent unsigned client"
+    result = subprocess.run(
+        [
+            curl,
+            "-s",
+            "-o",
+            "-",
+            "-w",
+            "\n%{http_code}",
+            "-X",
+            "POST",
+            "-H",
+            f"Host: {published.domain}",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            BODY,
+            f"{published.api_url}/files",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    body, status = result.stdout.rsplit("\n", 1)
+    assert status == "403"
+    assert json.loads(body) == {
+        "error": {"code": "missing_authentication_token", "message": "Missing Authentication Token"}
+    }
+
+    status_code, headers, document = _post(
+        published,
+        BODY.encode(),
+        {"Content-Type": "application/json", "x-api-key": str(published.api_key)},
+    )
+    assert status_code == 403
+    assert document["error"]["code"] == "missing_authentication_token"
+    assert headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
+    assert headers["x-amzn-requestid"]
+
+
+def test_awscurl_signing_on_its_own_gets_201(
+    local: LocalCloud, published: Published, client_environment: dict[str, str]
+) -> None:
+    result = subprocess.run(
+        [
+            str(AWSCURL),
+            "--service",
+            "execute-api",
+            "--region",
+            REGION,
+            "-X",
+            "POST",
+            "-H",
+            f"Host: {published.domain}",
+            "-H",
+            "Content-Type: application/json",
+            "-H",
+            f"x-api-key: {published.api_key}",
+            "-d",
+            BODY,
+            f"{published.api_url}/files",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=client_environment,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    reported = json.loads(result.stdout)
+    assert (reported["size_bytes"], reported["format"]) == (2048, "csv")
+    _verified(local, reported)
+
+
+def test_the_randfile_command_makes_a_batch_each_file_in_the_data_account(
+    local: LocalCloud, published: Published, client_environment: dict[str, str], tmp_path: Path
+) -> None:
+    manifest = tmp_path / "batch.jsonl"
+    result = subprocess.run(
+        [
+            str(RANDFILE),
+            "create",
+            f"--endpoint={published.api_url}",
+            f"--host={published.domain}",
+            f"--region={REGION}",
+            "--size=3KiB",
+            "--format=jsonl",
+            "--seed=100",
+            "--count=6",
+            "--parallel=3",
+            f"--manifest={manifest}",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**client_environment, "RANDFILE_API_KEY": str(published.api_key)},
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["files"], summary["bytes"], summary["failures"]) == (6, 6 * 3072, {})
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    assert sorted(line["seed"] for line in lines) == list(range(100, 106))
+    assert len({line["key"] for line in lines}) == 6
+    for line in lines:
+        stored = _verified(local, {**line, "size_bytes": line["size"]})
+        assert stored.size_bytes == 3072
+
+
+def test_api_gateways_refusals_come_in_the_error_format(
+    local: LocalCloud, published: Published
+) -> None:
+    assert (wrong_key := _refusal(published, api_key="not-the-key")).status == 403
+    assert (wrong_key.code, wrong_key.message) == ("invalid_api_key", "Forbidden")
+
+    keys = published.credentials
+    forged = Credentials(keys.access_key_id, "not-the-secret", keys.session_token)
+    assert _refusal(published, credentials=forged).code == "invalid_signature"
+
+    unknown = Credentials("ASIAUNKNOWNKEY000000", "secret", "token")
+    refused = _refusal(published, credentials=unknown)
+    assert (refused.code, refused.message) == (
+        "access_denied",
+        "The security token included in the request is invalid.",
+    )
+
+    # The data account's role is a real identity, but not one the resource policy admits.
+    outsider = local.cloud.identity(role_arn(DATA_ACCOUNT_ID, DEPLOY_ROLE), "outsider").credentials
+    refused = _refusal(
+        published,
+        credentials=Credentials(
+            outsider.access_key_id, outsider.secret_access_key, outsider.session_token
+        ),
+    )
+    assert refused.code == "access_denied"
+    assert refused.message.startswith(f"User: arn:aws:sts::{DATA_ACCOUNT_ID}:assumed-role/")
+    assert "is not authorized to perform: execute-api:Invoke" in refused.message
+
+
+def test_an_unknown_host_method_or_oversized_body_is_refused(published: Published) -> None:
+    status, headers, document = _post(published, b"{}", {"Host": "elsewhere.randfile.test"})
+    assert (status, document, headers["x-amzn-errortype"]) == (
+        403,
+        {"message": "Forbidden"},
+        "ForbiddenException",
+    )
+
+    parts = urlsplit(published.api_url)
+    connection = http.client.HTTPConnection(str(parts.hostname), parts.port, timeout=60)
+    connection.request("GET", "/files", headers={"Host": published.domain})
+    response = connection.getresponse()
+    assert response.status == 403
+    assert json.loads(response.read())["error"]["code"] == "missing_authentication_token"
+    connection.close()
+
+    status, _, document = _post(published, b"x" * (10 * 1024 * 1024 + 1), {})
+    assert status == 413
+    assert document["error"]["code"] == "request_too_large"
+
+
+@contextmanager
+def _usage_plan(local: LocalCloud, plan_id: str, *operations: tuple[str, str]) -> Iterator[None]:
+    """Patch the usage plan (the local API reads it on every request); put it back after."""
+    apigateway = local.workload().apigateway()
+    before = apigateway.get_usage_plan(usagePlanId=plan_id)
+    apigateway.update_usage_plan(
+        usagePlanId=plan_id,
+        patchOperations=[
+            {"op": "replace", "path": path, "value": value} for path, value in operations
+        ],
+    )
+    try:
+        yield
+    finally:
+        apigateway.update_usage_plan(
+            usagePlanId=plan_id,
+            patchOperations=[
+                {
+                    "op": "replace",
+                    "path": "/throttle/rateLimit",
+                    "value": f"{before['throttle']['rateLimit']:g}",
+                },
+                {
+                    "op": "replace",
+                    "path": "/throttle/burstLimit",
+                    "value": f"{before['throttle']['burstLimit']:g}",
+                },
+                {
+                    "op": "replace",
+                    "path": "/quota/limit",
+                    "value": f"{int(before['quota']['limit'])}",
+                },
+            ],
+        )
+
+
+def test_the_usage_plan_throttles_and_its_quota_runs_out(
+    local: LocalCloud, outputs: dict[str, Any], published: Published
+) -> None:
+    apigateway = local.workload().apigateway()
+    [plan] = apigateway.get_usage_plans(keyId=outputs["api_key_id"])["items"]
+    plan_id = plan["id"]
+    with _usage_plan(
+        local, plan_id, ("/throttle/rateLimit", "0.001"), ("/throttle/burstLimit", "1")
+    ):
+        with _client(published) as client:
+            client.create(10, "text")
+        throttled = _refusal(published)
+    assert (throttled.status, throttled.code, throttled.retry_after) == (429, "throttled", 1.0)
+
+    with _usage_plan(local, plan_id, ("/quota/limit", "1")):
+        spent = _refusal(published, retry=RetryPolicy(attempts=3))
+    assert (spent.status, spent.code, spent.message) == (429, "quota_exceeded", "Limit Exceeded")
+
+
+def test_the_stage_throttles_every_caller(
+    local: LocalCloud, outputs: dict[str, Any], published: Published
+) -> None:
+    apigateway = local.workload().apigateway()
+    api_id, stage = outputs["rest_api_id"], outputs["stage_name"]
+    before = apigateway.get_stage(restApiId=api_id, stageName=stage)["methodSettings"]["*/*"]
+
+    def throttle(rate: str, burst: str) -> None:
+        apigateway.update_stage(
+            restApiId=api_id,
+            stageName=stage,
+            patchOperations=[
+                {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": rate},
+                {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": burst},
+            ],
+        )
+
+    throttle("0.001", "1")
+    try:
+        with _client(published) as client:
+            client.create(10, "text")
+        throttled = _refusal(published)
+    finally:
+        throttle(str(before["throttlingRateLimit"]), str(before["throttlingBurstLimit"]))
+    assert (throttled.status, throttled.code) == (429, "throttled")

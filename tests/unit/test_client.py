@@ -1,0 +1,357 @@
+"""The randfile client against a local HTTP server that checks each SigV4 signature with botocore
+(localcloud.sigv4) and answers from a script: retries, errors, batches, the command's exit codes."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.credentials import Credentials
+from click.testing import CliRunner
+
+from localcloud import sigv4
+from randfile_client import (
+    ApiError,
+    ConfigurationError,
+    RandfileClient,
+    RetryPolicy,
+    TransportError,
+    parse_size,
+    targets,
+)
+from randfile_client.cli import main
+
+CREDENTIALS = Credentials("AKIDCLIENTTEST", "client-secret", "client-token")
+REGION = "eu-west-1"
+HOST = "files.example.test"
+API_KEY = "the-api-key"
+
+
+@dataclass
+class Api:
+    """Answers POST /files from `script` (status, headers, body), then 201s; records requests."""
+
+    script: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], Any]:
+        try:
+            authorization = sigv4.parse(headers, REGION)
+            sigv4.verify(
+                authorization,
+                CREDENTIALS,
+                method="POST",
+                url=f"https://{headers['Host']}/files",
+                headers=headers,
+                body=body,
+            )
+        except sigv4.SignatureRejected as rejected:
+            return 403, {"x-amzn-ErrorType": rejected.error_type}, {"message": rejected.message}
+        document = json.loads(body or b"{}")
+        with self.lock:
+            self.requests.append({"headers": headers, "body": document})
+            if self.script:
+                return self.script.pop(0)
+            index = len(self.requests)
+        size = document.get("size_bytes", 1048576)
+        return (
+            201,
+            {},
+            {
+                "bucket": "b",
+                "key": f"random/{index:04d}.bin",
+                "size_bytes": size,
+                "format": document.get("format", "binary"),
+                "seed": document.get("seed", 1000 + index),
+                "sha256": "0" * 64,
+                "etag": '"e"',
+                "version_id": None,
+                "content_type": "application/octet-stream",
+            },
+        )
+
+
+@pytest.fixture
+def api() -> Iterator[tuple[str, Api]]:
+    state = Api()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            status, headers, document = state.answer(dict(self.headers.items()), body)
+            payload = json.dumps(document).encode()
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            del format, args
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def client(url: str, **overrides: Any) -> RandfileClient:
+    settings: dict[str, Any] = {
+        "region": REGION,
+        "api_key": API_KEY,
+        "credentials": CREDENTIALS,
+        "host": HOST,
+        "retry": RetryPolicy(attempts=3, initial_wait=0.01, max_wait=1),
+    }
+    return RandfileClient(url, **(settings | overrides))
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("512", 512), ("10MiB", 10 * 1024**2), ("1GB", 10**9), ("1.5 KiB", 1536), ("2kB", 2000)],
+)
+def test_human_sizes(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize(("text", "reason"), [("10Mb", "bits"), ("0.5B", "whole"), ("ten", "size")])
+def test_sizes_that_are_not_bytes_are_refused(text: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        parse_size(text)
+
+
+def test_a_request_is_signed_over_the_host_and_api_key(api: tuple[str, Api]) -> None:
+    url, state = api
+    with client(url) as randfile:
+        created = randfile.create(2048, "csv", 7)
+
+    assert created.size_bytes == 2048
+    assert created.seed == 7
+    [request] = state.requests
+    assert request["body"] == {"size_bytes": 2048, "format": "csv", "seed": 7}
+    assert request["headers"]["Host"] == HOST
+    assert request["headers"]["x-api-key"] == API_KEY
+    signed = sigv4.parse(request["headers"], REGION).signed_headers
+    assert {"host", "x-api-key", "x-amz-date", "x-amz-security-token"} <= set(signed)
+
+
+def test_a_wrong_secret_is_refused_by_the_verifier(api: tuple[str, Api]) -> None:
+    url, _ = api
+    wrong = Credentials(CREDENTIALS.access_key, "another-secret", CREDENTIALS.token)
+    with client(url, credentials=wrong) as randfile, pytest.raises(ApiError) as raised:
+        randfile.create(10, "text")
+
+    assert raised.value.status == 403
+    assert raised.value.code == "InvalidSignatureException"
+
+
+def test_throttling_is_retried_honouring_retry_after(api: tuple[str, Api]) -> None:
+    url, state = api
+    throttled = {"error": {"code": "throttled", "message": "Too Many Requests"}}
+    state.script = [(429, {"Retry-After": "0"}, throttled), (503, {}, throttled)]
+    with client(url) as randfile:
+        created = randfile.create(10, "text")
+
+    assert created.key == "random/0003.bin"
+    assert len(state.requests) == 3
+
+
+def test_retries_are_bounded(api: tuple[str, Api]) -> None:
+    url, state = api
+    throttled = {"error": {"code": "throttled", "message": "Too Many Requests"}}
+    state.script = [(429, {"Retry-After": "0"}, throttled)] * 5
+    with client(url) as randfile, pytest.raises(ApiError) as raised:
+        randfile.create(10, "text")
+
+    assert raised.value.code == "throttled"
+    assert len(state.requests) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "code"),
+    [
+        (429, {}, "quota_exceeded"),
+        (503, {"Retry-After": "3600"}, "storage_unavailable"),
+        (400, {}, "invalid_request"),
+        (502, {}, "storage_error"),
+    ],
+)
+def test_final_answers_are_not_retried(
+    api: tuple[str, Api], status: int, headers: dict[str, str], code: str
+) -> None:
+    url, state = api
+    state.script = [(status, headers, {"error": {"code": code, "message": "the API's words"}})]
+    with client(url) as randfile, pytest.raises(ApiError) as raised:
+        randfile.create(10, "text")
+
+    assert (raised.value.status, raised.value.code) == (status, code)
+    assert raised.value.message == "the API's words"
+    assert len(state.requests) == 1
+
+
+def test_api_gateways_own_answer_is_read_from_its_header(api: tuple[str, Api]) -> None:
+    url, state = api
+    state.script = [(403, {"x-amzn-ErrorType": "ForbiddenException"}, {"message": "Forbidden"})]
+    with client(url) as randfile, pytest.raises(ApiError) as raised:
+        randfile.create(10, "text")
+
+    assert (raised.value.code, raised.value.message) == ("ForbiddenException", "Forbidden")
+
+
+def test_credentials_never_go_over_plain_http_to_another_host() -> None:
+    with pytest.raises(ConfigurationError, match="plain http"):
+        client("http://files.example.com")
+
+
+def test_an_unreachable_api_is_a_transport_error() -> None:
+    with client("http://127.0.0.1:9", timeout=2) as randfile, pytest.raises(TransportError):
+        randfile.create(10, "text")
+
+
+def _cli(url: str, *args: str, tmp_path: Path) -> Any:
+    environment = {
+        "AWS_ACCESS_KEY_ID": CREDENTIALS.access_key,
+        "AWS_SECRET_ACCESS_KEY": CREDENTIALS.secret_key,
+        "AWS_SESSION_TOKEN": str(CREDENTIALS.token),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+    common = ["create", f"--endpoint={url}", f"--host={HOST}", f"--region={REGION}"]
+    return CliRunner().invoke(
+        main, [*common, f"--api-key={API_KEY}", "--max-wait=1", *args], env=environment
+    )
+
+
+def test_a_batch_writes_a_manifest_line_per_file(api: tuple[str, Api], tmp_path: Path) -> None:
+    url, state = api
+    manifest = tmp_path / "made.jsonl"
+    state.script = [(400, {}, {"error": {"code": "invalid_request", "message": "no"}})]
+
+    result = _cli(
+        url,
+        "--count=6",
+        "--parallel=3",
+        "--size=1KiB",
+        "--format=text",
+        "--seed=40",
+        f"--manifest={manifest}",
+        "--json",
+        tmp_path=tmp_path,
+    )
+
+    assert result.exit_code == 4, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (summary["files"], summary["bytes"], summary["failures"]) == (5, 5 * 1024, {"400": 1})
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    assert len(lines) == 5
+    assert list(lines[0])[:4] == ["key", "size", "sha256", "seed"]
+    sent_seeds = sorted(request["body"]["seed"] for request in state.requests)
+    assert sent_seeds == list(range(40, 46))
+    assert {line["seed"] for line in lines} < set(sent_seeds)
+
+
+def test_one_file_prints_a_short_line(api: tuple[str, Api], tmp_path: Path) -> None:
+    url, _ = api
+    result = _cli(url, "--size=512", "--format=csv", tmp_path=tmp_path)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("created s3://b/random/0001.bin (512 bytes, csv")
+
+
+@pytest.mark.parametrize(
+    ("script", "code"),
+    [
+        ((403, {}, {"error": {"code": "invalid_api_key", "message": "Forbidden"}}), 4),
+        ((502, {}, {"error": {"code": "storage_error", "message": "S3 refused"}}), 5),
+    ],
+)
+def test_exit_codes_say_who_failed(
+    api: tuple[str, Api], tmp_path: Path, script: tuple[int, dict[str, str], Any], code: int
+) -> None:
+    url, state = api
+    state.script = [script]
+    result = _cli(url, "--size=512", tmp_path=tmp_path)
+
+    assert result.exit_code == code
+    assert script[2]["error"]["message"] in result.stderr
+
+
+def test_no_endpoint_is_a_configuration_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["create", "--region=eu-west-1"], env={"RANDFILE_ENV": None})
+
+    assert result.exit_code == 3
+    assert "no endpoint" in result.stderr
+
+
+def test_a_bad_size_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["create", "--endpoint=https://x.test", "--size=10Mb"])
+
+    assert result.exit_code == 2
+    assert "bits" in result.stderr
+
+
+def test_env_local_reads_the_endpoint_file_above_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "infra" / "stack").mkdir(parents=True)
+    (tmp_path / "infra" / "stack" / "main.tf").write_text("")
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "terraform").write_text("")
+    saved = tmp_path / targets.LOCAL_ENDPOINT_FILE
+    saved.parent.mkdir(parents=True)
+    saved.write_text(
+        json.dumps(
+            {"endpoint": "http://127.0.0.1:1", "host": HOST, "region": REGION, "api_key": "k"}
+        )
+    )
+    (tmp_path / "docs").mkdir()
+    monkeypatch.chdir(tmp_path / "docs")
+
+    target = targets.resolve(
+        env="local",
+        endpoint=None,
+        outputs_file=None,
+        region=None,
+        host=None,
+        api_key=None,
+        api_key_ssm_parameter=None,
+    )
+
+    assert target == targets.Target("http://127.0.0.1:1", REGION, HOST, "k")
+
+
+def test_stack_outputs_give_the_endpoint_region_and_key_id(tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(
+        json.dumps(
+            {
+                "api_url": {"value": "https://files.dev.example.com"},
+                "region": {"value": REGION},
+                "api_key_id": {"value": None},
+            }
+        )
+    )
+
+    target = targets.resolve(
+        env=None,
+        endpoint=None,
+        outputs_file=outputs,
+        region=None,
+        host=None,
+        api_key="flag-key",
+        api_key_ssm_parameter="/ignored/when/a/flag/is/given",
+    )
+
+    assert target == targets.Target("https://files.dev.example.com", REGION, api_key="flag-key")
