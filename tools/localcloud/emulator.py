@@ -112,9 +112,7 @@ def find(state_dir: Path) -> Emulator | None:
     return None
 
 
-def start(
-    state_dir: Path, zip_path: Path = DEFAULT_ZIP, record_to: Path | None = None
-) -> Emulator:
+def start(state_dir: Path, zip_path: Path = DEFAULT_ZIP, record_to: Path | None = None) -> Emulator:
     """Start a moto server (and the API's HTTP endpoint) in the background, wait until it
     answers; the endpoint runs the function from ``zip_path``. With ``record_to``, every request
     the emulator serves is appended there (localcloud.recorder)."""

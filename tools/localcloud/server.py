@@ -25,8 +25,8 @@ from werkzeug.serving import make_server
 
 from localcloud import compat
 from localcloud.emulator import HOST
-from localcloud.recorder import RECORD_FILE_VARIABLE, Recorder
 from localcloud.http_api import FrontDoor
+from localcloud.recorder import RECORD_FILE_VARIABLE, Recorder
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
