@@ -15,6 +15,7 @@ locals {
       hosted_zone = "arn:${local.partition}:route53:::hostedzone/${var.hosted_zone_id}"
       state_key   = "${aws_s3_bucket.state.arn}/${local.state_keys[env]}"
       state_lock  = "${aws_s3_bucket.state.arn}/${local.state_keys[env]}.tflock"
+      saved_plans = "${aws_s3_bucket.state.arn}/${local.state_keys[env]}${local.saved_plans_suffix}*"
     }
   }
 
@@ -138,12 +139,6 @@ data "aws_iam_policy_document" "workload_read" {
     resources = [local.workload_arn[each.key].state_key, local.workload_arn[each.key].state_lock]
   }
 
-  statement {
-    # `plan` takes the S3 lock file too, so a plan never reads a state an apply is rewriting.
-    sid       = "HoldStateLock"
-    actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = [local.workload_arn[each.key].state_lock]
-  }
 }
 
 data "aws_iam_policy_document" "workload_plan" {
@@ -156,6 +151,15 @@ data "aws_iam_policy_document" "workload_plan" {
     sid       = "AssumeDataPlanRole"
     actions   = ["sts:AssumeRole"]
     resources = [aws_iam_role.data_plan[each.key].arn]
+  }
+
+  statement {
+    # The deploy's plan job hands its saved plan to the apply job here: write-only, because a
+    # saved plan holds the state's sensitive values and pull requests assume this role too. The
+    # apply job refuses any object whose sha256 is not the one the plan job reported.
+    sid       = "StoreSavedPlans"
+    actions   = ["s3:PutObject"]
+    resources = [local.workload_arn[each.key].saved_plans]
   }
 }
 
@@ -272,6 +276,21 @@ data "aws_iam_policy_document" "workload_apply" {
     sid       = "WriteState"
     actions   = ["s3:PutObject"]
     resources = [local.workload_arn[each.key].state_key]
+  }
+
+  statement {
+    # Only applies lock: plans (pull requests, drift, the deploy's plan job) run with -lock=false,
+    # so a cancelled plan never leaves a lock behind, and the plan roles cannot touch the lock.
+    sid       = "HoldStateLock"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = [local.workload_arn[each.key].state_lock]
+  }
+
+  statement {
+    # The only role that may read a saved plan; it deletes the plan once applied.
+    sid       = "ApplySavedPlans"
+    actions   = ["s3:GetObject", "s3:DeleteObject"]
+    resources = [local.workload_arn[each.key].saved_plans]
   }
 
   statement {
