@@ -4,17 +4,24 @@
 The request is signed with SigV4 (the API uses IAM authorization) by the job's own AWS
 credentials, and carries the API key when the stack created one. Targets come from
 `terraform output -json` of the environment just applied.
+
+Right after a first apply the new domain, its DNS record or the stage can answer errors for a
+while, so a failed try is repeated, with exponential backoff and jitter (tenacity), for at most
+--max-seconds, on what such a delay looks like: no DNS answer or no connection, HTTP 403 and
+5xx. Any other answer fails at once. The failure message lists every try and what it got.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import socket
 import sys
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,11 +31,24 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.session import Session
+from tenacity import (
+    RetryCallState,
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
 
 SERVICE = "execute-api"
 SIZE_BYTES = 1024
 TIMEOUT_SECONDS = 30
 EXPECTED_STATUS = 201
+# Long enough for a new custom domain's DNS record and base path mapping to be served.
+MAX_SECONDS = 300.0
+FIRST_WAIT_SECONDS = 2.0
+MAX_WAIT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +114,76 @@ def send(request: AWSRequest) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
+class NetworkError(Exception):
+    """No HTTP answer at all: no DNS record yet, connection refused or timed out."""
+
+
+def describe(error: urllib.error.URLError | OSError) -> str:
+    reason = error.reason if isinstance(error, urllib.error.URLError) else error
+    if isinstance(reason, socket.gaierror):
+        return f"DNS error: {reason}"
+    return f"no answer: {reason}"
+
+
+def transient(status: int) -> bool:
+    """Answers a deployment still settling gives: 403 before the mapping exists, 5xx."""
+    return status == 403 or status >= 500
+
+
+@dataclass
+class Tries:
+    """What each try got, for the final message."""
+
+    started: float = field(default_factory=time.monotonic)
+    seen: list[str] = field(default_factory=list)
+
+    def record(self, outcome: str) -> None:
+        elapsed = time.monotonic() - self.started
+        self.seen.append(f"try {len(self.seen) + 1} at {elapsed:.1f}s: {outcome}")
+        print(self.seen[-1], flush=True)
+
+    def __str__(self) -> str:
+        return "; ".join(self.seen)
+
+
+def send_with_retries(
+    request: Callable[[], AWSRequest],
+    max_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[tuple[int, bytes] | None, Tries]:
+    """The first lasting answer (None if every try failed to connect) and the record of tries.
+
+    A new request is signed for every try: SigV4 signatures expire after five minutes.
+    """
+    tries = Tries()
+
+    def once() -> tuple[int, bytes]:
+        try:
+            status, body = send(request())
+        except (urllib.error.URLError, OSError) as error:
+            tries.record(describe(error))
+            raise NetworkError(describe(error)) from error
+        tries.record(f"HTTP {status} {body[:200]!r}")
+        return status, body
+
+    def before_sleep(state: RetryCallState) -> None:
+        wait = state.next_action.sleep if state.next_action else 0.0
+        print(f"  retrying in {wait:.1f}s", flush=True)
+
+    retrying = Retrying(
+        retry=retry_if_exception_type(NetworkError) | retry_if_result(lambda r: transient(r[0])),
+        stop=stop_after_delay(max_seconds),
+        wait=wait_exponential_jitter(initial=FIRST_WAIT_SECONDS, max=MAX_WAIT_SECONDS),
+        before_sleep=before_sleep,
+        sleep=sleep,
+    )
+    try:
+        return retrying(once), tries
+    except RetryError as error:
+        last = error.last_attempt
+        return (None if last.failed else last.result()), tries
+
+
 def check(status: int, body: bytes) -> str | None:
     """None when the response is the expected 201 for our file; otherwise what is wrong."""
     if status != EXPECTED_STATUS:
@@ -115,6 +205,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--outputs", required=True, type=Path, help="file written by `terraform output -json`"
     )
     parser.add_argument("--url", help="send here instead of the custom domain (tests)")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=MAX_SECONDS,
+        help=f"give up retrying after this long (default {MAX_SECONDS:.0f})",
+    )
     args = parser.parse_args(argv)
 
     target = target_from_outputs(json.loads(args.outputs.read_text(encoding="utf-8")))
@@ -125,11 +221,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("no AWS credentials: the smoke test signs its request with the job's role")
     api_key = api_key_value(target.api_key_id, target.region) if target.api_key_id else None
 
-    status, body = send(signed_request(target, credentials, api_key))
-    problem = check(status, body)
-    if problem:
-        print(f"::error title=Smoke test failed::POST {target.url}: {problem}")
+    answer, tries = send_with_retries(
+        lambda: signed_request(target, credentials, api_key), args.max_seconds
+    )
+    problem = "no HTTP answer" if answer is None else check(*answer)
+    if answer is None or problem:
+        print(
+            f"::error title=Smoke test failed::POST {target.url}: {problem}. Gave up after "
+            f"{len(tries.seen)} tries in {time.monotonic() - tries.started:.1f}s "
+            f"(limit {args.max_seconds:.0f}s): {tries}"
+        )
         return 1
+    status, body = answer
     print(f"smoke test passed: POST {target.url} -> {status} {json.loads(body)['key']}")
     return 0
 
