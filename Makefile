@@ -108,6 +108,8 @@ DRIFT_SUMMARY = build/plans/$(ENV).drift.md
 PLAN_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
 # The saved plan's key in the state bucket: one per workflow run attempt.
 PLAN_RUN ?= $(if $(GITHUB_RUN_ID),$(GITHUB_RUN_ID)-$(GITHUB_RUN_ATTEMPT))
+# How long the smoke test retries a deployment that is still settling (DNS, 403, 5xx).
+SMOKE_MAX_SECONDS ?= 300
 # Seconds `make lock-report` waits for the lock to be released before reporting who holds it.
 LOCK_WAIT ?= 0
 STATE_BUCKET = $(PY) -m scripts.ci.state_bucket --env $(ENV) --backend-config $(STACK)/envs/$(ENV).s3.tfbackend
@@ -171,7 +173,7 @@ zip-matches-artifact: ## Fail unless dist/randfile.zip is byte-identical to the 
 smoke: $(VENV)/.installed ## SigV4-signed POST /files to ENV's custom domain; passes on 201
 	@mkdir -p $(dir $(STACK_OUTPUTS))
 	$(TF_STACK) output -json >$(STACK_OUTPUTS)
-	$(PY) scripts/ci/smoke_test.py --outputs $(STACK_OUTPUTS)
+	$(PY) scripts/ci/smoke_test.py --outputs $(STACK_OUTPUTS) --max-seconds $(SMOKE_MAX_SECONDS)
 
 .PHONY: lint-workflows
 lint-workflows: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## actionlint and zizmor (offline) over .github (workflows, actions)
