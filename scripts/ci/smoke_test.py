@@ -173,7 +173,7 @@ def send_with_retries(
     retrying = Retrying(
         retry=retry_if_exception_type(NetworkError) | retry_if_result(lambda r: transient(r[0])),
         stop=stop_after_delay(max_seconds),
-        wait=wait_exponential_jitter(initial=FIRST_WAIT_SECONDS, max=MAX_WAIT_SECONDS),
+        wait=wait_exponential_jitter(multiplier=FIRST_WAIT_SECONDS, max=MAX_WAIT_SECONDS),
         before_sleep=before_sleep,
         sleep=sleep,
     )
