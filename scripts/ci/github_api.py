@@ -10,6 +10,7 @@ import json
 import os
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -81,3 +82,11 @@ def written_by_bot(item: dict[str, Any], bot_login: str = BOT_LOGIN) -> bool:
     """Whether a comment or issue was written by the workflow's own bot, not by a person."""
     user = item.get("user") or {}
     return bool(user.get("login") == bot_login and user.get("type") == "Bot")
+
+
+def append_step_summary(markdown: str) -> None:
+    """Add to the job's summary page (GITHUB_STEP_SUMMARY); nothing outside GitHub Actions."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with Path(target).open("a", encoding="utf-8") as summary:
+            summary.write(markdown)

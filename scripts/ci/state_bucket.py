@@ -30,6 +30,8 @@ import hcl2
 from botocore.exceptions import ClientError
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
+from scripts.ci.github_api import append_step_summary
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -173,13 +175,6 @@ def wait_for_unlock(backend: Backend, seconds: float) -> dict[str, Any] | None:
         return record
 
 
-def _append_step_summary(markdown: str) -> None:
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if target:
-        with Path(target).open("a", encoding="utf-8") as summary:
-            summary.write(markdown)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -218,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         report = lock_report(args.env, backend, record)
         print(report)
-        _append_step_summary(f"### State lock: `{args.env}`\n\n:lock: {report.split('::', 2)[2]}\n")
+        append_step_summary(f"### State lock: `{args.env}`\n\n:lock: {report.split('::', 2)[2]}\n")
         return 3
     return 0
 

@@ -17,7 +17,6 @@ import base64
 import datetime
 import hashlib
 import json
-import os
 import re
 import sys
 from collections import Counter
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.ci.github_api import GitHub
+from scripts.ci.github_api import GitHub, append_step_summary
 
 EXIT_NO_CHANGES = 0
 EXIT_CHANGES = 2
@@ -189,13 +188,6 @@ def _load(path: Path) -> dict[str, Any] | None:
     return document
 
 
-def _append_step_summary(markdown: str) -> None:
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if target:
-        with Path(target).open("a", encoding="utf-8") as summary:
-            summary.write(markdown)
-
-
 def drift_outcome_line(env: str, outcome: str) -> str:
     """First line of the drift summary: what drift_issue.py reads to open, update or close."""
     return f"<!-- randfile-drift:{env} {outcome} -->"
@@ -290,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.output.write_text(comment, encoding="utf-8")
         else:
             sys.stdout.write(full)
-        _append_step_summary(full)
+        append_step_summary(full)
         return 0
 
     if plan is None:
@@ -303,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         annotations, markdown = render_drift(args.env, found)
         outcome, code = ("drift", EXIT_CHANGES) if found else ("clean", EXIT_NO_CHANGES)
     print("\n".join(annotations))
-    _append_step_summary(markdown)
+    append_step_summary(markdown)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(
