@@ -87,6 +87,7 @@ PLAN := build/plans/$(ENV).tfplan
 # One working directory per environment, outside infra/: switching ENV never offers to migrate
 # one environment's state into the other's backend.
 TF_STACK = TF_DATA_DIR=$(CURDIR)/build/terraform/$(ENV) $(TF) -chdir=$(STACK)
+TF_INIT = $(TF_STACK) init -input=false -lockfile=readonly -backend-config=envs/$(ENV).s3.tfbackend
 
 .PHONY: tf-check
 tf-check: $(CHECKOV_VENV)/.installed ## Terraform fmt, validate (stack and every module) and checkov over infra/
@@ -96,13 +97,25 @@ tf-check: $(CHECKOV_VENV)/.installed ## Terraform fmt, validate (stack and every
 plan: build ## Plan the stack for ENV=<env> into build/plans/<env>.tfplan
 	@test -f $(STACK)/envs/$(ENV).tfvars || { echo "no $(STACK)/envs/$(ENV).tfvars" >&2; exit 2; }
 	mkdir -p $(dir $(PLAN))
-	$(TF_STACK) init -input=false -lockfile=readonly -backend-config=envs/$(ENV).s3.tfbackend
+	$(TF_INIT)
 	$(TF_STACK) plan -input=false -var-file=envs/$(ENV).tfvars -out=$(CURDIR)/$(PLAN)
 
+# In a fresh checkout too (the deploy's apply job): init, refuse a zip other than the planned one
+# before anything changes, apply the saved plan; a refusal of a stale plan says to re-run.
 .PHONY: apply
-apply: ## Apply exactly the plan `make plan ENV=<env>` saved
+apply: ## Apply exactly the plan `make plan ENV=<env>` saved (or `make plan-fetch` fetched)
 	@test -f $(PLAN) || { echo "no saved plan $(PLAN): run make plan ENV=$(ENV) first" >&2; exit 2; }
-	$(TF_STACK) apply -input=false $(CURDIR)/$(PLAN)
+	$(TF_INIT)
+	$(TF_STACK) show -json $(CURDIR)/$(PLAN) >$(PLAN_JSON)
+	$(CI_PYTHON) -m scripts.ci.tfplan zip --env $(ENV) --plan-json $(PLAN_JSON) --stack-dir $(STACK)
+	$(TF_STACK) apply -input=false $(CURDIR)/$(PLAN) 2>&1 | tee $(PLAN).apply.log \
+	  || $(CI_PYTHON) -m scripts.ci.tfplan apply-failed --env $(ENV) --log $(PLAN).apply.log
+
+.PHONY: unlock
+unlock: ## Release ENV's state lock left by a killed apply: make unlock ENV=<env> LOCK_ID=<id>
+	@test -n "$(LOCK_ID)" || { echo "LOCK_ID=<id> is required (make lock-report ENV=$(ENV) names it)" >&2; exit 2; }
+	$(TF_INIT)
+	$(TF_STACK) force-unlock -force $(LOCK_ID)
 
 # --- Delivery -------------------------------------------------------------------------------
 # Targets the GitHub workflows call (.github/workflows); docs/deploying.md explains the pipeline.
@@ -110,7 +123,18 @@ apply: ## Apply exactly the plan `make plan ENV=<env>` saved
 # The plan/comment helpers need only the standard library: the comment job runs without the venv.
 CI_PYTHON ?= python3
 PLAN_JSON = $(PLAN).json
+PLAN_TEXT = $(PLAN).txt
 PLAN_SUMMARY = build/plans/$(ENV).md
+DRIFT_SUMMARY = build/plans/$(ENV).drift.md
+# The commit the plan summary names (the pull request's head in ci.yml, which checks out a merge).
+PLAN_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+# The saved plan's key in the state bucket: one per workflow run attempt.
+PLAN_RUN ?= $(if $(GITHUB_RUN_ID),$(GITHUB_RUN_ID)-$(GITHUB_RUN_ATTEMPT))
+# How long the smoke test retries a deployment that is still settling (DNS, 403, 5xx).
+SMOKE_MAX_SECONDS ?= 300
+# Seconds `make lock-report` waits for the lock to be released before reporting who holds it.
+LOCK_WAIT ?= 0
+STATE_BUCKET = $(PY) -m scripts.ci.state_bucket --env $(ENV) --backend-config $(STACK)/envs/$(ENV).s3.tfbackend
 STACK_OUTPUTS = build/outputs/$(ENV).json
 # Where the deploy workflow downloads the zip built once for all environments.
 ZIP_ARTIFACT ?= build/artifact/randfile.zip
@@ -120,19 +144,48 @@ TF_BOOTSTRAP = TF_DATA_DIR=$(CURDIR)/build/terraform/bootstrap $(TF) -chdir=$(BO
 WORKFLOW_LINT_PATH = PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 
 .PHONY: plan-summary
-plan-summary: ## Markdown summary of ENV's saved plan (build/plans/<env>.md); no plan reads as failed
+plan-summary: ## Summary and full plan (sensitive values masked) of ENV's saved plan: build/plans/<env>.md and the job summary
 	@mkdir -p $(dir $(PLAN))
-	if [[ -f $(PLAN) ]]; then $(TF_STACK) show -json $(CURDIR)/$(PLAN) >$(PLAN_JSON); else rm -f $(PLAN_JSON); fi
-	$(CI_PYTHON) scripts/ci/tfplan.py summary --env $(ENV) --plan-json $(PLAN_JSON) --output $(PLAN_SUMMARY)
+	if [[ -f $(PLAN) ]]; then \
+	  $(TF_STACK) show -json $(CURDIR)/$(PLAN) >$(PLAN_JSON); \
+	  $(TF_STACK) show -no-color $(CURDIR)/$(PLAN) >$(PLAN_TEXT); \
+	else rm -f $(PLAN_JSON) $(PLAN_TEXT); fi
+	$(CI_PYTHON) -m scripts.ci.tfplan summary --env $(ENV) --plan-json $(PLAN_JSON) \
+	  --plan-text $(PLAN_TEXT) --commit "$(PLAN_COMMIT)" --output $(PLAN_SUMMARY)
+
+.PHONY: plan-store
+plan-store: $(VENV)/.installed ## Store ENV's saved plan in the state bucket for the apply job (key and sha256 as step outputs)
+	@test -n "$(PLAN_RUN)" || { echo "PLAN_RUN=<run id> is required outside GitHub Actions" >&2; exit 2; }
+	$(STATE_BUCKET) store --plan $(PLAN) --run "$(PLAN_RUN)"
+
+.PHONY: plan-fetch
+plan-fetch: $(VENV)/.installed ## Fetch the stored plan PLAN_KEY into build/plans/<env>.tfplan, refused unless its sha256 is PLAN_SHA256
+	$(STATE_BUCKET) fetch --plan $(PLAN) --key "$(PLAN_KEY)" --sha256 "$(PLAN_SHA256)"
+
+.PHONY: plan-discard
+plan-discard: $(VENV)/.installed ## Delete the stored plan PLAN_KEY once applied (it holds the state's sensitive values)
+	$(STATE_BUCKET) discard --key "$(PLAN_KEY)"
+
+.PHONY: lock-report
+lock-report: $(VENV)/.installed ## Who holds ENV's state lock and the command that releases it (waits LOCK_WAIT seconds first)
+	$(STATE_BUCKET) lock --wait $(LOCK_WAIT)
 
 .PHONY: pr-comment
 pr-comment: ## Create or update ENV's plan comment on the pull request (in GitHub Actions)
-	$(CI_PYTHON) scripts/ci/pr_comment.py --body-file $(PLAN_SUMMARY)
+	$(CI_PYTHON) -m scripts.ci.pr_comment --body-file $(PLAN_SUMMARY)
+
+.PHONY: pr-comment-stale
+pr-comment-stale: ## Mark this workflow's plan comments on the pull request outdated (in GitHub Actions)
+	$(CI_PYTHON) -m scripts.ci.pr_comment --mark-stale
 
 .PHONY: drift
 drift: plan ## Drift check of ENV: fails (exit 2) naming every resource that differs from the code
 	$(TF_STACK) show -json $(CURDIR)/$(PLAN) >$(PLAN_JSON)
-	$(CI_PYTHON) scripts/ci/tfplan.py drift --env $(ENV) --plan-json $(PLAN_JSON)
+	$(CI_PYTHON) -m scripts.ci.tfplan drift --env $(ENV) --plan-json $(PLAN_JSON) --output $(DRIFT_SUMMARY)
+
+.PHONY: drift-issue
+drift-issue: ## Open, update or close ENV's drift issue from the drift summary (in GitHub Actions)
+	$(CI_PYTHON) -m scripts.ci.drift_issue --env $(ENV) --summary $(DRIFT_SUMMARY)
 
 .PHONY: zip-matches-artifact
 zip-matches-artifact: ## Fail unless dist/randfile.zip is byte-identical to the zip built once (ZIP_ARTIFACT)
@@ -142,7 +195,7 @@ zip-matches-artifact: ## Fail unless dist/randfile.zip is byte-identical to the 
 smoke: $(VENV)/.installed ## SigV4-signed POST /files to ENV's custom domain; passes on 201
 	@mkdir -p $(dir $(STACK_OUTPUTS))
 	$(TF_STACK) output -json >$(STACK_OUTPUTS)
-	$(PY) scripts/ci/smoke_test.py --outputs $(STACK_OUTPUTS)
+	$(PY) scripts/ci/smoke_test.py --outputs $(STACK_OUTPUTS) --max-seconds $(SMOKE_MAX_SECONDS)
 
 .PHONY: lint-workflows
 lint-workflows: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## actionlint and zizmor (offline) over .github (workflows, actions)

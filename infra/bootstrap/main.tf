@@ -14,6 +14,9 @@ locals {
 
   state_bucket_name = coalesce(var.state_bucket_name, "${var.name_prefix}-tfstate-${var.workload_account_id}-${var.region}")
   state_keys        = { for env in var.environments : env => format(var.state_key_format, env) }
+  # Saved plans travel from the plan job to the apply job under "<state key>.plans/<run>.tfplan"
+  # (scripts/ci/state_bucket.py), beside the state they were made from.
+  saved_plans_suffix = ".plans/"
 
   github_oidc_host = "token.actions.githubusercontent.com"
   oidc_provider_arn = (
@@ -137,6 +140,30 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
 
     abort_incomplete_multipart_upload {
       days_after_initiation = 7
+    }
+  }
+
+  # A plan nobody approved expires; once deleted or expired, no old version lingers. Where rules
+  # overlap, S3 applies the shortest expiration period
+  # (docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html).
+  dynamic "rule" {
+    for_each = local.state_keys
+
+    content {
+      id     = "expire-saved-plans-${rule.key}"
+      status = "Enabled"
+
+      filter {
+        prefix = "${rule.value}${local.saved_plans_suffix}"
+      }
+
+      expiration {
+        days = var.saved_plan_expiration_days
+      }
+
+      noncurrent_version_expiration {
+        noncurrent_days = 1
+      }
     }
   }
 

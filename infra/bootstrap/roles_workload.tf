@@ -19,9 +19,10 @@ locals {
         "arn:${local.partition}:apigateway:${var.region}::/domainnames/${var.api_domain_names[env]}",
         "arn:${local.partition}:apigateway:${var.region}::/domainnames/${var.api_domain_names[env]}/*",
       ]
-      boundary   = "arn:${local.partition}:iam::${var.workload_account_id}:policy/${local.role_names[env].boundary}"
-      state_key  = "${aws_s3_bucket.state.arn}/${local.state_keys[env]}"
-      state_lock = "${aws_s3_bucket.state.arn}/${local.state_keys[env]}.tflock"
+      boundary    = "arn:${local.partition}:iam::${var.workload_account_id}:policy/${local.role_names[env].boundary}"
+      state_key   = "${aws_s3_bucket.state.arn}/${local.state_keys[env]}"
+      state_lock  = "${aws_s3_bucket.state.arn}/${local.state_keys[env]}.tflock"
+      saved_plans = "${aws_s3_bucket.state.arn}/${local.state_keys[env]}${local.saved_plans_suffix}*"
     }
   }
 
@@ -176,12 +177,6 @@ data "aws_iam_policy_document" "workload_read" {
     resources = [local.workload_arn[each.key].state_key, local.workload_arn[each.key].state_lock]
   }
 
-  statement {
-    # `plan` takes the S3 lock file too, so a plan never reads a state an apply is rewriting.
-    sid       = "HoldStateLock"
-    actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = [local.workload_arn[each.key].state_lock]
-  }
 }
 
 data "aws_iam_policy_document" "workload_plan" {
@@ -194,6 +189,15 @@ data "aws_iam_policy_document" "workload_plan" {
     sid       = "AssumeDataPlanRole"
     actions   = ["sts:AssumeRole"]
     resources = [aws_iam_role.data_plan[each.key].arn]
+  }
+
+  statement {
+    # The deploy's plan job hands its saved plan to the apply job here: write-only, because a
+    # saved plan holds the state's sensitive values and pull requests assume this role too. The
+    # apply job refuses any object whose sha256 is not the one the plan job reported.
+    sid       = "StoreSavedPlans"
+    actions   = ["s3:PutObject"]
+    resources = [local.workload_arn[each.key].saved_plans]
   }
 }
 
@@ -397,6 +401,21 @@ data "aws_iam_policy_document" "workload_apply" {
     sid       = "WriteState"
     actions   = ["s3:PutObject"]
     resources = [local.workload_arn[each.key].state_key]
+  }
+
+  statement {
+    # Only applies lock: plans (pull requests, drift, the deploy's plan job) run with -lock=false,
+    # so a cancelled plan never leaves a lock behind, and the plan roles cannot touch the lock.
+    sid       = "HoldStateLock"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = [local.workload_arn[each.key].state_lock]
+  }
+
+  statement {
+    # The only role that may read a saved plan; it deletes the plan once applied.
+    sid       = "ApplySavedPlans"
+    actions   = ["s3:GetObject", "s3:DeleteObject"]
+    resources = [local.workload_arn[each.key].saved_plans]
   }
 
   statement {

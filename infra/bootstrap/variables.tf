@@ -200,3 +200,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "saved_plan_expiration_days" {
+  description = "Days a saved plan waits in the state bucket for its apply job before it expires. GitHub fails a job still waiting for review after 30 days, so the default outlives that wait."
+  type        = number
+  default     = 35
+
+  validation {
+    condition     = var.saved_plan_expiration_days >= 31 && var.saved_plan_expiration_days <= 365
+    error_message = "saved_plan_expiration_days must be between 31 and 365: a plan must outlive GitHub's 30-day wait for a reviewer."
+  }
+}

@@ -41,9 +41,10 @@ variable "data_account_id" {
 }
 
 variable "workload_role_arn" {
-  description = "Role the aws.workload provider assumes; null uses the ambient credentials as they are."
+  description = "Role the aws.workload provider assumes; null uses the ambient credentials as they are. Ephemeral: a saved plan does not record it, so the apply job passes its own role, not the plan job's."
   type        = string
   default     = null
+  ephemeral   = true
 
   validation {
     condition     = var.workload_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.workload_role_arn))
@@ -52,9 +53,10 @@ variable "workload_role_arn" {
 }
 
 variable "data_role_arn" {
-  description = "Role the aws.data provider assumes; null uses the ambient credentials as they are."
+  description = "Role the aws.data provider assumes; null uses the ambient credentials as they are. Ephemeral: a saved plan does not record it, so the apply job passes its own role, not the plan job's."
   type        = string
   default     = null
+  ephemeral   = true
 
   validation {
     condition     = var.data_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.data_role_arn))

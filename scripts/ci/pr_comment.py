@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Create or update an environment's plan comment on the pull request that triggered the run.
+"""Create, update or mark stale an environment's plan comment on the triggering pull request.
 
-The comment is found by the hidden marker on its first line (see tfplan.py), so every push
-updates the same comment instead of adding one. Reads what GitHub Actions provides:
-GITHUB_TOKEN (passed by the workflow), GITHUB_API_URL, GITHUB_REPOSITORY and GITHUB_EVENT_PATH
-(the pull_request event, for the pull request number).
+A comment is ours when the workflow's bot wrote it (see github_api.BOT_LOGIN) and its first line
+is the hidden marker tfplan.py writes; comments by anyone else are never edited, even when they
+quote the marker. Every push updates the same comment instead of adding one, and when a newer
+run starts, `--mark-stale` flags the previous plans as outdated until the new ones replace them.
+
+Reads what GitHub Actions provides: GITHUB_TOKEN (passed by the workflow), GITHUB_API_URL,
+GITHUB_REPOSITORY, GITHUB_SERVER_URL, GITHUB_RUN_ID and GITHUB_EVENT_PATH (the pull_request
+event: its number and head commit).
 """
 
 from __future__ import annotations
@@ -13,94 +17,94 @@ import argparse
 import json
 import os
 import sys
-import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-PAGE_SIZE = 100
-TIMEOUT_SECONDS = 30
+from scripts.ci.github_api import BOT_LOGIN, GitHub, written_by_bot
 
-
-class GitHub:
-    """The three REST calls this script needs, with the run's token."""
-
-    def __init__(self, api_url: str, repository: str, token: str) -> None:
-        scheme = urlsplit(api_url).scheme
-        if scheme != "https" and not api_url.startswith("http://127.0.0.1:"):
-            raise ValueError(f"GITHUB_API_URL must be https, got {api_url!r}")
-        self._base = f"{api_url.rstrip('/')}/repos/{repository}"
-        self._token = token
-
-    def _call(self, method: str, path: str, body: dict[str, str] | None = None) -> Any:
-        request = urllib.request.Request(  # noqa: S310 - the scheme is checked in __init__
-            f"{self._base}{path}",
-            method=method,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={
-                "Accept": "application/vnd.github+json",
-                "Authorization": f"Bearer {self._token}",
-                "Content-Type": "application/json",
-                "X-GitHub-Api-Version": "2022-11-28",
-            },
-        )
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310  # nosec B310
-            return json.loads(response.read() or b"null")
-
-    def find_comment(self, number: int, marker: str) -> int | None:
-        page = 1
-        while True:
-            query = f"per_page={PAGE_SIZE}&page={page}"
-            comments = self._call("GET", f"/issues/{number}/comments?{query}")
-            for comment in comments:
-                if str(comment.get("body", "")).startswith(marker):
-                    return int(comment["id"])
-            if len(comments) < PAGE_SIZE:
-                return None
-            page += 1
-
-    def upsert(self, number: int, marker: str, body: str) -> str:
-        existing = self.find_comment(number, marker)
-        if existing is None:
-            created = self._call("POST", f"/issues/{number}/comments", {"body": body})
-            return f"created comment {created['id']}"
-        self._call("PATCH", f"/issues/comments/{existing}", {"body": body})
-        return f"updated comment {existing}"
+MARKER_PREFIX = "<!-- randfile-plan:"
+STALE_PREFIX = "> [!WARNING]\n> **Outdated plan.**"
 
 
-def pull_request_number(event_path: Path) -> int:
+def pull_request(event_path: Path) -> tuple[int, str]:
+    """The pull request's number and head commit, from the pull_request event."""
     event = json.loads(event_path.read_text(encoding="utf-8"))
     number = event.get("pull_request", {}).get("number")
-    if not isinstance(number, int):
+    head = event.get("pull_request", {}).get("head", {}).get("sha")
+    if not isinstance(number, int) or not isinstance(head, str):
         raise SystemExit(f"{event_path} is not a pull_request event")
-    return number
+    return number, head
+
+
+def our_comments(github: GitHub, number: int, bot_login: str) -> Iterator[dict[str, Any]]:
+    for comment in github.pages(f"/issues/{number}/comments"):
+        if written_by_bot(comment, bot_login) and str(comment.get("body", "")).startswith(
+            MARKER_PREFIX
+        ):
+            yield comment
+
+
+def upsert(github: GitHub, number: int, body: str, bot_login: str) -> str:
+    marker = body.splitlines()[0]
+    for comment in our_comments(github, number, bot_login):
+        if str(comment["body"]).splitlines()[0] == marker:
+            github.call("PATCH", f"/issues/comments/{comment['id']}", {"body": body})
+            return f"updated comment {comment['id']}"
+    created = github.call("POST", f"/issues/{number}/comments", {"body": body})
+    return f"created comment {created['id']}"
+
+
+def stale_banner(head: str, run_url: str | None) -> str:
+    run = f"[a newer run]({run_url})" if run_url else "a newer run"
+    return (
+        f"{STALE_PREFIX} {run} is planning `{head[:12]}`; this comment will be replaced "
+        "by its plan. Do not review the plan below.\n"
+    )
+
+
+def mark_stale(github: GitHub, number: int, head: str, bot_login: str) -> list[str]:
+    """Put the stale banner under the marker of each of our plan comments (replacing an old one)."""
+    banner = stale_banner(head, github.run_url())
+    changed = []
+    for comment in our_comments(github, number, bot_login):
+        marker, _, rest = str(comment["body"]).partition("\n")
+        if rest.startswith(STALE_PREFIX):
+            rest = rest.split("\n\n", 1)[1] if "\n\n" in rest else ""
+        github.call(
+            "PATCH", f"/issues/comments/{comment['id']}", {"body": f"{marker}\n{banner}\n{rest}"}
+        )
+        changed.append(f"marked comment {comment['id']} stale")
+    return changed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--body-file", type=Path, help="markdown written by tfplan.py summary")
+    action.add_argument(
+        "--mark-stale", action="store_true", help="flag our plan comments as outdated"
+    )
     parser.add_argument(
-        "--body-file", required=True, type=Path, help="markdown written by tfplan.py summary"
+        "--bot-login", default=BOT_LOGIN, help="the only author whose comments are edited"
     )
     args = parser.parse_args(argv)
 
-    body = args.body_file.read_text(encoding="utf-8")
-    marker = body.splitlines()[0] if body else ""
-    if not marker.startswith("<!--"):
-        raise SystemExit(f"{args.body_file} does not start with a hidden marker line")
-    required = ("GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_EVENT_PATH")
-    missing = [name for name in required if not os.environ.get(name)]
-    if missing:
-        raise SystemExit(f"missing environment: {', '.join(missing)}")
-
-    github = GitHub(
-        os.environ.get("GITHUB_API_URL", "https://api.github.com"),
-        os.environ["GITHUB_REPOSITORY"],
-        os.environ["GITHUB_TOKEN"],
-    )
-    print(github.upsert(pull_request_number(Path(os.environ["GITHUB_EVENT_PATH"])), marker, body))
+    body = ""
+    if args.body_file:
+        body = args.body_file.read_text(encoding="utf-8")
+        if not body.startswith(MARKER_PREFIX):
+            raise SystemExit(f"{args.body_file} does not start with a hidden marker line")
+    if not os.environ.get("GITHUB_EVENT_PATH"):
+        raise SystemExit("missing environment: GITHUB_EVENT_PATH")
+    github = GitHub.from_environment()
+    number, head = pull_request(Path(os.environ["GITHUB_EVENT_PATH"]))
+    if args.mark_stale:
+        print("\n".join(mark_stale(github, number, head, args.bot_login)) or "no plan comment yet")
+    else:
+        print(upsert(github, number, body, args.bot_login))
     return 0
 
 

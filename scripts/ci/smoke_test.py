@@ -4,21 +4,37 @@
 The request is made by the randfile client (randfile_client: SigV4 by botocore with the job's
 own AWS credentials, the API key when the stack created one), the same client people use. Targets
 come from `terraform output -json` of the environment just applied.
+
+Right after a first apply the new domain, its DNS record or the stage can answer errors for a
+while, so a failed try is repeated, with exponential backoff and jitter (tenacity), for at most
+--max-seconds, on what such a delay looks like: no DNS answer or no connection, HTTP 403 and
+5xx. Any other answer fails at once. The failure message lists every try and what it got.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import socket
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.credentials import Credentials
 from botocore.session import Session
+from tenacity import (
+    RetryCallState,
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
 
 from randfile_client import ConfigurationError, RandfileClient, RetryPolicy, TransportError
 from randfile_client.client import FILES_PATH
@@ -26,6 +42,10 @@ from randfile_client.client import FILES_PATH
 SIZE_BYTES = 1024
 TIMEOUT_SECONDS = 30
 EXPECTED_STATUS = 201
+# Long enough for a new custom domain's DNS record and base path mapping to be served.
+MAX_SECONDS = 300.0
+FIRST_WAIT_SECONDS = 2.0
+MAX_WAIT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -72,13 +92,86 @@ def client_for(target: Target, credentials: Credentials, api_key: str | None) ->
         raise SystemExit(str(error)) from error
 
 
+class NetworkError(Exception):
+    """No HTTP answer at all: no DNS record yet, connection refused or timed out."""
+
+
+def describe(error: BaseException) -> str:
+    """What a failed connection was: a DNS error (no record yet) or no answer."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return f"DNS error: {cause}"
+        cause = cause.__cause__ or cause.__context__
+    return f"no answer: {error}"
+
+
 def send(client: RandfileClient) -> tuple[int, bytes]:
-    """One signed POST /files; return status and body."""
+    """One signed POST /files; return status and body, or raise NetworkError."""
     try:
         response = client.send({"size_bytes": SIZE_BYTES})
     except TransportError as error:
-        return 0, str(error).encode()
+        raise NetworkError(describe(error)) from error
     return response.status, response.body
+
+
+def transient(status: int) -> bool:
+    """Answers a deployment still settling gives: 403 before the mapping exists, 5xx."""
+    return status == 403 or status >= 500
+
+
+@dataclass
+class Tries:
+    """What each try got, for the final message."""
+
+    started: float = field(default_factory=time.monotonic)
+    seen: list[str] = field(default_factory=list)
+
+    def record(self, outcome: str) -> None:
+        elapsed = time.monotonic() - self.started
+        self.seen.append(f"try {len(self.seen) + 1} at {elapsed:.1f}s: {outcome}")
+        print(self.seen[-1], flush=True)
+
+    def __str__(self) -> str:
+        return "; ".join(self.seen)
+
+
+def send_with_retries(
+    attempt: Callable[[], tuple[int, bytes]],
+    max_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[tuple[int, bytes] | None, Tries]:
+    """The first lasting answer (None if every try failed to connect) and the record of tries.
+
+    The client signs every try afresh: SigV4 signatures expire after five minutes.
+    """
+    tries = Tries()
+
+    def once() -> tuple[int, bytes]:
+        try:
+            status, body = attempt()
+        except NetworkError as error:
+            tries.record(str(error))
+            raise
+        tries.record(f"HTTP {status} {body[:200]!r}")
+        return status, body
+
+    def before_sleep(state: RetryCallState) -> None:
+        wait = state.next_action.sleep if state.next_action else 0.0
+        print(f"  retrying in {wait:.1f}s", flush=True)
+
+    retrying = Retrying(
+        retry=retry_if_exception_type(NetworkError) | retry_if_result(lambda r: transient(r[0])),
+        stop=stop_after_delay(max_seconds),
+        wait=wait_exponential_jitter(multiplier=FIRST_WAIT_SECONDS, max=MAX_WAIT_SECONDS),
+        before_sleep=before_sleep,
+        sleep=sleep,
+    )
+    try:
+        return retrying(once), tries
+    except RetryError as error:
+        last = error.last_attempt
+        return (None if last.failed else last.result()), tries
 
 
 def check(status: int, body: bytes) -> str | None:
@@ -102,6 +195,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--outputs", required=True, type=Path, help="file written by `terraform output -json`"
     )
     parser.add_argument("--url", help="send here instead of the custom domain (tests)")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=MAX_SECONDS,
+        help=f"give up retrying after this long (default {MAX_SECONDS:.0f})",
+    )
     args = parser.parse_args(argv)
 
     target = target_from_outputs(json.loads(args.outputs.read_text(encoding="utf-8")))
@@ -113,11 +212,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     api_key = api_key_value(target.api_key_id, target.region) if target.api_key_id else None
 
     with client_for(target, credentials, api_key) as client:
-        status, body = send(client)
-    problem = check(status, body)
-    if problem:
-        print(f"::error title=Smoke test failed::POST {target.url}: {problem}")
+        answer, tries = send_with_retries(lambda: send(client), args.max_seconds)
+    problem = "no HTTP answer" if answer is None else check(*answer)
+    if answer is None or problem:
+        print(
+            f"::error title=Smoke test failed::POST {target.url}: {problem}. Gave up after "
+            f"{len(tries.seen)} tries in {time.monotonic() - tries.started:.1f}s "
+            f"(limit {args.max_seconds:.0f}s): {tries}"
+        )
         return 1
+    status, body = answer
     print(f"smoke test passed: POST {target.url} -> {status} {json.loads(body)['key']}")
     return 0
 

@@ -1,17 +1,23 @@
 #!/usr/bin/env python3
-"""Read `terraform show -json` of a saved plan: the pull-request summary and the drift verdict.
+"""Read a saved plan: its summary for reviewers, the drift verdict, the checks before an apply.
 
-``summary`` writes the markdown of the plan comment (counts and every changed resource address);
-a missing plan JSON means the plan step failed and says so. ``drift`` exits like
-``terraform plan -detailed-exitcode`` (0: no changes, 2: changes) and names each resource that
-differs, as GitHub annotations and in the job summary.
+``summary`` writes the markdown of the plan comment and of the job summary: which commit was
+planned and when, counts, every changed resource, and the full plan as `terraform show` renders
+it (sensitive values masked by Terraform); a missing plan JSON means the plan step failed and says
+so. ``drift`` exits like ``terraform plan -detailed-exitcode`` (0: no changes, 2: changes), names
+each resource that differs as GitHub annotations and writes the summary the drift issue carries.
+``zip`` refuses a deployment package other than the one the plan was made with, and
+``apply-failed`` turns Terraform's refusal of a stale plan into the instruction to re-run.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import datetime
+import hashlib
 import json
-import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -19,10 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scripts.ci.github_api import GitHub, append_step_summary
+
 EXIT_NO_CHANGES = 0
 EXIT_CHANGES = 2
-# GitHub refuses comments above 65536 characters; long plans are cut and point to the run.
+# GitHub refuses comments above 65536 characters: a long plan is cut in the comment and points to
+# the job summary, which holds up to 1 MiB per step (docs.github.com: "Adding a job summary").
 MAX_LISTED_CHANGES = 200
+MAX_COMMENT_CHARS = 60_000
+MAX_STEP_SUMMARY_CHARS = 1_000_000
 ORDER = ("create", "update", "replace", "delete")
 SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
 
@@ -75,19 +86,38 @@ def _annotation(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def run_url() -> str | None:
-    """Link to this workflow run, from the variables every GitHub Actions job has."""
-    names = ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
-    parts = [os.environ.get(name) for name in names]
-    if not all(parts):
-        return None
-    server, repository, run_id = parts
-    return f"{server}/{repository}/actions/runs/{run_id}"
+@dataclass(frozen=True)
+class Origin:
+    """What was planned and when: a reader must be able to tell a plan of an older commit."""
+
+    commit: str
+    made_at: datetime.datetime
+
+    def line(self) -> str:
+        when = self.made_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return f"Plan of commit `{self.commit[:12]}`, made {when}."
 
 
-def render_summary(env: str, plan: Mapping[str, Any] | None, link: str | None) -> str:
-    """Markdown of the plan comment for one environment."""
+def _fenced(text: str) -> list[str]:
+    """A code block no backtick run in ``text`` can close early (CommonMark: longer fence)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", text.rstrip("\n"), fence]
+
+
+def render_summary(
+    env: str,
+    plan: Mapping[str, Any] | None,
+    link: str | None,
+    *,
+    origin: Origin | None = None,
+    plan_text: str | None = None,
+    limit: int = MAX_STEP_SUMMARY_CHARS,
+) -> str:
+    """Markdown of the plan comment or job summary for one environment, at most ``limit`` long."""
     lines = [marker(env), f"### Terraform plan: `{env}`", ""]
+    if origin:
+        lines += [origin.line(), ""]
     if plan is None:
         lines.append(":x: **The plan failed**: no saved plan was produced. The run log says why.")
     else:
@@ -105,9 +135,20 @@ def render_summary(env: str, plan: Mapping[str, Any] | None, link: str | None) -
                 lines.append(f"| {symbol} | {change.action} | {_code(change.address)}{note} |")
             if len(found) > MAX_LISTED_CHANGES:
                 lines.append(f"\n…and {len(found) - MAX_LISTED_CHANGES} more.")
-    if link:
-        lines += ["", f"Full plan: [workflow run]({link})"]
-    return "\n".join(lines) + "\n"
+    footer = ["", f"Full plan: [workflow run]({link})"] if link else []
+    if plan is not None and plan_text:
+        head = "\n".join([*lines, "", "<details><summary>Full plan</summary>", ""])
+        tail = "\n".join(["</details>", *footer]) + "\n"
+        room = limit - len(head) - len(tail) - 200
+        shown = plan_text if len(plan_text) <= room else plan_text[: max(room, 0)]
+        body = _fenced(shown)
+        if shown != plan_text:
+            body.append(
+                f"\n:scissors: Cut after {len(shown)} of {len(plan_text)} characters: the job "
+                "summary of the plan job holds the whole plan."
+            )
+        return "\n".join([head, *body, "", tail])
+    return "\n".join([*lines, *footer]) + "\n"
 
 
 def render_drift(env: str, found: Sequence[Change]) -> tuple[list[str], str]:
@@ -147,44 +188,120 @@ def _load(path: Path) -> dict[str, Any] | None:
     return document
 
 
-def _append_step_summary(markdown: str) -> None:
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if target:
-        with Path(target).open("a", encoding="utf-8") as summary:
-            summary.write(markdown)
+def drift_outcome_line(env: str, outcome: str) -> str:
+    """First line of the drift summary: what drift_issue.py reads to open, update or close."""
+    return f"<!-- randfile-drift:{env} {outcome} -->"
+
+
+def zip_problems(plan: Mapping[str, Any], stack_dir: Path) -> list[str]:
+    """Functions whose package on disk is not the one the plan recorded (filebase64sha256).
+
+    Terraform notices a changed package only when it reaches the function, after it may have
+    applied other changes ("Provider produced inconsistent final plan"); this check runs first.
+    """
+    problems = []
+    for entry in plan.get("resource_changes", []):
+        after = entry["change"].get("after") or {}
+        if entry.get("type") != "aws_lambda_function" or not after.get("filename"):
+            continue
+        package = stack_dir / after["filename"]
+        if not package.is_file():
+            problems.append(f"{entry['address']}: {package} is missing")
+            continue
+        digest = base64.b64encode(hashlib.sha256(package.read_bytes()).digest()).decode()
+        if digest != after.get("source_code_hash"):
+            problems.append(
+                f"{entry['address']}: {package} has sha256 {digest}, the plan was made with "
+                f"{after.get('source_code_hash')}"
+            )
+    return problems
+
+
+STALE = "Saved plan is stale"
+LOCKED = "Error acquiring the state lock"
+
+
+def apply_failure(env: str, log: str) -> str | None:
+    """The instruction for a reader when Terraform refused to apply, or None if not recognised."""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", log)
+    if STALE in plain:
+        return (
+            f"::error title=Saved plan is stale ({env})::The state of {env} changed after this "
+            "plan was made (another apply ran), so Terraform refused it and changed nothing. "
+            "Re-run the whole workflow run (Re-run all jobs): its plan job plans again and the "
+            "new plan is reviewed and applied."
+        )
+    if LOCKED in plain:
+        return (
+            f"::error title=State of {env} is locked::Another operation holds the state lock; "
+            "the lock report below names it and the command that releases it."
+        )
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", choices=["summary", "drift"])
+    parser.add_argument("command", choices=["summary", "drift", "zip", "apply-failed"])
     parser.add_argument("--env", required=True, help="environment name, as in infra/stack/envs/")
-    parser.add_argument(
-        "--plan-json", required=True, type=Path, help="output of `terraform show -json <plan>`"
-    )
-    parser.add_argument("--output", type=Path, help="summary: write the markdown here")
+    parser.add_argument("--plan-json", type=Path, help="output of `terraform show -json <plan>`")
+    parser.add_argument("--plan-text", type=Path, help="summary: output of `terraform show <plan>`")
+    parser.add_argument("--commit", help="summary: the commit that was planned")
+    parser.add_argument("--output", type=Path, help="summary, drift: write the markdown here")
+    parser.add_argument("--stack-dir", type=Path, help="zip: the directory Terraform ran in")
+    parser.add_argument("--log", type=Path, help="apply-failed: Terraform's output")
     args = parser.parse_args(argv)
+
+    if args.command == "apply-failed":
+        message = apply_failure(args.env, args.log.read_text(encoding="utf-8", errors="replace"))
+        if message:
+            print(message)
+        return 1
     plan = _load(args.plan_json)
 
+    if args.command == "zip":
+        if plan is None:
+            raise SystemExit(f"no plan JSON at {args.plan_json}")
+        problems = zip_problems(plan, args.stack_dir)
+        for problem in problems:
+            print(f"::error title=Not the planned package ({args.env})::{_annotation(problem)}")
+        return 1 if problems else 0
+
     if args.command == "summary":
-        markdown = render_summary(args.env, plan, run_url())
+        origin = Origin(args.commit, datetime.datetime.now(datetime.UTC)) if args.commit else None
+        readable = args.plan_text is not None and args.plan_text.is_file()
+        text = args.plan_text.read_text(encoding="utf-8") if readable else None
+        link = GitHub.run_url()
+        full = render_summary(args.env, plan, link, origin=origin, plan_text=text)
         if args.output:
+            comment = render_summary(
+                args.env, plan, link, origin=origin, plan_text=text, limit=MAX_COMMENT_CHARS
+            )
             args.output.parent.mkdir(parents=True, exist_ok=True)
-            args.output.write_text(markdown, encoding="utf-8")
+            args.output.write_text(comment, encoding="utf-8")
         else:
-            sys.stdout.write(markdown)
-        _append_step_summary(markdown)
+            sys.stdout.write(full)
+        append_step_summary(full)
         return 0
 
     if plan is None:
         print(f"::error title=Drift check failed in {args.env}::no plan JSON at {args.plan_json}")
-        return 1
-    found = changes(plan)
-    annotations, markdown = render_drift(args.env, found)
+        annotations: list[str] = []
+        markdown = ""
+        outcome, code = "failed", 1
+    else:
+        found = changes(plan)
+        annotations, markdown = render_drift(args.env, found)
+        outcome, code = ("drift", EXIT_CHANGES) if found else ("clean", EXIT_NO_CHANGES)
     print("\n".join(annotations))
-    _append_step_summary(markdown)
-    return EXIT_CHANGES if found else EXIT_NO_CHANGES
+    append_step_summary(markdown)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(
+            f"{drift_outcome_line(args.env, outcome)}\n{markdown}", encoding="utf-8"
+        )
+    return code
 
 
 if __name__ == "__main__":

@@ -216,16 +216,43 @@ def test_no_ci_role_may_change_any_ci_role(deployed: Deployed, environment: str)
                 assert not [arn for arn in ci_roles if fnmatch.fnmatchcase(arn, pattern)], statement
 
 
-def test_the_plan_role_cannot_write_state(deployed: Deployed) -> None:
-    document = policy(deployed.workload, "randfile-ci-dev-plan", "terraform-plan")
-    writable = [
+def _s3_grants(document: dict[str, Any], action: str) -> list[str]:
+    return sorted(
         resource
         for statement in document["Statement"]
-        if "s3:PutObject" in as_list(statement["Action"])
+        if action in as_list(statement["Action"])
         for resource in as_list(statement["Resource"])
-    ]
-    bucket = deployed.outputs["state_bucket_name"]
-    assert writable == [f"arn:aws:s3:::{bucket}/randfile/dev/terraform.tfstate.tflock"]
+    )
+
+
+def test_the_plan_role_writes_only_saved_plans_and_never_the_lock(deployed: Deployed) -> None:
+    document = policy(deployed.workload, "randfile-ci-dev-plan", "terraform-plan")
+    state = f"arn:aws:s3:::{deployed.outputs['state_bucket_name']}/randfile/dev/terraform.tfstate"
+    assert _s3_grants(document, "s3:PutObject") == [f"{state}.plans/*"]
+    assert _s3_grants(document, "s3:DeleteObject") == []
+    # It reads the state and the lock file (to report who holds it), never a saved plan.
+    assert _s3_grants(document, "s3:GetObject") == [state, f"{state}.tflock"]
+
+
+def test_only_the_apply_role_locks_and_reads_saved_plans(deployed: Deployed) -> None:
+    document = policy(deployed.workload, "randfile-ci-dev-apply", "terraform-apply")
+    state = f"arn:aws:s3:::{deployed.outputs['state_bucket_name']}/randfile/dev/terraform.tfstate"
+    assert _s3_grants(document, "s3:PutObject") == [state, f"{state}.tflock"]
+    assert _s3_grants(document, "s3:DeleteObject") == [f"{state}.plans/*", f"{state}.tflock"]
+    assert _s3_grants(document, "s3:GetObject") == [state, f"{state}.plans/*", f"{state}.tflock"]
+
+
+def test_saved_plans_expire(deployed: Deployed) -> None:
+    rules = deployed.workload.s3().get_bucket_lifecycle_configuration(
+        Bucket=deployed.outputs["state_bucket_name"]
+    )["Rules"]
+    plans = {rule["ID"]: rule for rule in rules if rule["ID"].startswith("expire-saved-plans-")}
+    assert set(plans) == {f"expire-saved-plans-{env}" for env in ENVIRONMENTS}
+    for env in ENVIRONMENTS:
+        rule = plans[f"expire-saved-plans-{env}"]
+        assert rule["Filter"] == {"Prefix": f"randfile/{env}/terraform.tfstate.plans/"}
+        assert rule["Expiration"] == {"Days": 35}
+        assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
 
 
 def test_the_state_bucket(deployed: Deployed) -> None:

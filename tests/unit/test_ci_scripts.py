@@ -7,6 +7,8 @@ Gateway endpoint are local HTTP servers on 127.0.0.1 that check what they receiv
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -24,7 +26,7 @@ import pytest
 from botocore.credentials import Credentials
 from moto import mock_aws
 
-from scripts.ci import smoke_test, terraform_version, tfplan
+from scripts.ci import drift_issue, smoke_test, state_bucket, terraform_version, tfplan
 
 REPO = Path(__file__).resolve().parents[2]
 CI = REPO / "scripts" / "ci"
@@ -80,12 +82,14 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> Plans:
 
 
 def run_script(name: str, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    """The script as the Makefile runs it: a module of the repository, from its root."""
     scrubbed = {key: value for key, value in os.environ.items() if not key.startswith("GITHUB_")}
     return subprocess.run(
-        [sys.executable, str(CI / name), *args],
+        [sys.executable, "-m", f"scripts.ci.{name.removesuffix('.py')}", *args],
         capture_output=True,
         text=True,
         check=False,
+        cwd=REPO,
         env={**scrubbed, **environment},
     )
 
@@ -106,11 +110,17 @@ def test_changes_are_read_from_a_real_plan(plans: Plans) -> None:
 
 def test_summary_counts_and_lists_every_changed_resource(plans: Plans, tmp_path: Path) -> None:
     output, step_summary = tmp_path / "dev.md", tmp_path / "step-summary.md"
+    plan_text = tmp_path / "plan.txt"
+    plan_text.write_text(
+        '  # terraform_data.updated will be updated in-place\n  ~ input = "v1" -> "v2"\n'
+    )
     result = run_script(
         "tfplan.py",
         "summary",
         "--env=dev",
         f"--plan-json={plans.changes}",
+        f"--plan-text={plan_text}",
+        "--commit=89abcdef0123456789abcdef",
         f"--output={output}",
         GITHUB_SERVER_URL="https://github.com",
         GITHUB_REPOSITORY="acme/randfile",
@@ -126,7 +136,30 @@ def test_summary_counts_and_lists_every_changed_resource(plans: Plans, tmp_path:
     assert "| `-` | delete | `terraform_data.deleted` |" in markdown
     assert "terraform_data.kept" not in markdown
     assert "Full plan: [workflow run](https://github.com/acme/randfile/actions/runs/42)" in markdown
+    assert re.search(
+        r"Plan of commit `89abcdef0123`, made \d{4}-\d\d-\d\d \d\d:\d\d UTC\.", markdown
+    )
+    shown = '  # terraform_data.updated will be updated in-place\n  ~ input = "v1" -> "v2"'
+    assert f"```text\n{shown}\n```" in markdown
     assert step_summary.read_text() == markdown
+
+
+def test_a_long_plan_is_cut_in_the_comment_but_whole_in_the_job_summary(plans: Plans) -> None:
+    plan = json.loads(plans.changes.read_text())
+    text = "".join(f"  ~ line {n}\n" for n in range(20_000))
+    comment = tfplan.render_summary(
+        "dev", plan, None, plan_text=text, limit=tfplan.MAX_COMMENT_CHARS
+    )
+    full = tfplan.render_summary("dev", plan, None, plan_text=text)
+    assert len(comment) <= tfplan.MAX_COMMENT_CHARS
+    assert ":scissors: Cut after" in comment
+    assert text.rstrip("\n") in full
+    assert ":scissors:" not in full
+
+
+def test_the_plan_cannot_close_its_code_block() -> None:
+    markdown = tfplan.render_summary("dev", {}, None, plan_text="```\n# injected heading\n````\n")
+    assert "`````text\n```\n# injected heading\n````\n`````" in markdown
 
 
 def test_summary_of_an_unchanged_plan(plans: Plans) -> None:
@@ -138,7 +171,11 @@ def test_summary_of_an_unchanged_plan(plans: Plans) -> None:
 
 def test_a_missing_plan_reads_as_failed(tmp_path: Path) -> None:
     result = run_script(
-        "tfplan.py", "summary", "--env=prod", f"--plan-json={tmp_path / 'none.json'}"
+        "tfplan.py",
+        "summary",
+        "--env=prod",
+        f"--plan-json={tmp_path / 'none.json'}",
+        f"--plan-text={tmp_path / 'none.txt'}",
     )
     assert result.returncode == 0
     assert result.stdout.startswith("<!-- randfile-plan:prod -->\n")
@@ -156,13 +193,14 @@ def test_drift_fails_and_names_each_resource(plans: Plans, tmp_path: Path) -> No
     ]
     drifted = tmp_path / "drifted.json"
     drifted.write_text(json.dumps(plan))
-    step_summary = tmp_path / "summary.md"
+    step_summary, output = tmp_path / "summary.md", tmp_path / "prod.drift.md"
 
     result = run_script(
         "tfplan.py",
         "drift",
         "--env=prod",
         f"--plan-json={drifted}",
+        f"--output={output}",
         GITHUB_STEP_SUMMARY=str(step_summary),
     )
     assert result.returncode == tfplan.EXIT_CHANGES
@@ -179,18 +217,68 @@ def test_drift_fails_and_names_each_resource(plans: Plans, tmp_path: Path) -> No
     ]
     assert "4 resource(s) differ" in step_summary.read_text()
     assert "| update | `terraform_data.updated` | yes |" in step_summary.read_text()
+    assert output.read_text() == f"<!-- randfile-drift:prod drift -->\n{step_summary.read_text()}"
 
 
-def test_no_drift_passes(plans: Plans) -> None:
-    result = run_script("tfplan.py", "drift", "--env=dev", f"--plan-json={plans.no_changes}")
+def test_no_drift_passes(plans: Plans, tmp_path: Path) -> None:
+    output = tmp_path / "dev.drift.md"
+    result = run_script(
+        "tfplan.py", "drift", "--env=dev", f"--plan-json={plans.no_changes}", f"--output={output}"
+    )
     assert result.returncode == tfplan.EXIT_NO_CHANGES, result.stdout
     assert "::notice title=No drift in dev::" in result.stdout
+    assert output.read_text().startswith("<!-- randfile-drift:dev clean -->\n")
 
 
 def test_drift_without_a_plan_is_an_error_not_a_pass(tmp_path: Path) -> None:
-    result = run_script("tfplan.py", "drift", "--env=dev", f"--plan-json={tmp_path / 'no.json'}")
+    output = tmp_path / "dev.drift.md"
+    result = run_script(
+        "tfplan.py",
+        "drift",
+        "--env=dev",
+        f"--plan-json={tmp_path / 'no.json'}",
+        f"--output={output}",
+    )
     assert result.returncode == 1
     assert "::error title=Drift check failed in dev::" in result.stdout
+    assert output.read_text() == "<!-- randfile-drift:dev failed -->\n"
+
+
+# --- tfplan.py zip, apply-failed -------------------------------------------------------------
+
+
+def _lambda_plan(tmp_path: Path, content: bytes) -> dict[str, Any]:
+    (tmp_path / "dist").mkdir(exist_ok=True)
+    (tmp_path / "dist" / "randfile.zip").write_bytes(content)
+    digest = base64.b64encode(hashlib.sha256(b"planned").digest()).decode()
+    after = {"filename": "../dist/randfile.zip", "source_code_hash": digest}
+    return {
+        "resource_changes": [
+            {
+                "address": "module.function.aws_lambda_function.this",
+                "type": "aws_lambda_function",
+                "change": {"actions": ["update"], "after": after},
+            }
+        ]
+    }
+
+
+def test_the_apply_refuses_a_zip_other_than_the_planned_one(tmp_path: Path) -> None:
+    stack_dir = tmp_path / "stack"
+    stack_dir.mkdir()
+    assert tfplan.zip_problems(_lambda_plan(tmp_path, b"planned"), stack_dir) == []
+    [problem] = tfplan.zip_problems(_lambda_plan(tmp_path, b"rebuilt"), stack_dir)
+    assert problem.startswith("module.function.aws_lambda_function.this: ")
+    assert "the plan was made with" in problem
+
+
+def test_a_stale_plan_refusal_says_to_rerun(tmp_path: Path) -> None:
+    log = tmp_path / "apply.log"
+    log.write_text("\x1b[31m│\x1b[0m \x1b[1mError: \x1b[0mSaved plan is stale\n")
+    result = run_script("tfplan.py", "apply-failed", "--env=prod", f"--log={log}")
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error title=Saved plan is stale (prod)::")
+    assert "Re-run the whole workflow run" in result.stdout
 
 
 # --- local HTTP servers ----------------------------------------------------------------------
@@ -243,7 +331,14 @@ class FakeGitHub:
     """Issue comments of pull request 7 of acme/randfile, with GitHub's pagination."""
 
     def __init__(self) -> None:
-        self.comments = [{"id": n, "body": f"unrelated {n}"} for n in range(1, 101)]
+        person = {"login": "octocat", "type": "User"}
+        self.comments: list[dict[str, Any]] = [
+            {"id": n, "body": f"unrelated {n}", "user": person} for n in range(1, 100)
+        ]
+        # Someone quoting our marker: never edited.
+        self.comments.append(
+            {"id": 100, "body": "<!-- randfile-plan:dev -->\nmine", "user": person}
+        )
 
     def __call__(
         self, method: str, path: str, headers: dict[str, str], body: bytes
@@ -257,7 +352,11 @@ class FakeGitHub:
             page = int(listing.group(1))
             return 200, self.comments[(page - 1) * 100 : page * 100]
         if method == "POST" and path == "/repos/acme/randfile/issues/7/comments":
-            comment = {"id": 1000 + len(self.comments), "body": json.loads(body)["body"]}
+            comment = {
+                "id": 1000 + len(self.comments),
+                "body": json.loads(body)["body"],
+                "user": {"login": "github-actions[bot]", "type": "Bot"},
+            }
             self.comments.append(comment)
             return 201, comment
         edit = re.fullmatch(r"/repos/acme/randfile/issues/comments/(\d+)", path)
@@ -276,7 +375,7 @@ def test_the_plan_comment_is_created_once_then_updated(
     github = recorder.respond
     assert isinstance(github, FakeGitHub)
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"pull_request": {"number": 7}}))
+    event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": "f" * 40}}}))
     body = tmp_path / "dev.md"
     environment = {
         "GITHUB_API_URL": url,
@@ -295,10 +394,26 @@ def test_the_plan_comment_is_created_once_then_updated(
     assert second.returncode == 0, second.stderr
     assert second.stdout.strip() == "updated comment 1100"
 
-    ours = [c for c in github.comments if str(c["body"]).startswith("<!-- randfile-plan:dev -->")]
-    assert ours == [{"id": 1100, "body": "<!-- randfile-plan:dev -->\nsecond plan\n"}]
+    ours = [c for c in github.comments if c["user"]["type"] == "Bot"]
+    assert [(c["id"], c["body"]) for c in ours] == [
+        (1100, "<!-- randfile-plan:dev -->\nsecond plan\n")
+    ]
+    assert github.comments[99]["body"] == "<!-- randfile-plan:dev -->\nmine"
     assert len(github.comments) == 101
     assert [method for method, *_ in recorder.requests].count("POST") == 1
+
+    stale = run_script("pr_comment.py", "--mark-stale", **environment, GITHUB_RUN_ID="77")
+    assert stale.returncode == 0, stale.stderr
+    assert stale.stdout.strip() == "marked comment 1100 stale"
+    marked = str(ours[0]["body"])
+    assert marked.startswith("<!-- randfile-plan:dev -->\n> [!WARNING]\n> **Outdated plan.**")
+    assert f"is planning `{'f' * 12}`" in marked
+    assert marked.endswith("\n\nsecond plan\n")
+    # Marking twice keeps one banner; the next plan replaces the whole body.
+    assert run_script("pr_comment.py", "--mark-stale", **environment).returncode == 0
+    assert str(ours[0]["body"]).count("Outdated plan") == 1
+    assert str(ours[0]["body"]).endswith("\n\nsecond plan\n")
+    assert github.comments[99]["body"] == "<!-- randfile-plan:dev -->\nmine"
 
 
 def test_pr_comment_refuses_a_body_without_marker(tmp_path: Path) -> None:
@@ -378,14 +493,94 @@ def test_smoke_test_signs_with_sigv4_and_passes_on_201(
 
 
 @pytest.mark.parametrize("server", [rejects], indirect=True)
-def test_smoke_test_fails_on_anything_but_201(server: tuple[str, Recorder], tmp_path: Path) -> None:
-    url, _ = server
+def test_smoke_test_retries_a_403_for_a_bounded_time_then_lists_each_try(
+    server: tuple[str, Recorder], tmp_path: Path
+) -> None:
+    url, recorder = server
+    result = run_script(
+        "smoke_test.py",
+        f"--outputs={outputs_file(tmp_path)}",
+        f"--url={url}/files",
+        "--max-seconds=3",
+        **CREDENTIALS,
+    )
+    assert result.returncode == 1
+    [error] = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert error.startswith("::error title=Smoke test failed::")
+    assert "expected HTTP 201, got 403" in error
+    assert len(recorder.requests) >= 2
+    assert f"Gave up after {len(recorder.requests)} tries" in error
+    assert f"try {len(recorder.requests)} at " in error
+
+
+class SettlesAfterTwoTries:
+    """A new deployment: 503, then 403 (no mapping yet), then the real answer."""
+
+    def __init__(self) -> None:
+        self.answers = [(503, {"message": "Service Unavailable"}), (403, {"message": "Forbidden"})]
+
+    def __call__(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any]:
+        return self.answers.pop(0) if self.answers else api_gateway(method, path, headers, body)
+
+
+@pytest.mark.parametrize("server", [SettlesAfterTwoTries()], indirect=True)
+def test_smoke_test_passes_once_the_deployment_settles(
+    server: tuple[str, Recorder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, recorder = server
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    target = smoke_test.Target(f"{url}/files", "eu-west-1", None)
+    credentials = Credentials("AKIDSMOKETEST", "secret", "session-token")
+    slept: list[float] = []
+    with smoke_test.client_for(target, credentials, None) as client:
+        answer, tries = smoke_test.send_with_retries(
+            lambda: smoke_test.send(client), 60, slept.append
+        )
+    assert answer is not None
+    assert answer[0] == 201
+    assert [line.split(": ", 1)[1][:8] for line in tries.seen] == [
+        "HTTP 503",
+        "HTTP 403",
+        "HTTP 201",
+    ]
+    assert len(slept) == 2
+    assert all(0 < wait <= smoke_test.MAX_WAIT_SECONDS for wait in slept)
+    assert len(recorder.requests) == 3
+
+
+def bad_request(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
+    return 400, {"error": {"code": "invalid_request"}}
+
+
+@pytest.mark.parametrize("server", [bad_request], indirect=True)
+def test_smoke_test_fails_at_once_on_an_answer_retrying_cannot_fix(
+    server: tuple[str, Recorder], tmp_path: Path
+) -> None:
+    url, recorder = server
     result = run_script(
         "smoke_test.py", f"--outputs={outputs_file(tmp_path)}", f"--url={url}/files", **CREDENTIALS
     )
     assert result.returncode == 1
-    assert "::error title=Smoke test failed::" in result.stdout
-    assert "expected HTTP 201, got 403" in result.stdout
+    assert "expected HTTP 201, got 400" in result.stdout
+    assert "Gave up after 1 tries" in result.stdout
+    assert len(recorder.requests) == 1
+
+
+def test_smoke_test_retries_dns_errors_then_gives_up(tmp_path: Path) -> None:
+    result = run_script(
+        "smoke_test.py",
+        f"--outputs={outputs_file(tmp_path)}",
+        "--url=https://randfile.invalid/files",
+        "--max-seconds=3",
+        **CREDENTIALS,
+    )
+    assert result.returncode == 1
+    [error] = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert "no HTTP answer" in error
+    assert len(re.findall(r"try \d+ at [\d.]+s: DNS error", error)) >= 2
 
 
 def test_smoke_test_never_sends_credentials_over_plain_http(tmp_path: Path) -> None:
@@ -449,3 +644,175 @@ def test_fork_pull_requests_are_told_why_there_is_no_plan(tmp_path: Path) -> Non
     assert result.returncode == 0
     assert result.stdout.startswith("::notice title=No plan for fork pull requests::")
     assert "no AWS credentials" in summary.read_text()
+
+
+# --- drift_issue.py --------------------------------------------------------------------------
+
+BOT = {"login": "github-actions[bot]", "type": "Bot"}
+
+
+class FakeIssues:
+    """Open issues of acme/randfile; records what the script changes."""
+
+    def __init__(self, issues: list[dict[str, Any]]) -> None:
+        self.issues = issues
+        self.comments: list[tuple[int, str]] = []
+
+    def __call__(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any]:
+        if headers.get("authorization") != "Bearer token-123":
+            return 401, {"message": "Bad credentials"}
+        if method == "GET" and path.startswith("/repos/acme/randfile/issues?state=open&"):
+            return 200, [issue for issue in self.issues if issue["state"] == "open"]
+        if method == "POST" and path == "/repos/acme/randfile/issues":
+            issue = {
+                **json.loads(body),
+                "number": 50 + len(self.issues),
+                "state": "open",
+                "user": BOT,
+            }
+            self.issues.append(issue)
+            return 201, issue
+        number = re.fullmatch(r"/repos/acme/randfile/issues/(\d+)(/comments)?", path)
+        if number:
+            issue = next(i for i in self.issues if i["number"] == int(number.group(1)))
+            if number.group(2):
+                self.comments.append((issue["number"], json.loads(body)["body"]))
+                return 201, {}
+            issue.update(json.loads(body))
+            return 200, issue
+        return 404, {"message": "Not Found"}
+
+
+def drift_summary(tmp_path: Path, outcome: str) -> Path:
+    path = tmp_path / f"{outcome}.md"
+    path.write_text(f"<!-- randfile-drift:prod {outcome} -->\n### Drift check: `prod`\n\nrows\n")
+    return path
+
+
+HUMAN_ISSUE = {
+    "number": 3,
+    "state": "open",
+    "title": "quoting the bot",
+    "body": "<!-- randfile-drift-issue:prod -->",
+    "user": {"login": "octocat", "type": "User"},
+}
+
+
+@pytest.mark.parametrize("server", [FakeIssues([dict(HUMAN_ISSUE)])], indirect=True)
+def test_drift_opens_one_issue_updates_it_and_closes_it_when_clean(
+    server: tuple[str, Recorder], tmp_path: Path
+) -> None:
+    url, recorder = server
+    github = recorder.respond
+    assert isinstance(github, FakeIssues)
+    environment = {
+        "GITHUB_API_URL": url,
+        "GITHUB_REPOSITORY": "acme/randfile",
+        "GITHUB_TOKEN": "token-123",
+    }
+
+    def run(summary: Path) -> str:
+        result = run_script("drift_issue.py", "--env=prod", f"--summary={summary}", **environment)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert run(drift_summary(tmp_path, "drift")) == "prod: opened issue #51"
+    assert run(tmp_path / "missing.md") == "prod: updated issue #51"
+    [issue] = [i for i in github.issues if i["number"] == 51]
+    assert issue["title"] == "Drift check of prod failed"
+    assert issue["body"].startswith("<!-- randfile-drift-issue:prod -->\nLast checked ")
+    assert "**The drift check failed**" in issue["body"]
+    assert run(drift_summary(tmp_path, "drift")) == "prod: updated issue #51"
+    assert issue["title"] == "Drift in prod"
+    assert run(drift_summary(tmp_path, "clean")) == "prod: closed issue #51"
+    assert issue["state"] == "closed"
+    assert issue["state_reason"] == "completed"
+    assert [number for number, _ in github.comments] == [51]
+    assert run(drift_summary(tmp_path, "clean")) == "prod: no drift, no open issue"
+    # The person's issue that quotes the marker was never touched.
+    assert github.issues[0] == HUMAN_ISSUE
+
+
+def test_a_drift_summary_of_another_environment_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="not the drift summary of dev"):
+        drift_issue.outcome_of(drift_summary(tmp_path, "drift"), "dev")
+
+
+# --- state_bucket.py -------------------------------------------------------------------------
+
+STATE = "randfile-tfstate-111111111111-eu-west-1"
+
+
+@pytest.fixture
+def backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GITHUB_OUTPUT", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    # The shipped backend file, read as the Makefile does.
+    config = REPO / "infra" / "stack" / "envs" / "dev.s3.tfbackend"
+    with mock_aws():
+        boto3.client("s3", region_name="eu-west-1").create_bucket(
+            Bucket=STATE, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        yield config
+
+
+def test_a_saved_plan_is_stored_once_and_fetched_only_with_its_sha256(
+    backend: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = tmp_path / "dev.tfplan"
+    plan.write_bytes(b"PK saved plan with secrets")
+    common = ["--env=dev", f"--backend-config={backend}"]
+    assert state_bucket.main(["store", *common, f"--plan={plan}", "--run=42-1"]) == 0
+    outputs = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
+    assert outputs == {
+        "plan-key": "randfile/dev/terraform.tfstate.plans/42-1.tfplan",
+        "plan-sha256": hashlib.sha256(b"PK saved plan with secrets").hexdigest(),
+    }
+    with pytest.raises(SystemExit, match="already exists"):
+        state_bucket.main(["store", *common, f"--plan={plan}", "--run=42-1"])
+
+    fetched = tmp_path / "apply" / "dev.tfplan"
+    key = f"--key={outputs['plan-key']}"
+    with pytest.raises(SystemExit, match="Not the reviewed plan"):
+        state_bucket.main(["fetch", *common, f"--plan={fetched}", key, "--sha256=" + "0" * 64])
+    assert not fetched.exists()
+    sha = f"--sha256={outputs['plan-sha256']}"
+    assert state_bucket.main(["fetch", *common, f"--plan={fetched}", key, sha]) == 0
+    assert fetched.read_bytes() == plan.read_bytes()
+    with pytest.raises(SystemExit, match="is not a saved plan of the state"):
+        state_bucket.main(["fetch", *common, f"--plan={fetched}", "--key=randfile/prod/x", sha])
+
+    assert state_bucket.main(["discard", *common, key]) == 0
+    with pytest.raises(SystemExit, match="re-run the whole workflow run"):
+        state_bucket.main(["fetch", *common, f"--plan={fetched}", key, sha])
+
+
+def test_a_held_lock_is_reported_with_the_command_that_releases_it(
+    backend: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = ["lock", "--env=dev", f"--backend-config={backend}"]
+    assert state_bucket.main(common) == 0
+    assert "not locked" in capsys.readouterr().out
+    # What Terraform's S3 backend writes to <key>.tflock.
+    record = {
+        "ID": "6f1c2a9e-0000-4000-8000-000000000001",
+        "Operation": "OperationTypeApply",
+        "Who": "runner@fv-az123",
+        "Version": "1.11.4",
+        "Created": "2026-11-28T06:17:00Z",
+        "Path": f"{STATE}/randfile/dev/terraform.tfstate",
+    }
+    boto3.client("s3", region_name="eu-west-1").put_object(
+        Bucket=STATE, Key="randfile/dev/terraform.tfstate.tflock", Body=json.dumps(record)
+    )
+    assert state_bucket.main(common) == 3
+    report = capsys.readouterr().out
+    assert report.startswith("::warning title=State of dev is locked::Lock 6f1c2a9e-")
+    assert "OperationTypeApply by runner@fv-az123 since 2026-11-28T06:17:00Z" in report
+    assert report.rstrip().endswith(
+        "make unlock ENV=dev LOCK_ID=6f1c2a9e-0000-4000-8000-000000000001"
+    )

@@ -200,35 +200,157 @@ def test_fork_pull_requests_get_no_credentials_and_are_told() -> None:
     assert [step["if"] for step in notices] == ["env.FROM_FORK == 'true'"]
 
 
-def test_deploys_apply_the_saved_plan_one_environment_at_a_time() -> None:
-    deploy = load(REPO / ".github" / "workflows" / "deploy.yml")
-    assert deploy["jobs"]["prod"]["needs"] == "dev"
-    assert [deploy["jobs"][env]["with"]["environment"] for env in ("dev", "prod")] == [
-        "dev",
-        "prod",
-    ]
-    job = load(REPO / ".github" / "workflows" / "deploy-environment.yml")["jobs"]["deploy"]
-    assert job["environment"]["name"] == "${{ inputs.environment }}"
-    assert job["concurrency"] == {
-        "group": "deploy-${{ inputs.environment }}",
-        "cancel-in-progress": False,
-    }
-    runs = [step["run"] for step in job["steps"] if "run" in step]
-    order = [
+def deploy_jobs() -> dict[str, Any]:
+    jobs: dict[str, Any] = load(REPO / ".github" / "workflows" / "deploy-environment.yml")["jobs"]
+    return jobs
+
+
+def runs(job: dict[str, Any]) -> list[str]:
+    return [step["run"] for step in job["steps"] if "run" in step]
+
+
+def test_each_environment_is_planned_then_its_saved_plan_applied_dev_before_prod() -> None:
+    deploy = load(REPO / ".github" / "workflows" / "deploy.yml")["jobs"]
+    assert deploy["dev"]["needs"] == "build"
+    assert deploy["prod"]["needs"] == "dev"
+    for env in ("dev", "prod"):
+        assert deploy[env]["uses"] == "$/.github/workflows/deploy-environment.yml"
+        assert deploy[env]["with"]["environment"] == env
+        for role in ("workload-plan", "data-plan", "workload-apply", "data-apply"):
+            name = f"{role.upper().replace('-', '_')}_ROLE_ARN_{env.upper()}"
+            assert deploy[env]["with"][f"{role}-role-arn"] == f"${{{{ vars.{name} }}}}"
+    jobs = deploy_jobs()
+    assert set(jobs) == {"plan", "apply"}
+    assert jobs["apply"]["needs"] == "plan"
+
+
+def test_the_plan_job_plans_without_lock_shows_the_plan_and_stores_it() -> None:
+    plan = deploy_jobs()["plan"]
+    # Read-only role: the plan roles trust pull requests and the main-only `drift` environment.
+    assert plan["environment"] == "drift"
+    assert "inputs.workload-plan-role-arn" in str(plan["steps"])
+    assert "apply-role" not in str(plan["steps"])
+    assert runs(plan) == [
+        'make lock-report ENV="$ENVIRONMENT"',
         'make plan ENV="$ENVIRONMENT"',
         "make zip-matches-artifact",
-        'make apply ENV="$ENVIRONMENT"',
-        'make smoke ENV="$ENVIRONMENT"',
+        'make plan-summary ENV="$ENVIRONMENT"',
+        'make plan-store ENV="$ENVIRONMENT"',
     ]
-    assert [run for run in runs if run in order] == order
+    [planning] = [step for step in plan["steps"] if step.get("run", "").startswith("make plan ")]
+    assert planning["env"]["TF_CLI_ARGS_plan"] == "-lock=false"
+    assert planning["env"]["TF_VAR_data_role_arn"] == "${{ inputs.data-plan-role-arn }}"
+    assert plan["outputs"] == {
+        "plan-key": "${{ steps.store.outputs.plan-key }}",
+        "plan-sha256": "${{ steps.store.outputs.plan-sha256 }}",
+    }
+    # A newer run's plan replaces an older one still running; plans take no lock.
+    assert plan["concurrency"] == {
+        "group": "plan-${{ inputs.environment }}",
+        "cancel-in-progress": True,
+    }
 
 
-def test_drift_runs_on_a_schedule_and_by_hand() -> None:
+def test_the_apply_job_is_gated_by_the_environment_and_applies_the_stored_plan() -> None:
+    apply = deploy_jobs()["apply"]
+    assert apply["environment"]["name"] == "${{ inputs.environment }}"
+    assert apply["permissions"] == {"contents": "read", "id-token": "write"}
+    # A job waiting for review would hold a concurrency group and block later runs.
+    assert "concurrency" not in apply
+    assert apply["env"]["PLAN_KEY"] == "${{ needs.plan.outputs.plan-key }}"
+    assert apply["env"]["PLAN_SHA256"] == "${{ needs.plan.outputs.plan-sha256 }}"
+    assert "inputs.workload-apply-role-arn" in str(apply["steps"])
+    assert runs(apply) == [
+        'make plan-fetch ENV="$ENVIRONMENT"',
+        'make apply ENV="$ENVIRONMENT"',
+        'make plan-discard ENV="$ENVIRONMENT"',
+        'make smoke ENV="$ENVIRONMENT"',
+        'make lock-report ENV="$ENVIRONMENT"',
+    ]
+    [applying] = [step for step in apply["steps"] if step.get("run", "").startswith("make apply")]
+    assert applying["env"]["TF_VAR_data_role_arn"] == "${{ inputs.data-apply-role-arn }}"
+    assert applying["env"]["TF_CLI_ARGS_apply"] == "-lock-timeout=10m"
+    [report] = [step for step in apply["steps"] if "lock-report" in step.get("run", "")]
+    assert report["if"] == "failure() || cancelled()"
+    # The zip the plan was made with, downloaded where the stack reads it; no rebuild.
+    downloads = [s for s in apply["steps"] if "download-artifact" in str(s.get("uses"))]
+    assert [s["with"] for s in downloads] == [{"name": "randfile-zip", "path": "dist"}]
+    assert "make build" not in runs(apply)
+
+
+def test_no_plan_file_is_ever_uploaded_as_an_artifact() -> None:
+    uploads = [
+        step["with"]["path"]
+        for _, step in all_steps()
+        if "upload-artifact" in str(step.get("uses", ""))
+    ]
+    assert uploads
+    allowed = re.compile(
+        r"dist/randfile\.zip|build/plans/\$\{\{ matrix\.environment \}\}(\.drift)?\.md"
+    )
+    for path in uploads:
+        assert allowed.fullmatch(path), f"uploads {path}: a saved plan holds the state's secrets"
+
+
+def test_plans_and_drift_checks_never_take_the_lock() -> None:
+    for path in WORKFLOWS:
+        for job_id, job in load(path)["jobs"].items():
+            for step in job.get("steps", []):
+                command = str(step.get("run", ""))
+                if command.startswith(("make plan ", "make drift ")):
+                    assert step["env"]["TF_CLI_ARGS_plan"] == "-lock=false", f"{path.name}:{job_id}"
+
+
+def _gated(jobs: dict[str, Any], job_id: str, gate: str) -> bool:
+    """Whether the job, or a job it needs, only runs once the gate variable is set."""
+    job = jobs[job_id]
+    needs = job.get("needs", [])
+    needs = [needs] if isinstance(needs, str) else needs
+    return gate in str(job.get("if", "")) or any(_gated(jobs, need, gate) for need in needs)
+
+
+def test_nothing_reaches_aws_or_an_environment_before_setup_is_declared_done() -> None:
+    gate = "vars.DELIVERY_ENABLED == 'true'"
+    for path in WORKFLOWS:
+        if path.name == "deploy-environment.yml":
+            continue  # called only by deploy.yml's gated jobs
+        jobs = load(path)["jobs"]
+        for job_id, job in jobs.items():
+            touches = "environment" in job or "id-token" in job.get("permissions", {})
+            if touches or "pr-comment" in str(job.get("steps", "")):
+                assert _gated(jobs, job_id, gate), f"{path.name}:{job_id} runs before setup"
+    deploy = load(REPO / ".github" / "workflows" / "deploy.yml")["jobs"]
+    assert gate in deploy["build"]["if"]
+    assert not _gated(load(REPO / ".github" / "workflows" / "ci.yml")["jobs"], "test", gate)
+
+
+def test_pull_request_comments_are_marked_stale_before_being_replaced() -> None:
+    jobs = load(REPO / ".github" / "workflows" / "ci.yml")["jobs"]
+    assert "needs" not in jobs["stale"]
+    assert runs(jobs["stale"]) == ["make pr-comment-stale"]
+    assert jobs["comment"]["needs"] == ["stale", "plan"]
+    assert jobs["plan"]["env"]["PLAN_COMMIT"] == "${{ github.event.pull_request.head.sha }}"
+    for job_id in ("stale", "comment"):
+        assert "github.event.pull_request.head.repo.full_name == github.repository" in str(
+            jobs[job_id]["if"]
+        )
+
+
+def test_drift_runs_on_a_schedule_and_by_hand_and_reaches_an_issue() -> None:
     drift = load(REPO / ".github" / "workflows" / "drift.yml")
     assert set(triggers(drift)) == {"schedule", "workflow_dispatch"}
-    assert [step.get("run") for step in drift["jobs"]["drift"]["steps"] if "run" in step] == [
-        'make drift ENV="$ENVIRONMENT"'
-    ]
+    jobs = drift["jobs"]
+    assert runs(jobs["drift"]) == ['make drift ENV="$ENVIRONMENT"']
+    assert jobs["drift"]["permissions"] == {"contents": "read", "id-token": "write"}
+    issue = jobs["issue"]
+    assert issue["needs"] == "drift"
+    assert "!cancelled()" in issue["if"]
+    assert issue["permissions"] == {"contents": "read", "issues": "write"}
+    assert runs(issue) == ['make drift-issue ENV="$ENVIRONMENT"']
+    for path in WORKFLOWS:
+        for job_id, job in load(path)["jobs"].items():
+            if job.get("permissions", {}).get("issues") == "write":
+                assert (path.name, job_id) == ("drift.yml", "issue")
 
 
 @pytest.mark.skipif(
@@ -275,9 +397,14 @@ def test_every_repository_variable_comes_from_the_bootstrap_or_the_docs() -> Non
     docs = (REPO / "docs" / "deploying.md").read_text(encoding="utf-8")
     used = workflow_variables()
     assert "AWS_REGION" in used
+    # Set by hand, last, once environments, reviewers and every other variable exist.
+    manual = {"DELIVERY_ENABLED"}
+    assert manual <= used
     for name in used:
         base = re.sub(r"_(DEV|PROD)$", "", name)
         assert f"`{base}_DEV`" in docs or f"`{name}`" in docs, f"docs/deploying.md omits {name}"
+        if name in manual:
+            continue
         if base == name:
             assert f"{name} = var." in outputs, f"the bootstrap does not output {name}"
         elif base != "DOMAIN_NAME":
