@@ -1,9 +1,13 @@
 """Create-only, streaming writes to the data bucket, with nothing partial left behind on failure.
 
 Content below one part is sent as a single PUT; above it, as a multipart upload whose parts are
-sent as they are generated, so memory holds one part whatever the object's size. Both the PUT and
-the multipart completion carry `If-None-Match: *`, so an existing object is never replaced. Any
-failure after a multipart upload has started aborts it before the error is raised.
+uploaded from a small thread pool while the next part is generated (botocore releases the GIL while
+it waits on the network, and hashlib while it hashes), so a call takes about the longer of
+generating and uploading rather than their sum, and memory holds at most PARTS_IN_FLIGHT parts plus
+the one being generated, whatever the object's size. Both the PUT and the multipart completion
+carry `If-None-Match: *`, so an existing object is never replaced. Any failure after a multipart
+upload has started (a part, the generator, the deadline) stops generating, cancels the parts not
+yet started, waits for those on the wire and aborts the upload before the error is raised.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -31,6 +37,11 @@ if TYPE_CHECKING:
 
 PART_BYTES = 8 * 1024 * 1024
 """Multipart threshold and part size: S3's minimum part is 5 MiB; 8 MiB matches the AWS CLI."""
+
+PARTS_IN_FLIGHT = 4
+"""Parts uploading at once. Four keep the network busy while one core generates, and stay within
+botocore's default pool of 10 connections; low-level clients are thread safe
+(https://docs.aws.amazon.com/boto3/latest/guide/clients.html#multithreading-or-multiprocessing-with-clients)."""
 
 DEADLINE_RESERVE_MS = 3000
 """Time kept back to abort an upload and answer before Lambda kills the invocation."""
@@ -94,12 +105,18 @@ class ObjectSpec:
 
 class BucketWriter:
     def __init__(
-        self, client: S3Client, bucket: str, expected_owner: str, part_bytes: int = PART_BYTES
+        self,
+        client: S3Client,
+        bucket: str,
+        expected_owner: str,
+        part_bytes: int = PART_BYTES,
+        parts_in_flight: int = PARTS_IN_FLIGHT,
     ) -> None:
         self._client = client
         self._bucket = bucket
         self._owner = expected_owner
         self._part_bytes = part_bytes
+        self._parts_in_flight = parts_in_flight
 
     def write(self, spec: ObjectSpec, chunks: Iterable[bytes], deadline: Deadline) -> StoredObject:
         digest = hashlib.sha256()
@@ -116,7 +133,7 @@ class BucketWriter:
                     Body=first,
                     ContentType=spec.content_type,
                     Metadata=spec.metadata,
-                    ChecksumSHA256=base64.b64encode(hashlib.sha256(first).digest()).decode(),
+                    ChecksumSHA256=_checksum(first),
                     IfNoneMatch="*",
                     ExpectedBucketOwner=self._owner,
                 )
@@ -152,35 +169,14 @@ class BucketWriter:
             ExpectedBucketOwner=self._owner,
         )["UploadId"]
         try:
-            completed: list[CompletedPartTypeDef] = []
-            size = 0
-            slowest_part_ms = 0.0
-            for number, body in enumerate(parts, start=1):
-                # A part that cannot finish before the deadline would leave the upload open.
-                deadline.ensure(slowest_part_ms * 2, f"part {number}")
-                started = time.monotonic()
-                digest.update(body)
-                checksum = base64.b64encode(hashlib.sha256(body).digest()).decode()
-                uploaded = self._client.upload_part(
-                    Bucket=self._bucket,
-                    Key=spec.key,
-                    UploadId=upload_id,
-                    PartNumber=number,
-                    Body=body,
-                    ChecksumSHA256=checksum,
-                    ExpectedBucketOwner=self._owner,
-                )
-                completed.append(
-                    {"PartNumber": number, "ETag": uploaded["ETag"], "ChecksumSHA256": checksum}
-                )
-                size += len(body)
-                slowest_part_ms = max(slowest_part_ms, (time.monotonic() - started) * 1000)
-            deadline.ensure(slowest_part_ms, "completing the upload")
+            upload = _PartUploads(partial(self._upload_part, spec.key, upload_id))
+            size = upload.send(parts, digest, deadline, self._parts_in_flight)
+            deadline.ensure(upload.slowest_part_ms, "completing the upload")
             answer = self._client.complete_multipart_upload(
                 Bucket=self._bucket,
                 Key=spec.key,
                 UploadId=upload_id,
-                MultipartUpload={"Parts": completed},
+                MultipartUpload={"Parts": upload.completed()},
                 IfNoneMatch="*",
                 ExpectedBucketOwner=self._owner,
             )
@@ -188,6 +184,24 @@ class BucketWriter:
             self._abort(spec.key, upload_id)
             raise
         return answer, size
+
+    def _upload_part(self, key: str, upload_id: str, number: int, body: bytes) -> _SentPart:
+        """Sends one part (from a pool thread) and says how long it took."""
+        started = time.monotonic()
+        checksum = _checksum(body)
+        uploaded = self._client.upload_part(
+            Bucket=self._bucket,
+            Key=key,
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=body,
+            ChecksumSHA256=checksum,
+            ExpectedBucketOwner=self._owner,
+        )
+        return _SentPart(
+            {"PartNumber": number, "ETag": uploaded["ETag"], "ChecksumSHA256": checksum},
+            (time.monotonic() - started) * 1000,
+        )
 
     def _abort(self, key: str, upload_id: str) -> None:
         try:
@@ -213,6 +227,62 @@ class BucketWriter:
                 retry_after_seconds=RETRY_AFTER_SECONDS,
             )
         return StorageError(f"S3 rejected the write to {where}: {code}")
+
+
+@dataclass(frozen=True)
+class _SentPart:
+    completed: CompletedPartTypeDef
+    elapsed_ms: float
+
+
+class _PartUploads:
+    """The parts of one multipart upload, sent from a bounded pool as they are generated."""
+
+    def __init__(self, send_part: Callable[[int, bytes], _SentPart]) -> None:
+        self._send_part = send_part
+        self._sent: dict[int, CompletedPartTypeDef] = {}
+        self.slowest_part_ms = 0.0
+
+    def send(self, parts: Iterator[bytes], digest: Any, deadline: Deadline, limit: int) -> int:
+        """Uploads every part, at most `limit` at once; returns the bytes sent."""
+        size = 0
+        in_flight: set[Future[_SentPart]] = set()
+        with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="upload-part") as pool:
+            try:
+                for number, body in enumerate(parts, start=1):
+                    # A part that cannot finish before the deadline would leave the upload open.
+                    deadline.ensure(self.slowest_part_ms * 2, f"part {number}")
+                    digest.update(body)
+                    size += len(body)
+                    if len(in_flight) >= limit:
+                        in_flight = self._settle(in_flight, FIRST_COMPLETED)
+                    in_flight.add(pool.submit(self._send_part, number, body))
+                self._settle(in_flight, ALL_COMPLETED)
+            except BaseException:
+                # Parts not started are dropped; leaving this block waits for those on the wire,
+                # so the caller's abort comes after them: a part that lands after an abort is kept
+                # until the upload is aborted again (see AbortMultipartUpload,
+                # https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html).
+                for future in in_flight:
+                    future.cancel()
+                raise
+        return size
+
+    def _settle(self, in_flight: set[Future[_SentPart]], until: str) -> set[Future[_SentPart]]:
+        """Waits for some (or all) parts; raises the error of the first part that failed."""
+        done, pending = wait(in_flight, return_when=until)
+        for future in done:
+            sent = future.result()
+            self._sent[sent.completed["PartNumber"]] = sent.completed
+            self.slowest_part_ms = max(self.slowest_part_ms, sent.elapsed_ms)
+        return pending
+
+    def completed(self) -> list[CompletedPartTypeDef]:
+        return [self._sent[number] for number in sorted(self._sent)]
+
+
+def _checksum(body: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(body).digest()).decode()
 
 
 def _http_status(error: ClientError) -> int:
