@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -121,10 +122,10 @@ class BucketWriter:
     def write(self, spec: ObjectSpec, chunks: Iterable[bytes], deadline: Deadline) -> StoredObject:
         digest = hashlib.sha256()
         parts = _parts(chunks, self._part_bytes)
-        first = next(parts, b"")
-        second = next(parts, None)
+        head = list(islice(parts, 2))
         try:
-            if second is None:
+            if len(head) < 2:
+                first = head[0] if head else b""
                 digest.update(first)
                 deadline.ensure(0, "uploading")
                 answer = self._client.put_object(
@@ -139,7 +140,7 @@ class BucketWriter:
                 )
                 size = len(first)
             else:
-                answer, size = self._multipart(spec, _chain(first, second, parts), digest, deadline)
+                answer, size = self._multipart(spec, _drain(head, parts), digest, deadline)
         except ClientError as error:
             raise self._explain(error, spec.key) from error
         except BotoCoreError as error:
@@ -295,13 +296,18 @@ def _parts(chunks: Iterable[bytes], part_bytes: int) -> Iterator[bytes]:
     for chunk in chunks:
         buffer += chunk
         while len(buffer) >= part_bytes:
-            yield bytes(buffer[:part_bytes])
+            # One copy into the part (a bytearray slice would make two); the view is released
+            # before the buffer shrinks.
+            with memoryview(buffer) as view, view[:part_bytes] as head:
+                part = bytes(head)
             del buffer[:part_bytes]
+            yield part
     if buffer:
         yield bytes(buffer)
 
 
-def _chain(first: bytes, second: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield first
-    yield second
+def _drain(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
+    """Yields the parts in `head`, letting go of each as it goes, then the rest."""
+    while head:
+        yield head.pop(0)
     yield from rest
