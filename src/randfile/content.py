@@ -65,20 +65,11 @@ class KeyedStream:
     def __init__(self, seed: int, domain: str) -> None:
         self._prefix = f"{_STREAM_DOMAIN}/{domain}/".encode() + seed.to_bytes(8, "big")
         self._counter = 0
-        self._buffer = b""
-        self._offset = 0
 
     def block(self, size: int) -> bytes:
         data = hashlib.shake_128(self._prefix + self._counter.to_bytes(8, "big")).digest(size)
         self._counter += 1
         return data
-
-    def read(self, size: int) -> bytes:
-        if self._offset + size > len(self._buffer):
-            self._buffer = self._buffer[self._offset :] + self.block(CHUNK_BYTES)
-            self._offset = 0
-        start, self._offset = self._offset, self._offset + size
-        return self._buffer[start : self._offset]
 
 
 def generate(fmt: Format, size_bytes: int, seed: int) -> Iterator[bytes]:
@@ -225,7 +216,7 @@ class _Layout:
         for at, digits in enumerate(_ID_COLUMNS if batch else _FIRST_ID_COLUMNS):
             rows[rows_at - 3 + at :: width] = digits
         count = _ROWS_PER_BATCH
-        raw = stream.read(self._columns * count)
+        raw = stream.block(self._columns * count)
         for offset, column, table in self._draws:
             drawn = raw[column * count : (column + 1) * count]
             rows[rows_at + offset :: width] = drawn.translate(table)
