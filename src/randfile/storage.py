@@ -16,6 +16,7 @@ import base64
 import hashlib
 import logging
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -134,7 +135,7 @@ class BucketWriter:
                     Body=first,
                     ContentType=spec.content_type,
                     Metadata=spec.metadata,
-                    ChecksumSHA256=_checksum(first),
+                    ChecksumSHA256=_sha256(first),
                     IfNoneMatch="*",
                     ExpectedBucketOwner=self._owner,
                 )
@@ -166,7 +167,7 @@ class BucketWriter:
             Key=spec.key,
             ContentType=spec.content_type,
             Metadata=spec.metadata,
-            ChecksumAlgorithm="SHA256",
+            ChecksumAlgorithm="CRC32",
             ExpectedBucketOwner=self._owner,
         )["UploadId"]
         try:
@@ -187,20 +188,26 @@ class BucketWriter:
         return answer, size
 
     def _upload_part(self, key: str, upload_id: str, number: int, body: bytes) -> _SentPart:
-        """Sends one part (from a pool thread) and says how long it took."""
+        """Sends one part (from a pool thread) and says how long it took.
+
+        S3 recomputes the part's CRC32 and refuses the part when it differs (BadDigest; see
+        https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html), which
+        catches corruption in transit as SHA-256 would, at a fraction of the CPU on both ends
+        (boto3's managed upload sends CRC32 too). The whole object's SHA-256 is still reported.
+        """
         started = time.monotonic()
-        checksum = _checksum(body)
+        checksum = _crc32(body)
         uploaded = self._client.upload_part(
             Bucket=self._bucket,
             Key=key,
             UploadId=upload_id,
             PartNumber=number,
             Body=body,
-            ChecksumSHA256=checksum,
+            ChecksumCRC32=checksum,
             ExpectedBucketOwner=self._owner,
         )
         return _SentPart(
-            {"PartNumber": number, "ETag": uploaded["ETag"], "ChecksumSHA256": checksum},
+            {"PartNumber": number, "ETag": uploaded["ETag"], "ChecksumCRC32": checksum},
             (time.monotonic() - started) * 1000,
         )
 
@@ -282,8 +289,12 @@ class _PartUploads:
         return [self._sent[number] for number in sorted(self._sent)]
 
 
-def _checksum(body: bytes) -> str:
+def _sha256(body: bytes) -> str:
     return base64.b64encode(hashlib.sha256(body).digest()).decode()
+
+
+def _crc32(body: bytes) -> str:
+    return base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
 
 
 def _http_status(error: ClientError) -> int:
