@@ -16,18 +16,22 @@ help: ## List the targets
 
 # --- Python environment ---------------------------------------------------------------------
 
-$(VENV)/.installed: requirements/dev.txt pyproject.toml
-	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+# scripts/make-venv installs with uv (pip as fallback) from the pinned, hashed requirements.
+# The demo's targets need only requirements/demo.txt (boto3, moto), the same pins as dev.txt: a
+# first `make demo` installs that much; the checks' targets top the same .venv up with dev.txt.
+$(VENV)/.installed-demo: requirements/demo.txt requirements/uv.txt pyproject.toml
+	scripts/make-venv $(VENV) requirements/demo.txt --editable
 	touch $@
+
+$(VENV)/.installed: requirements/dev.txt requirements/uv.txt pyproject.toml
+	scripts/make-venv $(VENV) requirements/dev.txt --editable
+	touch $@ $(VENV)/.installed-demo
 
 CHECKOV_VENV := .venv-checkov
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 
-$(CHECKOV_VENV)/.installed: requirements/checkov.txt
-	$(PYTHON_BOOTSTRAP) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt requirements/uv.txt
+	scripts/make-venv $(CHECKOV_VENV) requirements/checkov.txt
 	touch $@
 
 .PHONY: venv
@@ -36,7 +40,7 @@ venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Create the virtualenvs wi
 # --- Service (src/randfile) -----------------------------------------------------------------
 
 .PHONY: build
-build: $(VENV)/.installed ## Build the reproducible Lambda zip (dist/randfile.zip) and print its size
+build: $(VENV)/.installed-demo ## Build the reproducible Lambda zip (dist/randfile.zip) and print its size
 	$(PY) scripts/build_zip.py --source src --output $(ZIP)
 
 .PHONY: lint-python
@@ -48,7 +52,8 @@ lint-python: $(VENV)/.installed
 
 .PHONY: lint-shell
 lint-shell: $(VENV)/.installed
-	$(VENV)/bin/shellcheck .ci/run scripts/terraform scripts/tf-checks scripts/tf-module-tests
+	$(VENV)/bin/shellcheck .ci/run scripts/terraform scripts/tf-checks scripts/tf-module-tests \
+		scripts/make-venv scripts/lock-requirements
 
 .PHONY: test-unit
 test-unit: $(VENV)/.installed ## Unit tests only (seconds, no emulator)
@@ -220,15 +225,15 @@ demo: build ## Deploy the stack on a local two-account cloud (moto) and call it 
 	$(LOCALCLOUD) demo
 
 .PHONY: invoke
-invoke: $(VENV)/.installed ## Call the demo's API again: make invoke BODY='{"size_bytes": 4096, "format": "jsonl"}'
+invoke: $(VENV)/.installed-demo ## Call the demo's API again: make invoke BODY='{"size_bytes": 4096, "format": "jsonl"}'
 	$(LOCALCLOUD) invoke --body '$(BODY)'
 
 .PHONY: demo-down
-demo-down: $(VENV)/.installed ## Destroy the demo stack and stop the local cloud
+demo-down: $(VENV)/.installed-demo ## Destroy the demo stack and stop the local cloud
 	$(LOCALCLOUD) down
 
 .PHONY: test-e2e
-test-e2e: build ## End-to-end test on its own local cloud (a few minutes)
+test-e2e: build $(VENV)/.installed ## End-to-end test on its own local cloud (a few minutes)
 	$(PY) -m pytest tests/e2e -m e2e -q
 
 # --- Terraform tests ------------------------------------------------------------------------

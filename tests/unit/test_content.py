@@ -4,11 +4,14 @@ import csv
 import hashlib
 import io
 import json
+import re
 import string
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
-from randfile.content import CHUNK_BYTES, FORMATS, Format, generate
+from randfile.content import CHUNK_BYTES, FORMATS, GENERATOR_VERSION, Format, generate
 
 SIZES = [1, 2, 76, 77, 78, 93, 114, 115, 116, 1000, CHUNK_BYTES - 1, CHUNK_BYTES + 1, 3_000_017]
 
@@ -36,13 +39,21 @@ def test_same_seed_same_bytes_other_seed_other_bytes(fmt: Format) -> None:
 
 def test_seeded_output_is_pinned_across_machines() -> None:
     # A change here changes every seeded file users may have recorded: bump GENERATOR_VERSION.
+    # Version 2 changed csv and jsonl only; binary and text are version 1's bytes.
+    assert GENERATOR_VERSION == "2"
     digests = {f.value: hashlib.sha256(content(f, 4096, seed=1)).hexdigest()[:16] for f in Format}
     assert digests == {
         "binary": "613e4644483d7f92",
         "text": "235493b994693fa2",
-        "csv": "3ae504ed0e5d6222",
-        "jsonl": "c66dd950c8041af1",
+        "csv": "9df7e30cba2615be",
+        "jsonl": "b894df2dbc23aed5",
     }
+    # Records over several batches, each drawn from its own block of the stream.
+    several = {
+        f.value: hashlib.sha256(content(f, 300_000, seed=1)).hexdigest()[:16] for f in Format
+    }
+    assert several["csv"] == "6b704073272b7123"
+    assert several["jsonl"] == "71431347fd814a12"
 
 
 @pytest.mark.parametrize("fmt", [Format.CSV, Format.JSONL])
@@ -86,11 +97,33 @@ def test_csv_reads_back_with_typed_columns(size: int) -> None:
     assert list(rows[0]) == ["id", "created_at", "name", "amount", "quantity", "active", "note"]
     for number, row in enumerate(rows, start=1):
         assert int(row["id"]) == number
-        assert row["created_at"].endswith("Z")
-        float(row["amount"])
-        int(row["quantity"])
+        assert datetime.fromisoformat(row["created_at"]).tzinfo == UTC
+        assert re.fullmatch(r"(0|[1-9][0-9]*)\.[0-9]{2}", row["amount"])
+        assert re.fullmatch(r"0|[1-9][0-9]*", row["quantity"])
         assert row["active"] in {"true", "false"}
         assert row["note"].isalpha() or row["note"] == ""
+        assert re.fullmatch(r"[a-z]{8}", row["name"])
+
+
+def test_record_values_stay_in_their_documented_ranges() -> None:
+    # The last row is left out: its note is padded, and near the minimum size it is the
+    # smallest record (amount 0.00, quantity 0).
+    rows = list(csv.DictReader(io.StringIO(content(Format.CSV, 3_000_017).decode("ascii"))))[:-1]
+    assert len(rows) > 30_000
+    created = [datetime.fromisoformat(row["created_at"]) for row in rows]
+    assert datetime(2025, 1, 1, tzinfo=UTC) <= min(created)
+    assert max(created) < datetime(2027, 1, 1, tzinfo=UTC)
+    assert {moment.day for moment in created} == set(range(1, 29))
+    assert {moment.hour for moment in created} == set(range(24))
+    assert {moment.second for moment in created} == set(range(60))
+    amounts = [Decimal(row["amount"]) for row in rows]
+    assert Decimal("1.00") <= min(amounts) < Decimal(100)
+    assert Decimal(99_000) < max(amounts) <= Decimal("99999.99")
+    quantities = {int(row["quantity"]) for row in rows}
+    assert quantities == set(range(1, 1000))
+    # Note lengths are binomial around 8: 0 and 16 letters are 1 in 65,536 each.
+    assert set(range(1, 16)) <= {len(row["note"]) for row in rows} <= set(range(17))
+    assert {row["active"] for row in rows} == {"true", "false"}
 
 
 @pytest.mark.parametrize("size", [115, 116, 300, 5000, CHUNK_BYTES + 17])

@@ -55,7 +55,7 @@ def test_writes_a_new_object_into_the_data_account(deployed: TwoAccounts, fmt: F
     assert obj["Metadata"] == {
         "randfile-format": fmt.value,
         "randfile-seed": "5",
-        "randfile-generator-version": "1",
+        "randfile-generator-version": "2",
     }
     assert body["format"] == fmt.value
     assert body["seed"] == 5

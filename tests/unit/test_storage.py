@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import threading
+import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,7 +17,7 @@ from randfile.errors import (
     StorageError,
     StorageUnavailableError,
 )
-from randfile.storage import PART_BYTES, BucketWriter, Deadline, ObjectSpec
+from randfile.storage import PART_BYTES, PARTS_IN_FLIGHT, BucketWriter, Deadline, ObjectSpec
 from tests.unit.conftest import BUCKET, DATA_ACCOUNT, TwoAccounts
 
 SPEC = ObjectSpec("random/2026/01/01/test.bin", "application/octet-stream", {"randfile-seed": "1"})
@@ -178,9 +181,153 @@ def test_failure_while_generating_aborts_the_upload(accounts: TwoAccounts) -> No
         yield b"y" * PART_BYTES
         raise RuntimeError("generator broke")
 
+    target = writer(accounts)
+    hold = threading.Event()
+    parts = PartTracker(target, hold=hold)
+    threading.Timer(0.5, hold.set).start()
     with pytest.raises(RuntimeError):
-        writer(accounts).write(SPEC, broken(), NO_DEADLINE)
+        target.write(SPEC, broken(), NO_DEADLINE)
+    # Both parts were on the wire when the generator broke: the abort waited for them.
+    assert parts.ended == [1, 2]
+    assert parts.events[-1] == ("abort", 0)
     assert_nothing_left(accounts)
+
+
+class PartTracker:
+    """Watches the writer's UploadPart calls from the pool's threads: how many run at once, the
+    order of starts, ends and the abort; can hold parts back and make one part fail."""
+
+    def __init__(
+        self,
+        target: BucketWriter,
+        hold: threading.Event | None = None,
+        fail_part: int | None = None,
+        gather: threading.Barrier | None = None,
+    ) -> None:
+        self.hold = hold
+        self.fail_part = fail_part
+        self.gather = gather
+        self.events: list[tuple[str, int]] = []
+        self.running = 0
+        self.most_running = 0
+        self._lock = threading.Lock()
+        events = target._client.meta.events
+        events.register("provide-client-params.s3.UploadPart", self._start)
+        events.register("after-call.s3.UploadPart", self._end)
+        events.register("provide-client-params.s3.AbortMultipartUpload", self._abort)
+
+    @property
+    def ended(self) -> list[int]:
+        return sorted(number for event, number in self.events if event == "end")
+
+    def _start(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        number = params["PartNumber"]
+        context["part_number"] = number
+        with self._lock:
+            self.events.append(("start", number))
+            if number == self.fail_part:
+                raise ClientError(
+                    {
+                        "Error": {"Code": "InternalError", "Message": "injected"},
+                        "ResponseMetadata": {"HTTPStatusCode": 500},  # type: ignore[typeddict-item]
+                    },
+                    "UploadPart",
+                )
+            self.running += 1
+            self.most_running = max(self.most_running, self.running)
+        if self.gather is not None and number <= self.gather.parties:
+            self.gather.wait(timeout=30)
+        if self.hold is not None:
+            assert self.hold.wait(timeout=30)
+
+    def _end(self, context: dict[str, Any], **_: Any) -> None:
+        with self._lock:
+            self.running -= 1
+            self.events.append(("end", context["part_number"]))
+
+    def _abort(self, **_: Any) -> None:
+        with self._lock:
+            self.events.append(("abort", self.running))
+
+
+def test_every_part_carries_the_crc32_of_its_bytes(accounts: TwoAccounts) -> None:
+    # S3 refuses a part whose body does not match its checksum; moto does not check, so this
+    # checks what the writer sends: each part's CRC32, and the same list in the completion.
+    target = writer(accounts)
+    sent: dict[int, str] = {}
+    listed: list[Any] = []
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name == "UploadPart":
+            crc = zlib.crc32(params["Body"]).to_bytes(4, "big")
+            assert params["ChecksumCRC32"] == base64.b64encode(crc).decode()
+            sent[params["PartNumber"]] = params["ChecksumCRC32"]
+        elif model.name == "CompleteMultipartUpload":
+            listed.extend(params["MultipartUpload"]["Parts"])
+        elif model.name == "CreateMultipartUpload":
+            assert params["ChecksumAlgorithm"] == "CRC32"
+
+    target._client.meta.events.register("provide-client-params.s3.*", record)
+    target.write(SPEC, chunks(2 * PART_BYTES + 7), NO_DEADLINE)
+    assert sorted(sent) == [1, 2, 3]
+    assert [(part["PartNumber"], part["ChecksumCRC32"]) for part in listed] == sorted(sent.items())
+
+
+def test_parts_go_up_together_within_the_limit(accounts: TwoAccounts) -> None:
+    target = writer(accounts)
+    # Passes only when PARTS_IN_FLIGHT parts are on the wire at the same time.
+    parts = PartTracker(target, gather=threading.Barrier(PARTS_IN_FLIGHT))
+    size = 6 * PART_BYTES + 3
+    stored = target.write(SPEC, chunks(size), NO_DEADLINE)
+    assert parts.most_running == PARTS_IN_FLIGHT
+    data = accounts.data_s3().get_object(Bucket=BUCKET, Key=SPEC.key)["Body"].read()
+    # Parts finish in any order; the object is still the generated bytes, in order.
+    assert data == b"".join(chunks(size))
+    assert stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert stored.size_bytes == size
+    assert parts.ended == list(range(1, 8))
+
+
+def test_a_failed_part_is_aborted_after_the_parts_in_flight(accounts: TwoAccounts) -> None:
+    target = writer(accounts)
+    hold = threading.Event()
+    parts = PartTracker(target, hold=hold, fail_part=3)
+    threading.Timer(0.5, hold.set).start()
+    with pytest.raises(StorageUnavailableError, match="InternalError"):
+        target.write(SPEC, chunks(8 * PART_BYTES), NO_DEADLINE)
+    started = {number for event, number in parts.events if event == "start"}
+    # Parts 1 and 2 were on the wire beside part 3 and were awaited, nothing was running when the
+    # abort went out, and generation stopped: later parts were never sent.
+    assert {1, 2} <= set(parts.ended)
+    assert set(parts.ended) == started - {3}
+    assert parts.events[-1] == ("abort", 0)
+    assert max(started) < 8
+    assert_nothing_left(accounts)
+
+
+def test_generation_stays_within_the_parts_in_flight(accounts: TwoAccounts) -> None:
+    target = writer(accounts)
+    hold = threading.Event()
+    PartTracker(target, hold=hold)
+    generated: list[int] = []
+
+    def counted() -> Iterator[bytes]:
+        for chunk in chunks(10 * PART_BYTES):
+            generated.append(len(chunk))
+            yield chunk
+
+    ahead: list[int] = []
+
+    def release() -> None:
+        ahead.append(sum(generated))
+        hold.set()
+
+    # While every upload is held, the writer may hold the parts in flight, the one waiting for a
+    # slot and the chunk after it: memory is bounded however large the object.
+    threading.Timer(1.0, release).start()
+    stored = target.write(SPEC, counted(), NO_DEADLINE)
+    assert stored.size_bytes == 10 * PART_BYTES
+    assert ahead[0] <= (PARTS_IN_FLIGHT + 1) * PART_BYTES + (1 << 20)
 
 
 def test_unreachable_s3_is_503(accounts: TwoAccounts) -> None:

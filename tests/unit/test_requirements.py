@@ -1,0 +1,86 @@
+"""The pinned requirements: hashed; demo.txt a subset of dev.txt covering what the demo runs."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+REQUIREMENTS = REPO / "requirements"
+LOCKS = ["dev.txt", "demo.txt", "checkov.txt", "uv.txt"]
+# What `make demo` runs with the venv's Python: the local cloud and the zip builder.
+DEMO_CODE = [
+    *sorted((REPO / "tools" / "localcloud").glob("*.py")),
+    REPO / "scripts" / "build_zip.py",
+]
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pins(lock: str) -> dict[str, tuple[str, frozenset[str]]]:
+    """name -> (version, hashes) for every requirement in a lock file."""
+    text = (REQUIREMENTS / lock).read_text().replace("\\\n", " ")
+    found: dict[str, tuple[str, frozenset[str]]] = {}
+    for line in text.splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if not requirement:
+            continue
+        match = re.fullmatch(
+            r"([A-Za-z0-9_.-]+)(\[[^\]]*\])?==(\S+)((?:\s+--hash=sha256:\w+)*)", requirement
+        )
+        assert match, f"{lock}: not pinned with hashes: {requirement}"
+        hashes = frozenset(re.findall(r"sha256:(\w+)", match.group(4)))
+        assert hashes, f"{lock}: {match.group(1)} has no hash"
+        found[_normalise(match.group(1))] = (match.group(3), hashes)
+    return found
+
+
+@pytest.mark.parametrize("lock", LOCKS)
+def test_every_requirement_is_pinned_and_hashed(lock: str) -> None:
+    assert pins(lock)
+
+
+def test_demo_takes_the_versions_and_hashes_of_dev() -> None:
+    dev = pins("dev.txt")
+    demo = pins("demo.txt")
+    assert {"boto3", "moto", "werkzeug"} <= set(demo)
+    assert len(demo) < len(dev)
+    assert {name: dev.get(name) for name in demo} == demo
+
+
+def test_dev_includes_the_demo_requirements() -> None:
+    assert "-r demo.in" in (REQUIREMENTS / "dev.in").read_text().splitlines()
+
+
+def runtime_imports(tree: ast.AST) -> set[str]:
+    """Top-level modules imported when the code runs (not under `if TYPE_CHECKING:`)."""
+    found: set[str] = set()
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            found |= set().union(*(runtime_imports(child) for child in node.orelse))
+        elif isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+        else:
+            found |= runtime_imports(node)
+    return found
+
+
+def test_demo_requirements_cover_what_the_demo_imports() -> None:
+    distributions = packages_distributions()
+    imported = set().union(*(runtime_imports(ast.parse(path.read_text())) for path in DEMO_CODE))
+    third_party = {
+        _normalise(distribution)
+        for module in imported - set(sys.stdlib_module_names) - {"localcloud", "randfile"}
+        for distribution in distributions.get(module, [module])
+    }
+    assert {"boto3", "moto"} <= third_party
+    assert third_party <= set(pins("demo.txt"))
