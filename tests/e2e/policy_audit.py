@@ -244,6 +244,15 @@ LINT_FALSE_POSITIVES: dict[tuple[str, str, str], str] = {
         "Reference, which parliament's older data lacks); the key side is the key policy's"
     ),
     (
+        r"aws_iam_role_policy\.workload_(plan|apply).*",
+        "RESOURCE_MISMATCH",
+        r".*servicequotas:GetServiceQuota.*",
+    ): (
+        "Service Quotas authorises GetServiceQuota on the quota's ARN "
+        "(arn:aws:servicequotas:<region>:<account>:lambda/L-B99A9384); parliament's data "
+        "predates it"
+    ),
+    (
         r"aws_iam_role_policy\.data_apply.*",
         "RESOURCE_POLICY_PRIVILEGE_ESCALATION",
         r".*s3:PutBucketPolicy.*",

@@ -16,7 +16,7 @@ import pytest
 
 from localcloud import stack
 from localcloud.cloud import LocalCloud
-from localcloud.settings import DATA_ACCOUNT_ID, REGION, WORKLOAD_ACCOUNT_ID
+from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION, WORKLOAD_ACCOUNT_ID
 from tests.e2e.policy_audit import (
     Document,
     Grant,
@@ -54,6 +54,7 @@ ALLOWED_BROAD_GRANTS = {
     Grant(KMS_KEY, "DataAccountAdministers", "Action", "kms:*"),
     Grant(KMS_KEY, "DataAccountAdministers", "Resource", "*"),
     Grant(KMS_KEY, "WriterUsesKeyThroughS3", "Resource", "*"),
+    Grant(KMS_KEY, "KeyAdministrators", "Resource", "*"),
 }
 
 
@@ -228,11 +229,23 @@ def test_the_key_policy_lets_the_writer_use_the_key_only_through_s3(
 ) -> None:
     policy = _document(state, KMS_KEY)
 
-    assert _sids(policy) == ["DataAccountAdministers", "WriterUsesKeyThroughS3"]
+    assert _sids(policy) == [
+        "DataAccountAdministers",
+        "KeyAdministrators",
+        "WriterUsesKeyThroughS3",
+    ]
     admin = policy.statement("DataAccountAdministers")
     assert admin["Effect"] == "Allow"
     assert admin["Principal"] == {"AWS": DATA_ROOT}
     assert "Condition" not in admin
+    # The role Terraform runs as administers the key through the key policy alone, and may not
+    # use it on data: no Encrypt, Decrypt or GenerateDataKey.
+    administrators = policy.statement("KeyAdministrators")
+    assert administrators["Principal"] == {
+        "AWS": f"arn:aws:iam::{DATA_ACCOUNT_ID}:role/{DEPLOY_ROLE}"
+    }
+    assert "kms:PutKeyPolicy" in _actions(administrators)
+    assert not {a for a in _actions(administrators) if "crypt" in a or "GenerateDataKey" in a}
     writer = policy.statement("WriterUsesKeyThroughS3")
     assert writer["Effect"] == "Allow"
     assert writer["Principal"] == {"AWS": WORKLOAD_ROOT}
