@@ -131,6 +131,19 @@ data "aws_iam_policy_document" "workload_read" {
   }
 
   statement {
+    # The provider's quota data source also reads the AWS default; that action takes "*" only.
+    sid       = "ReadLambdaDefaultConcurrencyQuota"
+    actions   = ["servicequotas:GetAWSDefaultServiceQuota"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "servicequotas:service"
+      values   = ["lambda"]
+    }
+  }
+
+  statement {
     # Certificates are named by random ids; reading them reveals no secret material.
     sid       = "ReadCertificates"
     actions   = ["acm:DescribeCertificate", "acm:ListTagsForCertificate"]

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from localcloud import emulator, stack
+from localcloud import compat, emulator, stack
 from localcloud.aws import Cloud, Identity
 from localcloud.settings import (
     DATA_ACCOUNT_ID,
@@ -169,7 +169,11 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
         pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first")
     state_dir = tmp_path_factory.mktemp("ci-roles")
     record = state_dir / "requests.jsonl"
-    running = emulator.start(state_dir, record_to=record)
+    # An account whose Lambda quota was raised, so the stack reserves concurrency and its plan reads
+    # the quota as the CI roles (a new account's 10 would admit no reservation).
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv(compat.LAMBDA_CONCURRENCY_VARIABLE, "1000")
+        running = emulator.start(state_dir, record_to=record)
     try:
         cloud = Cloud(running.endpoint_url)
         management = cloud.management()
@@ -203,6 +207,7 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
                     "workload_role_arn": None,
                     "data_role_arn": roles[("data", mode)],
                     "kms_encryption": True,
+                    "function_reserved_concurrency": 5,
                     **inputs,
                 },
             )

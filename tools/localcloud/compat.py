@@ -13,7 +13,9 @@ from typing import Any
 from moto.apigateway.models import RestAPI, UsagePlan
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket
+from moto.servicequotas.exceptions import NoSuchResource
 from moto.servicequotas.models import ServiceQuotasBackend
+from moto.servicequotas.responses import ServiceQuotasResponse
 
 
 def _escape_rest_api_policy() -> None:
@@ -64,6 +66,7 @@ LAMBDA_CONCURRENCY_QUOTA_CODE = "L-B99A9384"
 # The "Concurrent executions" quota of a new account, which is what a first deploy meets: the
 # emulator answers it so the stack's plan-time reservation check runs against a realistic value.
 NEW_ACCOUNT_LAMBDA_CONCURRENCY = 10.0
+DEFAULT_LAMBDA_CONCURRENCY = 1000.0
 LAMBDA_CONCURRENCY_VARIABLE = "LOCALCLOUD_LAMBDA_CONCURRENCY_QUOTA"
 
 
@@ -82,12 +85,14 @@ def _lambda_concurrency_quota() -> None:
             quota: dict[str, Any] = original(self, service_code, quota_code)
             return quota
         value = float(os.environ.get(LAMBDA_CONCURRENCY_VARIABLE, NEW_ACCOUNT_LAMBDA_CONCURRENCY))
+        return lambda_quota(self.region_name, self.account_id, value)
+
+    def lambda_quota(region: str, account_id: str, value: float) -> dict[str, Any]:
         return {
             "Adjustable": True,
             "GlobalQuota": False,
             "QuotaArn": (
-                f"arn:aws:servicequotas:{self.region_name}:{self.account_id}:"
-                f"lambda/{LAMBDA_CONCURRENCY_QUOTA_CODE}"
+                f"arn:aws:servicequotas:{region}:{account_id}:lambda/{LAMBDA_CONCURRENCY_QUOTA_CODE}"
             ),
             "QuotaCode": LAMBDA_CONCURRENCY_QUOTA_CODE,
             "QuotaName": "Concurrent executions",
@@ -98,6 +103,20 @@ def _lambda_concurrency_quota() -> None:
         }
 
     ServiceQuotasBackend.get_service_quota = get_service_quota  # type: ignore[method-assign]
+
+    # The provider's aws_servicequotas_service_quota also reads the AWS default (default_value),
+    # which moto does not implement: its 500s would be retried until the plan times out.
+    def get_aws_default_service_quota(self: ServiceQuotasResponse) -> str:
+        params = json.loads(self.body)
+        if (params.get("ServiceCode"), params.get("QuotaCode")) != (
+            "lambda",
+            LAMBDA_CONCURRENCY_QUOTA_CODE,
+        ):
+            raise NoSuchResource
+        quota = lambda_quota(self.region, self.current_account, DEFAULT_LAMBDA_CONCURRENCY)
+        return json.dumps({"Quota": quota})
+
+    ServiceQuotasResponse.get_aws_default_service_quota = get_aws_default_service_quota  # type: ignore[attr-defined]
 
 
 def _usage_plan_patches_keep_numbers() -> None:
