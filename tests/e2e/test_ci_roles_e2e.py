@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,15 @@ def _inline_policies(identity: Identity, role: str) -> list[dict[str, Any]]:
         documents.append(json.loads(document) if isinstance(document, str) else dict(document))
     assert not iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
     return documents
+
+
+def _role_policies(management: Identity, roles: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each role's inline policies as deployed, read by its account's administrator."""
+    administrators = {
+        account: management.assume(role_arn(account, MEMBER_ACCESS_ROLE), "admin")
+        for account in (WORKLOAD_ACCOUNT_ID, DATA_ACCOUNT_ID)
+    }
+    return {arn: _inline_policies(administrators[arn.split(":")[4]], arn) for arn in roles}
 
 
 def _world(state: dict[str, Any]) -> tuple[World, dict[str, dict[str, Any]]]:
@@ -250,11 +259,7 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
         run("destroy", "apply", "destroy", "-input=false", "-auto-approve", tfvars("apply"))
 
         world, resource_policies = _world(state)
-        data_admin = management.assume(role_arn(DATA_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "admin")
-        administrators = {WORKLOAD_ACCOUNT_ID: admin, DATA_ACCOUNT_ID: data_admin}
-        policies = {
-            arn: _inline_policies(administrators[arn.split(":")[4]], arn) for arn in roles.values()
-        }
+        policies = _role_policies(management, roles.values())
         yield Rehearsal(phases, policies, world, resource_policies, outputs)
     finally:
         emulator.stop(state_dir)
