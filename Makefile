@@ -61,16 +61,15 @@ test-unit: $(VENV)/.installed ## Unit tests only (seconds, no emulator)
 
 # The unit tests again on the Lambda runtime's Python, the version infra/modules/function/
 # python-version names (Terraform's runtime and the local cloud read it too), found through PATH,
-# pyenv or uv by localcloud.interpreters; same pinned requirements as .venv.
+# pyenv or uv by localcloud.interpreters; same pinned, hashed requirements as .venv, made by
+# scripts/make-venv (uv).
 RUNTIME_VENV := .venv-runtime
 RUNTIME_PY := $(RUNTIME_VENV)/bin/python
 
 $(RUNTIME_VENV)/.installed: requirements/dev.txt pyproject.toml infra/modules/function/python-version | $(VENV)/.installed
 	rm -rf $(RUNTIME_VENV)
 	interpreter="$$(PYTHONPATH=tools $(PY) -m localcloud.interpreters)"; \
-	  "$$interpreter" -m venv $(RUNTIME_VENV)
-	$(RUNTIME_PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
-	$(RUNTIME_PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	  PYTHON_BOOTSTRAP="$$interpreter" scripts/make-venv $(RUNTIME_VENV) requirements/dev.txt --editable
 	touch $@
 
 .PHONY: venv-runtime
