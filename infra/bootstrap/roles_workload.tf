@@ -131,16 +131,11 @@ data "aws_iam_policy_document" "workload_read" {
   }
 
   statement {
-    # The provider's quota data source also reads the AWS default; that action takes "*" only.
+    # The provider's quota data source also reads the AWS default (public values, the same for
+    # every account); that action takes "*" only and no condition.
     sid       = "ReadLambdaDefaultConcurrencyQuota"
     actions   = ["servicequotas:GetAWSDefaultServiceQuota"]
     resources = ["*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "servicequotas:service"
-      values   = ["lambda"]
-    }
   }
 
   statement {

@@ -101,6 +101,7 @@ class Checkout:
             "make",
             f"--directory={self.path}",
             f"--old-file={VENV}/.installed",
+            f"--old-file={VENV}/.installed-demo",
             f"VENV={VENV}",
             target,
             f"ENV={ENVIRONMENT}",

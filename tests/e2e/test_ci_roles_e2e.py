@@ -172,6 +172,25 @@ def _apply_bootstrap(
     return {name: value["value"] for name, value in raw.items()}
 
 
+def _tfvars_file(path: Path, data_role_arn: str, inputs: Mapping[str, Any]) -> str:
+    """The stack's variables as a pipeline job passes them; returns the -var-file argument."""
+    values = stack.variables(
+        DEFAULT_ZIP,
+        {
+            "environment": ENVIRONMENT,
+            "data_role_arn": data_role_arn,
+            "kms_encryption": True,
+            "function_reserved_concurrency": 5,
+            **inputs,
+        },
+    )
+    # The job's own credentials are the workload role: the variable stays unset (it is ephemeral,
+    # so a value given only at apply would be refused).
+    del values["workload_role_arn"]
+    path.write_text(json.dumps(values))
+    return f"-var-file={path}"
+
+
 @pytest.fixture(scope="module")
 def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
     if not DEFAULT_ZIP.is_file():
@@ -208,20 +227,7 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
         inputs = outputs["stack_inputs"][ENVIRONMENT]
 
         def tfvars(mode: str) -> str:
-            path = state_dir / f"{mode}.tfvars.json"
-            values = stack.variables(
-                DEFAULT_ZIP,
-                {
-                    "environment": ENVIRONMENT,
-                    "workload_role_arn": None,
-                    "data_role_arn": roles[("data", mode)],
-                    "kms_encryption": True,
-                    "function_reserved_concurrency": 5,
-                    **inputs,
-                },
-            )
-            path.write_text(json.dumps(values))
-            return f"-var-file={path}"
+            return _tfvars_file(state_dir / f"{mode}.tfvars.json", roles[("data", mode)], inputs)
 
         def as_role(mode: str) -> dict[str, str]:
             identity = management.assume(roles[("workload", mode)], f"github-{mode}")
