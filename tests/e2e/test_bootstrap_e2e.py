@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,10 +73,18 @@ def variables(**overrides: Any) -> dict[str, Any]:
     }
 
 
-def terraform(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    # No ambient AWS setting may reach real AWS or override the emulator's test credentials.
+def terraform(
+    workdir: Path, *args: str, credentials: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """scripts/terraform in ``workdir``, with ``credentials`` (AWS_* variables) as its only AWS
+    settings: no ambient one may reach real AWS or override the emulator's test credentials."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    environment.update(TF_IN_AUTOMATION="1", TF_INPUT="0", TF_DATA_DIR=str(workdir / ".terraform"))
+    environment.update(
+        TF_IN_AUTOMATION="1",
+        TF_INPUT="0",
+        TF_DATA_DIR=str(workdir / ".terraform"),
+        **(credentials or {}),
+    )
     return subprocess.run(
         [str(TERRAFORM), f"-chdir={workdir}", *args],
         capture_output=True,

@@ -12,7 +12,6 @@ evaluated against that role's policies as deployed, with the resources' key and 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -42,7 +41,7 @@ from tests.e2e.aws_requests import (
 )
 from tests.e2e.iam_policy import decide
 from tests.e2e.policy_audit import managed
-from tests.e2e.test_bootstrap_e2e import REPO, TERRAFORM, variables
+from tests.e2e.test_bootstrap_e2e import REPO, policy, terraform, variables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci_roles")]
 
@@ -69,27 +68,8 @@ class Rehearsal:
 def _terraform(
     workdir: Path, credentials: Mapping[str, str], *args: str
 ) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    environment.update(
-        TF_IN_AUTOMATION="1",
-        NO_COLOR="1",
-        TF_INPUT="0",
-        TF_DATA_DIR=str(workdir / ".terraform"),
-        AWS_EC2_METADATA_DISABLED="true",
-        **credentials,
-    )
-    result = subprocess.run(
-        [
-            str(TERRAFORM),
-            f"-chdir={workdir}",
-            *args,
-            *([] if args[0] == "output" or args[0] == "show" else ["-no-color"]),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=environment,
-    )
+    environment = {**credentials, "AWS_EC2_METADATA_DISABLED": "true"}
+    result = terraform(workdir, *args, "-no-color", credentials=environment)
     assert result.returncode == 0, (
         f"terraform {args[0]}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
     )
@@ -103,14 +83,13 @@ def _records(path: Path, start: int) -> tuple[list[dict[str, Any]], int]:
 
 
 def _inline_policies(identity: Identity, role: str) -> list[dict[str, Any]]:
-    iam = identity.iam()
     name = role.rsplit("/", 1)[-1]
-    documents = []
-    for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]:
-        document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
-        documents.append(json.loads(document) if isinstance(document, str) else dict(document))
+    iam = identity.iam()
     assert not iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
-    return documents
+    return [
+        policy(identity, name, each)
+        for each in iam.list_role_policies(RoleName=name)["PolicyNames"]
+    ]
 
 
 def _role_policies(management: Identity, roles: Iterable[str]) -> dict[str, list[dict[str, Any]]]:

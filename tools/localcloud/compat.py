@@ -70,6 +70,22 @@ DEFAULT_LAMBDA_CONCURRENCY = 1000.0
 LAMBDA_CONCURRENCY_VARIABLE = "LOCALCLOUD_LAMBDA_CONCURRENCY_QUOTA"
 
 
+def _lambda_quota(region: str, account_id: str, value: float) -> dict[str, Any]:
+    return {
+        "Adjustable": True,
+        "GlobalQuota": False,
+        "QuotaArn": (
+            f"arn:aws:servicequotas:{region}:{account_id}:lambda/{LAMBDA_CONCURRENCY_QUOTA_CODE}"
+        ),
+        "QuotaCode": LAMBDA_CONCURRENCY_QUOTA_CODE,
+        "QuotaName": "Concurrent executions",
+        "ServiceCode": "lambda",
+        "ServiceName": "AWS Lambda",
+        "Unit": "None",
+        "Value": value,
+    }
+
+
 def _lambda_concurrency_quota() -> None:
     """moto's Service Quotas knows only VPC quotas; AWS answers Lambda's too.
 
@@ -85,22 +101,7 @@ def _lambda_concurrency_quota() -> None:
             quota: dict[str, Any] = original(self, service_code, quota_code)
             return quota
         value = float(os.environ.get(LAMBDA_CONCURRENCY_VARIABLE, NEW_ACCOUNT_LAMBDA_CONCURRENCY))
-        return lambda_quota(self.region_name, self.account_id, value)
-
-    def lambda_quota(region: str, account_id: str, value: float) -> dict[str, Any]:
-        return {
-            "Adjustable": True,
-            "GlobalQuota": False,
-            "QuotaArn": (
-                f"arn:aws:servicequotas:{region}:{account_id}:lambda/{LAMBDA_CONCURRENCY_QUOTA_CODE}"
-            ),
-            "QuotaCode": LAMBDA_CONCURRENCY_QUOTA_CODE,
-            "QuotaName": "Concurrent executions",
-            "ServiceCode": "lambda",
-            "ServiceName": "AWS Lambda",
-            "Unit": "None",
-            "Value": value,
-        }
+        return _lambda_quota(self.region_name, self.account_id, value)
 
     ServiceQuotasBackend.get_service_quota = get_service_quota  # type: ignore[method-assign]
 
@@ -113,7 +114,7 @@ def _lambda_concurrency_quota() -> None:
             LAMBDA_CONCURRENCY_QUOTA_CODE,
         ):
             raise NoSuchResource
-        quota = lambda_quota(self.region, self.current_account, DEFAULT_LAMBDA_CONCURRENCY)
+        quota = _lambda_quota(self.region, self.current_account, DEFAULT_LAMBDA_CONCURRENCY)
         return json.dumps({"Quota": quota})
 
     ServiceQuotasResponse.get_aws_default_service_quota = get_aws_default_service_quota  # type: ignore[attr-defined]
