@@ -39,9 +39,19 @@ venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Create the virtualenvs wi
 
 # --- Service (src/randfile) -----------------------------------------------------------------
 
+# The libraries the zip bundles (requirements/function.txt), installed from their hashed wheels with
+# the uv that make-venv brought; scripts/build_zip.py packs them without the installer's traces.
+FUNCTION_DEPS := build/function-deps
+
+$(FUNCTION_DEPS)/.installed: requirements/function.txt | $(VENV)/.installed-demo
+	rm -rf $(FUNCTION_DEPS)
+	build/uv/bin/uv pip install --quiet --python $(PY) --require-hashes --no-deps --no-compile \
+	  --target $(FUNCTION_DEPS) -r requirements/function.txt
+	touch $@
+
 .PHONY: build
-build: $(VENV)/.installed-demo ## Build the reproducible Lambda zip (dist/randfile.zip) and print its size
-	$(PY) scripts/build_zip.py --source src --output $(ZIP)
+build: $(VENV)/.installed-demo $(FUNCTION_DEPS)/.installed ## Build the reproducible Lambda zip (dist/randfile.zip) and print its size
+	$(PY) scripts/build_zip.py --source src --dependencies $(FUNCTION_DEPS) --output $(ZIP)
 
 .PHONY: lint-python
 lint-python: $(VENV)/.installed
@@ -83,6 +93,10 @@ test-unit-runtime: $(RUNTIME_VENV)/.installed ## Unit tests on the Lambda runtim
 .PHONY: bench
 bench: $(VENV)/.installed ## Measure generation throughput and streaming memory (docs/performance.md)
 	$(PY) bench/bench_generate.py
+
+.PHONY: bench-import
+bench-import: build ## Measure the handler's import time with and without Powertools (docs/performance.md)
+	$(PY) bench/bench_import.py
 
 # --- Terraform ------------------------------------------------------------------------------
 

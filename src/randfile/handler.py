@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from randfile import logs
+from randfile import logs, metrics
 from randfile.config import load_settings
 from randfile.content import FORMATS, GENERATOR_VERSION, generate
 from randfile.errors import MisconfiguredError, ServiceError
@@ -67,6 +67,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return error_response(ServiceError("internal error; see the function's logs"))
 
 
+@metrics.count_failures
 def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     settings = load_settings(os.environ)
     check_route(event)
@@ -86,7 +87,9 @@ def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
     writer = BucketWriter(s3_client(), settings.bucket, settings.bucket_owner)
     deadline = Deadline(getattr(context, "get_remaining_time_in_millis", None))
-    stored = writer.write(spec, generate(request.format, request.size_bytes, seed), deadline)
+    chunks = metrics.TimedChunks(generate(request.format, request.size_bytes, seed))
+    stored = writer.write(spec, chunks, deadline)
+    metrics.file_written(request.format.value, stored.size_bytes, chunks)
     logger.info(
         "file written",
         extra={

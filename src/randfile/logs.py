@@ -54,3 +54,7 @@ def configure(level: int = logging.INFO) -> None:
 
 def bind_request(request_id: str | None) -> None:
     _formatter.request_id = request_id
+
+
+def request_id() -> str | None:
+    return _formatter.request_id

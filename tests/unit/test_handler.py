@@ -152,7 +152,7 @@ def test_logs_are_json_with_the_request_id_and_no_credentials(
     call({"size_bytes": 10})
     output = capfd.readouterr().out
     entries = [json.loads(line) for line in output.splitlines()]
-    written = [entry for entry in entries if entry["message"] == "file written"]
+    written = [entry for entry in entries if entry.get("message") == "file written"]
     assert written
     assert written[0]["request_id"] == "req-0001"
     credentials = deployed.workload_session.get_credentials()

@@ -1,0 +1,103 @@
+"""Benchmark: the handler's import time (its share of a cold start) with and without Powertools.
+
+Run with `make bench-import` after `make build`. Both packages are measured in the same run, on the
+Lambda runtime's Python (localcloud.interpreters), in fresh interpreter processes taking turns:
+
+- with: dist/randfile.zip, the package with the bundled Powertools Metrics (randfile.metrics);
+- without: the same build of BASELINE, the last commit before the function used Powertools.
+
+Each process imports `randfile.handler` from the unpacked zip, with the venv's boto3 standing in for
+the runtime's (as the local cloud runs it), and reports the import's wall time; the figures are the
+best and the median of the rounds. docs/performance.md records them and the decision they support.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess  # nosec B404
+import sys
+import sysconfig
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "tools"), str(REPO)]
+
+from localcloud import interpreters  # noqa: E402
+from scripts.build_zip import build  # noqa: E402
+
+BASELINE = "f52a6a3465aae9671d177cacc727213d246740bb"
+RUNTIME_FILE = REPO / "infra" / "modules" / "function" / "python-version"
+MEASURE = (
+    "import sys, time\n"
+    "sys.path[:0] = sys.argv[1:]\n"
+    "started = time.perf_counter()\n"
+    "import randfile.handler\n"
+    "print(time.perf_counter() - started)\n"
+)
+
+
+def baseline_zip(scratch: Path) -> Path:
+    archive = scratch / "baseline.tar"
+    with archive.open("wb") as out:
+        subprocess.run(  # nosec B603 B607
+            ["git", "-C", str(REPO), "archive", BASELINE, "src"], stdout=out, check=True
+        )
+    with tarfile.open(archive) as tar:
+        tar.extractall(scratch / "baseline", filter="data")
+    zip_path = scratch / "baseline.zip"
+    build(scratch / "baseline" / "src", zip_path)
+    return zip_path
+
+
+def unpack(zip_path: Path, folder: Path) -> Path:
+    with zipfile.ZipFile(zip_path) as package:
+        package.extractall(folder)  # noqa: S202  # our own build, not untrusted input
+    return folder
+
+
+def import_seconds(python: str, task_root: Path) -> float:
+    libraries = list(dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib")))
+    output = subprocess.run(  # nosec B603
+        [python, "-S", "-E", "-s", "-c", MEASURE, str(task_root), *libraries],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=task_root,
+    ).stdout
+    return float(output)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--zip", type=Path, default=REPO / "dist" / "randfile.zip")
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    runtime = f"python{RUNTIME_FILE.read_text().strip()}"
+    interpreter = interpreters.for_runtime(runtime)
+    print(interpreter.describe(runtime))
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as scratch_name:
+        scratch = Path(scratch_name)
+        without = unpack(baseline_zip(scratch), scratch / "without")
+        roots = {
+            "with Powertools (dist zip)": unpack(args.zip, scratch / "with"),
+            f"without (baseline {BASELINE[:7]})": without,
+        }
+        times: dict[str, list[float]] = {name: [] for name in roots}
+        for _ in range(args.rounds):
+            for name, root in roots.items():
+                times[name].append(import_seconds(interpreter.executable, root))
+    print(f"import randfile.handler, {args.rounds} fresh processes each, taking turns:")
+    for name, samples in times.items():
+        print(
+            f"  {name:32} best {min(samples) * 1000:6.1f} ms"
+            f"   median {statistics.median(samples) * 1000:6.1f} ms"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
