@@ -1,0 +1,31 @@
+# Every setting: an on-call address and an HTTPS hook, a key administered by the CI apply role,
+# and thresholds tuned for a busier service.
+module "monitoring" {
+  source = "../.."
+
+  name                      = "randfile-prod"
+  environment               = "prod"
+  function_name             = "randfile-prod"
+  function_timeout_seconds  = 29
+  function_log_group_name   = "/aws/lambda/randfile-prod"
+  api_name                  = "randfile-prod"
+  api_stage_name            = "v1"
+  api_access_log_group_name = "/aws/apigateway/randfile-prod/v1/access"
+  usage_plan_daily_quota    = 5000
+
+  alarm_subscriptions = [
+    { protocol = "email", endpoint = "oncall@example.com" },
+    { protocol = "https", endpoint = "https://hooks.example.com/randfile" },
+  ]
+  kms_key_administrator_arns = ["arn:aws:iam::111111111111:role/randfile-ci-prod-apply"]
+
+  api_5xx_rate_threshold       = 0.02
+  function_errors_threshold    = 1
+  function_throttles_threshold = 5
+  duration_timeout_share       = 0.7
+  api_4xx_surge_threshold      = 200
+  quota_usage_share            = 0.9
+  s3_refusals_threshold        = 0
+  metrics_namespace            = "randfile"
+  tags                         = { team = "files" }
+}

@@ -1,0 +1,27 @@
+# The examples plan, with this folder's mocks standing in for the provider they configure.
+
+mock_provider "aws" {
+  source          = "./tests/mocks"
+  override_during = plan
+}
+
+run "minimal_example" {
+  command = plan
+
+  module {
+    source = "./examples/minimal"
+  }
+}
+
+run "complete_example" {
+  command = plan
+
+  module {
+    source = "./examples/complete"
+  }
+
+  assert {
+    condition     = output.dashboard_name == "randfile-prod"
+    error_message = "The complete example must make the prod dashboard."
+  }
+}

@@ -1,0 +1,172 @@
+# Every alarm watches the metric its runbook section names, with the statistic, threshold variable
+# and actions it should have; the dashboard charts only metrics that exist (AWS's, or those
+# src/randfile/metrics.py writes); the topic is encrypted with a key CloudWatch may use.
+
+mock_provider "aws" {
+  source          = "./tests/mocks"
+  override_during = plan
+}
+
+variables {
+  name                      = "randfile-test"
+  environment               = "test"
+  function_name             = "randfile-test"
+  function_timeout_seconds  = 20
+  function_log_group_name   = "/aws/lambda/randfile-test"
+  api_name                  = "randfile-test"
+  api_stage_name            = "v1"
+  api_access_log_group_name = "/aws/apigateway/randfile-test/v1/access"
+  usage_plan_daily_quota    = 1000
+
+  # Distinct values, so each alarm's threshold shows which variable it comes from.
+  api_5xx_rate_threshold       = 0.03
+  function_errors_threshold    = 2
+  function_throttles_threshold = 3
+  duration_timeout_share       = 0.75
+  api_4xx_surge_threshold      = 40
+  quota_usage_share            = 0.9
+  s3_refusals_threshold        = 1
+}
+
+run "every_alarm_watches_its_metric_with_its_threshold_variable" {
+  command = plan
+
+  assert {
+    condition     = sort(keys(aws_cloudwatch_metric_alarm.this)) == sort(["api-5xx-rate", "function-errors", "function-throttles", "duration-near-timeout", "api-4xx-surge", "usage-quota", "s3-refusals"])
+    error_message = "The alarms must be exactly the seven of issue 13 (each a section of docs/operations.md)."
+  }
+
+  assert {
+    condition = {
+      for key, alarm in aws_cloudwatch_metric_alarm.this : key => [alarm.namespace, alarm.metric_name, coalesce(alarm.statistic, alarm.extended_statistic), tostring(alarm.threshold)]
+      } == {
+      api-5xx-rate          = ["AWS/ApiGateway", "5XXError", "Average", "0.03"]
+      function-errors       = ["AWS/Lambda", "Errors", "Sum", "2"]
+      function-throttles    = ["AWS/Lambda", "Throttles", "Sum", "3"]
+      duration-near-timeout = ["AWS/Lambda", "Duration", "p99", "15000"]
+      api-4xx-surge         = ["AWS/ApiGateway", "4XXError", "Sum", "40"]
+      usage-quota           = ["AWS/ApiGateway", "Count", "Sum", "900"]
+      s3-refusals           = ["randfile", "Failures", "Sum", "1"]
+    }
+    error_message = "An alarm watches the wrong metric or statistic, or ignores its threshold variable."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["s3-refusals"].dimensions == tomap({ environment = "test", code = "storage_error" })
+    error_message = "The S3 refusal alarm must read the function's Failures metric for storage_error in this environment."
+  }
+
+  assert {
+    condition = alltrue([for key in ["api-5xx-rate", "api-4xx-surge", "usage-quota"] :
+    aws_cloudwatch_metric_alarm.this[key].dimensions == tomap({ ApiName = "randfile-test", Stage = "v1" })])
+    error_message = "The API alarms must read this API's stage."
+  }
+
+  assert {
+    condition = alltrue([for key in ["function-errors", "function-throttles", "duration-near-timeout"] :
+    aws_cloudwatch_metric_alarm.this[key].dimensions == tomap({ FunctionName = "randfile-test" })])
+    error_message = "The function alarms must read this function."
+  }
+
+  assert {
+    condition = alltrue([for alarm in aws_cloudwatch_metric_alarm.this :
+      alarm.alarm_actions == toset(["arn:aws:sns:eu-west-1:111111111111:randfile-test-alarms"]) &&
+      alarm.ok_actions == toset(["arn:aws:sns:eu-west-1:111111111111:randfile-test-alarms"]) &&
+      alarm.comparison_operator == "GreaterThanThreshold"
+    ])
+    error_message = "Every alarm must notify the topic when it fires and when it returns to OK."
+  }
+
+  assert {
+    condition     = alltrue([for alarm in aws_cloudwatch_metric_alarm.this : alarm.treat_missing_data == "notBreaching"])
+    error_message = "An idle service sends no data; no alarm may fire or go INSUFFICIENT_DATA for that."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["usage-quota"].period == 86400
+    error_message = "The quota alarm must add up a day of requests, the quota's span."
+  }
+
+  assert {
+    condition     = alltrue([for alarm in aws_cloudwatch_metric_alarm.this : strcontains(alarm.alarm_description, "docs/operations.md#")])
+    error_message = "Every alarm must point at its runbook section."
+  }
+}
+
+run "topic_is_encrypted_with_a_key_cloudwatch_may_use" {
+  command = plan
+
+  variables {
+    alarm_subscriptions = [
+      { protocol = "email", endpoint = "oncall@example.com" },
+      { protocol = "https", endpoint = "https://hooks.example.com/x" },
+    ]
+  }
+
+  assert {
+    condition     = aws_sns_topic.alarms.kms_master_key_id == aws_kms_key.alarms.arn && aws_kms_key.alarms.enable_key_rotation
+    error_message = "The topic must be encrypted with the module's rotating customer managed key, not aws/sns."
+  }
+
+  assert {
+    condition = anytrue([for s in data.aws_iam_policy_document.alarm_key.statement :
+      s.sid == "CloudWatchAlarmsPublish" && contains(flatten([for p in s.principals : p.identifiers]), "cloudwatch.amazonaws.com") &&
+    toset(s.actions) == toset(["kms:Decrypt", "kms:GenerateDataKey*"])])
+    error_message = "The key policy must let cloudwatch.amazonaws.com encrypt and decrypt for the topic."
+  }
+
+  assert {
+    condition     = { for k, s in aws_sns_topic_subscription.alarms : k => s.protocol } == { "email:oncall@example.com" = "email", "https:https://hooks.example.com/x" = "https" }
+    error_message = "Each subscription variable must become one subscription."
+  }
+}
+
+run "dashboard_charts_only_metrics_that_exist" {
+  command = plan
+
+  assert {
+    condition = alltrue(flatten([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [
+      for metric in try(widget.properties.metrics, []) : contains([
+        "AWS/ApiGateway/Count", "AWS/ApiGateway/Latency", "AWS/ApiGateway/4XXError", "AWS/ApiGateway/5XXError",
+        "AWS/Lambda/Errors", "AWS/Lambda/Throttles", "AWS/Lambda/ConcurrentExecutions",
+        "randfile/FilesWritten", "randfile/BytesWritten", "randfile/GenerationTime", "randfile/UploadTime", "randfile/Failures",
+      ], "${metric[0]}/${metric[1]}")
+    ]]))
+    error_message = "A dashboard widget charts a metric neither AWS nor the function (src/randfile/metrics.py) publishes."
+  }
+
+  assert {
+    condition = alltrue(flatten([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [
+      for metric in try(widget.properties.metrics, []) :
+      metric[0] != "randfile" ? true : (metric[2] == "environment" && metric[3] == "test" && contains(["format", "code"], metric[4]))
+    ]]))
+    error_message = "The function's metrics must be charted with the dimensions it writes: environment, then format or code."
+  }
+
+  assert {
+    condition = toset(flatten([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [
+      for metric in try(widget.properties.metrics, []) : metric[1]
+      ]])) == toset(["Count", "Latency", "4XXError", "5XXError", "Errors", "Throttles", "ConcurrentExecutions",
+    "FilesWritten", "BytesWritten", "GenerationTime", "UploadTime", "Failures"])
+    error_message = "The dashboard must show requests, latency, errors by code, throttles, concurrency, and files and bytes per format."
+  }
+
+  assert {
+    condition     = [for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : widget.type if widget.type == "alarm"] == ["alarm"]
+    error_message = "The dashboard must show the alarms' states."
+  }
+}
+
+run "queries_are_saved_for_the_runbook" {
+  command = plan
+
+  assert {
+    condition     = sort(keys(aws_cloudwatch_query_definition.this)) == sort(["failures-by-code", "one-request", "slowest-requests", "callers-4xx"])
+    error_message = "docs/operations.md runs exactly these saved queries."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_query_definition.this["one-request"].log_group_names == tolist(["/aws/apigateway/randfile-test/v1/access", "/aws/lambda/randfile-test"])
+    error_message = "Finding one request reads the access log and the function's log together."
+  }
+}

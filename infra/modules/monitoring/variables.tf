@@ -1,0 +1,173 @@
+variable "name" {
+  description = "Name prefix of every resource (e.g. randfile-dev)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]{1,40}$", var.name))
+    error_message = "name must be 1-40 letters, digits or hyphens."
+  }
+}
+
+variable "environment" {
+  description = "Value of the `environment` dimension the function's metrics carry (RANDFILE_ENVIRONMENT)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,15}$", var.environment))
+    error_message = "environment must be 1-16 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the function's own metrics (randfile.metrics.NAMESPACE)."
+  type        = string
+  default     = "randfile"
+}
+
+variable "function_name" {
+  description = "Name of the Lambda function watched."
+  type        = string
+}
+
+variable "function_timeout_seconds" {
+  description = "The function's timeout; the duration alarm fires at a share of it."
+  type        = number
+
+  validation {
+    condition     = var.function_timeout_seconds >= 1 && var.function_timeout_seconds <= 900
+    error_message = "function_timeout_seconds must be between 1 and 900."
+  }
+}
+
+variable "function_log_group_name" {
+  description = "The function's log group, which the saved Logs Insights queries read."
+  type        = string
+}
+
+variable "api_name" {
+  description = "Name of the REST API (the `ApiName` dimension of API Gateway's metrics)."
+  type        = string
+}
+
+variable "api_stage_name" {
+  description = "Stage of the REST API (the `Stage` dimension)."
+  type        = string
+}
+
+variable "api_access_log_group_name" {
+  description = "The stage's access log group, which the saved Logs Insights queries read."
+  type        = string
+}
+
+variable "usage_plan_daily_quota" {
+  description = "Requests per day the usage plan allows; the quota alarm fires at a share of it."
+  type        = number
+
+  validation {
+    condition     = var.usage_plan_daily_quota >= 1
+    error_message = "usage_plan_daily_quota must be at least 1."
+  }
+}
+
+variable "alarm_subscriptions" {
+  description = "Who the alarm topic notifies: `email` (confirmed by the recipient) or `https` endpoints."
+  type = list(object({
+    protocol = string
+    endpoint = string
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for s in var.alarm_subscriptions : (s.protocol == "email" && can(regex("^[^@\\s]+@[^@\\s]+$", s.endpoint))) || (s.protocol == "https" && startswith(s.endpoint, "https://"))])
+    error_message = "Each subscription must be protocol \"email\" with an address, or \"https\" with an https:// URL."
+  }
+}
+
+variable "kms_key_administrator_arns" {
+  description = "Roles that administer the alarm topic's key through its key policy (the CI apply role); empty: the workload account's root."
+  type        = list(string)
+  default     = []
+}
+
+variable "api_5xx_rate_threshold" {
+  description = "Share of API requests answered 5XX (0-1) over 5 minutes above which the alarm fires."
+  type        = number
+  default     = 0.05
+
+  validation {
+    condition     = var.api_5xx_rate_threshold > 0 && var.api_5xx_rate_threshold < 1
+    error_message = "api_5xx_rate_threshold must be between 0 and 1, exclusive."
+  }
+}
+
+variable "function_errors_threshold" {
+  description = "Function errors (invocations that crashed, not error answers) in 5 minutes above which the alarm fires."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.function_errors_threshold >= 0
+    error_message = "function_errors_threshold must not be negative."
+  }
+}
+
+variable "function_throttles_threshold" {
+  description = "Throttled invocations in 5 minutes above which the alarm fires."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.function_throttles_threshold >= 0
+    error_message = "function_throttles_threshold must not be negative."
+  }
+}
+
+variable "duration_timeout_share" {
+  description = "Share of the function's timeout (0-1) that the p99 duration over 5 minutes must stay under."
+  type        = number
+  default     = 0.8
+
+  validation {
+    condition     = var.duration_timeout_share > 0 && var.duration_timeout_share < 1
+    error_message = "duration_timeout_share must be between 0 and 1, exclusive."
+  }
+}
+
+variable "api_4xx_surge_threshold" {
+  description = "API requests answered 4XX in 5 minutes above which the alarm fires (abuse or a broken caller)."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.api_4xx_surge_threshold >= 1
+    error_message = "api_4xx_surge_threshold must be at least 1."
+  }
+}
+
+variable "quota_usage_share" {
+  description = "Share of the usage plan's daily quota (0-1) that requests over the last 24 hours may reach before the alarm fires."
+  type        = number
+  default     = 0.8
+
+  validation {
+    condition     = var.quota_usage_share > 0 && var.quota_usage_share <= 1
+    error_message = "quota_usage_share must be above 0 and at most 1."
+  }
+}
+
+variable "s3_refusals_threshold" {
+  description = "Writes S3 refused (the function's Failures metric, code storage_error) in 5 minutes above which the alarm fires."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.s3_refusals_threshold >= 0
+    error_message = "s3_refusals_threshold must not be negative."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource (on top of the provider's default_tags)."
+  type        = map(string)
+  default     = {}
+}
