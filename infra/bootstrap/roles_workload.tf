@@ -83,6 +83,8 @@ data "aws_iam_policy_document" "workload_read" {
   for_each = toset(var.environments)
   provider = aws.workload
 
+  source_policy_documents = [data.aws_iam_policy_document.workload_monitoring_read[each.key].json]
+
   statement {
     sid = "ReadFunction"
     actions = [
@@ -191,7 +193,10 @@ data "aws_iam_policy_document" "workload_plan" {
   for_each = toset(var.environments)
   provider = aws.workload
 
-  source_policy_documents = [data.aws_iam_policy_document.workload_read[each.key].json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.workload_read[each.key].json,
+    data.aws_iam_policy_document.workload_monitoring_apply[each.key].json,
+  ]
 
   statement {
     sid       = "AssumeDataPlanRole"
@@ -214,7 +219,10 @@ data "aws_iam_policy_document" "workload_apply" {
   for_each = toset(var.environments)
   provider = aws.workload
 
-  source_policy_documents = [data.aws_iam_policy_document.workload_read[each.key].json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.workload_read[each.key].json,
+    data.aws_iam_policy_document.workload_monitoring_apply[each.key].json,
+  ]
 
   statement {
     sid = "ManageFunction"

@@ -55,6 +55,7 @@ module "function" {
   timeout              = var.function_timeout
   reserved_concurrency = var.function_reserved_concurrency
   log_retention_days   = var.log_retention_days
+  environment          = var.environment
 
   permissions_boundary_arn = var.role_permissions_boundary_arn
 }
@@ -82,4 +83,22 @@ module "api" {
   hosted_zone_name                        = var.hosted_zone_name
   domain_name                             = var.domain_name
   permissions_boundary_arn                = var.role_permissions_boundary_arn
+}
+
+module "monitoring" {
+  source = "../modules/monitoring"
+  providers = {
+    aws = aws.workload
+  }
+
+  name                      = local.name
+  environment               = var.environment
+  function_name             = module.function.function_name
+  function_timeout_seconds  = var.function_timeout
+  function_log_group_name   = module.function.log_group_name
+  api_name                  = local.name
+  api_stage_name            = module.api.stage_name
+  api_access_log_group_name = module.api.access_log_group_name
+  usage_plan_daily_quota    = var.api_usage_plan_daily_quota
+  alarm_subscriptions       = var.alarm_subscriptions
 }

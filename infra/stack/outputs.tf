@@ -67,3 +67,18 @@ output "data_account_id" {
   description = "Account that owns the bucket."
   value       = var.data_account_id
 }
+
+output "alarm_topic_arn" {
+  description = "ARN of the encrypted SNS topic the alarms notify (subscribe to it, or set alarm_subscriptions)."
+  value       = module.monitoring.alarm_topic_arn
+}
+
+output "dashboard_name" {
+  description = "Name of the environment's CloudWatch dashboard."
+  value       = module.monitoring.dashboard_name
+}
+
+output "function_log_group_name" {
+  description = "The function's log group (`make logs ENV=<env>` tails it)."
+  value       = module.function.log_group_name
+}

@@ -248,3 +248,14 @@ variable "manage_api_gateway_account_logging_role" {
   type        = bool
   default     = true
 }
+
+# --- Monitoring -----------------------------------------------------------------------------------
+
+variable "alarm_subscriptions" {
+  description = "Who the alarm topic notifies (docs/operations.md): `{ protocol = \"email\", endpoint = \"oncall@example.com\" }` or an `https` endpoint."
+  type = list(object({
+    protocol = string
+    endpoint = string
+  }))
+  default = []
+}

@@ -116,12 +116,15 @@ resource "aws_lambda_function" "this" {
   tags                           = var.tags
 
   environment {
-    variables = {
-      RANDFILE_BUCKET       = var.bucket_name
-      RANDFILE_BUCKET_OWNER = var.bucket_owner
-      RANDFILE_KEY_PREFIX   = var.key_prefix
-      RANDFILE_MAX_BYTES    = tostring(var.max_bytes)
-    }
+    variables = merge(
+      {
+        RANDFILE_BUCKET       = var.bucket_name
+        RANDFILE_BUCKET_OWNER = var.bucket_owner
+        RANDFILE_KEY_PREFIX   = var.key_prefix
+        RANDFILE_MAX_BYTES    = tostring(var.max_bytes)
+      },
+      var.environment == null ? {} : { RANDFILE_ENVIRONMENT = var.environment },
+    )
   }
 
   tracing_config {

@@ -147,6 +147,12 @@ variable "log_retention_days" {
   }
 }
 
+variable "environment" {
+  description = "Environment name the function's metrics carry as their `environment` dimension (RANDFILE_ENVIRONMENT); null leaves it unset and the metrics say `undefined`."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags added to every resource (on top of the provider's default_tags)."
   type        = map(string)

@@ -55,6 +55,20 @@ run "each_module_runs_in_its_account" {
   }
 }
 
+run "metrics_and_alarms_name_the_same_environment_and_function" {
+  command = plan
+
+  assert {
+    condition     = module.function.function_name == "randfile-test" && output.dashboard_name == "randfile-test"
+    error_message = "The dashboard must be the environment's, beside its function."
+  }
+
+  assert {
+    condition     = module.monitoring.alarm_names["s3-refusals"] == "randfile-test-s3-refusals"
+    error_message = "The alarms must be named after the environment (the key policy lets CloudWatch publish for <name>-* only)."
+  }
+}
+
 run "kms_encryption_creates_the_key_in_the_data_account" {
   command = plan
 

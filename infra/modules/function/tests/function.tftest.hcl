@@ -248,3 +248,16 @@ run "policies_are_the_checked_documents" {
     error_message = "The outputs must name the role and the function's invoke ARN."
   }
 }
+
+run "environment_names_the_metrics_dimension" {
+  command = plan
+
+  variables {
+    environment = "dev"
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["RANDFILE_ENVIRONMENT"] == "dev"
+    error_message = "The function's metrics must carry the environment (randfile.metrics reads RANDFILE_ENVIRONMENT)."
+  }
+}
