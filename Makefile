@@ -129,6 +129,17 @@ apply: ## Apply exactly the plan `make plan ENV=<env>` saved (or `make plan-fetc
 	$(TF_STACK) apply -input=false $(CURDIR)/$(PLAN) 2>&1 | tee $(PLAN).apply.log \
 	  || $(CI_PYTHON) -m scripts.ci.tfplan apply-failed --env $(ENV) --log $(PLAN).apply.log
 
+# The function's log group is read from ENV's state; `aws logs tail` (AWS CLI v2) follows it with
+# the operator's own credentials. FOLLOW=0 prints the last SINCE and stops.
+SINCE ?= 10m
+FOLLOW ?= 1
+
+.PHONY: logs
+logs: ## Tail the function's log of ENV in AWS (AWS CLI v2): make logs ENV=<env> [SINCE=1h] [FOLLOW=0]
+	$(TF_INIT) >/dev/null
+	group="$$($(TF_STACK) output -raw function_log_group_name)"; \
+	  aws logs tail "$$group" --since $(SINCE) --format short $(if $(filter 1,$(FOLLOW)),--follow)
+
 .PHONY: unlock
 unlock: ## Release ENV's state lock left by a killed apply: make unlock ENV=<env> LOCK_ID=<id>
 	@test -n "$(LOCK_ID)" || { echo "LOCK_ID=<id> is required (make lock-report ENV=$(ENV) names it)" >&2; exit 2; }

@@ -71,6 +71,13 @@ class Identity:
             )
         return self._clients[service]
 
+    # The stack's monitoring (alarms, dashboard, alarm topic); no stubs are installed for these two.
+    def cloudwatch(self) -> Any:
+        return self._client("cloudwatch")
+
+    def sns(self) -> Any:
+        return self._client("sns")
+
     def acm(self) -> ACMClient:
         client: ACMClient = self._client("acm")
         return client

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import time
+import uuid
 from typing import Any
 
 from moto.apigateway.models import RestAPI, UsagePlan
 from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.logs.responses import LogsResponse
 from moto.s3.models import FakeBucket
 from moto.servicequotas.exceptions import NoSuchResource
 from moto.servicequotas.models import ServiceQuotasBackend
@@ -142,9 +145,49 @@ def _usage_plan_patches_keep_numbers() -> None:
     UsagePlan.apply_patch_operations = apply_patch_operations  # type: ignore[method-assign]
 
 
+def _logs_query_definitions() -> None:
+    """Logs Insights saved queries (aws_cloudwatch_query_definition), which moto does not have.
+
+    Kept per account and region with AWS's shapes: PutQueryDefinition creates, or with
+    queryDefinitionId replaces; DescribeQueryDefinitions filters by name prefix;
+    DeleteQueryDefinition answers success false for an unknown id.
+    https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutQueryDefinition.html
+    """
+    store: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+
+    def definitions(response: LogsResponse) -> dict[str, dict[str, Any]]:
+        return store.setdefault((response.current_account, response.region), {})
+
+    def put_query_definition(self: LogsResponse) -> str:
+        params = json.loads(self.body)
+        query_id = params.get("queryDefinitionId") or str(uuid.uuid4())
+        definitions(self)[query_id] = {
+            "queryDefinitionId": query_id,
+            "name": params["name"],
+            "queryString": params["queryString"],
+            "logGroupNames": params.get("logGroupNames", []),
+            "lastModified": int(time.time() * 1000),
+        }
+        return json.dumps({"queryDefinitionId": query_id})
+
+    def describe_query_definitions(self: LogsResponse) -> str:
+        prefix = json.loads(self.body).get("queryDefinitionNamePrefix", "")
+        found = [d for d in definitions(self).values() if d["name"].startswith(prefix)]
+        return json.dumps({"queryDefinitions": found})
+
+    def delete_query_definition(self: LogsResponse) -> str:
+        query_id = json.loads(self.body)["queryDefinitionId"]
+        return json.dumps({"success": definitions(self).pop(query_id, None) is not None})
+
+    LogsResponse.put_query_definition = put_query_definition  # type: ignore[attr-defined]
+    LogsResponse.describe_query_definitions = describe_query_definitions  # type: ignore[attr-defined]
+    LogsResponse.delete_query_definition = delete_query_definition  # type: ignore[attr-defined]
+
+
 def apply() -> None:
     """Apply every patch; the emulator process calls this once, before serving."""
     _escape_rest_api_policy()
     _bucket_policy_conditions_do_not_deny()
     _lambda_concurrency_quota()
     _usage_plan_patches_keep_numbers()
+    _logs_query_definitions()

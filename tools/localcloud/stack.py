@@ -43,8 +43,10 @@ SERVICE_OF_TYPE_PREFIX: dict[str, str | None] = {
     "aws_acm_": "acm",
     "aws_api_gateway_": "apigateway",
     "aws_caller_identity": "sts",
+    "aws_cloudwatch_dashboard": "cloudwatch",
     "aws_cloudwatch_log_": "logs",
     "aws_cloudwatch_metric_alarm": "cloudwatch",
+    "aws_cloudwatch_query_definition": "logs",
     "aws_iam_policy_document": None,
     "aws_iam_": "iam",
     "aws_kms_": "kms",
@@ -54,6 +56,7 @@ SERVICE_OF_TYPE_PREFIX: dict[str, str | None] = {
     "aws_route53_": "route53",
     "aws_s3_": "s3",
     "aws_servicequotas_": "servicequotas",
+    "aws_sns_": "sns",
 }
 SERVICES = tuple(sorted({s for s in SERVICE_OF_TYPE_PREFIX.values() if s} | {"sts"}))
 _TYPE_REFERENCE = re.compile(r'^\s*(?:resource|data)\s+"(aws_[a-z0-9_]+)"', re.MULTILINE)
