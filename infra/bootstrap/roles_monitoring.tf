@@ -108,14 +108,19 @@ data "aws_iam_policy_document" "workload_monitoring_apply" {
     }
   }
 
+  # An alias is authorised on the alias and on the key it points to.
+  # https://docs.aws.amazon.com/kms/latest/developerguide/alias-access.html
   statement {
     sid = "ManageAlarmKey"
     actions = [
+      "kms:CreateAlias",
+      "kms:DeleteAlias",
       "kms:EnableKeyRotation",
       "kms:PutKeyPolicy",
       "kms:ScheduleKeyDeletion",
       "kms:TagResource",
       "kms:UntagResource",
+      "kms:UpdateAlias",
       "kms:UpdateKeyDescription",
     ]
     resources = [local.monitoring_arn[each.key].any_key]
@@ -127,24 +132,10 @@ data "aws_iam_policy_document" "workload_monitoring_apply" {
     }
   }
 
-  # An alias is authorised on the alias and on the key it points to.
-  # https://docs.aws.amazon.com/kms/latest/developerguide/alias-access.html
   statement {
     sid       = "ManageAlarmKeyAlias"
     actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
     resources = [local.monitoring_arn[each.key].key_alias]
-  }
-
-  statement {
-    sid       = "AliasTheAlarmKey"
-    actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
-    resources = [local.monitoring_arn[each.key].any_key]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
-      values   = [each.key]
-    }
   }
 
   statement {

@@ -1,6 +1,7 @@
 # Every alarm watches the metric its runbook section names, with the statistic, threshold variable
 # and actions it should have; the dashboard charts only metrics that exist (AWS's, or those
-# src/randfile/metrics.py writes); the topic is encrypted with a key CloudWatch may use.
+# src/randfile/metrics.py writes); the topic is encrypted with a key CloudWatch may use; bad values
+# are refused at plan time.
 
 mock_provider "aws" {
   source          = "./tests/mocks"
@@ -169,4 +170,40 @@ run "queries_are_saved_for_the_runbook" {
     condition     = aws_cloudwatch_query_definition.this["one-request"].log_group_names == tolist(["/aws/apigateway/randfile-test/v1/access", "/aws/lambda/randfile-test"])
     error_message = "Finding one request reads the access log and the function's log together."
   }
+}
+
+run "bad_values_are_refused" {
+  command = plan
+
+  variables {
+    name                         = "no spaces"
+    environment                  = "Prod"
+    function_timeout_seconds     = 0
+    usage_plan_daily_quota       = 0
+    alarm_subscriptions          = [{ protocol = "sms", endpoint = "+15550100" }]
+    api_5xx_rate_threshold       = 1
+    function_errors_threshold    = -1
+    function_throttles_threshold = -1
+    duration_timeout_share       = 1.5
+    api_4xx_surge_threshold      = 0
+    quota_usage_share            = 0
+    s3_refusals_threshold        = -1
+  }
+
+  expect_failures = [
+    var.name, var.environment, var.function_timeout_seconds, var.usage_plan_daily_quota,
+    var.alarm_subscriptions, var.api_5xx_rate_threshold, var.function_errors_threshold,
+    var.function_throttles_threshold, var.duration_timeout_share, var.api_4xx_surge_threshold,
+    var.quota_usage_share, var.s3_refusals_threshold,
+  ]
+}
+
+run "an_http_subscription_is_refused" {
+  command = plan
+
+  variables {
+    alarm_subscriptions = [{ protocol = "https", endpoint = "http://hooks.example.com/plain" }]
+  }
+
+  expect_failures = [var.alarm_subscriptions]
 }
