@@ -15,20 +15,16 @@ from scripts import module_docs
 
 VERSIONS_TF = """\
 terraform {
-  required_version = ">= 1.10"
-
+  required_version = ">= 1.5"
   required_providers {
-    aws = {
-      source  = "hashicorp/aws"
-      version = ">= 5.100, < 7.0"
-    }
+    random = { source = "hashicorp/random", version = ">= 3.6" }
   }
 }
 """
 
 MAIN_TF = """\
-resource "aws_s3_bucket" "this" {
-  bucket = var.bucket_name
+resource "random_id" "this" {
+  byte_length = 4
 }
 """
 
@@ -68,11 +64,11 @@ variable "anything" {
 OUTPUTS_TF = """\
 output "bucket_arn" {
   description = "ARN of the `bucket_name` bucket."
-  value       = aws_s3_bucket.this.arn
+  value       = random_id.this.hex
 }
 
 output "undocumented" {
-  value = aws_s3_bucket.this.id
+  value = random_id.this.id
 }
 """
 
@@ -82,14 +78,14 @@ EXPECTED_TABLES = """\
 
 | Name | Version |
 |------|---------|
-| <a name="requirement_terraform"></a> [terraform](#requirement\\_terraform) | >= 1.10 |
-| <a name="requirement_aws"></a> [aws](#requirement\\_aws) | >= 5.100, < 7.0 |
+| <a name="requirement_terraform"></a> [terraform](#requirement\\_terraform) | >= 1.5 |
+| <a name="requirement_random"></a> [random](#requirement\\_random) | >= 3.6 |
 
 ## Providers
 
 | Name | Version |
 |------|---------|
-| <a name="provider_aws"></a> [aws](#provider\\_aws) | >= 5.100, < 7.0 |
+| <a name="provider_random"></a> [random](#provider\\_random) | >= 3.6 |
 
 ## Inputs
 
