@@ -1,4 +1,4 @@
-"""Every test module lies in a tier folder, so each runs in its tier's make target and in `make test`.
+"""Every test module lies in a tier folder: it runs in its tier's make target and in `make test`.
 
 (tests/conftest.py refuses a run that collects a test outside the tiers; this names the stray files
 even when no run collects them.)
