@@ -55,11 +55,21 @@ lint-shell: $(VENV)/.installed
 	$(VENV)/bin/shellcheck .ci/run scripts/terraform scripts/tf-checks scripts/tf-module-tests \
 		scripts/make-venv scripts/lock-requirements
 
+# The test tiers, one folder each (tests/conftest.py marks each test by its folder and refuses a
+# test outside them); test-e2e, further down, is the fourth.
 .PHONY: test-unit
-test-unit: $(VENV)/.installed ## Unit tests only (seconds, no emulator)
-	$(PY) -m pytest tests/unit -q -m "not e2e"
+test-unit: $(VENV)/.installed ## Unit tests: pure, no emulator, no network, no Terraform (seconds)
+	$(PY) -m pytest tests/unit -q
 
-# The unit tests again on the Lambda runtime's Python, the version infra/modules/function/
+.PHONY: test-functional
+test-functional: $(VENV)/.installed ## Functional tests: moto in-process, local stand-in servers, Terraform without a cloud
+	$(PY) -m pytest tests/functional -q
+
+.PHONY: test-repository
+test-repository: $(VENV)/.installed ## Repository tests: the repository's own rules (workflows, locks, tfvars, module docs)
+	$(PY) -m pytest tests/repository -q
+
+# The tiers that run the service's code (unit, functional) again on the Lambda runtime's Python, the version infra/modules/function/
 # python-version names (Terraform's runtime and the local cloud read it too), found through PATH,
 # pyenv or uv by localcloud.interpreters; same pinned, hashed requirements as .venv, made by
 # scripts/make-venv (uv).
@@ -76,9 +86,9 @@ $(RUNTIME_VENV)/.installed: requirements/dev.txt pyproject.toml infra/modules/fu
 venv-runtime: $(RUNTIME_VENV)/.installed ## Create .venv-runtime on the Lambda runtime's Python (found through PATH, pyenv or uv)
 
 .PHONY: test-unit-runtime
-test-unit-runtime: $(RUNTIME_VENV)/.installed ## Unit tests on the Lambda runtime's Python (.venv-runtime)
-	$(RUNTIME_PY) -c 'import platform; print("unit tests on Python", platform.python_version())'
-	$(RUNTIME_PY) -m pytest tests/unit -q -m "not e2e"
+test-unit-runtime: $(RUNTIME_VENV)/.installed ## Unit and functional tests on the Lambda runtime's Python (.venv-runtime)
+	$(RUNTIME_PY) -c 'import platform; print("unit and functional tests on Python", platform.python_version())'
+	$(RUNTIME_PY) -m pytest tests/unit tests/functional -q
 
 .PHONY: bench
 bench: $(VENV)/.installed ## Measure generation throughput and streaming memory (docs/performance.md)
@@ -244,7 +254,7 @@ demo-down: $(VENV)/.installed-demo ## Destroy the demo stack and stop the local 
 
 .PHONY: test-e2e
 test-e2e: build $(VENV)/.installed ## End-to-end test on its own local cloud (a few minutes)
-	$(PY) -m pytest tests/e2e -m e2e -q
+	$(PY) -m pytest tests/e2e -q
 
 # --- Terraform tests ------------------------------------------------------------------------
 

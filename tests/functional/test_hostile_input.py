@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from randfile.handler import handler
-from tests.unit.conftest import BUCKET, FakeContext, TwoAccounts
+from tests.functional.conftest import BUCKET, FakeContext, TwoAccounts
 
 BASE: dict[str, Any] = {
     "resource": "/files",

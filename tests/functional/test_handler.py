@@ -12,7 +12,13 @@ import pytest
 from randfile import handler as handler_module
 from randfile.content import Format
 from randfile.handler import handler
-from tests.unit.conftest import BUCKET, DATA_ACCOUNT, WORKLOAD_ACCOUNT, FakeContext, TwoAccounts
+from tests.functional.conftest import (
+    BUCKET,
+    DATA_ACCOUNT,
+    WORKLOAD_ACCOUNT,
+    FakeContext,
+    TwoAccounts,
+)
 
 
 def call(body: Any = None, **extra: Any) -> tuple[int, dict[str, Any], dict[str, Any]]:
