@@ -8,7 +8,6 @@ The last test plans infra/bootstrap on the same emulator and checks the trust of
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.parse
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 from localcloud import stack
 from localcloud.cloud import LocalCloud
 from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION, WORKLOAD_ACCOUNT_ID
+from localcloud.terraform import Root
 from tests.e2e.policy_audit import (
     Document,
     Grant,
@@ -28,7 +28,7 @@ from tests.e2e.policy_audit import (
     trust_problems,
     unexpected_lint_findings,
 )
-from tests.e2e.test_bootstrap_e2e import OIDC_HOST, REPO, terraform, variables
+from tests.e2e.test_bootstrap_e2e import OIDC_HOST, REPO, variables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
@@ -304,24 +304,15 @@ def bootstrap_plan(local: LocalCloud, tmp_path_factory: pytest.TempPathFactory) 
     With the OIDC provider taken as existing, its ARN is derived from the account id, so every
     trust policy is known at plan time; otherwise they would only be known after apply.
     """
-    workdir = tmp_path_factory.mktemp("bootstrap-plan")
-    shutil.copytree(
-        REPO / "infra" / "bootstrap",
-        workdir,
-        ignore=shutil.ignore_patterns(".terraform"),
-        dirs_exist_ok=True,
-    )
+    root = Root.copy(REPO / "infra" / "bootstrap", tmp_path_factory.mktemp("bootstrap-plan"))
+    workdir = root.workdir
     (workdir / "localcloud_override.tf").write_text(stack.override_file(local.cloud.endpoint_url))
     (workdir / "test.auto.tfvars.json").write_text(
         json.dumps(variables(create_oidc_provider=False))
     )
-    for args in (("init", "-lockfile=readonly"), ("plan", "-out=bootstrap.tfplan")):
-        result = terraform(workdir, *args)
-        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    shown = terraform(workdir, "show", "-json", "bootstrap.tfplan")
-    assert shown.returncode == 0, shown.stderr
-    plan: dict[str, Any] = json.loads(shown.stdout)
-    return plan
+    root.run("init", "-lockfile=readonly")
+    root.run("plan", "-out=bootstrap.tfplan")
+    return root.show("bootstrap.tfplan")
 
 
 def test_every_bootstrap_role_trusts_only_pinned_github_subjects_or_workload_roles(

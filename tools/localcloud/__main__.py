@@ -12,6 +12,7 @@ from localcloud.cloud import LocalCloud, NotRunningError
 from localcloud.emulator import EmulatorError
 from localcloud.endpoint import DEMO_BODY
 from localcloud.gateway import Response
+from localcloud.model import WiringError
 from localcloud.runtime import InvocationError
 from localcloud.settings import (
     DATA_ACCOUNT_ID,
@@ -21,9 +22,9 @@ from localcloud.settings import (
     WORKLOAD_ACCOUNT_ID,
     Paths,
 )
-from localcloud.stack import TerraformError, UnsupportedResourceError
+from localcloud.stack import UnsupportedResourceError
+from localcloud.terraform import TerraformError
 from localcloud.verify import VerificationError
-from localcloud.wiring import WiringError
 
 
 class Progress:
