@@ -18,6 +18,7 @@ import pytest
 
 from localcloud import policy, stack
 from localcloud.cloud import LocalCloud
+from localcloud.model import WiringError
 from localcloud.settings import (
     CALLER_ROLE,
     DATA_ACCOUNT_ID,
@@ -30,7 +31,6 @@ from localcloud.settings import (
     STATE_KEY,
     WORKLOAD_ACCOUNT_ID,
 )
-from localcloud.wiring import WiringError
 
 # One deployment serves every module of this group, so under pytest-xdist they must stay on one
 # worker (effective with --dist loadgroup).

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localcloud import accounts, emulator, endpoint, gateway, stack, verify, wiring
+from localcloud import accounts, emulator, endpoint, gateway, model, stack, verify
 from localcloud.aws import Cloud, Identity
 from localcloud.settings import (
     CALLER_ROLE,
@@ -113,7 +113,7 @@ class LocalCloud:
     def data(self) -> Identity:
         return self._identity(role_arn(DATA_ACCOUNT_ID, DEPLOY_ROLE), "localcloud-deploy")
 
-    def caller(self) -> wiring.Caller:
+    def caller(self) -> model.Caller:
         """A client of the workload account, holding the API key its owners handed out."""
         identity = self._identity(role_arn(WORKLOAD_ACCOUNT_ID, CALLER_ROLE), "localcloud-caller")
         key_id = self.outputs().get("api_key_id")
@@ -122,7 +122,7 @@ class LocalCloud:
             if key_id
             else None
         )
-        return wiring.Caller(
+        return model.Caller(
             arn=identity.arn(),
             account_id=identity.account_id(),
             access_key_id=identity.credentials.access_key_id,
