@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from localcloud import emulator, stack
-from localcloud.aws import Cloud, Identity
+from localcloud.aws import Identities, Identity
 from localcloud.settings import (
     DATA_ACCOUNT_ID,
     MEMBER_ACCESS_ROLE,
@@ -82,7 +82,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
         (root.workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
         root.run("init", "-lockfile=readonly")
         root.run("apply", "-auto-approve")
-        management = Cloud(cloud.endpoint_url).management()
+        management = Identities(cloud.endpoint_url).management()
         yield Deployed(
             outputs=root.outputs(),
             workload=management.assume(role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "test"),

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from localcloud import compat, emulator, stack
-from localcloud.aws import Cloud, Identity
+from localcloud.aws import Identities, Identity
 from localcloud.settings import (
     DATA_ACCOUNT_ID,
     DEFAULT_ZIP,
@@ -173,8 +173,8 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
         environment.setenv(compat.LAMBDA_CONCURRENCY_VARIABLE, "1000")
         running = emulator.start(state_dir, record_to=record)
     try:
-        cloud = Cloud(running.endpoint_url)
-        management = cloud.management()
+        identities = Identities(running.endpoint_url)
+        management = identities.management()
         admin = management.assume(role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "admin")
         zone = admin.route53().create_hosted_zone(Name=HOSTED_ZONE, CallerReference="ci-roles")
         zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]

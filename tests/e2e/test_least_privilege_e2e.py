@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from localcloud import stack
-from localcloud.cloud import LocalCloud
+from localcloud.cloud import Cloud
 from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION, WORKLOAD_ACCOUNT_ID
 from localcloud.terraform import Root
 from tests.e2e.policy_audit import (
@@ -59,7 +59,7 @@ ALLOWED_BROAD_GRANTS = {
 
 
 @pytest.fixture(scope="module")
-def state(local: LocalCloud) -> dict[str, Any]:
+def state(local: Cloud) -> dict[str, Any]:
     return stack.show(local.paths)
 
 
@@ -114,7 +114,7 @@ def test_no_policy_grants_more_than_the_allowed_wildcards(state: dict[str, Any])
 
 
 def test_only_the_api_gateway_logging_role_has_a_managed_policy(
-    local: LocalCloud, state: dict[str, Any], deployed: dict[str, dict[str, Any]]
+    local: Cloud, state: dict[str, Any], deployed: dict[str, dict[str, Any]]
 ) -> None:
     logging_role = deployed[CLOUDWATCH_ROLE]["name"]
     function_role = deployed[FUNCTION_ROLE]["name"]
@@ -136,7 +136,7 @@ def test_only_the_api_gateway_logging_role_has_a_managed_policy(
 
 
 def test_the_function_role_writes_only_under_the_prefix_its_key_and_its_logs(
-    local: LocalCloud,
+    local: Cloud,
     state: dict[str, Any],
     deployed: dict[str, dict[str, Any]],
     outputs: dict[str, Any],
@@ -298,7 +298,7 @@ def test_the_lambda_permission_is_limited_to_post_files_of_this_api(
 
 
 @pytest.fixture(scope="module")
-def bootstrap_plan(local: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def bootstrap_plan(local: Cloud, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A saved plan of infra/bootstrap on the local cloud's emulator, as JSON.
 
     With the OIDC provider taken as existing, its ARN is derived from the account id, so every
@@ -306,7 +306,7 @@ def bootstrap_plan(local: LocalCloud, tmp_path_factory: pytest.TempPathFactory) 
     """
     root = Root.copy(REPO / "infra" / "bootstrap", tmp_path_factory.mktemp("bootstrap-plan"))
     workdir = root.workdir
-    (workdir / "localcloud_override.tf").write_text(stack.override_file(local.cloud.endpoint_url))
+    (workdir / "localcloud_override.tf").write_text(stack.override_file(local.endpoint_url))
     (workdir / "test.auto.tfvars.json").write_text(
         json.dumps(variables(create_oidc_provider=False))
     )

@@ -26,7 +26,7 @@ from botocore.exceptions import ClientError
 from werkzeug.wrappers import Request, Response
 
 from localcloud import gateway, model, principals, sigv4, wiring
-from localcloud.aws import Cloud, Identity
+from localcloud.aws import Identities, Identity
 from localcloud.runtime import InvocationError
 from localcloud.settings import DEPLOY_ROLE, REGION, WORKLOAD_ACCOUNT_ID, role_arn
 from localcloud.throttling import Limits
@@ -80,7 +80,7 @@ class FrontDoor:
     """The WSGI application of the API's HTTP endpoint."""
 
     def __init__(self, endpoint_url: str, zip_path: Path, limits: Limits | None = None) -> None:
-        self._cloud = Cloud(endpoint_url)
+        self._identities = Identities(endpoint_url)
         self._zip_path = zip_path
         self._limits = limits or Limits()
         self._lock = threading.Lock()
@@ -90,7 +90,7 @@ class FrontDoor:
         # Creating boto3 clients is not thread-safe: the identity and its clients are made once.
         with self._lock:
             if self._workload is None:
-                identity = self._cloud.identity(
+                identity = self._identities.assume(
                     role_arn(WORKLOAD_ACCOUNT_ID, DEPLOY_ROLE), "localcloud-apigateway"
                 )
                 for client in (
