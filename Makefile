@@ -97,6 +97,17 @@ TF_INIT = $(TF_STACK) init -input=false -lockfile=readonly -backend-config=envs/
 tf-check: $(CHECKOV_VENV)/.installed ## Terraform fmt, validate (stack and every module) and checkov over infra/
 	CHECKOV="$(CHECKOV)" scripts/tf-checks
 
+# The README tables (Requirements, Providers, Inputs, Outputs) of infra/stack, infra/bootstrap and
+# every module, written from the code between terraform-docs' markers by scripts/module_docs.py.
+.PHONY: docs
+docs: $(VENV)/.installed ## Regenerate the Terraform READMEs' tables from the code
+	$(PY) -m scripts.module_docs
+
+# Like `terraform fmt -check`: regenerate, then fail if a README differs from what git has.
+.PHONY: docs-check
+docs-check: $(VENV)/.installed ## Fail when a Terraform README's tables are stale (regenerates them)
+	$(PY) -m scripts.module_docs --check
+
 .PHONY: plan
 plan: build ## Plan the stack for ENV=<env> into build/plans/<env>.tfplan
 	@test -f $(STACK)/envs/$(ENV).tfvars || { echo "no $(STACK)/envs/$(ENV).tfvars" >&2; exit 2; }
@@ -244,7 +255,7 @@ tf-test: ## terraform test of every module (and its examples) and the stack, off
 # --- Aggregates -----------------------------------------------------------------------------
 
 .PHONY: lint
-lint: lint-python lint-shell tf-check bootstrap-check lint-workflows ## Static checks: ruff, mypy, bandit, shellcheck, terraform fmt/validate, checkov, actionlint, zizmor
+lint: lint-python lint-shell tf-check docs-check bootstrap-check lint-workflows ## Static checks: ruff, mypy, bandit, shellcheck, terraform fmt/validate, checkov, README tables, actionlint, zizmor
 
 # pytest on the default Python runs last so its summary closes the output. Two workers: the
 # end-to-end modules (each on its own local cloud, kept on one worker by xdist_group) run beside
