@@ -338,7 +338,7 @@ MODULE_ACCOUNTS = {
 }
 
 
-def test_the_state_records_each_module_under_its_accounts_provider(local: LocalCloud) -> None:
+def test_the_state_records_each_module_under_its_accounts_provider(local: Cloud) -> None:
     state = json.loads(stack.terraform(local.paths, "state", "pull").stdout)
     recorded = {
         (resource["module"], resource["provider"])
