@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from randfile import handler as handler_module
+from randfile import files
 from randfile.content import Format
 from randfile.handler import handler
 from tests.functional.conftest import (
@@ -152,6 +152,15 @@ def test_misconfiguration_is_a_clean_500_and_a_log_line(
     assert any(name in entry.get("reason", "") and entry["level"] == "ERROR" for entry in log)
 
 
+def test_the_log_line_reports_what_the_response_does(
+    deployed: TwoAccounts, capfd: pytest.CaptureFixture[str]
+) -> None:
+    _, body, _ = call({"size_bytes": 10, "format": "text", "seed": 3})
+    entries = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+    [written] = [entry for entry in entries if entry["message"] == "file written"]
+    assert {name: written[name] for name in body} == body
+
+
 def test_logs_are_json_with_the_request_id_and_no_credentials(
     deployed: TwoAccounts, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -191,7 +200,7 @@ def test_unexpected_error_is_a_500_without_traceback(
     def explode(*_: Any, **__: Any) -> None:
         raise KeyError("surprise")
 
-    monkeypatch.setattr(handler_module, "new_object_key", explode)
+    monkeypatch.setattr(files, "new_object_key", explode)
     status, body, _ = call({"size_bytes": 10})
     assert status == 500
     assert body == {

@@ -158,5 +158,11 @@ def test_only_post_files_is_routed(
         check_route({"resource": resource, "path": resource, "httpMethod": method})
 
 
+def test_wrong_method_names_the_allowed_one_in_its_headers() -> None:
+    with pytest.raises(MethodNotAllowedError) as caught:
+        check_route({"resource": "/files", "path": "/files", "httpMethod": "GET"})
+    assert caught.value.headers == {"Allow": "POST"}
+
+
 def test_route_accepts_post_files() -> None:
     check_route({"resource": "/files", "path": "/v1/files", "httpMethod": "POST"})
