@@ -12,6 +12,7 @@ import pytest
 from randfile import files
 from randfile.content import Format
 from randfile.handler import handler
+from tests.events import api_event
 from tests.functional.conftest import (
     BUCKET,
     DATA_ACCOUNT,
@@ -22,15 +23,7 @@ from tests.functional.conftest import (
 
 
 def call(body: Any = None, **extra: Any) -> tuple[int, dict[str, Any], dict[str, Any]]:
-    event = {
-        "resource": "/files",
-        "path": "/files",
-        "httpMethod": "POST",
-        "headers": {"Content-Type": "application/json"},
-        "body": body if body is None or isinstance(body, str) else json.dumps(body),
-        **extra,
-    }
-    response = handler(event, FakeContext())
+    response = handler(api_event(body, **extra), FakeContext())
     return response["statusCode"], json.loads(response["body"]), response["headers"]
 
 
@@ -186,8 +179,7 @@ def test_storage_failure_is_a_json_5xx(deployed: TwoAccounts) -> None:
 
 
 def test_near_deadline_answers_503_with_retry_after(deployed: TwoAccounts) -> None:
-    event = {"resource": "/files", "httpMethod": "POST", "body": '{"size_bytes": 10}'}
-    response = handler(event, FakeContext(remaining_ms=500))
+    response = handler(api_event({"size_bytes": 10}), FakeContext(remaining_ms=500))
     assert response["statusCode"] == 503
     assert response["headers"]["Retry-After"] == "1"
     assert json.loads(response["body"])["error"]["code"] == "deadline_exceeded"
