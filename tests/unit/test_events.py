@@ -24,7 +24,7 @@ def _route(authorization_type: str) -> model.Route:
         name="randfile-local",
         arn="arn:aws:lambda:eu-west-1:111111111111:function:randfile-local",
         handler="randfile.handler.handler",
-        runtime="python3.13",
+        runtime="",  # not in the event
         role_arn="arn:aws:iam::111111111111:role/randfile-local",
         timeout=29,
         memory_size=1769,
