@@ -267,9 +267,12 @@ tf-test: ## terraform test of every module (and its examples) and the stack, off
 .PHONY: lint
 lint: lint-python lint-shell tf-check docs-check bootstrap-check lint-workflows ## Static checks: ruff, mypy, bandit, shellcheck, terraform fmt/validate, checkov, README tables, actionlint, zizmor
 
-# pytest on the default Python runs last so its summary closes the output. Two workers: the
-# end-to-end modules (each on its own local cloud, kept on one worker by xdist_group) run beside
-# the unit tests.
+# The static checks, `terraform test` and the runtime-Python tests are single-threaded and
+# independent: two at a time on the two cores, each one's output kept together. pytest on the
+# default Python runs last so its summary closes the output. Two workers: the end-to-end modules
+# (each on its own local cloud, kept on one worker by xdist_group) run beside the other tiers; the
+# slowest tests are listed so the suite's time can be watched.
 .PHONY: test
-test: lint build tf-test test-unit-runtime ## Everything CI checks
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+test: build ## Everything CI checks
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint tf-test test-unit-runtime
+	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=15
