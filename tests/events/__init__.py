@@ -6,7 +6,6 @@ Tests vary it with `api_event` instead of writing events by hand."""
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 from functools import cache
@@ -23,21 +22,12 @@ def _proxy_event() -> dict[str, Any]:
     return event
 
 
-def api_event(
-    body: Any = None, *, base64_encoded: bool = False, **overrides: Any
-) -> dict[str, Any]:
-    """The sample `POST /files` event with ``body`` (a str as is; bytes or a JSON value encoded,
-    bytes in base64 when ``base64_encoded``) and top-level fields replaced by ``overrides``
-    (``httpMethod="GET"``, ``headers={...}``)."""
+def api_event(body: Any = None, **overrides: Any) -> dict[str, Any]:
+    """The sample `POST /files` event with ``body`` (None or a str as is, any other value JSON
+    encoded) and top-level fields replaced by ``overrides`` (``httpMethod="GET"``,
+    ``headers={...}``, ``isBase64Encoded=True`` for a body already in base64)."""
     event = copy.deepcopy(_proxy_event())
-    if isinstance(body, bytes) and base64_encoded:
-        event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
-    elif isinstance(body, bytes):
-        event["body"] = body.decode()
-    elif body is None or isinstance(body, str):
-        event["body"] = body
-    else:
-        event["body"] = json.dumps(body)
+    event["body"] = body if body is None or isinstance(body, str) else json.dumps(body)
     if "headers" in overrides:
         headers = overrides["headers"] or {}
         overrides.setdefault(
