@@ -65,11 +65,21 @@ lint-shell: $(VENV)/.installed
 	$(VENV)/bin/shellcheck .ci/run scripts/terraform scripts/tf-checks scripts/tf-module-tests \
 		scripts/make-venv scripts/lock-requirements
 
+# The test tiers, one folder each (tests/conftest.py marks each test by its folder and refuses a
+# test outside them); test-e2e, further down, is the fourth.
 .PHONY: test-unit
-test-unit: $(VENV)/.installed ## Unit tests only (seconds, no emulator)
-	$(PY) -m pytest tests/unit -q -m "not e2e"
+test-unit: $(VENV)/.installed ## Unit tests: pure, no emulator, no network, no Terraform (seconds)
+	$(PY) -m pytest tests/unit -q
 
-# The unit tests again on the Lambda runtime's Python, the version infra/modules/function/
+.PHONY: test-functional
+test-functional: $(VENV)/.installed ## Functional tests: moto in-process, local stand-in servers, Terraform without a cloud
+	$(PY) -m pytest tests/functional -q
+
+.PHONY: test-repository
+test-repository: $(VENV)/.installed ## Repository tests: the repository's own rules (workflows, locks, tfvars, module docs)
+	$(PY) -m pytest tests/repository -q
+
+# The tiers that run the service's code (unit, functional) again on the Lambda runtime's Python, the version infra/modules/function/
 # python-version names (Terraform's runtime and the local cloud read it too), found through PATH,
 # pyenv or uv by localcloud.interpreters; same pinned, hashed requirements as .venv, made by
 # scripts/make-venv (uv).
@@ -86,9 +96,9 @@ $(RUNTIME_VENV)/.installed: requirements/dev.txt pyproject.toml infra/modules/fu
 venv-runtime: $(RUNTIME_VENV)/.installed ## Create .venv-runtime on the Lambda runtime's Python (found through PATH, pyenv or uv)
 
 .PHONY: test-unit-runtime
-test-unit-runtime: $(RUNTIME_VENV)/.installed ## Unit tests on the Lambda runtime's Python (.venv-runtime)
-	$(RUNTIME_PY) -c 'import platform; print("unit tests on Python", platform.python_version())'
-	$(RUNTIME_PY) -m pytest tests/unit -q -m "not e2e"
+test-unit-runtime: $(RUNTIME_VENV)/.installed ## Unit and functional tests on the Lambda runtime's Python (.venv-runtime)
+	$(RUNTIME_PY) -c 'import platform; print("unit and functional tests on Python", platform.python_version())'
+	$(RUNTIME_PY) -m pytest tests/unit tests/functional -q
 
 .PHONY: bench
 bench: $(VENV)/.installed ## Measure generation throughput and streaming memory (docs/performance.md)
@@ -110,6 +120,17 @@ TF_INIT = $(TF_STACK) init -input=false -lockfile=readonly -backend-config=envs/
 .PHONY: tf-check
 tf-check: $(CHECKOV_VENV)/.installed ## Terraform fmt, validate (stack and every module) and checkov over infra/
 	CHECKOV="$(CHECKOV)" scripts/tf-checks
+
+# The README tables (Requirements, Providers, Inputs, Outputs) of infra/stack, infra/bootstrap and
+# every module, written from the code between terraform-docs' markers by scripts/module_docs.py.
+.PHONY: docs
+docs: $(VENV)/.installed ## Regenerate the Terraform READMEs' tables from the code
+	$(PY) -m scripts.module_docs
+
+# Like `terraform fmt -check`: regenerate, then fail if a README differs from what git has.
+.PHONY: docs-check
+docs-check: $(VENV)/.installed ## Fail when a Terraform README's tables are stale (regenerates them)
+	$(PY) -m scripts.module_docs --check
 
 .PHONY: plan
 plan: build ## Plan the stack for ENV=<env> into build/plans/<env>.tfplan
@@ -258,7 +279,7 @@ demo-down: $(VENV)/.installed-demo ## Destroy the demo stack and stop the local 
 
 .PHONY: test-e2e
 test-e2e: build $(VENV)/.installed ## End-to-end test on its own local cloud (a few minutes)
-	$(PY) -m pytest tests/e2e -m e2e -q
+	$(PY) -m pytest tests/e2e -q
 
 # --- Terraform tests ------------------------------------------------------------------------
 
@@ -269,11 +290,14 @@ tf-test: ## terraform test of every module (and its examples) and the stack, off
 # --- Aggregates -----------------------------------------------------------------------------
 
 .PHONY: lint
-lint: lint-python lint-shell tf-check bootstrap-check lint-workflows ## Static checks: ruff, mypy, bandit, shellcheck, terraform fmt/validate, checkov, actionlint, zizmor
+lint: lint-python lint-shell tf-check docs-check bootstrap-check lint-workflows ## Static checks: ruff, mypy, bandit, shellcheck, terraform fmt/validate, checkov, README tables, actionlint, zizmor
 
-# pytest on the default Python runs last so its summary closes the output. Two workers: the
-# end-to-end modules (each on its own local cloud, kept on one worker by xdist_group) run beside
-# the unit tests.
+# The static checks, `terraform test` and the runtime-Python tests are single-threaded and
+# independent: two at a time on the two cores, each one's output kept together. pytest on the
+# default Python runs last so its summary closes the output. Two workers: the end-to-end modules
+# (each on its own local cloud, kept on one worker by xdist_group) run beside the other tiers; the
+# slowest tests are listed so the suite's time can be watched.
 .PHONY: test
-test: lint build tf-test test-unit-runtime ## Everything CI checks
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+test: build ## Everything CI checks
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint tf-test test-unit-runtime
+	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=15

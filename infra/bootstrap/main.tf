@@ -61,6 +61,15 @@ locals {
     }
   }
 
+  # Each account holds one role per environment and mode, keyed "<env>-<mode>" (moved.tf maps the
+  # former per-mode addresses onto these keys).
+  ci_roles = {
+    for pair in setproduct(var.environments, ["plan", "apply"]) : "${pair[0]}-${pair[1]}" => {
+      env  = pair[0]
+      mode = pair[1]
+    }
+  }
+
   # The stack names everything "<name_prefix>-<env>" or "<name_prefix>-<env>-...": the roles of one
   # environment cannot touch another environment's resources even when both share an account.
   stack_names = { for env in var.environments : env => ["${var.name_prefix}-${env}", "${var.name_prefix}-${env}-*"] }

@@ -15,22 +15,22 @@ output "oidc_provider_arn" {
 
 output "workload_plan_role_arns" {
   description = "Per environment, the workload-account role pull requests and the drift check assume."
-  value       = { for env, role in aws_iam_role.workload_plan : env => role.arn }
+  value       = { for env in var.environments : env => aws_iam_role.workload["${env}-plan"].arn }
 }
 
 output "workload_apply_role_arns" {
   description = "Per environment, the workload-account role deploy jobs in that GitHub environment assume."
-  value       = { for env, role in aws_iam_role.workload_apply : env => role.arn }
+  value       = { for env in var.environments : env => aws_iam_role.workload["${env}-apply"].arn }
 }
 
 output "data_plan_role_arns" {
   description = "Per environment, the data-account role the stack's aws.data provider assumes during plan."
-  value       = { for env, role in aws_iam_role.data_plan : env => role.arn }
+  value       = { for env in var.environments : env => aws_iam_role.data["${env}-plan"].arn }
 }
 
 output "data_apply_role_arns" {
   description = "Per environment, the data-account role the stack's aws.data provider assumes during apply."
-  value       = { for env, role in aws_iam_role.data_apply : env => role.arn }
+  value       = { for env in var.environments : env => aws_iam_role.data["${env}-apply"].arn }
 }
 
 output "github_variables" {
@@ -41,10 +41,10 @@ output "github_variables" {
       for env in var.environments : {
         "WORKLOAD_ACCOUNT_ID_${upper(env)}"     = var.workload_account_id
         "DATA_ACCOUNT_ID_${upper(env)}"         = var.data_account_id
-        "WORKLOAD_PLAN_ROLE_ARN_${upper(env)}"  = aws_iam_role.workload_plan[env].arn
-        "WORKLOAD_APPLY_ROLE_ARN_${upper(env)}" = aws_iam_role.workload_apply[env].arn
-        "DATA_PLAN_ROLE_ARN_${upper(env)}"      = aws_iam_role.data_plan[env].arn
-        "DATA_APPLY_ROLE_ARN_${upper(env)}"     = aws_iam_role.data_apply[env].arn
+        "WORKLOAD_PLAN_ROLE_ARN_${upper(env)}"  = aws_iam_role.workload["${env}-plan"].arn
+        "WORKLOAD_APPLY_ROLE_ARN_${upper(env)}" = aws_iam_role.workload["${env}-apply"].arn
+        "DATA_PLAN_ROLE_ARN_${upper(env)}"      = aws_iam_role.data["${env}-plan"].arn
+        "DATA_APPLY_ROLE_ARN_${upper(env)}"     = aws_iam_role.data["${env}-apply"].arn
       }
     ]...),
   )
@@ -55,8 +55,8 @@ output "stack_inputs" {
   value = {
     for env in var.environments : env => {
       role_permissions_boundary_arn = aws_iam_policy.stack_role_boundary[env].arn
-      kms_key_administrator_arns    = [aws_iam_role.data_apply[env].arn]
-      kms_key_reader_arns           = [aws_iam_role.data_plan[env].arn]
+      kms_key_administrator_arns    = [aws_iam_role.data["${env}-apply"].arn]
+      kms_key_reader_arns           = [aws_iam_role.data["${env}-plan"].arn]
     }
   }
 }

@@ -12,12 +12,7 @@ locals {
 }
 
 data "aws_iam_policy_document" "data_trust" {
-  for_each = {
-    for pair in setproduct(var.environments, ["plan", "apply"]) : "${pair[0]}-${pair[1]}" => {
-      env  = pair[0]
-      mode = pair[1]
-    }
-  }
+  for_each = local.ci_roles
   provider = aws.data
 
   statement {
@@ -143,40 +138,25 @@ data "aws_iam_policy_document" "data_apply" {
   }
 }
 
-resource "aws_iam_role" "data_plan" {
-  for_each = toset(var.environments)
+resource "aws_iam_role" "data" {
+  for_each = local.ci_roles
   provider = aws.data
 
-  name                 = local.role_names[each.key].plan
-  description          = "terraform plan of ${each.key}, assumed from the workload plan role."
-  assume_role_policy   = data.aws_iam_policy_document.data_trust["${each.key}-plan"].json
+  name                 = local.role_names[each.value.env][each.value.mode]
+  description          = "terraform ${each.value.mode} of ${each.value.env}, assumed from the workload ${each.value.mode} role."
+  assume_role_policy   = data.aws_iam_policy_document.data_trust[each.key].json
   max_session_duration = var.max_session_duration
 }
 
-resource "aws_iam_role_policy" "data_plan" {
-  for_each = toset(var.environments)
+resource "aws_iam_role_policy" "data" {
+  for_each = local.ci_roles
   provider = aws.data
 
-  name   = "terraform-plan"
-  role   = aws_iam_role.data_plan[each.key].id
-  policy = data.aws_iam_policy_document.data_read[each.key].json
-}
-
-resource "aws_iam_role" "data_apply" {
-  for_each = toset(var.environments)
-  provider = aws.data
-
-  name                 = local.role_names[each.key].apply
-  description          = "terraform apply of ${each.key}, assumed from the workload apply role."
-  assume_role_policy   = data.aws_iam_policy_document.data_trust["${each.key}-apply"].json
-  max_session_duration = var.max_session_duration
-}
-
-resource "aws_iam_role_policy" "data_apply" {
-  for_each = toset(var.environments)
-  provider = aws.data
-
-  name   = "terraform-apply"
-  role   = aws_iam_role.data_apply[each.key].id
-  policy = data.aws_iam_policy_document.data_apply[each.key].json
+  name = "terraform-${each.value.mode}"
+  role = aws_iam_role.data[each.key].id
+  # The plan role reads; the apply role's document adds the changes to data_read.
+  policy = {
+    plan  = data.aws_iam_policy_document.data_read
+    apply = data.aws_iam_policy_document.data_apply
+  }[each.value.mode][each.value.env].json
 }

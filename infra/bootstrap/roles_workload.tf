@@ -46,17 +46,14 @@ locals {
   api_gateway_service_linked_role = "arn:${local.partition}:iam::${var.workload_account_id}:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway"
 }
 
-# One trust document per GitHub subject set: the plan roles share pull requests and the drift
-# check; each apply role is its environment's jobs only. aud and sub are pinned exactly.
+# The plan roles trust pull requests and the drift check; each apply role its environment's jobs
+# only. aud and sub are pinned exactly.
 data "aws_iam_policy_document" "github_trust" {
-  for_each = merge(
-    { plan = local.plan_subjects },
-    { for env in var.environments : "apply-${env}" => local.apply_subjects[env] },
-  )
+  for_each = local.ci_roles
   provider = aws.workload
 
   statement {
-    sid     = each.key == "plan" ? "GitHubPullRequestsAndDriftCheck" : "GitHubEnvironment"
+    sid     = each.value.mode == "plan" ? "GitHubPullRequestsAndDriftCheck" : "GitHubEnvironment"
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
     principals {
@@ -73,7 +70,7 @@ data "aws_iam_policy_document" "github_trust" {
     condition {
       test     = "StringEquals"
       variable = "${local.github_oidc_host}:sub"
-      values   = each.value
+      values   = each.value.mode == "plan" ? local.plan_subjects : local.apply_subjects[each.value.env]
     }
   }
 }
@@ -201,7 +198,7 @@ data "aws_iam_policy_document" "workload_plan" {
   statement {
     sid       = "AssumeDataPlanRole"
     actions   = ["sts:AssumeRole"]
-    resources = [aws_iam_role.data_plan[each.key].arn]
+    resources = [aws_iam_role.data["${each.key}-plan"].arn]
   }
 
   statement {
@@ -444,46 +441,32 @@ data "aws_iam_policy_document" "workload_apply" {
   statement {
     sid       = "AssumeDataApplyRole"
     actions   = ["sts:AssumeRole"]
-    resources = [aws_iam_role.data_apply[each.key].arn]
+    resources = [aws_iam_role.data["${each.key}-apply"].arn]
   }
 }
 
-resource "aws_iam_role" "workload_plan" {
-  for_each = toset(var.environments)
+resource "aws_iam_role" "workload" {
+  for_each = local.ci_roles
   provider = aws.workload
 
-  name                 = local.role_names[each.key].plan
-  description          = "GitHub Actions: terraform plan of ${each.key} (pull requests, drift check)."
-  assume_role_policy   = data.aws_iam_policy_document.github_trust["plan"].json
+  name = local.role_names[each.value.env][each.value.mode]
+  description = format("GitHub Actions: terraform %s of %s (%s).", each.value.mode, each.value.env,
+    each.value.mode == "plan" ? "pull requests, drift check" : "jobs in the ${each.value.env} environment",
+  )
+  assume_role_policy   = data.aws_iam_policy_document.github_trust[each.key].json
   max_session_duration = var.max_session_duration
 }
 
-resource "aws_iam_role_policy" "workload_plan" {
-  for_each = toset(var.environments)
+resource "aws_iam_role_policy" "workload" {
+  for_each = local.ci_roles
   provider = aws.workload
 
-  name   = "terraform-plan"
-  role   = aws_iam_role.workload_plan[each.key].id
-  policy = data.aws_iam_policy_document.workload_plan[each.key].json
-}
-
-resource "aws_iam_role" "workload_apply" {
-  for_each = toset(var.environments)
-  provider = aws.workload
-
-  name                 = local.role_names[each.key].apply
-  description          = "GitHub Actions: terraform apply of ${each.key} (jobs in the ${each.key} environment)."
-  assume_role_policy   = data.aws_iam_policy_document.github_trust["apply-${each.key}"].json
-  max_session_duration = var.max_session_duration
-}
-
-resource "aws_iam_role_policy" "workload_apply" {
-  for_each = toset(var.environments)
-  provider = aws.workload
-
-  name   = "terraform-apply"
-  role   = aws_iam_role.workload_apply[each.key].id
-  policy = data.aws_iam_policy_document.workload_apply[each.key].json
+  name = "terraform-${each.value.mode}"
+  role = aws_iam_role.workload[each.key].id
+  policy = {
+    plan  = data.aws_iam_policy_document.workload_plan
+    apply = data.aws_iam_policy_document.workload_apply
+  }[each.value.mode][each.value.env].json
 }
 
 # The most any role the stack creates may ever do, whatever policies are put on it: the apply role

@@ -19,10 +19,8 @@ data "aws_partition" "workload" {
 }
 
 module "data_bucket" {
-  source = "../modules/data-bucket"
-  providers = {
-    aws.data = aws.data
-  }
+  source    = "../modules/data-bucket"
+  providers = { aws = aws.data }
 
   name                               = local.name
   bucket_name                        = var.bucket_name
@@ -37,10 +35,8 @@ module "data_bucket" {
 }
 
 module "function" {
-  source = "../modules/function"
-  providers = {
-    aws.workload = aws.workload
-  }
+  source    = "../modules/function"
+  providers = { aws = aws.workload }
 
   function_name        = local.name
   role_name            = local.function_role_name
@@ -61,10 +57,8 @@ module "function" {
 }
 
 module "api" {
-  source = "../modules/api"
-  providers = {
-    aws.workload = aws.workload
-  }
+  source    = "../modules/api"
+  providers = { aws = aws.workload }
 
   name                                    = local.name
   function_name                           = module.function.function_name
@@ -86,10 +80,8 @@ module "api" {
 }
 
 module "monitoring" {
-  source = "../modules/monitoring"
-  providers = {
-    aws = aws.workload
-  }
+  source    = "../modules/monitoring"
+  providers = { aws = aws.workload }
 
   name                      = local.name
   environment               = var.environment

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """An error the caller is told about: `status` and `code` go into the JSON error body."""
+    """An error the caller is told about: `status` and `code` go into the JSON error body,
+    `headers` into the response."""
 
     status = 500
     code = "internal_error"
@@ -13,6 +14,12 @@ class ServiceError(Exception):
         super().__init__(message)
         self.message = message
         self.retry_after_seconds = retry_after_seconds
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self.retry_after_seconds is None:
+            return {}
+        return {"Retry-After": str(self.retry_after_seconds)}
 
 
 class BadRequestError(ServiceError):
@@ -28,6 +35,15 @@ class NotFoundError(ServiceError):
 class MethodNotAllowedError(ServiceError):
     status = 405
     code = "method_not_allowed"
+
+    def __init__(self, message: str, *, allow: str) -> None:
+        super().__init__(message)
+        self.allow = allow
+
+    @property
+    def headers(self) -> dict[str, str]:
+        # A 405 must name the methods the resource supports (RFC 9110, section 15.5.6).
+        return {**super().headers, "Allow": self.allow}
 
 
 class PayloadTooLargeError(ServiceError):

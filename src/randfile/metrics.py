@@ -41,26 +41,26 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class TimedChunks:
-    """Passes a generator's chunks through, adding up the time spent producing them.
+class GenerationTimer:
+    """Tells a file's generation time from its upload time.
 
     Generation and upload interleave (each chunk is sent before the next is made), so the upload's
-    share is the time since this wrapper was made less the generator's own time."""
+    share is the time since the timer started less the time spent producing chunks."""
 
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks = iter(chunks)
+    def __init__(self) -> None:
         self._started = time.perf_counter()
         self.generation_seconds = 0.0
 
-    def __iter__(self) -> Iterator[bytes]:
-        return self
-
-    def __next__(self) -> bytes:
-        before = time.perf_counter()
-        try:
-            return next(self._chunks)
-        finally:
+    def watch(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """Passes `chunks` through, adding up the time each took to produce."""
+        iterator = iter(chunks)
+        while True:
+            before = time.perf_counter()
+            chunk = next(iterator, None)
             self.generation_seconds += time.perf_counter() - before
+            if chunk is None:
+                return
+            yield chunk
 
     def upload_seconds(self) -> float:
         return max(0.0, time.perf_counter() - self._started - self.generation_seconds)
@@ -79,14 +79,14 @@ def _emit(dimensions: dict[str, str], values: list[tuple[str, MetricUnit, float]
     line.flush_metrics()
 
 
-def file_written(file_format: str, size_bytes: int, chunks: TimedChunks) -> None:
+def file_written(file_format: str, size_bytes: int, timer: GenerationTimer) -> None:
     _emit(
         {"format": file_format},
         [
             (FILES_WRITTEN, MetricUnit.Count, 1),
             (BYTES_WRITTEN, MetricUnit.Bytes, size_bytes),
-            (GENERATION_TIME, MetricUnit.Milliseconds, chunks.generation_seconds * 1000),
-            (UPLOAD_TIME, MetricUnit.Milliseconds, chunks.upload_seconds() * 1000),
+            (GENERATION_TIME, MetricUnit.Milliseconds, timer.generation_seconds * 1000),
+            (UPLOAD_TIME, MetricUnit.Milliseconds, timer.upload_seconds() * 1000),
         ],
     )
 

@@ -53,7 +53,8 @@ def check_route(event: Mapping[str, Any]) -> None:
     method = event.get("httpMethod")
     if method != ROUTE_METHOD:
         raise MethodNotAllowedError(
-            f"method {method!r} is not allowed on {ROUTE_PATH}: use {ROUTE_METHOD}"
+            f"method {method!r} is not allowed on {ROUTE_PATH}: use {ROUTE_METHOD}",
+            allow=ROUTE_METHOD,
         )
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from randfile.errors import MethodNotAllowedError, ServiceError
-from randfile.request import ROUTE_METHOD
+from randfile.errors import ServiceError
 
 
 def json_response(
@@ -21,11 +20,6 @@ def json_response(
 
 
 def error_response(error: ServiceError) -> dict[str, Any]:
-    headers: dict[str, str] = {}
-    if error.retry_after_seconds is not None:
-        headers["Retry-After"] = str(error.retry_after_seconds)
-    if isinstance(error, MethodNotAllowedError):
-        headers["Allow"] = ROUTE_METHOD
     return json_response(
-        error.status, {"error": {"code": error.code, "message": error.message}}, headers
+        error.status, {"error": {"code": error.code, "message": error.message}}, error.headers
     )

@@ -17,7 +17,7 @@ import hashlib
 import logging
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
@@ -121,27 +121,12 @@ class BucketWriter:
         self._parts_in_flight = parts_in_flight
 
     def write(self, spec: ObjectSpec, chunks: Iterable[bytes], deadline: Deadline) -> StoredObject:
-        digest = hashlib.sha256()
         parts = _parts(chunks, self._part_bytes)
         head = list(islice(parts, 2))
+        send = self._put if len(head) < 2 else self._multipart
+        content = _Tally(_drain(head, parts))
         try:
-            if len(head) < 2:
-                first = head[0] if head else b""
-                digest.update(first)
-                deadline.ensure(0, "uploading")
-                answer = self._client.put_object(
-                    Bucket=self._bucket,
-                    Key=spec.key,
-                    Body=first,
-                    ContentType=spec.content_type,
-                    Metadata=spec.metadata,
-                    ChecksumSHA256=_sha256(first),
-                    IfNoneMatch="*",
-                    ExpectedBucketOwner=self._owner,
-                )
-                size = len(first)
-            else:
-                answer, size = self._multipart(spec, _drain(head, parts), digest, deadline)
+            receipt = send(spec, content, deadline)
         except ClientError as error:
             raise self._explain(error, spec.key) from error
         except BotoCoreError as error:
@@ -152,15 +137,31 @@ class BucketWriter:
         return StoredObject(
             bucket=self._bucket,
             key=spec.key,
-            size_bytes=size,
-            sha256=digest.hexdigest(),
-            etag=str(answer["ETag"]).strip('"'),
-            version_id=answer.get("VersionId"),
+            size_bytes=content.size_bytes,
+            sha256=content.sha256(),
+            etag=receipt.etag,
+            version_id=receipt.version_id,
         )
 
-    def _multipart(
-        self, spec: ObjectSpec, parts: Iterator[bytes], digest: Any, deadline: Deadline
-    ) -> tuple[Any, int]:
+    def _put(self, spec: ObjectSpec, parts: Iterable[bytes], deadline: Deadline) -> _Receipt:
+        """Sends content of at most one part in a single PUT."""
+        body = b"".join(parts)
+        deadline.ensure(0, "uploading")
+        return _Receipt.of(
+            self._client.put_object(
+                Bucket=self._bucket,
+                Key=spec.key,
+                Body=body,
+                ContentType=spec.content_type,
+                Metadata=spec.metadata,
+                ChecksumSHA256=_sha256(body),
+                IfNoneMatch="*",
+                ExpectedBucketOwner=self._owner,
+            )
+        )
+
+    def _multipart(self, spec: ObjectSpec, parts: Iterable[bytes], deadline: Deadline) -> _Receipt:
+        """Sends content of two parts or more as a multipart upload, aborted on any failure."""
         deadline.ensure(0, "starting a multipart upload")
         upload_id = self._client.create_multipart_upload(
             Bucket=self._bucket,
@@ -172,20 +173,21 @@ class BucketWriter:
         )["UploadId"]
         try:
             upload = _PartUploads(partial(self._upload_part, spec.key, upload_id))
-            size = upload.send(parts, digest, deadline, self._parts_in_flight)
+            upload.send(parts, deadline, self._parts_in_flight)
             deadline.ensure(upload.slowest_part_ms, "completing the upload")
-            answer = self._client.complete_multipart_upload(
-                Bucket=self._bucket,
-                Key=spec.key,
-                UploadId=upload_id,
-                MultipartUpload={"Parts": upload.completed()},
-                IfNoneMatch="*",
-                ExpectedBucketOwner=self._owner,
+            return _Receipt.of(
+                self._client.complete_multipart_upload(
+                    Bucket=self._bucket,
+                    Key=spec.key,
+                    UploadId=upload_id,
+                    MultipartUpload={"Parts": upload.completed()},
+                    IfNoneMatch="*",
+                    ExpectedBucketOwner=self._owner,
+                )
             )
         except BaseException:
             self._abort(spec.key, upload_id)
             raise
-        return answer, size
 
     def _upload_part(self, key: str, upload_id: str, number: int, body: bytes) -> _SentPart:
         """Sends one part (from a pool thread) and says how long it took.
@@ -238,6 +240,36 @@ class BucketWriter:
 
 
 @dataclass(frozen=True)
+class _Receipt:
+    """What S3 answers to a finished write, single PUT or multipart alike."""
+
+    etag: str
+    version_id: str | None
+
+    @classmethod
+    def of(cls, answer: Mapping[str, Any]) -> _Receipt:
+        return cls(etag=str(answer["ETag"]).strip('"'), version_id=answer.get("VersionId"))
+
+
+class _Tally:
+    """The parts on their way to S3, counted and hashed as the sending path takes them."""
+
+    def __init__(self, parts: Iterator[bytes]) -> None:
+        self._parts = parts
+        self._digest = hashlib.sha256()
+        self.size_bytes = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for part in self._parts:
+            self._digest.update(part)
+            self.size_bytes += len(part)
+            yield part
+
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+
+@dataclass(frozen=True)
 class _SentPart:
     completed: CompletedPartTypeDef
     elapsed_ms: float
@@ -251,17 +283,14 @@ class _PartUploads:
         self._sent: dict[int, CompletedPartTypeDef] = {}
         self.slowest_part_ms = 0.0
 
-    def send(self, parts: Iterator[bytes], digest: Any, deadline: Deadline, limit: int) -> int:
-        """Uploads every part, at most `limit` at once; returns the bytes sent."""
-        size = 0
+    def send(self, parts: Iterable[bytes], deadline: Deadline, limit: int) -> None:
+        """Uploads every part, at most `limit` at once."""
         in_flight: set[Future[_SentPart]] = set()
         with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="upload-part") as pool:
             try:
                 for number, body in enumerate(parts, start=1):
                     # A part that cannot finish before the deadline would leave the upload open.
                     deadline.ensure(self.slowest_part_ms * 2, f"part {number}")
-                    digest.update(body)
-                    size += len(body)
                     if len(in_flight) >= limit:
                         in_flight = self._settle(in_flight, FIRST_COMPLETED)
                     in_flight.add(pool.submit(self._send_part, number, body))
@@ -274,7 +303,6 @@ class _PartUploads:
                 for future in in_flight:
                     future.cancel()
                 raise
-        return size
 
     def _settle(self, in_flight: set[Future[_SentPart]], until: str) -> set[Future[_SentPart]]:
         """Waits for some (or all) parts; raises the error of the first part that failed."""

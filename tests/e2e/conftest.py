@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from localcloud import endpoint
-from localcloud.cloud import LocalCloud
+from localcloud.cloud import Cloud
 from localcloud.settings import DEFAULT_ZIP, Paths
 
 DESTROYS = "destroys_localcloud"
@@ -33,11 +33,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     if not DEFAULT_ZIP.is_file():
         pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first (make test-e2e does)")
     # Encrypted with a customer managed key as in prod; `make demo` covers the SSE-S3 default.
-    cloud = LocalCloud(
+    cloud = Cloud(
         Paths(tmp_path_factory.mktemp("localcloud")), DEFAULT_ZIP, {"kms_encryption": True}
     )
     try:
@@ -49,12 +49,12 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
 
 
 @pytest.fixture(scope="session")
-def outputs(local: LocalCloud) -> dict[str, Any]:
+def outputs(local: Cloud) -> dict[str, Any]:
     return local.outputs()
 
 
 @pytest.fixture(scope="session")
-def published(local: LocalCloud) -> endpoint.Published:
+def published(local: Cloud) -> endpoint.Published:
     """The API's HTTP endpoint, the caller's credentials profile and the API key, as `make demo`
     hands them to clients."""
     return local.publish_endpoint()

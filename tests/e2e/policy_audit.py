@@ -223,7 +223,7 @@ LINT_FALSE_POSITIVES: dict[tuple[str, str, str], str] = {
         "API's log groups (AmazonAPIGatewayPushToCloudWatchLogs); it admits no log reads"
     ),
     (
-        r"aws_iam_role_policy\.workload_apply.*",
+        r'aws_iam_role_policy\.workload\["[^"]+-apply"\].*',
         "RESOURCE_STAR",
         r'\["acm:AddTagsToCertificate"\]',
     ): (
@@ -231,7 +231,7 @@ LINT_FALSE_POSITIVES: dict[tuple[str, str, str], str] = {
         "statement requires this environment's tag in the request"
     ),
     (
-        r"aws_iam_role_policy\.workload_apply.*",
+        r'aws_iam_role_policy\.workload\["[^"]+-apply"\].*',
         "MISMATCHED_TYPE_BUT_USABLE",
         r".*StringEquals.*Arn.*",
     ): (
@@ -239,7 +239,7 @@ LINT_FALSE_POSITIVES: dict[tuple[str, str, str], str] = {
         "tests it with StringEquals"
     ),
     (
-        r"aws_iam_role_policy\.data_apply.*",
+        r'aws_iam_role_policy\.data\["[^"]+-apply"\].*',
         "RESOURCE_MISMATCH",
         r".*kms:(Create|Delete|Update)Alias.*",
     ): (
@@ -247,7 +247,7 @@ LINT_FALSE_POSITIVES: dict[tuple[str, str, str], str] = {
         "Reference, which parliament's older data lacks); the key side is the key policy's"
     ),
     (
-        r"aws_iam_role_policy\.workload_(plan|apply).*",
+        r"aws_iam_role_policy\.workload\[.*",
         "RESOURCE_MISMATCH",
         r".*servicequotas:GetServiceQuota.*",
     ): (
@@ -256,7 +256,7 @@ LINT_FALSE_POSITIVES: dict[tuple[str, str, str], str] = {
         "predates it"
     ),
     (
-        r"aws_iam_role_policy\.data_apply.*",
+        r'aws_iam_role_policy\.data\["[^"]+-apply"\].*',
         "RESOURCE_POLICY_PRIVILEGE_ESCALATION",
         r".*s3:PutBucketPolicy.*",
     ): (

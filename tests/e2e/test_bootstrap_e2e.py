@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
-import shutil
-import subprocess
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +18,7 @@ from typing import Any
 import pytest
 
 from localcloud import emulator, stack
-from localcloud.aws import Cloud, Identity
+from localcloud.aws import Identities, Identity
 from localcloud.settings import (
     DATA_ACCOUNT_ID,
     MEMBER_ACCESS_ROLE,
@@ -29,13 +26,13 @@ from localcloud.settings import (
     WORKLOAD_ACCOUNT_ID,
     role_arn,
 )
+from localcloud.terraform import Root
 from tests.e2e.iam_policy import Request, decide
 from tests.e2e.policy_audit import documents, unexpected_lint_findings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("bootstrap")]
 
 REPO = Path(__file__).resolve().parents[2]
-TERRAFORM = REPO / "scripts" / "terraform"
 REPOSITORY = "acme/randfile"
 OWNER_ID = "583231"
 REPOSITORY_ID = "1296269"
@@ -52,7 +49,7 @@ class Deployed:
     outputs: dict[str, Any]
     workload: Identity
     data: Identity
-    workdir: Path
+    root: Root
 
 
 def variables(**overrides: Any) -> dict[str, Any]:
@@ -73,48 +70,24 @@ def variables(**overrides: Any) -> dict[str, Any]:
     }
 
 
-def terraform(
-    workdir: Path, *args: str, credentials: Mapping[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """scripts/terraform in ``workdir``, with ``credentials`` (AWS_* variables) as its only AWS
-    settings: no ambient one may reach real AWS or override the emulator's test credentials."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    environment.update(
-        TF_IN_AUTOMATION="1",
-        TF_INPUT="0",
-        TF_DATA_DIR=str(workdir / ".terraform"),
-        **(credentials or {}),
-    )
-    return subprocess.run(
-        [str(TERRAFORM), f"-chdir={workdir}", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=environment,
-    )
-
-
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     state_dir = tmp_path_factory.mktemp("bootstrap-cloud")
     cloud = emulator.start(state_dir)
     try:
-        workdir = state_dir / "bootstrap"
-        shutil.copytree(
-            REPO / "infra" / "bootstrap", workdir, ignore=shutil.ignore_patterns(".terraform")
+        root = Root.copy(REPO / "infra" / "bootstrap", state_dir / "bootstrap")
+        (root.workdir / "localcloud_override.tf").write_text(
+            stack.override_file(cloud.endpoint_url)
         )
-        (workdir / "localcloud_override.tf").write_text(stack.override_file(cloud.endpoint_url))
-        (workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
-        for args in (("init", "-lockfile=readonly"), ("apply", "-auto-approve")):
-            result = terraform(workdir, *args)
-            assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-        outputs = json.loads(terraform(workdir, "output", "-json").stdout)
-        management = Cloud(cloud.endpoint_url).management()
+        (root.workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
+        root.run("init", "-lockfile=readonly")
+        root.run("apply", "-auto-approve")
+        management = Identities(cloud.endpoint_url).management()
         yield Deployed(
-            outputs={name: output["value"] for name, output in outputs.items()},
+            outputs=root.outputs(),
             workload=management.assume(role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "test"),
             data=management.assume(role_arn(DATA_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "test"),
-            workdir=workdir,
+            root=root,
         )
     finally:
         emulator.stop(state_dir)
@@ -297,11 +270,11 @@ def test_the_github_variables_output_names_every_role(deployed: Deployed) -> Non
 
 def test_the_account_guard_refuses_swapped_accounts(deployed: Deployed) -> None:
     swapped = variables(workload_account_id=DATA_ACCOUNT_ID, data_account_id=WORKLOAD_ACCOUNT_ID)
-    (deployed.workdir / "test.auto.tfvars.json").write_text(json.dumps(swapped))
+    (deployed.root.workdir / "test.auto.tfvars.json").write_text(json.dumps(swapped))
     try:
-        result = terraform(deployed.workdir, "plan", "-refresh=false")
+        result = deployed.root.run("plan", "-refresh=false", check=False)
     finally:
-        (deployed.workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
+        (deployed.root.workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
     assert result.returncode != 0
     assert "not allowed" in result.stderr
 
@@ -348,9 +321,31 @@ def test_trust_policies_against_github_claims(
 
 
 def test_parliament_finds_nothing_in_the_bootstrap_policies(deployed: Deployed) -> None:
-    shown = terraform(deployed.workdir, "show", "-json")
-    found = documents(json.loads(shown.stdout))
+    found = documents(deployed.root.show())
     addresses = {d.address for d in found}
-    assert 'aws_iam_role_policy.workload_apply["dev"]' in addresses
+    assert 'aws_iam_role_policy.workload["dev-apply"]' in addresses
     assert 'aws_iam_policy.stack_role_boundary["prod"]' in addresses
     assert unexpected_lint_findings(found) == set()
+
+
+def test_a_state_from_before_the_for_each_roles_moves_without_change(deployed: Deployed) -> None:
+    """moved.tf covers every role and role policy of the former per-mode resources."""
+    state = deployed.root.workdir / "terraform.tfstate"
+    saved = state.read_bytes()
+    try:
+        for kind in ("aws_iam_role", "aws_iam_role_policy"):
+            for account in ("workload", "data"):
+                for env in ENVIRONMENTS:
+                    for mode in ("plan", "apply"):
+                        deployed.root.run(
+                            "state",
+                            "mv",
+                            f'{kind}.{account}["{env}-{mode}"]',
+                            f'{kind}.{account}_{mode}["{env}"]',
+                        )
+        planned = deployed.root.run("plan", "-no-color", "-refresh=false")
+    finally:
+        state.write_bytes(saved)
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stdout.count("has moved to") == 16
+    assert "Plan: 0 to add, 0 to change, 0 to destroy." in planned.stdout

@@ -12,7 +12,6 @@ evaluated against that role's policies as deployed, with the resources' key and 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import Any
 import pytest
 
 from localcloud import compat, emulator, stack
-from localcloud.aws import Cloud, Identity
+from localcloud.aws import Identities, Identity
 from localcloud.settings import (
     DATA_ACCOUNT_ID,
     DEFAULT_ZIP,
@@ -32,6 +31,7 @@ from localcloud.settings import (
     WORKLOAD_ACCOUNT_ID,
     role_arn,
 )
+from localcloud.terraform import Root
 from tests.e2e.aws_requests import (
     Authorization,
     UnmappedRequestError,
@@ -41,7 +41,7 @@ from tests.e2e.aws_requests import (
 )
 from tests.e2e.iam_policy import decide
 from tests.e2e.policy_audit import managed
-from tests.e2e.test_bootstrap_e2e import REPO, policy, terraform, variables
+from tests.e2e.test_bootstrap_e2e import REPO, policy, variables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci_roles")]
 
@@ -68,12 +68,7 @@ class Rehearsal:
 def _terraform(
     workdir: Path, credentials: Mapping[str, str], *args: str
 ) -> subprocess.CompletedProcess[str]:
-    environment = {**credentials, "AWS_EC2_METADATA_DISABLED": "true"}
-    result = terraform(workdir, *args, "-no-color", credentials=environment)
-    assert result.returncode == 0, (
-        f"terraform {args[0]}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
-    )
-    return result
+    return Root(workdir).run(*args, "-no-color", credentials=credentials)
 
 
 def _records(path: Path, start: int) -> tuple[list[dict[str, Any]], int]:
@@ -136,10 +131,7 @@ def _apply_bootstrap(
     state_dir: Path, endpoint_url: str, zone_id: str, credentials: Mapping[str, str]
 ) -> dict[str, Any]:
     """infra/bootstrap applied by the accounts' administrator; returns its outputs."""
-    bootstrap_dir = state_dir / "bootstrap"
-    shutil.copytree(
-        REPO / "infra" / "bootstrap", bootstrap_dir, ignore=shutil.ignore_patterns(".terraform")
-    )
+    bootstrap_dir = Root.copy(REPO / "infra" / "bootstrap", state_dir / "bootstrap").workdir
     (bootstrap_dir / "localcloud_override.tf").write_text(stack.override_file(endpoint_url))
     bootstrap_variables = variables(
         hosted_zone_id=zone_id, api_domain_names={"dev": DOMAIN, "prod": f"prod.{HOSTED_ZONE}"}
@@ -147,8 +139,7 @@ def _apply_bootstrap(
     (bootstrap_dir / "test.auto.tfvars.json").write_text(json.dumps(bootstrap_variables))
     _terraform(bootstrap_dir, credentials, "init", "-lockfile=readonly")
     _terraform(bootstrap_dir, credentials, "apply", "-auto-approve")
-    raw = json.loads(_terraform(bootstrap_dir, credentials, "output", "-json").stdout)
-    return {name: value["value"] for name, value in raw.items()}
+    return Root(bootstrap_dir).outputs(credentials)
 
 
 def _tfvars_file(path: Path, data_role_arn: str, inputs: Mapping[str, Any]) -> str:
@@ -182,8 +173,8 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
         environment.setenv(compat.LAMBDA_CONCURRENCY_VARIABLE, "1000")
         running = emulator.start(state_dir, record_to=record)
     try:
-        cloud = Cloud(running.endpoint_url)
-        management = cloud.management()
+        identities = Identities(running.endpoint_url)
+        management = identities.management()
         admin = management.assume(role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "admin")
         zone = admin.route53().create_hosted_zone(Name=HOSTED_ZONE, CallerReference="ci-roles")
         zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]
@@ -197,7 +188,7 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
             for mode in ("plan", "apply")
         }
         stack_dir = state_dir / "infra" / "stack"
-        shutil.copytree(REPO / "infra", state_dir / "infra", ignore=stack._ignore)
+        Root.copy(REPO / "infra", state_dir / "infra")
         (stack_dir / stack.OVERRIDE_FILE).write_text(
             stack.override_file(running.endpoint_url, static_credentials=False)
         )

@@ -22,7 +22,7 @@ import pytest
 from botocore.credentials import Credentials
 
 from localcloud import verify
-from localcloud.cloud import LocalCloud
+from localcloud.cloud import Cloud
 from localcloud.endpoint import Published
 from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION, role_arn
 from randfile_client import ApiError, RandfileClient, RetryPolicy
@@ -68,7 +68,7 @@ def _refusal(published: Published, **overrides: Any) -> ApiError:
     return raised.value
 
 
-def _verified(local: LocalCloud, reported: dict[str, Any]) -> verify.StoredObject:
+def _verified(local: Cloud, reported: dict[str, Any]) -> verify.StoredObject:
     stored = verify.stored_object(local.data(), local.workload(), reported)
     assert stored.owner_account == DATA_ACCOUNT_ID
     return stored
@@ -118,7 +118,7 @@ def test_unsigned_curl_and_http_client_get_403(published: Published) -> None:
 
 
 def test_awscurl_signing_on_its_own_gets_201(
-    local: LocalCloud, published: Published, client_environment: dict[str, str]
+    local: Cloud, published: Published, client_environment: dict[str, str]
 ) -> None:
     result = subprocess.run(
         [
@@ -152,7 +152,7 @@ def test_awscurl_signing_on_its_own_gets_201(
 
 
 def test_the_randfile_command_makes_a_batch_each_file_in_the_data_account(
-    local: LocalCloud, published: Published, client_environment: dict[str, str], tmp_path: Path
+    local: Cloud, published: Published, client_environment: dict[str, str], tmp_path: Path
 ) -> None:
     manifest = tmp_path / "batch.jsonl"
     result = subprocess.run(
@@ -187,9 +187,7 @@ def test_the_randfile_command_makes_a_batch_each_file_in_the_data_account(
         assert stored.size_bytes == 3072
 
 
-def test_api_gateways_refusals_come_in_the_error_format(
-    local: LocalCloud, published: Published
-) -> None:
+def test_api_gateways_refusals_come_in_the_error_format(local: Cloud, published: Published) -> None:
     assert (wrong_key := _refusal(published, api_key="not-the-key")).status == 403
     assert (wrong_key.code, wrong_key.message) == ("invalid_api_key", "Forbidden")
 
@@ -205,7 +203,7 @@ def test_api_gateways_refusals_come_in_the_error_format(
     )
 
     # The data account's role is a real identity, but not one the resource policy admits.
-    outsider = local.cloud.identity(role_arn(DATA_ACCOUNT_ID, DEPLOY_ROLE), "outsider").credentials
+    outsider = local.identity(role_arn(DATA_ACCOUNT_ID, DEPLOY_ROLE), "outsider").credentials
     refused = _refusal(
         published,
         credentials=Credentials(
@@ -239,7 +237,7 @@ def test_an_unknown_host_method_or_oversized_body_is_refused(published: Publishe
 
 
 @contextmanager
-def _usage_plan(local: LocalCloud, plan_id: str, *operations: tuple[str, str]) -> Iterator[None]:
+def _usage_plan(local: Cloud, plan_id: str, *operations: tuple[str, str]) -> Iterator[None]:
     """Patch the usage plan (the local API reads it on every request); put it back after."""
     apigateway = local.workload().apigateway()
     before = apigateway.get_usage_plan(usagePlanId=plan_id)
@@ -275,7 +273,7 @@ def _usage_plan(local: LocalCloud, plan_id: str, *operations: tuple[str, str]) -
 
 
 def test_the_usage_plan_throttles_and_its_quota_runs_out(
-    local: LocalCloud, outputs: dict[str, Any], published: Published
+    local: Cloud, outputs: dict[str, Any], published: Published
 ) -> None:
     apigateway = local.workload().apigateway()
     [plan] = apigateway.get_usage_plans(keyId=outputs["api_key_id"])["items"]
@@ -294,7 +292,7 @@ def test_the_usage_plan_throttles_and_its_quota_runs_out(
 
 
 def test_the_stage_throttles_every_caller(
-    local: LocalCloud, outputs: dict[str, Any], published: Published
+    local: Cloud, outputs: dict[str, Any], published: Published
 ) -> None:
     apigateway = local.workload().apigateway()
     api_id, stage = outputs["rest_api_id"], outputs["stage_name"]

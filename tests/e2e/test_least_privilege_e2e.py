@@ -8,15 +8,15 @@ The last test plans infra/bootstrap on the same emulator and checks the trust of
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.parse
 from typing import Any
 
 import pytest
 
 from localcloud import stack
-from localcloud.cloud import LocalCloud
+from localcloud.cloud import Cloud
 from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION, WORKLOAD_ACCOUNT_ID
+from localcloud.terraform import Root
 from tests.e2e.policy_audit import (
     Document,
     Grant,
@@ -28,7 +28,7 @@ from tests.e2e.policy_audit import (
     trust_problems,
     unexpected_lint_findings,
 )
-from tests.e2e.test_bootstrap_e2e import OIDC_HOST, REPO, terraform, variables
+from tests.e2e.test_bootstrap_e2e import OIDC_HOST, REPO, variables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
@@ -59,7 +59,7 @@ ALLOWED_BROAD_GRANTS = {
 
 
 @pytest.fixture(scope="module")
-def state(local: LocalCloud) -> dict[str, Any]:
+def state(local: Cloud) -> dict[str, Any]:
     return stack.show(local.paths)
 
 
@@ -114,7 +114,7 @@ def test_no_policy_grants_more_than_the_allowed_wildcards(state: dict[str, Any])
 
 
 def test_only_the_api_gateway_logging_role_has_a_managed_policy(
-    local: LocalCloud, state: dict[str, Any], deployed: dict[str, dict[str, Any]]
+    local: Cloud, state: dict[str, Any], deployed: dict[str, dict[str, Any]]
 ) -> None:
     logging_role = deployed[CLOUDWATCH_ROLE]["name"]
     function_role = deployed[FUNCTION_ROLE]["name"]
@@ -136,7 +136,7 @@ def test_only_the_api_gateway_logging_role_has_a_managed_policy(
 
 
 def test_the_function_role_writes_only_under_the_prefix_its_key_and_its_logs(
-    local: LocalCloud,
+    local: Cloud,
     state: dict[str, Any],
     deployed: dict[str, dict[str, Any]],
     outputs: dict[str, Any],
@@ -298,30 +298,21 @@ def test_the_lambda_permission_is_limited_to_post_files_of_this_api(
 
 
 @pytest.fixture(scope="module")
-def bootstrap_plan(local: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def bootstrap_plan(local: Cloud, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A saved plan of infra/bootstrap on the local cloud's emulator, as JSON.
 
     With the OIDC provider taken as existing, its ARN is derived from the account id, so every
     trust policy is known at plan time; otherwise they would only be known after apply.
     """
-    workdir = tmp_path_factory.mktemp("bootstrap-plan")
-    shutil.copytree(
-        REPO / "infra" / "bootstrap",
-        workdir,
-        ignore=shutil.ignore_patterns(".terraform"),
-        dirs_exist_ok=True,
-    )
-    (workdir / "localcloud_override.tf").write_text(stack.override_file(local.cloud.endpoint_url))
+    root = Root.copy(REPO / "infra" / "bootstrap", tmp_path_factory.mktemp("bootstrap-plan"))
+    workdir = root.workdir
+    (workdir / "localcloud_override.tf").write_text(stack.override_file(local.endpoint_url))
     (workdir / "test.auto.tfvars.json").write_text(
         json.dumps(variables(create_oidc_provider=False))
     )
-    for args in (("init", "-lockfile=readonly"), ("plan", "-out=bootstrap.tfplan")):
-        result = terraform(workdir, *args)
-        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    shown = terraform(workdir, "show", "-json", "bootstrap.tfplan")
-    assert shown.returncode == 0, shown.stderr
-    plan: dict[str, Any] = json.loads(shown.stdout)
-    return plan
+    root.run("init", "-lockfile=readonly")
+    root.run("plan", "-out=bootstrap.tfplan")
+    return root.show("bootstrap.tfplan")
 
 
 def test_every_bootstrap_role_trusts_only_pinned_github_subjects_or_workload_roles(

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from localcloud import gateway
-from localcloud.cloud import LocalCloud
+from localcloud.cloud import Cloud
 from localcloud.settings import DATA_ACCOUNT_ID
 from randfile.content import Format
 
@@ -36,7 +36,7 @@ def _bodies() -> list[dict[str, Any]]:
     ]
 
 
-def _object_versions(local: LocalCloud, bucket: str) -> set[tuple[str, str]]:
+def _object_versions(local: Cloud, bucket: str) -> set[tuple[str, str]]:
     pages = local.data().s3().get_paginator("list_object_versions").paginate(Bucket=bucket)
     return {
         (version["Key"], version["VersionId"])
@@ -46,7 +46,7 @@ def _object_versions(local: LocalCloud, bucket: str) -> set[tuple[str, str]]:
 
 
 def test_fifty_concurrent_calls_write_fifty_distinct_objects(
-    local: LocalCloud, outputs: dict[str, Any]
+    local: Cloud, outputs: dict[str, Any]
 ) -> None:
     bucket = outputs["bucket_name"]
     # A first call outside the pool: it creates the identities and boto3 clients the calls share

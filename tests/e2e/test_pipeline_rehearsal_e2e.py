@@ -24,7 +24,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localcloud import accounts, emulator
-from localcloud.aws import Cloud
+from localcloud.aws import Identities
 from localcloud.settings import (
     DEFAULT_ZIP,
     DEPLOY_ROLE,
@@ -91,9 +91,9 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     root = tmp_path_factory.mktemp("rehearsal")
     running = emulator.start(root / "cloud")
     try:
-        cloud = Cloud(running.endpoint_url)
-        accounts.bootstrap(cloud)
-        workload = cloud.identity(role_arn(WORKLOAD_ACCOUNT_ID, DEPLOY_ROLE), "rehearsal")
+        identities = Identities(running.endpoint_url)
+        accounts.bootstrap(identities)
+        workload = identities.assume(role_arn(WORKLOAD_ACCOUNT_ID, DEPLOY_ROLE), "rehearsal")
         # The build job's artifact: the zip `make build` made once.
         artifact = root / "artifact" / "randfile.zip"
         artifact.parent.mkdir()

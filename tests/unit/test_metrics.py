@@ -41,9 +41,9 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_a_written_file_is_one_emf_line_by_environment_and_format(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    chunks = metrics.TimedChunks([b"ab", b"cde"])
-    assert b"".join(chunks) == b"abcde"
-    metrics.file_written("csv", 5, chunks)
+    timer = metrics.GenerationTimer()
+    assert b"".join(timer.watch([b"ab", b"cde"])) == b"abcde"
+    metrics.file_written("csv", 5, timer)
     (entry,) = emf_lines(capsys.readouterr().out)
     namespace, dimensions, units = declared(entry)
     assert namespace == metrics.NAMESPACE
@@ -68,11 +68,11 @@ def test_generation_and_upload_time_are_told_apart() -> None:
         time.sleep(0.05)
         yield b"x"
 
-    chunks = metrics.TimedChunks(slow_generator())
-    for _ in chunks:
+    timer = metrics.GenerationTimer()
+    for _ in timer.watch(slow_generator()):
         time.sleep(0.03)  # the "upload" of the chunk
-    assert chunks.generation_seconds >= 0.05
-    assert 0.03 <= chunks.upload_seconds() < chunks.generation_seconds
+    assert timer.generation_seconds >= 0.05
+    assert 0.03 <= timer.upload_seconds() < timer.generation_seconds
 
 
 def test_an_escaping_service_error_is_counted_under_its_code(

@@ -1,173 +1,212 @@
-"""Terraform READMEs and examples kept in step with the code.
+"""scripts/module_docs.py: terraform-docs' tables, written between its markers from the code."""
 
-terraform-docs (a Go binary, not on PyPI or npm) cannot be installed here, so this test is the
-checker: each module's and the stack's README lists every variable of variables.tf under
-`## Inputs` and every output of outputs.tf under `## Outputs`, nothing stale, with the Required
-(and, for one-line types, the Type) column matching the code. Every module also ships the
-`minimal` and `complete` examples, each planned by a run of the module's `terraform test`
-(scripts/tf-module-tests), and every variable with a validation block is named in some run's
-`expect_failures`.
-"""
+# The expected README holds table rows, one per line, longer than the line limit.
+# ruff: noqa: E501
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-MODULES = sorted(path.parent for path in (REPO / "infra" / "modules").glob("*/variables.tf"))
-ROOTS = [*MODULES, REPO / "infra" / "stack"]
-REQUIRED_EXAMPLES = ("minimal", "complete")
+from scripts import module_docs
 
-# Top-level blocks start in column 0 and end at the first "}" in column 0 (terraform fmt layout).
-BLOCK = re.compile(r'^(variable|output) "([^"]+)" \{\n(.*?)^\}', re.MULTILINE | re.DOTALL)
-ARGUMENT = r"^  {name}\s*=\s*(.*)$"
-HEADING = re.compile(r"^## (.+)$", re.MULTILINE)
-LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-TAG = re.compile(r"<[^>]+>")
-EXPECT_FAILURES = re.compile(r"expect_failures\s*=\s*\[(.*?)\]", re.DOTALL)
-EXAMPLE_SOURCE = re.compile(r'^\s*source\s*=\s*"\./examples/([^"/]+)/?"', re.MULTILINE)
+VERSIONS_TF = """\
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    random = { source = "hashicorp/random", version = ">= 3.6" }
+  }
+}
+"""
 
+MAIN_TF = """\
+resource "random_id" "this" {
+  byte_length = 4
+}
+"""
 
-@dataclass(frozen=True)
-class Variable:
-    name: str
-    required: bool
-    type: str | None  # None: declared over several lines, not compared
+VARIABLES_TF = """\
+variable "bucket_name" {
+  description = "Name of the bucket."
+  type        = string
+}
 
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
 
-def blocks(path: Path, kind: str) -> dict[str, str]:
-    return {
-        name: body
-        for found_kind, name, body in BLOCK.findall(path.read_text(encoding="utf-8"))
-        if found_kind == kind
-    }
+variable "environments" {
+  description = <<-EOT
+    Environments, one of
+    dev | prod.
+  EOT
+  type        = list(string)
+  default     = ["dev", "prod"]
+}
 
+variable "settings" {
+  type = object({
+    size = number
+  })
+  default = { size = 1 }
+}
 
-def variables(root: Path) -> dict[str, Variable]:
-    found = {}
-    for name, body in blocks(root / "variables.tf", "variable").items():
-        type_match = re.search(ARGUMENT.format(name="type"), body, re.MULTILINE)
-        one_line_type = type_match.group(1).strip() if type_match else None
-        if one_line_type is not None and one_line_type.count("(") != one_line_type.count(")"):
-            one_line_type = None
-        required = re.search(ARGUMENT.format(name="default"), body, re.MULTILINE) is None
-        found[name] = Variable(name=name, required=required, type=one_line_type)
-    return found
+variable "anything" {
+  default = null
+}
+"""
 
+OUTPUTS_TF = """\
+output "bucket_arn" {
+  description = "ARN of the `bucket_name` bucket."
+  value       = random_id.this.hex
+}
 
-def outputs(root: Path) -> set[str]:
-    return set(blocks(root / "outputs.tf", "output"))
+output "undocumented" {
+  value = random_id.this.id
+}
+"""
 
+EXPECTED_TABLES = """\
+<!-- BEGIN_TF_DOCS -->
+## Requirements
 
-def cell_text(cell: str) -> str:
-    """A table cell as plain text: no links, HTML anchors, code ticks or markdown escapes."""
-    text = TAG.sub("", LINK.sub(r"\1", cell))
-    return text.replace("\\_", "_").replace("`", "").strip()
+| Name | Version |
+|------|---------|
+| <a name="requirement_terraform"></a> [terraform](#requirement\\_terraform) | >= 1.5 |
+| <a name="requirement_random"></a> [random](#requirement\\_random) | >= 3.6 |
 
+## Providers
 
-def table(readme: Path, heading: str) -> list[dict[str, str]]:
-    """Rows of the first table under `## <heading>`, as {column name (lowercase): text}."""
-    text = readme.read_text(encoding="utf-8")
-    sections = HEADING.split(text)
-    # split() gives [before, heading1, body1, heading2, body2, ...]
-    bodies = {sections[i].strip(): sections[i + 1] for i in range(1, len(sections) - 1, 2)}
-    assert heading in bodies, f"{readme.relative_to(REPO)} has no '## {heading}' section"
-    lines = [line.strip() for line in bodies[heading].splitlines() if line.strip().startswith("|")]
-    assert len(lines) >= 2, f"{readme.relative_to(REPO)}: '## {heading}' has no table"
-    header = [cell_text(cell).lower() for cell in lines[0].strip("|").split("|")]
-    rows = []
-    for line in lines[2:]:  # lines[1] is the |---| separator
-        cells = [cell_text(cell) for cell in line.strip("|").split("|")]
-        rows.append(dict(zip(header, cells, strict=False)))
-    return rows
+| Name | Version |
+|------|---------|
+| <a name="provider_random"></a> [random](#provider\\_random) | >= 3.6 |
 
+## Inputs
 
-def ids(paths: list[Path]) -> list[str]:
-    return [str(path.relative_to(REPO / "infra")) for path in paths]
+| Name | Description | Type | Default | Required |
+|------|-------------|------|---------|:--------:|
+| <a name="input_anything"></a> [anything](#input\\_anything) | n/a | `any` | `null` | no |
+| <a name="input_bucket_name"></a> [bucket\\_name](#input\\_bucket\\_name) | Name of the bucket. | `string` | n/a | yes |
+| <a name="input_environments"></a> [environments](#input\\_environments) | Environments, one of<br>dev \\| prod. | `list(string)` | <pre>[<br>  "dev",<br>  "prod"<br>]</pre> | no |
+| <a name="input_settings"></a> [settings](#input\\_settings) | n/a | `object({size = number})` | <pre>{<br>  "size": 1<br>}</pre> | no |
+| <a name="input_tags"></a> [tags](#input\\_tags) | Tags added to every resource. | `map(string)` | `{}` | no |
 
+## Outputs
 
-@pytest.mark.parametrize("root", ROOTS, ids=ids(ROOTS))
-def test_inputs_table_lists_every_variable_and_nothing_else(root: Path) -> None:
-    listed = [row["name"] for row in table(root / "README.md", "Inputs")]
-    declared = set(variables(root))
-    assert sorted(declared - set(listed)) == [], "variables missing from the README's Inputs"
-    assert sorted(set(listed) - declared) == [], "README Inputs that variables.tf does not declare"
-    assert len(listed) == len(set(listed)), "a variable is listed twice"
-
-
-@pytest.mark.parametrize("root", ROOTS, ids=ids(ROOTS))
-def test_inputs_table_required_and_type_match_the_code(root: Path) -> None:
-    declared = variables(root)
-    mismatches = []
-    for row in table(root / "README.md", "Inputs"):
-        variable = declared.get(row["name"])
-        if variable is None:
-            continue  # reported by the test above
-        if "required" in row and (row["required"].lower() == "yes") != variable.required:
-            mismatches.append(f"{variable.name}: Required says {row['required']!r}")
-        if "type" in row and variable.type is not None and row["type"] != variable.type:
-            mismatches.append(f"{variable.name}: Type says {row['type']!r}, code {variable.type!r}")
-    assert mismatches == [], "README Inputs disagree with variables.tf"
-
-
-@pytest.mark.parametrize("root", ROOTS, ids=ids(ROOTS))
-def test_outputs_table_lists_every_output_and_nothing_else(root: Path) -> None:
-    listed = [row["name"] for row in table(root / "README.md", "Outputs")]
-    declared = outputs(root)
-    assert sorted(declared - set(listed)) == [], "outputs missing from the README's Outputs"
-    assert sorted(set(listed) - declared) == [], "README Outputs that outputs.tf does not declare"
-    assert len(listed) == len(set(listed)), "an output is listed twice"
+| Name | Description |
+|------|-------------|
+| <a name="output_bucket_arn"></a> [bucket\\_arn](#output\\_bucket\\_arn) | ARN of the `bucket_name` bucket. |
+| <a name="output_undocumented"></a> [undocumented](#output\\_undocumented) | n/a |
+<!-- END_TF_DOCS -->
+"""
 
 
-@pytest.mark.parametrize("root", ROOTS, ids=ids(ROOTS))
-def test_has_terraform_tests(root: Path) -> None:
-    assert sorted((root / "tests").glob("*.tftest.hcl")), "no tests/*.tftest.hcl"
-
-
-@pytest.mark.parametrize("module", MODULES, ids=ids(MODULES))
-def test_examples_exist_and_are_planned_by_the_tests(module: Path) -> None:
-    examples = {path.parent.name for path in (module / "examples").glob("*/main.tf")}
-    planned = {
-        name
-        for test_file in (module / "tests").glob("*.tftest.hcl")
-        for name in EXAMPLE_SOURCE.findall(test_file.read_text(encoding="utf-8"))
-    }
-    assert sorted(set(REQUIRED_EXAMPLES) - examples) == [], "required examples missing"
-    assert sorted(examples - planned) == [], "examples no run block plans (module { source })"
-    assert sorted(planned - examples) == [], "runs plan examples that do not exist"
-
-
-@pytest.mark.parametrize("root", ROOTS, ids=ids(ROOTS))
-def test_every_validated_variable_is_tested_with_a_bad_value(root: Path) -> None:
-    validated = {
-        name
-        for name, body in blocks(root / "variables.tf", "variable").items()
-        if re.search(r"^  validation \{", body, re.MULTILINE)
-    }
-    expected = {
-        name
-        for test_file in (root / "tests").glob("*.tftest.hcl")
-        for listed in EXPECT_FAILURES.findall(test_file.read_text(encoding="utf-8"))
-        for name in re.findall(r"var\.(\w+)", listed)
-    }
-    assert sorted(validated - expected) == [], "validated variables no run expects to fail"
-
-
-def test_the_readme_parser_sees_a_missing_variable(tmp_path: Path) -> None:
-    (tmp_path / "variables.tf").write_text(
-        'variable "kept" {\n  type = string\n}\n\n'
-        'variable "forgotten" {\n  type    = number\n  default = 1\n}\n',
+@pytest.fixture
+def module(tmp_path: Path) -> Path:
+    root = tmp_path / "module"
+    root.mkdir()
+    for name, text in {
+        "versions.tf": VERSIONS_TF,
+        "main.tf": MAIN_TF,
+        "variables.tf": VARIABLES_TF,
+        "outputs.tf": OUTPUTS_TF,
+    }.items():
+        (root / name).write_text(text, encoding="utf-8")
+    (root / "README.md").write_text(
+        f"# module\n\nProse.\n\n{module_docs.BEGIN}\nstale\n{module_docs.END}\n\nAfter.\n",
         encoding="utf-8",
     )
-    (tmp_path / "README.md").write_text(
-        "# m\n\n## Inputs\n\n| Name | Type | Required |\n| --- | --- | :---: |\n"
-        '| <a name="input_kept"></a> [kept](#input\\_kept) | `string` | yes |\n\n## Outputs\n',
+    return root
+
+
+def readme(root: Path) -> str:
+    return (root / "README.md").read_text(encoding="utf-8")
+
+
+def test_writes_terraform_docs_tables_between_the_markers(module: Path) -> None:
+    assert module_docs.main([str(module)]) == 0
+    assert readme(module) == f"# module\n\nProse.\n\n{EXPECTED_TABLES}\nAfter.\n"
+
+
+def test_a_second_run_changes_nothing(module: Path) -> None:
+    module_docs.main([str(module)])
+    assert module_docs.write(module) is False
+
+
+def test_a_readme_without_markers_gets_them_appended(module: Path) -> None:
+    (module / "README.md").write_text("# module\n", encoding="utf-8")
+    module_docs.main([str(module)])
+    assert readme(module) == f"# module\n\n{EXPECTED_TABLES}"
+
+
+def test_markers_out_of_order_are_refused(module: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (module / "README.md").write_text(f"{module_docs.END}\n{module_docs.BEGIN}\n", encoding="utf-8")
+    assert module_docs.main([str(module)]) == 2
+    assert "must come once, before" in capsys.readouterr().err
+
+
+def test_a_root_with_a_lock_file_shows_its_locked_aliased_providers(module: Path) -> None:
+    (module / "main.tf").write_text(
+        textwrap.dedent("""\
+            provider "aws" {
+              alias = "data"
+            }
+
+            data "aws_partition" "workload" {
+              provider = aws.workload
+            }
+            """),
         encoding="utf-8",
     )
-    assert set(variables(tmp_path)) == {"kept", "forgotten"}
-    assert variables(tmp_path)["forgotten"] == Variable("forgotten", required=False, type="number")
-    assert [row["name"] for row in table(tmp_path / "README.md", "Inputs")] == ["kept"]
+    (module / ".terraform.lock.hcl").write_text(
+        textwrap.dedent("""\
+            provider "registry.terraform.io/hashicorp/aws" {
+              version     = "5.100.0"
+              constraints = ">= 5.100.0, < 7.0.0"
+            }
+            """),
+        encoding="utf-8",
+    )
+    providers = module_docs.read_root(module).providers
+    assert providers == [
+        module_docs.Versioned("aws.data", "5.100.0"),
+        module_docs.Versioned("aws.workload", "5.100.0"),
+    ]
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def test_check_regenerates_then_fails_on_a_stale_readme(
+    module: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(module, "init", "-q")
+    git(module, "add", "README.md")
+    assert module_docs.main(["--check", str(module)]) == 1
+    assert "tables out of date" in capsys.readouterr().err
+    assert EXPECTED_TABLES in readme(module)
+    git(module, "add", "README.md")
+    assert module_docs.main(["--check", str(module)]) == 0
+
+
+def test_the_default_roots_are_the_stack_the_bootstrap_and_every_module() -> None:
+    infra = module_docs.REPO / "infra"
+    modules = {path.parent for path in (infra / "modules").glob("*/versions.tf")}
+    assert set(module_docs.default_roots()) == {infra / "stack", infra / "bootstrap", *modules}
+
+
+def test_prose_is_escaped_outside_code_spans_and_urls(module: Path) -> None:
+    (module / "outputs.tf").write_text(
+        'output "url" {\n  description = "See https://example.com/a_b: a_b for <env>, `c_d`."\n'
+        "  value       = 1\n}\n",
+        encoding="utf-8",
+    )
+    module_docs.main([str(module)])
+    assert "| See https://example.com/a_b: a\\_b for &lt;env>, `c_d`. |" in readme(module)

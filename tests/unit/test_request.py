@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 import pytest
 
@@ -21,33 +20,31 @@ from randfile.request import (
     check_route,
     parse_request,
 )
+from tests.events import api_event
 
 MAX = 10_000
 
 
-def event(body: str | None, **extra: Any) -> dict[str, Any]:
-    return {"resource": "/files", "path": "/files", "httpMethod": "POST", "body": body, **extra}
-
-
 def test_empty_body_means_all_defaults() -> None:
-    assert parse_request(event(None), MAX) == FileRequest(DEFAULT_SIZE_BYTES, Format.BINARY, None)
-    assert parse_request(event("  "), MAX) == FileRequest(DEFAULT_SIZE_BYTES, Format.BINARY, None)
+    defaults = FileRequest(DEFAULT_SIZE_BYTES, Format.BINARY, None)
+    assert parse_request(api_event(None), MAX) == defaults
+    assert parse_request(api_event("  "), MAX) == defaults
 
 
 def test_all_fields() -> None:
     body = '{"size_bytes": 2048, "format": "csv", "seed": 9223372036854775807}'
-    assert parse_request(event(body), MAX) == FileRequest(2048, Format.CSV, 2**63 - 1)
+    assert parse_request(api_event(body), MAX) == FileRequest(2048, Format.CSV, 2**63 - 1)
 
 
 def test_base64_body() -> None:
     body = base64.b64encode(b'{"format": "jsonl", "size_bytes": 500}').decode()
-    request = parse_request(event(body, isBase64Encoded=True), MAX)
+    request = parse_request(api_event(body, isBase64Encoded=True), MAX)
     assert request == FileRequest(500, Format.JSONL, None)
 
 
 def test_json_content_type_with_charset_is_accepted() -> None:
     headers = {"content-type": "application/json; charset=utf-8"}
-    assert parse_request(event("{}", headers=headers), MAX).format is Format.BINARY
+    assert parse_request(api_event("{}", headers=headers), MAX).format is Format.BINARY
 
 
 @pytest.mark.parametrize(
@@ -79,7 +76,7 @@ def test_json_content_type_with_charset_is_accepted() -> None:
 )
 def test_bad_body_is_400_naming_field_and_rule(body: str, field: str, rule: str) -> None:
     with pytest.raises(BadRequestError) as caught:
-        parse_request(event(body), MAX)
+        parse_request(api_event(body), MAX)
     assert caught.value.status == 400
     assert caught.value.message.startswith(f"{field}:")
     assert rule in caught.value.message
@@ -116,29 +113,29 @@ def nested_objects(depth: int) -> str:
 )
 def test_json_nesting_limit_is_the_same_on_every_interpreter(body: str, rule: str) -> None:
     with pytest.raises(BadRequestError) as caught:
-        parse_request(event(body), MAX)
+        parse_request(api_event(body), MAX)
     assert rule in caught.value.message
 
 
 def test_bad_base64_is_400() -> None:
     with pytest.raises(BadRequestError, match="not base64"):
-        parse_request(event("%%%not-base64", isBase64Encoded=True), MAX)
+        parse_request(api_event("%%%not-base64", isBase64Encoded=True), MAX)
 
 
 def test_non_utf8_is_400() -> None:
     body = base64.b64encode(b'{"format": "\xff"}').decode()
     with pytest.raises(BadRequestError, match="UTF-8"):
-        parse_request(event(body, isBase64Encoded=True), MAX)
+        parse_request(api_event(body, isBase64Encoded=True), MAX)
 
 
 def test_oversized_body_is_413() -> None:
     with pytest.raises(PayloadTooLargeError):
-        parse_request(event('{"seed": 1' + " " * 5000 + "}"), MAX)
+        parse_request(api_event('{"seed": 1' + " " * 5000 + "}"), MAX)
 
 
 def test_other_content_type_is_415() -> None:
     with pytest.raises(UnsupportedMediaTypeError, match="text/plain"):
-        parse_request(event("{}", headers={"Content-Type": "text/plain"}), MAX)
+        parse_request(api_event("{}", headers={"Content-Type": "text/plain"}), MAX)
 
 
 @pytest.mark.parametrize(
@@ -155,8 +152,14 @@ def test_only_post_files_is_routed(
     resource: str | None, method: str, error: type[ServiceError]
 ) -> None:
     with pytest.raises(error):
-        check_route({"resource": resource, "path": resource, "httpMethod": method})
+        check_route(api_event(resource=resource, path=resource, httpMethod=method))
+
+
+def test_wrong_method_names_the_allowed_one_in_its_headers() -> None:
+    with pytest.raises(MethodNotAllowedError) as caught:
+        check_route(api_event(httpMethod="GET"))
+    assert caught.value.headers == {"Allow": "POST"}
 
 
 def test_route_accepts_post_files() -> None:
-    check_route({"resource": "/files", "path": "/v1/files", "httpMethod": "POST"})
+    check_route(api_event(path="/v1/files"))

@@ -8,10 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-from localcloud.cloud import LocalCloud, NotRunningError
+from localcloud.cloud import Cloud, NotRunningError
 from localcloud.emulator import EmulatorError
 from localcloud.endpoint import DEMO_BODY
 from localcloud.gateway import Response
+from localcloud.model import WiringError
 from localcloud.runtime import InvocationError
 from localcloud.settings import (
     DATA_ACCOUNT_ID,
@@ -21,9 +22,9 @@ from localcloud.settings import (
     WORKLOAD_ACCOUNT_ID,
     Paths,
 )
-from localcloud.stack import TerraformError, UnsupportedResourceError
+from localcloud.stack import UnsupportedResourceError
+from localcloud.terraform import TerraformError
 from localcloud.verify import VerificationError
-from localcloud.wiring import WiringError
 
 
 class Progress:
@@ -42,7 +43,7 @@ def _print_response(response: Response) -> None:
         print(response.body)
 
 
-def demo(local: LocalCloud, body: str) -> int:
+def demo(local: Cloud, body: str) -> int:
     progress = Progress()
     progress("starting the local cloud (moto server) ...")
     running = local.up()
@@ -96,7 +97,7 @@ def demo(local: LocalCloud, body: str) -> int:
     return 0
 
 
-def invoke(local: LocalCloud, body: str) -> int:
+def invoke(local: Cloud, body: str) -> int:
     response = local.call(body)
     _print_response(response)
     return 0 if response.status < 400 else 1
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
     parser.add_argument("--zip", type=Path, default=DEFAULT_ZIP, help="the built function package")
     args = parser.parse_args(argv)
-    local = LocalCloud(Paths(args.state_dir.resolve()), args.zip)
+    local = Cloud(Paths(args.state_dir.resolve()), args.zip)
     try:
         if args.command == "demo":
             return demo(local, args.body)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from localcloud.aws import Cloud, Identity
+from localcloud.aws import Identities, Identity
 from localcloud.settings import (
     CALLER_ROLE,
     DATA_ACCOUNT_ID,
@@ -70,15 +70,15 @@ def _ensure_state_bucket(workload: Identity) -> None:
         s3.put_bucket_versioning(Bucket=STATE_BUCKET, VersioningConfiguration={"Status": "Enabled"})
 
 
-def member(cloud: Cloud, account_id: str) -> Identity:
+def member(identities: Identities, account_id: str) -> Identity:
     """The member account as its administrator sees it."""
-    return cloud.identity(role_arn(account_id, MEMBER_ACCESS_ROLE), "localcloud-bootstrap")
+    return identities.assume(role_arn(account_id, MEMBER_ACCESS_ROLE), "localcloud-bootstrap")
 
 
-def bootstrap(cloud: Cloud) -> None:
+def bootstrap(identities: Identities) -> None:
     """Create what the stack expects to exist already; safe to run again."""
-    workload = member(cloud, WORKLOAD_ACCOUNT_ID)
-    data = member(cloud, DATA_ACCOUNT_ID)
+    workload = member(identities, WORKLOAD_ACCOUNT_ID)
+    data = member(identities, DATA_ACCOUNT_ID)
     for account in (workload, data):
         _ensure_role(account, DEPLOY_ROLE, _ADMINISTRATOR)
     # The caller needs nothing but execute-api:Invoke; the API's resource policy is what admits it.

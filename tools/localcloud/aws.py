@@ -133,13 +133,13 @@ class Identity:
 
 
 @dataclass(frozen=True)
-class Cloud:
-    """The emulator's endpoint and the identities the local cloud works with."""
+class Identities:
+    """The identities the local cloud works with, on the emulator at ``endpoint_url``."""
 
     endpoint_url: str
 
     def management(self) -> Identity:
         return Identity(self.endpoint_url, STATIC)
 
-    def identity(self, role_arn: str, session_name: str, duration_seconds: int = 3600) -> Identity:
+    def assume(self, role_arn: str, session_name: str, duration_seconds: int = 3600) -> Identity:
         return self.management().assume(role_arn, session_name, duration_seconds)

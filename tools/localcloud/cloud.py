@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localcloud import accounts, emulator, endpoint, gateway, stack, verify, wiring
-from localcloud.aws import Cloud, Identity
+from localcloud import accounts, emulator, endpoint, gateway, model, stack, verify
+from localcloud.aws import Identities, Identity
 from localcloud.settings import (
     CALLER_ROLE,
     DATA_ACCOUNT_ID,
@@ -29,7 +29,7 @@ class NotRunningError(RuntimeError):
 
 
 @dataclass
-class LocalCloud:
+class Cloud:
     paths: Paths
     zip_path: Path = DEFAULT_ZIP
     # Inputs of infra/stack beyond the local environment's own, e.g. {"kms_encryption": True}.
@@ -48,8 +48,12 @@ class LocalCloud:
         return self._running
 
     @property
-    def cloud(self) -> Cloud:
-        return Cloud(self._emulator().endpoint_url)
+    def endpoint_url(self) -> str:
+        return self._emulator().endpoint_url
+
+    def identity(self, role: str, session_name: str, duration_seconds: int = 3600) -> Identity:
+        """A fresh session of ``role`` on the emulator."""
+        return Identities(self.endpoint_url).assume(role, session_name, duration_seconds)
 
     def up(self) -> emulator.Emulator:
         """Re-use the running emulator or start one, then create the accounts' prerequisites."""
@@ -57,7 +61,7 @@ class LocalCloud:
         self._running = emulator.find(self.paths.state_dir) or emulator.start(
             self.paths.state_dir, self.zip_path
         )
-        accounts.bootstrap(Cloud(self._running.endpoint_url))
+        accounts.bootstrap(Identities(self._running.endpoint_url))
         return self._running
 
     def deploy(self) -> dict[str, Any]:
@@ -83,7 +87,7 @@ class LocalCloud:
         """Write what the `randfile` client and awscurl need: the endpoint file (URL, Host,
         region, API key) and a credentials profile of the caller role (12-hour keys)."""
         outputs = self.outputs()
-        caller = self.cloud.identity(
+        caller = self.identity(
             role_arn(WORKLOAD_ACCOUNT_ID, CALLER_ROLE),
             "localcloud-client",
             accounts.MAX_SESSION_SECONDS,
@@ -104,7 +108,7 @@ class LocalCloud:
 
     def _identity(self, role: str, session_name: str) -> Identity:
         if role not in self._identities:
-            self._identities[role] = self.cloud.identity(role, session_name)
+            self._identities[role] = self.identity(role, session_name)
         return self._identities[role]
 
     def workload(self) -> Identity:
@@ -113,7 +117,7 @@ class LocalCloud:
     def data(self) -> Identity:
         return self._identity(role_arn(DATA_ACCOUNT_ID, DEPLOY_ROLE), "localcloud-deploy")
 
-    def caller(self) -> wiring.Caller:
+    def caller(self) -> model.Caller:
         """A client of the workload account, holding the API key its owners handed out."""
         identity = self._identity(role_arn(WORKLOAD_ACCOUNT_ID, CALLER_ROLE), "localcloud-caller")
         key_id = self.outputs().get("api_key_id")
@@ -122,7 +126,7 @@ class LocalCloud:
             if key_id
             else None
         )
-        return wiring.Caller(
+        return model.Caller(
             arn=identity.arn(),
             account_id=identity.account_id(),
             access_key_id=identity.credentials.access_key_id,

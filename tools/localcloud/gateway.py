@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localcloud import interpreters, runtime, wiring
+from localcloud import interpreters, model, runtime, wiring
 from localcloud.aws import Identity
 
 # What API Gateway answers when the Lambda proxy integration fails or returns a malformed result.
@@ -22,7 +22,7 @@ class Response:
     status: int
     headers: dict[str, str]
     body: str
-    route: wiring.Route
+    route: model.Route
     interpreter: interpreters.Interpreter
     logs: str = field(repr=False, default="")
     # True when API Gateway made the answer (the function failed or answered malformed).
@@ -33,7 +33,7 @@ class Response:
 
 
 def proxy_event(
-    route: wiring.Route, path: str, body: str, headers: dict[str, str], caller: wiring.Caller
+    route: model.Route, path: str, body: str, headers: dict[str, str], caller: model.Caller
 ) -> dict[str, Any]:
     """A REST API Lambda proxy event (payload format 1.0) as the custom domain delivers it."""
     now = time.time()
@@ -112,8 +112,8 @@ def _response_from(outcome: dict[str, Any]) -> tuple[int, dict[str, str], str]:
 
 def invoke(
     workload: Identity,
-    route: wiring.Route,
-    caller: wiring.Caller,
+    route: model.Route,
+    caller: model.Caller,
     zip_path: Path,
     *,
     path: str,
@@ -141,7 +141,7 @@ def invoke(
 def request(
     workload: Identity,
     *,
-    caller: wiring.Caller,
+    caller: model.Caller,
     zip_path: Path,
     domain_name: str,
     path: str,

@@ -25,8 +25,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 from werkzeug.wrappers import Request, Response
 
-from localcloud import gateway, principals, sigv4, wiring
-from localcloud.aws import Cloud, Identity
+from localcloud import gateway, model, principals, sigv4, wiring
+from localcloud.aws import Identities, Identity
 from localcloud.runtime import InvocationError
 from localcloud.settings import DEPLOY_ROLE, REGION, WORKLOAD_ACCOUNT_ID, role_arn
 from localcloud.throttling import Limits
@@ -80,7 +80,7 @@ class FrontDoor:
     """The WSGI application of the API's HTTP endpoint."""
 
     def __init__(self, endpoint_url: str, zip_path: Path, limits: Limits | None = None) -> None:
-        self._cloud = Cloud(endpoint_url)
+        self._identities = Identities(endpoint_url)
         self._zip_path = zip_path
         self._limits = limits or Limits()
         self._lock = threading.Lock()
@@ -90,7 +90,7 @@ class FrontDoor:
         # Creating boto3 clients is not thread-safe: the identity and its clients are made once.
         with self._lock:
             if self._workload is None:
-                identity = self._cloud.identity(
+                identity = self._identities.assume(
                     role_arn(WORKLOAD_ACCOUNT_ID, DEPLOY_ROLE), "localcloud-apigateway"
                 )
                 for client in (
@@ -133,7 +133,7 @@ class FrontDoor:
             raise Refused(Refusal("", 403, "ForbiddenException", "Forbidden")) from None
         try:
             endpoint = wiring.find_method(workload, domain, request.path, request.method)
-        except wiring.Rejection as rejection:
+        except model.Rejection as rejection:
             raise Refused(self._rejected(rejection)) from None
         body = self._body(request)
         if body is None:
@@ -160,13 +160,13 @@ class FrontDoor:
                     endpoint.rest_api_id,
                 )
             ) from None
-        except wiring.Rejection as rejection:
+        except model.Rejection as rejection:
             logger.info("request %s refused: %s", request_id, rejection)
             raise Refused(self._rejected(rejection)) from None
         self._throttle(workload, endpoint, admission)
         try:
             route = wiring.integrate(workload, endpoint, admission)
-        except wiring.WiringError as error:
+        except model.WiringError as error:
             logger.error("request %s: %s", request_id, error)
             raise Refused(
                 Refusal(
@@ -191,10 +191,10 @@ class FrontDoor:
 
     @staticmethod
     def _caller(
-        request: Request, endpoint: wiring.Endpoint, body: bytes, api_key: str | None
-    ) -> wiring.Caller:
+        request: Request, endpoint: model.Endpoint, body: bytes, api_key: str | None
+    ) -> model.Caller:
         if endpoint.authorization_type != "AWS_IAM":
-            return wiring.Caller("anonymous", "", "", api_key)
+            return model.Caller("anonymous", "", "", api_key)
         headers = dict(request.headers.items())
         authorization = sigv4.parse(headers, REGION)
         principal = principals.lookup(authorization.access_key_id, authorization.session_token)
@@ -208,13 +208,13 @@ class FrontDoor:
             headers=headers,
             body=body,
         )
-        return wiring.Caller(
+        return model.Caller(
             principal.arn, principal.account_id, authorization.access_key_id, api_key
         )
 
     @staticmethod
-    def _rejected(rejection: wiring.Rejection) -> Refusal:
-        if rejection.response_type == wiring.INVALID_API_KEY:
+    def _rejected(rejection: model.Rejection) -> Refusal:
+        if rejection.response_type == model.INVALID_API_KEY:
             return Refusal(
                 rejection.response_type,
                 403,
@@ -222,7 +222,7 @@ class FrontDoor:
                 "Forbidden",
                 rejection.rest_api_id,
             )
-        if rejection.response_type == wiring.ACCESS_DENIED:
+        if rejection.response_type == model.ACCESS_DENIED:
             return Refusal(
                 rejection.response_type,
                 403,
@@ -239,7 +239,7 @@ class FrontDoor:
         )
 
     def _throttle(
-        self, workload: Identity, endpoint: wiring.Endpoint, admission: wiring.Admission
+        self, workload: Identity, endpoint: model.Endpoint, admission: model.Admission
     ) -> None:
         """Usage plan throttle (per key), stage throttle, then the usage plan's quota."""
         api_id = endpoint.rest_api_id
@@ -273,9 +273,9 @@ class FrontDoor:
     def _integrate(
         self,
         workload: Identity,
-        route: wiring.Route,
+        route: model.Route,
         *,
-        caller: wiring.Caller,
+        caller: model.Caller,
         request: Request,
         body: bytes,
         request_id: str,

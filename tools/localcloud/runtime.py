@@ -23,8 +23,8 @@ from typing import Any
 
 from localcloud import interpreters
 from localcloud.aws import Identity
+from localcloud.model import Function, WiringError
 from localcloud.settings import REGION
-from localcloud.wiring import Function, WiringError
 
 BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
 # Time for the interpreter to start, on top of the function's own timeout.

@@ -8,11 +8,10 @@ pointing at the emulator, and the variables of the local environment.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess  # nosec B404
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +30,8 @@ from localcloud.settings import (
     Paths,
     role_arn,
 )
+from localcloud.terraform import Root, ignore
 
-TERRAFORM = REPO_ROOT / "scripts" / "terraform"
 OVERRIDE_FILE = "localcloud_override.tf"
 PROVIDER_ALIASES = ("workload", "data")
 
@@ -80,10 +79,6 @@ def check_services(infra: Path) -> None:
             f"infra/ uses {', '.join(unknown)}: add the service to "
             "localcloud.stack.SERVICE_OF_TYPE_PREFIX (and check moto supports it)"
         )
-
-
-class TerraformError(RuntimeError):
-    """A terraform command failed; the message holds its output's tail."""
 
 
 def _hcl(value: str) -> str:
@@ -171,16 +166,6 @@ def variables(zip_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
     }
 
 
-def _ignore(directory: str, names: list[str]) -> set[str]:
-    del directory
-    return {
-        name
-        for name in names
-        if name == ".terraform"
-        or name.endswith(("_override.tf", "_override.tf.json", ".tfstate", ".tfstate.backup"))
-    }
-
-
 def prepare(
     paths: Paths, endpoint_url: str, zip_path: Path, overrides: Mapping[str, Any] | None = None
 ) -> None:
@@ -195,43 +180,19 @@ def prepare(
         for entry in paths.stack_dir.iterdir():
             if entry.name != ".terraform":
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-    shutil.copytree(source, paths.working_copy, ignore=_ignore, dirs_exist_ok=True)
+    shutil.copytree(source, paths.working_copy, ignore=ignore, dirs_exist_ok=True)
     (paths.stack_dir / OVERRIDE_FILE).write_text(override_file(endpoint_url))
     paths.backend_config.write_text(backend_config(endpoint_url))
     paths.tfvars.write_text(json.dumps(variables(zip_path, overrides), indent=2) + "\n")
 
 
-def _environment() -> dict[str, str]:
-    # No ambient AWS setting may leak in (profiles, real keys or endpoints would override or confuse
-    # the generated configuration), nor Terraform settings that change which inputs, working data
-    # or workspace are used; the CLI configuration and provider mirror settings stay.
-    leaking = ("AWS_", "TF_VAR_", "TF_DATA_DIR", "TF_WORKSPACE", "TF_CLI_ARGS")
-    environment = {
-        name: value for name, value in os.environ.items() if not name.startswith(leaking)
-    }
-    environment.update({"AWS_EC2_METADATA_DISABLED": "true", "TF_IN_AUTOMATION": "1"})
-    return environment
+def root(paths: Paths) -> Root:
+    """The working copy's stack root; its commands' output goes to terraform.log."""
+    return Root(paths.stack_dir, paths.terraform_log)
 
 
 def terraform(paths: Paths, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run scripts/terraform in the working copy; its output is appended to terraform.log."""
-    command: Sequence[str] = [str(TERRAFORM), f"-chdir={paths.stack_dir}", *args]
-    result = subprocess.run(  # noqa: S603  # nosec B603
-        command,
-        capture_output=True,
-        text=True,
-        env=_environment(),
-        check=False,
-    )
-    with paths.terraform_log.open("a") as log:
-        log.write(f"$ terraform {' '.join(args)}\n{result.stdout}{result.stderr}\n")
-    if check and result.returncode != 0:
-        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-40:])
-        raise TerraformError(
-            f"terraform {args[0]} failed (exit {result.returncode}); "
-            f"full output in {paths.terraform_log}\n{tail}"
-        )
-    return result
+    return root(paths).run(*args, check=check)
 
 
 def init(paths: Paths) -> None:
@@ -271,13 +232,9 @@ def destroy(paths: Paths) -> None:
 
 
 def outputs(paths: Paths) -> dict[str, Any]:
-    result = terraform(paths, "output", "-json", "-no-color")
-    raw: dict[str, dict[str, Any]] = json.loads(result.stdout)
-    return {name: entry["value"] for name, entry in raw.items()}
+    return root(paths).outputs()
 
 
 def show(paths: Paths) -> dict[str, Any]:
     """`terraform show -json` of the deployed state: every attribute resolved, policies included."""
-    result = terraform(paths, "show", "-json", "-no-color")
-    state: dict[str, Any] = json.loads(result.stdout)
-    return state
+    return root(paths).show()

@@ -42,7 +42,6 @@ locals {
 }
 
 resource "aws_api_gateway_gateway_response" "this" {
-  provider = aws.workload
   for_each = local.gateway_response_codes
 
   rest_api_id   = aws_api_gateway_rest_api.this.id

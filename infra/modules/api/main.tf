@@ -1,6 +1,4 @@
-data "aws_partition" "current" {
-  provider = aws.workload
-}
+data "aws_partition" "current" {}
 
 locals {
   partition = data.aws_partition.current.partition
@@ -15,8 +13,6 @@ locals {
 # --- REST API: POST /files -> Lambda proxy ------------------------------------------------------
 
 resource "aws_api_gateway_rest_api" "this" {
-  provider = aws.workload
-
   name        = var.name
   description = "Writes files of random bytes: POST /files"
   # Only the custom domain answers; the default execute-api host would bypass its TLS policy.
@@ -34,16 +30,12 @@ resource "aws_api_gateway_rest_api" "this" {
 }
 
 resource "aws_api_gateway_resource" "files" {
-  provider = aws.workload
-
   rest_api_id = aws_api_gateway_rest_api.this.id
   parent_id   = aws_api_gateway_rest_api.this.root_resource_id
   path_part   = "files"
 }
 
 resource "aws_api_gateway_method" "post" {
-  provider = aws.workload
-
   #checkov:skip=CKV2_AWS_53:Lambda proxy integration: the function validates the JSON body itself and answers 400 with a reason; a model here would duplicate that contract.
   rest_api_id      = aws_api_gateway_rest_api.this.id
   resource_id      = aws_api_gateway_resource.files.id
@@ -53,8 +45,6 @@ resource "aws_api_gateway_method" "post" {
 }
 
 resource "aws_api_gateway_integration" "lambda" {
-  provider = aws.workload
-
   rest_api_id             = aws_api_gateway_rest_api.this.id
   resource_id             = aws_api_gateway_resource.files.id
   http_method             = aws_api_gateway_method.post.http_method
@@ -64,8 +54,6 @@ resource "aws_api_gateway_integration" "lambda" {
 }
 
 resource "aws_lambda_permission" "api" {
-  provider = aws.workload
-
   statement_id  = "AllowInvokeFromApiGatewayPostFiles"
   action        = "lambda:InvokeFunction"
   function_name = var.function_name
@@ -74,8 +62,6 @@ resource "aws_lambda_permission" "api" {
 }
 
 data "aws_iam_policy_document" "invoke" {
-  provider = aws.workload
-
   statement {
     sid       = "InvokePostFiles"
     actions   = ["execute-api:Invoke"]
@@ -91,8 +77,6 @@ data "aws_iam_policy_document" "invoke" {
 }
 
 resource "aws_api_gateway_rest_api_policy" "this" {
-  provider = aws.workload
-
   rest_api_id = aws_api_gateway_rest_api.this.id
   policy      = data.aws_iam_policy_document.invoke.json
 }
@@ -100,8 +84,6 @@ resource "aws_api_gateway_rest_api_policy" "this" {
 # --- Deployment and stage ---------------------------------------------------------------------
 
 resource "aws_api_gateway_deployment" "this" {
-  provider = aws.workload
-
   rest_api_id = aws_api_gateway_rest_api.this.id
   description = "Managed by Terraform: replaced when the API's definition changes"
 
@@ -127,8 +109,6 @@ resource "aws_api_gateway_deployment" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "access" {
-  provider = aws.workload
-
   #checkov:skip=CKV_AWS_158:CloudWatch Logs already encrypts at rest; access logs hold request metadata and no secrets, so a customer key adds cost and no protection.
   name              = "/aws/apigateway/${var.name}/${var.stage_name}/access"
   retention_in_days = var.access_log_retention_days
@@ -136,8 +116,6 @@ resource "aws_cloudwatch_log_group" "access" {
 }
 
 resource "aws_api_gateway_stage" "this" {
-  provider = aws.workload
-
   #checkov:skip=CKV_AWS_120:Every POST creates a new object; cached responses would be wrong, not faster.
   #checkov:skip=CKV2_AWS_29:No WAF by default for cost: IAM authorization, the resource policy, throttling and the usage plan quota bound who calls and how much.
   #checkov:skip=CKV2_AWS_51:The backend is a Lambda proxy integration, not an HTTP endpoint that could check a client certificate.
@@ -180,8 +158,6 @@ resource "aws_api_gateway_stage" "this" {
 # creates it itself with no retention. Created here first so retention is ours.
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
 resource "aws_cloudwatch_log_group" "execution" {
-  provider = aws.workload
-
   #checkov:skip=CKV_AWS_158:CloudWatch Logs already encrypts at rest; execution logs at ERROR hold request ids and error messages, no secrets.
   name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage_name}"
   retention_in_days = var.access_log_retention_days
@@ -189,8 +165,6 @@ resource "aws_cloudwatch_log_group" "execution" {
 }
 
 resource "aws_api_gateway_method_settings" "all" {
-  provider = aws.workload
-
   #checkov:skip=CKV_AWS_225:Every POST creates a new object; cached responses would be wrong, not faster.
   rest_api_id = aws_api_gateway_rest_api.this.id
   stage_name  = aws_api_gateway_stage.this.stage_name
@@ -211,8 +185,7 @@ resource "aws_api_gateway_method_settings" "all" {
 # --- Account-wide CloudWatch role (shared by every API in the account and region) --------------
 
 data "aws_iam_policy_document" "api_gateway_assume" {
-  count    = var.manage_api_gateway_account_logging_role ? 1 : 0
-  provider = aws.workload
+  count = var.manage_api_gateway_account_logging_role ? 1 : 0
 
   statement {
     actions = ["sts:AssumeRole"]
@@ -225,8 +198,7 @@ data "aws_iam_policy_document" "api_gateway_assume" {
 }
 
 resource "aws_iam_role" "cloudwatch" {
-  count    = var.manage_api_gateway_account_logging_role ? 1 : 0
-  provider = aws.workload
+  count = var.manage_api_gateway_account_logging_role ? 1 : 0
 
   name                 = "${var.name}-apigw-cloudwatch"
   description          = "Lets API Gateway write access and execution logs to CloudWatch Logs (account-wide setting)."
@@ -236,16 +208,14 @@ resource "aws_iam_role" "cloudwatch" {
 }
 
 resource "aws_iam_role_policy_attachment" "cloudwatch" {
-  count    = var.manage_api_gateway_account_logging_role ? 1 : 0
-  provider = aws.workload
+  count = var.manage_api_gateway_account_logging_role ? 1 : 0
 
   role       = aws_iam_role.cloudwatch[0].name
   policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 }
 
 resource "aws_api_gateway_account" "this" {
-  count    = var.manage_api_gateway_account_logging_role ? 1 : 0
-  provider = aws.workload
+  count = var.manage_api_gateway_account_logging_role ? 1 : 0
 
   cloudwatch_role_arn = aws_iam_role.cloudwatch[0].arn
 
@@ -255,8 +225,6 @@ resource "aws_api_gateway_account" "this" {
 # --- Usage plan and API key -------------------------------------------------------------------
 
 resource "aws_api_gateway_usage_plan" "this" {
-  provider = aws.workload
-
   name        = var.name
   description = "Per-key throttle and daily quota of ${var.name}"
   tags        = var.tags
@@ -279,8 +247,7 @@ resource "aws_api_gateway_usage_plan" "this" {
 
 # API Gateway generates the key's value; it stays in state and is never an output.
 resource "aws_api_gateway_api_key" "this" {
-  count    = var.api_key_required ? 1 : 0
-  provider = aws.workload
+  count = var.api_key_required ? 1 : 0
 
   name        = var.name
   description = "Key of the ${var.name} usage plan"
@@ -289,8 +256,7 @@ resource "aws_api_gateway_api_key" "this" {
 }
 
 resource "aws_api_gateway_usage_plan_key" "this" {
-  count    = var.api_key_required ? 1 : 0
-  provider = aws.workload
+  count = var.api_key_required ? 1 : 0
 
   key_id        = aws_api_gateway_api_key.this[0].id
   key_type      = "API_KEY"
@@ -300,15 +266,11 @@ resource "aws_api_gateway_usage_plan_key" "this" {
 # --- Custom domain ------------------------------------------------------------------------------
 
 data "aws_route53_zone" "this" {
-  provider = aws.workload
-
   name         = var.hosted_zone_name
   private_zone = false
 }
 
 resource "aws_acm_certificate" "this" {
-  provider = aws.workload
-
   domain_name       = var.domain_name
   validation_method = "DNS"
   tags              = var.tags
@@ -319,7 +281,6 @@ resource "aws_acm_certificate" "this" {
 }
 
 resource "aws_route53_record" "validation" {
-  provider = aws.workload
   for_each = {
     for option in aws_acm_certificate.this.domain_validation_options : option.domain_name => option
   }
@@ -333,15 +294,11 @@ resource "aws_route53_record" "validation" {
 }
 
 resource "aws_acm_certificate_validation" "this" {
-  provider = aws.workload
-
   certificate_arn         = aws_acm_certificate.this.arn
   validation_record_fqdns = [for record in aws_route53_record.validation : record.fqdn]
 }
 
 resource "aws_api_gateway_domain_name" "this" {
-  provider = aws.workload
-
   domain_name              = var.domain_name
   regional_certificate_arn = aws_acm_certificate_validation.this.certificate_arn
   security_policy          = "TLS_1_2"
@@ -356,15 +313,12 @@ resource "aws_api_gateway_domain_name" "this" {
 }
 
 resource "aws_api_gateway_base_path_mapping" "this" {
-  provider = aws.workload
-
   api_id      = aws_api_gateway_rest_api.this.id
   stage_name  = aws_api_gateway_stage.this.stage_name
   domain_name = aws_api_gateway_domain_name.this.domain_name
 }
 
 resource "aws_route53_record" "alias" {
-  provider = aws.workload
   for_each = toset(["A", "AAAA"])
 
   zone_id = data.aws_route53_zone.this.zone_id

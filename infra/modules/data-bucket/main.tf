@@ -1,15 +1,9 @@
-data "aws_caller_identity" "current" {
-  provider = aws.data
-}
+data "aws_caller_identity" "current" {}
 
-data "aws_partition" "current" {
-  provider = aws.data
-}
+data "aws_partition" "current" {}
 
 # `id` is the region name in provider v5 and v6 (`name` is deprecated in v6).
-data "aws_region" "current" {
-  provider = aws.data
-}
+data "aws_region" "current" {}
 
 locals {
   account_id    = data.aws_caller_identity.current.account_id
@@ -21,8 +15,6 @@ locals {
 }
 
 resource "aws_s3_bucket" "this" {
-  provider = aws.data
-
   #checkov:skip=CKV_AWS_18:Objects are disposable generated data that expire by lifecycle; request auditing, when wanted, is CloudTrail data events, not a second log bucket.
   #checkov:skip=CKV_AWS_144:Objects are disposable generated data that expire by lifecycle; a replica in another region adds cost and no value.
   #checkov:skip=CKV2_AWS_62:Nothing consumes object-created events; the writer returns the key to its caller.
@@ -33,8 +25,6 @@ resource "aws_s3_bucket" "this" {
 }
 
 resource "aws_s3_bucket_ownership_controls" "this" {
-  provider = aws.data
-
   bucket = aws_s3_bucket.this.id
 
   rule {
@@ -43,8 +33,6 @@ resource "aws_s3_bucket_ownership_controls" "this" {
 }
 
 resource "aws_s3_bucket_public_access_block" "this" {
-  provider = aws.data
-
   bucket                  = aws_s3_bucket.this.id
   block_public_acls       = true
   block_public_policy     = true
@@ -53,8 +41,6 @@ resource "aws_s3_bucket_public_access_block" "this" {
 }
 
 resource "aws_s3_bucket_versioning" "this" {
-  provider = aws.data
-
   bucket = aws_s3_bucket.this.id
 
   versioning_configuration {
@@ -63,8 +49,6 @@ resource "aws_s3_bucket_versioning" "this" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  provider = aws.data
-
   bucket = aws_s3_bucket.this.id
 
   rule {
@@ -91,8 +75,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 }
 
 resource "aws_kms_key" "this" {
-  count    = var.kms_encryption ? 1 : 0
-  provider = aws.data
+  count = var.kms_encryption ? 1 : 0
 
   description             = "Encrypts objects in s3://${local.bucket_name}"
   enable_key_rotation     = true
@@ -102,16 +85,14 @@ resource "aws_kms_key" "this" {
 }
 
 resource "aws_kms_alias" "this" {
-  count    = var.kms_encryption ? 1 : 0
-  provider = aws.data
+  count = var.kms_encryption ? 1 : 0
 
   name          = "alias/${var.name}-data"
   target_key_id = aws_kms_key.this[0].key_id
 }
 
 data "aws_iam_policy_document" "kms" {
-  count    = var.kms_encryption ? 1 : 0
-  provider = aws.data
+  count = var.kms_encryption ? 1 : 0
 
   #checkov:skip=CKV_AWS_109:Key policy: Resource "*" is this key only, and the account-root admin statement is what keeps the key manageable through IAM.
   #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only, and the account-root admin statement is what keeps the key manageable through IAM.
@@ -206,8 +187,6 @@ data "aws_iam_policy_document" "kms" {
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
-  provider = aws.data
-
   bucket = aws_s3_bucket.this.id
 
   rule {
@@ -220,8 +199,6 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
 }
 
 data "aws_iam_policy_document" "bucket" {
-  provider = aws.data
-
   statement {
     sid       = "WriterPutsUnderPrefix"
     actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
@@ -293,8 +270,6 @@ data "aws_iam_policy_document" "bucket" {
 }
 
 resource "aws_s3_bucket_policy" "this" {
-  provider = aws.data
-
   bucket = aws_s3_bucket.this.id
   policy = data.aws_iam_policy_document.bucket.json
 

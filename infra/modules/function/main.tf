@@ -1,6 +1,4 @@
 data "aws_iam_policy_document" "assume" {
-  provider = aws.workload
-
   statement {
     actions = ["sts:AssumeRole"]
 
@@ -12,8 +10,6 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "this" {
-  provider = aws.workload
-
   name                 = var.role_name
   description          = "Execution role of ${var.function_name}: writes under one bucket prefix, logs to its own group."
   assume_role_policy   = data.aws_iam_policy_document.assume.json
@@ -22,8 +18,6 @@ resource "aws_iam_role" "this" {
 }
 
 data "aws_iam_policy_document" "permissions" {
-  provider = aws.workload
-
   statement {
     sid       = "WriteUnderPrefix"
     actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
@@ -56,16 +50,12 @@ data "aws_iam_policy_document" "permissions" {
 }
 
 resource "aws_iam_role_policy" "this" {
-  provider = aws.workload
-
   name   = "write-random-files"
   role   = aws_iam_role.this.id
   policy = data.aws_iam_policy_document.permissions.json
 }
 
 resource "aws_cloudwatch_log_group" "this" {
-  provider = aws.workload
-
   #checkov:skip=CKV_AWS_158:CloudWatch Logs already encrypts at rest; the logs hold no secrets (request ids, sizes, keys), so a customer key adds cost and no protection.
   name              = "/aws/lambda/${var.function_name}"
   retention_in_days = var.log_retention_days
@@ -77,8 +67,7 @@ resource "aws_cloudwatch_log_group" "this" {
 # keeps min(100, quota) executions unreserved and refuses a reservation that goes below it.
 # https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
 data "aws_servicequotas_service_quota" "concurrency" {
-  count    = var.reserved_concurrency == null ? 0 : 1
-  provider = aws.workload
+  count = var.reserved_concurrency == null ? 0 : 1
 
   service_code = "lambda"
   quota_code   = "L-B99A9384"
@@ -96,8 +85,6 @@ locals {
 }
 
 resource "aws_lambda_function" "this" {
-  provider = aws.workload
-
   #checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway: failures go back to the caller, there is no async event to dead-letter.
   #checkov:skip=CKV_AWS_117:Reaches only S3's public regional endpoint and nothing private; a VPC would add NAT or endpoint cost and no isolation.
   #checkov:skip=CKV_AWS_173:The environment holds no secrets (bucket name, owner account, prefix, size cap); Lambda encrypts it at rest with an AWS key.

@@ -4,7 +4,6 @@
 # render the JSON); execute-api ARNs are built from the mocked REST API (tests/mocks).
 
 mock_provider "aws" {
-  alias           = "workload"
   source          = "./tests/mocks"
   override_during = plan
 }

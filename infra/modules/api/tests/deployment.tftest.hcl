@@ -5,7 +5,6 @@
 # the trigger with the baseline's.
 
 mock_provider "aws" {
-  alias  = "workload"
   source = "./tests/mocks"
 }
 

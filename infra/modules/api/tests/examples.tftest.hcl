@@ -2,7 +2,6 @@
 # a user copies from examples/ works with the module as it is.
 
 mock_provider "aws" {
-  alias           = "workload"
   source          = "./tests/mocks"
   override_during = plan
 }

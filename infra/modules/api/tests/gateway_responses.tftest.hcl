@@ -3,7 +3,6 @@
 # {"error": {"code", "message"}}, the message being API Gateway's.
 
 mock_provider "aws" {
-  alias           = "workload"
   source          = "./tests/mocks"
   override_during = plan
 }

@@ -7,7 +7,6 @@
 # Plans go past a valid value, and for_each over the certificate's validation options needs them
 # known while planning (the real provider plans them from the domain name).
 mock_provider "aws" {
-  alias           = "workload"
   source          = "./tests/mocks"
   override_during = plan
 }

@@ -4,7 +4,6 @@
 # ARN from the mocked account, region and partition.
 
 mock_provider "aws" {
-  alias           = "data"
   source          = "./tests/mocks"
   override_during = plan
 }
@@ -288,7 +287,7 @@ run "lifecycle_days_follow_the_variables" {
 # the mock). Each document gets its own JSON, so a policy wired to the wrong document fails.
 run "policies_are_the_checked_documents" {
   providers = {
-    aws.data = aws.applied
+    aws = aws.applied
   }
 
   variables {

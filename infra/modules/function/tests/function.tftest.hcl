@@ -4,7 +4,6 @@
 # render the JSON). The package is a small committed zip standing in for dist/randfile.zip.
 
 mock_provider "aws" {
-  alias           = "workload"
   source          = "./tests/mocks"
   override_during = plan
 }
@@ -216,7 +215,7 @@ run "role_uses_the_bucket_key_when_there_is_one" {
 # (against the mock), giving each document its own JSON so that a mix-up fails.
 run "policies_are_the_checked_documents" {
   providers = {
-    aws.workload = aws.applied
+    aws = aws.applied
   }
 
   override_data {

@@ -3,7 +3,6 @@
 # different bad values for each.
 
 mock_provider "aws" {
-  alias  = "workload"
   source = "./tests/mocks"
 }
 

@@ -2,7 +2,6 @@
 # access log retention, and the account-wide API Gateway logging role left to another stack.
 
 provider "aws" {
-  alias  = "workload"
   region = "eu-west-1"
 
   assume_role {
@@ -18,9 +17,6 @@ provider "aws" {
 
 module "api" {
   source = "../.."
-  providers = {
-    aws.workload = aws.workload
-  }
 
   name                = "randfile-example"
   function_name       = "randfile-example"

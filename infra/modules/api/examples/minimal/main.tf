@@ -2,7 +2,6 @@
 # of the workload account carrying the API key: the module's defaults.
 
 provider "aws" {
-  alias  = "workload"
   region = "eu-west-1"
 
   assume_role {
@@ -13,9 +12,6 @@ provider "aws" {
 module "api" {
   #checkov:skip=CKV_AWS_338:Minimal example: keeps the module's 30-day access log retention; examples/complete sets a year.
   source = "../.."
-  providers = {
-    aws.workload = aws.workload
-  }
 
   name                = "randfile-example"
   function_name       = "randfile-example"

@@ -2,7 +2,6 @@
 # (whose policy lets the writer role use it through S3 only), shorter expiry, extra tags.
 
 provider "aws" {
-  alias  = "data"
   region = "eu-west-1"
 
   assume_role {
@@ -18,9 +17,6 @@ provider "aws" {
 
 module "data_bucket" {
   source = "../.."
-  providers = {
-    aws.data = aws.data
-  }
 
   name            = "randfile-example"
   bucket_name     = "randfile-example-files-222222222222"

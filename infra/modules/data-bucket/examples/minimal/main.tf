@@ -2,7 +2,6 @@
 # SSE-S3, 30-day expiry: the module's defaults.
 
 provider "aws" {
-  alias  = "data"
   region = "eu-west-1"
 
   assume_role {
@@ -13,9 +12,6 @@ provider "aws" {
 module "data_bucket" {
   #checkov:skip=CKV_AWS_145:Minimal example: keeps the module's SSE-S3 default; examples/complete turns on SSE-KMS.
   source = "../.."
-  providers = {
-    aws.data = aws.data
-  }
 
   name            = "randfile-example"
   writer_role_arn = "arn:aws:iam::111111111111:role/randfile-example-function"

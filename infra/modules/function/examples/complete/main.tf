@@ -3,7 +3,6 @@
 # terraform plan -var zip_path=../../../../../dist/randfile.zip
 
 provider "aws" {
-  alias  = "workload"
   region = "eu-west-1"
 
   assume_role {
@@ -19,9 +18,6 @@ provider "aws" {
 
 module "function" {
   source = "../.."
-  providers = {
-    aws.workload = aws.workload
-  }
 
   function_name = "randfile-example"
   role_name     = "randfile-example-function"

@@ -3,7 +3,6 @@
 # and pass its path: terraform plan -var zip_path=../../../../../dist/randfile.zip
 
 provider "aws" {
-  alias  = "workload"
   region = "eu-west-1"
 
   assume_role {
@@ -19,9 +18,6 @@ variable "zip_path" {
 module "function" {
   #checkov:skip=CKV_AWS_338:Minimal example: keeps the module's 30-day log retention; examples/complete sets a year.
   source = "../.."
-  providers = {
-    aws.workload = aws.workload
-  }
 
   function_name = "randfile-example"
   role_name     = "randfile-example-function"

@@ -18,7 +18,7 @@ from randfile.errors import (
     StorageUnavailableError,
 )
 from randfile.storage import PART_BYTES, PARTS_IN_FLIGHT, BucketWriter, Deadline, ObjectSpec
-from tests.unit.conftest import BUCKET, DATA_ACCOUNT, TwoAccounts
+from tests.functional.conftest import BUCKET, DATA_ACCOUNT, TwoAccounts
 
 SPEC = ObjectSpec("random/2026/01/01/test.bin", "application/octet-stream", {"randfile-seed": "1"})
 NO_DEADLINE = Deadline(None)

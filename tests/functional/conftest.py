@@ -14,13 +14,16 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from localcloud.settings import DATA_ACCOUNT_ID, WORKLOAD_ACCOUNT_ID
 from randfile.handler import s3_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-DATA_ACCOUNT = "111111111111"
-WORKLOAD_ACCOUNT = "222222222222"
+# The local cloud's account ids (tools/localcloud/settings.py), so that a moto-backed test and an
+# end-to-end test name the same account the same way.
+DATA_ACCOUNT: Final = DATA_ACCOUNT_ID
+WORKLOAD_ACCOUNT: Final = WORKLOAD_ACCOUNT_ID
 BUCKET = "randfile-test-data"
 REGION: Final = "eu-west-1"
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,8 +13,8 @@ import pytest
 
 from localcloud import policy, runtime, stack
 from localcloud.aws import Credentials, Identity
+from localcloud.model import Function
 from localcloud.settings import LAMBDA_PYTHON, REPO_ROOT
-from localcloud.wiring import Function
 
 METHOD_ARN = "arn:aws:execute-api:eu-west-1:111111111111:abc123/v1/POST/files"
 
@@ -168,3 +170,19 @@ def test_the_function_process_sees_only_what_lambda_gives_it(
     assert not any(
         name.startswith("PYTHON") and name != "PYTHONDONTWRITEBYTECODE" for name in environment
     )
+
+
+@pytest.mark.parametrize("module", ["localcloud.runtime", "localcloud.model"])
+def test_the_sandbox_does_not_import_the_api_gateway_router(module: str) -> None:
+    """The Lambda side shares localcloud.model with the gateway, never the other way round."""
+    listing = "print(' '.join(m for m in sys.modules if m.startswith('localcloud')))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import sys, {module}; {listing}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(REPO_ROOT / "tools"), "PATH": "/usr/bin:/bin"},
+    ).stdout.split()
+    assert module in loaded
+    router = {"localcloud.wiring", "localcloud.gateway", "localcloud.http_api"}
+    assert router.isdisjoint(loaded), sorted(router & set(loaded))

@@ -9,22 +9,21 @@ from typing import Any
 
 import pytest
 
-from randfile import handler as handler_module
+from randfile import files
 from randfile.content import Format
 from randfile.handler import handler
-from tests.unit.conftest import BUCKET, DATA_ACCOUNT, WORKLOAD_ACCOUNT, FakeContext, TwoAccounts
+from tests.events import api_event
+from tests.functional.conftest import (
+    BUCKET,
+    DATA_ACCOUNT,
+    WORKLOAD_ACCOUNT,
+    FakeContext,
+    TwoAccounts,
+)
 
 
 def call(body: Any = None, **extra: Any) -> tuple[int, dict[str, Any], dict[str, Any]]:
-    event = {
-        "resource": "/files",
-        "path": "/files",
-        "httpMethod": "POST",
-        "headers": {"Content-Type": "application/json"},
-        "body": body if body is None or isinstance(body, str) else json.dumps(body),
-        **extra,
-    }
-    response = handler(event, FakeContext())
+    response = handler(api_event(body, **extra), FakeContext())
     return response["statusCode"], json.loads(response["body"]), response["headers"]
 
 
@@ -146,6 +145,15 @@ def test_misconfiguration_is_a_clean_500_and_a_log_line(
     assert any(name in entry.get("reason", "") and entry["level"] == "ERROR" for entry in log)
 
 
+def test_the_log_line_reports_what_the_response_does(
+    deployed: TwoAccounts, capfd: pytest.CaptureFixture[str]
+) -> None:
+    _, body, _ = call({"size_bytes": 10, "format": "text", "seed": 3})
+    entries = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+    [written] = [entry for entry in entries if entry["message"] == "file written"]
+    assert {name: written[name] for name in body} == body
+
+
 def test_logs_are_json_with_the_request_id_and_no_credentials(
     deployed: TwoAccounts, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -171,8 +179,7 @@ def test_storage_failure_is_a_json_5xx(deployed: TwoAccounts) -> None:
 
 
 def test_near_deadline_answers_503_with_retry_after(deployed: TwoAccounts) -> None:
-    event = {"resource": "/files", "httpMethod": "POST", "body": '{"size_bytes": 10}'}
-    response = handler(event, FakeContext(remaining_ms=500))
+    response = handler(api_event({"size_bytes": 10}), FakeContext(remaining_ms=500))
     assert response["statusCode"] == 503
     assert response["headers"]["Retry-After"] == "1"
     assert json.loads(response["body"])["error"]["code"] == "deadline_exceeded"
@@ -185,7 +192,7 @@ def test_unexpected_error_is_a_500_without_traceback(
     def explode(*_: Any, **__: Any) -> None:
         raise KeyError("surprise")
 
-    monkeypatch.setattr(handler_module, "new_object_key", explode)
+    monkeypatch.setattr(files, "new_object_key", explode)
     status, body, _ = call({"size_bytes": 10})
     assert status == 500
     assert body == {

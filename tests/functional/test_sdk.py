@@ -17,8 +17,8 @@ import pytest
 
 from randfile.handler import s3_client
 from randfile.sdk import CONDITIONAL_WRITE_OPERATIONS, require_conditional_writes
-from tests.unit.conftest import BUCKET, REGION, TwoAccounts
-from tests.unit.test_handler import call
+from tests.functional.conftest import BUCKET, REGION, TwoAccounts
+from tests.functional.test_handler import call
 
 S3_MODEL = Path(botocore.__file__).parent / "data" / "s3" / "2006-03-01" / "service-2.json.gz"
 

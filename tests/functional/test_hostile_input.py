@@ -11,15 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from randfile.handler import handler
-from tests.unit.conftest import BUCKET, FakeContext, TwoAccounts
-
-BASE: dict[str, Any] = {
-    "resource": "/files",
-    "path": "/files",
-    "httpMethod": "POST",
-    "headers": {"Content-Type": "application/json"},
-    "isBase64Encoded": False,
-}
+from tests.events import api_event
+from tests.functional.conftest import BUCKET, FakeContext, TwoAccounts
 
 
 def body(text: str) -> dict[str, Any]:
@@ -126,7 +119,8 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
 
 
 def send(overrides: dict[str, Any]) -> dict[str, Any]:
-    return handler({**BASE, **overrides}, FakeContext())
+    # Overrides land as they are, malformed on purpose, bypassing api_event's encoding.
+    return handler({**api_event(), **overrides}, FakeContext())
 
 
 def test_corpus_is_big_enough() -> None:

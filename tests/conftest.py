@@ -1,0 +1,37 @@
+"""The test tiers: each test runs in the tier of the folder it lies in, and only there.
+
+A tier is named by what its tests need (DEVELOPERS.md lists them with their make targets); the
+folder gives each test its tier's marker, and a test module outside every tier folder stops the
+run, so that no test can fall outside every make target's subset.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+TIERS = ("unit", "functional", "repository", "e2e")
+TESTS = Path(__file__).parent
+
+
+def tier_of(path: Path) -> str | None:
+    """The tier folder ``path`` lies in, or None."""
+    if not path.is_relative_to(TESTS):
+        return None
+    parts = path.relative_to(TESTS).parts
+    return parts[0] if len(parts) > 1 and parts[0] in TIERS else None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        tier = tier_of(item.path)
+        if tier is None:
+            raise pytest.UsageError(
+                f"{item.path} lies in no test tier: move it under tests/{{{','.join(TIERS)}}}/"
+            )
+        # A module marked for another tier (say `e2e` in tests/unit) would run in the wrong target.
+        others = {marker.name for marker in item.iter_markers()} & set(TIERS) - {tier}
+        if others:
+            raise pytest.UsageError(f"{item.nodeid} is marked {sorted(others)} but lies in {tier}")
+        item.add_marker(tier)
