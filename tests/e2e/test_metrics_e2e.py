@@ -1,10 +1,8 @@
 """The function's metrics on the local cloud: the deployed function, called through the deployed
 API, writes EMF lines that CloudWatch would turn into the metrics the alarms and dashboard read.
 
-The emulator does not turn EMF into metrics, so the lines are parsed here the way CloudWatch does
-(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html):
-a JSON object whose `_aws.CloudWatchMetrics` directives name the namespace, the dimension sets and
-the metrics, each a top-level member of the object. Uses the session's shared deployment.
+The emulator does not turn EMF into metrics, so tests/emf.py reads the lines the way CloudWatch
+does. Uses the session's shared deployment.
 """
 
 from __future__ import annotations
@@ -16,78 +14,50 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloud import LocalCloud
+from localcloud.cloud import Cloud
+from tests import emf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
 NAMESPACE = "randfile"
-ENVIRONMENT = "dev"  # the local cloud deploys envs/dev's environment name
-
-
-def metrics(logs: str) -> list[dict[str, Any]]:
-    """Every metric an EMF line of `logs` declares: namespace, dimensions, name, unit, value."""
-    found = []
-    for line in logs.splitlines():
-        with contextlib.suppress(ValueError):
-            entry = json.loads(line)
-        if not isinstance(entry, dict) or "_aws" not in entry:
-            continue
-        assert isinstance(entry["_aws"]["Timestamp"], int)
-        for directive in entry["_aws"]["CloudWatchMetrics"]:
-            for dimension_set in directive["Dimensions"]:
-                dimensions = {name: entry[name] for name in dimension_set}
-                for metric in directive["Metrics"]:
-                    value = entry[metric["Name"]]
-                    found.append(
-                        {
-                            "namespace": directive["Namespace"],
-                            "dimensions": dimensions,
-                            "name": metric["Name"],
-                            "unit": metric["Unit"],
-                            "value": sum(value) if isinstance(value, list) else value,
-                            "request_id": entry.get("request_id"),
-                        }
-                    )
-        entry = None
-    return found
 
 
 @pytest.fixture(scope="module")
-def environment(outputs: dict[str, Any], local: LocalCloud) -> str:
+def environment(outputs: dict[str, Any], local: Cloud) -> str:
     configuration = (
         local.workload().lambda_().get_function_configuration(FunctionName=outputs["function_name"])
     )
     return configuration["Environment"]["Variables"]["RANDFILE_ENVIRONMENT"]
 
 
-def test_a_written_file_emits_its_metrics_by_format(local: LocalCloud, environment: str) -> None:
+def test_a_written_file_emits_its_metrics_by_format(local: Cloud, environment: str) -> None:
     response = local.call(json.dumps({"size_bytes": 4321, "format": "csv"}))
     assert response.status == 201, response.body
     written = local.verify(response)
 
-    emitted = {m["name"]: m for m in metrics(response.logs)}
+    emitted = emf.by_name(response.logs)
     assert set(emitted) == {"FilesWritten", "BytesWritten", "GenerationTime", "UploadTime"}
     for metric in emitted.values():
-        assert metric["namespace"] == NAMESPACE
-        assert metric["dimensions"] == {"environment": environment, "format": "csv"}
-    assert emitted["FilesWritten"]["value"] == 1
-    assert (emitted["BytesWritten"]["value"], emitted["BytesWritten"]["unit"]) == (
+        assert metric.namespace == NAMESPACE
+        assert metric.dimensions == {"environment": environment, "format": "csv"}
+    assert emitted["FilesWritten"].value == 1
+    assert (emitted["BytesWritten"].value, emitted["BytesWritten"].unit) == (
         written.size_bytes,
         "Bytes",
     )
-    assert emitted["GenerationTime"]["unit"] == emitted["UploadTime"]["unit"] == "Milliseconds"
-    assert emitted["UploadTime"]["value"] > 0
+    assert emitted["GenerationTime"].unit == emitted["UploadTime"].unit == "Milliseconds"
+    assert emitted["UploadTime"].value > 0
     # The EMF line leads back to the request's log lines.
     request_ids = {
         json.loads(line).get("request_id")
         for line in response.logs.splitlines()
         if line.startswith("{") and '"file written"' in line
     }
-    assert request_ids == {emitted["FilesWritten"]["request_id"]}
+    assert request_ids == {emitted["FilesWritten"].request_id}
 
 
 @contextlib.contextmanager
-def _bucket_renamed(local: LocalCloud, function_name: str) -> Iterator[None]:
+def _bucket_renamed(local: Cloud, function_name: str) -> Iterator[None]:
     """The function pointed at a bucket that does not exist, so S3 refuses its writes; put back."""
     client = local.workload().lambda_()
     variables = client.get_function_configuration(FunctionName=function_name)["Environment"][
@@ -106,28 +76,27 @@ def _bucket_renamed(local: LocalCloud, function_name: str) -> Iterator[None]:
 
 
 def test_an_s3_refusal_emits_the_failure_metric_the_alarm_reads(
-    local: LocalCloud, outputs: dict[str, Any], environment: str
+    local: Cloud, outputs: dict[str, Any], environment: str
 ) -> None:
     with _bucket_renamed(local, outputs["function_name"]):
         response = local.call(json.dumps({"size_bytes": 100, "format": "binary"}))
 
     assert response.status == 502, response.body
     assert response.json()["error"]["code"] == "storage_error"
-    (failure,) = metrics(response.logs)
-    assert failure == {
-        "namespace": NAMESPACE,
-        "dimensions": {"environment": environment, "code": "storage_error"},
-        "name": "Failures",
-        "unit": "Count",
-        "value": 1,
-        "request_id": failure["request_id"],
-    }
+    (failure,) = emf.metrics(response.logs)
+    assert (failure.namespace, failure.name, failure.unit, failure.value) == (
+        NAMESPACE,
+        "Failures",
+        "Count",
+        1,
+    )
     # The dimensions the s3-refusals alarm reads (infra/modules/monitoring) are these.
-    assert failure["request_id"]
+    assert failure.dimensions == {"environment": environment, "code": "storage_error"}
+    assert failure.request_id
 
 
 def test_the_alarms_dashboard_and_queries_are_deployed(
-    local: LocalCloud, outputs: dict[str, Any], environment: str
+    local: Cloud, outputs: dict[str, Any], environment: str
 ) -> None:
     workload = local.workload()
     cloudwatch = workload.cloudwatch()

@@ -12,6 +12,7 @@ import pytest
 from randfile import files
 from randfile.content import Format
 from randfile.handler import handler
+from tests import emf
 from tests.events import api_event
 from tests.functional.conftest import (
     BUCKET,
@@ -145,12 +146,17 @@ def test_misconfiguration_is_a_clean_500_and_a_log_line(
     assert any(name in entry.get("reason", "") and entry["level"] == "ERROR" for entry in log)
 
 
+def logged(output: str, message: str) -> list[dict[str, Any]]:
+    """The function's log lines saying `message` (its EMF metric lines say nothing)."""
+    entries = [json.loads(line) for line in output.splitlines()]
+    return [entry for entry in entries if entry.get("message") == message]
+
+
 def test_the_log_line_reports_what_the_response_does(
     deployed: TwoAccounts, capfd: pytest.CaptureFixture[str]
 ) -> None:
     _, body, _ = call({"size_bytes": 10, "format": "text", "seed": 3})
-    entries = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
-    [written] = [entry for entry in entries if entry["message"] == "file written"]
+    [written] = logged(capfd.readouterr().out, "file written")
     assert {name: written[name] for name in body} == body
 
 
@@ -159,8 +165,7 @@ def test_logs_are_json_with_the_request_id_and_no_credentials(
 ) -> None:
     call({"size_bytes": 10})
     output = capfd.readouterr().out
-    entries = [json.loads(line) for line in output.splitlines()]
-    written = [entry for entry in entries if entry.get("message") == "file written"]
+    written = logged(output, "file written")
     assert written
     assert written[0]["request_id"] == "req-0001"
     credentials = deployed.workload_session.get_credentials()
@@ -168,6 +173,35 @@ def test_logs_are_json_with_the_request_id_and_no_credentials(
     assert credentials.secret_key not in output
     assert credentials.token
     assert credentials.token not in output
+
+
+def test_a_written_file_is_counted_with_its_format_size_and_request(
+    deployed: TwoAccounts, capfd: pytest.CaptureFixture[str]
+) -> None:
+    _, body, _ = call({"size_bytes": 777, "format": "jsonl"})
+    emitted = emf.by_name(capfd.readouterr().out)
+    assert emitted["FilesWritten"].value == 1
+    assert emitted["BytesWritten"].value == body["size_bytes"] == 777
+    assert {metric.dimensions["format"] for metric in emitted.values()} == {"jsonl"}
+    assert {metric.request_id for metric in emitted.values()} == {"req-0001"}
+    assert "Failures" not in emitted
+
+
+@pytest.mark.parametrize(
+    ("extra", "status", "code"),
+    [({}, 400, "invalid_request"), ({"httpMethod": "GET"}, 405, "method_not_allowed")],
+)
+def test_a_refused_request_is_counted_under_its_code(
+    deployed: TwoAccounts,
+    capfd: pytest.CaptureFixture[str],
+    extra: dict[str, Any],
+    status: int,
+    code: str,
+) -> None:
+    answer_status, answer, _ = call({"size_bytes": -1}, **extra)
+    assert (answer_status, answer["error"]["code"]) == (status, code)
+    (failure,) = emf.metrics(capfd.readouterr().out)
+    assert (failure.name, failure.value, failure.dimensions["code"]) == ("Failures", 1, code)
 
 
 def test_storage_failure_is_a_json_5xx(deployed: TwoAccounts) -> None:

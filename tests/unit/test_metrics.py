@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from randfile import logs, metrics
 from randfile.errors import StorageError
-
-
-def emf_lines(output: str) -> list[dict[str, Any]]:
-    return [entry for line in output.splitlines() if "_aws" in (entry := json.loads(line))]
-
-
-def value(entry: dict[str, Any], name: str) -> float:
-    """A metric's value in an EMF line: EMF allows a number or a list of numbers."""
-    found = entry[name]
-    return float(sum(found)) if isinstance(found, list) else float(found)
-
-
-def declared(entry: dict[str, Any]) -> tuple[str, list[list[str]], dict[str, str]]:
-    """(namespace, dimension sets, metric name -> unit) of one EMF line."""
-    (directive,) = entry["_aws"]["CloudWatchMetrics"]
-    units = {metric["Name"]: metric["Unit"] for metric in directive["Metrics"]}
-    return directive["Namespace"], directive["Dimensions"], units
+from tests import emf
 
 
 @pytest.fixture(autouse=True)
@@ -44,23 +26,24 @@ def test_a_written_file_is_one_emf_line_by_environment_and_format(
     timer = metrics.GenerationTimer()
     assert b"".join(timer.watch([b"ab", b"cde"])) == b"abcde"
     metrics.file_written("csv", 5, timer)
-    (entry,) = emf_lines(capsys.readouterr().out)
-    namespace, dimensions, units = declared(entry)
-    assert namespace == metrics.NAMESPACE
-    assert dimensions == [["environment", "format"]]
-    assert units == {
+    output = capsys.readouterr().out
+    assert len(output.splitlines()) == 1
+    emitted = emf.by_name(output)
+    assert {name: metric.unit for name, metric in emitted.items()} == {
         metrics.FILES_WRITTEN: "Count",
         metrics.BYTES_WRITTEN: "Bytes",
         metrics.GENERATION_TIME: "Milliseconds",
         metrics.UPLOAD_TIME: "Milliseconds",
     }
-    assert (entry["environment"], entry["format"]) == ("dev", "csv")
-    assert (value(entry, metrics.FILES_WRITTEN), value(entry, metrics.BYTES_WRITTEN)) == (1, 5)
-    assert value(entry, metrics.GENERATION_TIME) >= 0
-    assert value(entry, metrics.UPLOAD_TIME) >= 0
-    assert entry["request_id"] == "req-42"
-    # CloudWatch drops an EMF line whose timestamp is not epoch milliseconds near now.
-    assert abs(entry["_aws"]["Timestamp"] - time.time() * 1000) < 60_000
+    for metric in emitted.values():
+        assert metric.namespace == metrics.NAMESPACE
+        assert metric.dimensions == {"environment": "dev", "format": "csv"}
+        assert metric.request_id == "req-42"
+        assert metric.value >= 0
+        # CloudWatch drops an EMF line whose timestamp is not epoch milliseconds near now.
+        assert abs(metric.timestamp_ms - time.time() * 1000) < 60_000
+    assert emitted[metrics.FILES_WRITTEN].value == 1
+    assert emitted[metrics.BYTES_WRITTEN].value == 5
 
 
 def test_generation_and_upload_time_are_told_apart() -> None:
@@ -84,14 +67,14 @@ def test_an_escaping_service_error_is_counted_under_its_code(
 
     with pytest.raises(StorageError):
         refused()
-    (entry,) = emf_lines(capsys.readouterr().out)
-    namespace, dimensions, units = declared(entry)
-    assert (namespace, dimensions, units) == (
+    (failure,) = emf.metrics(capsys.readouterr().out)
+    assert (failure.namespace, failure.name, failure.unit, failure.value) == (
         metrics.NAMESPACE,
-        [["environment", "code"]],
-        {metrics.FAILURES: "Count"},
+        metrics.FAILURES,
+        "Count",
+        1,
     )
-    assert (entry["code"], value(entry, metrics.FAILURES)) == ("storage_error", 1)
+    assert failure.dimensions == {"environment": "dev", "code": "storage_error"}
 
 
 def test_an_unexpected_error_is_counted_as_internal(capsys: pytest.CaptureFixture[str]) -> None:
@@ -101,13 +84,13 @@ def test_an_unexpected_error_is_counted_as_internal(capsys: pytest.CaptureFixtur
 
     with pytest.raises(KeyError):
         broken()
-    (entry,) = emf_lines(capsys.readouterr().out)
-    assert entry["code"] == "internal_error"
+    (failure,) = emf.metrics(capsys.readouterr().out)
+    assert failure.dimensions["code"] == "internal_error"
 
 
 def test_success_counts_no_failure(capsys: pytest.CaptureFixture[str]) -> None:
     assert metrics.count_failures(lambda: 7)() == 7
-    assert emf_lines(capsys.readouterr().out) == []
+    assert emf.metrics(capsys.readouterr().out) == []
 
 
 def test_without_the_variable_the_environment_is_named_undefined(
@@ -115,5 +98,17 @@ def test_without_the_variable_the_environment_is_named_undefined(
 ) -> None:
     monkeypatch.delenv(metrics.ENVIRONMENT_VARIABLE)
     metrics.request_failed("invalid_request")
-    (entry,) = emf_lines(capsys.readouterr().out)
-    assert entry["environment"] == metrics.UNDEFINED_ENVIRONMENT
+    (failure,) = emf.metrics(capsys.readouterr().out)
+    assert failure.dimensions["environment"] == metrics.UNDEFINED_ENVIRONMENT
+
+
+def test_the_reader_skips_log_lines_and_reads_list_values() -> None:
+    line = (
+        '{"_aws": {"Timestamp": 1, "CloudWatchMetrics": [{"Namespace": "n", '
+        '"Dimensions": [["d"]], "Metrics": [{"Name": "m", "Unit": "Count"}]}]}, '
+        '"d": "x", "m": [1, 2]}'
+    )
+    log = f'not json\n{{"message": "file written"}}\n[1]\n{line}'
+    assert emf.metrics(log) == [
+        emf.Metric("n", {"d": "x"}, "m", "Count", 3.0, timestamp_ms=1, request_id=None)
+    ]
