@@ -190,10 +190,7 @@ data "aws_iam_policy_document" "workload_plan" {
   for_each = toset(var.environments)
   provider = aws.workload
 
-  source_policy_documents = [
-    data.aws_iam_policy_document.workload_read[each.key].json,
-    data.aws_iam_policy_document.workload_monitoring_apply[each.key].json,
-  ]
+  source_policy_documents = [data.aws_iam_policy_document.workload_read[each.key].json]
 
   statement {
     sid       = "AssumeDataPlanRole"

