@@ -57,6 +57,8 @@ output "stack_inputs" {
       role_permissions_boundary_arn = aws_iam_policy.stack_role_boundary[env].arn
       kms_key_administrator_arns    = [aws_iam_role.data["${env}-apply"].arn]
       kms_key_reader_arns           = [aws_iam_role.data["${env}-plan"].arn]
+      alarm_key_administrator_arns  = [aws_iam_role.workload["${env}-apply"].arn]
+      alarm_key_reader_arns         = [aws_iam_role.workload["${env}-plan"].arn]
     }
   }
 }

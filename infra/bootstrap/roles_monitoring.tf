@@ -31,27 +31,23 @@ data "aws_iam_policy_document" "workload_monitoring_read" {
   statement {
     sid = "ReadAlarmTopic"
     actions = [
-      "sns:GetSubscriptionAttributes",
       "sns:GetTopicAttributes",
       "sns:ListSubscriptionsByTopic",
       "sns:ListTagsForResource",
     ]
-    resources = [local.monitoring_arn[each.key].topic, "${local.monitoring_arn[each.key].topic}:*"]
+    resources = [local.monitoring_arn[each.key].topic]
   }
 
-  # KMS names keys by generated ids: this environment's key is told by its tag (the stack's
-  # default_tags). https://docs.aws.amazon.com/kms/latest/developerguide/abac.html
+  # SNS's subscription actions name no resource type: a policy must grant them on "*".
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html
   statement {
-    sid       = "ReadAlarmKey"
-    actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
-    resources = [local.monitoring_arn[each.key].any_key]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
-      values   = [each.key]
-    }
+    sid       = "ReadAlarmSubscriptions"
+    actions   = ["sns:GetSubscriptionAttributes"]
+    resources = ["*"]
   }
+
+  # The key's settings are read through its key policy, which names the plan role
+  # (stack_inputs.alarm_key_reader_arns; infra/modules/monitoring explains why not by tag).
 
   # ListAliases and the Logs Insights query definition APIs support no resource-level permissions.
   # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
@@ -84,21 +80,31 @@ data "aws_iam_policy_document" "workload_monitoring_apply" {
     actions = [
       "sns:CreateTopic",
       "sns:DeleteTopic",
-      "sns:SetSubscriptionAttributes",
       "sns:SetTopicAttributes",
       "sns:Subscribe",
       "sns:TagResource",
-      "sns:Unsubscribe",
       "sns:UntagResource",
     ]
-    resources = [local.monitoring_arn[each.key].topic, "${local.monitoring_arn[each.key].topic}:*"]
+    resources = [local.monitoring_arn[each.key].topic]
   }
 
-  # A key is created only with this environment's tag; tagging at creation is authorised as
-  # kms:TagResource on the new key, which has no tag yet, hence the request-tag condition.
+  # As GetSubscriptionAttributes (the read statement): no resource type, so "*" only.
+  statement {
+    sid       = "ManageAlarmSubscriptions"
+    actions   = ["sns:SetSubscriptionAttributes", "sns:Unsubscribe"]
+    resources = ["*"]
+  }
+
+  # A new key has no ARN yet, so creating one cannot be scoped to a key: it is allowed only with
+  # this environment's tag in the request, and tagging at creation is authorised as
+  # kms:TagResource too. Everything after CreateKey is granted by the key's policy, which names
+  # this role (stack_inputs.alarm_key_administrator_arns): a tag can take minutes to count in
+  # authorization, the key policy counts at once.
+  # https://docs.aws.amazon.com/kms/latest/developerguide/abac.html#abac-eventual-consistency
+  # https://docs.aws.amazon.com/kms/latest/developerguide/tag-permissions.html
   statement {
     sid       = "CreateTaggedAlarmKey"
-    actions   = ["kms:CreateKey", "kms:TagResource"]
+    actions   = ["kms:CreateKey"]
     resources = ["*"]
 
     condition {
@@ -108,30 +114,20 @@ data "aws_iam_policy_document" "workload_monitoring_apply" {
     }
   }
 
-  # An alias is authorised on the alias and on the key it points to.
-  # https://docs.aws.amazon.com/kms/latest/developerguide/alias-access.html
   statement {
-    sid = "ManageAlarmKey"
-    actions = [
-      "kms:CreateAlias",
-      "kms:DeleteAlias",
-      "kms:EnableKeyRotation",
-      "kms:PutKeyPolicy",
-      "kms:ScheduleKeyDeletion",
-      "kms:TagResource",
-      "kms:UntagResource",
-      "kms:UpdateAlias",
-      "kms:UpdateKeyDescription",
-    ]
+    sid       = "TagAlarmKeyOnCreate"
+    actions   = ["kms:TagResource"]
     resources = [local.monitoring_arn[each.key].any_key]
 
     condition {
       test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
+      variable = "aws:RequestTag/environment"
       values   = [each.key]
     }
   }
 
+  # An alias is authorised on the alias (here) and on the key it points to (its key policy).
+  # https://docs.aws.amazon.com/kms/latest/developerguide/alias-access.html
   statement {
     sid       = "ManageAlarmKeyAlias"
     actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]

@@ -83,14 +83,16 @@ module "monitoring" {
   source    = "../modules/monitoring"
   providers = { aws = aws.workload }
 
-  name                      = local.name
-  environment               = var.environment
-  function_name             = module.function.function_name
-  function_timeout_seconds  = var.function_timeout
-  function_log_group_name   = module.function.log_group_name
-  api_name                  = local.name
-  api_stage_name            = module.api.stage_name
-  api_access_log_group_name = module.api.access_log_group_name
-  usage_plan_daily_quota    = var.api_usage_plan_daily_quota
-  alarm_subscriptions       = var.alarm_subscriptions
+  name                       = local.name
+  environment                = var.environment
+  function_name              = module.function.function_name
+  function_timeout_seconds   = var.function_timeout
+  function_log_group_name    = module.function.log_group_name
+  api_name                   = local.name
+  api_stage_name             = module.api.stage_name
+  api_access_log_group_name  = module.api.access_log_group_name
+  usage_plan_daily_quota     = var.api_usage_plan_daily_quota
+  alarm_subscriptions        = var.alarm_subscriptions
+  kms_key_administrator_arns = var.alarm_key_administrator_arns
+  kms_key_reader_arns        = var.alarm_key_reader_arns
 }

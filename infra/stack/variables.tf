@@ -251,6 +251,35 @@ variable "manage_api_gateway_account_logging_role" {
 
 # --- Monitoring -----------------------------------------------------------------------------------
 
+variable "alarm_key_administrator_arns" {
+  description = "Workload-account roles that administer the alarm topic's key through its key policy: infra/bootstrap's `stack_inputs[<env>].alarm_key_administrator_arns` (the workload apply role)."
+  type        = list(string)
+  default     = []
+
+  # The bootstrap's apply role manages the key only through its key policy (see the monitoring
+  # module), so a CI deploy (one with the bootstrap's boundary) without it fails halfway.
+  validation {
+    condition     = var.role_permissions_boundary_arn == null || length(var.alarm_key_administrator_arns) > 0
+    error_message = "A deploy with the bootstrap's CI roles (role_permissions_boundary_arn set) needs alarm_key_administrator_arns: copy it from infra/bootstrap's stack_inputs output."
+  }
+
+  validation {
+    condition     = alltrue([for arn in var.alarm_key_administrator_arns : can(regex("^arn:aws[a-z-]*:iam::${var.workload_account_id}:role/", arn))])
+    error_message = "Each alarm key administrator must be a role ARN in the workload account (workload_account_id)."
+  }
+}
+
+variable "alarm_key_reader_arns" {
+  description = "Workload-account roles that read the alarm topic's key settings through its key policy: infra/bootstrap's `stack_inputs[<env>].alarm_key_reader_arns` (the workload plan role)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.alarm_key_reader_arns : can(regex("^arn:aws[a-z-]*:iam::${var.workload_account_id}:role/", arn))])
+    error_message = "Each alarm key reader must be a role ARN in the workload account (workload_account_id)."
+  }
+}
+
 variable "alarm_subscriptions" {
   description = "Who the alarm topic notifies (docs/operations.md): `{ protocol = \"email\", endpoint = \"oncall@example.com\" }` or an `https` endpoint."
   type = list(object({

@@ -239,7 +239,7 @@ LINT_FALSE_POSITIVES: dict[tuple[str, str, str], str] = {
         "tests it with StringEquals"
     ),
     (
-        r'aws_iam_role_policy\.data\["[^"]+-apply"\].*',
+        r'aws_iam_role_policy\.(data|workload)\["[^"]+-apply"\].*',
         "RESOURCE_MISMATCH",
         r".*kms:(Create|Delete|Update)Alias.*",
     ): (

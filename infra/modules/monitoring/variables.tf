@@ -84,9 +84,25 @@ variable "alarm_subscriptions" {
 }
 
 variable "kms_key_administrator_arns" {
-  description = "Roles that administer the alarm topic's key through its key policy (the CI apply role); empty: the workload account's root."
+  description = "Roles that administer the alarm topic's key through its key policy (the CI apply role: infra/bootstrap's `stack_inputs[<env>].alarm_key_administrator_arns`). The account root always may, through IAM."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.kms_key_administrator_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", arn))])
+    error_message = "Each key administrator must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)."
+  }
+}
+
+variable "kms_key_reader_arns" {
+  description = "Roles that read the alarm topic's key settings through its key policy (the CI plan role: infra/bootstrap's `stack_inputs[<env>].alarm_key_reader_arns`)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.kms_key_reader_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", arn))])
+    error_message = "Each key reader must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)."
+  }
 }
 
 variable "api_5xx_rate_threshold" {

@@ -11,8 +11,10 @@ hosted_zone_name = "dev.example.com"
 domain_name      = "files.dev.example.com"
 
 # Made by infra/bootstrap (its `stack_inputs` output): the CI apply role may create roles only with
-# this boundary, and the bucket key's policy names the data account's CI roles.
+# this boundary, and the key policies (bucket key, alarm topic key) name the CI roles.
 role_permissions_boundary_arn = "arn:aws:iam::111111111111:policy/randfile-ci-dev-boundary"
+alarm_key_administrator_arns  = ["arn:aws:iam::111111111111:role/randfile-ci-dev-apply"]
+alarm_key_reader_arns         = ["arn:aws:iam::111111111111:role/randfile-ci-dev-plan"]
 
 # Throw-away environment: short retention, small caps, destroyable with its objects.
 log_retention_days         = 7

@@ -11,8 +11,10 @@ hosted_zone_name = "example.com"
 domain_name      = "files.example.com"
 
 # Made by infra/bootstrap (its `stack_inputs` output): the CI apply role may create roles only with
-# this boundary, and the bucket key's policy names the data account's CI roles.
+# this boundary, and the key policies (bucket key, alarm topic key) name the CI roles.
 role_permissions_boundary_arn = "arn:aws:iam::333333333333:policy/randfile-ci-prod-boundary"
+alarm_key_administrator_arns  = ["arn:aws:iam::333333333333:role/randfile-ci-prod-apply"]
+alarm_key_reader_arns         = ["arn:aws:iam::333333333333:role/randfile-ci-prod-plan"]
 kms_encryption                = true
 kms_key_administrator_arns    = ["arn:aws:iam::444444444444:role/randfile-ci-prod-apply"]
 kms_key_reader_arns           = ["arn:aws:iam::444444444444:role/randfile-ci-prod-plan"]

@@ -143,3 +143,25 @@ run "a_kms_key_needs_the_data_role_in_its_policy" {
 
   expect_failures = [var.kms_key_reader_arns]
 }
+
+# The CI apply role manages the alarm key only through the key's policy: a CI deploy (one with the
+# bootstrap's boundary) that does not name it would fail at EnableKeyRotation. Caught at plan time.
+run "a_ci_deploy_names_the_alarm_key_administrator" {
+  command = plan
+
+  variables {
+    role_permissions_boundary_arn = "arn:aws:iam::111111111111:policy/randfile-ci-test-boundary"
+  }
+
+  expect_failures = [var.alarm_key_administrator_arns]
+}
+
+run "alarm_key_roles_are_in_the_workload_account" {
+  command = plan
+
+  variables {
+    alarm_key_reader_arns = ["arn:aws:iam::222222222222:role/randfile-ci-test-plan"]
+  }
+
+  expect_failures = [var.alarm_key_reader_arns]
+}

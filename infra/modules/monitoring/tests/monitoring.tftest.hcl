@@ -122,6 +122,42 @@ run "topic_is_encrypted_with_a_key_cloudwatch_may_use" {
   }
 }
 
+run "ci_roles_manage_and_read_the_key_by_its_policy" {
+  command = plan
+
+  variables {
+    kms_key_administrator_arns = ["arn:aws:iam::111111111111:role/randfile-ci-dev-apply"]
+    kms_key_reader_arns        = ["arn:aws:iam::111111111111:role/randfile-ci-dev-plan"]
+  }
+
+  assert {
+    condition = {
+      for s in data.aws_iam_policy_document.alarm_key.statement : s.sid => flatten([for p in s.principals : p.identifiers]) if s.sid != "CloudWatchAlarmsPublish"
+      } == {
+      AccountAdministers = ["arn:aws:iam::111111111111:root"]
+      KeyAdministrators  = ["arn:aws:iam::111111111111:role/randfile-ci-dev-apply"]
+      KeyReaders         = ["arn:aws:iam::111111111111:role/randfile-ci-dev-plan"]
+    }
+    error_message = "The key policy must keep the account root and name the CI apply role as administrator and the plan role as reader."
+  }
+
+  assert {
+    condition = alltrue([for s in data.aws_iam_policy_document.alarm_key.statement :
+    alltrue([for a in s.actions : !endswith(a, "*") || s.sid == "AccountAdministers" || a == "kms:GenerateDataKey*"])])
+    error_message = "Only the account root may hold every key action; the CI roles get named actions."
+  }
+}
+
+run "a_key_administrator_must_be_a_role" {
+  command = plan
+
+  variables {
+    kms_key_administrator_arns = ["randfile-ci-dev-apply"]
+  }
+
+  expect_failures = [var.kms_key_administrator_arns]
+}
+
 run "dashboard_charts_only_metrics_that_exist" {
   command = plan
 

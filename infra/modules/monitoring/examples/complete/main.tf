@@ -18,6 +18,7 @@ module "monitoring" {
     { protocol = "https", endpoint = "https://hooks.example.com/randfile" },
   ]
   kms_key_administrator_arns = ["arn:aws:iam::111111111111:role/randfile-ci-prod-apply"]
+  kms_key_reader_arns        = ["arn:aws:iam::111111111111:role/randfile-ci-prod-plan"]
 
   api_5xx_rate_threshold       = 0.02
   function_errors_threshold    = 1
