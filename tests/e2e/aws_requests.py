@@ -31,9 +31,11 @@ SERVICES = {
     "kms": ("kms", "kms"),
     "lambda": ("lambda", "lambda"),
     "logs": ("logs", "logs"),
+    "monitoring": ("cloudwatch", "cloudwatch"),
     "route53": ("route53", "route53"),
     "s3": ("s3", "s3"),
     "servicequotas": ("service-quotas", "servicequotas"),
+    "sns": ("sns", "sns"),
     "sts": ("sts", "sts"),
 }
 
@@ -197,12 +199,15 @@ def decode(entry: Mapping[str, Any]) -> Call:
     if service not in SERVICES:
         raise UnmappedRequestError(f"unknown signing service {service!r}")
     botocore_name = SERVICES[service][0]
-    protocol = _model(botocore_name).metadata["protocol"]
+    metadata = _model(botocore_name).metadata
+    protocol = metadata["protocol"]
     query = dict(urllib.parse.parse_qsl(entry["query"], keep_blank_values=True))
     body = entry.get("body") or ""
     params: dict[str, Any] = dict(query)
-    if protocol == "query":
-        params.update(urllib.parse.parse_qsl(body, keep_blank_values=True))
+    form = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))
+    # A service may speak several protocols (CloudWatch: CBOR, JSON or query); the SDK picks one.
+    if "query" in metadata.get("protocols", [protocol]) and "Action" in {**query, **form}:
+        params.update(form)
         operation = str(params["Action"])
     elif protocol == "json":
         operation = str(entry["target"]).rsplit(".", 1)[-1]
@@ -425,6 +430,54 @@ def _apigateway(call: Call, world: World) -> Iterator[Item]:
         )
 
 
+def _members(params: Mapping[str, Any], member: str) -> list[str]:
+    """The values of a query-protocol list parameter (`<member>.member.N`)."""
+    prefix = f"{member}.member."
+    return [str(value) for key, value in sorted(params.items()) if key.startswith(prefix)]
+
+
+def _cloudwatch(call: Call, world: World) -> Iterator[Item]:
+    params = call.params
+    alarm = f"arn:aws:cloudwatch:{call.region}:{call.account}:alarm:"
+    dashboard = f"arn:aws:cloudwatch::{call.account}:dashboard/"
+    if "ResourceARN" in params:
+        arns = [str(params["ResourceARN"])]
+    elif "AlarmName" in params:
+        arns = [alarm + str(params["AlarmName"])]
+    elif call.operation in {"DescribeAlarms", "DeleteAlarms"}:
+        arns = [alarm + name for name in _members(params, "AlarmNames")] or [alarm + "*"]
+    elif "DashboardName" in params:
+        arns = [dashboard + str(params["DashboardName"])]
+    elif call.operation == "DeleteDashboards":
+        arns = [dashboard + name for name in _members(params, "DashboardNames")]
+    else:
+        arns = ["*"]
+    requested = _query_tags(params)
+    tags = _tags_context(requested, "aws:RequestTag") if requested else {}
+    for arn in arns:
+        yield call.operation, arn, {**_resource_tags(world, arn), **tags}
+    if call.operation == "PutMetricAlarm" and requested:
+        # Checked as if tagging on create were authorised as TagResource too, as it is for SNS
+        # topics and IAM roles: the page does not say it is not, and the roles grant it anyway.
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+        yield "TagResource", arns[0], tags
+
+
+def _sns(call: Call, world: World) -> Iterator[Item]:
+    params = call.params
+    if call.operation == "CreateTopic":
+        arn = f"arn:aws:sns:{call.region}:{call.account}:{params['Name']}"
+    else:
+        arn = str(params.get("TopicArn") or params.get("ResourceArn") or "*")
+    requested = _query_tags(params)
+    tags = _tags_context(requested, "aws:RequestTag") if requested else {}
+    yield call.operation, arn, {**_resource_tags(world, arn), **tags}
+    if call.operation == "CreateTopic" and requested:
+        # Tagging a topic on creation needs sns:TagResource besides sns:CreateTopic (Tags.member.N).
+        # https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html
+        yield "TagResource", arn, tags
+
+
 def _sts(call: Call, world: World) -> Iterator[Item]:
     del world
     yield call.operation, str(call.params.get("RoleArn", "*")), {}
@@ -448,9 +501,11 @@ RESOURCES: dict[str, Callable[[Call, World], Iterator[Item]]] = {
     "kms": _kms,
     "lambda": _lambda,
     "logs": _logs,
+    "monitoring": _cloudwatch,
     "route53": _route53,
     "s3": _s3,
     "servicequotas": _servicequotas,
+    "sns": _sns,
     "sts": _sts,
 }
 

@@ -151,6 +151,8 @@ def _tfvars_file(path: Path, data_role_arn: str, inputs: Mapping[str, Any]) -> s
             "data_role_arn": data_role_arn,
             "kms_encryption": True,
             "function_reserved_concurrency": 5,
+            # A subscription, so its calls (SNS's subscription actions take "*" only) are checked.
+            "alarm_subscriptions": [{"protocol": "email", "endpoint": "oncall@example.com"}],
             **inputs,
         },
     )

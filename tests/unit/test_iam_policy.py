@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -231,3 +232,57 @@ def test_a_first_api_gateway_domain_needs_the_service_linked_role() -> None:
         "iam:CreateServiceLinkedRole",
         "arn:aws:iam::111111111111:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway",
     ) in found
+
+
+def _query(service: str, **params: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """The authorizations of a query-protocol request (form body, as the provider sends it)."""
+    call = decode(entry(service=service, method="POST", path="/", body=urlencode(params)))
+    return [
+        (
+            a.request.action,
+            a.request.resource,
+            {k: v for k, v in a.request.context.items() if "Tag" in k},
+        )
+        for a in authorizations(call, World())
+    ]
+
+
+def test_a_tagged_topic_is_created_and_tagged_and_its_subscriptions_are_star_only() -> None:
+    topic = "arn:aws:sns:eu-west-1:111111111111:randfile-dev-alarms"
+    tagged = {"aws:RequestTag/environment": ["dev"], "aws:TagKeys": ["environment"]}
+    created = _query(
+        "sns",
+        Action="CreateTopic",
+        Name="randfile-dev-alarms",
+        **{"Tags.member.1.Key": "environment", "Tags.member.1.Value": "dev"},
+    )
+    assert created == [("sns:CreateTopic", topic, tagged), ("sns:TagResource", topic, tagged)]
+    assert _query("sns", Action="GetSubscriptionAttributes", SubscriptionArn=f"{topic}:1") == [
+        ("sns:GetSubscriptionAttributes", "*", {})
+    ]
+
+
+def test_cloudwatch_requests_in_the_query_protocol_name_their_alarms_and_dashboards() -> None:
+    alarm = "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:"
+    # botocore's CloudWatch model prefers CBOR; the provider sends the query protocol.
+    assert _query(
+        "monitoring",
+        Action="DeleteAlarms",
+        **{"AlarmNames.member.1": "randfile-dev-a", "AlarmNames.member.2": "randfile-dev-b"},
+    ) == [
+        ("cloudwatch:DeleteAlarms", alarm + "randfile-dev-a", {}),
+        ("cloudwatch:DeleteAlarms", alarm + "randfile-dev-b", {}),
+    ]
+    put = _query(
+        "monitoring",
+        Action="PutMetricAlarm",
+        AlarmName="randfile-dev-a",
+        **{"Tags.member.1.Key": "environment", "Tags.member.1.Value": "dev"},
+    )
+    assert [(action, resource) for action, resource, _ in put] == [
+        ("cloudwatch:PutMetricAlarm", alarm + "randfile-dev-a"),
+        ("cloudwatch:TagResource", alarm + "randfile-dev-a"),
+    ]
+    assert _query("monitoring", Action="PutDashboard", DashboardName="randfile-dev") == [
+        ("cloudwatch:PutDashboard", "arn:aws:cloudwatch::111111111111:dashboard/randfile-dev", {})
+    ]

@@ -27,9 +27,11 @@ from werkzeug.wrappers import Request
 from localcloud.emulator import RECORD_FILE_VARIABLE
 
 __all__ = ["RECORD_FILE_VARIABLE", "Recorder"]
-# Bodies above this are API payloads nobody authorizes on (state files, object data, zips): their
-# size is recorded, not their bytes.
-MAX_RECORDED_BODY = 256 * 1024
+# Bodies above this are object data nobody authorizes on: their size is recorded, not their bytes.
+# Below it stay whole what an authorization reads from a body, CreateFunction's FunctionName
+# included, which sits beside the base64 of the function's zip (about 1.4 MiB with the bundled
+# libraries; Lambda takes up to 50 MB zipped in a request).
+MAX_RECORDED_BODY = 8 * 1024 * 1024
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
 StartResponse = Callable[..., Any]
