@@ -29,7 +29,7 @@ sys.path[:0] = [str(REPO / "tools"), str(REPO)]
 from localcloud import interpreters  # noqa: E402
 from scripts.build_zip import build  # noqa: E402
 
-BASELINE = "f52a6a3465aae9671d177cacc727213d246740bb"
+BASELINE = "c0f1f89fdee2c8eb1ae40884fa68ab89c8391e69"
 RUNTIME_FILE = REPO / "infra" / "modules" / "function" / "python-version"
 MEASURE = (
     "import sys, time\n"

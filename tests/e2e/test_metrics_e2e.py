@@ -118,3 +118,32 @@ def test_the_alarms_dashboard_and_queries_are_deployed(
     assert attributes["KmsMasterKeyId"].startswith("arn:aws:kms:")
     dashboard = cloudwatch.get_dashboard(DashboardName=outputs["dashboard_name"])
     assert json.loads(dashboard["DashboardBody"])["widgets"]
+
+
+def test_the_function_log_lands_in_its_log_group_as_lambda_writes_it(
+    local: Cloud, outputs: dict[str, Any]
+) -> None:
+    """What `make logs` (aws logs tail) and the saved queries read: the function's lines between
+    Lambda's START and REPORT lines, in /aws/lambda/<function>."""
+    response = local.call(json.dumps({"size_bytes": 10}))
+    assert response.status == 201, response.body
+    (written,) = [
+        json.loads(line) for line in response.logs.splitlines() if '"file written"' in line
+    ]
+    request_id = written["request_id"]
+    pages = (
+        local.workload()
+        .logs()
+        .get_paginator("filter_log_events")
+        .paginate(logGroupName=outputs["function_log_group_name"])
+    )
+    # Every line of the invocation names its request: Lambda's own, the JSON log, the EMF lines.
+    lines = [
+        event["message"]
+        for page in pages
+        for event in page["events"]
+        if request_id in event["message"]
+    ]
+    assert lines[0] == f"START RequestId: {request_id} Version: $LATEST"
+    assert any('"file written"' in line for line in lines)
+    assert lines[-1].startswith(f"REPORT RequestId: {request_id}\tDuration: ")

@@ -8,9 +8,11 @@ AWS_ENDPOINT_URL, that sends its AWS calls to the emulator.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import hashlib
 import json
+import math
 import subprocess  # nosec B404
 import sysconfig
 import tempfile
@@ -68,6 +70,41 @@ def _library_paths() -> list[str]:
     return list(dict.fromkeys([paths["purelib"], paths["platlib"]]))
 
 
+def log_stream(request_id: str) -> str:
+    """The log stream Lambda names for an execution environment: date, version, an id."""
+    return f"{time.strftime('%Y/%m/%d')}/[$LATEST]{request_id.replace('-', '')[:32]}"
+
+
+def deliver_logs(
+    function: Function, role: Identity, request_id: str, output: str, duration_ms: float
+) -> None:
+    """Writes an invocation's output to the function's log group the way Lambda does, between its
+    START, END and REPORT lines, so that `make logs` (aws logs tail), the saved Logs Insights
+    queries and the runbook read the same lines here as on AWS. Written with the execution role's
+    credentials: on AWS, the role's logs:CreateLogStream and logs:PutLogEvents are what let Lambda
+    write them (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html)."""
+    logs = role.logs()
+    group, stream = f"/aws/lambda/{function.name}", log_stream(request_id)
+    with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    report = (
+        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+        f"Billed Duration: {math.ceil(duration_ms)} ms\tMemory Size: {function.memory_size} MB"
+    )
+    lines = [
+        f"START RequestId: {request_id} Version: $LATEST",
+        *output.splitlines(),
+        f"END RequestId: {request_id}",
+        report,
+    ]
+    now = int(time.time() * 1000)
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName=stream,
+        logEvents=[{"timestamp": now, "message": line} for line in lines],
+    )
+
+
 def environment(
     function: Function, role: Identity, task_root: Path, request_id: str
 ) -> dict[str, str]:
@@ -82,7 +119,7 @@ def environment(
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
-        "AWS_LAMBDA_LOG_STREAM_NAME": f"{time.strftime('%Y/%m/%d')}/[$LATEST]{request_id[:32]}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream(request_id),
         "LAMBDA_TASK_ROOT": str(task_root),
         "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent),
         "LANG": "en_US.UTF-8",
@@ -139,11 +176,13 @@ def invoke(zip_path: Path, function: Function, role: Identity, event: dict[str, 
                 check=False,
             )
         except subprocess.TimeoutExpired as error:
-            raise InvocationError(
-                f"function {function.name} timed out after {function.timeout} seconds"
-            ) from error
+            message = f"Task timed out after {function.timeout} seconds"
+            output = error.output if isinstance(error.output, str) else ""
+            deliver_logs(function, role, request_id, f"{output}{message}", function.timeout * 1000)
+            raise InvocationError(f"function {function.name}: {message}") from error
         duration_ms = (time.monotonic() - started) * 1000
         logs = process.stdout + process.stderr
+        deliver_logs(function, role, request_id, logs, duration_ms)
         if process.returncode != 0 or not result_file.is_file():
             raise InvocationError(
                 f"function {function.name}'s runtime exited with {process.returncode}:\n{logs}"
