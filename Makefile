@@ -40,13 +40,15 @@ venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Create the virtualenvs wi
 # --- Service (src/randfile) -----------------------------------------------------------------
 
 # The libraries the zip bundles (requirements/function.txt), installed from their hashed wheels with
-# the uv that make-venv brought; scripts/build_zip.py packs them without the installer's traces.
+# the uv that make-venv brought (pip where it fell back to pip); scripts/build_zip.py packs them
+# without the installer's traces.
 FUNCTION_DEPS := build/function-deps
+UV := build/uv/bin/uv
 
 $(FUNCTION_DEPS)/.installed: requirements/function.txt | $(VENV)/.installed-demo
 	rm -rf $(FUNCTION_DEPS)
-	build/uv/bin/uv pip install --quiet --python $(PY) --require-hashes --no-deps --no-compile \
-	  --target $(FUNCTION_DEPS) -r requirements/function.txt
+	$(if $(wildcard $(UV)),$(UV) pip install --python $(PY),$(PY) -m pip install --disable-pip-version-check) \
+	  --quiet --require-hashes --no-deps --no-compile --target $(FUNCTION_DEPS) -r requirements/function.txt
 	touch $@
 
 .PHONY: build

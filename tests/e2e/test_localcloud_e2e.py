@@ -335,6 +335,7 @@ MODULE_ACCOUNTS = {
     "module.data_bucket": "data",
     "module.function": "workload",
     "module.api": "workload",
+    "module.monitoring": "workload",
 }
 
 

@@ -9,6 +9,10 @@ locals {
   partition  = data.aws_partition.current.partition
   region     = data.aws_region.current.name
 
+  # Built from names so the topic's own policy can name it, and both policies the alarms.
+  alarm_topic_arn = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${var.name}-alarms"
+  alarm_arns      = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name}-*"
+
   # What the function emits (src/randfile/metrics.py; tests/unit/test_monitoring_names.py keeps
   # these lists equal to the code's formats and error codes).
   file_formats = ["binary", "text", "csv", "jsonl"]
@@ -214,7 +218,7 @@ data "aws_iam_policy_document" "alarm_key" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name}-*"]
+      values   = [local.alarm_arns]
     }
   }
 }
@@ -231,9 +235,39 @@ resource "aws_kms_alias" "alarms" {
   target_key_id = aws_kms_key.alarms.key_id
 }
 
+# In place of SNS's default policy, which lets every principal of the account use the topic
+# (Principal "*" with an AWS:SourceOwner condition): CloudWatch publishes for this environment's
+# alarms, and the account's own principals use the topic through their IAM policies as usual.
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html
+data "aws_iam_policy_document" "alarm_topic" {
+  statement {
+    sid       = "CloudWatchAlarmsPublish"
+    actions   = ["sns:Publish"]
+    resources = [local.alarm_topic_arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.alarm_arns]
+    }
+  }
+}
+
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name}-alarms"
   kms_master_key_id = aws_kms_key.alarms.arn
+  policy            = data.aws_iam_policy_document.alarm_topic.json
   tags              = var.tags
 }
 

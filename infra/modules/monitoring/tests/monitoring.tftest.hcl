@@ -148,14 +148,36 @@ run "ci_roles_manage_and_read_the_key_by_its_policy" {
   }
 }
 
-run "a_key_administrator_must_be_a_role" {
+run "key_roles_must_be_roles" {
   command = plan
 
   variables {
     kms_key_administrator_arns = ["randfile-ci-dev-apply"]
+    kms_key_reader_arns        = ["arn:aws:iam::111111111111:user/someone"]
   }
 
-  expect_failures = [var.kms_key_administrator_arns]
+  expect_failures = [var.kms_key_administrator_arns, var.kms_key_reader_arns]
+}
+
+run "only_this_environments_alarms_publish_to_the_topic" {
+  command = plan
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.alarm_topic.statement : {
+      sid        = s.sid
+      actions    = s.actions
+      resources  = s.resources
+      principals = flatten([for p in s.principals : p.identifiers])
+      conditions = toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"])
+      }] == [{
+      sid        = "CloudWatchAlarmsPublish"
+      actions    = toset(["sns:Publish"])
+      resources  = toset(["arn:aws:sns:eu-west-1:111111111111:randfile-test-alarms"])
+      principals = ["cloudwatch.amazonaws.com"]
+      conditions = toset(["StringEquals aws:SourceAccount 111111111111", "ArnLike aws:SourceArn arn:aws:cloudwatch:eu-west-1:111111111111:alarm:randfile-test-*"])
+    }]
+    error_message = "The topic's policy must let CloudWatch publish for this environment's alarms only (no account-wide default policy)."
+  }
 }
 
 run "dashboard_charts_only_metrics_that_exist" {
