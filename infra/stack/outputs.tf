@@ -33,6 +33,21 @@ output "function_name" {
   value       = module.function.function_name
 }
 
+output "worker_function_name" {
+  description = "Name of the worker function that runs asynchronous jobs."
+  value       = module.function.worker_function_name
+}
+
+output "jobs_table_name" {
+  description = "Name of the DynamoDB table holding the jobs' state."
+  value       = module.function.jobs_table_name
+}
+
+output "failed_jobs_queue_url" {
+  description = "URL of the SQS queue holding the records of jobs that failed every attempt (docs/operations.md#failed-jobs)."
+  value       = module.function.failed_jobs_queue_url
+}
+
 output "function_role_arn" {
   description = "ARN of the function's execution role (the only writer the bucket admits)."
   value       = module.function.role_arn
@@ -81,4 +96,9 @@ output "dashboard_name" {
 output "function_log_group_name" {
   description = "The function's log group (`make logs ENV=<env>` tails it)."
   value       = module.function.log_group_name
+}
+
+output "worker_log_group_name" {
+  description = "The worker's log group."
+  value       = module.function.worker_log_group_name
 }

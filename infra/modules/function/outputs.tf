@@ -62,3 +62,8 @@ output "failed_jobs_queue_url" {
   description = "URL of that queue (read its messages with `aws sqs receive-message --queue-url <url>`)."
   value       = aws_sqs_queue.failed_jobs.url
 }
+
+output "environment_variables" {
+  description = "The environment both functions run with (the service's configuration; it holds no secrets)."
+  value       = aws_lambda_function.worker.environment[0].variables
+}
