@@ -27,6 +27,7 @@ from tests.e2e.iam_policy import Request
 SERVICES = {
     "acm": ("acm", "acm"),
     "apigateway": ("apigateway", "apigateway"),
+    "dynamodb": ("dynamodb", "dynamodb"),
     "iam": ("iam", "iam"),
     "kms": ("kms", "kms"),
     "lambda": ("lambda", "lambda"),
@@ -36,6 +37,7 @@ SERVICES = {
     "s3": ("s3", "s3"),
     "servicequotas": ("service-quotas", "servicequotas"),
     "sns": ("sns", "sns"),
+    "sqs": ("sqs", "sqs"),
     "sts": ("sts", "sts"),
 }
 
@@ -478,6 +480,46 @@ def _sns(call: Call, world: World) -> Iterator[Item]:
         yield "TagResource", arn, tags
 
 
+def _dynamodb(call: Call, world: World) -> Iterator[Item]:
+    params = call.params
+    if "ResourceArn" in params:
+        arn = str(params["ResourceArn"])
+    elif "TableName" in params:
+        arn = f"arn:aws:dynamodb:{call.region}:{call.account}:table/{params['TableName']}"
+    else:
+        arn = "*"
+    requested = _json_tags(params.get("Tags")) if call.operation == "CreateTable" else {}
+    tags = _tags_context(requested, "aws:RequestTag") if requested else {}
+    yield call.operation, arn, {**_resource_tags(world, arn), **tags}
+    if requested:
+        # Tags given at CreateTable are authorised as dynamodb:TagResource too.
+        # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.Operations.html
+        yield "TagResource", arn, tags
+
+
+def _sqs(call: Call, world: World) -> Iterator[Item]:
+    params = call.params
+    if "QueueUrl" in params:
+        # https://sqs.<region>.amazonaws.com/<account>/<name>: the queue's account and name.
+        account, name = (
+            urllib.parse.urlparse(str(params["QueueUrl"])).path.strip("/").split("/")[-2:]
+        )
+        arn = f"arn:aws:sqs:{call.region}:{account}:{name}"
+    elif "QueueName" in params:
+        account = str(params.get("QueueOwnerAWSAccountId") or call.account)
+        arn = f"arn:aws:sqs:{call.region}:{account}:{params['QueueName']}"
+    else:
+        arn = "*"
+    requested = _json_tags(params.get("tags")) if call.operation == "CreateQueue" else {}
+    tags = _tags_context(requested, "aws:RequestTag") if requested else {}
+    yield call.operation, arn, {**_resource_tags(world, arn), **tags}
+    if requested:
+        # "To be able to tag a queue on creation, you must have the sqs:CreateQueue and
+        # sqs:TagQueue permissions."
+        # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+        yield "TagQueue", arn, tags
+
+
 def _sts(call: Call, world: World) -> Iterator[Item]:
     del world
     yield call.operation, str(call.params.get("RoleArn", "*")), {}
@@ -497,6 +539,7 @@ def _servicequotas(call: Call, world: World) -> Iterator[Item]:
 RESOURCES: dict[str, Callable[[Call, World], Iterator[Item]]] = {
     "acm": _acm,
     "apigateway": _apigateway,
+    "dynamodb": _dynamodb,
     "iam": _iam,
     "kms": _kms,
     "lambda": _lambda,
@@ -506,6 +549,7 @@ RESOURCES: dict[str, Callable[[Call, World], Iterator[Item]]] = {
     "s3": _s3,
     "servicequotas": _servicequotas,
     "sns": _sns,
+    "sqs": _sqs,
     "sts": _sts,
 }
 

@@ -66,6 +66,22 @@ class Function:
     tracing_mode: str
 
 
+def function_from_configuration(config: dict[str, Any]) -> Function:
+    """A function from Lambda's FunctionConfiguration (GetFunction's ``Configuration``)."""
+    return Function(
+        name=config["FunctionName"],
+        arn=config["FunctionArn"],
+        handler=config.get("Handler", ""),
+        runtime=config.get("Runtime", ""),
+        role_arn=config["Role"],
+        timeout=config.get("Timeout", 3),
+        memory_size=config.get("MemorySize", 128),
+        environment=dict(config.get("Environment", {}).get("Variables", {})),
+        code_sha256=config["CodeSha256"],
+        tracing_mode=config.get("TracingConfig", {}).get("Mode", "PassThrough"),
+    )
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """The method a request reaches on the custom domain, before any authorization."""

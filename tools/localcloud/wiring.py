@@ -27,6 +27,7 @@ from localcloud.model import (
     Rejection,
     Route,
     WiringError,
+    function_from_configuration,
 )
 from localcloud.settings import REGION
 
@@ -278,19 +279,7 @@ def _function(workload: Identity, function_arn: str, route: str) -> Function:
                 f"integration of {route} points at function {function_arn} which does not exist"
             ) from error
         raise
-    config = found["Configuration"]
-    return Function(
-        name=config["FunctionName"],
-        arn=config["FunctionArn"],
-        handler=config.get("Handler", ""),
-        runtime=config.get("Runtime", ""),
-        role_arn=config["Role"],
-        timeout=config.get("Timeout", 3),
-        memory_size=config.get("MemorySize", 128),
-        environment=dict(config.get("Environment", {}).get("Variables", {})),
-        code_sha256=config["CodeSha256"],
-        tracing_mode=config.get("TracingConfig", {}).get("Mode", "PassThrough"),
-    )
+    return function_from_configuration(dict(found["Configuration"]))
 
 
 def _check_permission(
