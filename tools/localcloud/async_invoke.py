@@ -305,11 +305,14 @@ def install(invoker: EventInvoker) -> None:
         name = unquote(self.path.rsplit("/", 2)[-2])
         found: LambdaFunction = self.backend.get_function(name, self._get_param("qualifier"))
         config = found.event_invoke_config[0].response() if found.event_invoke_config else None
-        request_id = invoker.submit(
+        invoker.submit(
             function_from_configuration(found.get_configuration()),
             RetryPolicy.from_configuration(config),
             self.body,
         )
-        return 202, {"x-amzn-RequestId": request_id, "content-type": "application/json"}, ""
+        # moto's server takes the status from the "status" header, as its own invoke sets it.
+        # The request id header is moto's own (it overwrites any other): the event's request id,
+        # kept over its retries, is in the function's context and the invocation record.
+        return 202, {"status": "202", "content-type": "application/json"}, ""
 
     LambdaResponse.invoke = invoke  # type: ignore[method-assign]
