@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from localcloud import async_invoke, interpreters, policy, runtime, stack
+from localcloud import async_invoke, gateway, interpreters, policy, runtime, stack, wiring
 from localcloud.aws import Credentials, Identity
-from localcloud.model import Function
+from localcloud.model import Caller, Function, Route
 from localcloud.settings import LAMBDA_PYTHON, REPO_ROOT
 
 METHOD_ARN = "arn:aws:execute-api:eu-west-1:111111111111:abc123/v1/POST/files"
@@ -352,3 +352,55 @@ def test_an_event_older_than_its_maximum_age_is_not_retried() -> None:
 
     assert invoker.delivered == [("EventAgeExceeded", 2, BOOM)]
     assert len(invoker.results) == 1
+
+
+# --- Path parameters (GET /files/{job_id}) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "path", "expected"),
+    [
+        ("/files", "/files", {}),
+        (
+            "/files/{job_id}",
+            "/files/01J9Z3K8W5T7R2N4M6P8Q0S1V3",
+            {"job_id": "01J9Z3K8W5T7R2N4M6P8Q0S1V3"},
+        ),
+        ("/files/{job_id}", "/files/", None),
+        ("/files/{job_id}", "/files/a/b", None),
+        ("/files/{job_id}", "/other/a", None),
+        ("/files", "/files/a", None),
+    ],
+)
+def test_a_resource_template_matches_one_segment_per_parameter(
+    template: str, path: str, expected: dict[str, str] | None
+) -> None:
+    assert wiring.match_resource(template, path) == expected
+
+
+def test_the_proxy_event_carries_the_template_and_the_path_parameters() -> None:
+    route = Route(
+        domain_name="api.randfile.test",
+        base_path="",
+        rest_api_id="abc123",
+        stage_name="v1",
+        resource_id="r1",
+        resource_path="/files/{job_id}",
+        path_parameters={"job_id": "01J9Z3K8W5T7R2N4M6P8Q0S1V3"},
+        http_method="GET",
+        authorization_type="AWS_IAM",
+        api_key_required=True,
+        method_arn="arn:aws:execute-api:eu-west-1:111111111111:abc123/v1/GET/files/01J9Z3K8W5T7R2N4M6P8Q0S1V3",
+        policy=None,
+        method={},
+        api_key_id=None,
+        function=FUNCTION,
+    )
+    caller = Caller("arn:aws:sts::111111111111:assumed-role/c/s", "111111111111", "ASIA1", None)
+
+    event = gateway.proxy_event(route, "/files/01J9Z3K8W5T7R2N4M6P8Q0S1V3", "", {}, caller)
+
+    assert event["resource"] == event["requestContext"]["resourcePath"] == "/files/{job_id}"
+    assert event["path"] == "/files/01J9Z3K8W5T7R2N4M6P8Q0S1V3"
+    assert event["pathParameters"] == {"job_id": "01J9Z3K8W5T7R2N4M6P8Q0S1V3"}
+    assert event["httpMethod"] == "GET"

@@ -92,6 +92,9 @@ class Endpoint:
     stage_name: str
     resource_id: str
     resource_path: str
+    """The resource as API Gateway names it: a template such as /files/{job_id}."""
+    path_parameters: dict[str, str]
+    """The values of the template's {name} segments in the requested path."""
     http_method: str
     authorization_type: str
     api_key_required: bool
