@@ -166,6 +166,16 @@ run "a_key_administrator_must_be_a_role" {
   expect_failures = [var.kms_key_administrator_arns]
 }
 
+run "a_key_reader_must_be_a_role" {
+  command = plan
+
+  variables {
+    kms_key_reader_arns = ["arn:aws:iam::111111111111:user/randfile-ci-dev-plan"]
+  }
+
+  expect_failures = [var.kms_key_reader_arns]
+}
+
 run "dashboard_charts_only_metrics_that_exist" {
   command = plan
 
