@@ -8,6 +8,11 @@ output "invoke_url" {
   value       = module.api.invoke_url
 }
 
+output "job_url_template" {
+  description = "URL template of an asynchronous job's status: `GET` it with `{job_id}` replaced by the id a 202 answered."
+  value       = module.api.job_url_template
+}
+
 output "custom_domain_name" {
   description = "Custom domain name of the API."
   value       = module.api.domain_name

@@ -187,8 +187,8 @@ run "jobs_are_wired_with_their_limits" {
   }
 
   assert {
-    condition     = output.jobs_table_name == "randfile-test-jobs" && output.worker_log_group_name == "/aws/lambda/randfile-test-worker"
-    error_message = "The jobs table and the worker's log group must be named after the environment."
+    condition     = output.jobs_table_name == "randfile-test-jobs" && output.worker_log_group_name == "/aws/lambda/randfile-test-worker" && output.job_url_template == "https://files.example.com/files/{job_id}"
+    error_message = "The jobs table and the worker's log group must be named after the environment, the job status served on the custom domain."
   }
 }
 
