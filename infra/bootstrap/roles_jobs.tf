@@ -35,6 +35,22 @@ data "aws_iam_policy_document" "workload_jobs_read" {
     resources = [local.jobs_arn[each.key].queue]
   }
 
+  # The provider reads the table's key through its AWS managed alias (DescribeKey on
+  # alias/aws/dynamodb); the key's id differs per account, so it is named by the alias the request
+  # uses (kms:RequestAlias), not by its ARN.
+  # https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-request-alias
+  statement {
+    sid       = "ReadJobsTableKey"
+    actions   = ["kms:DescribeKey"]
+    resources = ["arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:key/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:RequestAlias"
+      values   = ["alias/aws/dynamodb"]
+    }
+  }
+
   statement {
     sid       = "ReadWorkerRetries"
     actions   = ["lambda:GetFunctionEventInvokeConfig"]

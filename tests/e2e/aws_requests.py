@@ -382,9 +382,19 @@ def _kms(call: Call, world: World) -> Iterator[Item]:
             yield call.operation, arn, _resource_tags(world, arn)
         return
     if "KeyId" in params:
-        arn = key_arn(str(params["KeyId"]))
+        key = str(params["KeyId"])
+        arn = key_arn(key)
         tags = _tags_context(_json_tags(params.get("Tags"), "TagKey", "TagValue"), "aws:RequestTag")
-        yield call.operation, arn, {**_resource_tags(world, arn), **tags}
+        context = {**_resource_tags(world, arn), **tags}
+        alias = key.split(":", 5)[-1] if key.startswith("arn:") else key
+        if alias.startswith("alias/"):
+            # A request naming a key by its alias is authorised on the key, with the alias as
+            # kms:RequestAlias. An AWS managed key (alias/aws/<service>) is in no Terraform state:
+            # its id is unknown here, so it stands for any key of the account.
+            # https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-request-alias
+            context["kms:RequestAlias"] = [alias]
+            arn = world.key_aliases.get(prefix + alias, f"{prefix}key/*")
+        yield call.operation, arn, context
         return
     yield call.operation, "*", {}
 

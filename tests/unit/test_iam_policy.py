@@ -361,3 +361,33 @@ def test_a_worker_event_invoke_config_is_a_lambda_action_on_the_worker() -> None
         "POST": [("lambda:UpdateFunctionEventInvokeConfig", worker)],
         "DELETE": [("lambda:DeleteFunctionEventInvokeConfig", worker)],
     }
+
+
+def test_a_key_named_by_its_alias_is_authorised_on_the_key_with_the_alias_as_context() -> None:
+    call = decode(
+        entry(
+            service="kms",
+            method="POST",
+            path="/",
+            target="TrentService.DescribeKey",
+            body=json.dumps({"KeyId": "alias/aws/dynamodb"}),
+        )
+    )
+    [authorization] = list(authorizations(call, World()))
+    assert authorization.request.action == "kms:DescribeKey"
+    assert authorization.request.resource == "arn:aws:kms:eu-west-1:111111111111:key/*"
+    assert authorization.request.context["kms:RequestAlias"] == ["alias/aws/dynamodb"]
+    alias_arn = "arn:aws:kms:eu-west-1:111111111111:alias/randfile-dev-alarms"
+    key = "arn:aws:kms:eu-west-1:111111111111:key/0d1c2b3a-0000-4000-8000-000000000001"
+    known = decode(
+        entry(
+            service="kms",
+            method="POST",
+            path="/",
+            target="TrentService.DescribeKey",
+            body=json.dumps({"KeyId": alias_arn}),
+        )
+    )
+    [resolved] = list(authorizations(known, World(key_aliases={alias_arn: key})))
+    assert resolved.request.resource == key
+    assert resolved.request.context["kms:RequestAlias"] == ["alias/randfile-dev-alarms"]
