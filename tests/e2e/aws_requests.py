@@ -475,19 +475,26 @@ def _cloudwatch(call: Call, world: World) -> Iterator[Item]:
         yield "TagResource", arns[0], tags
 
 
+def _tagged(
+    call: Call, world: World, arn: str, requested: Mapping[str, str], create: str, tag: str
+) -> Iterator[Item]:
+    """The call on ``arn`` with its requested tags; a ``create`` that carries tags is also
+    authorised as the service's ``tag`` action."""
+    tags = _tags_context(requested, "aws:RequestTag") if requested else {}
+    yield call.operation, arn, {**_resource_tags(world, arn), **tags}
+    if call.operation == create and requested:
+        yield tag, arn, tags
+
+
 def _sns(call: Call, world: World) -> Iterator[Item]:
     params = call.params
     if call.operation == "CreateTopic":
         arn = f"arn:aws:sns:{call.region}:{call.account}:{params['Name']}"
     else:
         arn = str(params.get("TopicArn") or params.get("ResourceArn") or "*")
-    requested = _query_tags(params)
-    tags = _tags_context(requested, "aws:RequestTag") if requested else {}
-    yield call.operation, arn, {**_resource_tags(world, arn), **tags}
-    if call.operation == "CreateTopic" and requested:
-        # Tagging a topic on creation needs sns:TagResource besides sns:CreateTopic (Tags.member.N).
-        # https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html
-        yield "TagResource", arn, tags
+    # Tagging a topic on creation needs sns:TagResource besides sns:CreateTopic (Tags.member.N).
+    # https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html
+    yield from _tagged(call, world, arn, _query_tags(params), "CreateTopic", "TagResource")
 
 
 def _dynamodb(call: Call, world: World) -> Iterator[Item]:
@@ -498,13 +505,11 @@ def _dynamodb(call: Call, world: World) -> Iterator[Item]:
         arn = f"arn:aws:dynamodb:{call.region}:{call.account}:table/{params['TableName']}"
     else:
         arn = "*"
-    requested = _json_tags(params.get("Tags")) if call.operation == "CreateTable" else {}
-    tags = _tags_context(requested, "aws:RequestTag") if requested else {}
-    yield call.operation, arn, {**_resource_tags(world, arn), **tags}
-    if requested:
-        # Tags given at CreateTable are authorised as dynamodb:TagResource too.
-        # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.Operations.html
-        yield "TagResource", arn, tags
+    # Tags given at CreateTable are authorised as dynamodb:TagResource too.
+    # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.Operations.html
+    yield from _tagged(
+        call, world, arn, _json_tags(params.get("Tags")), "CreateTable", "TagResource"
+    )
 
 
 def _sqs(call: Call, world: World) -> Iterator[Item]:
@@ -520,14 +525,9 @@ def _sqs(call: Call, world: World) -> Iterator[Item]:
         arn = f"arn:aws:sqs:{call.region}:{account}:{params['QueueName']}"
     else:
         arn = "*"
-    requested = _json_tags(params.get("tags")) if call.operation == "CreateQueue" else {}
-    tags = _tags_context(requested, "aws:RequestTag") if requested else {}
-    yield call.operation, arn, {**_resource_tags(world, arn), **tags}
-    if requested:
-        # "To be able to tag a queue on creation, you must have the sqs:CreateQueue and
-        # sqs:TagQueue permissions."
-        # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
-        yield "TagQueue", arn, tags
+    # "To be able to tag a queue on creation, you must have the sqs:CreateQueue and sqs:TagQueue
+    # permissions." https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+    yield from _tagged(call, world, arn, _json_tags(params.get("tags")), "CreateQueue", "TagQueue")
 
 
 def _sts(call: Call, world: World) -> Iterator[Item]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -139,29 +140,32 @@ def test_null_and_bool_conditions_follow_iam() -> None:
     assert put({"s3:ObjectCreationOperation": "false"})
 
 
+FUNCTION = Function(
+    name="randfile-demo-worker",
+    arn="arn:aws:lambda:eu-west-1:111111111111:function:randfile-demo-worker",
+    handler="randfile.worker.handler",
+    runtime=f"python{LAMBDA_PYTHON}",
+    role_arn="arn:aws:iam::111111111111:role/randfile-demo-function",
+    timeout=900,
+    memory_size=1769,
+    environment={},
+    code_sha256="x",
+    tracing_mode="Active",
+)
+
+
 def test_the_function_process_sees_only_what_lambda_gives_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("HOME", "/root")
     monkeypatch.setenv("AWS_PROFILE", "developer")
-    function = Function(
-        name="f",
-        arn="arn:aws:lambda:eu-west-1:111111111111:function:f",
-        handler="randfile.handler.handler",
-        runtime=f"python{LAMBDA_PYTHON}",
-        role_arn="arn:aws:iam::111111111111:role/f",
-        timeout=29,
-        memory_size=512,
-        environment={"RANDFILE_BUCKET": "b"},
-        code_sha256="x",
-        tracing_mode="Active",
-    )
+    function = dataclasses.replace(FUNCTION, environment={"RANDFILE_BUCKET": "b"})
     role = Identity("http://127.0.0.1:1", Credentials("ASIA1", "secret", "token"))
 
     environment = runtime.environment(function, role, tmp_path, "request-id")
 
     assert environment["RANDFILE_BUCKET"] == "b"
-    assert environment["_HANDLER"] == "randfile.handler.handler"
+    assert environment["_HANDLER"] == "randfile.worker.handler"
     assert environment["LAMBDA_TASK_ROOT"] == str(tmp_path)
     assert environment["AWS_ACCESS_KEY_ID"] == "ASIA1"
     assert environment["AWS_SESSION_TOKEN"] == "token"
@@ -191,18 +195,6 @@ def test_the_sandbox_does_not_import_the_api_gateway_router(module: str) -> None
 
 # --- Asynchronous (Event) invocations -------------------------------------------------------------
 
-FUNCTION = Function(
-    name="randfile-demo-worker",
-    arn="arn:aws:lambda:eu-west-1:111111111111:function:randfile-demo-worker",
-    handler="randfile.worker.handler",
-    runtime=f"python{LAMBDA_PYTHON}",
-    role_arn="arn:aws:iam::111111111111:role/randfile-demo-function",
-    timeout=900,
-    memory_size=1769,
-    environment={},
-    code_sha256="x",
-    tracing_mode="Active",
-)
 QUEUE = "arn:aws:sqs:eu-west-1:111111111111:randfile-demo-jobs-failed"
 
 
