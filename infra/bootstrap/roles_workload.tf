@@ -10,7 +10,7 @@ locals {
       roles = [for name in local.stack_names[env] : "arn:${local.partition}:iam::${var.workload_account_id}:role/${name}"]
       # API Gateway names a stage's execution log group after the API's generated id, so that group
       # can only be matched by its fixed prefix.
-      log_groups = flatten([for group in ["/aws/lambda/${var.name_prefix}-${env}", "/aws/apigateway/${var.name_prefix}-${env}/*", "API-Gateway-Execution-Logs_*"] : [
+      log_groups = flatten([for group in ["/aws/lambda/${var.name_prefix}-${env}", "/aws/lambda/${var.name_prefix}-${env}-worker", "/aws/apigateway/${var.name_prefix}-${env}/*", "API-Gateway-Execution-Logs_*"] : [
         "arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:${group}",
         "arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:${group}:*",
       ]])
@@ -80,7 +80,10 @@ data "aws_iam_policy_document" "workload_read" {
   for_each = toset(var.environments)
   provider = aws.workload
 
-  source_policy_documents = [data.aws_iam_policy_document.workload_monitoring_read[each.key].json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.workload_monitoring_read[each.key].json,
+    data.aws_iam_policy_document.workload_jobs_read[each.key].json,
+  ]
 
   statement {
     sid = "ReadFunction"
@@ -216,6 +219,7 @@ data "aws_iam_policy_document" "workload_apply" {
   source_policy_documents = [
     data.aws_iam_policy_document.workload_read[each.key].json,
     data.aws_iam_policy_document.workload_monitoring_apply[each.key].json,
+    data.aws_iam_policy_document.workload_jobs_apply[each.key].json,
   ]
 
   statement {
@@ -473,6 +477,8 @@ resource "aws_iam_role_policy" "workload" {
 data "aws_iam_policy_document" "stack_role_boundary" {
   for_each = toset(var.environments)
   provider = aws.workload
+
+  source_policy_documents = [data.aws_iam_policy_document.stack_role_jobs_boundary[each.key].json]
 
   statement {
     sid       = "WriteDataBucketObjects"

@@ -47,8 +47,11 @@ module "function" {
   key_prefix           = var.key_prefix
   kms_key_arn          = module.data_bucket.kms_key_arn
   max_bytes            = var.max_bytes
+  max_job_bytes        = var.max_job_bytes
+  job_retention_days   = var.job_retention_days
   memory_size          = var.function_memory_size
   timeout              = var.function_timeout
+  worker_timeout       = var.worker_timeout
   reserved_concurrency = var.function_reserved_concurrency
   log_retention_days   = var.log_retention_days
   environment          = var.environment
@@ -86,6 +89,8 @@ module "monitoring" {
   name                       = local.name
   environment                = var.environment
   function_name              = module.function.function_name
+  worker_function_name       = module.function.worker_function_name
+  failed_jobs_queue_name     = module.function.failed_jobs_queue_name
   function_timeout_seconds   = var.function_timeout
   function_log_group_name    = module.function.log_group_name
   api_name                   = local.name

@@ -8,6 +8,11 @@ output "invoke_url" {
   value       = module.api.invoke_url
 }
 
+output "job_url_template" {
+  description = "URL template of an asynchronous job's status: `GET` it with `{job_id}` replaced by the id a 202 answered."
+  value       = module.api.job_url_template
+}
+
 output "custom_domain_name" {
   description = "Custom domain name of the API."
   value       = module.api.domain_name
@@ -31,6 +36,21 @@ output "api_key_id" {
 output "function_name" {
   description = "Name of the Lambda function."
   value       = module.function.function_name
+}
+
+output "worker_function_name" {
+  description = "Name of the worker function that runs asynchronous jobs."
+  value       = module.function.worker_function_name
+}
+
+output "jobs_table_name" {
+  description = "Name of the DynamoDB table holding the jobs' state."
+  value       = module.function.jobs_table_name
+}
+
+output "failed_jobs_queue_url" {
+  description = "URL of the SQS queue holding the records of jobs that failed every attempt (docs/operations.md#failed-jobs)."
+  value       = module.function.failed_jobs_queue_url
 }
 
 output "function_role_arn" {
@@ -81,4 +101,9 @@ output "dashboard_name" {
 output "function_log_group_name" {
   description = "The function's log group (`make logs ENV=<env>` tails it)."
   value       = module.function.log_group_name
+}
+
+output "worker_log_group_name" {
+  description = "The worker's log group."
+  value       = module.function.worker_log_group_name
 }

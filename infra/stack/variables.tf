@@ -106,6 +106,24 @@ variable "max_bytes" {
   default     = 104857600
 }
 
+variable "max_job_bytes" {
+  description = "Largest file an asynchronous job may write (RANDFILE_MAX_JOB_BYTES): 10 GiB by default. docs/security.md's ceilings and docs/performance.md's throughput follow from it."
+  type        = number
+  default     = 10737418240
+}
+
+variable "job_retention_days" {
+  description = "Days a job's status stays readable (GET /files/{job_id}) before the jobs table's TTL removes it."
+  type        = number
+  default     = 7
+}
+
+variable "worker_timeout" {
+  description = "Timeout of the worker that runs asynchronous jobs, in seconds (60-900)."
+  type        = number
+  default     = 900
+}
+
 variable "function_memory_size" {
   description = "Function memory in MB. CPU scales with it: 1769 MB is one full vCPU, which CSV and JSONL generation needs to write files near the 100 MiB cap within API Gateway's 29 s (see docs/performance.md)."
   type        = number
@@ -131,7 +149,7 @@ variable "role_permissions_boundary_arn" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the function's and the API's log groups, in days."
+  description = "Retention of the functions' and the API's log groups, in days."
   type        = number
   default     = 30
 }

@@ -27,6 +27,7 @@ from tests.e2e.iam_policy import Request
 SERVICES = {
     "acm": ("acm", "acm"),
     "apigateway": ("apigateway", "apigateway"),
+    "dynamodb": ("dynamodb", "dynamodb"),
     "iam": ("iam", "iam"),
     "kms": ("kms", "kms"),
     "lambda": ("lambda", "lambda"),
@@ -36,6 +37,7 @@ SERVICES = {
     "s3": ("s3", "s3"),
     "servicequotas": ("service-quotas", "servicequotas"),
     "sns": ("sns", "sns"),
+    "sqs": ("sqs", "sqs"),
     "sts": ("sts", "sts"),
 }
 
@@ -380,9 +382,19 @@ def _kms(call: Call, world: World) -> Iterator[Item]:
             yield call.operation, arn, _resource_tags(world, arn)
         return
     if "KeyId" in params:
-        arn = key_arn(str(params["KeyId"]))
+        key = str(params["KeyId"])
+        arn = key_arn(key)
         tags = _tags_context(_json_tags(params.get("Tags"), "TagKey", "TagValue"), "aws:RequestTag")
-        yield call.operation, arn, {**_resource_tags(world, arn), **tags}
+        context = {**_resource_tags(world, arn), **tags}
+        alias = key.split(":", 5)[-1] if key.startswith("arn:") else key
+        if alias.startswith("alias/"):
+            # A request naming a key by its alias is authorised on the key, with the alias as
+            # kms:RequestAlias. An AWS managed key (alias/aws/<service>) is in no Terraform state:
+            # its id is unknown here, so it stands for any key of the account.
+            # https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-request-alias
+            context["kms:RequestAlias"] = [alias]
+            arn = world.key_aliases.get(prefix + alias, f"{prefix}key/*")
+        yield call.operation, arn, context
         return
     yield call.operation, "*", {}
 
@@ -463,19 +475,59 @@ def _cloudwatch(call: Call, world: World) -> Iterator[Item]:
         yield "TagResource", arns[0], tags
 
 
+def _tagged(
+    call: Call, world: World, arn: str, requested: Mapping[str, str], create: str, tag: str
+) -> Iterator[Item]:
+    """The call on ``arn`` with its requested tags; a ``create`` that carries tags is also
+    authorised as the service's ``tag`` action."""
+    tags = _tags_context(requested, "aws:RequestTag") if requested else {}
+    yield call.operation, arn, {**_resource_tags(world, arn), **tags}
+    if call.operation == create and requested:
+        yield tag, arn, tags
+
+
 def _sns(call: Call, world: World) -> Iterator[Item]:
     params = call.params
     if call.operation == "CreateTopic":
         arn = f"arn:aws:sns:{call.region}:{call.account}:{params['Name']}"
     else:
         arn = str(params.get("TopicArn") or params.get("ResourceArn") or "*")
-    requested = _query_tags(params)
-    tags = _tags_context(requested, "aws:RequestTag") if requested else {}
-    yield call.operation, arn, {**_resource_tags(world, arn), **tags}
-    if call.operation == "CreateTopic" and requested:
-        # Tagging a topic on creation needs sns:TagResource besides sns:CreateTopic (Tags.member.N).
-        # https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html
-        yield "TagResource", arn, tags
+    # Tagging a topic on creation needs sns:TagResource besides sns:CreateTopic (Tags.member.N).
+    # https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html
+    yield from _tagged(call, world, arn, _query_tags(params), "CreateTopic", "TagResource")
+
+
+def _dynamodb(call: Call, world: World) -> Iterator[Item]:
+    params = call.params
+    if "ResourceArn" in params:
+        arn = str(params["ResourceArn"])
+    elif "TableName" in params:
+        arn = f"arn:aws:dynamodb:{call.region}:{call.account}:table/{params['TableName']}"
+    else:
+        arn = "*"
+    # Tags given at CreateTable are authorised as dynamodb:TagResource too.
+    # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.Operations.html
+    yield from _tagged(
+        call, world, arn, _json_tags(params.get("Tags")), "CreateTable", "TagResource"
+    )
+
+
+def _sqs(call: Call, world: World) -> Iterator[Item]:
+    params = call.params
+    if "QueueUrl" in params:
+        # https://sqs.<region>.amazonaws.com/<account>/<name>: the queue's account and name.
+        account, name = (
+            urllib.parse.urlparse(str(params["QueueUrl"])).path.strip("/").split("/")[-2:]
+        )
+        arn = f"arn:aws:sqs:{call.region}:{account}:{name}"
+    elif "QueueName" in params:
+        account = str(params.get("QueueOwnerAWSAccountId") or call.account)
+        arn = f"arn:aws:sqs:{call.region}:{account}:{params['QueueName']}"
+    else:
+        arn = "*"
+    # "To be able to tag a queue on creation, you must have the sqs:CreateQueue and sqs:TagQueue
+    # permissions." https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+    yield from _tagged(call, world, arn, _json_tags(params.get("tags")), "CreateQueue", "TagQueue")
 
 
 def _sts(call: Call, world: World) -> Iterator[Item]:
@@ -497,6 +549,7 @@ def _servicequotas(call: Call, world: World) -> Iterator[Item]:
 RESOURCES: dict[str, Callable[[Call, World], Iterator[Item]]] = {
     "acm": _acm,
     "apigateway": _apigateway,
+    "dynamodb": _dynamodb,
     "iam": _iam,
     "kms": _kms,
     "lambda": _lambda,
@@ -506,6 +559,7 @@ RESOURCES: dict[str, Callable[[Call, World], Iterator[Item]]] = {
     "s3": _s3,
     "servicequotas": _servicequotas,
     "sns": _sns,
+    "sqs": _sqs,
     "sts": _sts,
 }
 

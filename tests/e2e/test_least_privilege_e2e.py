@@ -151,22 +151,45 @@ def test_the_function_role_writes_only_under_the_prefix_its_key_and_its_logs(
 ) -> None:
     policy = _document(state, FUNCTION_POLICY)
     log_group = deployed["module.function.aws_cloudwatch_log_group.this"]["arn"]
+    worker_log_group = deployed["module.function.aws_cloudwatch_log_group.worker"]["arn"]
     bucket_arn = f"arn:aws:s3:::{outputs['bucket_name']}"
+    prefix = f"arn:aws:logs:{REGION}:{WORKLOAD_ACCOUNT_ID}:log-group:/aws/lambda/"
 
-    assert log_group == (
-        f"arn:aws:logs:{REGION}:{WORKLOAD_ACCOUNT_ID}:log-group:/aws/lambda/"
-        f"{outputs['function_name']}"
-    )
+    assert log_group == f"{prefix}{outputs['function_name']}"
+    assert worker_log_group == f"{prefix}{outputs['worker_function_name']}"
     assert outputs["kms_key_arn"] == deployed[KMS_KEY]["arn"]
-    assert _sids(policy) == ["SendTraces", "UseBucketKey", "WriteOwnLogs", "WriteUnderPrefix"]
+    assert _sids(policy) == [
+        "KeepJobs",
+        "RecordFailedJobs",
+        "SendTraces",
+        "StartWorker",
+        "UseBucketKey",
+        "WriteOwnLogs",
+        "WriteUnderPrefix",
+    ]
     expected = {
         "WriteUnderPrefix": (
             {"s3:PutObject", "s3:AbortMultipartUpload"},
             [f"{bucket_arn}/{outputs['key_prefix']}*"],
         ),
         "UseBucketKey": ({"kms:GenerateDataKey", "kms:Decrypt"}, [outputs["kms_key_arn"]]),
-        "WriteOwnLogs": ({"logs:CreateLogStream", "logs:PutLogEvents"}, [f"{log_group}:*"]),
+        "WriteOwnLogs": (
+            {"logs:CreateLogStream", "logs:PutLogEvents"},
+            [f"{log_group}:*", f"{worker_log_group}:*"],
+        ),
         "SendTraces": ({"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, ["*"]),
+        "KeepJobs": (
+            {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+            [deployed["module.function.aws_dynamodb_table.jobs"]["arn"]],
+        ),
+        "StartWorker": (
+            {"lambda:InvokeFunction"},
+            [deployed["module.function.aws_lambda_function.worker"]["arn"]],
+        ),
+        "RecordFailedJobs": (
+            {"sqs:SendMessage"},
+            [deployed["module.function.aws_sqs_queue.failed_jobs"]["arn"]],
+        ),
     }
     for sid, (actions, resources) in expected.items():
         statement = policy.statement(sid)
@@ -264,7 +287,7 @@ def test_the_key_policy_lets_the_writer_use_the_key_only_through_s3(
     }
 
 
-def test_only_the_listed_principals_may_invoke_only_post_files(
+def test_only_the_listed_principals_may_invoke_only_the_files_routes(
     state: dict[str, Any], deployed: dict[str, dict[str, Any]], outputs: dict[str, Any]
 ) -> None:
     execution_arn = deployed["module.api.aws_api_gateway_rest_api.this"]["execution_arn"]
@@ -275,7 +298,10 @@ def test_only_the_listed_principals_may_invoke_only_post_files(
 
     assert statement["Effect"] == "Allow"
     assert _actions(statement) == {"execute-api:Invoke"}
-    assert as_list(statement["Resource"]) == [f"{execution_arn}/{outputs['stage_name']}/POST/files"]
+    assert sorted(as_list(statement["Resource"])) == [
+        f"{execution_arn}/{outputs['stage_name']}/GET/files/*",
+        f"{execution_arn}/{outputs['stage_name']}/POST/files",
+    ]
     # api_invoke_principals is empty in the local environment: the workload account alone.
     assert statement["Principal"] == {"AWS": WORKLOAD_ROOT}
     assert "Condition" not in statement
@@ -284,25 +310,33 @@ def test_only_the_listed_principals_may_invoke_only_post_files(
 def test_the_method_requires_iam_authorization_and_an_api_key(state: dict[str, Any]) -> None:
     methods = _of_type(state, "aws_api_gateway_method")
 
-    assert list(methods) == ["module.api.aws_api_gateway_method.post"]
-    method = methods["module.api.aws_api_gateway_method.post"]
-    assert method["http_method"] == "POST"
-    assert method["authorization"] == "AWS_IAM"
-    assert method["api_key_required"] is True
+    assert sorted(methods) == [
+        "module.api.aws_api_gateway_method.get_job",
+        "module.api.aws_api_gateway_method.post",
+    ]
+    for address, http_method in [("post", "POST"), ("get_job", "GET")]:
+        method = methods[f"module.api.aws_api_gateway_method.{address}"]
+        assert method["http_method"] == http_method
+        assert method["authorization"] == "AWS_IAM"
+        assert method["api_key_required"] is True
 
 
-def test_the_lambda_permission_is_limited_to_post_files_of_this_api(
+def test_the_lambda_permissions_are_limited_to_the_files_routes_of_this_api(
     state: dict[str, Any], deployed: dict[str, dict[str, Any]], outputs: dict[str, Any]
 ) -> None:
     execution_arn = deployed["module.api.aws_api_gateway_rest_api.this"]["execution_arn"]
     permissions = _of_type(state, "aws_lambda_permission")
 
-    assert list(permissions) == ["module.api.aws_lambda_permission.api"]
-    permission = permissions["module.api.aws_lambda_permission.api"]
-    assert permission["action"] == "lambda:InvokeFunction"
-    assert permission["principal"] == "apigateway.amazonaws.com"
-    assert permission["function_name"] == outputs["function_name"]
-    assert permission["source_arn"] == f"{execution_arn}/*/POST/files"
+    assert sorted(permissions) == [
+        "module.api.aws_lambda_permission.api",
+        "module.api.aws_lambda_permission.get_job",
+    ]
+    for address, source in [("api", "POST/files"), ("get_job", "GET/files/*")]:
+        permission = permissions[f"module.api.aws_lambda_permission.{address}"]
+        assert permission["action"] == "lambda:InvokeFunction"
+        assert permission["principal"] == "apigateway.amazonaws.com"
+        assert permission["function_name"] == outputs["function_name"]
+        assert permission["source_arn"] == f"{execution_arn}/*/{source}"
 
 
 @pytest.fixture(scope="module")

@@ -108,7 +108,15 @@ def test_the_alarms_dashboard_and_queries_are_deployed(
         "environment": environment,
         "code": "storage_error",
     }
-    assert len(by_name) == 7
+    failed_jobs = by_name[f"{outputs['function_name']}-failed-jobs"]
+    assert (failed_jobs["Namespace"], failed_jobs["MetricName"]) == (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+    )
+    assert {d["Name"]: d["Value"] for d in failed_jobs["Dimensions"]} == {
+        "QueueName": outputs["failed_jobs_queue_url"].rsplit("/", 1)[-1]
+    }
+    assert len(by_name) == 8
     for alarm in by_name.values():
         assert alarm["AlarmActions"] == alarm["OKActions"] == [outputs["alarm_topic_arn"]]
         assert alarm["TreatMissingData"] == "notBreaching"

@@ -38,6 +38,7 @@ def _route(authorization_type: str) -> model.Route:
         stage_name="v1",
         resource_id="a1b2c3",
         resource_path="/files",
+        path_parameters={},
         http_method="POST",
         authorization_type=authorization_type,
         api_key_required=True,

@@ -286,3 +286,108 @@ def test_cloudwatch_requests_in_the_query_protocol_name_their_alarms_and_dashboa
     assert _query("monitoring", Action="PutDashboard", DashboardName="randfile-dev") == [
         ("cloudwatch:PutDashboard", "arn:aws:cloudwatch::111111111111:dashboard/randfile-dev", {})
     ]
+
+
+def _json(service: str, target: str, **params: Any) -> list[tuple[str, str, dict[str, Any]]]:
+    """The authorizations of a JSON-protocol request (X-Amz-Target, JSON body)."""
+    call = decode(
+        entry(service=service, method="POST", path="/", target=target, body=json.dumps(params))
+    )
+    return [
+        (
+            a.request.action,
+            a.request.resource,
+            {k: v for k, v in a.request.context.items() if "Tag" in k},
+        )
+        for a in authorizations(call, World())
+    ]
+
+
+def test_dynamodb_requests_name_their_table_and_a_tagged_create_also_tags() -> None:
+    table = "arn:aws:dynamodb:eu-west-1:111111111111:table/randfile-dev-jobs"
+    tagged = {"aws:RequestTag/environment": ["dev"], "aws:TagKeys": ["environment"]}
+    created = _json(
+        "dynamodb",
+        "DynamoDB_20120810.CreateTable",
+        TableName="randfile-dev-jobs",
+        Tags=[{"Key": "environment", "Value": "dev"}],
+    )
+    assert created == [
+        ("dynamodb:CreateTable", table, tagged),
+        ("dynamodb:TagResource", table, tagged),
+    ]
+    assert _json(
+        "dynamodb", "DynamoDB_20120810.DescribeTimeToLive", TableName="randfile-dev-jobs"
+    ) == [("dynamodb:DescribeTimeToLive", table, {})]
+    assert _json("dynamodb", "DynamoDB_20120810.ListTagsOfResource", ResourceArn=table) == [
+        ("dynamodb:ListTagsOfResource", table, {})
+    ]
+
+
+def test_sqs_requests_name_their_queue_by_name_or_url_and_a_tagged_create_also_tags() -> None:
+    queue = "arn:aws:sqs:eu-west-1:111111111111:randfile-dev-jobs-failed"
+    tagged = {"aws:RequestTag/environment": ["dev"], "aws:TagKeys": ["environment"]}
+    created = _json(
+        "sqs",
+        "AmazonSQS.CreateQueue",
+        QueueName="randfile-dev-jobs-failed",
+        tags={"environment": "dev"},
+    )
+    assert created == [("sqs:CreateQueue", queue, tagged), ("sqs:TagQueue", queue, tagged)]
+    url = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-dev-jobs-failed"
+    assert _json("sqs", "AmazonSQS.GetQueueAttributes", QueueUrl=url, AttributeNames=["All"]) == [
+        ("sqs:GetQueueAttributes", queue, {})
+    ]
+    # The emulator's queue URLs carry its own host; the account and name are what count.
+    local = "http://127.0.0.1:4566/111111111111/randfile-dev-jobs-failed"
+    assert _json("sqs", "AmazonSQS.DeleteQueue", QueueUrl=local) == [("sqs:DeleteQueue", queue, {})]
+
+
+def test_a_worker_event_invoke_config_is_a_lambda_action_on_the_worker() -> None:
+    worker = "arn:aws:lambda:eu-west-1:111111111111:function:randfile-dev-worker"
+    path = "/2019-09-25/functions/randfile-dev-worker/event-invoke-config"
+    found = {
+        method: [
+            (a.request.action, a.request.resource)
+            for a in authorizations(
+                decode(entry(service="lambda", method=method, path=path, body="{}")), World()
+            )
+        ]
+        for method in ("PUT", "GET", "POST", "DELETE")
+    }
+    assert found == {
+        "PUT": [("lambda:PutFunctionEventInvokeConfig", worker)],
+        "GET": [("lambda:GetFunctionEventInvokeConfig", worker)],
+        "POST": [("lambda:UpdateFunctionEventInvokeConfig", worker)],
+        "DELETE": [("lambda:DeleteFunctionEventInvokeConfig", worker)],
+    }
+
+
+def test_a_key_named_by_its_alias_is_authorised_on_the_key_with_the_alias_as_context() -> None:
+    call = decode(
+        entry(
+            service="kms",
+            method="POST",
+            path="/",
+            target="TrentService.DescribeKey",
+            body=json.dumps({"KeyId": "alias/aws/dynamodb"}),
+        )
+    )
+    [authorization] = list(authorizations(call, World()))
+    assert authorization.request.action == "kms:DescribeKey"
+    assert authorization.request.resource == "arn:aws:kms:eu-west-1:111111111111:key/*"
+    assert authorization.request.context["kms:RequestAlias"] == ["alias/aws/dynamodb"]
+    alias_arn = "arn:aws:kms:eu-west-1:111111111111:alias/randfile-dev-alarms"
+    key = "arn:aws:kms:eu-west-1:111111111111:key/0d1c2b3a-0000-4000-8000-000000000001"
+    known = decode(
+        entry(
+            service="kms",
+            method="POST",
+            path="/",
+            target="TrentService.DescribeKey",
+            body=json.dumps({"KeyId": alias_arn}),
+        )
+    )
+    [resolved] = list(authorizations(known, World(key_aliases={alias_arn: key})))
+    assert resolved.request.resource == key
+    assert resolved.request.context["kms:RequestAlias"] == ["alias/randfile-dev-alarms"]

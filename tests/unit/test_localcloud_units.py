@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from localcloud import policy, runtime, stack
+from localcloud import async_invoke, gateway, interpreters, policy, runtime, stack, wiring
 from localcloud.aws import Credentials, Identity
-from localcloud.model import Function
+from localcloud.model import Caller, Function, Route
 from localcloud.settings import LAMBDA_PYTHON, REPO_ROOT
 
 METHOD_ARN = "arn:aws:execute-api:eu-west-1:111111111111:abc123/v1/POST/files"
@@ -106,9 +108,9 @@ def test_every_resource_type_of_infra_has_its_endpoint_on_the_emulator() -> None
 
 
 def test_an_unknown_resource_type_stops_the_deployment(tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "this" {}\n')
+    (tmp_path / "main.tf").write_text('resource "aws_ecs_cluster" "this" {}\n')
 
-    with pytest.raises(stack.UnsupportedResourceError, match="aws_sqs_queue"):
+    with pytest.raises(stack.UnsupportedResourceError, match="aws_ecs_cluster"):
         stack.check_services(tmp_path)
 
 
@@ -138,29 +140,32 @@ def test_null_and_bool_conditions_follow_iam() -> None:
     assert put({"s3:ObjectCreationOperation": "false"})
 
 
+FUNCTION = Function(
+    name="randfile-demo-worker",
+    arn="arn:aws:lambda:eu-west-1:111111111111:function:randfile-demo-worker",
+    handler="randfile.worker.handler",
+    runtime=f"python{LAMBDA_PYTHON}",
+    role_arn="arn:aws:iam::111111111111:role/randfile-demo-function",
+    timeout=900,
+    memory_size=1769,
+    environment={},
+    code_sha256="x",
+    tracing_mode="Active",
+)
+
+
 def test_the_function_process_sees_only_what_lambda_gives_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("HOME", "/root")
     monkeypatch.setenv("AWS_PROFILE", "developer")
-    function = Function(
-        name="f",
-        arn="arn:aws:lambda:eu-west-1:111111111111:function:f",
-        handler="randfile.handler.handler",
-        runtime=f"python{LAMBDA_PYTHON}",
-        role_arn="arn:aws:iam::111111111111:role/f",
-        timeout=29,
-        memory_size=512,
-        environment={"RANDFILE_BUCKET": "b"},
-        code_sha256="x",
-        tracing_mode="Active",
-    )
+    function = dataclasses.replace(FUNCTION, environment={"RANDFILE_BUCKET": "b"})
     role = Identity("http://127.0.0.1:1", Credentials("ASIA1", "secret", "token"))
 
     environment = runtime.environment(function, role, tmp_path, "request-id")
 
     assert environment["RANDFILE_BUCKET"] == "b"
-    assert environment["_HANDLER"] == "randfile.handler.handler"
+    assert environment["_HANDLER"] == "randfile.worker.handler"
     assert environment["LAMBDA_TASK_ROOT"] == str(tmp_path)
     assert environment["AWS_ACCESS_KEY_ID"] == "ASIA1"
     assert environment["AWS_SESSION_TOKEN"] == "token"
@@ -186,3 +191,208 @@ def test_the_sandbox_does_not_import_the_api_gateway_router(module: str) -> None
     assert module in loaded
     router = {"localcloud.wiring", "localcloud.gateway", "localcloud.http_api"}
     assert router.isdisjoint(loaded), sorted(router & set(loaded))
+
+
+# --- Asynchronous (Event) invocations -------------------------------------------------------------
+
+QUEUE = "arn:aws:sqs:eu-west-1:111111111111:randfile-demo-jobs-failed"
+
+
+def test_the_retry_policy_is_the_event_invoke_config_or_lambdas_defaults() -> None:
+    assert async_invoke.RetryPolicy.from_configuration(None) == async_invoke.RetryPolicy(2, 21600)
+    configured = {
+        "FunctionArn": FUNCTION.arn,
+        "MaximumRetryAttempts": 0,
+        "MaximumEventAgeInSeconds": 60,
+        "DestinationConfig": {"OnFailure": {"Destination": QUEUE}, "OnSuccess": {}},
+    }
+    assert async_invoke.RetryPolicy.from_configuration(configured) == async_invoke.RetryPolicy(
+        0, 60, QUEUE
+    )
+
+
+def _invocation(outcome: dict[str, Any]) -> runtime.Invocation:
+    return runtime.Invocation(
+        "r", outcome, "log line\n", 1.0, interpreters.Interpreter("python3", "3.13.0", "PATH")
+    )
+
+
+def test_a_run_fails_on_an_unhandled_error_a_crash_or_a_timeout() -> None:
+    def raising(message: str) -> runtime.Invocation:
+        raise runtime.InvocationError(message)
+
+    assert async_invoke.failure_of(lambda: _invocation({"result": None})) == (None, "log line\n")
+    failure, _ = async_invoke.failure_of(
+        lambda: _invocation(
+            {"error": {"errorType": "KeyError", "errorMessage": "'job_id'", "stackTrace": ["a"]}}
+        )
+    )
+    assert failure == async_invoke.Failure("KeyError", "'job_id'", ("a",))
+    timed_out, _ = async_invoke.failure_of(lambda: raising("function f timed out after 3 seconds"))
+    assert timed_out is not None
+    assert timed_out.error_type == "Sandbox.Timedout"
+    crashed, _ = async_invoke.failure_of(lambda: raising("function f's runtime exited with -9"))
+    assert crashed is not None
+    assert crashed.error_type == "Runtime.ExitError"
+
+
+def test_the_invocation_record_has_lambdas_documented_shape() -> None:
+    record = async_invoke.invocation_record(
+        request_id="req-1",
+        function_arn=FUNCTION.arn,
+        condition="RetriesExhausted",
+        attempts=3,
+        payload={"job_id": "01J0000000000000000000000"},
+        failure=async_invoke.Failure("RuntimeError", "boom"),
+        timestamp=datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC),
+    )
+    assert record == {
+        "version": "1.0",
+        "timestamp": "2026-01-02T03:04:05.678Z",
+        "requestContext": {
+            "requestId": "req-1",
+            "functionArn": f"{FUNCTION.arn}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": 3,
+        },
+        "requestPayload": {"job_id": "01J0000000000000000000000"},
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled",
+        },
+        "responsePayload": {"errorMessage": "boom", "errorType": "RuntimeError"},
+    }
+
+
+def test_a_queue_arn_becomes_the_emulators_queue_url() -> None:
+    assert (
+        async_invoke.queue_url("http://127.0.0.1:5000", QUEUE)
+        == "http://127.0.0.1:5000/111111111111/randfile-demo-jobs-failed"
+    )
+    with pytest.raises(ValueError, match="not an SQS queue ARN"):
+        async_invoke.queue_url("http://127.0.0.1:5000", "arn:aws:sns:eu-west-1:1:topic")
+
+
+class ScriptedInvoker(async_invoke.EventInvoker):
+    """The retry loop with each attempt's result given and deliveries recorded, on a fake clock."""
+
+    def __init__(self, results: list[async_invoke.Failure | None], ages: list[float]) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+        super().__init__(
+            "http://127.0.0.1:1", Path("unused.zip"), retry_delay=1.0, clock=lambda: self.now
+        )
+        self._sleep = self._advance
+        self.results = results
+        self.ages = ages
+        self.delivered: list[tuple[str, int, async_invoke.Failure]] = []
+
+    def _advance(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now = self.ages.pop(0)
+
+    def _attempt(self, event: async_invoke.Event) -> async_invoke.Failure | None:
+        del event
+        return self.results.pop(0)
+
+    def _deliver(
+        self,
+        event: async_invoke.Event,
+        condition: str,
+        attempts: int,
+        failure: async_invoke.Failure,
+    ) -> None:
+        del event
+        self.delivered.append((condition, attempts, failure))
+
+
+def _event(policy_: async_invoke.RetryPolicy) -> async_invoke.Event:
+    return async_invoke.Event("req-1", FUNCTION, policy_, {"job_id": "x"}, 0.0)
+
+
+BOOM = async_invoke.Failure("RuntimeError", "boom")
+
+
+def test_a_failing_event_is_retried_as_configured_then_delivered() -> None:
+    invoker = ScriptedInvoker([BOOM, BOOM, BOOM], ages=[60.0, 180.0])
+    invoker.run(_event(async_invoke.RetryPolicy(2, 3600, QUEUE)))
+
+    assert invoker.delivered == [("RetriesExhausted", 3, BOOM)]
+    # Lambda waits longer before each retry (1 then 2 minutes; scaled here).
+    assert invoker.slept == [1.0, 2.0]
+
+
+def test_a_retry_that_succeeds_delivers_nothing() -> None:
+    invoker = ScriptedInvoker([BOOM, None], ages=[60.0])
+    invoker.run(_event(async_invoke.RetryPolicy(2, 3600, QUEUE)))
+
+    assert invoker.delivered == []
+    assert invoker.results == []
+
+
+def test_no_retries_means_one_attempt() -> None:
+    invoker = ScriptedInvoker([BOOM], ages=[])
+    invoker.run(_event(async_invoke.RetryPolicy(0, 3600, QUEUE)))
+
+    assert invoker.delivered == [("RetriesExhausted", 1, BOOM)]
+
+
+def test_an_event_older_than_its_maximum_age_is_not_retried() -> None:
+    invoker = ScriptedInvoker([BOOM, BOOM, BOOM], ages=[30.0, 61.0])
+    invoker.run(_event(async_invoke.RetryPolicy(2, 60, QUEUE)))
+
+    assert invoker.delivered == [("EventAgeExceeded", 2, BOOM)]
+    assert len(invoker.results) == 1
+
+
+# --- Path parameters (GET /files/{job_id}) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "path", "expected"),
+    [
+        ("/files", "/files", {}),
+        (
+            "/files/{job_id}",
+            "/files/01J9Z3K8W5T7R2N4M6P8Q0S1V3",
+            {"job_id": "01J9Z3K8W5T7R2N4M6P8Q0S1V3"},
+        ),
+        ("/files/{job_id}", "/files/", None),
+        ("/files/{job_id}", "/files/a/b", None),
+        ("/files/{job_id}", "/other/a", None),
+        ("/files", "/files/a", None),
+    ],
+)
+def test_a_resource_template_matches_one_segment_per_parameter(
+    template: str, path: str, expected: dict[str, str] | None
+) -> None:
+    assert wiring.match_resource(template, path) == expected
+
+
+def test_the_proxy_event_carries_the_template_and_the_path_parameters() -> None:
+    route = Route(
+        domain_name="api.randfile.test",
+        base_path="",
+        rest_api_id="abc123",
+        stage_name="v1",
+        resource_id="r1",
+        resource_path="/files/{job_id}",
+        path_parameters={"job_id": "01J9Z3K8W5T7R2N4M6P8Q0S1V3"},
+        http_method="GET",
+        authorization_type="AWS_IAM",
+        api_key_required=True,
+        method_arn="arn:aws:execute-api:eu-west-1:111111111111:abc123/v1/GET/files/01J9Z3K8W5T7R2N4M6P8Q0S1V3",
+        policy=None,
+        method={},
+        api_key_id=None,
+        function=FUNCTION,
+    )
+    caller = Caller("arn:aws:sts::111111111111:assumed-role/c/s", "111111111111", "ASIA1", None)
+
+    event = gateway.proxy_event(route, "/files/01J9Z3K8W5T7R2N4M6P8Q0S1V3", "", {}, caller)
+
+    assert event["resource"] == event["requestContext"]["resourcePath"] == "/files/{job_id}"
+    assert event["path"] == "/files/01J9Z3K8W5T7R2N4M6P8Q0S1V3"
+    assert event["pathParameters"] == {"job_id": "01J9Z3K8W5T7R2N4M6P8Q0S1V3"}
+    assert event["httpMethod"] == "GET"

@@ -78,6 +78,13 @@ class Identity:
     def sns(self) -> Any:
         return self._client("sns")
 
+    # The asynchronous jobs' table and failed-jobs queue; no stubs are installed for these either.
+    def dynamodb(self) -> Any:
+        return self._client("dynamodb")
+
+    def sqs(self) -> Any:
+        return self._client("sqs")
+
     def acm(self) -> ACMClient:
         client: ACMClient = self._client("acm")
         return client

@@ -47,7 +47,7 @@ def proxy_event(
         "multiValueHeaders": {name: [value] for name, value in headers.items()},
         "queryStringParameters": None,
         "multiValueQueryStringParameters": None,
-        "pathParameters": None,
+        "pathParameters": dict(route.path_parameters) or None,
         "stageVariables": None,
         "requestContext": {
             "resourceId": route.resource_id,

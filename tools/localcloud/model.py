@@ -66,6 +66,22 @@ class Function:
     tracing_mode: str
 
 
+def function_from_configuration(config: dict[str, Any]) -> Function:
+    """A function from Lambda's FunctionConfiguration (GetFunction's ``Configuration``)."""
+    return Function(
+        name=config["FunctionName"],
+        arn=config["FunctionArn"],
+        handler=config.get("Handler", ""),
+        runtime=config.get("Runtime", ""),
+        role_arn=config["Role"],
+        timeout=config.get("Timeout", 3),
+        memory_size=config.get("MemorySize", 128),
+        environment=dict(config.get("Environment", {}).get("Variables", {})),
+        code_sha256=config["CodeSha256"],
+        tracing_mode=config.get("TracingConfig", {}).get("Mode", "PassThrough"),
+    )
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """The method a request reaches on the custom domain, before any authorization."""
@@ -76,6 +92,9 @@ class Endpoint:
     stage_name: str
     resource_id: str
     resource_path: str
+    """The resource as API Gateway names it: a template such as /files/{job_id}."""
+    path_parameters: dict[str, str]
+    """The values of the template's {name} segments in the requested path."""
     http_method: str
     authorization_type: str
     api_key_required: bool

@@ -137,15 +137,23 @@ def environment(
     return {**function.environment, **reserved}
 
 
-def invoke(zip_path: Path, function: Function, role: Identity, event: dict[str, Any]) -> Invocation:
+def invoke(
+    zip_path: Path,
+    function: Function,
+    role: Identity,
+    event: Any,
+    *,
+    request_id: str | None = None,
+) -> Invocation:
     """Unpack the zip and call its handler once in a separate interpreter, of the function's
-    runtime's Python version where this machine has one."""
+    runtime's Python version where this machine has one. ``request_id``: an asynchronous event's,
+    which Lambda keeps over its retries; otherwise a new one."""
     check_code(zip_path, function)
     try:
         interpreter = interpreters.for_runtime(function.runtime)
     except ValueError as error:
         raise InvocationError(f"function {function.name}: {error}") from error
-    request_id = str(uuid.uuid4())
+    request_id = request_id or str(uuid.uuid4())
     with tempfile.TemporaryDirectory(prefix="localcloud-task-") as scratch:
         task_root = Path(scratch) / "task"
         with zipfile.ZipFile(zip_path) as package:

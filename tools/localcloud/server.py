@@ -2,7 +2,8 @@
 
 Run as ``python -m localcloud.server --port-file FILE --api-port-file FILE --zip ZIP``;
 localcloud.emulator starts and stops it. Beside moto it serves the randfile API over HTTP
-(localcloud.http_api), which must run here: only this process knows the secrets moto issued.
+(localcloud.http_api) and runs Lambda's asynchronous invocations (localcloud.async_invoke), which
+must run here: only this process knows the secrets moto issued.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud import compat
+from localcloud import async_invoke, compat
 from localcloud.emulator import HOST
 from localcloud.http_api import FrontDoor
 from localcloud.recorder import RECORD_FILE_VARIABLE, Recorder
@@ -42,7 +43,9 @@ def serve(port_file: Path, api_port_file: Path, zip_path: Path) -> None:
     if record_file:
         app = Recorder(app, Path(record_file))
     server = make_server(HOST, 0, app, threaded=True, request_handler=MotoRequestHandler)
-    front_door = FrontDoor(f"http://{HOST}:{server.server_port}", zip_path)
+    endpoint_url = f"http://{HOST}:{server.server_port}"
+    async_invoke.install(async_invoke.EventInvoker(endpoint_url, zip_path))
+    front_door = FrontDoor(endpoint_url, zip_path)
     api = make_server(HOST, 0, front_door, threaded=True)
     signal.signal(signal.SIGTERM, _stop)
     threading.Thread(target=api.serve_forever, name="randfile-api", daemon=True).start()

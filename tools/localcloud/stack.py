@@ -46,6 +46,7 @@ SERVICE_OF_TYPE_PREFIX: dict[str, str | None] = {
     "aws_cloudwatch_log_": "logs",
     "aws_cloudwatch_metric_alarm": "cloudwatch",
     "aws_cloudwatch_query_definition": "logs",
+    "aws_dynamodb_": "dynamodb",
     "aws_iam_policy_document": None,
     "aws_iam_": "iam",
     "aws_kms_": "kms",
@@ -56,6 +57,7 @@ SERVICE_OF_TYPE_PREFIX: dict[str, str | None] = {
     "aws_s3_": "s3",
     "aws_servicequotas_": "servicequotas",
     "aws_sns_": "sns",
+    "aws_sqs_": "sqs",
 }
 SERVICES = tuple(sorted({s for s in SERVICE_OF_TYPE_PREFIX.values() if s} | {"sts"}))
 _TYPE_REFERENCE = re.compile(r'^\s*(?:resource|data)\s+"(aws_[a-z0-9_]+)"', re.MULTILINE)

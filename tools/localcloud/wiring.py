@@ -27,6 +27,7 @@ from localcloud.model import (
     Rejection,
     Route,
     WiringError,
+    function_from_configuration,
 )
 from localcloud.settings import REGION
 
@@ -184,11 +185,45 @@ def _resource_policy(api: dict[str, Any]) -> dict[str, Any] | None:
     return document
 
 
+_PATH_PARAMETER = re.compile(r"^\{([A-Za-z0-9._-]+)\}$")
+
+
+def match_resource(template: str, path: str) -> dict[str, str] | None:
+    """The path parameters when ``path`` is an instance of the resource ``template``, else None.
+
+    A ``{name}`` segment takes one non-empty path segment (already percent-decoded, as the HTTP
+    server hands the path over); greedy ``{name+}`` is not used here.
+    """
+    wanted, given = template.strip("/").split("/"), path.strip("/").split("/")
+    if len(wanted) != len(given):
+        return None
+    parameters: dict[str, str] = {}
+    for pattern, segment in zip(wanted, given, strict=True):
+        parameter = _PATH_PARAMETER.match(pattern)
+        if parameter and segment:
+            parameters[parameter.group(1)] = segment
+        elif pattern != segment:
+            return None
+    return parameters
+
+
 def _method(
     apigateway: APIGatewayClient, api_id: str, path: str, http_method: str
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """The resource, its path parameters and the method a request reaches.
+
+    API Gateway prefers a literal segment to a path parameter: /files/abc takes /files/abc if the
+    API has it, /files/{job_id} otherwise.
+    """
     resources = apigateway.get_resources(restApiId=api_id, limit=500).get("items", [])
-    resource = next((r for r in resources if r.get("path") == path), None)
+    candidates = [
+        (len(parameters), resource, parameters)
+        for resource in resources
+        if (parameters := match_resource(str(resource.get("path", "")), path)) is not None
+    ]
+    resource, parameters = None, {}
+    if candidates:
+        _, resource, parameters = min(candidates, key=lambda candidate: candidate[0])
     if resource is None:
         raise Rejection(
             MISSING_AUTHENTICATION_TOKEN,
@@ -209,7 +244,7 @@ def _method(
                 rest_api_id=api_id,
             ) from error
         raise
-    return resource["id"], method
+    return dict(resource), parameters, method
 
 
 def _api_key(
@@ -278,19 +313,7 @@ def _function(workload: Identity, function_arn: str, route: str) -> Function:
                 f"integration of {route} points at function {function_arn} which does not exist"
             ) from error
         raise
-    config = found["Configuration"]
-    return Function(
-        name=config["FunctionName"],
-        arn=config["FunctionArn"],
-        handler=config.get("Handler", ""),
-        runtime=config.get("Runtime", ""),
-        role_arn=config["Role"],
-        timeout=config.get("Timeout", 3),
-        memory_size=config.get("MemorySize", 128),
-        environment=dict(config.get("Environment", {}).get("Variables", {})),
-        code_sha256=config["CodeSha256"],
-        tracing_mode=config.get("TracingConfig", {}).get("Mode", "PassThrough"),
-    )
+    return function_from_configuration(dict(found["Configuration"]))
 
 
 def _check_permission(
@@ -362,7 +385,7 @@ def find_method(workload: Identity, domain_name: str, path: str, http_method: st
     mapping = _mapping(apigateway, domain_name, path)
     api_id, stage, inner_path = mapping.rest_api_id, mapping.stage, mapping.inner_path
     api = _rest_api(apigateway, domain_name, mapping)
-    resource_id, method = _method(apigateway, api_id, inner_path, http_method)
+    resource, parameters, method = _method(apigateway, api_id, inner_path, http_method)
     authorization = method.get("authorizationType", "NONE")
     if authorization not in ("AWS_IAM", "NONE"):
         raise WiringError(
@@ -374,8 +397,9 @@ def find_method(workload: Identity, domain_name: str, path: str, http_method: st
         base_path=mapping.base_path,
         rest_api_id=api_id,
         stage_name=stage,
-        resource_id=resource_id,
-        resource_path=inner_path,
+        resource_id=resource["id"],
+        resource_path=resource["path"],
+        path_parameters=parameters,
         http_method=http_method,
         authorization_type=authorization,
         api_key_required=bool(method.get("apiKeyRequired")),

@@ -6,15 +6,21 @@ locals {
     for principal in var.invoke_principals :
     can(regex("^[0-9]{12}$", principal)) ? "arn:${local.partition}:iam::${principal}:root" : principal
   ]
-  # The one method this API serves, as execute-api ARNs name it.
-  method_arn = "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/${aws_api_gateway_method.post.http_method}${aws_api_gateway_resource.files.path}"
+  # The methods this API serves, as execute-api ARNs name them: a path parameter is any one
+  # segment, which an ARN can only match with "*".
+  post_files_path = "${aws_api_gateway_method.post.http_method}${aws_api_gateway_resource.files.path}"
+  get_job_path    = "${aws_api_gateway_method.get_job.http_method}${aws_api_gateway_resource.files.path}/*"
+  method_arns = [
+    for path in [local.post_files_path, local.get_job_path] :
+    "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/${path}"
+  ]
 }
 
-# --- REST API: POST /files -> Lambda proxy ------------------------------------------------------
+# --- REST API: POST /files and GET /files/{job_id} -> Lambda proxy ------------------------------
 
 resource "aws_api_gateway_rest_api" "this" {
   name        = var.name
-  description = "Writes files of random bytes: POST /files"
+  description = "Writes files of random bytes: POST /files, GET /files/{job_id}"
   # Only the custom domain answers; the default execute-api host would bypass its TLS policy.
   disable_execute_api_endpoint = true
   tags                         = var.tags
@@ -58,14 +64,52 @@ resource "aws_lambda_permission" "api" {
   action        = "lambda:InvokeFunction"
   function_name = var.function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${aws_api_gateway_method.post.http_method}${aws_api_gateway_resource.files.path}"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${local.post_files_path}"
+}
+
+# An asynchronous job's status: the same function answers it, so whoever may create a job may
+# read it (same authorization, API key and resource-policy principals), and nobody else.
+resource "aws_api_gateway_resource" "job" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.files.id
+  path_part   = "{job_id}"
+}
+
+resource "aws_api_gateway_method" "get_job" {
+  #checkov:skip=CKV2_AWS_53:Lambda proxy integration: the function checks the job id (a ULID) itself and answers 404 without reading the store; a validator could only check that the segment is present, which routing already does.
+  rest_api_id      = aws_api_gateway_rest_api.this.id
+  resource_id      = aws_api_gateway_resource.job.id
+  http_method      = "GET"
+  authorization    = var.authorization
+  api_key_required = var.api_key_required
+
+  request_parameters = {
+    "method.request.path.job_id" = true
+  }
+}
+
+resource "aws_api_gateway_integration" "get_job" {
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = aws_api_gateway_resource.job.id
+  http_method             = aws_api_gateway_method.get_job.http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = var.function_invoke_arn
+}
+
+resource "aws_lambda_permission" "get_job" {
+  statement_id  = "AllowInvokeFromApiGatewayGetJob"
+  action        = "lambda:InvokeFunction"
+  function_name = var.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${local.get_job_path}"
 }
 
 data "aws_iam_policy_document" "invoke" {
   statement {
-    sid       = "InvokePostFiles"
+    sid       = "InvokeFiles"
     actions   = ["execute-api:Invoke"]
-    resources = [local.method_arn]
+    resources = local.method_arns
 
     principals {
       # Without IAM authorization callers are anonymous, so only "*" can match; the API key and
@@ -97,6 +141,12 @@ resource "aws_api_gateway_deployment" "this" {
       aws_api_gateway_method.post.api_key_required,
       aws_api_gateway_integration.lambda.id,
       aws_api_gateway_integration.lambda.uri,
+      aws_api_gateway_resource.job.id,
+      aws_api_gateway_method.get_job.id,
+      aws_api_gateway_method.get_job.authorization,
+      aws_api_gateway_method.get_job.api_key_required,
+      aws_api_gateway_integration.get_job.id,
+      aws_api_gateway_integration.get_job.uri,
       aws_api_gateway_rest_api_policy.this.id,
       data.aws_iam_policy_document.invoke.json,
       local.gateway_responses_fingerprint,

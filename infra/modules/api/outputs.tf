@@ -8,6 +8,11 @@ output "invoke_url" {
   value       = "https://${aws_api_gateway_base_path_mapping.this.domain_name}/${aws_api_gateway_resource.files.path_part}"
 }
 
+output "job_url_template" {
+  description = "URL template of a job's status, `GET` on the custom domain (`{job_id}` is the id a 202 answers)."
+  value       = "https://${aws_api_gateway_base_path_mapping.this.domain_name}/${aws_api_gateway_resource.files.path_part}/${aws_api_gateway_resource.job.path_part}"
+}
+
 output "rest_api_id" {
   description = "ID of the REST API."
   value       = aws_api_gateway_rest_api.this.id

@@ -11,7 +11,7 @@ data "aws_iam_policy_document" "assume" {
 
 resource "aws_iam_role" "this" {
   name                 = var.role_name
-  description          = "Execution role of ${var.function_name}: writes under one bucket prefix, logs to its own group."
+  description          = "Execution role of ${var.function_name} and its worker: writes under one bucket prefix, keeps jobs in their table, starts the worker, logs to their own groups."
   assume_role_policy   = data.aws_iam_policy_document.assume.json
   permissions_boundary = var.permissions_boundary_arn
   tags                 = var.tags
@@ -38,7 +38,33 @@ data "aws_iam_policy_document" "permissions" {
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*", "${aws_cloudwatch_log_group.worker.arn}:*"]
+  }
+
+  # Item-level actions on the jobs table only: job records and Powertools' idempotency records
+  # (get, put, conditional update, delete of an expired or failed claim). No scan, query or
+  # table-level action.
+  statement {
+    sid       = "KeepJobs"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.jobs.arn]
+  }
+
+  # The API function starts a job as an asynchronous (Event) invoke of the worker. The ARN is
+  # built from names: the worker depends on this policy, so it cannot be read from the function.
+  statement {
+    sid       = "StartWorker"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [local.worker_arn]
+  }
+
+  # Lambda sends an asynchronous invocation's record to its destination with the function's
+  # execution role: an SQS destination needs sqs:SendMessage on the queue.
+  # https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+  statement {
+    sid       = "RecordFailedJobs"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.failed_jobs.arn]
   }
 
   # AWS requires "*" here: X-Ray's trace APIs support no resource-level permissions.
@@ -62,6 +88,13 @@ resource "aws_cloudwatch_log_group" "this" {
   tags              = var.tags
 }
 
+resource "aws_cloudwatch_log_group" "worker" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs already encrypts at rest; the worker's logs hold job ids, sizes and keys, no secrets.
+  name              = "/aws/lambda/${local.worker_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
 # Read only when a reservation is asked for, so the defaults need no Service Quotas permission.
 # "Concurrent executions" (L-B99A9384) is 1,000 by default and as low as 10 on new accounts; Lambda
 # keeps min(100, quota) executions unreserved and refuses a reservation that goes below it.
@@ -73,7 +106,34 @@ data "aws_servicequotas_service_quota" "concurrency" {
   quota_code   = "L-B99A9384"
 }
 
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
 locals {
+  worker_name            = "${var.function_name}-worker"
+  worker_arn             = "arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:function:${local.worker_name}"
+  jobs_table_name        = "${var.function_name}-jobs"
+  failed_jobs_queue_name = "${var.function_name}-jobs-failed"
+
+  # Both functions read the same configuration (src/randfile/config.py): the API function to
+  # accept and look up jobs, the worker to run them.
+  function_environment = merge(
+    {
+      RANDFILE_BUCKET             = var.bucket_name
+      RANDFILE_BUCKET_OWNER       = var.bucket_owner
+      RANDFILE_KEY_PREFIX         = var.key_prefix
+      RANDFILE_MAX_BYTES          = tostring(var.max_bytes)
+      RANDFILE_JOBS_TABLE         = local.jobs_table_name
+      RANDFILE_WORKER_FUNCTION    = local.worker_name
+      RANDFILE_MAX_JOB_BYTES      = tostring(var.max_job_bytes)
+      RANDFILE_JOB_RETENTION_DAYS = tostring(var.job_retention_days)
+    },
+    var.environment == null ? {} : { RANDFILE_ENVIRONMENT = var.environment },
+  )
+
   concurrency_quota  = one(data.aws_servicequotas_service_quota.concurrency[*].value)
   min_unreserved     = local.concurrency_quota == null ? null : min(100, local.concurrency_quota)
   reservable_at_most = local.concurrency_quota == null ? null : local.concurrency_quota - local.min_unreserved
@@ -103,15 +163,7 @@ resource "aws_lambda_function" "this" {
   tags                           = var.tags
 
   environment {
-    variables = merge(
-      {
-        RANDFILE_BUCKET       = var.bucket_name
-        RANDFILE_BUCKET_OWNER = var.bucket_owner
-        RANDFILE_KEY_PREFIX   = var.key_prefix
-        RANDFILE_MAX_BYTES    = tostring(var.max_bytes)
-      },
-      var.environment == null ? {} : { RANDFILE_ENVIRONMENT = var.environment },
-    )
+    variables = local.function_environment
   }
 
   tracing_config {
@@ -128,4 +180,91 @@ resource "aws_lambda_function" "this" {
   # The group must exist first, or Lambda creates it on the first invoke without retention; the
   # role's policy must be attached before the first invoke can write.
   depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
+}
+
+# --- Worker: the asynchronous jobs --------------------------------------------------------------
+
+# The same package and role as the API function (the bucket policy admits one writer), another
+# handler and Lambda's longest timeout. The trade-off is in the README.
+resource "aws_lambda_function" "worker" {
+  #checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to the on-failure destination (aws_lambda_function_event_invoke_config.worker), which records the error as well as the event; a dead-letter queue would record only the event.
+  #checkov:skip=CKV_AWS_117:Reaches only S3's and DynamoDB's public regional endpoints; a VPC would add NAT or endpoint cost and no isolation.
+  #checkov:skip=CKV_AWS_173:The environment holds no secrets (bucket, table and function names, size caps); Lambda encrypts it at rest with an AWS key.
+  #checkov:skip=CKV_AWS_272:The package is built reproducibly by this repository's pipeline from reviewed source; code signing is out of scope for this service.
+  #checkov:skip=CKV_AWS_115:Each job is a request the API accepted, so the usage plan's rate and daily quota bound how many run; a reservation would take executions from the account's unreserved pool, which a new account (quota 10) cannot give.
+  function_name    = local.worker_name
+  description      = "Runs asynchronous jobs of ${var.function_name}: large files of random bytes to s3://${var.bucket_name}/${var.key_prefix}"
+  role             = aws_iam_role.this.arn
+  runtime          = local.runtime
+  architectures    = ["arm64"]
+  handler          = "randfile.worker.handler"
+  filename         = var.zip_path
+  source_code_hash = filebase64sha256(var.zip_path)
+  memory_size      = var.memory_size
+  timeout          = var.worker_timeout
+  tags             = var.tags
+
+  environment {
+    variables = local.function_environment
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  depends_on = [aws_cloudwatch_log_group.worker, aws_iam_role_policy.this]
+}
+
+# A failed job is retried twice, then its invocation record (event, error, attempts) lands in the
+# queue, which the monitoring module alarms on. Lambda checks at configuration time that the role
+# may send to the destination, hence the policy first (through the worker's depends_on).
+resource "aws_lambda_function_event_invoke_config" "worker" {
+  function_name                = aws_lambda_function.worker.function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 3600
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.failed_jobs.arn
+    }
+  }
+}
+
+resource "aws_sqs_queue" "failed_jobs" {
+  name                      = local.failed_jobs_queue_name
+  message_retention_seconds = 1209600 # 14 days, SQS's longest: an operator has time to look.
+  # SQS-managed keys: the records hold job ids and error messages, no secrets, and Lambda sends
+  # to the queue without a key policy to maintain.
+  sqs_managed_sse_enabled = true
+  tags                    = var.tags
+}
+
+# Job records and Powertools' idempotency records; both expire through the `expiration` TTL.
+resource "aws_dynamodb_table" "jobs" {
+  #checkov:skip=CKV_AWS_119:Encrypted with the AWS managed key (aws/dynamodb): job records hold sizes, seeds, keys and error messages, no secrets, and a customer managed key would need a key policy for every role that deploys or reads the table.
+  name         = local.jobs_table_name
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+  tags         = var.tags
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "expiration"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  # Without a key ARN, the AWS managed key: its key policy lets the account's principals use it
+  # through DynamoDB, so no role here needs a KMS permission.
+  # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html
+  server_side_encryption {
+    enabled = true
+  }
 }

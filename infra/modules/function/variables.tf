@@ -1,10 +1,11 @@
 variable "function_name" {
-  description = "Name of the Lambda function (also names its log group `/aws/lambda/<function_name>`)."
+  description = "Name of the API function; also names its log group `/aws/lambda/<function_name>`, the worker `<function_name>-worker`, the jobs table `<function_name>-jobs` and the failed-jobs queue `<function_name>-jobs-failed`."
   type        = string
 
+  # 57 leaves room for the worker's "-worker" within Lambda's 64 characters.
   validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.function_name))
-    error_message = "function_name must be 1-64 letters, digits, hyphens or underscores."
+    condition     = can(regex("^[A-Za-z0-9_-]{1,57}$", var.function_name))
+    error_message = "function_name must be 1-57 letters, digits, hyphens or underscores (the worker adds \"-worker\" within Lambda's 64)."
   }
 }
 
@@ -92,6 +93,28 @@ variable "max_bytes" {
   }
 }
 
+variable "max_job_bytes" {
+  description = "Largest file an asynchronous job may write (RANDFILE_MAX_JOB_BYTES); the default is 10 GiB. The worker must write it within worker_timeout (docs/performance.md)."
+  type        = number
+  default     = 10737418240
+
+  validation {
+    condition     = var.max_job_bytes >= 1 && var.max_job_bytes <= 5497558138880 && floor(var.max_job_bytes) == var.max_job_bytes
+    error_message = "max_job_bytes must be a whole number from 1 to 5497558138880 (5 TiB, S3's largest object)."
+  }
+}
+
+variable "job_retention_days" {
+  description = "Days a job's record (its status) is kept before DynamoDB's TTL removes it (RANDFILE_JOB_RETENTION_DAYS); after that its id is 404."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.job_retention_days >= 1 && var.job_retention_days <= 365 && floor(var.job_retention_days) == var.job_retention_days
+    error_message = "job_retention_days must be a whole number of days from 1 to 365."
+  }
+}
+
 variable "memory_size" {
   description = "Memory in MB (CPU scales with it)."
   type        = number
@@ -111,6 +134,17 @@ variable "timeout" {
   validation {
     condition     = var.timeout >= 1 && var.timeout <= 900
     error_message = "timeout must be between 1 and 900 seconds."
+  }
+}
+
+variable "worker_timeout" {
+  description = "Timeout of the worker in seconds: how long one job may take (it stops cleanly before). Lambda allows at most 900."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.worker_timeout >= 60 && var.worker_timeout <= 900 && floor(var.worker_timeout) == var.worker_timeout
+    error_message = "worker_timeout must be a whole number of seconds from 60 to 900."
   }
 }
 
@@ -137,7 +171,7 @@ variable "permissions_boundary_arn" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the function's log group, in days."
+  description = "Retention of both functions' log groups, in days."
   type        = number
   default     = 30
 

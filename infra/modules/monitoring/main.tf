@@ -124,6 +124,23 @@ locals {
       threshold          = var.s3_refusals_threshold
       treat_missing_data = "notBreaching"
     }
+    failed-jobs = {
+      description = "Asynchronous jobs that failed every attempt wait in the queue ${var.failed_jobs_queue_name}."
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = var.failed_jobs_queue_name }
+      # The count of records waiting: any record is a job an operator has to look at, and the
+      # alarm stays in ALARM until the queue is emptied.
+      statistic          = "Maximum"
+      extended_statistic = null
+      period             = 300
+      evaluation_periods = 1
+      threshold          = 0
+      # SQS reports a queue's metrics while it is active, which a queue holding messages is: no
+      # data means an idle, empty queue.
+      # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
+      treat_missing_data = "notBreaching"
+    }
   }
 }
 
@@ -306,6 +323,7 @@ resource "aws_cloudwatch_metric_alarm" "this" {
 locals {
   api_metric      = ["AWS/ApiGateway", "ApiName", var.api_name, "Stage", var.api_stage_name]
   function_metric = ["AWS/Lambda", "FunctionName", var.function_name]
+  worker_metric   = ["AWS/Lambda", "FunctionName", var.worker_function_name]
 
   dashboard_widgets = [
     { title = "Requests", stat = "Sum", metrics = [[local.api_metric[0], "Count", local.api_metric[1], local.api_metric[2], local.api_metric[3], local.api_metric[4]]] },
@@ -337,6 +355,13 @@ locals {
     {
       title   = "Bytes written by format", stat = "Sum"
       metrics = [for format in local.file_formats : [var.metrics_namespace, "BytesWritten", "environment", var.environment, "format", format, { label = format }]]
+    },
+    {
+      title = "Jobs: worker runs, errors, failed jobs", stat = "Sum"
+      metrics = concat(
+        [for name in ["Invocations", "Errors", "Throttles"] : [local.worker_metric[0], name, local.worker_metric[1], local.worker_metric[2], { label = "worker ${name}" }]],
+        [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.failed_jobs_queue_name, { stat = "Maximum", label = "failed jobs waiting" }]],
+      )
     },
     {
       title = "Generation and upload time p99 (ms)", stat = "p99"

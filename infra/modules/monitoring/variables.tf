@@ -29,6 +29,16 @@ variable "function_name" {
   type        = string
 }
 
+variable "worker_function_name" {
+  description = "Name of the worker function, which runs asynchronous jobs (charted on the dashboard)."
+  type        = string
+}
+
+variable "failed_jobs_queue_name" {
+  description = "Name of the SQS queue receiving the records of jobs that failed every attempt; the failed-jobs alarm fires on any message in it."
+  type        = string
+}
+
 variable "function_timeout_seconds" {
   description = "The function's timeout; the duration alarm fires at a share of it."
   type        = number

@@ -64,6 +64,11 @@ run "metrics_and_alarms_name_the_same_environment_and_function" {
   }
 
   assert {
+    condition     = module.monitoring.alarm_names["failed-jobs"] == "randfile-test-failed-jobs" && output.worker_function_name == "randfile-test-worker"
+    error_message = "The failed-jobs alarm must watch this environment's worker's queue."
+  }
+
+  assert {
     condition     = module.monitoring.alarm_names["s3-refusals"] == "randfile-test-s3-refusals"
     error_message = "The alarms must be named after the environment (the key policy lets CloudWatch publish for <name>-* only)."
   }
@@ -164,4 +169,34 @@ run "alarm_key_roles_are_in_the_workload_account" {
   }
 
   expect_failures = [var.alarm_key_reader_arns]
+}
+
+run "jobs_are_wired_with_their_limits" {
+  command = plan
+
+  variables {
+    max_job_bytes      = 2147483648
+    job_retention_days = 2
+    worker_timeout     = 300
+  }
+
+  assert {
+    condition = [for name in ["RANDFILE_JOBS_TABLE", "RANDFILE_WORKER_FUNCTION", "RANDFILE_MAX_JOB_BYTES", "RANDFILE_JOB_RETENTION_DAYS", "RANDFILE_ENVIRONMENT"] :
+    module.function.environment_variables[name]] == ["randfile-test-jobs", "randfile-test-worker", "2147483648", "2", "test"]
+    error_message = "The stack must always set the job variables, from its own variables."
+  }
+
+  assert {
+    condition     = output.jobs_table_name == "randfile-test-jobs" && output.worker_log_group_name == "/aws/lambda/randfile-test-worker" && output.job_url_template == "https://files.example.com/files/{job_id}"
+    error_message = "The jobs table and the worker's log group must be named after the environment, the job status served on the custom domain."
+  }
+}
+
+run "jobs_defaults_are_ten_gib_seven_days_fifteen_minutes" {
+  command = plan
+
+  assert {
+    condition     = [module.function.environment_variables["RANDFILE_MAX_JOB_BYTES"], module.function.environment_variables["RANDFILE_JOB_RETENTION_DAYS"]] == ["10737418240", "7"]
+    error_message = "A job may write 10 GiB by default, and its status stays 7 days (docs/security.md's ceilings assume it)."
+  }
 }

@@ -1,5 +1,6 @@
-# The API's behaviour: who may call POST /files and how, what it costs them (throttles, quota),
-# where it is served (custom domain, TLS policy, DNS records), what the function lets it do.
+# The API's behaviour: who may call POST /files and GET /files/{job_id} and how, what it costs
+# them (throttles, quota), where it is served (custom domain, TLS policy, DNS records), what the
+# function lets it do.
 # Policies are checked on the statements of their aws_iam_policy_document (a mock provider cannot
 # render the JSON); execute-api ARNs are built from the mocked REST API (tests/mocks).
 
@@ -59,13 +60,13 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
       ] == [{
         effect    = "Allow"
         actions   = toset(["execute-api:Invoke"])
-        resources = toset(["arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/v1/POST/files"])
+        resources = toset(["arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/v1/POST/files", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/v1/GET/files/*"])
         principals = toset([{
           type        = "AWS"
           identifiers = toset(["arn:aws:iam::111111111111:root", "arn:aws:iam::333333333333:role/caller"])
         }])
     }]
-    error_message = "The policy must allow only the listed accounts (as their root ARN) and roles to invoke POST /files on the stage."
+    error_message = "The policy must allow only the listed accounts (as their root ARN) and roles to invoke POST /files and GET /files/{job_id} on the stage."
   }
 
   assert {
@@ -76,6 +77,44 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
       aws_lambda_permission.api.source_arn,
     ] == ["lambda:InvokeFunction", "apigateway.amazonaws.com", "randfile-test", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/POST/files"]
     error_message = "API Gateway may invoke the function only for POST /files of this API (any stage)."
+  }
+
+  assert {
+    condition = [
+      aws_api_gateway_resource.job.path_part,
+      aws_api_gateway_resource.job.parent_id,
+      aws_api_gateway_method.get_job.http_method,
+      aws_api_gateway_method.get_job.resource_id,
+      aws_api_gateway_method.get_job.authorization,
+      aws_api_gateway_method.get_job.api_key_required,
+      aws_api_gateway_method.get_job.request_parameters,
+    ] == ["{job_id}", aws_api_gateway_resource.files.id, "GET", aws_api_gateway_resource.job.id, "AWS_IAM", true, tomap({ "method.request.path.job_id" = true })]
+    error_message = "GET /files/{job_id} must sit under /files and be authorized like POST /files (SigV4 and an API key)."
+  }
+
+  assert {
+    condition = [
+      aws_api_gateway_integration.get_job.resource_id,
+      aws_api_gateway_integration.get_job.type,
+      aws_api_gateway_integration.get_job.integration_http_method,
+      aws_api_gateway_integration.get_job.uri,
+    ] == [aws_api_gateway_resource.job.id, "AWS_PROXY", "POST", var.function_invoke_arn]
+    error_message = "GET /files/{job_id} must proxy to the same function."
+  }
+
+  assert {
+    condition = [
+      aws_lambda_permission.get_job.action,
+      aws_lambda_permission.get_job.principal,
+      aws_lambda_permission.get_job.function_name,
+      aws_lambda_permission.get_job.source_arn,
+    ] == ["lambda:InvokeFunction", "apigateway.amazonaws.com", "randfile-test", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/GET/files/*"]
+    error_message = "API Gateway may invoke the function for GET /files/{job_id} of this API (any stage, any job id) too."
+  }
+
+  assert {
+    condition     = output.job_url_template == "https://files.example.com/files/{job_id}"
+    error_message = "The job URL template must be on the custom domain."
   }
 
   assert {
@@ -182,8 +221,10 @@ run "without_iam_anyone_with_the_key_may_call" {
   }
 
   assert {
-    condition     = aws_api_gateway_method.post.authorization == "NONE" && aws_api_gateway_method.post.api_key_required
-    error_message = "With authorization NONE the method must still require the API key."
+    condition = alltrue([
+      for method in [aws_api_gateway_method.post, aws_api_gateway_method.get_job] : method.authorization == "NONE" && method.api_key_required
+    ])
+    error_message = "With authorization NONE both methods must still require the API key."
   }
 
   assert {
@@ -211,7 +252,7 @@ run "iam_only_without_key_or_account_logging_role" {
   }
 
   assert {
-    condition     = !aws_api_gateway_method.post.api_key_required && length(aws_api_gateway_api_key.this) == 0 && length(aws_api_gateway_usage_plan_key.this) == 0
+    condition     = !aws_api_gateway_method.post.api_key_required && !aws_api_gateway_method.get_job.api_key_required && length(aws_api_gateway_api_key.this) == 0 && length(aws_api_gateway_usage_plan_key.this) == 0
     error_message = "Without api_key_required no key is created or demanded."
   }
 

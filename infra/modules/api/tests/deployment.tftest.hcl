@@ -50,7 +50,7 @@ override_resource {
 
 run "baseline" {
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "50c3bd60682d582c494319ebc1e2417539dbd3e5" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "54a9382783fa97ad43b78209ff72be6d4add8035" # BASELINE
     error_message = "The trigger of the baseline API changed to ${aws_api_gateway_deployment.this.triggers.redeployment}: if the module now hashes something else on purpose, update BASELINE in this file."
   }
 
@@ -75,7 +75,7 @@ run "limits_logs_and_tags_keep_the_deployment" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "50c3bd60682d582c494319ebc1e2417539dbd3e5" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "54a9382783fa97ad43b78209ff72be6d4add8035" # BASELINE
     error_message = "Stage settings, the usage plan, logging and tags are not part of the deployed API: they must not redeploy it."
   }
 }
@@ -89,7 +89,7 @@ run "authorization_change_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "50c3bd60682d582c494319ebc1e2417539dbd3e5" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "54a9382783fa97ad43b78209ff72be6d4add8035" # BASELINE
     error_message = "A new authorization type only takes effect once deployed."
   }
 }
@@ -102,7 +102,7 @@ run "api_key_requirement_change_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "50c3bd60682d582c494319ebc1e2417539dbd3e5" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "54a9382783fa97ad43b78209ff72be6d4add8035" # BASELINE
     error_message = "Dropping the API key requirement only takes effect once deployed."
   }
 }
@@ -115,7 +115,7 @@ run "new_integration_target_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "50c3bd60682d582c494319ebc1e2417539dbd3e5" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "54a9382783fa97ad43b78209ff72be6d4add8035" # BASELINE
     error_message = "A new integration URI only takes effect once deployed."
   }
 }
@@ -136,7 +136,7 @@ run "resource_policy_change_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "50c3bd60682d582c494319ebc1e2417539dbd3e5" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "54a9382783fa97ad43b78209ff72be6d4add8035" # BASELINE
     error_message = "A REST API's resource policy only takes effect once the API is deployed again."
   }
 }

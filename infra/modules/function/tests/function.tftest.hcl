@@ -34,10 +34,14 @@ run "environment_is_the_service_contract" {
 
   assert {
     condition = aws_lambda_function.this.environment[0].variables == tomap({
-      RANDFILE_BUCKET       = "randfile-test-222222222222-eu-west-1"
-      RANDFILE_BUCKET_OWNER = "222222222222"
-      RANDFILE_KEY_PREFIX   = "generated/"
-      RANDFILE_MAX_BYTES    = "1048576"
+      RANDFILE_BUCKET             = "randfile-test-222222222222-eu-west-1"
+      RANDFILE_BUCKET_OWNER       = "222222222222"
+      RANDFILE_KEY_PREFIX         = "generated/"
+      RANDFILE_MAX_BYTES          = "1048576"
+      RANDFILE_JOBS_TABLE         = "randfile-test-jobs"
+      RANDFILE_WORKER_FUNCTION    = "randfile-test-worker"
+      RANDFILE_MAX_JOB_BYTES      = "10737418240"
+      RANDFILE_JOB_RETENTION_DAYS = "7"
     })
     error_message = "The function must get exactly the RANDFILE_* variables randfile.config reads (DEVELOPERS.md)."
   }
@@ -159,9 +163,38 @@ run "role_writes_only_under_the_prefix_and_to_its_logs" {
     key_prefix = "generated/"
   }
 
+  override_resource {
+    target          = aws_cloudwatch_log_group.worker
+    override_during = plan
+    values = {
+      arn = "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/randfile-test-worker"
+    }
+  }
+
   assert {
-    condition     = toset([for s in data.aws_iam_policy_document.permissions.statement : s.sid]) == toset(["WriteUnderPrefix", "WriteOwnLogs", "SendTraces"])
-    error_message = "Without a KMS key the role gets exactly the S3, logs and X-Ray statements checked here."
+    condition     = toset([for s in data.aws_iam_policy_document.permissions.statement : s.sid]) == toset(["WriteUnderPrefix", "WriteOwnLogs", "SendTraces", "KeepJobs", "StartWorker", "RecordFailedJobs"])
+    error_message = "Without a KMS key the role gets exactly the S3, logs, X-Ray, jobs table, worker and queue statements checked here."
+  }
+
+  assert {
+    condition = one([
+      for s in data.aws_iam_policy_document.permissions.statement : [s.actions, s.resources] if s.sid == "KeepJobs"
+    ]) == [toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]), toset(["arn:aws:dynamodb:eu-west-1:111111111111:table/randfile-test-jobs"])]
+    error_message = "The role may get, put, update and delete items of the jobs table only: no scan, query or table-level action."
+  }
+
+  assert {
+    condition = one([
+      for s in data.aws_iam_policy_document.permissions.statement : [s.actions, s.resources] if s.sid == "StartWorker"
+    ]) == [toset(["lambda:InvokeFunction"]), toset(["arn:aws:lambda:eu-west-1:111111111111:function:randfile-test-worker"])]
+    error_message = "The role may invoke the worker and no other function."
+  }
+
+  assert {
+    condition = one([
+      for s in data.aws_iam_policy_document.permissions.statement : [s.actions, s.resources] if s.sid == "RecordFailedJobs"
+    ]) == [toset(["sqs:SendMessage"]), toset(["arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-failed"])]
+    error_message = "The role may send to the failed-jobs queue only (Lambda delivers the on-failure record with it)."
   }
 
   assert {
@@ -174,8 +207,8 @@ run "role_writes_only_under_the_prefix_and_to_its_logs" {
   assert {
     condition = one([
       for s in data.aws_iam_policy_document.permissions.statement : [s.actions, s.resources] if s.sid == "WriteOwnLogs"
-    ]) == [toset(["logs:CreateLogStream", "logs:PutLogEvents"]), toset(["arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/randfile-test:*"])]
-    error_message = "The role may write to the streams of its own log group only."
+    ]) == [toset(["logs:CreateLogStream", "logs:PutLogEvents"]), toset(["arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/randfile-test:*", "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/lambda/randfile-test-worker:*"])]
+    error_message = "The role may write to the streams of the two functions' log groups only."
   }
 
   assert {
@@ -258,5 +291,118 @@ run "environment_names_the_metrics_dimension" {
   assert {
     condition     = aws_lambda_function.this.environment[0].variables["RANDFILE_ENVIRONMENT"] == "dev"
     error_message = "The function's metrics must carry the environment (randfile.metrics reads RANDFILE_ENVIRONMENT)."
+  }
+}
+
+run "the_worker_runs_the_same_package_as_the_same_role" {
+  command = plan
+
+  variables {
+    max_job_bytes      = 2147483648
+    job_retention_days = 3
+    environment        = "dev"
+  }
+
+  assert {
+    condition = [
+      aws_lambda_function.worker.function_name,
+      aws_lambda_function.worker.handler,
+      aws_lambda_function.worker.timeout,
+      aws_lambda_function.worker.runtime,
+      aws_lambda_function.worker.memory_size,
+    ] == ["randfile-test-worker", "randfile.worker.handler", 900, aws_lambda_function.this.runtime, aws_lambda_function.this.memory_size]
+    error_message = "The worker must be <function_name>-worker, run randfile.worker.handler for up to 900 s by default, on the API function's runtime and memory."
+  }
+
+  assert {
+    condition     = aws_lambda_function.worker.role == aws_lambda_function.this.role && aws_lambda_function.worker.source_code_hash == aws_lambda_function.this.source_code_hash
+    error_message = "The worker must run the same package as the same role (the bucket policy admits one writer)."
+  }
+
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables == aws_lambda_function.this.environment[0].variables
+    error_message = "Both functions must read the same environment."
+  }
+
+  assert {
+    condition = [for name in ["RANDFILE_MAX_JOB_BYTES", "RANDFILE_JOB_RETENTION_DAYS", "RANDFILE_ENVIRONMENT"] :
+    aws_lambda_function.worker.environment[0].variables[name]] == ["2147483648", "3", "dev"]
+    error_message = "The job size cap, retention and environment must come from the variables."
+  }
+
+  assert {
+    condition     = aws_lambda_function.worker.tracing_config[0].mode == "Active" && aws_cloudwatch_log_group.worker.name == "/aws/lambda/randfile-test-worker" && aws_cloudwatch_log_group.worker.retention_in_days == 30
+    error_message = "The worker must be traced and log to its own group, kept as long as the API function's."
+  }
+
+  assert {
+    condition     = output.worker_function_name == "randfile-test-worker" && output.jobs_table_name == "randfile-test-jobs" && output.failed_jobs_queue_name == "randfile-test-jobs-failed"
+    error_message = "The outputs must name the worker, the table and the queue."
+  }
+}
+
+run "worker_timeout_follows_its_variable" {
+  command = plan
+
+  variables {
+    worker_timeout = 120
+  }
+
+  assert {
+    condition     = aws_lambda_function.worker.timeout == 120 && aws_lambda_function.this.timeout == 29
+    error_message = "worker_timeout sets the worker's timeout only."
+  }
+}
+
+run "failed_jobs_are_retried_twice_then_queued" {
+  command = plan
+
+  assert {
+    condition = [
+      aws_lambda_function_event_invoke_config.worker.function_name,
+      aws_lambda_function_event_invoke_config.worker.maximum_retry_attempts,
+      aws_lambda_function_event_invoke_config.worker.maximum_event_age_in_seconds,
+      aws_lambda_function_event_invoke_config.worker.destination_config[0].on_failure[0].destination,
+    ] == ["randfile-test-worker", 2, 3600, "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-failed"]
+    error_message = "A failed job must be retried twice within an hour, then recorded in the failed-jobs queue."
+  }
+
+  assert {
+    condition = [
+      aws_sqs_queue.failed_jobs.name,
+      aws_sqs_queue.failed_jobs.message_retention_seconds,
+      aws_sqs_queue.failed_jobs.sqs_managed_sse_enabled,
+      coalesce(aws_sqs_queue.failed_jobs.fifo_queue, false),
+    ] == ["randfile-test-jobs-failed", 1209600, true, false]
+    error_message = "The queue must be a standard queue (Lambda refuses FIFO destinations), encrypted, keeping records 14 days."
+  }
+}
+
+run "jobs_live_in_an_encrypted_recoverable_table_with_expiry" {
+  command = plan
+
+  assert {
+    condition = [
+      aws_dynamodb_table.jobs.name,
+      aws_dynamodb_table.jobs.billing_mode,
+      aws_dynamodb_table.jobs.hash_key,
+      coalesce(aws_dynamodb_table.jobs.range_key, "none"),
+    ] == ["randfile-test-jobs", "PAY_PER_REQUEST", "id", "none"]
+    error_message = "The table must be on demand, keyed by id alone (job and idempotency records share it)."
+  }
+
+  assert {
+    condition     = [for a in aws_dynamodb_table.jobs.attribute : [a.name, a.type]] == [["id", "S"]]
+    error_message = "The key id must be a string."
+  }
+
+  assert {
+    condition     = one(aws_dynamodb_table.jobs.ttl).attribute_name == "expiration" && one(aws_dynamodb_table.jobs.ttl).enabled
+    error_message = "Records must expire through the TTL attribute expiration (epoch seconds)."
+  }
+
+  assert {
+    condition     = one(aws_dynamodb_table.jobs.point_in_time_recovery).enabled && one(aws_dynamodb_table.jobs.server_side_encryption).enabled
+    error_message = "Point-in-time recovery and KMS encryption must be on."
   }
 }

@@ -31,6 +31,9 @@ run "rejects_bad_values" {
     timeout              = 0
     reserved_concurrency = 0
     log_retention_days   = 2
+    worker_timeout       = 59
+    max_job_bytes        = 0
+    job_retention_days   = 0
 
     permissions_boundary_arn = "randfile-ci-test-boundary" # a name, not its ARN
   }
@@ -48,6 +51,9 @@ run "rejects_bad_values" {
     var.timeout,
     var.reserved_concurrency,
     var.log_retention_days,
+    var.worker_timeout,
+    var.max_job_bytes,
+    var.job_retention_days,
     var.permissions_boundary_arn,
   ]
 }
@@ -56,7 +62,7 @@ run "rejects_other_bad_values" {
   command = plan
 
   variables {
-    function_name        = "a-function-name-of-sixty-five-characters-is-one-more-than-allowed"
+    function_name        = "a-function-name-of-58-characters-leaves-no-room-for-worker"
     role_name            = "a-role-name-of-sixty-five-characters-is-one-more-than-lambda-allows"
     zip_path             = "dist/randfile"
     bucket_arn           = "arn:aws:s3:::randfile-test/random/" # an object prefix, not the bucket
@@ -68,6 +74,9 @@ run "rejects_other_bad_values" {
     timeout              = 901
     reserved_concurrency = -1
     log_retention_days   = 0
+    worker_timeout       = 901
+    max_job_bytes        = 5497558138881
+    job_retention_days   = 1.5
 
     permissions_boundary_arn = "arn:aws:iam::111111111111:role/randfile-ci-test-boundary" # a role
   }
@@ -85,6 +94,9 @@ run "rejects_other_bad_values" {
     var.timeout,
     var.reserved_concurrency,
     var.log_retention_days,
+    var.worker_timeout,
+    var.max_job_bytes,
+    var.job_retention_days,
     var.permissions_boundary_arn,
   ]
 }

@@ -12,6 +12,8 @@ variables {
   name                      = "randfile-test"
   environment               = "test"
   function_name             = "randfile-test"
+  worker_function_name      = "randfile-test-worker"
+  failed_jobs_queue_name    = "randfile-test-jobs-failed"
   function_timeout_seconds  = 20
   function_log_group_name   = "/aws/lambda/randfile-test"
   api_name                  = "randfile-test"
@@ -33,8 +35,8 @@ run "every_alarm_watches_its_metric_with_its_threshold_variable" {
   command = plan
 
   assert {
-    condition     = sort(keys(aws_cloudwatch_metric_alarm.this)) == sort(["api-5xx-rate", "function-errors", "function-throttles", "duration-near-timeout", "api-4xx-surge", "usage-quota", "s3-refusals"])
-    error_message = "The alarms must be exactly the seven of issue 13 (each a section of docs/operations.md)."
+    condition     = sort(keys(aws_cloudwatch_metric_alarm.this)) == sort(["api-5xx-rate", "function-errors", "function-throttles", "duration-near-timeout", "api-4xx-surge", "usage-quota", "s3-refusals", "failed-jobs"])
+    error_message = "The alarms must be exactly the seven of issue 13 and issue 16's failed-jobs (each a section of docs/operations.md)."
   }
 
   assert {
@@ -48,8 +50,14 @@ run "every_alarm_watches_its_metric_with_its_threshold_variable" {
       api-4xx-surge         = ["AWS/ApiGateway", "4XXError", "Sum", "40"]
       usage-quota           = ["AWS/ApiGateway", "Count", "Sum", "900"]
       s3-refusals           = ["randfile", "Failures", "Sum", "1"]
+      failed-jobs           = ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "0"]
     }
     error_message = "An alarm watches the wrong metric or statistic, or ignores its threshold variable."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["failed-jobs"].dimensions == tomap({ QueueName = "randfile-test-jobs-failed" }) && aws_cloudwatch_metric_alarm.this["failed-jobs"].comparison_operator == "GreaterThanThreshold"
+    error_message = "The failed-jobs alarm must fire on any message waiting in this environment's failed-jobs queue."
   }
 
   assert {
@@ -180,6 +188,16 @@ run "only_this_environments_alarms_publish_to_the_topic" {
   }
 }
 
+run "a_key_reader_must_be_a_role" {
+  command = plan
+
+  variables {
+    kms_key_reader_arns = ["arn:aws:iam::111111111111:user/randfile-ci-dev-plan"]
+  }
+
+  expect_failures = [var.kms_key_reader_arns]
+}
+
 run "dashboard_charts_only_metrics_that_exist" {
   command = plan
 
@@ -187,7 +205,8 @@ run "dashboard_charts_only_metrics_that_exist" {
     condition = alltrue(flatten([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [
       for metric in try(widget.properties.metrics, []) : contains([
         "AWS/ApiGateway/Count", "AWS/ApiGateway/Latency", "AWS/ApiGateway/4XXError", "AWS/ApiGateway/5XXError",
-        "AWS/Lambda/Errors", "AWS/Lambda/Throttles", "AWS/Lambda/ConcurrentExecutions",
+        "AWS/Lambda/Errors", "AWS/Lambda/Throttles", "AWS/Lambda/ConcurrentExecutions", "AWS/Lambda/Invocations",
+        "AWS/SQS/ApproximateNumberOfMessagesVisible",
         "randfile/FilesWritten", "randfile/BytesWritten", "randfile/GenerationTime", "randfile/UploadTime", "randfile/Failures",
       ], "${metric[0]}/${metric[1]}")
     ]]))
@@ -206,8 +225,15 @@ run "dashboard_charts_only_metrics_that_exist" {
     condition = toset(flatten([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [
       for metric in try(widget.properties.metrics, []) : metric[1]
       ]])) == toset(["Count", "Latency", "4XXError", "5XXError", "Errors", "Throttles", "ConcurrentExecutions",
-    "FilesWritten", "BytesWritten", "GenerationTime", "UploadTime", "Failures"])
-    error_message = "The dashboard must show requests, latency, errors by code, throttles, concurrency, and files and bytes per format."
+    "FilesWritten", "BytesWritten", "GenerationTime", "UploadTime", "Failures", "Invocations", "ApproximateNumberOfMessagesVisible"])
+    error_message = "The dashboard must show requests, latency, errors by code, throttles, concurrency, files and bytes per format, and the jobs (worker runs, failed jobs)."
+  }
+
+  assert {
+    condition = toset(flatten([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [
+      for metric in try(widget.properties.metrics, []) : metric[3] if metric[0] == "AWS/SQS" || (metric[0] == "AWS/Lambda" && metric[1] == "Invocations")
+    ]])) == toset(["randfile-test-worker", "randfile-test-jobs-failed"])
+    error_message = "The jobs widget must chart this environment's worker and failed-jobs queue."
   }
 
   assert {

@@ -1,5 +1,6 @@
 # Every input set: an SSE-KMS bucket's key, a custom prefix and size cap, sizing, concurrency, log
-# retention and tags. Build the package first (make build) and pass its path:
+# retention, the worker's timeout and job limits, and tags. Build the package first (make build)
+# and pass its path:
 # terraform plan -var zip_path=../../../../../dist/randfile.zip
 
 provider "aws" {
@@ -34,6 +35,10 @@ module "function" {
   timeout              = 20
   reserved_concurrency = 5
   log_retention_days   = 365
+
+  worker_timeout     = 600
+  max_job_bytes      = 2147483648
+  job_retention_days = 3
 
   tags = {
     service = "randfile"

@@ -33,3 +33,34 @@ mock_data "aws_servicequotas_service_quota" {
     value = 1000
   }
 }
+
+mock_data "aws_caller_identity" {
+  defaults = {
+    account_id = "111111111111"
+  }
+}
+
+mock_data "aws_partition" {
+  defaults = {
+    partition = "aws"
+  }
+}
+
+mock_data "aws_region" {
+  defaults = {
+    name = "eu-west-1"
+  }
+}
+
+mock_resource "aws_dynamodb_table" {
+  defaults = {
+    arn = "arn:aws:dynamodb:eu-west-1:111111111111:table/randfile-test-jobs"
+  }
+}
+
+mock_resource "aws_sqs_queue" {
+  defaults = {
+    arn = "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-failed"
+    url = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-failed"
+  }
+}

@@ -6,6 +6,8 @@ module "monitoring" {
   name                      = "randfile-prod"
   environment               = "prod"
   function_name             = "randfile-prod"
+  worker_function_name      = "randfile-prod-worker"
+  failed_jobs_queue_name    = "randfile-prod-jobs-failed"
   function_timeout_seconds  = 29
   function_log_group_name   = "/aws/lambda/randfile-prod"
   api_name                  = "randfile-prod"

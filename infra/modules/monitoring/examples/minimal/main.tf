@@ -5,6 +5,8 @@ module "monitoring" {
   name                      = "randfile-dev"
   environment               = "dev"
   function_name             = "randfile-dev"
+  worker_function_name      = "randfile-dev-worker"
+  failed_jobs_queue_name    = "randfile-dev-jobs-failed"
   function_timeout_seconds  = 29
   function_log_group_name   = "/aws/lambda/randfile-dev"
   api_name                  = "randfile-dev"
