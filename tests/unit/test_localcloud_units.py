@@ -221,17 +221,17 @@ def test_a_run_fails_on_an_unhandled_error_a_crash_or_a_timeout() -> None:
     def raising(message: str) -> runtime.Invocation:
         raise runtime.InvocationError(message)
 
-    assert async_invoke.failure_of(lambda: _invocation({"result": None})) == (None, "log line\n")
-    failure, _ = async_invoke.failure_of(
+    assert async_invoke.failure_of(lambda: _invocation({"result": None})) is None
+    failure = async_invoke.failure_of(
         lambda: _invocation(
             {"error": {"errorType": "KeyError", "errorMessage": "'job_id'", "stackTrace": ["a"]}}
         )
     )
     assert failure == async_invoke.Failure("KeyError", "'job_id'", ("a",))
-    timed_out, _ = async_invoke.failure_of(lambda: raising("function f timed out after 3 seconds"))
+    timed_out = async_invoke.failure_of(lambda: raising("function f timed out after 3 seconds"))
     assert timed_out is not None
     assert timed_out.error_type == "Sandbox.Timedout"
-    crashed, _ = async_invoke.failure_of(lambda: raising("function f's runtime exited with -9"))
+    crashed = async_invoke.failure_of(lambda: raising("function f's runtime exited with -9"))
     assert crashed is not None
     assert crashed.error_type == "Runtime.ExitError"
 

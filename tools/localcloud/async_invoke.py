@@ -84,24 +84,21 @@ class Failure:
         return payload
 
 
-def failure_of(run: Callable[[], runtime.Invocation]) -> tuple[Failure | None, str]:
-    """Run once: (None, logs) when the handler returned, else what failed and the logs."""
+def failure_of(run: Callable[[], runtime.Invocation]) -> Failure | None:
+    """Run once: None when the handler returned, else what failed."""
     try:
         invocation = run()
     except runtime.InvocationError as error:
         message = str(error)
         kind = "Sandbox.Timedout" if "timed out" in message else "Runtime.ExitError"
-        return Failure(kind, message), message
+        return Failure(kind, message)
     unhandled = invocation.outcome.get("error")
     if unhandled is None:
-        return None, invocation.logs
-    return (
-        Failure(
-            str(unhandled.get("errorType", "Error")),
-            str(unhandled.get("errorMessage", "")),
-            tuple(str(line) for line in unhandled.get("stackTrace", [])),
-        ),
-        invocation.logs,
+        return None
+    return Failure(
+        str(unhandled.get("errorType", "Error")),
+        str(unhandled.get("errorMessage", "")),
+        tuple(str(line) for line in unhandled.get("stackTrace", [])),
     )
 
 
@@ -230,32 +227,12 @@ class EventInvoker:
         # An execution role Lambda cannot assume fails the attempt, as on AWS.
         except Exception as error:
             return Failure("Lambda.AccessDenied", f"cannot assume {function.role_arn}: {error}")
-        failure, logs = failure_of(
+        # runtime.invoke writes the run's output to the function's log group, as Lambda does.
+        return failure_of(
             lambda: runtime.invoke(
                 self._zip_path, function, role, event.payload, request_id=event.request_id
             )
         )
-        self._write_logs(role, function, event.request_id, logs)
-        return failure
-
-    def _write_logs(self, role: Identity, function: Function, request_id: str, logs: str) -> None:
-        """The run's output into the function's log group, as Lambda writes it there."""
-        lines = [line for line in logs.splitlines() if line]
-        if not lines:
-            return
-        group = f"/aws/lambda/{function.name}"
-        stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{request_id.replace('-', '')}"
-        now = int(time.time() * 1000)
-        try:
-            client = role.logs()
-            client.create_log_stream(logGroupName=group, logStreamName=stream)
-            client.put_log_events(
-                logGroupName=group,
-                logStreamName=stream,
-                logEvents=[{"timestamp": now, "message": line} for line in lines],
-            )
-        except Exception:
-            logger.exception("event %s: could not write the logs of %s", request_id, function.name)
 
     def _deliver(self, event: Event, condition: str, attempts: int, failure: Failure) -> None:
         destination = event.policy.on_failure
