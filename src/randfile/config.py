@@ -22,7 +22,9 @@ _KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}/$")
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 # A function's name, partial or full ARN
 # (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html, FunctionName).
-_FUNCTION_NAME = re.compile(r"^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:)?[A-Za-z0-9_-]{1,64}$")
+_FUNCTION_NAME = re.compile(
+    r"^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:)?[A-Za-z0-9_-]{1,64}$"
+)
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,18 @@ class StorageUnavailableError(ServiceError):
     code = "storage_unavailable"
 
 
+class KeyTakenError(StorageUnavailableError):
+    """The create-only write met an existing object (412): a retry gets a new key, and a job's
+    retried delivery finds the object an earlier attempt wrote."""
+
+
+class JobsUnavailableError(ServiceError):
+    """The job store or the worker could not take the job; a later retry may."""
+
+    status = 503
+    code = "jobs_unavailable"
+
+
 class DeadlineExceededError(ServiceError):
     status = 503
     code = "deadline_exceeded"

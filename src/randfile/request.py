@@ -97,6 +97,17 @@ def parse_job_id(event: Mapping[str, Any]) -> str:
     return job_id
 
 
+def status_url(event: Mapping[str, Any], job_id: str) -> str:
+    """Where the caller reads the job: the domain it called and the path it used (on a custom
+    domain with its base path, on the execute-api domain with the stage), as API Gateway gives
+    them in requestContext (https://docs.aws.amazon.com/apigateway/latest/developerguide/
+    set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format)."""
+    context = event.get("requestContext") or {}
+    domain = context.get("domainName") or (event.get("headers") or {}).get("Host", "")
+    path = context.get("path") or event.get("path") or ROUTE_PATH
+    return f"https://{domain}{path.rstrip('/')}/{job_id}"
+
+
 def parse_request(
     event: Mapping[str, Any], max_bytes: int, max_job_bytes: int | None = None
 ) -> FileRequest:
