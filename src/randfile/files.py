@@ -146,22 +146,31 @@ def job_status(job_id: str, store: JobStore) -> Job:
     return job
 
 
+@dataclass(frozen=True)
+class JobRun:
+    """What a delivery of a job did: `job` as recorded afterwards (None: there is no such job),
+    `created` the file when this delivery wrote it or found it written by an earlier one."""
+
+    job: Job | None
+    created: CreatedFile | None = None
+
+
 def run_job(
     job_id: str,
     store: JobStore,
     writer: BucketWriter,
     deadline: Deadline,
     watch: Callable[[Iterable[bytes]], Iterable[bytes]] = iter,
-) -> Job | None:
-    """The worker's use case: writes the job's file and records the outcome. Answers the job as
-    recorded (None when there is no such job). Errors of the service end the job `failed`; an
-    unexpected one is recorded too, then raised so that Lambda retries the delivery."""
+) -> JobRun:
+    """The worker's use case: writes the job's file and records the outcome. Errors of the
+    service end the job `failed`; an unexpected one is recorded too, then raised so that Lambda
+    retries the delivery. A job that has succeeded is left as it is."""
     job = store.get(job_id)
     if job is None or job.status is JobStatus.SUCCEEDED:
-        return job
+        return JobRun(job)
     running = store.mark_running(job)
     if running is None or running.status is JobStatus.SUCCEEDED:
-        return running
+        return JobRun(running)
     planned = PlannedFile(
         key=job.key,
         size_bytes=job.size_bytes,
@@ -175,11 +184,12 @@ def run_job(
         except KeyTakenError:
             created = _written_earlier(planned, writer, job_id)
     except ServiceError as error:
-        return store.mark_failed(running, error.code, error.message)
+        return JobRun(store.mark_failed(running, error.code, error.message))
     except Exception:
         store.mark_failed(running, ServiceError.code, "internal error; see the worker's logs")
         raise
-    return store.mark_succeeded(running, created.sha256, created.etag, created.version_id)
+    recorded = store.mark_succeeded(running, created.sha256, created.etag, created.version_id)
+    return JobRun(recorded, created)
 
 
 def _written_earlier(planned: PlannedFile, writer: BucketWriter, job_id: str) -> CreatedFile:

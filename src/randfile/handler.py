@@ -6,13 +6,10 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Protocol
-
-import boto3
-from botocore.config import Config
+from typing import Any, Protocol
 
 from randfile import logs, metrics
+from randfile.aws import dynamodb_client, lambda_client, s3_client
 from randfile.config import JobSettings, Settings, load_settings
 from randfile.errors import MisconfiguredError, ServiceError
 from randfile.files import create_file, job_status, start_job
@@ -27,13 +24,7 @@ from randfile.request import (
     status_url,
 )
 from randfile.responses import error_response, json_response
-from randfile.sdk import require_conditional_writes
 from randfile.storage import BucketWriter, Deadline
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_lambda import LambdaClient
-    from mypy_boto3_s3 import S3Client
 
 logs.configure()
 logger = logging.getLogger("randfile.handler")
@@ -47,39 +38,6 @@ class LambdaContext(Protocol):
     def aws_request_id(self) -> str: ...
 
     def get_remaining_time_in_millis(self) -> int: ...
-
-
-@lru_cache(maxsize=1)
-def s3_client() -> S3Client:
-    # Created once per execution environment so warm invocations reuse connections; a runtime
-    # whose SDK cannot write create-only is refused before the first request does any work.
-    client = boto3.client(
-        "s3",
-        config=Config(
-            retries={"mode": "standard", "max_attempts": 3},
-            connect_timeout=5,
-            read_timeout=30,
-        ),
-    )
-    require_conditional_writes(client)
-    return client
-
-
-@lru_cache(maxsize=1)
-def dynamodb_client() -> DynamoDBClient:
-    return boto3.client(
-        "dynamodb",
-        config=Config(retries={"mode": "standard"}, connect_timeout=5, read_timeout=10),
-    )
-
-
-@lru_cache(maxsize=1)
-def lambda_client() -> LambdaClient:
-    # The worker's start is the API function's only Lambda call; an Event invoke answers at once.
-    return boto3.client(
-        "lambda",
-        config=Config(retries={"mode": "standard"}, connect_timeout=5, read_timeout=10),
-    )
 
 
 def job_store(jobs: JobSettings) -> JobStore:

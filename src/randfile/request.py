@@ -20,6 +20,7 @@ from randfile.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
+from randfile.keys import is_ulid
 
 ROUTE_PATH = "/files"
 ROUTE_METHOD = "POST"
@@ -37,9 +38,6 @@ The json module has no depth limit of its own: Python 3.11 stops near the recurs
 got different answers on different interpreters."""
 
 _FIELDS = ("size_bytes", "format", "seed", "mode")
-# A ULID as randfile.keys makes them: 26 Crockford base32 characters, the first at most 7
-# (48 bits of time).
-_JOB_ID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
 # A string literal (closed or running to the end of the text) or a bracket: brackets inside
 # strings do not nest anything.
 _STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
@@ -92,7 +90,7 @@ def parse_job_id(event: Mapping[str, Any]) -> str:
     """The job id of GET /files/{job_id}. Anything that is not a ULID cannot name a job, so it is
     404 without a look in the store."""
     job_id = (event.get("pathParameters") or {}).get("job_id")
-    if not isinstance(job_id, str) or not _JOB_ID.match(job_id):
+    if not is_ulid(job_id):
         raise NotFoundError(f"no job {job_id!r}: job ids are ULIDs, as the 202 answer gives them")
     return job_id
 

@@ -15,7 +15,7 @@ import pytest
 from moto import mock_aws
 
 from localcloud.settings import DATA_ACCOUNT_ID, WORKLOAD_ACCOUNT_ID
-from randfile.handler import s3_client
+from randfile.aws import s3_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
