@@ -1,4 +1,5 @@
-"""Fixtures: a moto-backed AWS with two accounts, the way the deployed system sees it.
+"""Fixtures: a moto-backed AWS with two accounts, the way the deployed system sees it, and the
+job table the asynchronous path keeps its jobs in.
 
 moto maps credentials from STS AssumeRole to the assumed role's account, so assuming a role in
 the data account and another in the workload account gives two distinct callers, as in AWS.
@@ -15,9 +16,10 @@ import pytest
 from moto import mock_aws
 
 from localcloud.settings import DATA_ACCOUNT_ID, WORKLOAD_ACCOUNT_ID
-from randfile.aws import s3_client
+from randfile.aws import dynamodb_client, lambda_client, s3_client
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
 
 # The local cloud's account ids (tools/localcloud/settings.py), so that a moto-backed test and an
@@ -26,6 +28,14 @@ DATA_ACCOUNT: Final = DATA_ACCOUNT_ID
 WORKLOAD_ACCOUNT: Final = WORKLOAD_ACCOUNT_ID
 BUCKET = "randfile-test-data"
 REGION: Final = "eu-west-1"
+JOBS_TABLE = "randfile-test-jobs"
+WORKER_FUNCTION = "randfile-test-worker"
+JOB_VARIABLES = (
+    "RANDFILE_JOBS_TABLE",
+    "RANDFILE_WORKER_FUNCTION",
+    "RANDFILE_MAX_JOB_BYTES",
+    "RANDFILE_JOB_RETENTION_DAYS",
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,9 @@ class TwoAccounts:
 
     def workload_s3(self) -> S3Client:
         return self.workload_session.client("s3", region_name=REGION)
+
+    def workload_dynamodb(self) -> DynamoDBClient:
+        return self.workload_session.client("dynamodb", region_name=REGION)
 
 
 def assume(account_id: str, role: str) -> boto3.Session:
@@ -98,10 +111,38 @@ def deployed(accounts: TwoAccounts, monkeypatch: pytest.MonkeyPatch) -> TwoAccou
     monkeypatch.setenv("RANDFILE_BUCKET_OWNER", DATA_ACCOUNT)
     monkeypatch.delenv("RANDFILE_KEY_PREFIX", raising=False)
     monkeypatch.delenv("RANDFILE_MAX_BYTES", raising=False)
+    for name in JOB_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     credentials = accounts.workload_session.get_credentials()
     assert credentials is not None
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials.secret_key)
     monkeypatch.setenv("AWS_SESSION_TOKEN", credentials.token or "")
-    s3_client.cache_clear()
+    for client in (s3_client, dynamodb_client, lambda_client):
+        client.cache_clear()
     return accounts
+
+
+def create_jobs_table(client: DynamoDBClient) -> str:
+    """The job table as infra/modules/function makes it: key `id`, TTL on `expiration`."""
+    client.create_table(
+        TableName=JOBS_TABLE,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.update_time_to_live(
+        TableName=JOBS_TABLE,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
+    )
+    return JOBS_TABLE
+
+
+@pytest.fixture
+def with_jobs(deployed: TwoAccounts, monkeypatch: pytest.MonkeyPatch) -> TwoAccounts:
+    """`deployed` with the job table in the workload account and the jobs' environment, as the
+    stack sets it for both functions."""
+    create_jobs_table(deployed.workload_dynamodb())
+    monkeypatch.setenv("RANDFILE_JOBS_TABLE", JOBS_TABLE)
+    monkeypatch.setenv("RANDFILE_WORKER_FUNCTION", WORKER_FUNCTION)
+    return deployed
