@@ -7,12 +7,14 @@ the data account and another in the workload account gives two distinct callers,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 import pytest
+from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from localcloud.settings import DATA_ACCOUNT_ID, WORKLOAD_ACCOUNT_ID
@@ -118,6 +120,9 @@ def deployed(accounts: TwoAccounts, monkeypatch: pytest.MonkeyPatch) -> TwoAccou
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials.secret_key)
     monkeypatch.setenv("AWS_SESSION_TOKEN", credentials.token or "")
+    # boto3.client() uses a default session that keeps the credentials it first found (those of
+    # `aws`): a new one reads the workload account's.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     for client in (s3_client, dynamodb_client, lambda_client):
         client.cache_clear()
     return accounts
@@ -146,3 +151,38 @@ def with_jobs(deployed: TwoAccounts, monkeypatch: pytest.MonkeyPatch) -> TwoAcco
     monkeypatch.setenv("RANDFILE_JOBS_TABLE", JOBS_TABLE)
     monkeypatch.setenv("RANDFILE_WORKER_FUNCTION", WORKER_FUNCTION)
     return deployed
+
+
+@dataclass
+class WorkerInvokes:
+    """The API function's invokes of the worker: moto in-process cannot run a function, so
+    botocore's Stubber answers them as Lambda does an accepted Event invoke (202) and checks what
+    is sent; `sent` keeps each request's parameters."""
+
+    stubber: Stubber
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    def expect(self, count: int = 1) -> None:
+        for _ in range(count):
+            self.stubber.add_response(
+                "invoke",
+                {"StatusCode": 202},
+                {"FunctionName": WORKER_FUNCTION, "InvocationType": "Event", "Payload": ANY},
+            )
+
+    def payloads(self) -> list[Any]:
+        return [json.loads(params["Payload"]) for params in self.sent]
+
+
+@pytest.fixture
+def worker_invokes(with_jobs: TwoAccounts) -> Iterator[WorkerInvokes]:
+    client = lambda_client()
+    invokes = WorkerInvokes(Stubber(client))
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        invokes.sent.append(dict(params))
+
+    client.meta.events.register("provide-client-params.lambda.Invoke", record)
+    with invokes.stubber:
+        yield invokes
+    invokes.stubber.assert_no_pending_responses()
