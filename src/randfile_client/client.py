@@ -319,13 +319,16 @@ class RandfileClient:
         """GET the job's status_url (retried like a POST, and on any transport error: reading
         changes nothing)."""
         url = self._poll_url(job.status_url)
-        response = self._retrying(self._should_retry_poll)(self._exchange, "GET", url, b"")
-        if response.status != 200:
-            raise ApiError(response)
-        document = _json_answer(response)
+        document = self._retrying(self._should_retry_poll)(self._read, url)
         if not isinstance(document, dict) or "status" not in document:
             raise RandfileError(f"the job's status is not a job: {document}")
         return document
+
+    def _read(self, url: str) -> Any:
+        response = self._exchange("GET", url, b"")
+        if response.status != 200:
+            raise ApiError(response)
+        return _json_answer(response)
 
     def wait(
         self,
