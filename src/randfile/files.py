@@ -49,6 +49,22 @@ class PlannedFile:
     seed: int
     content_type: str
 
+    def written(
+        self, bucket: str, size_bytes: int, sha256: str, etag: str, version_id: str | None
+    ) -> CreatedFile:
+        """The file once in `bucket`, as S3 reported it."""
+        return CreatedFile(
+            bucket=bucket,
+            key=self.key,
+            size_bytes=size_bytes,
+            format=self.format,
+            seed=self.seed,
+            sha256=sha256,
+            etag=etag,
+            version_id=version_id,
+            content_type=self.content_type,
+        )
+
 
 def plan_file(request: FileRequest, key_prefix: str) -> PlannedFile:
     """Fixes the new file's key and seed."""
@@ -85,16 +101,8 @@ def write_file(
     spec = ObjectSpec(key=planned.key, content_type=planned.content_type, metadata=metadata)
     chunks = watch(generate(planned.format, planned.size_bytes, planned.seed))
     stored = writer.write(spec, chunks, deadline)
-    return CreatedFile(
-        bucket=stored.bucket,
-        key=stored.key,
-        size_bytes=stored.size_bytes,
-        format=planned.format,
-        seed=planned.seed,
-        sha256=stored.sha256,
-        etag=stored.etag,
-        version_id=stored.version_id,
-        content_type=planned.content_type,
+    return planned.written(
+        stored.bucket, stored.size_bytes, stored.sha256, stored.etag, stored.version_id
     )
 
 
@@ -215,14 +223,6 @@ def _written_earlier(planned: PlannedFile, writer: BucketWriter, job_id: str) ->
     digest = hashlib.sha256()
     for chunk in generate(planned.format, planned.size_bytes, planned.seed):
         digest.update(chunk)
-    return CreatedFile(
-        bucket=found.bucket,
-        key=planned.key,
-        size_bytes=found.size_bytes,
-        format=planned.format,
-        seed=planned.seed,
-        sha256=digest.hexdigest(),
-        etag=found.etag,
-        version_id=found.version_id,
-        content_type=planned.content_type,
+    return planned.written(
+        found.bucket, found.size_bytes, digest.hexdigest(), found.etag, found.version_id
     )

@@ -61,15 +61,8 @@ class Job:
     error_message: str | None = None
 
     def status_fields(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "job_id": self.job_id,
-            "status": self.status.value,
-            "bucket": self.bucket,
-            "key": self.key,
-            "size_bytes": self.size_bytes,
-            "format": self.format.value,
-            "seed": self.seed,
-            "content_type": self.content_type,
+        fields = {
+            **self._file_fields(),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
@@ -81,6 +74,9 @@ class Job:
 
     def accepted_fields(self, status_url: str) -> dict[str, Any]:
         """The body of the 202 that accepts the job."""
+        return {**self._file_fields(), "status_url": status_url}
+
+    def _file_fields(self) -> dict[str, Any]:
         return {
             "job_id": self.job_id,
             "status": self.status.value,
@@ -90,7 +86,6 @@ class Job:
             "format": self.format.value,
             "seed": self.seed,
             "content_type": self.content_type,
-            "status_url": status_url,
         }
 
 
