@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from randfile.config import JobSettings
+from randfile.jobs import JobStore
 from randfile.sdk import require_conditional_writes
 
 if TYPE_CHECKING:
@@ -48,3 +50,7 @@ def lambda_client() -> LambdaClient:
         "lambda",
         config=Config(retries={"mode": "standard"}, connect_timeout=5, read_timeout=10),
     )
+
+
+def job_store(jobs: JobSettings) -> JobStore:
+    return JobStore(dynamodb_client(), jobs.table, jobs.retention_days)

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from randfile import logs, metrics
-from randfile.aws import dynamodb_client, lambda_client, s3_client
-from randfile.config import JobSettings, Settings, load_settings
+from randfile.aws import job_store, lambda_client, s3_client
+from randfile.config import Settings, load_settings
 from randfile.errors import MisconfiguredError, ServiceError
 from randfile.files import create_file, job_status, start_job
-from randfile.jobs import JobStore, WorkerStarter
+from randfile.jobs import WorkerStarter
 from randfile.request import (
     FileRequest,
     Mode,
@@ -38,10 +38,6 @@ class LambdaContext(Protocol):
     def aws_request_id(self) -> str: ...
 
     def get_remaining_time_in_millis(self) -> int: ...
-
-
-def job_store(jobs: JobSettings) -> JobStore:
-    return JobStore(dynamodb_client(), jobs.table, jobs.retention_days)
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from randfile import logs, metrics
-from randfile.aws import dynamodb_client, s3_client
+from randfile.aws import dynamodb_client, job_store, s3_client
 from randfile.config import Settings, load_settings
 from randfile.files import run_job
-from randfile.jobs import JobStatus, JobStore
+from randfile.jobs import JobStatus
 from randfile.keys import is_ulid
 from randfile.storage import BucketWriter, Deadline
 
@@ -86,7 +86,7 @@ def _run(job: dict[str, str], context: LambdaContext, settings: Settings) -> dic
     timer = metrics.GenerationTimer()
     done = run_job(
         job["job_id"],
-        JobStore(dynamodb_client(), jobs.table, jobs.retention_days),
+        job_store(jobs),
         writer,
         Deadline(context.get_remaining_time_in_millis),
         timer.watch,
