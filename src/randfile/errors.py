@@ -84,7 +84,10 @@ class StorageUnavailableError(ServiceError):
 
 class KeyTakenError(StorageUnavailableError):
     """The create-only write met an existing object (412): a retry gets a new key, and a job's
-    retried delivery finds the object an earlier attempt wrote."""
+    retried delivery finds the object an earlier attempt wrote. `sent_sha256` is the SHA-256 of
+    the content this write sent, whole by then."""
+
+    sent_sha256: str | None = None
 
 
 class JobsUnavailableError(ServiceError):

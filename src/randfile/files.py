@@ -3,7 +3,6 @@ bucket at once, or accepts it as a job that the worker runs; `GET /files/{job_id
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -91,6 +90,17 @@ def write_file(
     """Generates the planned content and writes it create-only; a job's object names its job in
     its metadata. The chunks pass through `watch` on their way to the bucket, so the caller can
     time generation apart from upload."""
+    spec = ObjectSpec(
+        key=planned.key, content_type=planned.content_type, metadata=_metadata(planned, job_id)
+    )
+    chunks = watch(generate(planned.format, planned.size_bytes, planned.seed))
+    stored = writer.write(spec, chunks, deadline)
+    return planned.written(
+        stored.bucket, stored.size_bytes, stored.sha256, stored.etag, stored.version_id
+    )
+
+
+def _metadata(planned: PlannedFile, job_id: str | None) -> dict[str, str]:
     metadata = {
         "randfile-format": planned.format.value,
         "randfile-seed": str(planned.seed),
@@ -98,12 +108,7 @@ def write_file(
     }
     if job_id is not None:
         metadata[JOB_ID_METADATA] = job_id
-    spec = ObjectSpec(key=planned.key, content_type=planned.content_type, metadata=metadata)
-    chunks = watch(generate(planned.format, planned.size_bytes, planned.seed))
-    stored = writer.write(spec, chunks, deadline)
-    return planned.written(
-        stored.bucket, stored.size_bytes, stored.sha256, stored.etag, stored.version_id
-    )
+    return metadata
 
 
 def create_file(
@@ -189,8 +194,8 @@ def run_job(
     try:
         try:
             created = write_file(planned, writer, deadline, watch, job_id=job_id)
-        except KeyTakenError:
-            created = _written_earlier(planned, writer, job_id)
+        except KeyTakenError as taken:
+            created = _written_earlier(planned, writer, job_id, taken)
     except ServiceError as error:
         return JobRun(store.mark_failed(running, error.code, error.message))
     except Exception:
@@ -200,19 +205,16 @@ def run_job(
     return JobRun(recorded, created)
 
 
-def _written_earlier(planned: PlannedFile, writer: BucketWriter, job_id: str) -> CreatedFile:
+def _written_earlier(
+    planned: PlannedFile, writer: BucketWriter, job_id: str, taken: KeyTakenError
+) -> CreatedFile:
     """The job's object, written by an earlier delivery of the same job whose outcome was not
-    recorded (its create-only completion then answers 412 to this one). It is the job's only when
-    its metadata names the job, and it holds the planned content when format, seed and generator
-    version match: that content is a function of them and the size, so its SHA-256 is computed
-    by generating it again rather than reading the object back."""
+    recorded (this delivery's create-only write then meets it: 412). It is the job's when its
+    metadata names the job with the planned format, seed and generator version, and its size is
+    the planned one: its content is then a function of these, the very bytes this delivery sent,
+    so their SHA-256 is the object's."""
     found = writer.existing(planned.key)
-    expected = {
-        JOB_ID_METADATA: job_id,
-        "randfile-format": planned.format.value,
-        "randfile-seed": str(planned.seed),
-        "randfile-generator-version": GENERATOR_VERSION,
-    }
+    expected = _metadata(planned, job_id)
     if {name: found.metadata.get(name) for name in expected} != expected or (
         found.size_bytes != planned.size_bytes
     ):
@@ -220,9 +222,8 @@ def _written_earlier(planned: PlannedFile, writer: BucketWriter, job_id: str) ->
             f"s3://{found.bucket}/{planned.key} exists but is not this job's object"
             f" (metadata {found.metadata}, {found.size_bytes} bytes)"
         )
-    digest = hashlib.sha256()
-    for chunk in generate(planned.format, planned.size_bytes, planned.seed):
-        digest.update(chunk)
+    if taken.sent_sha256 is None:
+        raise taken
     return planned.written(
-        found.bucket, found.size_bytes, digest.hexdigest(), found.etag, found.version_id
+        found.bucket, found.size_bytes, taken.sent_sha256, found.etag, found.version_id
     )

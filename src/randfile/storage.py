@@ -138,8 +138,13 @@ class BucketWriter:
         head = list(islice(parts, 2))
         send = self._put if len(head) < 2 else self._multipart
         content = _Tally(_drain(head, parts))
-        with self._s3_errors(spec.key):
-            receipt = send(spec, content, deadline)
+        try:
+            with self._s3_errors(spec.key):
+                receipt = send(spec, content, deadline)
+        except KeyTakenError as taken:
+            # S3 answers 412 to the PUT or to the completion, when every byte has been sent.
+            taken.sent_sha256 = content.sha256()
+            raise
         return StoredObject(
             bucket=self._bucket,
             key=spec.key,
