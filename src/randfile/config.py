@@ -10,11 +10,30 @@ from randfile.errors import MisconfiguredError
 
 DEFAULT_KEY_PREFIX = "random/"
 DEFAULT_MAX_BYTES = 104_857_600
+DEFAULT_MAX_JOB_BYTES = 10 * 1024**3
+DEFAULT_JOB_RETENTION_DAYS = 7
+MAX_JOB_RETENTION_DAYS = 365
 S3_MAX_OBJECT_BYTES = 5 * 1024**4
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}/$")
+# https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html (TableName)
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+# A function's name, partial or full ARN
+# (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html, FunctionName).
+_FUNCTION_NAME = re.compile(
+    r"^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:)?[A-Za-z0-9_-]{1,64}$"
+)
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """Where asynchronous jobs are kept and who runs them."""
+
+    table: str
+    worker_function: str
+    retention_days: int
 
 
 @dataclass(frozen=True)
@@ -23,6 +42,25 @@ class Settings:
     bucket_owner: str
     key_prefix: str
     max_bytes: int
+    max_job_bytes: int
+    job_retention_days: int
+    jobs_table: str | None
+    worker_function: str | None
+
+    def jobs(self) -> JobSettings:
+        """The jobs' settings; MisconfiguredError when the stack did not give them, so that only
+        the asynchronous path fails and the synchronous one works without them."""
+        if self.jobs_table is None or self.worker_function is None:
+            missing = [
+                name
+                for name, value in (
+                    ("RANDFILE_JOBS_TABLE", self.jobs_table),
+                    ("RANDFILE_WORKER_FUNCTION", self.worker_function),
+                )
+                if value is None
+            ]
+            raise MisconfiguredError(f"{' and '.join(missing)} must be set for jobs")
+        return JobSettings(self.jobs_table, self.worker_function, self.job_retention_days)
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -44,10 +82,40 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             "RANDFILE_KEY_PREFIX must be a relative S3 key prefix ending in '/' (safe characters"
             f" only, no empty segment), got {prefix!r}"
         )
-    raw_max = environ.get("RANDFILE_MAX_BYTES", str(DEFAULT_MAX_BYTES))
-    if not raw_max.isdigit() or not 1 <= int(raw_max) <= S3_MAX_OBJECT_BYTES:
-        raise MisconfiguredError(
-            f"RANDFILE_MAX_BYTES must be an integer from 1 to {S3_MAX_OBJECT_BYTES},"
-            f" got {raw_max!r}"
-        )
-    return Settings(bucket=bucket, bucket_owner=owner, key_prefix=prefix, max_bytes=int(raw_max))
+    return Settings(
+        bucket=bucket,
+        bucket_owner=owner,
+        key_prefix=prefix,
+        max_bytes=_integer(environ, "RANDFILE_MAX_BYTES", DEFAULT_MAX_BYTES, S3_MAX_OBJECT_BYTES),
+        max_job_bytes=_integer(
+            environ, "RANDFILE_MAX_JOB_BYTES", DEFAULT_MAX_JOB_BYTES, S3_MAX_OBJECT_BYTES
+        ),
+        job_retention_days=_integer(
+            environ,
+            "RANDFILE_JOB_RETENTION_DAYS",
+            DEFAULT_JOB_RETENTION_DAYS,
+            MAX_JOB_RETENTION_DAYS,
+        ),
+        jobs_table=_optional_name(environ, "RANDFILE_JOBS_TABLE", _TABLE_NAME, "a DynamoDB table"),
+        worker_function=_optional_name(
+            environ, "RANDFILE_WORKER_FUNCTION", _FUNCTION_NAME, "a Lambda function name or ARN"
+        ),
+    )
+
+
+def _integer(environ: Mapping[str, str], name: str, default: int, high: int) -> int:
+    raw = environ.get(name, str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= high:
+        raise MisconfiguredError(f"{name} must be an integer from 1 to {high}, got {raw!r}")
+    return int(raw)
+
+
+def _optional_name(
+    environ: Mapping[str, str], name: str, pattern: re.Pattern[str], what: str
+) -> str | None:
+    value = environ.get(name)
+    if value is None:
+        return None
+    if not pattern.match(value):
+        raise MisconfiguredError(f"{name} must name {what}, got {value!r}")
+    return value

@@ -82,6 +82,21 @@ class StorageUnavailableError(ServiceError):
     code = "storage_unavailable"
 
 
+class KeyTakenError(StorageUnavailableError):
+    """The create-only write met an existing object (412): a retry gets a new key, and a job's
+    retried delivery finds the object an earlier attempt wrote. `sent_sha256` is the SHA-256 of
+    the content this write sent, whole by then."""
+
+    sent_sha256: str | None = None
+
+
+class JobsUnavailableError(ServiceError):
+    """The job store or the worker could not take the job; a later retry may."""
+
+    status = 503
+    code = "jobs_unavailable"
+
+
 class DeadlineExceededError(ServiceError):
     status = 503
     code = "deadline_exceeded"

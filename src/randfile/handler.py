@@ -1,27 +1,30 @@
-"""Lambda entry point for `POST /files`: adapts the proxy event to the use case and its result,
-or its error, to the proxy response. The work is in randfile.files."""
+"""Lambda entry point for `POST /files` and `GET /files/{job_id}`: adapts the proxy event to the
+use cases and their results, or errors, to the proxy response. The work is in randfile.files."""
 
 from __future__ import annotations
 
 import logging
 import os
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Protocol
-
-import boto3
-from botocore.config import Config
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from randfile import logs, metrics
-from randfile.config import load_settings
+from randfile.aws import job_store, lambda_client, s3_client
+from randfile.config import Settings, load_settings
 from randfile.errors import MisconfiguredError, ServiceError
-from randfile.files import CreatedFile, create_file
-from randfile.request import check_route, parse_request
+from randfile.files import create_file, job_status, start_job
+from randfile.jobs import WorkerStarter
+from randfile.request import (
+    FileRequest,
+    Mode,
+    Route,
+    check_route,
+    parse_job_id,
+    parse_request,
+    status_url,
+)
 from randfile.responses import error_response, json_response
-from randfile.sdk import require_conditional_writes
 from randfile.storage import BucketWriter, Deadline
-
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
 
 logs.configure()
 logger = logging.getLogger("randfile.handler")
@@ -37,47 +40,51 @@ class LambdaContext(Protocol):
     def get_remaining_time_in_millis(self) -> int: ...
 
 
-@lru_cache(maxsize=1)
-def s3_client() -> S3Client:
-    # Created once per execution environment so warm invocations reuse connections; a runtime
-    # whose SDK cannot write create-only is refused before the first request does any work.
-    client = boto3.client(
-        "s3",
-        config=Config(
-            retries={"mode": "standard", "max_attempts": 3},
-            connect_timeout=5,
-            read_timeout=30,
-        ),
-    )
-    require_conditional_writes(client)
-    return client
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: dict[str, Any]
+    log_message: str
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logs.bind_request(context.aws_request_id)
     try:
-        created = _create_file(event, context)
+        answer = _answer(event, context)
     except ServiceError as error:
         return _refusal(error)
     except Exception:
         logger.exception("unexpected failure")
         return error_response(ServiceError("internal error; see the function's logs"))
-    fields = created.fields()
-    logger.info("file written", extra=fields)
-    return json_response(201, fields)
+    logger.info(answer.log_message, extra=answer.body)
+    return json_response(answer.status, answer.body, answer.headers)
 
 
 @metrics.count_failures
-def _create_file(event: dict[str, Any], context: LambdaContext) -> CreatedFile:
+def _answer(event: dict[str, Any], context: LambdaContext) -> _Answer:
     settings = load_settings(os.environ)
-    check_route(event)
-    request = parse_request(event, settings.max_bytes)
+    if check_route(event) is Route.STATUS:
+        job_id = parse_job_id(event)
+        job = job_status(job_id, job_store(settings.jobs()))
+        return _Answer(200, job.status_fields(), "job status read")
+    request = parse_request(event, settings.max_bytes, settings.max_job_bytes)
+    if request.mode is Mode.ASYNC:
+        return _start_job(event, request, settings)
     writer = BucketWriter(s3_client(), settings.bucket, settings.bucket_owner)
     deadline = Deadline(context.get_remaining_time_in_millis)
     timer = metrics.GenerationTimer()
     created = create_file(request, writer, settings.key_prefix, deadline, timer.watch)
     metrics.file_written(created.format.value, created.size_bytes, timer)
-    return created
+    return _Answer(201, created.fields(), "file written")
+
+
+def _start_job(event: dict[str, Any], request: FileRequest, settings: Settings) -> _Answer:
+    jobs = settings.jobs()
+    worker = WorkerStarter(lambda_client(), jobs.worker_function)
+    job = start_job(request, settings.bucket, settings.key_prefix, job_store(jobs), worker)
+    url = status_url(event, job.job_id)
+    return _Answer(202, job.accepted_fields(url), "job accepted", {"Location": url})
 
 
 def _refusal(error: ServiceError) -> dict[str, Any]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
+from typing import TypeGuard
 
 _CROCKFORD_BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _RANDOM_BITS = 80
+# 26 characters of which the first holds 3 bits (130 bits in all; a ULID uses 128).
+_ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
 
 
 def ulid(now: datetime) -> str:
@@ -22,6 +26,11 @@ def ulid(now: datetime) -> str:
         value, digit = divmod(value, 32)
         chars.append(_CROCKFORD_BASE32[digit])
     return "".join(reversed(chars))
+
+
+def is_ulid(text: object) -> TypeGuard[str]:
+    """Whether `text` is a ULID as `ulid` writes them."""
+    return isinstance(text, str) and _ULID.match(text) is not None
 
 
 def new_object_key(prefix: str, extension: str, now: datetime | None = None) -> str:

@@ -1,4 +1,5 @@
-"""Turns an API Gateway REST API proxy event (payload 1.0) into a validated FileRequest."""
+"""Turns an API Gateway REST API proxy event (payload 1.0) into a route and a validated
+FileRequest or job id."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from enum import Enum, StrEnum
+from typing import Any, NoReturn, TypeVar
 
 from randfile.content import FORMATS, Format
 from randfile.errors import (
@@ -18,9 +20,12 @@ from randfile.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
+from randfile.keys import is_ulid
 
 ROUTE_PATH = "/files"
 ROUTE_METHOD = "POST"
+JOB_ROUTE_PATH = "/files/{job_id}"
+JOB_ROUTE_METHOD = "GET"
 DEFAULT_SIZE_BYTES = 1_048_576
 MAX_SEED = 2**63 - 1
 MAX_BODY_BYTES = 4096
@@ -32,10 +37,25 @@ The json module has no depth limit of its own: Python 3.11 stops near the recurs
 (~1000) while 3.13 parses every body under MAX_BODY_BYTES, so without this limit the same body
 got different answers on different interpreters."""
 
-_FIELDS = ("size_bytes", "format", "seed")
+_FIELDS = ("size_bytes", "format", "seed", "mode")
 # A string literal (closed or running to the end of the text) or a bracket: brackets inside
 # strings do not nest anything.
 _STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
+
+
+class Mode(StrEnum):
+    """`sync`: written before the answer (201); `async`: a job, answered at once (202)."""
+
+    SYNC = "sync"
+    ASYNC = "async"
+
+
+class Route(Enum):
+    CREATE = (ROUTE_PATH, ROUTE_METHOD)
+    STATUS = (JOB_ROUTE_PATH, JOB_ROUTE_METHOD)
+
+
+_Choice = TypeVar("_Choice", Format, Mode)
 
 
 @dataclass(frozen=True)
@@ -43,22 +63,55 @@ class FileRequest:
     size_bytes: int
     format: Format
     seed: int | None
+    mode: Mode = Mode.SYNC
 
 
-def check_route(event: Mapping[str, Any]) -> None:
-    """Only POST /files exists; the resource template is used so a base path does not matter."""
+def check_route(event: Mapping[str, Any]) -> Route:
+    """POST /files and GET /files/{job_id}; the resource template is used so a base path does not
+    matter."""
     resource = event.get("resource") or event.get("path")
-    if resource != ROUTE_PATH:
-        raise NotFoundError(f"no route for {resource!r}: the only route is POST {ROUTE_PATH}")
-    method = event.get("httpMethod")
-    if method != ROUTE_METHOD:
-        raise MethodNotAllowedError(
-            f"method {method!r} is not allowed on {ROUTE_PATH}: use {ROUTE_METHOD}",
-            allow=ROUTE_METHOD,
+    routes = {route.value[0]: route for route in Route}
+    if resource not in routes:
+        raise NotFoundError(
+            f"no route for {resource!r}: the routes are "
+            + " and ".join(f"{method} {path}" for path, method in (r.value for r in Route))
         )
+    route = routes[resource]
+    path, allowed = route.value
+    method = event.get("httpMethod")
+    if method != allowed:
+        raise MethodNotAllowedError(
+            f"method {method!r} is not allowed on {path}: use {allowed}", allow=allowed
+        )
+    return route
 
 
-def parse_request(event: Mapping[str, Any], max_bytes: int) -> FileRequest:
+def parse_job_id(event: Mapping[str, Any]) -> str:
+    """The job id of GET /files/{job_id}. Anything that is not a ULID cannot name a job, so it is
+    404 without a look in the store."""
+    job_id = (event.get("pathParameters") or {}).get("job_id")
+    if not is_ulid(job_id):
+        raise NotFoundError(f"no job {job_id!r}: job ids are ULIDs, as the 202 answer gives them")
+    return job_id
+
+
+def status_url(event: Mapping[str, Any], job_id: str) -> str:
+    """Where the caller reads the job: the domain it called and the path it used (on a custom
+    domain with its base path, on the execute-api domain with the stage), as API Gateway gives
+    them in requestContext (https://docs.aws.amazon.com/apigateway/latest/developerguide/
+    set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format)."""
+    context = event.get("requestContext") or {}
+    domain = context.get("domainName") or (event.get("headers") or {}).get("Host", "")
+    path = context.get("path") or event.get("path") or ROUTE_PATH
+    return f"https://{domain}{path.rstrip('/')}/{job_id}"
+
+
+def parse_request(
+    event: Mapping[str, Any], max_bytes: int, max_job_bytes: int | None = None
+) -> FileRequest:
+    """The request of POST /files. Without `mode`, a size up to `max_bytes` is written at once
+    and a larger one, up to `max_job_bytes`, becomes a job; `max_job_bytes` None offers no job
+    larger than `max_bytes`."""
     _check_content_type(event.get("headers"))
     document = _decode_json(_body_bytes(event))
     if not isinstance(document, dict):
@@ -66,14 +119,20 @@ def parse_request(event: Mapping[str, Any], max_bytes: int) -> FileRequest:
     unknown = sorted(set(document) - set(_FIELDS))
     if unknown:
         _reject("body", f"unknown field(s) {unknown}; allowed fields are {list(_FIELDS)}")
-    requested_size = _optional_integer(document, "size_bytes", 1, max_bytes)
+    chosen = _choice(document, "mode", Mode)
+    job_bytes = max_bytes if max_job_bytes is None else max_job_bytes
+    limits = {Mode.SYNC: max_bytes, Mode.ASYNC: job_bytes, None: max(max_bytes, job_bytes)}
+    requested_size = _optional_integer(document, "size_bytes", 1, limits[chosen])
     size_bytes = DEFAULT_SIZE_BYTES if requested_size is None else requested_size
-    fmt = _format(document)
+    # The default size is written at once whatever max_bytes says, as it was before jobs.
+    above_sync = requested_size is not None and requested_size > max_bytes
+    mode = chosen or (Mode.ASYNC if above_sync else Mode.SYNC)
+    fmt = _choice(document, "format", Format) or Format.BINARY
     minimum = FORMATS[fmt].min_size_bytes
     if size_bytes < minimum:
         _reject("size_bytes", f"must be at least {minimum} for format {fmt.value!r}")
     seed = _optional_integer(document, "seed", 0, MAX_SEED)
-    return FileRequest(size_bytes=size_bytes, format=fmt, seed=seed)
+    return FileRequest(size_bytes=size_bytes, format=fmt, seed=seed, mode=mode)
 
 
 def _reject(field: str, rule: str) -> NoReturn:
@@ -165,13 +224,16 @@ def _optional_integer(document: Mapping[str, Any], field: str, low: int, high: i
     return value
 
 
-def _format(document: Mapping[str, Any]) -> Format:
-    value = document.get("format", Format.BINARY.value)
-    allowed = [fmt.value for fmt in Format]
+def _choice(document: Mapping[str, Any], field: str, choices: type[_Choice]) -> _Choice | None:
+    """The field's value as one of `choices`, None when absent."""
+    if field not in document:
+        return None
+    value = document[field]
+    allowed = [choice.value for choice in choices]
     if not isinstance(value, str) or value not in allowed:
         shown = value if isinstance(value, str) else _json_type(value)
-        _reject("format", f"must be one of {allowed}, got {shown!r}")
-    return Format(value)
+        _reject(field, f"must be one of {allowed}, got {shown!r}")
+    return choices(value)
 
 
 def _json_type(value: Any) -> str:

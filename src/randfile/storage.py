@@ -19,6 +19,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
@@ -28,6 +29,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from randfile.errors import (
     DeadlineExceededError,
+    KeyTakenError,
     ServiceError,
     StorageError,
     StorageUnavailableError,
@@ -60,8 +62,7 @@ _TRANSIENT_CODES = frozenset(
         "ServiceUnavailable",
         "InternalError",
         "OperationAborted",
-        # A create-only write lost a race or met an existing key: a retry gets a new key.
-        "PreconditionFailed",
+        # A concurrent write to the same key was in progress: a retry gets a new key.
         "ConditionalRequestConflict",
     }
 )
@@ -78,6 +79,18 @@ class StoredObject:
     sha256: str
     etag: str
     version_id: str | None
+
+
+@dataclass(frozen=True)
+class ExistingObject:
+    """What HEAD tells of an object already in the bucket."""
+
+    bucket: str
+    key: str
+    size_bytes: int
+    etag: str
+    version_id: str | None
+    metadata: dict[str, str]
 
 
 class Deadline:
@@ -126,14 +139,12 @@ class BucketWriter:
         send = self._put if len(head) < 2 else self._multipart
         content = _Tally(_drain(head, parts))
         try:
-            receipt = send(spec, content, deadline)
-        except ClientError as error:
-            raise self._explain(error, spec.key) from error
-        except BotoCoreError as error:
-            raise StorageUnavailableError(
-                f"could not reach S3 for bucket {self._bucket}: {error}",
-                retry_after_seconds=RETRY_AFTER_SECONDS,
-            ) from error
+            with self._s3_errors(spec.key):
+                receipt = send(spec, content, deadline)
+        except KeyTakenError as taken:
+            # S3 answers 412 to the PUT or to the completion, when every byte has been sent.
+            taken.sent_sha256 = content.sha256()
+            raise
         return StoredObject(
             bucket=self._bucket,
             key=spec.key,
@@ -141,6 +152,23 @@ class BucketWriter:
             sha256=content.sha256(),
             etag=receipt.etag,
             version_id=receipt.version_id,
+        )
+
+    def existing(self, key: str) -> ExistingObject:
+        """The object at `key`: its size, ETag, version and user metadata (HEAD needs
+        s3:GetObject, https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html)."""
+        with self._s3_errors(key):
+            answer = self._client.head_object(
+                Bucket=self._bucket, Key=key, ExpectedBucketOwner=self._owner
+            )
+        receipt = _Receipt.of(answer)
+        return ExistingObject(
+            bucket=self._bucket,
+            key=key,
+            size_bytes=answer["ContentLength"],
+            etag=receipt.etag,
+            version_id=receipt.version_id,
+            metadata=dict(answer.get("Metadata", {})),
         )
 
     def _put(self, spec: ObjectSpec, parts: Iterable[bytes], deadline: Deadline) -> _Receipt:
@@ -224,6 +252,19 @@ class BucketWriter:
         else:
             logger.info("aborted multipart upload", extra={"key": key})
 
+    @contextmanager
+    def _s3_errors(self, key: str) -> Iterator[None]:
+        """Turns S3's and botocore's errors into the service's."""
+        try:
+            yield
+        except ClientError as error:
+            raise self._explain(error, key) from error
+        except BotoCoreError as error:
+            raise StorageUnavailableError(
+                f"could not reach S3 for bucket {self._bucket}: {error}",
+                retry_after_seconds=RETRY_AFTER_SECONDS,
+            ) from error
+
     def _explain(self, error: ClientError, key: str) -> ServiceError:
         code = str(error.response.get("Error", {}).get("Code", "Unknown"))
         where = f"bucket {self._bucket} (expected owner {self._owner}), key {key}"
@@ -231,6 +272,11 @@ class BucketWriter:
             return StorageError(f"S3 denied access to {where}: {code}")
         if code == "NoSuchBucket":
             return StorageError(f"S3 bucket {self._bucket} does not exist")
+        if code == "PreconditionFailed":
+            return KeyTakenError(
+                f"an object already exists at {where}; retry",
+                retry_after_seconds=RETRY_AFTER_SECONDS,
+            )
         if code in _TRANSIENT_CODES or _http_status(error) >= 500:
             return StorageUnavailableError(
                 f"S3 could not take the write to {where} ({code}); retry",

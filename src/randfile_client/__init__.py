@@ -4,9 +4,11 @@ Not part of the Lambda package: scripts/build_zip.py packs `randfile` (the funct
 """
 
 from randfile_client.client import (
+    AcceptedJob,
     ApiError,
     ConfigurationError,
     CreatedFile,
+    JobFailedError,
     RandfileClient,
     RandfileError,
     RawResponse,
@@ -16,9 +18,11 @@ from randfile_client.client import (
 from randfile_client.sizes import parse_size
 
 __all__ = [
+    "AcceptedJob",
     "ApiError",
     "ConfigurationError",
     "CreatedFile",
+    "JobFailedError",
     "RandfileClient",
     "RandfileError",
     "RawResponse",

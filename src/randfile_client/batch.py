@@ -84,10 +84,12 @@ def run(
     file_format: str | None,
     seed: int | None,
     manifest: IO[str] | None,
+    mode: str | None = None,
     on_result: Callable[[CreatedFile | RandfileError], None] | None = None,
 ) -> tuple[Summary, list[RandfileError]]:
-    """Create `count` files with at most `parallel` in flight; each file's manifest line is
-    written (and flushed) as soon as it exists, so an interrupted run still lists what it made."""
+    """Create `count` files with at most `parallel` in flight (a job counts until it is done);
+    each file's manifest line is written (and flushed) as soon as it exists, so an interrupted run
+    still lists what it made."""
     summary = Summary(requested=count)
     errors: list[RandfileError] = []
     pending_seeds = seeds(seed, count)
@@ -97,7 +99,7 @@ def run(
 
         def submit_next() -> None:
             for next_seed in pending_seeds:
-                in_flight.add(pool.submit(client.create, size_bytes, file_format, next_seed))
+                in_flight.add(pool.submit(client.create, size_bytes, file_format, next_seed, mode))
                 return
 
         # Only `parallel` futures at a time: a run of a million files holds no million futures.

@@ -8,7 +8,7 @@ Exit codes:
   3  configuration: no endpoint, region, credentials or API key could be found
   4  the API refused a request (4xx: its code and message are printed), including a 429
      that retries did not get past
-  5  the API failed (5xx) or could not be reached, after retries
+  5  the API failed (5xx) or could not be reached, after retries, or a job ended failed
   130 interrupted (Ctrl-C); the manifest lists every file created until then
 In a batch, 5 wins over 4 when both happened.
 """
@@ -31,6 +31,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -38,6 +39,7 @@ from rich.progress import (
 
 from randfile_client import batch, targets
 from randfile_client.client import (
+    AcceptedJob,
     ApiError,
     ConfigurationError,
     CreatedFile,
@@ -53,6 +55,7 @@ EXIT_REFUSED = 4
 EXIT_FAILED = 5
 EXIT_INTERRUPTED = 130
 FORMATS = ("binary", "text", "csv", "jsonl")
+MODES = ("sync", "async")
 
 stderr = Console(stderr=True)
 
@@ -83,6 +86,13 @@ def describe(created: CreatedFile) -> str:
     return (
         f"created s3://{created.bucket}/{created.key} ({decimal(created.size_bytes)}, "
         f"{created.format}, seed {created.seed}, sha256 {created.sha256[:12]}…)"
+    )
+
+
+def describe_job(job: AcceptedJob) -> str:
+    return (
+        f"accepted job {job.job_id}: s3://{job.bucket}/{job.key} ({decimal(job.size_bytes)}, "
+        f"{job.format}, seed {job.seed}); status {job.status_url}"
     )
 
 
@@ -163,6 +173,25 @@ def main() -> None:
     help="Seed of the first file; file i of a batch gets seed + i.",
 )
 @click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default=None,
+    help="sync: written before the answer; async: a job the command waits for "
+    "(default: the API's choice, async past its synchronous limit, 100 MiB).",
+)
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="For a job: print it (its id and status URL) and exit without waiting for it.",
+)
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(0.1),
+    default=2.0,
+    show_default=True,
+    help="Seconds between two reads of a job's status.",
+)
+@click.option(
     "--count", type=click.IntRange(1), default=1, show_default=True, help="How many files."
 )
 @click.option(
@@ -213,6 +242,9 @@ def create(
     size_bytes: int | None,
     file_format: str | None,
     seed: int | None,
+    mode: str | None,
+    no_wait: bool,
+    poll_interval: float,
     count: int,
     parallel: int,
     manifest: Path | None,
@@ -221,7 +253,10 @@ def create(
     max_wait: float,
     timeout: float,
 ) -> None:
-    """Create COUNT files (POST /files) and report each one."""
+    """Create COUNT files (POST /files) and report each one; a file past the API's synchronous
+    limit is a job, waited for with a progress indicator."""
+    if no_wait and count > 1:
+        raise click.UsageError("--no-wait creates one file: leave out --count")
     try:
         target = targets.resolve(
             env=env,
@@ -240,6 +275,7 @@ def create(
             timeout=timeout,
             retry=RetryPolicy(attempts=retries + 1, max_wait=max_wait),
             max_connections=parallel,
+            poll_interval=poll_interval,
         )
     except ConfigurationError as error:
         report_error(error)
@@ -247,7 +283,7 @@ def create(
     if count > 1 and manifest is None:
         manifest = Path(f"randfile-manifest-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.jsonl")
     with client:
-        job = Job(size_bytes, file_format, seed, manifest, as_json)
+        job = Job(size_bytes, file_format, seed, manifest, as_json, mode, no_wait)
         sys.exit(_one(client, job) if count == 1 else _many(client, job, count, parallel))
 
 
@@ -260,11 +296,26 @@ class Job:
     seed: int | None
     manifest: Path | None
     as_json: bool
+    mode: str | None = None
+    no_wait: bool = False
 
 
 def _one(client: RandfileClient, job: Job) -> int:
     try:
-        created = client.create(job.size_bytes, job.file_format, job.seed)
+        outcome = client.submit(job.size_bytes, job.file_format, job.seed, job.mode)
+        if isinstance(outcome, AcceptedJob):
+            if job.no_wait:
+                click.echo(json.dumps(asdict(outcome)) if job.as_json else describe_job(outcome))
+                return EXIT_OK
+            try:
+                created = _wait(client, outcome)
+            except KeyboardInterrupt:
+                click.echo(
+                    f"randfile: stopped waiting; the job goes on: {outcome.status_url}", err=True
+                )
+                return EXIT_INTERRUPTED
+        else:
+            created = outcome
     except RandfileError as error:
         report_error(error)
         return exit_code_for([error])
@@ -273,6 +324,20 @@ def _one(client: RandfileClient, job: Job) -> int:
             handle.write(batch.manifest_line(created) + "\n")
     click.echo(json.dumps(asdict(created)) if job.as_json else describe(created))
     return EXIT_OK
+
+
+def _wait(client: RandfileClient, job: AcceptedJob) -> CreatedFile:
+    """Polls the job with a spinner, its status and the time it has taken."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn(f"job {job.job_id} ({decimal(job.size_bytes)}): {{task.fields[status]}}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    )
+    task = progress.add_task("job", total=None, status="queued")
+    with progress:
+        return client.wait(job, lambda status: progress.update(task, status=status))
 
 
 def _many(client: RandfileClient, job: Job, count: int, parallel: int) -> int:
@@ -306,6 +371,7 @@ def _many(client: RandfileClient, job: Job, count: int, parallel: int) -> int:
                 size_bytes=job.size_bytes,
                 file_format=job.file_format,
                 seed=job.seed,
+                mode=job.mode,
                 manifest=handle,
                 on_result=advance,
             )

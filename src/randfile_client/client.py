@@ -1,4 +1,6 @@
-"""`POST /files`, signed with SigV4 by botocore, sent by httpx, retried by tenacity.
+"""`POST /files` and `GET /files/{job_id}`, signed with SigV4 by botocore, sent by httpx,
+retried by tenacity. A file past the API's synchronous limit is a job (202): the client polls its
+status until it has succeeded or failed.
 
 Credentials come from botocore's standard chain (environment, shared config and credentials
 files, SSO, container and instance roles), the same as the AWS CLI's; requests are signed for
@@ -10,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -61,6 +63,16 @@ class RawResponse:
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+
+class JobFailedError(RandfileError):
+    """A job the API accepted ended `failed`; `code` and `message` are the API's own."""
+
+    def __init__(self, job_id: str, code: str, message: str) -> None:
+        self.job_id = job_id
+        self.code = code
+        self.message = message
+        super().__init__(f"job {job_id} failed: {code}: {message}")
 
 
 class ApiError(RandfileError):
@@ -141,6 +153,34 @@ class CreatedFile:
 
 
 @dataclass(frozen=True)
+class AcceptedJob:
+    """What `202 Accepted` reports: a job whose file is to be written under `key`."""
+
+    job_id: str
+    status_url: str
+    bucket: str
+    key: str
+    size_bytes: int
+    format: str
+    seed: int
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> AcceptedJob:
+        try:
+            return cls(
+                job_id=str(document["job_id"]),
+                status_url=str(document["status_url"]),
+                bucket=str(document["bucket"]),
+                key=str(document["key"]),
+                size_bytes=int(document["size_bytes"]),
+                format=str(document["format"]),
+                seed=int(document["seed"]),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise RandfileError(f"the 202 answer does not describe a job: {document}") from error
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
     """At most `attempts` tries; waits follow Retry-After, else exponential backoff with full
     jitter from `initial_wait`, each wait at most `max_wait` seconds. A Retry-After longer than
@@ -177,6 +217,7 @@ class RandfileClient:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     transport: httpx.BaseTransport | None = None
     max_connections: int = 10
+    poll_interval: float = 2.0
     _http: httpx.Client = field(init=False, repr=False)
     _signer: SigV4Auth = field(init=False, repr=False)
 
@@ -222,37 +263,94 @@ class RandfileClient:
 
     def signed_request(self, body: bytes) -> AWSRequest:
         """POST /files with the API key and a fresh SigV4 signature over every header sent."""
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        return self._signed("POST", self.url, body)
+
+    def _signed(self, method: str, url: str, body: bytes) -> AWSRequest:
+        headers = {"Accept": "application/json"}
+        if body:
+            headers["Content-Type"] = "application/json"
         if self.host:
             headers["Host"] = self.host
         if self.api_key:
             headers["x-api-key"] = self.api_key
-        request = AWSRequest(method="POST", url=self.url, data=body, headers=headers)
+        request = AWSRequest(method=method, url=url, data=body, headers=headers)
         self._signer.add_auth(request)
         return request
 
     def send(self, body: Mapping[str, Any]) -> RawResponse:
         """One signed POST /files, no retry: whatever the API answered."""
         payload = json.dumps(dict(body), separators=(",", ":")).encode()
-        request = self.signed_request(payload)
+        return self._exchange("POST", self.url, payload)
+
+    def _exchange(self, method: str, url: str, payload: bytes) -> RawResponse:
+        request = self._signed(method, url, payload)
         try:
-            response = self._http.post(
-                self.url, content=payload, headers=dict(request.headers.items())
+            response = self._http.request(
+                method, url, content=payload or None, headers=dict(request.headers.items())
             )
         except httpx.HTTPError as error:
-            raise TransportError(f"POST {self.url}: {type(error).__name__}: {error}") from error
+            raise TransportError(f"{method} {url}: {type(error).__name__}: {error}") from error
         headers = {name.lower(): value for name, value in response.headers.items()}
         return RawResponse(response.status_code, headers, response.content)
 
-    def _attempt(self, body: Mapping[str, Any]) -> CreatedFile:
+    def _attempt(self, body: Mapping[str, Any]) -> CreatedFile | AcceptedJob:
         response = self.send(body)
-        if response.status != 201:
+        if response.status not in (201, 202):
             raise ApiError(response)
-        try:
-            document = response.json()
-        except ValueError as error:
-            raise RandfileError(f"the 201 answer is not JSON: {response.body[:200]!r}") from error
+        document = _json_answer(response)
+        if response.status == 202:
+            return AcceptedJob.from_json(document)
         return CreatedFile.from_json(document)
+
+    def _poll_url(self, status_url: str) -> str:
+        """Where to send GET for `status_url`: the API's own host only (the request is signed),
+        reached through the endpoint, so a local cloud serving the API's domain on 127.0.0.1
+        (`host`) is polled where it listens."""
+        parts = urlsplit(status_url)
+        endpoint = urlsplit(self.endpoint)
+        api_host = self.host or endpoint.hostname
+        if parts.hostname != api_host or not parts.path:
+            raise RandfileError(
+                f"the job's status URL {status_url!r} is not on the API's host {api_host}"
+            )
+        return f"{endpoint.scheme}://{endpoint.netloc}{parts.path}"
+
+    def job_status(self, job: AcceptedJob) -> dict[str, Any]:
+        """GET the job's status_url (retried like a POST, and on any transport error: reading
+        changes nothing)."""
+        url = self._poll_url(job.status_url)
+        document = self._retrying(self._should_retry_poll)(self._read, url)
+        if not isinstance(document, dict) or "status" not in document:
+            raise RandfileError(f"the job's status is not a job: {document}")
+        return document
+
+    def _read(self, url: str) -> Any:
+        response = self._exchange("GET", url, b"")
+        if response.status != 200:
+            raise ApiError(response)
+        return _json_answer(response)
+
+    def wait(
+        self,
+        job: AcceptedJob,
+        on_status: Callable[[str], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> CreatedFile:
+        """Polls the job every `poll_interval` seconds until it has succeeded (its file) or
+        failed (JobFailedError); `on_status` hears each status read."""
+        while True:
+            document = self.job_status(job)
+            status = str(document["status"])
+            if on_status is not None:
+                on_status(status)
+            if status == "succeeded":
+                return CreatedFile.from_json(document)
+            if status == "failed":
+                error = document.get("error") or {}
+                raise JobFailedError(
+                    job.job_id, str(error.get("code", "unknown")), str(error.get("message", ""))
+                )
+            sleep(self.poll_interval)
 
     def _should_retry(self, error: BaseException) -> bool:
         if isinstance(error, TransportError):
@@ -273,10 +371,30 @@ class RandfileClient:
         )
         return float(backoff(state))
 
-    def create(
-        self, size_bytes: int | None = None, file_format: str | None = None, seed: int | None = None
-    ) -> CreatedFile:
-        """Create one file; retried on 429/503 per `retry`. Raises ApiError with the API's
+    def _should_retry_poll(self, error: BaseException) -> bool:
+        if isinstance(error, TransportError):
+            return True
+        if isinstance(error, ApiError) and error.status in RETRYABLE_STATUSES:
+            return self._should_retry(error)
+        return False
+
+    def _retrying(self, should_retry: Callable[[BaseException], bool]) -> Retrying:
+        return Retrying(
+            stop=stop_after_attempt(max(1, self.retry.attempts)),
+            wait=self._wait,
+            retry=retry_if_exception(should_retry),
+            reraise=True,
+        )
+
+    def submit(
+        self,
+        size_bytes: int | None = None,
+        file_format: str | None = None,
+        seed: int | None = None,
+        mode: str | None = None,
+    ) -> CreatedFile | AcceptedJob:
+        """POST /files once (retried on 429/503 per `retry`): the file (201) or, past the
+        synchronous limit or with mode `async`, the job (202). Raises ApiError with the API's
         code and message when it refuses, TransportError when it cannot be reached."""
         body: dict[str, Any] = {}
         if size_bytes is not None:
@@ -285,11 +403,30 @@ class RandfileClient:
             body["format"] = file_format
         if seed is not None:
             body["seed"] = seed
-        retrying = Retrying(
-            stop=stop_after_attempt(max(1, self.retry.attempts)),
-            wait=self._wait,
-            retry=retry_if_exception(self._should_retry),
-            reraise=True,
-        )
-        result: CreatedFile = retrying(self._attempt, body)
+        if mode is not None:
+            body["mode"] = mode
+        result: CreatedFile | AcceptedJob = self._retrying(self._should_retry)(self._attempt, body)
         return result
+
+    def create(
+        self,
+        size_bytes: int | None = None,
+        file_format: str | None = None,
+        seed: int | None = None,
+        mode: str | None = None,
+        on_status: Callable[[str], None] | None = None,
+    ) -> CreatedFile:
+        """Create one file, waiting for it when the API makes it a job."""
+        outcome = self.submit(size_bytes, file_format, seed, mode)
+        if isinstance(outcome, AcceptedJob):
+            return self.wait(outcome, on_status)
+        return outcome
+
+
+def _json_answer(response: RawResponse) -> Any:
+    try:
+        return response.json()
+    except ValueError as error:
+        raise RandfileError(
+            f"the {response.status} answer is not JSON: {response.body[:200]!r}"
+        ) from error

@@ -19,7 +19,9 @@ from localcloud import sigv4
 from randfile_client import (
     ApiError,
     ConfigurationError,
+    JobFailedError,
     RandfileClient,
+    RandfileError,
     RetryPolicy,
     TransportError,
     parse_size,
@@ -40,6 +42,25 @@ class Api:
     script: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # GET /files/{job_id}: answered from `polls`, each request's path kept in `polled`.
+    polls: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
+    polled: list[str] = field(default_factory=list)
+
+    def answer_get(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        try:
+            sigv4.verify(
+                sigv4.parse(headers, REGION),
+                CREDENTIALS,
+                method="GET",
+                url=f"https://{headers['Host']}{path}",
+                headers=headers,
+                body=b"",
+            )
+        except sigv4.SignatureRejected as rejected:
+            return 403, {"x-amzn-ErrorType": rejected.error_type}, {"message": rejected.message}
+        with self.lock:
+            self.polled.append(path)
+            return self.polls.pop(0)
 
     def answer(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], Any]:
         try:
@@ -85,7 +106,12 @@ def api() -> Iterator[tuple[str, Api]]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            status, headers, document = state.answer(dict(self.headers.items()), body)
+            self.reply(*state.answer(dict(self.headers.items()), body))
+
+        def do_GET(self) -> None:
+            self.reply(*state.answer_get(self.path, dict(self.headers.items())))
+
+        def reply(self, status: int, headers: dict[str, str], document: Any) -> None:
             payload = json.dumps(document).encode()
             self.send_response(status)
             for name, value in {"Content-Type": "application/json", **headers}.items():
@@ -355,3 +381,125 @@ def test_stack_outputs_give_the_endpoint_region_and_key_id(tmp_path: Path) -> No
     )
 
     assert target == targets.Target("https://files.dev.example.com", REGION, api_key="flag-key")
+
+
+JOB_ID = "01JDZQ5V8X6M3N2P4R7S9T0W1Y"
+JOB = {
+    "job_id": JOB_ID,
+    "bucket": "b",
+    "key": f"random/2026/11/28/{JOB_ID}.bin",
+    "size_bytes": 2 * 1024**3,
+    "format": "binary",
+    "seed": 7,
+    "content_type": "application/octet-stream",
+}
+
+
+def accepted(status_url: str = f"https://{HOST}/files/{JOB_ID}") -> tuple[int, dict[str, str], Any]:
+    return 202, {"Location": status_url}, {**JOB, "status": "queued", "status_url": status_url}
+
+
+def job_state(status: str, **fields: Any) -> tuple[int, dict[str, str], Any]:
+    times = {"created_at": "2026-11-28T09:00:00.000Z", "updated_at": "2026-11-28T09:01:00.000Z"}
+    return 200, {}, {**JOB, **times, "status": status, **fields}
+
+
+SUCCEEDED = job_state("succeeded", sha256="ab" * 32, etag="e-256", version_id="v1")
+
+
+def test_a_job_is_polled_until_it_succeeds_through_throttling(api: tuple[str, Api]) -> None:
+    url, state = api
+    state.script = [accepted()]
+    state.polls = [
+        job_state("queued"),
+        (429, {"Retry-After": "0"}, {"error": {"code": "throttled", "message": "slow down"}}),
+        job_state("running"),
+        SUCCEEDED,
+    ]
+    heard: list[str] = []
+    with client(url, poll_interval=0.01) as randfile:
+        created = randfile.create(2 * 1024**3, mode="async", on_status=heard.append)
+
+    assert (created.key, created.size_bytes, created.sha256, created.version_id) == (
+        JOB["key"],
+        2 * 1024**3,
+        "ab" * 32,
+        "v1",
+    )
+    assert state.requests[0]["body"] == {"size_bytes": 2 * 1024**3, "mode": "async"}
+    assert state.polled == [f"/files/{JOB_ID}"] * 4
+    assert heard == ["queued", "running", "succeeded"]
+
+
+def test_a_failed_job_is_an_error_with_the_api_s_code(api: tuple[str, Api]) -> None:
+    url, state = api
+    state.script = [accepted()]
+    message = "stopped before part 900: 2500 ms left"
+    state.polls = [job_state("failed", error={"code": "deadline_exceeded", "message": message})]
+    with client(url, poll_interval=0.01) as randfile, pytest.raises(JobFailedError) as caught:
+        randfile.create(2 * 1024**3)
+    assert (caught.value.job_id, caught.value.code, caught.value.message) == (
+        JOB_ID,
+        "deadline_exceeded",
+        message,
+    )
+
+
+def test_a_status_url_keeps_the_api_s_base_path(api: tuple[str, Api]) -> None:
+    url, state = api
+    state.script = [accepted(f"https://{HOST}/v2/files/{JOB_ID}")]
+    state.polls = [SUCCEEDED]
+    with client(url, poll_interval=0.01) as randfile:
+        randfile.create(2 * 1024**3)
+    assert state.polled == [f"/v2/files/{JOB_ID}"]
+
+
+def test_a_status_url_on_another_host_is_never_sent_a_signed_request(api: tuple[str, Api]) -> None:
+    url, state = api
+    state.script = [accepted(f"https://elsewhere.example/files/{JOB_ID}")]
+    with client(url) as randfile, pytest.raises(RandfileError, match="not on the API's host"):
+        randfile.create(2 * 1024**3)
+    assert state.polled == []
+
+
+def test_the_command_waits_for_a_job_and_prints_its_file(
+    api: tuple[str, Api], tmp_path: Path
+) -> None:
+    url, state = api
+    state.script = [accepted()]
+    state.polls = [job_state("running"), SUCCEEDED]
+    result = _cli(url, "--size=2GiB", "--poll-interval=0.1", tmp_path=tmp_path)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"created s3://b/{JOB['key']} (2.1 GB, binary, seed 7")
+    assert len(state.polled) == 2
+
+
+def test_no_wait_prints_the_job_and_exits(api: tuple[str, Api], tmp_path: Path) -> None:
+    url, state = api
+    state.script = [accepted()]
+    result = _cli(url, "--size=2GiB", "--no-wait", "--json", tmp_path=tmp_path)
+
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert (printed["job_id"], printed["status_url"]) == (JOB_ID, f"https://{HOST}/files/{JOB_ID}")
+    assert state.polled == []
+
+
+def test_a_failed_job_exits_5_with_its_reason(api: tuple[str, Api], tmp_path: Path) -> None:
+    url, state = api
+    state.script = [accepted()]
+    state.polls = [job_state("failed", error={"code": "storage_error", "message": "S3 refused"})]
+    result = _cli(url, "--size=2GiB", "--mode=async", "--poll-interval=0.1", tmp_path=tmp_path)
+
+    assert result.exit_code == 5
+    assert f"job {JOB_ID} failed: storage_error: S3 refused" in result.stderr
+    assert state.requests[0]["body"]["mode"] == "async"
+
+
+def test_no_wait_is_for_one_file() -> None:
+    result = CliRunner().invoke(
+        main, ["create", "--endpoint=https://x.test", "--no-wait", "--count=2"]
+    )
+    assert result.exit_code == 2
+    assert "--no-wait" in result.stderr

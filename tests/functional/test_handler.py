@@ -20,6 +20,7 @@ from tests.functional.conftest import (
     WORKLOAD_ACCOUNT,
     FakeContext,
     TwoAccounts,
+    WorkerInvokes,
 )
 
 
@@ -232,3 +233,188 @@ def test_unexpected_error_is_a_500_without_traceback(
     assert body == {
         "error": {"code": "internal_error", "message": "internal error; see the function's logs"}
     }
+
+
+# Asynchronous jobs: POST /files past the synchronous limit (or with "mode": "async") and
+# GET /files/{job_id}.
+
+JOB_FIELDS = {
+    "job_id",
+    "status",
+    "bucket",
+    "key",
+    "size_bytes",
+    "format",
+    "seed",
+    "content_type",
+    "status_url",
+}
+
+
+def get_job(job_id: Any, method: str = "GET") -> tuple[int, dict[str, Any], dict[str, Any]]:
+    event = api_event(
+        None,
+        resource="/files/{job_id}",
+        path=f"/files/{job_id}",
+        httpMethod=method,
+        pathParameters={"job_id": job_id},
+    )
+    response = handler(event, FakeContext())
+    return response["statusCode"], json.loads(response["body"]), response["headers"]
+
+
+def test_a_size_past_the_synchronous_limit_is_accepted_as_a_job(
+    with_jobs: TwoAccounts,
+    worker_invokes: WorkerInvokes,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("RANDFILE_MAX_BYTES", "4096")
+    worker_invokes.expect()
+    status, body, headers = call({"size_bytes": 4097, "format": "csv", "seed": 8})
+    assert status == 202, body
+    assert set(body) == JOB_FIELDS
+    job_id = body["job_id"]
+    assert re.fullmatch(r"[0-7][0-9A-HJKMNP-TV-Z]{25}", job_id)
+    assert (
+        body["status_url"] == headers["Location"] == f"https://randfile.local.test/files/{job_id}"
+    )
+    assert (body["status"], body["size_bytes"], body["format"], body["seed"]) == (
+        "queued",
+        4097,
+        "csv",
+        8,
+    )
+    assert body["bucket"] == BUCKET
+    assert re.fullmatch(r"random/\d{4}/\d\d/\d\d/[0-9A-Z]{26}\.csv", body["key"])
+    assert worker_invokes.payloads() == [{"job_id": job_id}]
+    # The job is stored before the worker starts, and nothing is written before the worker runs.
+    assert get_job(job_id)[1]["status"] == "queued"
+    assert "Versions" not in with_jobs.data_s3().list_object_versions(Bucket=BUCKET)
+    emitted = emf.by_name(capfd.readouterr().out)
+    assert "FilesWritten" not in emitted
+    assert "Failures" not in emitted
+
+
+def test_mode_async_makes_a_job_of_any_size(
+    with_jobs: TwoAccounts, worker_invokes: WorkerInvokes
+) -> None:
+    worker_invokes.expect()
+    status, body, _ = call({"size_bytes": 10, "mode": "async"})
+    assert status == 202, body
+    assert worker_invokes.payloads() == [{"job_id": body["job_id"]}]
+
+
+def test_the_status_url_keeps_the_stage_of_an_execute_api_call(
+    with_jobs: TwoAccounts, worker_invokes: WorkerInvokes
+) -> None:
+    worker_invokes.expect()
+    context = {
+        **api_event()["requestContext"],
+        "domainName": "d4e5f6g7h8.execute-api.eu-west-1.amazonaws.com",
+        "path": "/v1/files",
+    }
+    status, body, headers = call({"mode": "async"}, requestContext=context)
+    assert status == 202
+    assert headers["Location"] == (
+        f"https://d4e5f6g7h8.execute-api.eu-west-1.amazonaws.com/v1/files/{body['job_id']}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_body", "rule"),
+    [
+        ({"size_bytes": 4097, "mode": "sync"}, "between 1 and 4096"),
+        ({"size_bytes": 8193}, "between 1 and 8192"),
+        ({"size_bytes": 8193, "mode": "async"}, "between 1 and 8192"),
+        ({"mode": "later"}, "mode: must be one of ['sync', 'async']"),
+    ],
+)
+def test_sizes_past_their_mode_s_limit_are_refused(
+    with_jobs: TwoAccounts,
+    worker_invokes: WorkerInvokes,
+    monkeypatch: pytest.MonkeyPatch,
+    request_body: dict[str, Any],
+    rule: str,
+) -> None:
+    monkeypatch.setenv("RANDFILE_MAX_BYTES", "4096")
+    monkeypatch.setenv("RANDFILE_MAX_JOB_BYTES", "8192")
+    status, body, _ = call(request_body)
+    assert (status, body["error"]["code"]) == (400, "invalid_request")
+    assert rule in body["error"]["message"]
+    assert worker_invokes.sent == []
+
+
+@pytest.mark.parametrize("missing", ["RANDFILE_JOBS_TABLE", "RANDFILE_WORKER_FUNCTION"])
+def test_jobs_without_their_settings_are_a_clean_500_and_sync_still_works(
+    with_jobs: TwoAccounts,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    missing: str,
+) -> None:
+    monkeypatch.delenv(missing)
+    status, body, _ = call({"mode": "async"})
+    assert (status, body["error"]["code"]) == (500, "service_misconfigured")
+    status, body, _ = get_job("01JDZQ5V8X6M3N2P4R7S9T0W1Y")
+    assert (status, body["error"]["code"]) == (500, "service_misconfigured")
+    log = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+    assert any(missing in entry.get("reason", "") for entry in log)
+    assert call({"size_bytes": 10})[0] == 201
+
+
+def test_a_worker_that_cannot_be_started_fails_the_job_and_answers_503(
+    with_jobs: TwoAccounts, worker_invokes: WorkerInvokes
+) -> None:
+    worker_invokes.stubber.add_client_error(
+        "invoke", "TooManyRequestsException", http_status_code=429
+    )
+    status, body, headers = call({"mode": "async"})
+    assert (status, body["error"]["code"]) == (503, "jobs_unavailable")
+    assert headers["Retry-After"] == "1"
+    [payload] = worker_invokes.payloads()
+    status, job, _ = get_job(payload["job_id"])
+    assert (status, job["status"], job["error"]["code"]) == (200, "failed", "jobs_unavailable")
+
+
+def test_a_job_s_status_is_read_by_its_id(
+    with_jobs: TwoAccounts, worker_invokes: WorkerInvokes
+) -> None:
+    worker_invokes.expect()
+    _, accepted, _ = call({"size_bytes": 100, "format": "text", "mode": "async"})
+    status, body, headers = get_job(accepted["job_id"])
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    assert body == {
+        **{name: accepted[name] for name in JOB_FIELDS - {"status_url"}},
+        "created_at": body["created_at"],
+        "updated_at": body["created_at"],
+    }
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", body["created_at"])
+
+
+@pytest.mark.parametrize(
+    "job_id",
+    [
+        "01JDZQ5V8X6M3N2P4R7S9T0W1Y",  # a ULID no job has
+        "not-a-job",
+        "01jdzq5v8x6m3n2p4r7s9t0w1y",  # ULIDs are upper case
+        "81JDZQ5V8X6M3N2P4R7S9T0W1Y",  # past the 128 bits of a ULID
+        "01JDZQ5V8X6M3N2P4R7S9T0W1",
+        "",
+        None,
+    ],
+)
+def test_an_unknown_job_is_404(with_jobs: TwoAccounts, job_id: Any) -> None:
+    status, body, _ = get_job(job_id)
+    assert (status, body["error"]["code"]) == (404, "not_found")
+
+
+def test_an_id_that_is_no_ulid_is_404_without_a_look_in_the_store(deployed: TwoAccounts) -> None:
+    # No job settings at all: a store read would be a 500.
+    assert get_job("../../etc/passwd")[0] == 404
+    assert get_job("01JDZQ5V8X6M3N2P4R7S9T0W1Y")[0] == 500
+
+
+def test_the_job_route_only_answers_get(with_jobs: TwoAccounts) -> None:
+    status, body, headers = get_job("01JDZQ5V8X6M3N2P4R7S9T0W1Y", method="DELETE")
+    assert (status, body["error"]["code"], headers["Allow"]) == (405, "method_not_allowed", "GET")

@@ -66,7 +66,11 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
     # Out of range and huge numbers
     ("zero size", body('{"size_bytes": 0}')),
     ("negative size", body('{"size_bytes": -1}')),
-    ("size above max", body('{"size_bytes": 104857601}')),
+    # Past RANDFILE_MAX_BYTES without a mode is a job (issue 16), not an error.
+    ("size above max in sync mode", body('{"size_bytes": 104857601, "mode": "sync"}')),
+    ("size above the job max", body('{"size_bytes": 10737418241}')),
+    ("mode unknown", body('{"mode": "batch"}')),
+    ("mode as bool", body('{"mode": true}')),
     ("huge size", body('{"size_bytes": ' + "9" * 100 + "}")),
     ("size with 5000 digits", body('{"size_bytes": ' + "9" * 4000 + "}")),
     ("negative seed", body('{"seed": -1}')),

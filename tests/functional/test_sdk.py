@@ -15,7 +15,7 @@ import boto3
 import botocore
 import pytest
 
-from randfile.handler import s3_client
+from randfile.aws import s3_client
 from randfile.sdk import CONDITIONAL_WRITE_OPERATIONS, require_conditional_writes
 from tests.functional.conftest import BUCKET, REGION, TwoAccounts
 from tests.functional.test_handler import call

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from randfile.errors import (
     DeadlineExceededError,
+    KeyTakenError,
     StorageError,
     StorageUnavailableError,
 )
@@ -365,3 +366,19 @@ def test_no_time_at_all_writes_nothing(accounts: TwoAccounts) -> None:
     with pytest.raises(DeadlineExceededError):
         writer(accounts).write(SPEC, chunks(10), Deadline(lambda: 100))
     assert_nothing_left(accounts)
+
+
+@pytest.mark.parametrize("size", [100, 2 * PART_BYTES + 1], ids=["put", "multipart"])
+def test_an_existing_key_is_key_taken_with_the_hash_of_what_was_sent(
+    accounts: TwoAccounts, size: int
+) -> None:
+    target = writer(accounts)
+    first = target.write(SPEC, chunks(size), NO_DEADLINE)
+    with pytest.raises(KeyTakenError) as caught:
+        target.write(SPEC, chunks(size), NO_DEADLINE)
+    assert caught.value.sent_sha256 == first.sha256
+    assert caught.value.code == "storage_unavailable"
+    assert accounts.data_s3().list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+    found = target.existing(SPEC.key)
+    assert (found.size_bytes, found.etag, found.metadata) == (size, first.etag, SPEC.metadata)
+    assert found.version_id == first.version_id

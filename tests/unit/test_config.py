@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from randfile.config import DEFAULT_KEY_PREFIX, DEFAULT_MAX_BYTES, load_settings
+from randfile.config import DEFAULT_KEY_PREFIX, DEFAULT_MAX_BYTES, JobSettings, load_settings
 from randfile.errors import MisconfiguredError
 
 GOOD = {"RANDFILE_BUCKET": "randfile-dev-data", "RANDFILE_BUCKET_OWNER": "111111111111"}
@@ -41,6 +41,17 @@ def test_explicit_values() -> None:
         ("RANDFILE_MAX_BYTES", "-5"),
         ("RANDFILE_MAX_BYTES", "1e6"),
         ("RANDFILE_MAX_BYTES", str(5 * 1024**4 + 1)),
+        ("RANDFILE_MAX_JOB_BYTES", "0"),
+        ("RANDFILE_MAX_JOB_BYTES", "10GiB"),
+        ("RANDFILE_MAX_JOB_BYTES", str(5 * 1024**4 + 1)),
+        ("RANDFILE_JOB_RETENTION_DAYS", "0"),
+        ("RANDFILE_JOB_RETENTION_DAYS", "366"),
+        ("RANDFILE_JOB_RETENTION_DAYS", "7d"),
+        ("RANDFILE_JOBS_TABLE", ""),
+        ("RANDFILE_JOBS_TABLE", "no spaces"),
+        ("RANDFILE_WORKER_FUNCTION", ""),
+        ("RANDFILE_WORKER_FUNCTION", "randfile-dev-worker:$LATEST"),
+        ("RANDFILE_WORKER_FUNCTION", "arn:aws:s3:::bucket"),
     ],
 )
 def test_bad_setting_names_the_variable(name: str, value: str | None) -> None:
@@ -51,3 +62,38 @@ def test_bad_setting_names_the_variable(name: str, value: str | None) -> None:
         environ[name] = value
     with pytest.raises(MisconfiguredError, match=name):
         load_settings(environ)
+
+
+def test_jobs_defaults_and_their_absence() -> None:
+    settings = load_settings(GOOD)
+    assert settings.max_job_bytes == 10 * 1024**3 == 10_737_418_240
+    assert settings.job_retention_days == 7
+    # The synchronous path needs none of the job settings; only asking for them fails.
+    with pytest.raises(
+        MisconfiguredError, match="RANDFILE_JOBS_TABLE and RANDFILE_WORKER_FUNCTION"
+    ):
+        settings.jobs()
+
+
+@pytest.mark.parametrize(
+    "worker",
+    ["randfile-dev-worker", "arn:aws:lambda:eu-west-1:111111111111:function:randfile-dev-worker"],
+)
+def test_jobs_settings(worker: str) -> None:
+    settings = load_settings(
+        {
+            **GOOD,
+            "RANDFILE_JOBS_TABLE": "randfile-dev-jobs",
+            "RANDFILE_WORKER_FUNCTION": worker,
+            "RANDFILE_MAX_JOB_BYTES": "1073741824",
+            "RANDFILE_JOB_RETENTION_DAYS": "30",
+        }
+    )
+    assert settings.max_job_bytes == 1024**3
+    assert settings.jobs() == JobSettings("randfile-dev-jobs", worker, 30)
+
+
+def test_one_missing_job_setting_is_named() -> None:
+    settings = load_settings({**GOOD, "RANDFILE_JOBS_TABLE": "randfile-dev-jobs"})
+    with pytest.raises(MisconfiguredError, match=r"^RANDFILE_WORKER_FUNCTION must be set"):
+        settings.jobs()

@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from randfile.content import FORMATS
-from randfile.request import DEFAULT_SIZE_BYTES, MAX_SEED
+from randfile.config import DEFAULT_MAX_JOB_BYTES
+from randfile.content import FORMATS, Format
+from randfile.jobs import Job, JobStatus
+from randfile.keys import is_ulid, ulid
+from randfile.request import DEFAULT_SIZE_BYTES, MAX_SEED, Mode
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
@@ -24,8 +30,53 @@ def test_the_request_schema_matches_the_function() -> None:
     schemas = document["components"]["schemas"]
     fields = schemas["FileRequest"]["properties"]
 
-    assert set(fields) == {"size_bytes", "format", "seed"}
+    assert set(fields) == {"size_bytes", "format", "seed", "mode"}
+    assert set(fields["mode"]["enum"]) == {mode.value for mode in Mode}
+    assert fields["size_bytes"]["maximum"] == DEFAULT_MAX_JOB_BYTES
     assert set(fields["format"]["enum"]) == {fmt.value for fmt in FORMATS}
     assert fields["size_bytes"]["default"] == DEFAULT_SIZE_BYTES
     assert fields["seed"]["maximum"] == MAX_SEED
     assert schemas["FileRequest"]["additionalProperties"] is False
+
+
+def test_the_job_schemas_match_the_function() -> None:
+    document, _ = read_from_filename(str(DOCUMENT))
+    schemas = document["components"]["schemas"]
+    job = Job(
+        job_id="01JDZQ5V8X6M3N2P4R7S9T0W1Y",
+        status=JobStatus.SUCCEEDED,
+        bucket="b",
+        key="k",
+        size_bytes=1,
+        format=Format.BINARY,
+        seed=0,
+        content_type="application/octet-stream",
+        created_at="2026-11-28T09:00:00.000Z",
+        updated_at="2026-11-28T09:00:00.000Z",
+        expiration=0,
+        sha256="0" * 64,
+        etag="e",
+        version_id=None,
+    )
+    failed = replace(job, status=JobStatus.FAILED, error_code="x", error_message="y")
+    accepted = replace(job, status=JobStatus.QUEUED).accepted_fields("https://d/files/id")
+    assert set(schemas["AcceptedJob"]["properties"]) == set(accepted)
+    assert set(schemas["AcceptedJob"]["required"]) == set(accepted)
+    assert set(schemas["Job"]["properties"]) == set(job.status_fields()) | {"error"}
+    assert set(schemas["Job"]["required"]) == set(job.status_fields()) & set(failed.status_fields())
+    assert set(schemas["Job"]["properties"]["status"]["enum"]) == {s.value for s in JobStatus}
+
+
+def test_the_job_id_pattern_is_the_function_s() -> None:
+    document, _ = read_from_filename(str(DOCUMENT))
+    [parameter] = document["paths"]["/files/{job_id}"]["get"]["parameters"]
+    pattern = re.compile(parameter["schema"]["pattern"])
+    assert (
+        pattern.pattern
+        == document["components"]["schemas"]["Job"]["properties"]["job_id"]["pattern"]
+    )
+    made = ulid(datetime.now(UTC))
+    assert pattern.match(made)
+    assert is_ulid(made)
+    assert not pattern.match("8" + made[1:])
+    assert not is_ulid("8" + made[1:])

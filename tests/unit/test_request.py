@@ -17,8 +17,12 @@ from randfile.request import (
     DEFAULT_SIZE_BYTES,
     MAX_JSON_DEPTH,
     FileRequest,
+    Mode,
+    Route,
     check_route,
+    parse_job_id,
     parse_request,
+    status_url,
 )
 from tests.events import api_event
 
@@ -163,3 +167,86 @@ def test_wrong_method_names_the_allowed_one_in_its_headers() -> None:
 
 def test_route_accepts_post_files() -> None:
     check_route(api_event(path="/v1/files"))
+
+
+JOB_MAX = 50_000
+
+
+@pytest.mark.parametrize(
+    ("body", "size", "mode"),
+    [
+        ("{}", DEFAULT_SIZE_BYTES, Mode.SYNC),
+        ('{"size_bytes": 10000}', 10_000, Mode.SYNC),
+        ('{"size_bytes": 10001}', 10_001, Mode.ASYNC),
+        ('{"size_bytes": 50000}', 50_000, Mode.ASYNC),
+        ('{"size_bytes": 5, "mode": "async"}', 5, Mode.ASYNC),
+        ('{"size_bytes": 5, "mode": "sync"}', 5, Mode.SYNC),
+        ('{"mode": "async"}', DEFAULT_SIZE_BYTES, Mode.ASYNC),
+    ],
+)
+def test_the_mode_defaults_to_sync_up_to_the_synchronous_limit(
+    body: str, size: int, mode: Mode
+) -> None:
+    request = parse_request(api_event(body), MAX, JOB_MAX)
+    assert (request.size_bytes, request.mode) == (size, mode)
+
+
+@pytest.mark.parametrize(
+    ("body", "rule"),
+    [
+        ('{"size_bytes": 10001, "mode": "sync"}', "size_bytes: must be between 1 and 10000"),
+        ('{"size_bytes": 50001}', "size_bytes: must be between 1 and 50000"),
+        ('{"size_bytes": 50001, "mode": "async"}', "size_bytes: must be between 1 and 50000"),
+        ('{"mode": "Async"}', "mode: must be one of ['sync', 'async'], got 'Async'"),
+        ('{"mode": null}', "mode: must be one of ['sync', 'async'], got 'null'"),
+    ],
+)
+def test_each_mode_has_its_limit(body: str, rule: str) -> None:
+    with pytest.raises(BadRequestError) as caught:
+        parse_request(api_event(body), MAX, JOB_MAX)
+    assert caught.value.message.startswith(rule)
+
+
+def test_the_status_route_is_get_files_job_id() -> None:
+    event = api_event(resource="/files/{job_id}", path="/files/x", httpMethod="GET")
+    assert check_route(event) is Route.STATUS
+    assert check_route(api_event()) is Route.CREATE
+    with pytest.raises(MethodNotAllowedError) as caught:
+        check_route({**event, "httpMethod": "POST"})
+    assert caught.value.headers == {"Allow": "GET"}
+
+
+@pytest.mark.parametrize(
+    ("parameters", "job_id"),
+    [
+        ({"job_id": "01JDZQ5V8X6M3N2P4R7S9T0W1Y"}, "01JDZQ5V8X6M3N2P4R7S9T0W1Y"),
+        ({"job_id": "01JDZQ5V8X6M3N2P4R7S9T0W1"}, None),
+        ({"job_id": "../01JDZQ5V8X6M3N2P4R7S9T0W1Y"}, None),
+        ({}, None),
+        (None, None),
+    ],
+)
+def test_a_job_id_is_a_ulid_or_404(parameters: dict[str, str] | None, job_id: str | None) -> None:
+    event = api_event(resource="/files/{job_id}", httpMethod="GET", pathParameters=parameters)
+    if job_id is None:
+        with pytest.raises(NotFoundError):
+            parse_job_id(event)
+    else:
+        assert parse_job_id(event) == job_id
+
+
+@pytest.mark.parametrize(
+    ("domain", "path", "url"),
+    [
+        ("api.example.com", "/files", "https://api.example.com/files/ID"),
+        ("api.example.com", "/v2/files", "https://api.example.com/v2/files/ID"),
+        (
+            "abc.execute-api.eu-west-1.amazonaws.com",
+            "/prod/files",
+            "https://abc.execute-api.eu-west-1.amazonaws.com/prod/files/ID",
+        ),
+    ],
+)
+def test_the_status_url_is_where_the_caller_called(domain: str, path: str, url: str) -> None:
+    context = {**api_event()["requestContext"], "domainName": domain, "path": path}
+    assert status_url(api_event(requestContext=context), "ID") == url
