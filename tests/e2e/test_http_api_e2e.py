@@ -25,7 +25,8 @@ from localcloud import verify
 from localcloud.cloud import Cloud
 from localcloud.endpoint import Published
 from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION, role_arn
-from randfile_client import ApiError, RandfileClient, RetryPolicy
+from randfile_client import ApiError, RetryPolicy
+from tests.e2e.api_client import api_client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
@@ -50,20 +51,8 @@ def _post(
     return response.status, {k.lower(): v for k, v in response.getheaders()}, json.loads(payload)
 
 
-def _client(published: Published, **overrides: Any) -> RandfileClient:
-    keys = published.credentials
-    settings: dict[str, Any] = {
-        "region": REGION,
-        "host": published.domain,
-        "api_key": published.api_key,
-        "credentials": Credentials(keys.access_key_id, keys.secret_access_key, keys.session_token),
-        "retry": RetryPolicy(attempts=1),
-    }
-    return RandfileClient(published.api_url, **(settings | overrides))
-
-
 def _refusal(published: Published, **overrides: Any) -> ApiError:
-    with _client(published, **overrides) as client, pytest.raises(ApiError) as raised:
+    with api_client(published, **overrides) as client, pytest.raises(ApiError) as raised:
         client.create(10, "text")
     return raised.value
 
@@ -281,7 +270,7 @@ def test_the_usage_plan_throttles_and_its_quota_runs_out(
     with _usage_plan(
         local, plan_id, ("/throttle/rateLimit", "0.001"), ("/throttle/burstLimit", "1")
     ):
-        with _client(published) as client:
+        with api_client(published) as client:
             client.create(10, "text")
         throttled = _refusal(published)
     assert (throttled.status, throttled.code, throttled.retry_after) == (429, "throttled", 1.0)
@@ -310,7 +299,7 @@ def test_the_stage_throttles_every_caller(
 
     throttle("0.001", "1")
     try:
-        with _client(published) as client:
+        with api_client(published) as client:
             client.create(10, "text")
         throttled = _refusal(published)
     finally:

@@ -160,6 +160,7 @@ def test_the_function_role_writes_only_under_the_prefix_its_key_and_its_logs(
     assert outputs["kms_key_arn"] == deployed[KMS_KEY]["arn"]
     assert _sids(policy) == [
         "KeepJobs",
+        "ReadBackUnderPrefix",
         "RecordFailedJobs",
         "SendTraces",
         "StartWorker",
@@ -172,6 +173,7 @@ def test_the_function_role_writes_only_under_the_prefix_its_key_and_its_logs(
             {"s3:PutObject", "s3:AbortMultipartUpload"},
             [f"{bucket_arn}/{outputs['key_prefix']}*"],
         ),
+        "ReadBackUnderPrefix": ({"s3:GetObject"}, [f"{bucket_arn}/{outputs['key_prefix']}*"]),
         "UseBucketKey": ({"kms:GenerateDataKey", "kms:Decrypt"}, [outputs["kms_key_arn"]]),
         "WriteOwnLogs": (
             {"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -228,7 +230,15 @@ def test_the_bucket_policy_is_the_writer_grant_the_overwrite_deny_and_the_tls_de
         "DenyInsecureTransport",
         "DenyWriterOverwrites",
         "WriterPutsUnderPrefix",
+        "WriterReadsBackUnderPrefix",
     ]
+    reader = policy.statement("WriterReadsBackUnderPrefix")
+    assert (reader["Effect"], reader["Principal"], reader["Condition"]) == (
+        "Allow",
+        {"AWS": WORKLOAD_ROOT},
+        pinned,
+    )
+    assert (_actions(reader), as_list(reader["Resource"])) == ({"s3:GetObject"}, under_prefix)
     writer = policy.statement("WriterPutsUnderPrefix")
     assert writer["Effect"] == "Allow"
     assert writer["Principal"] == {"AWS": WORKLOAD_ROOT}

@@ -164,6 +164,9 @@ def variables(zip_path: Path, overrides: Mapping[str, Any] | None = None) -> dic
         "function_zip_path": str(zip_path.resolve()),
         # A throw-away environment: `make demo-down` must be able to delete the written files.
         "bucket_force_destroy": True,
+        # Jobs up to 1 GiB: the emulator keeps what it is sent, and schemathesis asks for the
+        # largest size the API documents (400 here, not a 10 GiB job).
+        "max_job_bytes": 2**30,
         **(overrides or {}),
     }
 

@@ -216,6 +216,27 @@ data "aws_iam_policy_document" "bucket" {
     }
   }
 
+  # A job's worker reads back (HEAD) an object that an earlier attempt of the same job completed,
+  # when its own create-only completion is refused with 412, so the job reports that object
+  # instead of failing. HeadObject is authorised as s3:GetObject.
+  # https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+  statement {
+    sid       = "WriterReadsBackUnderPrefix"
+    actions   = ["s3:GetObject"]
+    resources = [local.writer_prefix]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.writer_root]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = [var.writer_role_arn]
+    }
+  }
+
   # Create-only, enforced by the bucket: even with the writer's credentials in hand, a PutObject or
   # multipart completion without If-None-Match is refused, so no object can be replaced.
   # s3:ObjectCreationOperation is false for CreateMultipartUpload and UploadPart, which carry no

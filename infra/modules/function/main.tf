@@ -24,6 +24,14 @@ data "aws_iam_policy_document" "permissions" {
     resources = ["${var.bucket_arn}/${var.key_prefix}*"]
   }
 
+  # The worker reads back (HEAD, authorised as s3:GetObject) what an earlier attempt of its job
+  # wrote (src/randfile/worker.py); the bucket policy grants the same.
+  statement {
+    sid       = "ReadBackUnderPrefix"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.bucket_arn}/${var.key_prefix}*"]
+  }
+
   # Uploads to an SSE-KMS bucket need GenerateDataKey, and multipart uploads also Decrypt.
   dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]

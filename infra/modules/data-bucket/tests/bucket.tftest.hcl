@@ -130,9 +130,26 @@ run "writer_may_only_create_objects_under_the_prefix" {
 
   assert {
     condition = toset([for s in data.aws_iam_policy_document.bucket.statement : s.sid]) == toset([
-      "WriterPutsUnderPrefix", "DenyWriterOverwrites", "DenyInsecureTransport",
+      "WriterPutsUnderPrefix", "WriterReadsBackUnderPrefix", "DenyWriterOverwrites", "DenyInsecureTransport",
     ])
-    error_message = "The bucket policy must hold the writer's grant and the two denies checked here, nothing else."
+    error_message = "The bucket policy must hold the writer's grants and the two denies checked here, nothing else."
+  }
+
+  assert {
+    condition = one([
+      for s in data.aws_iam_policy_document.bucket.statement : {
+        actions    = s.actions
+        resources  = s.resources
+        principals = one(s.principals).identifiers
+        conditions = toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"])
+      } if s.sid == "WriterReadsBackUnderPrefix"
+      ]) == {
+      actions    = toset(["s3:GetObject"])
+      resources  = toset(["arn:aws:s3:::randfile-test-222222222222-eu-west-1/generated/files/*"])
+      principals = toset(["arn:aws:iam::111111111111:root"])
+      conditions = toset(["ArnEquals aws:PrincipalArn arn:aws:iam::111111111111:role/randfile-test-function"])
+    }
+    error_message = "The writer may read back (HEAD) under key_prefix only, as the same pinned role."
   }
 
   assert {

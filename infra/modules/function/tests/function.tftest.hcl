@@ -172,7 +172,7 @@ run "role_writes_only_under_the_prefix_and_to_its_logs" {
   }
 
   assert {
-    condition     = toset([for s in data.aws_iam_policy_document.permissions.statement : s.sid]) == toset(["WriteUnderPrefix", "WriteOwnLogs", "SendTraces", "KeepJobs", "StartWorker", "RecordFailedJobs"])
+    condition     = toset([for s in data.aws_iam_policy_document.permissions.statement : s.sid]) == toset(["WriteUnderPrefix", "ReadBackUnderPrefix", "WriteOwnLogs", "SendTraces", "KeepJobs", "StartWorker", "RecordFailedJobs"])
     error_message = "Without a KMS key the role gets exactly the S3, logs, X-Ray, jobs table, worker and queue statements checked here."
   }
 
