@@ -105,7 +105,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
 
 def _retention(pipeline: Pipeline) -> int | None:
     groups = pipeline.runner.workload.logs().describe_log_groups(logGroupNamePrefix=LOG_GROUP)
-    [group] = groups["logGroups"]
+    # The prefix also matches the worker's group (<function>-worker).
+    [group] = [g for g in groups["logGroups"] if g["logGroupName"] == LOG_GROUP]
     return group.get("retentionInDays")
 
 
