@@ -199,41 +199,31 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
 }
 
 data "aws_iam_policy_document" "bucket" {
-  statement {
-    sid       = "WriterPutsUnderPrefix"
-    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
-    resources = [local.writer_prefix]
-
-    principals {
-      type        = "AWS"
-      identifiers = [local.writer_root]
+  # The writer's grants, both for the writer role alone (pinned below). It reads back (HEAD) only
+  # when a job's worker meets 412 on its create-only completion: an earlier attempt of the same
+  # job wrote the object, which the job then reports instead of failing. HeadObject is authorised
+  # as s3:GetObject. https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+  dynamic "statement" {
+    for_each = {
+      WriterPutsUnderPrefix      = ["s3:PutObject", "s3:AbortMultipartUpload"]
+      WriterReadsBackUnderPrefix = ["s3:GetObject"]
     }
 
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:PrincipalArn"
-      values   = [var.writer_role_arn]
-    }
-  }
+    content {
+      sid       = statement.key
+      actions   = statement.value
+      resources = [local.writer_prefix]
 
-  # A job's worker reads back (HEAD) an object that an earlier attempt of the same job completed,
-  # when its own create-only completion is refused with 412, so the job reports that object
-  # instead of failing. HeadObject is authorised as s3:GetObject.
-  # https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
-  statement {
-    sid       = "WriterReadsBackUnderPrefix"
-    actions   = ["s3:GetObject"]
-    resources = [local.writer_prefix]
+      principals {
+        type        = "AWS"
+        identifiers = [local.writer_root]
+      }
 
-    principals {
-      type        = "AWS"
-      identifiers = [local.writer_root]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:PrincipalArn"
-      values   = [var.writer_role_arn]
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = [var.writer_role_arn]
+      }
     }
   }
 
