@@ -3,12 +3,18 @@
 A tier is named by what its tests need (DEVELOPERS.md lists them with their make targets); the
 folder gives each test its tier's marker, and a test module outside every tier folder stops the
 run, so that no test can fall outside every make target's subset.
+
+Every test also shares one botocore data loader (see ``one_botocore_loader``).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
 from pathlib import Path
 
+import botocore.loaders
+import botocore.session
 import pytest
 
 TIERS = ("unit", "functional", "repository", "e2e")
@@ -35,3 +41,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if others:
             raise pytest.UsageError(f"{item.nodeid} is marked {sorted(others)} but lies in {tier}")
         item.add_marker(tier)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_botocore_loader() -> Iterator[None]:
+    """Every botocore session of the run reads the service models through one loader.
+
+    A session builds its own loader, and a loader caches what it parsed only for itself
+    (botocore's ``instance_cache``), so each new session parses the service model and endpoint
+    JSON again: the tests make several sessions per test (two accounts, each test's own moto), and
+    that parsing was three quarters of the functional tests' time. Sharing the loader per data path
+    is the workaround botocore's maintainers give (https://github.com/boto/botocore/issues/3078);
+    the parsed models are read-only to botocore, as they already are between one session's
+    clients.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            botocore.session, "create_loader", functools.cache(botocore.loaders.create_loader)
+        )
+        yield
