@@ -296,10 +296,13 @@ lint: lint-python lint-shell tf-check docs-check bootstrap-check lint-workflows 
 
 # The static checks, `terraform test` and the runtime-Python tests are single-threaded and
 # independent: two at a time on the two cores, each one's output kept together. pytest on the
-# default Python runs last so its summary closes the output. Two workers: the end-to-end modules
-# (each on its own local cloud, kept on one worker by xdist_group) run beside the other tiers; the
-# slowest tests are listed so the suite's time can be watched.
+# default Python runs last so its summary closes the output. The end-to-end groups (each on its own
+# local cloud, kept on one worker by xdist_group) spend much of their time in the AWS provider's
+# waits, not on the CPU, so each gets a worker of its own (PYTEST_WORKERS: six groups) and they
+# all start at once; the other tiers fill the workers as they free up. The slowest tests are listed
+# so the suite's time can be watched (docs/performance.md).
+PYTEST_WORKERS ?= 6
 .PHONY: test
 test: build ## Everything CI checks
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint tf-test test-unit-runtime
-	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=15
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=15

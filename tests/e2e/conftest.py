@@ -1,7 +1,10 @@
 """The one deployment of infra/stack that every localcloud end-to-end module shares.
 
-Deploying takes a minute or two, so it is made once per session (per xdist worker; the modules
-that use it share the `localcloud` xdist group, so under `--dist loadgroup` that is one worker).
+Deploying takes a minute or two, so it is made once per session: once per xdist worker, and the
+modules that use it are kept on as few workers as pays. Under `--dist loadgroup` an xdist group
+stays on one worker: the `localcloud` group holds most modules, and the two that send hundreds of
+calls (schemathesis, the load test), several minutes of calls in a row, form the
+`localcloud_traffic` group, which another worker can run beside it on its own deployment.
 The test marked `destroys_localcloud` tears the stack down and is therefore moved after every
 other test, whatever the file order.
 """

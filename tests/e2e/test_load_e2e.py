@@ -19,7 +19,8 @@ from localcloud.cloud import Cloud
 from localcloud.settings import DATA_ACCOUNT_ID
 from randfile.content import Format
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
+# The two modules that call the API by the hundred share a deployment of their own (see conftest).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud_traffic")]
 
 CALLS = 50
 WORKERS = 10

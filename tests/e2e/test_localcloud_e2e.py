@@ -32,8 +32,8 @@ from localcloud.settings import (
     WORKLOAD_ACCOUNT_ID,
 )
 
-# One deployment serves every module of this group, so under pytest-xdist they must stay on one
-# worker (effective with --dist loadgroup).
+# One deployment per worker serves every module of this group (conftest), so under pytest-xdist
+# they stay on one worker (effective with --dist loadgroup).
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
 # format -> (media type, file extension)

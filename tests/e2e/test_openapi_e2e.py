@@ -17,7 +17,8 @@ from schemathesis import checks
 from localcloud.endpoint import Published
 from localcloud.settings import REGION, REPO_ROOT
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
+# The two modules that call the API by the hundred share a deployment of their own (see conftest).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud_traffic")]
 
 SCHEMA = schemathesis.openapi.from_path(REPO_ROOT / "docs" / "openapi.yaml")
 CHECKS = [
