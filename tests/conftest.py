@@ -51,9 +51,11 @@ def one_botocore_loader() -> Iterator[None]:
     (botocore's ``instance_cache``), so each new session parses the service model and endpoint
     JSON again: the tests make several sessions per test (two accounts, each test's own moto), and
     that parsing was three quarters of the functional tests' time. Sharing the loader per data path
-    is the workaround botocore's maintainers give (https://github.com/boto/botocore/issues/3078);
-    the parsed models are read-only to botocore, as they already are between one session's
-    clients.
+    is the workaround botocore's maintainers give (https://github.com/boto/botocore/issues/3078).
+    The sessions then share what one session's clients already share, including the S3 request
+    URIs botocore rewrites in place on a client's first call: a test that needs the models as
+    shipped reads them with a loader of its own (tests/e2e/aws_requests.py). A different
+    AWS_DATA_PATH still gets a loader of its own.
     """
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(

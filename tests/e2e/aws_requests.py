@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import botocore.session
+import botocore.loaders
+from botocore.model import ServiceModel
 from policy_sentry.querying.actions import get_action_data
 
 from tests.e2e.iam_policy import Request
@@ -138,8 +139,12 @@ class World:
 
 
 @cache
-def _model(service: str) -> Any:
-    return botocore.session.get_session().get_service_model(service)
+def _model(service: str) -> ServiceModel:
+    """The service's model as botocore ships it, from a loader no client uses: an S3 client
+    rewrites the request URIs of its loader's models in place on first use
+    (botocore.handlers.remove_bucket_from_url_paths_from_model), and the tests share one loader."""
+    loader = botocore.loaders.create_loader()
+    return ServiceModel(loader.load_service_model(service, "service-2"), service_name=service)
 
 
 @cache
@@ -167,10 +172,11 @@ def _routes(service: str) -> list[tuple[str, str, re.Pattern[str], dict[str, str
             if key != "x-id"
         }
         shape = operation.input_shape
-        for member in shape.required_members if shape is not None else []:
-            serialization = shape.members[member].serialization
-            if serialization.get("location") == "querystring":
-                required[serialization.get("name", member)] = None
+        if shape is not None:
+            for member in shape.required_members:
+                serialization = shape.members[member].serialization
+                if serialization.get("location") == "querystring":
+                    required[serialization.get("name", member)] = None
         routes.append((name, http["method"], re.compile(f"^{pattern}$"), required))
     return routes
 
