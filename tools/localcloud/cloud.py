@@ -157,8 +157,13 @@ class Cloud:
         self.paths.deployment.unlink(missing_ok=True)
 
     def down(self) -> None:
-        """Destroy the stack, stop the emulator, remove all state."""
+        """Destroy the stack, then discard the local cloud."""
         self.destroy()
+        self.discard()
+
+    def discard(self) -> None:
+        """Stop the emulator and remove all state, without a terraform destroy first: the
+        emulator keeps everything in its process, so the stack goes with it (a test's cloud)."""
         emulator.stop(self.paths.state_dir)
         self._running = None
         self._identities.clear()
