@@ -306,9 +306,9 @@ lint: lint-python lint-shell tf-check docs-check bootstrap-check lint-workflows 
 # independent: two at a time on the two cores, each one's output kept together. pytest on the
 # default Python runs last so its summary closes the output. The end-to-end groups (each on its own
 # local cloud, kept on one worker by xdist_group) spend much of their time in the AWS provider's
-# waits, not on the CPU, so each gets a worker of its own (PYTEST_WORKERS: six groups) and they
-# all start at once; the other tiers fill the workers as they free up. The slowest tests are listed
-# so the suite's time can be watched (docs/performance.md).
+# waits, not on the CPU, so there is a worker for each (PYTEST_WORKERS: six groups) and one
+# group's waits leave the CPU to the others; the other tiers fill the workers as they free up. The
+# slowest tests are listed so the suite's time can be watched (docs/performance.md).
 PYTEST_WORKERS ?= 6
 .PHONY: test
 test: build ## Everything CI checks
