@@ -59,8 +59,17 @@ $(FUNCTION_DEPS)/.installed: requirements/function.txt | $(VENV)/.installed-demo
 	  --quiet --require-hashes --no-deps --no-compile --target $(FUNCTION_DEPS) -r requirements/function.txt
 	touch $@
 
+# The Lambda runtime interface client (awslambdaric, requirements/lambda-runtime.txt) that the
+# local cloud runs in the function's process, installed for the interpreter it runs the deployed
+# runtime on (localcloud.runtime_client): build/lambda-runtime/python<version>.
+RUNTIME_CLIENT := build/lambda-runtime
+
+$(RUNTIME_CLIENT)/.installed: requirements/lambda-runtime.txt infra/modules/function/python-version | $(VENV)/.installed-demo
+	$(if $(wildcard $(UV)),UV=$(UV)) PYTHONPATH=tools $(PY) -m localcloud.runtime_client
+	touch $@
+
 .PHONY: build
-build: $(VENV)/.installed-demo $(FUNCTION_DEPS)/.installed ## Build the reproducible Lambda zip (dist/randfile.zip) and print its size
+build: $(VENV)/.installed-demo $(FUNCTION_DEPS)/.installed $(RUNTIME_CLIENT)/.installed ## Build the reproducible Lambda zip (dist/randfile.zip) and print its size
 	$(PY) scripts/build_zip.py --source src --dependencies $(FUNCTION_DEPS) --output $(ZIP)
 
 .PHONY: lint-python

@@ -12,10 +12,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIREMENTS = REPO / "requirements"
-LOCKS = ["dev.txt", "demo.txt", "checkov.txt", "uv.txt"]
+LOCKS = ["dev.txt", "demo.txt", "checkov.txt", "uv.txt", "lambda-runtime.txt"]
+# The function process's entry point: it runs on the runtime's Python with the runtime interface
+# client of requirements/lambda-runtime.txt, not with the venv.
+FUNCTION_BOOTSTRAP = REPO / "tools" / "localcloud" / "lambda_bootstrap.py"
 # What `make demo` runs with the venv's Python: the local cloud and the zip builder.
 DEMO_CODE = [
-    *sorted((REPO / "tools" / "localcloud").glob("*.py")),
+    *sorted(set((REPO / "tools" / "localcloud").glob("*.py")) - {FUNCTION_BOOTSTRAP}),
     REPO / "scripts" / "build_zip.py",
 ]
 
@@ -84,3 +87,10 @@ def test_demo_requirements_cover_what_the_demo_imports() -> None:
     }
     assert {"boto3", "moto"} <= third_party
     assert third_party <= set(pins("demo.txt"))
+
+
+def test_the_function_bootstrap_imports_only_the_runtime_interface_client() -> None:
+    imported = runtime_imports(ast.parse(FUNCTION_BOOTSTRAP.read_text()))
+    third_party = {_normalise(module) for module in imported - set(sys.stdlib_module_names)}
+    assert third_party == {"awslambdaric"}
+    assert third_party <= set(pins("lambda-runtime.txt"))

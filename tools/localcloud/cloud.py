@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 
 from localcloud import accounts, emulator, endpoint, gateway, model, stack, verify
 from localcloud.aws import Identities, Identity
+from localcloud.environments import Environments
 from localcloud.settings import (
     CALLER_ROLE,
     DATA_ACCOUNT_ID,
@@ -37,6 +39,17 @@ class Cloud:
     # Identities by role ARN: moto's temporary credentials outlive any demo or test run.
     _identities: dict[str, Identity] = field(default_factory=dict, init=False, repr=False)
     _running: emulator.Emulator | None = field(default=None, init=False, repr=False)
+    # The warm execution environments of the calls this process makes (``call``); the emulator
+    # has its own for the requests it serves.
+    _environments: Environments | None = field(default=None, init=False, repr=False)
+
+    @property
+    def environments(self) -> Environments:
+        if self._environments is None:
+            self._environments = Environments()
+            # No function process outlives the program that started it.
+            atexit.register(self._environments.stop)
+        return self._environments
 
     def _emulator(self) -> emulator.Emulator:
         if self._running is None:
@@ -139,6 +152,7 @@ class Cloud:
             self.workload(),
             caller=self.caller(),
             zip_path=self.zip_path,
+            environments=self.environments,
             domain_name=domain,
             path=path,
             body=body,
@@ -164,6 +178,10 @@ class Cloud:
     def discard(self) -> None:
         """Stop the emulator and remove all state, without a terraform destroy first: the
         emulator keeps everything in its process, so the stack goes with it (a test's cloud)."""
+        if self._environments is not None:
+            self._environments.stop()
+            atexit.unregister(self._environments.stop)
+            self._environments = None
         emulator.stop(self.paths.state_dir)
         self._running = None
         self._identities.clear()

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Request, Response
 
 from localcloud import gateway, model, principals, sigv4, wiring
 from localcloud.aws import Identities, Identity
+from localcloud.environments import Environments
 from localcloud.runtime import InvocationError
 from localcloud.settings import DEPLOY_ROLE, REGION, WORKLOAD_ACCOUNT_ID, role_arn
 from localcloud.throttling import Limits
@@ -79,9 +80,16 @@ def render_template(template: str, context: Mapping[str, str]) -> str:
 class FrontDoor:
     """The WSGI application of the API's HTTP endpoint."""
 
-    def __init__(self, endpoint_url: str, zip_path: Path, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        endpoint_url: str,
+        zip_path: Path,
+        environments: Environments,
+        limits: Limits | None = None,
+    ) -> None:
         self._identities = Identities(endpoint_url)
         self._zip_path = zip_path
+        self._environments = environments
         self._limits = limits or Limits()
         self._lock = threading.Lock()
         self._workload: Identity | None = None
@@ -291,6 +299,7 @@ class FrontDoor:
                 route,
                 caller,
                 self._zip_path,
+                environments=self._environments,
                 path=request.path,
                 body=body.decode("utf-8", errors="replace"),
                 headers=headers,

@@ -26,6 +26,7 @@ from werkzeug.serving import make_server
 
 from localcloud import async_invoke, compat
 from localcloud.emulator import HOST
+from localcloud.environments import Environments
 from localcloud.http_api import FrontDoor
 from localcloud.recorder import RECORD_FILE_VARIABLE, Recorder
 
@@ -44,8 +45,10 @@ def serve(port_file: Path, api_port_file: Path, zip_path: Path) -> None:
         app = Recorder(app, Path(record_file))
     server = make_server(HOST, 0, app, threaded=True, request_handler=MotoRequestHandler)
     endpoint_url = f"http://{HOST}:{server.server_port}"
-    async_invoke.install(async_invoke.EventInvoker(endpoint_url, zip_path))
-    front_door = FrontDoor(endpoint_url, zip_path)
+    # One pool of warm execution environments serves API requests and Event invokes alike.
+    environments = Environments()
+    async_invoke.install(async_invoke.EventInvoker(endpoint_url, zip_path, environments))
+    front_door = FrontDoor(endpoint_url, zip_path, environments)
     api = make_server(HOST, 0, front_door, threaded=True)
     signal.signal(signal.SIGTERM, _stop)
     threading.Thread(target=api.serve_forever, name="randfile-api", daemon=True).start()
@@ -57,6 +60,8 @@ def serve(port_file: Path, api_port_file: Path, zip_path: Path) -> None:
     finally:
         api.shutdown()
         server.server_close()
+        # No function process outlives the emulator.
+        environments.stop()
 
 
 def main() -> None:

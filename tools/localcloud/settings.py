@@ -9,6 +9,10 @@ from typing import Final
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_STATE_DIR = REPO_ROOT / "build" / "localcloud"
 DEFAULT_ZIP = REPO_ROOT / "dist" / "randfile.zip"
+# The Lambda runtime interface client the function's process runs (localcloud.runtime_client):
+# pinned with hashes, installed by `make build` for each interpreter version under this folder.
+RUNTIME_CLIENT_REQUIREMENTS = REPO_ROOT / "requirements" / "lambda-runtime.txt"
+RUNTIME_CLIENT_DIR = REPO_ROOT / "build" / "lambda-runtime"
 # The function's Python version (major.minor), named once: the function module makes its runtime
 # python<version> from this file, and the unit tests run on it too (make test-unit-runtime).
 PYTHON_VERSION_FILE = REPO_ROOT / "infra" / "modules" / "function" / "python-version"
