@@ -123,6 +123,10 @@ test-unit-runtime: $(RUNTIME_VENV)/.installed ## Unit and functional tests on th
 bench: $(VENV)/.installed ## Measure generation throughput and streaming memory (docs/performance.md)
 	$(PY) bench/bench_generate.py
 
+.PHONY: bench-local
+bench-local: $(VENV)/.installed ## Measure `randfile create` (20 x 1 MiB, 4 at a time) on the running demo's local cloud (docs/performance.md)
+	$(PY) bench/bench_local_create.py
+
 .PHONY: bench-import
 bench-import: build ## Measure the handler's import time with and without Powertools (docs/performance.md)
 	$(PY) bench/bench_import.py
