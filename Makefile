@@ -91,7 +91,7 @@ test-unit: $(VENV)/.installed ## Unit tests: pure, no emulator, no network, no T
 	$(PY) -m pytest tests/unit -q
 
 .PHONY: test-functional
-test-functional: $(VENV)/.installed ## Functional tests: moto in-process, local stand-in servers, Terraform without a cloud
+test-functional: $(VENV)/.installed $(RUNTIME_CLIENT)/.installed ## Functional tests: moto in-process, local stand-in servers, Terraform without a cloud
 	$(PY) -m pytest tests/functional -q
 
 .PHONY: test-repository
@@ -115,7 +115,7 @@ $(RUNTIME_VENV)/.installed: requirements/dev.txt pyproject.toml infra/modules/fu
 venv-runtime: $(RUNTIME_VENV)/.installed ## Create .venv-runtime on the Lambda runtime's Python (found through PATH, pyenv or uv)
 
 .PHONY: test-unit-runtime
-test-unit-runtime: $(RUNTIME_VENV)/.installed ## Unit and functional tests on the Lambda runtime's Python (.venv-runtime)
+test-unit-runtime: $(RUNTIME_VENV)/.installed $(RUNTIME_CLIENT)/.installed ## Unit and functional tests on the Lambda runtime's Python (.venv-runtime)
 	$(RUNTIME_PY) -c 'import platform; print("unit and functional tests on Python", platform.python_version())'
 	$(RUNTIME_PY) -m pytest tests/unit tests/functional -q
 

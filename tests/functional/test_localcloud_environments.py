@@ -22,8 +22,8 @@ import pytest
 
 from localcloud import runtime
 from localcloud.aws import Credentials, Identity
-from localcloud.environments import Environments, RoleNotAssumed
-from localcloud.model import Function
+from localcloud.environments import EnvironmentLimits, Environments, RoleNotAssumed
+from localcloud.model import Function, function_from_configuration
 from localcloud.settings import LAMBDA_PYTHON
 
 HANDLERS = """
@@ -80,23 +80,24 @@ def _package(folder: Path, source: str) -> Path:
     return zip_path
 
 
-def _function(zip_path: Path, **changes: Any) -> Function:
-    function = Function(
-        name="counter",
-        arn="arn:aws:lambda:eu-west-1:111111111111:function:counter",
-        handler="handlers.count",
-        runtime=f"python{LAMBDA_PYTHON}",
-        role_arn="arn:aws:iam::111111111111:role/counter",
-        timeout=30,
-        memory_size=128,
-        environment={},
-        code_sha256=runtime.code_sha256(zip_path),
-        tracing_mode="PassThrough",
+def _function(zip_path: Path) -> Function:
+    """The function as Lambda's GetFunction describes it."""
+    return function_from_configuration(
+        {
+            "FunctionName": "counter",
+            "FunctionArn": "arn:aws:lambda:eu-west-1:111111111111:function:counter",
+            "Handler": "handlers.count",
+            "Runtime": f"python{LAMBDA_PYTHON}",
+            "Role": "arn:aws:iam::111111111111:role/counter",
+            "Timeout": 30,
+            "CodeSha256": runtime.code_sha256(zip_path),
+        }
     )
-    return dataclasses.replace(function, **changes)
 
 
-def _bench(tmp_path: Path, source: str = HANDLERS, **settings: Any) -> Iterator[Bench]:
+def _bench(
+    tmp_path: Path, source: str = HANDLERS, limits: EnvironmentLimits | None = None
+) -> Iterator[Bench]:
     delivered: list[runtime.InvocationLog] = []
 
     def deliver(function: Function, role: Identity, log: runtime.InvocationLog) -> None:
@@ -104,7 +105,7 @@ def _bench(tmp_path: Path, source: str = HANDLERS, **settings: Any) -> Iterator[
         delivered.append(log)
 
     zip_path = _package(tmp_path, source)
-    environments = Environments(deliver=deliver, **settings)
+    environments = Environments(deliver=deliver, limits=limits)
     try:
         yield Bench(zip_path, _function(zip_path), environments, delivered, [])
     finally:
@@ -213,7 +214,8 @@ def test_a_new_configuration_gets_a_new_environment_and_retires_the_old(bench: B
 def test_an_environment_is_not_given_a_call_that_could_outlast_its_credentials(
     tmp_path: Path,
 ) -> None:
-    for bench in _bench(tmp_path, credentials_seconds=3, credentials_margin_seconds=0):
+    limits = EnvironmentLimits(credentials_seconds=3, credentials_margin_seconds=0)
+    for bench in _bench(tmp_path, limits=limits):
         function = dataclasses.replace(bench.function, timeout=1)
         pid = bench.invoke({}, function)["pid"]
         assert bench.invoke({}, function)["pid"] == pid

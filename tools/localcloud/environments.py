@@ -52,18 +52,25 @@ logger = logging.getLogger(__name__)
 # Lambda limits the Init phase to 10 s, then retries it on the first invocation within the
 # function's timeout (the lifecycle page above): together, the longest an Init can take.
 INIT_LIMIT_SECONDS = 10
-CREDENTIALS_SECONDS = 3600
-"""How long the execution role's credentials last (AssumeRole's DurationSeconds)."""
-CREDENTIALS_MARGIN_SECONDS = 60
-IDLE_SECONDS = 600
-MAX_PER_FUNCTION = 10
-"""A new account's Lambda concurrency quota."""
 _POLL_SECONDS = 0.1
 
 AssumeRole = Callable[[int], Identity]
 """The execution role's credentials, valid for the given number of seconds."""
 Deliver = Callable[[Function, Identity, runtime.InvocationLog], None]
 """Writes one invocation's log lines (runtime.deliver_logs)."""
+
+
+@dataclass(frozen=True)
+class EnvironmentLimits:
+    """How many environments a function gets and how long one lives."""
+
+    max_per_function: int = 10
+    """A new account's Lambda concurrency quota."""
+    idle_seconds: float = 600
+    credentials_seconds: int = 3600
+    """How long the execution role's credentials last (AssumeRole's DurationSeconds)."""
+    credentials_margin_seconds: float = 60
+    """Left over when an invocation that runs to its timeout ends."""
 
 
 class RoleNotAssumed(RuntimeError):
@@ -327,19 +334,10 @@ class Environments:
     requests and Event invokes share them) or a test's."""
 
     def __init__(
-        self,
-        *,
-        deliver: Deliver = runtime.deliver_logs,
-        max_per_function: int = MAX_PER_FUNCTION,
-        idle_seconds: float = IDLE_SECONDS,
-        credentials_seconds: int = CREDENTIALS_SECONDS,
-        credentials_margin_seconds: float = CREDENTIALS_MARGIN_SECONDS,
+        self, *, deliver: Deliver = runtime.deliver_logs, limits: EnvironmentLimits | None = None
     ) -> None:
         self._deliver = deliver
-        self._max_per_function = max_per_function
-        self._idle_seconds = idle_seconds
-        self._credentials_seconds = credentials_seconds
-        self._credentials_margin = credentials_margin_seconds
+        self._limits = limits or EnvironmentLimits()
         self._changed = threading.Condition()
         self._idle: list[ExecutionEnvironment] = []
         self._busy: list[ExecutionEnvironment] = []
@@ -385,7 +383,7 @@ class Environments:
             environment.function == function
             and environment.zip_path == zip_path
             and environment.alive
-            and time.monotonic() + function.timeout + self._credentials_margin
+            and time.monotonic() + function.timeout + self._limits.credentials_margin_seconds
             < environment.credentials_expire
         )
 
@@ -408,7 +406,7 @@ class Environments:
                         self._idle.remove(environment)
                         self._busy.append(environment)
                         return environment
-                if self._count(function.name) < self._max_per_function:
+                if self._count(function.name) < self._limits.max_per_function:
                     self._starting[function.name] = self._starting.get(function.name, 0) + 1
                     break
                 self._changed.wait()
@@ -435,12 +433,12 @@ class Environments:
         asked = time.monotonic()
         try:
             # Lambda runs the function with temporary credentials of its execution role.
-            role = assume_role(self._credentials_seconds)
+            role = assume_role(self._limits.credentials_seconds)
         except Exception as error:
             raise RoleNotAssumed(f"cannot assume {function.role_arn}: {error}") from error
         try:
             return ExecutionEnvironment(
-                zip_path, function, role, interpreter, asked + self._credentials_seconds
+                zip_path, function, role, interpreter, asked + self._limits.credentials_seconds
             )
         except runtime_client.MissingRuntimeClient as error:
             raise runtime.InvocationError(str(error)) from error
@@ -453,7 +451,7 @@ class Environments:
             environment
             for environment in self._idle
             if not environment.alive
-            or now - environment.last_used > self._idle_seconds
+            or now - environment.last_used > self._limits.idle_seconds
             or self._current.get(environment.function.name) != environment.function
             or (
                 environment.function == function

@@ -183,6 +183,12 @@ class RuntimeApiServer(ThreadingHTTPServer):
         threading.Thread(target=self.serve_forever, name="runtime-api", daemon=True).start()
 
     def stop(self) -> None:
+        """Refuse further calls; returns at once (the serving loop notices within its poll
+        interval, so stopping many environments does not add up)."""
         self.api.close()
-        self.shutdown()
-        self.server_close()
+
+        def close() -> None:
+            self.shutdown()
+            self.server_close()
+
+        threading.Thread(target=close, name="runtime-api-stop", daemon=True).start()
