@@ -107,9 +107,11 @@ class _Output:
             self._buffer += chunk
 
     def _pump(self) -> None:
+        # poll, not select: the emulator's descriptors can pass select's limit of 1024.
+        poller = select.poll()
+        poller.register(self._fd, select.POLLIN)
         while not self._closed:
-            with contextlib.suppress(OSError, ValueError):
-                select.select([self._fd], [], [], 0.5)
+            poller.poll(500)
             with self._lock:
                 self._read_available()
 

@@ -131,8 +131,10 @@ def deliver_logs(function: Function, role: Identity, log: InvocationLog) -> None
     (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html)."""
     logs = role.logs()
     group = f"/aws/lambda/{function.name}"
-    with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
-        logs.create_log_stream(logGroupName=group, logStreamName=log.stream)
+    # The environment's stream is made by its first invocation, the one that ran its Init phase.
+    if log.report.init_duration_ms is not None:
+        with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+            logs.create_log_stream(logGroupName=group, logStreamName=log.stream)
     now = int(time.time() * 1000)
     logs.put_log_events(
         logGroupName=group,
