@@ -179,22 +179,32 @@ class ExecutionEnvironment:
         self._max_memory_mb: int | None = None
         client = runtime_client.location(interpreter)
         self._scratch = Path(tempfile.mkdtemp(prefix="localcloud-environment-"))
+        self._server = RuntimeApiServer()
+        self._server.start()
+        try:
+            self.process = self._spawn(zip_path, client)
+        except BaseException:
+            self._server.stop()
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            raise
+        assert self.process.stdout is not None  # noqa: S101  # nosec B101  # stdout=PIPE
+        self._output = _Output(self.process.stdout)
+
+    def _spawn(self, zip_path: Path, client: Path) -> subprocess.Popen[bytes]:
         task_root = self._scratch / "task"
         with zipfile.ZipFile(zip_path) as package:
             package.extractall(task_root)
         tmp = self._scratch / "tmp"
         tmp.mkdir()
-        self._server = RuntimeApiServer()
-        self._server.start()
         variables = runtime.environment(
-            function, role, task_root, self.stream, self._server.address
+            self.function, self.role, task_root, self.stream, self._server.address
         )
         # Lambda's /tmp belongs to the environment: it lasts across invocations, no other sees it.
         variables["TMPDIR"] = str(tmp)
         self._started = time.monotonic()
-        self.process = subprocess.Popen(  # noqa: S603  # nosec B603
+        return subprocess.Popen(  # noqa: S603  # nosec B603
             [
-                interpreter.executable,
+                self.interpreter.executable,
                 "-S",
                 "-E",
                 "-s",
@@ -208,8 +218,6 @@ class ExecutionEnvironment:
             env=variables,
             cwd=task_root,
         )
-        assert self.process.stdout is not None  # noqa: S101  # nosec B101  # stdout=PIPE
-        self._output = _Output(self.process.stdout)
 
     @property
     def alive(self) -> bool:
@@ -226,7 +234,7 @@ class ExecutionEnvironment:
                 return reports.get(timeout=min(_POLL_SECONDS, remaining))
             except queue.Empty:
                 if not self.alive:
-                    with contextlib.suppress(Exception):
+                    with contextlib.suppress(queue.Empty):
                         return reports.get_nowait()
                     return None
 
