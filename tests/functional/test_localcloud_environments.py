@@ -14,7 +14,7 @@ import os
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,10 @@ def _function(zip_path: Path) -> Function:
 
 
 def _bench(
-    tmp_path: Path, source: str = HANDLERS, limits: EnvironmentLimits | None = None
+    tmp_path: Path,
+    source: str = HANDLERS,
+    limits: EnvironmentLimits | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[Bench]:
     delivered: list[runtime.InvocationLog] = []
 
@@ -105,7 +108,7 @@ def _bench(
         delivered.append(log)
 
     zip_path = _package(tmp_path, source)
-    environments = Environments(deliver=deliver, limits=limits)
+    environments = Environments(deliver=deliver, limits=limits, clock=clock)
     try:
         yield Bench(zip_path, _function(zip_path), environments, delivered, [])
     finally:
@@ -211,17 +214,33 @@ def test_a_new_configuration_gets_a_new_environment_and_retires_the_old(bench: B
     assert _gone(pid)
 
 
+def test_new_code_gets_a_new_environment_that_runs_it(bench: Bench, tmp_path: Path) -> None:
+    pid = bench.invoke({})["pid"]
+    folder = tmp_path / "v2"
+    folder.mkdir()
+    new_zip = _package(folder, HANDLERS.replace('"calls": CALLS', '"calls": CALLS, "version": 2'))
+    updated = dataclasses.replace(bench.function, code_sha256=runtime.code_sha256(new_zip))
+
+    after = bench.environments.invoke(new_zip, updated, {}, assume_role=bench.assume)
+
+    assert after.outcome["result"]["version"] == 2
+    assert after.outcome["result"]["pid"] != pid
+    assert _gone(pid)
+
+
 def test_an_environment_is_not_given_a_call_that_could_outlast_its_credentials(
     tmp_path: Path,
 ) -> None:
-    limits = EnvironmentLimits(credentials_seconds=3, credentials_margin_seconds=0)
-    for bench in _bench(tmp_path, limits=limits):
-        function = dataclasses.replace(bench.function, timeout=1)
-        pid = bench.invoke({}, function)["pid"]
-        assert bench.invoke({}, function)["pid"] == pid
-        time.sleep(2.2)
-        assert bench.invoke({}, function)["pid"] != pid
-        assert bench.assumed == [3, 3]
+    now = [1000.0]
+    limits = EnvironmentLimits(credentials_seconds=900, credentials_margin_seconds=60)
+    for bench in _bench(tmp_path, limits=limits, clock=lambda: now[0]):
+        pid = bench.invoke({})["pid"]
+        # Credentials from 1000 to 1900: a 30 s call with 60 s to spare may start until 1810.
+        now[0] = 1809.0
+        assert bench.invoke({})["pid"] == pid
+        now[0] = 1811.0
+        assert bench.invoke({})["pid"] != pid
+        assert bench.assumed == [900, 900]
         assert _gone(pid)
 
 

@@ -344,10 +344,16 @@ class Environments:
     requests and Event invokes share them) or a test's."""
 
     def __init__(
-        self, *, deliver: Deliver = runtime.deliver_logs, limits: EnvironmentLimits | None = None
+        self,
+        *,
+        deliver: Deliver = runtime.deliver_logs,
+        limits: EnvironmentLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._deliver = deliver
         self._limits = limits or EnvironmentLimits()
+        # What the credentials' lifetime is measured with (a test moves it on).
+        self._clock = clock
         self._changed = threading.Condition()
         self._idle: list[ExecutionEnvironment] = []
         self._busy: list[ExecutionEnvironment] = []
@@ -393,7 +399,7 @@ class Environments:
             environment.function == function
             and environment.zip_path == zip_path
             and environment.alive
-            and time.monotonic() + function.timeout + self._limits.credentials_margin_seconds
+            and self._clock() + function.timeout + self._limits.credentials_margin_seconds
             < environment.credentials_expire
         )
 
@@ -440,7 +446,7 @@ class Environments:
             interpreter = interpreters.for_runtime(function.runtime)
         except ValueError as error:
             raise runtime.InvocationError(f"function {function.name}: {error}") from error
-        asked = time.monotonic()
+        asked = self._clock()
         try:
             # Lambda runs the function with temporary credentials of its execution role.
             role = assume_role(self._limits.credentials_seconds)
