@@ -98,7 +98,7 @@ RUNTIME_PY := $(RUNTIME_VENV)/bin/python
 
 $(RUNTIME_VENV)/.installed: requirements/dev.txt pyproject.toml infra/modules/function/python-version | $(VENV)/.installed
 	rm -rf $(RUNTIME_VENV)
-	interpreter="$$(PYTHONPATH=tools $(PY) -m localcloud.interpreters)"; \
+	interpreter="$$(PYTHONPATH=tools/localcloud/src $(PY) -m localcloud.interpreters)"; \
 	  PYTHON_BOOTSTRAP="$$interpreter" scripts/make-venv $(RUNTIME_VENV) requirements/dev.txt --editable
 	touch $@
 
@@ -272,7 +272,7 @@ bootstrap-check: $(CHECKOV_VENV)/.installed ## Terraform fmt, validate and check
 
 # --- Local cloud ----------------------------------------------------------------------------
 
-LOCALCLOUD := PYTHONPATH=tools $(PY) -m localcloud
+LOCALCLOUD := PYTHONPATH=tools/localcloud/src $(PY) -m localcloud
 BODY ?= {"size_bytes": 2048, "format": "csv"}
 
 .PHONY: demo

@@ -34,7 +34,7 @@ import boto3
 from boto3.s3.transfer import TransferConfig
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "src"), str(REPO / "tools")]
+sys.path[:0] = [str(REPO / "src"), str(REPO / "tools" / "localcloud" / "src")]
 
 from localcloud import emulator  # noqa: E402
 from randfile.content import Format, generate  # noqa: E402

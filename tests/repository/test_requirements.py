@@ -15,7 +15,7 @@ REQUIREMENTS = REPO / "requirements"
 LOCKS = ["dev.txt", "demo.txt", "checkov.txt", "uv.txt"]
 # What `make demo` runs with the venv's Python: the local cloud and the zip builder.
 DEMO_CODE = [
-    *sorted((REPO / "tools" / "localcloud").glob("*.py")),
+    *sorted((REPO / "tools" / "localcloud" / "src" / "localcloud").glob("*.py")),
     REPO / "scripts" / "build_zip.py",
 ]
 

@@ -186,7 +186,10 @@ def test_the_sandbox_does_not_import_the_api_gateway_router(module: str) -> None
         capture_output=True,
         text=True,
         check=True,
-        env={"PYTHONPATH": str(REPO_ROOT / "tools"), "PATH": "/usr/bin:/bin"},
+        env={
+            "PYTHONPATH": str(REPO_ROOT / "tools" / "localcloud" / "src"),
+            "PATH": "/usr/bin:/bin",
+        },
     ).stdout.split()
     assert module in loaded
     router = {"localcloud.wiring", "localcloud.gateway", "localcloud.http_api"}

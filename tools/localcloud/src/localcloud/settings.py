@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[4]
 DEFAULT_STATE_DIR = REPO_ROOT / "build" / "localcloud"
 DEFAULT_ZIP = REPO_ROOT / "dist" / "randfile.zip"
 # The function's Python version (major.minor), named once: the function module makes its runtime
