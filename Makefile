@@ -79,7 +79,7 @@ lint-shell: $(VENV)/.installed
 # test outside them); test-e2e, further down, is the fourth.
 .PHONY: test-unit
 test-unit: $(VENV)/.installed ## Unit tests: pure, no emulator, no network, no Terraform (seconds)
-	$(PY) -m pytest tests/unit -q
+	$(PY) -m pytest tests/unit tools/localcloud/tests/unit -q
 
 .PHONY: test-functional
 test-functional: $(VENV)/.installed ## Functional tests: moto in-process, local stand-in servers, Terraform without a cloud
@@ -98,7 +98,8 @@ RUNTIME_PY := $(RUNTIME_VENV)/bin/python
 
 $(RUNTIME_VENV)/.installed: requirements/dev.txt pyproject.toml infra/modules/function/python-version | $(VENV)/.installed
 	rm -rf $(RUNTIME_VENV)
-	interpreter="$$(PYTHONPATH=tools/localcloud/src $(PY) -m localcloud.interpreters)"; \
+	interpreter="$$(PYTHONPATH=tools/localcloud/src $(PY) -m localcloud.interpreters \
+	  "$$(cat infra/modules/function/python-version)")"; \
 	  PYTHON_BOOTSTRAP="$$interpreter" scripts/make-venv $(RUNTIME_VENV) requirements/dev.txt --editable
 	touch $@
 
@@ -108,7 +109,7 @@ venv-runtime: $(RUNTIME_VENV)/.installed ## Create .venv-runtime on the Lambda r
 .PHONY: test-unit-runtime
 test-unit-runtime: $(RUNTIME_VENV)/.installed ## Unit and functional tests on the Lambda runtime's Python (.venv-runtime)
 	$(RUNTIME_PY) -c 'import platform; print("unit and functional tests on Python", platform.python_version())'
-	$(RUNTIME_PY) -m pytest tests/unit tests/functional -q
+	$(RUNTIME_PY) -m pytest tests/unit tools/localcloud/tests/unit tests/functional -q
 
 .PHONY: bench
 bench: $(VENV)/.installed ## Measure generation throughput and streaming memory (docs/performance.md)
@@ -272,7 +273,9 @@ bootstrap-check: $(CHECKOV_VENV)/.installed ## Terraform fmt, validate and check
 
 # --- Local cloud ----------------------------------------------------------------------------
 
-LOCALCLOUD := PYTHONPATH=tools/localcloud/src $(PY) -m localcloud
+# The local cloud (tools/localcloud, a package of its own) and randfile's shell around it
+# (tools/randfile_localcloud: accounts, stack settings, the demo).
+LOCALCLOUD := PYTHONPATH=tools/localcloud/src:tools $(PY) -m randfile_localcloud
 BODY ?= {"size_bytes": 2048, "format": "csv"}
 
 .PHONY: demo
@@ -289,7 +292,7 @@ demo-down: $(VENV)/.installed-demo ## Destroy the demo stack and stop the local 
 
 .PHONY: test-e2e
 test-e2e: build $(VENV)/.installed ## End-to-end test on its own local cloud (a few minutes)
-	$(PY) -m pytest tests/e2e -q
+	$(PY) -m pytest tests/e2e tools/localcloud/tests/e2e -q
 
 # --- Terraform tests ------------------------------------------------------------------------
 

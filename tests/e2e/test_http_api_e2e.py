@@ -21,11 +21,12 @@ from urllib.parse import urlsplit
 import pytest
 from botocore.credentials import Credentials
 
-from localcloud import verify
-from localcloud.cloud import Cloud
+from localcloud.aws import role_arn
 from localcloud.endpoint import Published
-from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION, role_arn
 from randfile_client import ApiError, RetryPolicy
+from randfile_localcloud import verify
+from randfile_localcloud.cloud import Cloud
+from randfile_localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION
 from tests.e2e.api_client import api_client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]

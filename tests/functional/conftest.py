@@ -17,8 +17,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from localcloud.settings import DATA_ACCOUNT_ID, WORKLOAD_ACCOUNT_ID
 from randfile.aws import dynamodb_client, lambda_client, s3_client
+from randfile_localcloud.settings import DATA_ACCOUNT_ID, WORKLOAD_ACCOUNT_ID
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

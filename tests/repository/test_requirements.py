@@ -16,8 +16,12 @@ LOCKS = ["dev.txt", "demo.txt", "checkov.txt", "uv.txt"]
 # What `make demo` runs with the venv's Python: the local cloud and the zip builder.
 DEMO_CODE = [
     *sorted((REPO / "tools" / "localcloud" / "src" / "localcloud").glob("*.py")),
+    *sorted((REPO / "tools" / "randfile_localcloud").glob("*.py")),
     REPO / "scripts" / "build_zip.py",
 ]
+
+
+FIRST_PARTY = {"localcloud", "randfile", "randfile_localcloud"}
 
 
 def _normalise(name: str) -> str:
@@ -79,7 +83,7 @@ def test_demo_requirements_cover_what_the_demo_imports() -> None:
     imported = set().union(*(runtime_imports(ast.parse(path.read_text())) for path in DEMO_CODE))
     third_party = {
         _normalise(distribution)
-        for module in imported - set(sys.stdlib_module_names) - {"localcloud", "randfile"}
+        for module in imported - set(sys.stdlib_module_names) - FIRST_PARTY
         for distribution in distributions.get(module, [module])
     }
     assert {"boto3", "moto"} <= third_party

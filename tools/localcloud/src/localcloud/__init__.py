@@ -1,4 +1,6 @@
-"""The whole randfile system on a local two-account cloud: moto server, real Terraform, real wiring.
+"""A local AWS cloud of several accounts on a moto server: a Terraform stack of Lambda, API Gateway
+REST, S3, DynamoDB and SQS deployed unchanged, its APIs served over HTTP and its functions run.
 
-``python -m localcloud demo|invoke|down`` is the entry point; ``make demo`` calls it.
+A project describes its stack (``localcloud.stack.Stack``) and its accounts' prerequisites
+(``localcloud.cloud.LocalCloud.prepare_accounts``); nothing here knows a particular project.
 """

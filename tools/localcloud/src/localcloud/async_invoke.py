@@ -157,11 +157,12 @@ class EventInvoker:
         endpoint_url: str,
         zip_path: Path,
         *,
+        region: str,
         retry_delay: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._identities = Identities(endpoint_url)
+        self._identities = Identities(endpoint_url, region)
         self._endpoint_url = endpoint_url
         self._zip_path = zip_path
         self._retry_delay = (

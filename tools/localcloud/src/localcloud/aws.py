@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from localcloud.settings import REGION, STATIC_CREDENTIALS
-
 if TYPE_CHECKING:
     from mypy_boto3_acm import ACMClient
     from mypy_boto3_apigateway import APIGatewayClient
@@ -23,6 +21,10 @@ if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5)
+
+
+def role_arn(account_id: str, name: str) -> str:
+    return f"arn:aws:iam::{account_id}:role/{name}"
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,9 @@ class Credentials:
         return environment
 
 
-STATIC = Credentials(*STATIC_CREDENTIALS)
+# moto answers any access key it did not issue as its default account (123456789012): these keys
+# stand for that account's administrator, the only identity there is before anything is created.
+STATIC = Credentials("test", "test")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class Identity:
 
     endpoint_url: str
     credentials: Credentials
+    # The region of every client of this identity: the region the emulated stack lives in.
+    region: str
     # Creating a boto3 client costs tens of milliseconds; each identity keeps one per service.
     _clients: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -59,7 +65,7 @@ class Identity:
             aws_access_key_id=self.credentials.access_key_id,
             aws_secret_access_key=self.credentials.secret_access_key,
             aws_session_token=self.credentials.session_token,
-            region_name=REGION,
+            region_name=self.region,
         )
 
     def _client(self, service: str) -> Any:
@@ -136,17 +142,20 @@ class Identity:
         return Identity(
             self.endpoint_url,
             Credentials(keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"]),
+            self.region,
         )
 
 
 @dataclass(frozen=True)
 class Identities:
-    """The identities the local cloud works with, on the emulator at ``endpoint_url``."""
+    """The identities the local cloud works with, on the emulator at ``endpoint_url``, with
+    clients in ``region``."""
 
     endpoint_url: str
+    region: str
 
     def management(self) -> Identity:
-        return Identity(self.endpoint_url, STATIC)
+        return Identity(self.endpoint_url, STATIC, self.region)
 
     def assume(self, role_arn: str, session_name: str, duration_seconds: int = 3600) -> Identity:
         return self.management().assume(role_arn, session_name, duration_seconds)

@@ -18,8 +18,6 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from localcloud.settings import DEFAULT_ZIP
-
 # The variable localcloud.recorder reads; named here so starting a recorder needs no moto import.
 RECORD_FILE_VARIABLE = "LOCALCLOUD_RECORD_FILE"
 HOST = "127.0.0.1"
@@ -44,7 +42,7 @@ class Emulator:
 
     pid: int
     port: int
-    # The randfile API served as API Gateway serves the custom domain (localcloud.http_api);
+    # The stack's REST APIs served as API Gateway serves their custom domains (localcloud.http_api);
     # 0 for an emulator started before it had one.
     api_port: int
 
@@ -112,10 +110,18 @@ def find(state_dir: Path) -> Emulator | None:
     return None
 
 
-def start(state_dir: Path, zip_path: Path = DEFAULT_ZIP, record_to: Path | None = None) -> Emulator:
+def start(
+    state_dir: Path,
+    zip_path: Path,
+    *,
+    region: str,
+    gateway_role_arn: str,
+    record_to: Path | None = None,
+) -> Emulator:
     """Start a moto server (and the API's HTTP endpoint) in the background, wait until it
-    answers; the endpoint runs the function from ``zip_path``. With ``record_to``, every request
-    the emulator serves is appended there (localcloud.recorder)."""
+    answers; the endpoint runs the function from ``zip_path`` in ``region``, reading the APIs
+    with ``gateway_role_arn`` (localcloud.http_api). With ``record_to``, every request the
+    emulator serves is appended there (localcloud.recorder)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     port_file = _port_file(state_dir)
     port_file.unlink(missing_ok=True)
@@ -131,9 +137,9 @@ def start(state_dir: Path, zip_path: Path = DEFAULT_ZIP, record_to: Path | None 
     environment.update(EMULATOR_ENVIRONMENT)
     if record_to is not None:
         environment[RECORD_FILE_VARIABLE] = str(record_to)
-    tools_dir = str(Path(__file__).resolve().parent.parent)
+    package_parent = str(Path(__file__).resolve().parent.parent)
     environment["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [tools_dir, environment.get("PYTHONPATH")])
+        filter(None, [package_parent, environment.get("PYTHONPATH")])
     )
     process = subprocess.Popen(  # noqa: S603  # nosec B603
         [
@@ -146,6 +152,10 @@ def start(state_dir: Path, zip_path: Path = DEFAULT_ZIP, record_to: Path | None 
             str(api_port_file),
             "--zip",
             str(zip_path.resolve()),
+            "--region",
+            region,
+            "--gateway-role-arn",
+            gateway_role_arn,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -1,8 +1,8 @@
-"""What `make demo` hands to clients: the endpoint file and an AWS credentials profile.
+"""What a local cloud hands to clients: the endpoint file and an AWS credentials profile.
 
-The `randfile` client reads the endpoint file with `--env local` (randfile_client.targets); any
-SigV4 client (awscurl, the AWS SDKs) reads the profile through the standard credential chain:
-AWS_SHARED_CREDENTIALS_FILE=<state>/aws/credentials AWS_PROFILE=randfile-local.
+A project's client can read the endpoint file (URL, Host, region, API key); any SigV4 client
+(awscurl, the AWS SDKs) reads the profile through the standard credential chain:
+AWS_SHARED_CREDENTIALS_FILE=<state>/aws/credentials AWS_PROFILE=<profile>.
 """
 
 from __future__ import annotations
@@ -14,16 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from localcloud.aws import Credentials
-from localcloud.settings import REGION, Paths
-
-PROFILE = "randfile-local"
-DEMO_BODY = '{"size_bytes": 2048, "format": "csv"}'
+from localcloud.paths import Paths
 
 
 @dataclass(frozen=True)
 class Published:
     api_url: str
     domain: str
+    region: str
+    profile: str
     endpoint_file: Path
     credentials_file: Path
     api_key: str | None
@@ -34,24 +33,23 @@ class Published:
         """The variables that select the caller's profile, as a shell prefix."""
         return (
             f"AWS_SHARED_CREDENTIALS_FILE={shlex.quote(str(self.credentials_file))} "
-            f"AWS_PROFILE={PROFILE}"
+            f"AWS_PROFILE={self.profile}"
         )
 
-    def client_command(self) -> str:
-        return f"{self.environment} randfile create --env local --size 10KiB --format csv --seed 7"
-
-    def awscurl_command(self) -> str:
+    def awscurl_command(self, path: str, body: str) -> str:
+        """A signed POST of ``body`` to ``path`` with awscurl, under the published profile."""
         key = f" -H {shlex.quote(f'x-api-key: {self.api_key}')}" if self.api_key else ""
         return (
-            f"{self.environment} awscurl --service execute-api --region {REGION} -X POST "
+            f"{self.environment} awscurl --service execute-api --region {self.region} -X POST "
             f"-H 'Host: {self.domain}' -H 'Content-Type: application/json'{key} "
-            f"-d {shlex.quote(DEMO_BODY)} {self.api_url}/files"
+            f"-d {shlex.quote(body)} {self.api_url}{path}"
         )
 
-    def curl_command(self) -> str:
+    def curl_command(self, path: str, body: str) -> str:
+        """The same POST without a signature."""
         return (
             f"curl -i -X POST -H 'Host: {self.domain}' -H 'Content-Type: application/json' "
-            f"-d {shlex.quote(DEMO_BODY)} {self.api_url}/files"
+            f"-d {shlex.quote(body)} {self.api_url}{path}"
         )
 
 
@@ -64,23 +62,32 @@ def _private(path: Path, text: str) -> None:
 
 
 def publish(
-    paths: Paths, *, api_url: str, domain: str, api_key: str | None, credentials: Credentials
+    paths: Paths,
+    *,
+    api_url: str,
+    domain: str,
+    region: str,
+    profile: str,
+    api_key: str | None,
+    credentials: Credentials,
 ) -> Published:
     endpoint_file = paths.state_dir / "endpoint.json"
     credentials_file = paths.state_dir / "aws" / "credentials"
     _private(
         endpoint_file,
         json.dumps(
-            {"endpoint": api_url, "host": domain, "region": REGION, "api_key": api_key}, indent=2
+            {"endpoint": api_url, "host": domain, "region": region, "api_key": api_key}, indent=2
         )
         + "\n",
     )
-    profile = {
+    keys = {
         "aws_access_key_id": credentials.access_key_id,
         "aws_secret_access_key": credentials.secret_access_key,
         "aws_session_token": credentials.session_token or "",
-        "region": REGION,
+        "region": region,
     }
-    lines = [f"[{PROFILE}]", *(f"{name} = {value}" for name, value in profile.items())]
+    lines = [f"[{profile}]", *(f"{name} = {value}" for name, value in keys.items())]
     _private(credentials_file, "\n".join(lines) + "\n")
-    return Published(api_url, domain, endpoint_file, credentials_file, api_key, credentials)
+    return Published(
+        api_url, domain, region, profile, endpoint_file, credentials_file, api_key, credentials
+    )

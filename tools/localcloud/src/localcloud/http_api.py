@@ -28,7 +28,6 @@ from werkzeug.wrappers import Request, Response
 from localcloud import gateway, model, principals, sigv4, wiring
 from localcloud.aws import Identities, Identity
 from localcloud.runtime import InvocationError
-from localcloud.settings import DEPLOY_ROLE, REGION, WORKLOAD_ACCOUNT_ID, role_arn
 from localcloud.throttling import Limits
 
 logger = logging.getLogger("localcloud.http_api")
@@ -77,10 +76,22 @@ def render_template(template: str, context: Mapping[str, str]) -> str:
 
 
 class FrontDoor:
-    """The WSGI application of the API's HTTP endpoint."""
+    """The WSGI application of the API's HTTP endpoint.
 
-    def __init__(self, endpoint_url: str, zip_path: Path, limits: Limits | None = None) -> None:
-        self._identities = Identities(endpoint_url)
+    ``gateway_role_arn``: a role in the account that owns the APIs, which the gateway reads their
+    configuration with; ``region``: the APIs' region, which callers sign their requests for."""
+
+    def __init__(
+        self,
+        endpoint_url: str,
+        zip_path: Path,
+        *,
+        region: str,
+        gateway_role_arn: str,
+        limits: Limits | None = None,
+    ) -> None:
+        self._identities = Identities(endpoint_url, region)
+        self._gateway_role_arn = gateway_role_arn
         self._zip_path = zip_path
         self._limits = limits or Limits()
         self._lock = threading.Lock()
@@ -90,9 +101,7 @@ class FrontDoor:
         # Creating boto3 clients is not thread-safe: the identity and its clients are made once.
         with self._lock:
             if self._workload is None:
-                identity = self._identities.assume(
-                    role_arn(WORKLOAD_ACCOUNT_ID, DEPLOY_ROLE), "localcloud-apigateway"
-                )
+                identity = self._identities.assume(self._gateway_role_arn, "localcloud-apigateway")
                 for client in (
                     identity.apigateway,
                     identity.acm,
@@ -189,14 +198,13 @@ class FrontDoor:
         body = request.stream.read(MAX_PAYLOAD_BYTES + 1)
         return None if len(body) > MAX_PAYLOAD_BYTES else body
 
-    @staticmethod
     def _caller(
-        request: Request, endpoint: model.Endpoint, body: bytes, api_key: str | None
+        self, request: Request, endpoint: model.Endpoint, body: bytes, api_key: str | None
     ) -> model.Caller:
         if endpoint.authorization_type != "AWS_IAM":
             return model.Caller("anonymous", "", "", api_key)
         headers = dict(request.headers.items())
-        authorization = sigv4.parse(headers, REGION)
+        authorization = sigv4.parse(headers, self._identities.region)
         principal = principals.lookup(authorization.access_key_id, authorization.session_token)
         query = request.query_string.decode()
         sigv4.verify(

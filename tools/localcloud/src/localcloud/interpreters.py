@@ -5,13 +5,14 @@ a break of that version (a removed module, a changed default) before AWS does. N
 a machine path: each tool is asked, and each candidate is run once to check its version, because
 a pyenv shim or a stale link can be on PATH without working.
 
-``python -m localcloud.interpreters`` prints the interpreter of the deployed runtime's version
-(infra/modules/function/python-version), or fails saying how to install one: `make` builds the
-unit tests' second virtualenv with it.
+``python -m localcloud.interpreters 3.N`` prints the interpreter of that Python version (the
+deployed runtime's), or fails saying how to install one: a project's build can make a virtualenv
+on the Lambda runtime's Python with it.
 """
 
 from __future__ import annotations
 
+import argparse
 import functools
 import json
 import os
@@ -23,8 +24,6 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-from localcloud.settings import LAMBDA_PYTHON
 
 # pyenv's shims are bash scripts, slow on a busy machine.
 TOOL_TIMEOUT_SECONDS = 60
@@ -152,13 +151,20 @@ def for_runtime(runtime: str) -> Interpreter:
     return find(python_version(runtime)) or default()
 
 
-def main() -> int:
-    interpreter = find(LAMBDA_PYTHON)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m localcloud.interpreters",
+        description="Print the interpreter of a Python version found through PATH, pyenv or uv.",
+    )
+    parser.add_argument(
+        "version", help="major.minor, as the Lambda runtime python<version> names it"
+    )
+    version: str = parser.parse_args(argv).version
+    interpreter = find(version)
     if interpreter is None:
         print(
-            f"no Python {LAMBDA_PYTHON} (the Lambda runtime's, infra/modules/function/"
-            f"python-version) found through PATH, pyenv or uv: install one, e.g. `pyenv install "
-            f"{LAMBDA_PYTHON}` or `uv python install {LAMBDA_PYTHON}`",
+            f"no Python {version} (the Lambda runtime's) found through PATH, pyenv or uv: install "
+            f"one, e.g. `pyenv install {version}` or `uv python install {version}`",
             file=sys.stderr,
         )
         return 1

@@ -26,7 +26,6 @@ from typing import Any
 from localcloud import interpreters
 from localcloud.aws import Identity
 from localcloud.model import Function, WiringError
-from localcloud.settings import REGION
 
 BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
 # Time for the interpreter to start, on top of the function's own timeout.
@@ -111,8 +110,8 @@ def environment(
     """The variables Lambda sets for a Python function, then the function's own."""
     reserved = {
         "_HANDLER": function.handler,
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": role.region,
+        "AWS_DEFAULT_REGION": role.region,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
         "AWS_LAMBDA_FUNCTION_NAME": function.name,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",

@@ -1,7 +1,8 @@
 """Entry point of the emulator process: moto's server app with localcloud's compatibility patches.
 
-Run as ``python -m localcloud.server --port-file FILE --api-port-file FILE --zip ZIP``;
-localcloud.emulator starts and stops it. Beside moto it serves the randfile API over HTTP
+Run as ``python -m localcloud.server --port-file FILE --api-port-file FILE --zip ZIP --region
+REGION --gateway-role-arn ARN``;
+localcloud.emulator starts and stops it. Beside moto it serves the stack's REST APIs over HTTP
 (localcloud.http_api) and runs Lambda's asynchronous invocations (localcloud.async_invoke), which
 must run here: only this process knows the secrets moto issued.
 """
@@ -35,7 +36,9 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def serve(port_file: Path, api_port_file: Path, zip_path: Path) -> None:
+def serve(
+    port_file: Path, api_port_file: Path, zip_path: Path, *, region: str, gateway_role_arn: str
+) -> None:
     compat.apply()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app: Any = DomainDispatcherApplication(create_backend_app)
@@ -44,11 +47,11 @@ def serve(port_file: Path, api_port_file: Path, zip_path: Path) -> None:
         app = Recorder(app, Path(record_file))
     server = make_server(HOST, 0, app, threaded=True, request_handler=MotoRequestHandler)
     endpoint_url = f"http://{HOST}:{server.server_port}"
-    async_invoke.install(async_invoke.EventInvoker(endpoint_url, zip_path))
-    front_door = FrontDoor(endpoint_url, zip_path)
+    async_invoke.install(async_invoke.EventInvoker(endpoint_url, zip_path, region=region))
+    front_door = FrontDoor(endpoint_url, zip_path, region=region, gateway_role_arn=gateway_role_arn)
     api = make_server(HOST, 0, front_door, threaded=True)
     signal.signal(signal.SIGTERM, _stop)
-    threading.Thread(target=api.serve_forever, name="randfile-api", daemon=True).start()
+    threading.Thread(target=api.serve_forever, name="localcloud-api", daemon=True).start()
     # The API's port first: the emulator counts as started once the moto port is written.
     api_port_file.write_text(str(api.server_port))
     port_file.write_text(str(server.server_port))
@@ -64,8 +67,20 @@ def main() -> None:
     parser.add_argument("--port-file", type=Path, required=True)
     parser.add_argument("--api-port-file", type=Path, required=True)
     parser.add_argument("--zip", type=Path, required=True, help="the built function package")
+    parser.add_argument("--region", required=True, help="the region the stack is deployed in")
+    parser.add_argument(
+        "--gateway-role-arn",
+        required=True,
+        help="a role in the APIs' account, which the local API Gateway reads them with",
+    )
     args = parser.parse_args()
-    serve(args.port_file, args.api_port_file, args.zip)
+    serve(
+        args.port_file,
+        args.api_port_file,
+        args.zip,
+        region=args.region,
+        gateway_role_arn=args.gateway_role_arn,
+    )
 
 
 if __name__ == "__main__":

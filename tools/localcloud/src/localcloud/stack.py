@@ -1,8 +1,9 @@
-"""infra/ deployed unchanged on the emulator: a verbatim working copy plus generated files.
+"""A Terraform stack deployed unchanged on the emulator: a verbatim working copy, generated files.
 
-Only three files are generated, all outside the repository's infra/: an override file with the
+Only three files are generated, all outside the stack's source folder: an override file with the
 provider endpoints and test credentials (what terraform-local does), the S3 backend configuration
-pointing at the emulator, and the variables of the local environment.
+pointing at the emulator, and the stack's variables. What the stack is (its folder, root, provider
+aliases, state) is a ``Stack`` the project describes; nothing here knows a particular one.
 """
 
 from __future__ import annotations
@@ -12,32 +13,19 @@ import re
 import shutil
 import subprocess  # nosec B404
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localcloud.settings import (
-    DATA_ACCOUNT_ID,
-    DEPLOY_ROLE,
-    DOMAIN,
-    ENVIRONMENT,
-    HOSTED_ZONE,
-    REGION,
-    REPO_ROOT,
-    STATE_BUCKET,
-    STATE_KEY,
-    STATIC_CREDENTIALS,
-    WORKLOAD_ACCOUNT_ID,
-    Paths,
-    role_arn,
-)
+from localcloud.aws import STATIC
+from localcloud.paths import Paths
 from localcloud.terraform import Root, ignore
 
 OVERRIDE_FILE = "localcloud_override.tf"
-PROVIDER_ALIASES = ("workload", "data")
 
-# The provider `endpoints` name of each resource and data source type family the stack uses; types
-# that call no API (partition, region, policy documents) map to None. An unknown type stops the
-# deployment before Terraform could send it to a real AWS endpoint.
+# The provider `endpoints` name of each resource and data source type family localcloud serves;
+# types that call no API (partition, region, policy documents) map to None. An unknown type stops
+# the deployment before Terraform could send it to a real AWS endpoint.
 SERVICE_OF_TYPE_PREFIX: dict[str, str | None] = {
     "aws_acm_": "acm",
     "aws_api_gateway_": "apigateway",
@@ -64,21 +52,21 @@ _TYPE_REFERENCE = re.compile(r'^\s*(?:resource|data)\s+"(aws_[a-z0-9_]+)"', re.M
 
 
 class UnsupportedResourceError(RuntimeError):
-    """infra/ uses a resource type whose service the override does not send to the emulator."""
+    """The stack uses a resource type whose service the override does not send to the emulator."""
 
 
-def check_services(infra: Path) -> None:
+def check_services(source: Path) -> None:
     unknown = sorted(
         {
             resource_type
-            for path in infra.rglob("*.tf")
+            for path in source.rglob("*.tf")
             for resource_type in _TYPE_REFERENCE.findall(path.read_text())
             if not any(resource_type.startswith(prefix) for prefix in SERVICE_OF_TYPE_PREFIX)
         }
     )
     if unknown:
         raise UnsupportedResourceError(
-            f"infra/ uses {', '.join(unknown)}: add the service to "
+            f"{source} uses {', '.join(unknown)}: add the service to "
             "localcloud.stack.SERVICE_OF_TYPE_PREFIX (and check moto supports it)"
         )
 
@@ -87,21 +75,50 @@ def _hcl(value: str) -> str:
     return json.dumps(value)
 
 
-def override_file(endpoint_url: str, *, static_credentials: bool = True) -> str:
-    """Provider settings merged over infra/stack's own (Terraform override file semantics).
+@dataclass(frozen=True)
+class Backend:
+    """The stack's S3 backend, on the emulator: its bucket (which must exist before init), the
+    state's key, and the role the backend assumes with the emulator's static keys."""
 
-    Without ``static_credentials`` the providers take the environment's, as in CI.
+    bucket: str
+    key: str
+    region: str
+    role_arn: str
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A Terraform stack as localcloud deploys it.
+
+    ``source``: the folder copied verbatim (the root module and the modules it references);
+    ``root``: the root module's folder within it; ``provider_aliases``: every `aws` provider
+    configuration of the root (each is pointed at the emulator); ``terraform``: the executable.
     """
-    access_key, secret_key = STATIC_CREDENTIALS
-    endpoints = "\n".join(f"    {service:<10} = {_hcl(endpoint_url)}" for service in SERVICES)
-    keys = (
-        f"  access_key                  = {_hcl(access_key)}\n"
-        f"  secret_key                  = {_hcl(secret_key)}\n"
-        if static_credentials
-        else ""
-    )
-    blocks = [
-        f"""provider "aws" {{
+
+    source: Path
+    root: str
+    provider_aliases: tuple[str, ...]
+    backend: Backend
+    terraform: Path | str = "terraform"
+
+    def workdir(self, paths: Paths) -> Path:
+        """The root module in the working copy."""
+        return paths.working_copy / self.root
+
+    def override_file(self, endpoint_url: str, *, static_credentials: bool = True) -> str:
+        """Provider settings merged over the root's own (Terraform override file semantics).
+
+        Without ``static_credentials`` the providers take the environment's, as in CI.
+        """
+        endpoints = "\n".join(f"    {service:<10} = {_hcl(endpoint_url)}" for service in SERVICES)
+        keys = (
+            f"  access_key                  = {_hcl(STATIC.access_key_id)}\n"
+            f"  secret_key                  = {_hcl(STATIC.secret_access_key)}\n"
+            if static_credentials
+            else ""
+        )
+        blocks = [
+            f"""provider "aws" {{
   alias                       = "{alias}"
 {keys}  skip_credentials_validation = true
   skip_metadata_api_check     = true
@@ -112,134 +129,104 @@ def override_file(endpoint_url: str, *, static_credentials: bool = True) -> str:
   }}
 }}
 """
-        for alias in PROVIDER_ALIASES
-    ]
-    header = "# Generated by localcloud: points both providers at the local emulator.\n\n"
-    return header + "\n".join(blocks)
+            for alias in self.provider_aliases
+        ]
+        header = "# Generated by localcloud: points every provider at the local emulator.\n\n"
+        return header + "\n".join(blocks)
 
-
-def backend_config(endpoint_url: str, *, key: str = STATE_KEY, ci: bool = False) -> str:
-    """The S3 backend on the emulator: as the deploy role, or (``ci``) with the environment's
-    credentials, as the pipeline's jobs run it."""
-    access_key, secret_key = STATIC_CREDENTIALS
-    settings: dict[str, Any] = {
-        "bucket": STATE_BUCKET,
-        "key": key,
-        "region": REGION,
-        "use_lockfile": True,
-        "use_path_style": True,
-        "skip_credentials_validation": True,
-        "skip_metadata_api_check": True,
-    }
-    if not ci:
-        settings.update(access_key=access_key, secret_key=secret_key)
-    lines = [f"{name} = {json.dumps(value)}" for name, value in settings.items()]
-    lines.append(
-        "endpoints = { "
-        + ", ".join(f"{name} = {_hcl(endpoint_url)}" for name in ("s3", "sts", "iam"))
-        + " }"
-    )
-    if not ci:
+    def backend_config(self, endpoint_url: str, *, key: str | None = None, ci: bool = False) -> str:
+        """The S3 backend on the emulator: as the backend's role, or (``ci``) with the
+        environment's credentials, as a pipeline's jobs run it."""
+        settings: dict[str, Any] = {
+            "bucket": self.backend.bucket,
+            "key": key or self.backend.key,
+            "region": self.backend.region,
+            "use_lockfile": True,
+            "use_path_style": True,
+            "skip_credentials_validation": True,
+            "skip_metadata_api_check": True,
+        }
+        if not ci:
+            settings.update(access_key=STATIC.access_key_id, secret_key=STATIC.secret_access_key)
+        lines = [f"{name} = {json.dumps(value)}" for name, value in settings.items()]
         lines.append(
-            f"assume_role = {{ role_arn = {_hcl(role_arn(WORKLOAD_ACCOUNT_ID, DEPLOY_ROLE))} }}"
+            "endpoints = { "
+            + ", ".join(f"{name} = {_hcl(endpoint_url)}" for name in ("s3", "sts", "iam"))
+            + " }"
         )
-    return "# Generated by localcloud: state on the emulator.\n" + "\n".join(lines) + "\n"
+        if not ci:
+            lines.append(f"assume_role = {{ role_arn = {_hcl(self.backend.role_arn)} }}")
+        return "# Generated by localcloud: state on the emulator.\n" + "\n".join(lines) + "\n"
 
+    def prepare(self, paths: Paths, endpoint_url: str, variables: Mapping[str, Any]) -> None:
+        """Refresh the working copy of the source folder and write the generated files."""
+        check_services(self.source)
+        workdir = self.workdir(paths)
+        if paths.working_copy.exists():
+            # Keep the root's .terraform (provider links, backend settings); replace the rest.
+            for entry in paths.working_copy.iterdir():
+                if entry != workdir:
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+            for entry in workdir.iterdir():
+                if entry.name != ".terraform":
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        shutil.copytree(self.source, paths.working_copy, ignore=ignore, dirs_exist_ok=True)
+        (workdir / OVERRIDE_FILE).write_text(self.override_file(endpoint_url))
+        paths.backend_config.write_text(self.backend_config(endpoint_url))
+        paths.tfvars.write_text(json.dumps(dict(variables), indent=2) + "\n")
 
-def variables(zip_path: Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The local environment's variables; ``overrides`` sets any other input of infra/stack."""
-    return {
-        "environment": ENVIRONMENT,
-        "region": REGION,
-        "workload_account_id": WORKLOAD_ACCOUNT_ID,
-        "data_account_id": DATA_ACCOUNT_ID,
-        "workload_role_arn": role_arn(WORKLOAD_ACCOUNT_ID, DEPLOY_ROLE),
-        "data_role_arn": role_arn(DATA_ACCOUNT_ID, DEPLOY_ROLE),
-        # The deploy role administers the bucket key (when there is one) through its key policy,
-        # as the CI apply role does in AWS.
-        "kms_key_administrator_arns": [role_arn(DATA_ACCOUNT_ID, DEPLOY_ROLE)],
-        "repository": "local/randfile",
-        "hosted_zone_name": HOSTED_ZONE,
-        "domain_name": DOMAIN,
-        "function_zip_path": str(zip_path.resolve()),
-        # A throw-away environment: `make demo-down` must be able to delete the written files.
-        "bucket_force_destroy": True,
-        # Jobs up to 1 GiB: the emulator keeps what it is sent, and schemathesis asks for the
-        # largest size the API documents (400 here, not a 10 GiB job).
-        "max_job_bytes": 2**30,
-        **(overrides or {}),
-    }
+    def root_module(self, paths: Paths) -> Root:
+        """The working copy's root module; its commands' output goes to terraform.log."""
+        return Root(self.workdir(paths), paths.terraform_log, self.terraform)
 
+    def run(self, paths: Paths, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.root_module(paths).run(*args, check=check)
 
-def prepare(
-    paths: Paths, endpoint_url: str, zip_path: Path, overrides: Mapping[str, Any] | None = None
-) -> None:
-    """Refresh the working copy of infra/ and write the generated files."""
-    source = REPO_ROOT / "infra"
-    check_services(source)
-    if paths.working_copy.exists():
-        # Keep the stack's .terraform (provider links, backend settings); replace everything else.
-        for entry in paths.working_copy.iterdir():
-            if entry.name != "stack":
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-        for entry in paths.stack_dir.iterdir():
-            if entry.name != ".terraform":
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-    shutil.copytree(source, paths.working_copy, ignore=ignore, dirs_exist_ok=True)
-    (paths.stack_dir / OVERRIDE_FILE).write_text(override_file(endpoint_url))
-    paths.backend_config.write_text(backend_config(endpoint_url))
-    paths.tfvars.write_text(json.dumps(variables(zip_path, overrides), indent=2) + "\n")
+    def init(self, paths: Paths) -> None:
+        self.run(
+            paths,
+            "init",
+            "-input=false",
+            "-no-color",
+            "-reconfigure",
+            f"-backend-config={paths.backend_config}",
+        )
 
+    def apply(self, paths: Paths) -> None:
+        self.run(
+            paths,
+            "apply",
+            "-input=false",
+            "-no-color",
+            "-auto-approve",
+            f"-var-file={paths.tfvars}",
+        )
 
-def root(paths: Paths) -> Root:
-    """The working copy's stack root; its commands' output goes to terraform.log."""
-    return Root(paths.stack_dir, paths.terraform_log)
+    def plan_exit_code(self, paths: Paths) -> subprocess.CompletedProcess[str]:
+        """`terraform plan -detailed-exitcode`: 0 no changes, 2 changes, 1 error."""
+        return self.run(
+            paths,
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-detailed-exitcode",
+            f"-var-file={paths.tfvars}",
+            check=False,
+        )
 
+    def destroy(self, paths: Paths) -> None:
+        self.run(
+            paths,
+            "destroy",
+            "-input=false",
+            "-no-color",
+            "-auto-approve",
+            f"-var-file={paths.tfvars}",
+        )
 
-def terraform(paths: Paths, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return root(paths).run(*args, check=check)
+    def outputs(self, paths: Paths) -> dict[str, Any]:
+        return self.root_module(paths).outputs()
 
-
-def init(paths: Paths) -> None:
-    terraform(
-        paths,
-        "init",
-        "-input=false",
-        "-no-color",
-        "-reconfigure",
-        f"-backend-config={paths.backend_config}",
-    )
-
-
-def apply(paths: Paths) -> None:
-    terraform(
-        paths, "apply", "-input=false", "-no-color", "-auto-approve", f"-var-file={paths.tfvars}"
-    )
-
-
-def plan_exit_code(paths: Paths) -> subprocess.CompletedProcess[str]:
-    """`terraform plan -detailed-exitcode`: 0 no changes, 2 changes, 1 error."""
-    return terraform(
-        paths,
-        "plan",
-        "-input=false",
-        "-no-color",
-        "-detailed-exitcode",
-        f"-var-file={paths.tfvars}",
-        check=False,
-    )
-
-
-def destroy(paths: Paths) -> None:
-    terraform(
-        paths, "destroy", "-input=false", "-no-color", "-auto-approve", f"-var-file={paths.tfvars}"
-    )
-
-
-def outputs(paths: Paths) -> dict[str, Any]:
-    return root(paths).outputs()
-
-
-def show(paths: Paths) -> dict[str, Any]:
-    """`terraform show -json` of the deployed state: every attribute resolved, policies included."""
-    return root(paths).show()
+    def show(self, paths: Paths) -> dict[str, Any]:
+        """`terraform show -json` of the deployed state: every attribute resolved."""
+        return self.root_module(paths).show()

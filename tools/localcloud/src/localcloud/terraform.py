@@ -1,6 +1,7 @@
 """One Terraform root run on the emulator: copied from its source folder to a working folder, then
-init/plan/apply/destroy there with scripts/terraform (the provider mirror) and nothing of the
-caller's AWS or Terraform settings. The stack deployment and the bootstrap tests both use it."""
+init/plan/apply/destroy there with the Terraform executable given (a project's wrapper, e.g. one
+that selects a provider mirror, or `terraform` on PATH) and nothing of the caller's AWS or
+Terraform settings. The stack deployment (localcloud.stack) uses it; so can a project's tests."""
 
 from __future__ import annotations
 
@@ -13,9 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localcloud.settings import REPO_ROOT
-
-TERRAFORM = REPO_ROOT / "scripts" / "terraform"
 # Ambient settings that would override or confuse the generated configuration: profiles, real
 # keys or endpoints, and Terraform settings that change the inputs, working data or workspace.
 # The CLI configuration and the provider mirror settings stay.
@@ -52,23 +50,32 @@ def environment(credentials: Mapping[str, str] | None = None) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Root:
-    """A Terraform root in ``workdir``; ``log`` (if set) collects every command's output."""
+    """A Terraform root in ``workdir``; ``log`` (if set) collects every command's output;
+    ``executable`` runs Terraform (a path, or a name found on PATH)."""
 
     workdir: Path
     log: Path | None = None
+    executable: Path | str = "terraform"
 
     @classmethod
-    def copy(cls, source: Path, workdir: Path, log: Path | None = None) -> Root:
+    def copy(
+        cls,
+        source: Path,
+        workdir: Path,
+        log: Path | None = None,
+        *,
+        executable: Path | str = "terraform",
+    ) -> Root:
         """A verbatim working copy of ``source`` (see ``ignore``), merged over ``workdir``."""
         shutil.copytree(source, workdir, ignore=ignore, dirs_exist_ok=True)
-        return cls(workdir, log)
+        return cls(workdir, log, executable)
 
     def run(
         self, *args: str, credentials: Mapping[str, str] | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        """scripts/terraform in the working folder; a failure raises TerraformError if ``check``."""
+        """Terraform in the working folder; a failure raises TerraformError if ``check``."""
         result = subprocess.run(  # noqa: S603  # nosec B603
-            [str(TERRAFORM), f"-chdir={self.workdir}", *args],
+            [str(self.executable), f"-chdir={self.workdir}", *args],
             capture_output=True,
             text=True,
             env=environment(credentials),

@@ -29,7 +29,6 @@ from localcloud.model import (
     WiringError,
     function_from_configuration,
 )
-from localcloud.settings import REGION
 
 if TYPE_CHECKING:
     from mypy_boto3_apigateway import APIGatewayClient
@@ -281,7 +280,7 @@ def _api_key(
     return str(key["id"]), plan
 
 
-def _function_arn(method: dict[str, Any], route: str) -> str:
+def _function_arn(method: dict[str, Any], route: str, region: str) -> str:
     integration = method.get("methodIntegration")
     if not integration:
         raise WiringError(f"{route} has no integration")
@@ -299,8 +298,8 @@ def _function_arn(method: dict[str, Any], route: str) -> str:
         raise WiringError(
             f"{route} integration URI {integration.get('uri')} is not a Lambda invocation URI"
         )
-    if match["region"] != REGION:
-        raise WiringError(f"{route} integration calls Lambda in {match['region']}, not {REGION}")
+    if match["region"] != region:
+        raise WiringError(f"{route} integration calls Lambda in {match['region']}, not {region}")
     return match["function"]
 
 
@@ -404,7 +403,7 @@ def find_method(workload: Identity, domain_name: str, path: str, http_method: st
         authorization_type=authorization,
         api_key_required=bool(method.get("apiKeyRequired")),
         method_arn=(
-            f"arn:aws:execute-api:{REGION}:{workload.account_id()}:{api_id}/{stage}/"
+            f"arn:aws:execute-api:{workload.region}:{workload.account_id()}:{api_id}/{stage}/"
             f"{http_method}{inner_path}"
         ),
         policy=_resource_policy(api),
@@ -452,7 +451,9 @@ def authorize(workload: Identity, endpoint: Endpoint, caller: Caller) -> Admissi
 
 def integrate(workload: Identity, endpoint: Endpoint, admission: Admission) -> Route:
     """AWS_PROXY integration -> function -> its permission for this method -> its role."""
-    function = _function(workload, _function_arn(endpoint.method, endpoint.name), endpoint.name)
+    function = _function(
+        workload, _function_arn(endpoint.method, endpoint.name, workload.region), endpoint.name
+    )
     _check_permission(workload, function, endpoint.method_arn, workload.account_id())
     _check_role(workload, function)
     reached = {field.name: getattr(endpoint, field.name) for field in fields(Endpoint)}

@@ -15,25 +15,32 @@ does) is deployed to a fresh emulator with boto3, then invoked with InvocationTy
 from __future__ import annotations
 
 import json
+import sys
 import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import pytest
 from botocore.exceptions import ClientError
 
 from localcloud import emulator
-from localcloud.aws import Identities, Identity
-from localcloud.settings import LAMBDA_PYTHON, MEMBER_ACCESS_ROLE, WORKLOAD_ACCOUNT_ID, role_arn
+from localcloud.aws import Identities, Identity, role_arn
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.literals import RuntimeType
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("event_invoke")]
 
+REGION: Final = "eu-west-1"
+# A member account, entered through the role AWS Organizations creates there (moto lets the
+# default account assume it unseen).
+WORKLOAD_ACCOUNT_ID = "111111111111"
+MEMBER_ACCESS_ROLE = "OrganizationAccountAccessRole"
+# The Python running the tests stands for the function's runtime.
+RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 ROLE = "event-invoke-test-function"
 BUCKET = "event-invoke-test"
 HANDLERS = """
@@ -99,9 +106,14 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def workload(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Identity]:
     state_dir = tmp_path_factory.mktemp("event-invoke-cloud")
-    running = emulator.start(state_dir, package)
+    running = emulator.start(
+        state_dir,
+        package,
+        region=REGION,
+        gateway_role_arn=role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE),
+    )
     try:
-        identity = Identities(running.endpoint_url).assume(
+        identity = Identities(running.endpoint_url, REGION).assume(
             role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "event-invoke-test"
         )
         trust = {
@@ -116,7 +128,7 @@ def workload(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         }
         identity.iam().create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
         identity.s3().create_bucket(
-            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
         )
         yield identity
     finally:
@@ -127,7 +139,7 @@ def _deploy(workload: Identity, package: Path, name: str, handler: str) -> str:
     workload.logs().create_log_group(logGroupName=f"/aws/lambda/{name}")
     created = workload.lambda_().create_function(
         FunctionName=name,
-        Runtime=cast("RuntimeType", f"python{LAMBDA_PYTHON}"),
+        Runtime=cast("RuntimeType", RUNTIME),
         Role=role_arn(WORKLOAD_ACCOUNT_ID, ROLE),
         Handler=handler,
         Code={"ZipFile": package.read_bytes()},

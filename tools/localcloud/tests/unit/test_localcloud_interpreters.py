@@ -122,3 +122,19 @@ def test_the_description_names_the_version_and_where_it_was_found() -> None:
     assert interpreter.describe(f"python{VERSION}") == (
         f"Python {VERSION}.0 for runtime python{VERSION} (/opt/python3.99, found through pyenv)"
     )
+
+
+def test_the_command_prints_the_interpreter_of_the_version_it_is_given(
+    only_stand_ins: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    python = fake_python(only_stand_ins / f"python{VERSION}", f"{VERSION}.2")
+
+    assert interpreters.main([VERSION]) == 0
+    assert capsys.readouterr().out == f"{python}\n"
+
+
+def test_the_command_says_how_to_install_a_missing_version(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert interpreters.main([VERSION]) == 1
+    assert f"uv python install {VERSION}" in capsys.readouterr().err

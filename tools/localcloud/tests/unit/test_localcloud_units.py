@@ -13,10 +13,24 @@ from typing import Any
 
 import pytest
 
+import localcloud
 from localcloud import async_invoke, gateway, interpreters, policy, runtime, stack, wiring
 from localcloud.aws import Credentials, Identity
 from localcloud.model import Caller, Function, Route
-from localcloud.settings import LAMBDA_PYTHON, REPO_ROOT
+
+# The Python running the tests stands for the function's runtime: any version this package runs on.
+RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+EXAMPLE_STACK = stack.Stack(
+    source=Path("infra"),
+    root="stack",
+    provider_aliases=("workload", "data"),
+    backend=stack.Backend(
+        bucket="tfstate",
+        key="example/terraform.tfstate",
+        region="eu-west-1",
+        role_arn="arn:aws:iam::111111111111:role/deploy",
+    ),
+)
 
 METHOD_ARN = "arn:aws:execute-api:eu-west-1:111111111111:abc123/v1/POST/files"
 
@@ -93,18 +107,36 @@ def test_an_unmodelled_condition_is_reported_not_guessed() -> None:
         policy.evaluate(_api_policy(statement), _invoke("arn:aws:iam::111111111111:role/r"))
 
 
-def test_the_override_points_both_providers_at_the_emulator_only() -> None:
-    override = stack.override_file("http://127.0.0.1:1234")
+def test_the_override_points_every_provider_at_the_emulator_only() -> None:
+    override = EXAMPLE_STACK.override_file("http://127.0.0.1:1234")
 
-    for alias in stack.PROVIDER_ALIASES:
+    for alias in EXAMPLE_STACK.provider_aliases:
         assert f'alias                       = "{alias}"' in override
     assert override.count('= "http://127.0.0.1:1234"') == 2 * len(stack.SERVICES)
     # The stack's own assume_role (into each account's deploy role) must stay in force.
     assert "assume_role" not in override
+    assert 'access_key                  = "test"' in override
+    assert "access_key" not in EXAMPLE_STACK.override_file("http://x", static_credentials=False)
 
 
-def test_every_resource_type_of_infra_has_its_endpoint_on_the_emulator() -> None:
-    stack.check_services(REPO_ROOT / "infra")
+def test_the_backend_assumes_its_role_unless_it_runs_as_ci() -> None:
+    local = EXAMPLE_STACK.backend_config("http://127.0.0.1:1234")
+    ci = EXAMPLE_STACK.backend_config("http://127.0.0.1:1234", key="other.tfstate", ci=True)
+
+    assert 'bucket = "tfstate"' in local
+    assert 'key = "example/terraform.tfstate"' in local
+    assert 'assume_role = { role_arn = "arn:aws:iam::111111111111:role/deploy" }' in local
+    assert 'key = "other.tfstate"' in ci
+    assert "assume_role" not in ci
+    assert "access_key" not in ci
+
+
+def test_the_known_resource_types_pass(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_lambda_function" "f" {}\ndata "aws_iam_policy_document" "p" {}\n'
+    )
+
+    stack.check_services(tmp_path)
 
 
 def test_an_unknown_resource_type_stops_the_deployment(tmp_path: Path) -> None:
@@ -141,11 +173,11 @@ def test_null_and_bool_conditions_follow_iam() -> None:
 
 
 FUNCTION = Function(
-    name="randfile-demo-worker",
-    arn="arn:aws:lambda:eu-west-1:111111111111:function:randfile-demo-worker",
-    handler="randfile.worker.handler",
-    runtime=f"python{LAMBDA_PYTHON}",
-    role_arn="arn:aws:iam::111111111111:role/randfile-demo-function",
+    name="example-worker",
+    arn="arn:aws:lambda:eu-west-1:111111111111:function:example-worker",
+    handler="example.worker.handler",
+    runtime=RUNTIME,
+    role_arn="arn:aws:iam::111111111111:role/example-function",
     timeout=900,
     memory_size=1769,
     environment={},
@@ -159,13 +191,15 @@ def test_the_function_process_sees_only_what_lambda_gives_it(
 ) -> None:
     monkeypatch.setenv("HOME", "/root")
     monkeypatch.setenv("AWS_PROFILE", "developer")
-    function = dataclasses.replace(FUNCTION, environment={"RANDFILE_BUCKET": "b"})
-    role = Identity("http://127.0.0.1:1", Credentials("ASIA1", "secret", "token"))
+    function = dataclasses.replace(FUNCTION, environment={"EXAMPLE_BUCKET": "b"})
+    role = Identity("http://127.0.0.1:1", Credentials("ASIA1", "secret", "token"), "eu-north-1")
 
     environment = runtime.environment(function, role, tmp_path, "request-id")
 
-    assert environment["RANDFILE_BUCKET"] == "b"
-    assert environment["_HANDLER"] == "randfile.worker.handler"
+    assert environment["EXAMPLE_BUCKET"] == "b"
+    assert environment["_HANDLER"] == "example.worker.handler"
+    # The function runs in its role's region, the stack's.
+    assert environment["AWS_REGION"] == environment["AWS_DEFAULT_REGION"] == "eu-north-1"
     assert environment["LAMBDA_TASK_ROOT"] == str(tmp_path)
     assert environment["AWS_ACCESS_KEY_ID"] == "ASIA1"
     assert environment["AWS_SESSION_TOKEN"] == "token"
@@ -187,7 +221,7 @@ def test_the_sandbox_does_not_import_the_api_gateway_router(module: str) -> None
         text=True,
         check=True,
         env={
-            "PYTHONPATH": str(REPO_ROOT / "tools" / "localcloud" / "src"),
+            "PYTHONPATH": str(Path(localcloud.__file__).parent.parent),
             "PATH": "/usr/bin:/bin",
         },
     ).stdout.split()
@@ -198,7 +232,7 @@ def test_the_sandbox_does_not_import_the_api_gateway_router(module: str) -> None
 
 # --- Asynchronous (Event) invocations -------------------------------------------------------------
 
-QUEUE = "arn:aws:sqs:eu-west-1:111111111111:randfile-demo-jobs-failed"
+QUEUE = "arn:aws:sqs:eu-west-1:111111111111:example-jobs-failed"
 
 
 def test_the_retry_policy_is_the_event_invoke_config_or_lambdas_defaults() -> None:
@@ -271,7 +305,7 @@ def test_the_invocation_record_has_lambdas_documented_shape() -> None:
 def test_a_queue_arn_becomes_the_emulators_queue_url() -> None:
     assert (
         async_invoke.queue_url("http://127.0.0.1:5000", QUEUE)
-        == "http://127.0.0.1:5000/111111111111/randfile-demo-jobs-failed"
+        == "http://127.0.0.1:5000/111111111111/example-jobs-failed"
     )
     with pytest.raises(ValueError, match="not an SQS queue ARN"):
         async_invoke.queue_url("http://127.0.0.1:5000", "arn:aws:sns:eu-west-1:1:topic")
@@ -284,7 +318,11 @@ class ScriptedInvoker(async_invoke.EventInvoker):
         self.now = 0.0
         self.slept: list[float] = []
         super().__init__(
-            "http://127.0.0.1:1", Path("unused.zip"), retry_delay=1.0, clock=lambda: self.now
+            "http://127.0.0.1:1",
+            Path("unused.zip"),
+            region="eu-west-1",
+            retry_delay=1.0,
+            clock=lambda: self.now,
         )
         self._sleep = self._advance
         self.results = results
@@ -375,7 +413,7 @@ def test_a_resource_template_matches_one_segment_per_parameter(
 
 def test_the_proxy_event_carries_the_template_and_the_path_parameters() -> None:
     route = Route(
-        domain_name="api.randfile.test",
+        domain_name="api.example.test",
         base_path="",
         rest_api_id="abc123",
         stage_name="v1",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from localcloud.aws import Identities, Identity
-from localcloud.settings import (
+from localcloud.aws import Identities, Identity, role_arn
+from randfile_localcloud.settings import (
     CALLER_ROLE,
     DATA_ACCOUNT_ID,
     DEPLOY_ROLE,
@@ -19,7 +19,6 @@ from localcloud.settings import (
     REGION,
     STATE_BUCKET,
     WORKLOAD_ACCOUNT_ID,
-    role_arn,
 )
 
 _ADMINISTRATOR = "arn:aws:iam::aws:policy/AdministratorAccess"

@@ -1,4 +1,4 @@
-"""python -m localcloud demo|invoke|down: the randfile stack on a local two-account cloud."""
+"""python -m randfile_localcloud demo|invoke|down: randfile's stack on a local two-account cloud."""
 
 from __future__ import annotations
 
@@ -8,23 +8,26 @@ import sys
 import time
 from pathlib import Path
 
-from localcloud.cloud import Cloud, NotRunningError
+from localcloud.cloud import NotRunningError
 from localcloud.emulator import EmulatorError
-from localcloud.endpoint import DEMO_BODY
+from localcloud.endpoint import Published
 from localcloud.gateway import Response
 from localcloud.model import WiringError
+from localcloud.paths import Paths
 from localcloud.runtime import InvocationError
-from localcloud.settings import (
+from localcloud.stack import UnsupportedResourceError
+from localcloud.terraform import TerraformError
+from randfile_localcloud.cloud import FILES_PATH, Cloud
+from randfile_localcloud.settings import (
     DATA_ACCOUNT_ID,
     DEFAULT_STATE_DIR,
     DEFAULT_ZIP,
     HOSTED_ZONE,
     WORKLOAD_ACCOUNT_ID,
-    Paths,
 )
-from localcloud.stack import UnsupportedResourceError
-from localcloud.terraform import TerraformError
-from localcloud.verify import VerificationError
+from randfile_localcloud.verify import VerificationError
+
+DEMO_BODY = '{"size_bytes": 2048, "format": "csv"}'
 
 
 class Progress:
@@ -33,6 +36,11 @@ class Progress:
 
     def __call__(self, message: str) -> None:
         print(f"[{time.monotonic() - self._started:6.1f}s] {message}", flush=True)
+
+
+def client_command(published: Published) -> str:
+    """The `randfile` client's call of the local API, under the published profile."""
+    return f"{published.environment} randfile create --env local --size 10KiB --format csv --seed 7"
 
 
 def _print_response(response: Response) -> None:
@@ -86,11 +94,11 @@ def demo(local: Cloud, body: str) -> int:
         f"  sha256     {stored.sha256}\n"
         f"\nthe API over HTTP: {published.api_url}/files (Host: {published.domain})\n"
         "  the randfile client (pip install . or make venv):\n"
-        f"    {published.client_command()}\n"
+        f"    {client_command(published)}\n"
         "  awscurl, signing on its own (201):\n"
-        f"    {published.awscurl_command()}\n"
+        f"    {published.awscurl_command(FILES_PATH, DEMO_BODY)}\n"
         "  curl without a signature (403):\n"
-        f"    {published.curl_command()}\n"
+        f"    {published.curl_command(FILES_PATH, DEMO_BODY)}\n"
         '\ncall again:  make invoke BODY=\'{"size_bytes": 4096, "format": "jsonl"}\'\n'
         "tear down:   make demo-down"
     )
@@ -104,7 +112,7 @@ def invoke(local: Cloud, body: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m randfile_localcloud", description=__doc__)
     parser.add_argument("command", choices=("demo", "invoke", "down"))
     parser.add_argument("--body", default=DEMO_BODY, help="JSON body of POST /files")
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
