@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
 
-# The local cloud's account ids (tools/randfile_localcloud/settings.py), so that a moto-backed test and an
-# end-to-end test name the same account the same way.
+# The local cloud's account ids (tools/randfile_localcloud/settings.py), so that a moto-backed
+# test and an end-to-end test name the same account the same way.
 DATA_ACCOUNT: Final = DATA_ACCOUNT_ID
 WORKLOAD_ACCOUNT: Final = WORKLOAD_ACCOUNT_ID
 BUCKET = "randfile-test-data"
