@@ -69,7 +69,7 @@ def apigateway(endpoint_url: str) -> APIGatewayClient:
         region_name=REGION,
         endpoint_url=endpoint_url,
         aws_access_key_id="test",
-        aws_secret_access_key="test",  # noqa: S106  # nosec B106
+        aws_secret_access_key="test",
     )
     return client
 
