@@ -74,18 +74,22 @@ def apigateway(endpoint_url: str) -> APIGatewayClient:
     return client
 
 
-def _api(apigateway: APIGatewayClient) -> tuple[str, str]:
-    """POST /files (AWS_IAM, API key) -> Lambda proxy, one gateway response, a resource policy,
-    deployed to stage v1: the REST API id and the resource id of /files."""
-    api_id = apigateway.create_rest_api(name="snapshots")["id"]
-    root = apigateway.get_resources(restApiId=api_id)["items"][0]["id"]
-    files = apigateway.create_resource(restApiId=api_id, parentId=root, pathPart="files")["id"]
+def _put_post_files(
+    apigateway: APIGatewayClient,
+    api_id: str,
+    files: str,
+    *,
+    authorization: str,
+    api_key_required: bool,
+) -> None:
+    """POST /files -> Lambda proxy; put again, as moto has no UpdateMethod, with its integration
+    (a method put anew has none)."""
     apigateway.put_method(
         restApiId=api_id,
         resourceId=files,
         httpMethod="POST",
-        authorizationType="AWS_IAM",
-        apiKeyRequired=True,
+        authorizationType=authorization,
+        apiKeyRequired=api_key_required,
     )
     apigateway.put_integration(
         restApiId=api_id,
@@ -95,17 +99,28 @@ def _api(apigateway: APIGatewayClient) -> tuple[str, str]:
         integrationHttpMethod="POST",
         uri=FUNCTION_URI,
     )
+
+
+def _set_policy(apigateway: APIGatewayClient, api_id: str, principal: str) -> None:
+    apigateway.update_rest_api(
+        restApiId=api_id,
+        patchOperations=[{"op": "replace", "path": "/policy", "value": _policy(principal)}],
+    )
+
+
+def _api(apigateway: APIGatewayClient) -> tuple[str, str]:
+    """POST /files (AWS_IAM, API key) -> Lambda proxy, one gateway response, a resource policy,
+    deployed to stage v1: the REST API id and the resource id of /files."""
+    api_id = apigateway.create_rest_api(name="snapshots")["id"]
+    root = apigateway.get_resources(restApiId=api_id)["items"][0]["id"]
+    files = apigateway.create_resource(restApiId=api_id, parentId=root, pathPart="files")["id"]
+    _put_post_files(apigateway, api_id, files, authorization="AWS_IAM", api_key_required=True)
     apigateway.put_gateway_response(
         restApiId=api_id,
         responseType="DEFAULT_4XX",
         responseTemplates={"application/json": '{"code": "client_error"}'},
     )
-    apigateway.update_rest_api(
-        restApiId=api_id,
-        patchOperations=[
-            {"op": "replace", "path": "/policy", "value": _policy(f"arn:aws:iam::{ACCOUNT}:root")}
-        ],
-    )
+    _set_policy(apigateway, api_id, f"arn:aws:iam::{ACCOUNT}:root")
     apigateway.create_deployment(restApiId=api_id, stageName="v1")
     return api_id, files
 
@@ -153,31 +168,13 @@ def test_changes_after_the_deployment_are_served_only_once_deployed_again(
     endpoint_url: str, apigateway: APIGatewayClient
 ) -> None:
     api_id, files = _api(apigateway)
-    # moto has no UpdateMethod: the method is put again, and its integration with it.
-    apigateway.put_method(
-        restApiId=api_id,
-        resourceId=files,
-        httpMethod="POST",
-        authorizationType="NONE",
-        apiKeyRequired=False,
-    )
-    apigateway.put_integration(
-        restApiId=api_id,
-        resourceId=files,
-        httpMethod="POST",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=FUNCTION_URI,
-    )
+    _put_post_files(apigateway, api_id, files, authorization="NONE", api_key_required=False)
     apigateway.put_gateway_response(
         restApiId=api_id,
         responseType="THROTTLED",
         responseTemplates={"application/json": '{"code": "throttled"}'},
     )
-    apigateway.update_rest_api(
-        restApiId=api_id,
-        patchOperations=[{"op": "replace", "path": "/policy", "value": _policy("*")}],
-    )
+    _set_policy(apigateway, api_id, "*")
 
     before = _served(endpoint_url, apigateway, api_id)
     assert (_post_files(before)["authorizationType"], _post_files(before)["apiKeyRequired"]) == (
