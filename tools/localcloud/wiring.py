@@ -150,7 +150,11 @@ def _mapping(apigateway: APIGatewayClient, domain_name: str, path: str) -> _Mapp
 
 
 def _deployed(
-    workload: Identity, apigateway: APIGatewayClient, domain_name: str, mapping: _Mapping
+    workload: Identity,
+    account_id: str,
+    apigateway: APIGatewayClient,
+    domain_name: str,
+    mapping: _Mapping,
 ) -> deployment.Snapshot:
     """The snapshot of the deployment the mapped stage serves."""
     api_id, stage = mapping.rest_api_id, mapping.stage
@@ -183,7 +187,7 @@ def _deployed(
             ) from error
         raise
     snapshot = deployment.fetch(
-        workload.endpoint_url, workload.account_id(), REGION, api_id, str(deployment_id)
+        workload.endpoint_url, account_id, REGION, api_id, str(deployment_id)
     )
     if snapshot is None:
         raise WiringError(
@@ -396,7 +400,8 @@ def find_method(workload: Identity, domain_name: str, path: str, http_method: st
     _custom_domain(workload, apigateway, domain_name)
     mapping = _mapping(apigateway, domain_name, path)
     api_id, stage, inner_path = mapping.rest_api_id, mapping.stage, mapping.inner_path
-    snapshot = _deployed(workload, apigateway, domain_name, mapping)
+    account_id = workload.account_id()
+    snapshot = _deployed(workload, account_id, apigateway, domain_name, mapping)
     resource, parameters, method = _method(snapshot, api_id, inner_path, http_method)
     authorization = method.get("authorizationType") or "NONE"
     if authorization not in ("AWS_IAM", "NONE"):
@@ -416,8 +421,7 @@ def find_method(workload: Identity, domain_name: str, path: str, http_method: st
         authorization_type=authorization,
         api_key_required=bool(method.get("apiKeyRequired")),
         method_arn=(
-            f"arn:aws:execute-api:{REGION}:{workload.account_id()}:{api_id}/{stage}/"
-            f"{http_method}{inner_path}"
+            f"arn:aws:execute-api:{REGION}:{account_id}:{api_id}/{stage}/{http_method}{inner_path}"
         ),
         policy=snapshot.policy,
         method=method,
