@@ -4,8 +4,8 @@ Runs in the emulator process (localcloud.server), the only place that knows the 
 keys moto issued. A request is routed by its Host header to the custom domain and follows the
 deployed wiring (localcloud.wiring), in API Gateway's order: route and method, SigV4 signature
 (AWS_IAM), API key, resource policy, usage plan throttle, stage throttle, usage plan quota, then
-the Lambda proxy integration. Every refusal is a gateway response: the REST API's own when the
-stack defines one for that type (or for DEFAULT_4XX/DEFAULT_5XX), else API Gateway's default
+the Lambda proxy integration. Every refusal is a gateway response: the one the stage's deployment
+holds for that type (or for DEFAULT_4XX/DEFAULT_5XX), else API Gateway's default
 `{"message": ...}` with its x-amzn-ErrorType header.
 """
 
@@ -18,7 +18,7 @@ import re
 import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,8 @@ class Refusal:
     status: int
     error_type: str
     message: str
-    rest_api_id: str | None = None
+    # The gateway responses of the deployment the request reached (none before one is chosen).
+    gateway_responses: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Refused(Exception):
@@ -152,7 +153,7 @@ class FrontDoor:
                     413,
                     "RequestTooLargeException",
                     f"HTTP content length exceeded {MAX_PAYLOAD_BYTES} bytes.",
-                    endpoint.rest_api_id,
+                    endpoint.gateway_responses,
                 )
             )
         api_key = request.headers.get("x-api-key")
@@ -166,7 +167,7 @@ class FrontDoor:
                     403,
                     rejected.error_type,
                     rejected.message,
-                    endpoint.rest_api_id,
+                    endpoint.gateway_responses,
                 )
             ) from None
         except model.Rejection as rejection:
@@ -183,7 +184,7 @@ class FrontDoor:
                     500,
                     "InternalServerErrorException",
                     "Internal server error",
-                    endpoint.rest_api_id,
+                    endpoint.gateway_responses,
                 )
             ) from error
         return self._integrate(
@@ -228,7 +229,7 @@ class FrontDoor:
                 403,
                 "ForbiddenException",
                 "Forbidden",
-                rejection.rest_api_id,
+                rejection.gateway_responses,
             )
         if rejection.response_type == model.ACCESS_DENIED:
             return Refusal(
@@ -236,23 +237,23 @@ class FrontDoor:
                 403,
                 "AccessDeniedException",
                 rejection.public_message or "Forbidden",
-                rejection.rest_api_id,
+                rejection.gateway_responses,
             )
         return Refusal(
             rejection.response_type,
             403,
             "MissingAuthenticationTokenException",
             "Missing Authentication Token",
-            rejection.rest_api_id,
+            rejection.gateway_responses,
         )
 
     def _throttle(
         self, workload: Identity, endpoint: model.Endpoint, admission: model.Admission
     ) -> None:
         """Usage plan throttle (per key), stage throttle, then the usage plan's quota."""
-        api_id = endpoint.rest_api_id
+        api_id, responses = endpoint.rest_api_id, endpoint.gateway_responses
         throttled = Refusal(
-            "THROTTLED", 429, "TooManyRequestsException", "Too Many Requests", api_id
+            "THROTTLED", 429, "TooManyRequestsException", "Too Many Requests", responses
         )
         plan = admission.usage_plan or {}
         throttle = plan.get("throttle")
@@ -275,7 +276,9 @@ class FrontDoor:
         quota = plan.get("quota")
         if quota and not self._limits.count(f"plan:{plan['id']}:{admission.api_key_id}", quota):
             raise Refused(
-                Refusal("QUOTA_EXCEEDED", 429, "LimitExceededException", "Limit Exceeded", api_id)
+                Refusal(
+                    "QUOTA_EXCEEDED", 429, "LimitExceededException", "Limit Exceeded", responses
+                )
             )
 
     def _integrate(
@@ -312,7 +315,7 @@ class FrontDoor:
                     504 if timed_out else 502,
                     "InternalServerErrorException",
                     "Endpoint request timed out" if timed_out else "Internal server error",
-                    route.rest_api_id,
+                    route.gateway_responses,
                 ),
                 request_id,
             )
@@ -324,7 +327,7 @@ class FrontDoor:
                     502,
                     "InternalServerErrorException",
                     "Internal server error",
-                    route.rest_api_id,
+                    route.gateway_responses,
                 ),
                 request_id,
             )
@@ -333,15 +336,11 @@ class FrontDoor:
         response.headers["x-amz-apigw-id"] = _apigw_id()
         return response
 
-    def _gateway_responses(self, rest_api_id: str | None) -> dict[str, dict[str, Any]]:
-        if rest_api_id is None:
-            return {}
-        items = self.workload().apigateway().get_gateway_responses(restApiId=rest_api_id)
-        return {item["responseType"]: dict(item) for item in items.get("items", [])}
-
     def _refuse(self, refusal: Refusal, request_id: str) -> Response:
         """API Gateway's own answer, shaped by the API's gateway responses where it has them."""
-        responses = self._gateway_responses(refusal.rest_api_id)
+        # The deployment's responses, not the API's live ones: a response put after the
+        # deployment is not served until the API is deployed again (localcloud.deployment).
+        responses = refusal.gateway_responses
         fallback = responses.get("DEFAULT_4XX" if refusal.status < 500 else "DEFAULT_5XX", {})
         chosen = responses.get(refusal.response_type) or fallback
         # A status on DEFAULT_4XX/5XX replaces every status of its class (the types' page above).

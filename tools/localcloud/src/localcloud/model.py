@@ -7,7 +7,8 @@ router that resolves routes (localcloud.wiring) or the HTTP front door (localclo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -34,12 +35,16 @@ class Rejection(WiringError):
         detail: str,
         public_message: str | None = None,
         rest_api_id: str | None = None,
+        gateway_responses: Mapping[str, dict[str, Any]] | None = None,
     ):
         super().__init__(detail)
         self.response_type = response_type
         self.public_message = public_message
-        # The API whose gateway responses shape the answer; None before one is chosen.
+        # The API refusing; None before one is chosen.
         self.rest_api_id = rest_api_id
+        # The gateway responses of the stage's deployment, which shape the answer; none before
+        # a deployment is chosen.
+        self.gateway_responses: Mapping[str, dict[str, Any]] = gateway_responses or {}
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,9 @@ class Endpoint:
     method_arn: str
     policy: dict[str, Any] | None
     method: dict[str, Any]
+    # The deployment's gateway responses by type, for the refusals of this request; keyword-only
+    # so that Route can add fields without defaults.
+    gateway_responses: Mapping[str, dict[str, Any]] = field(default_factory=dict, kw_only=True)
 
     @property
     def name(self) -> str:

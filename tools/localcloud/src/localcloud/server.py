@@ -25,7 +25,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud import async_invoke, compat
+from localcloud import async_invoke, compat, snapshots
 from localcloud.emulator import HOST
 from localcloud.http_api import FrontDoor
 from localcloud.recorder import RECORD_FILE_VARIABLE, Recorder
@@ -40,11 +40,14 @@ def serve(
     port_file: Path, api_port_file: Path, zip_path: Path, *, region: str, gateway_role_arn: str
 ) -> None:
     compat.apply()
+    snapshots.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app: Any = DomainDispatcherApplication(create_backend_app)
     record_file = os.environ.get(RECORD_FILE_VARIABLE)
     if record_file:
         app = Recorder(app, Path(record_file))
+    # Outside the recorder: reading a deployment's snapshot is API Gateway's own work, no AWS call.
+    app = snapshots.SnapshotEndpoint(app)
     server = make_server(HOST, 0, app, threaded=True, request_handler=MotoRequestHandler)
     endpoint_url = f"http://{HOST}:{server.server_port}"
     async_invoke.install(async_invoke.EventInvoker(endpoint_url, zip_path, region=region))

@@ -1,8 +1,14 @@
 """Follow a request through the deployed wiring the way API Gateway would, link by link.
 
-custom domain (DNS alias, certificate) -> base path mapping -> REST API and stage -> resource and
-method (authorization, API key, resource policy) -> AWS_PROXY integration -> Lambda function ->
-its resource-based permission -> its configuration. Every broken link raises WiringError naming it.
+custom domain (DNS alias, certificate) -> base path mapping -> REST API and stage -> the stage's
+deployment -> resource and method (authorization, API key, resource policy) -> AWS_PROXY
+integration -> Lambda function -> its resource-based permission -> its configuration. Every broken
+link raises WiringError naming it.
+
+What a deployment freezes (resources, methods, integrations, gateway responses, resource policy)
+is read from the deployment's snapshot (localcloud.deployment), not from the live API: a change
+is served only once it is deployed, as on API Gateway. What is not part of a deployment is read
+live: the custom domain and its mappings, the stage, API keys and usage plans, the function.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from localcloud import policy
+from localcloud import deployment, policy
 from localcloud.aws import Identity
 from localcloud.model import (
     ACCESS_DENIED,
@@ -142,10 +148,17 @@ def _mapping(apigateway: APIGatewayClient, domain_name: str, path: str) -> _Mapp
     return _Mapping(base, api_id, stage, inner, origin)
 
 
-def _rest_api(apigateway: APIGatewayClient, domain_name: str, mapping: _Mapping) -> dict[str, Any]:
+def _deployed(
+    workload: Identity,
+    account_id: str,
+    apigateway: APIGatewayClient,
+    domain_name: str,
+    mapping: _Mapping,
+) -> deployment.Snapshot:
+    """The snapshot of the deployment the mapped stage serves."""
     api_id, stage = mapping.rest_api_id, mapping.stage
     try:
-        api: dict[str, Any] = dict(apigateway.get_rest_api(restApiId=api_id))
+        apigateway.get_rest_api(restApiId=api_id)
     except ClientError as error:
         if _not_found(error):
             raise WiringError(
@@ -172,16 +185,15 @@ def _rest_api(apigateway: APIGatewayClient, domain_name: str, mapping: _Mapping)
                 "which does not exist"
             ) from error
         raise
-    return api
-
-
-def _resource_policy(api: dict[str, Any]) -> dict[str, Any] | None:
-    raw = api.get("policy")
-    if not raw:
-        return None
-    # API Gateway returns the policy as a JSON string with its quotes escaped.
-    document: dict[str, Any] = json.loads(json.loads(f'"{raw}"'))
-    return document
+    snapshot = deployment.fetch(
+        workload.endpoint_url, account_id, workload.region, api_id, str(deployment_id)
+    )
+    if snapshot is None:
+        raise WiringError(
+            f"deployment {deployment_id} of REST API {api_id} has no snapshot in the emulator "
+            "(it was not created through the emulator's CreateDeployment)"
+        )
+    return snapshot
 
 
 _PATH_PARAMETER = re.compile(r"^\{([A-Za-z0-9._-]+)\}$")
@@ -207,17 +219,16 @@ def match_resource(template: str, path: str) -> dict[str, str] | None:
 
 
 def _method(
-    apigateway: APIGatewayClient, api_id: str, path: str, http_method: str
+    snapshot: deployment.Snapshot, api_id: str, path: str, http_method: str
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
-    """The resource, its path parameters and the method a request reaches.
+    """The resource, its path parameters and the method a request reaches, in the deployment.
 
     API Gateway prefers a literal segment to a path parameter: /files/abc takes /files/abc if the
     API has it, /files/{job_id} otherwise.
     """
-    resources = apigateway.get_resources(restApiId=api_id, limit=500).get("items", [])
     candidates = [
         (len(parameters), resource, parameters)
-        for resource in resources
+        for resource in snapshot.resources
         if (parameters := match_resource(str(resource.get("path", "")), path)) is not None
     ]
     resource, parameters = None, {}
@@ -226,39 +237,43 @@ def _method(
     if resource is None:
         raise Rejection(
             MISSING_AUTHENTICATION_TOKEN,
-            f"REST API {api_id} has no resource {path}",
+            f"deployment {snapshot.deployment_id} of REST API {api_id} has no resource {path}",
             rest_api_id=api_id,
+            gateway_responses=snapshot.gateway_responses,
         )
-    try:
-        method = dict(
-            apigateway.get_method(
-                restApiId=api_id, resourceId=resource["id"], httpMethod=http_method
-            )
+    method = (resource.get("resourceMethods") or {}).get(http_method)
+    if method is None:
+        raise Rejection(
+            MISSING_AUTHENTICATION_TOKEN,
+            f"deployment {snapshot.deployment_id} of REST API {api_id} has no {http_method} "
+            f"method on {path}",
+            rest_api_id=api_id,
+            gateway_responses=snapshot.gateway_responses,
         )
-    except ClientError as error:
-        if _not_found(error):
-            raise Rejection(
-                MISSING_AUTHENTICATION_TOKEN,
-                f"REST API {api_id} has no {http_method} method on {path}",
-                rest_api_id=api_id,
-            ) from error
-        raise
-    return dict(resource), parameters, method
+    return dict(resource), parameters, dict(method)
 
 
 def _api_key(
-    apigateway: APIGatewayClient, api_id: str, stage: str, value: str | None, route: str
+    apigateway: APIGatewayClient, endpoint: Endpoint, value: str | None
 ) -> tuple[str, dict[str, Any]]:
     """The caller's key, if enabled and in a usage plan of this stage, and that plan."""
+    api_id, stage, route = endpoint.rest_api_id, endpoint.stage_name, endpoint.name
+    responses = endpoint.gateway_responses
     if not value:
         raise Rejection(
-            INVALID_API_KEY, f"{route} requires an API key and the request has none", None, api_id
+            INVALID_API_KEY,
+            f"{route} requires an API key and the request has none",
+            rest_api_id=api_id,
+            gateway_responses=responses,
         )
     keys = apigateway.get_api_keys(includeValues=True, limit=500).get("items", [])
     key = next((k for k in keys if k.get("value") == value), None)
     if key is None or not key.get("enabled"):
         raise Rejection(
-            INVALID_API_KEY, f"{route}: the API key sent is unknown or disabled", None, api_id
+            INVALID_API_KEY,
+            f"{route}: the API key sent is unknown or disabled",
+            rest_api_id=api_id,
+            gateway_responses=responses,
         )
     plans = apigateway.get_usage_plans(keyId=key["id"]).get("items", [])
     plan = next(
@@ -276,6 +291,7 @@ def _api_key(
             f"{route}: API key {key['id']} is in no usage plan "
             f"of stage {stage} of REST API {api_id}",
             rest_api_id=api_id,
+            gateway_responses=responses,
         )
     return str(key["id"]), plan
 
@@ -383,9 +399,10 @@ def find_method(workload: Identity, domain_name: str, path: str, http_method: st
     _custom_domain(workload, apigateway, domain_name)
     mapping = _mapping(apigateway, domain_name, path)
     api_id, stage, inner_path = mapping.rest_api_id, mapping.stage, mapping.inner_path
-    api = _rest_api(apigateway, domain_name, mapping)
-    resource, parameters, method = _method(apigateway, api_id, inner_path, http_method)
-    authorization = method.get("authorizationType", "NONE")
+    account_id = workload.account_id()
+    snapshot = _deployed(workload, account_id, apigateway, domain_name, mapping)
+    resource, parameters, method = _method(snapshot, api_id, inner_path, http_method)
+    authorization = method.get("authorizationType") or "NONE"
     if authorization not in ("AWS_IAM", "NONE"):
         raise WiringError(
             f"{http_method} {inner_path} of REST API {api_id} uses {authorization} "
@@ -403,11 +420,12 @@ def find_method(workload: Identity, domain_name: str, path: str, http_method: st
         authorization_type=authorization,
         api_key_required=bool(method.get("apiKeyRequired")),
         method_arn=(
-            f"arn:aws:execute-api:{workload.region}:{workload.account_id()}:{api_id}/{stage}/"
+            f"arn:aws:execute-api:{workload.region}:{account_id}:{api_id}/{stage}/"
             f"{http_method}{inner_path}"
         ),
-        policy=_resource_policy(api),
+        policy=snapshot.policy,
         method=method,
+        gateway_responses=snapshot.gateway_responses,
     )
 
 
@@ -415,15 +433,7 @@ def authorize(workload: Identity, endpoint: Endpoint, caller: Caller) -> Admissi
     """The API key (in a usage plan of the stage), then the resource policy for the caller."""
     admission = Admission(None, None)
     if endpoint.api_key_required:
-        admission = Admission(
-            *_api_key(
-                workload.apigateway(),
-                endpoint.rest_api_id,
-                endpoint.stage_name,
-                caller.api_key,
-                endpoint.name,
-            )
-        )
+        admission = Admission(*_api_key(workload.apigateway(), endpoint, caller.api_key))
     if endpoint.policy is not None:
         iam = endpoint.authorization_type == "AWS_IAM"
         request = policy.Request(
@@ -445,6 +455,7 @@ def authorize(workload: Identity, endpoint: Endpoint, caller: Caller) -> Admissi
                     + (" with an explicit deny" if "denies" in decision.reason else "")
                 ),
                 rest_api_id=endpoint.rest_api_id,
+                gateway_responses=endpoint.gateway_responses,
             )
     return admission
 
