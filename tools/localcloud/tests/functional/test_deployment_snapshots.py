@@ -28,7 +28,7 @@ REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 FUNCTION_URI = (
     f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
-    f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:randfile/invocations"
+    f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:sample/invocations"
 )
 
 
