@@ -83,7 +83,7 @@ test-unit: $(VENV)/.installed ## Unit tests: pure, no emulator, no network, no T
 
 .PHONY: test-functional
 test-functional: $(VENV)/.installed ## Functional tests: moto in-process, local stand-in servers, Terraform without a cloud
-	$(PY) -m pytest tests/functional -q
+	$(PY) -m pytest tests/functional tools/localcloud/tests/functional -q
 
 .PHONY: test-repository
 test-repository: $(VENV)/.installed ## Repository tests: the repository's own rules (workflows, locks, tfvars, module docs)
