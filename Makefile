@@ -59,13 +59,15 @@ $(FUNCTION_DEPS)/.installed: requirements/function.txt | $(VENV)/.installed-demo
 	  --quiet --require-hashes --no-deps --no-compile --target $(FUNCTION_DEPS) -r requirements/function.txt
 	touch $@
 
-# The Lambda runtime interface client (awslambdaric, requirements/lambda-runtime.txt) that the
-# local cloud runs in the function's process, installed for the interpreter it runs the deployed
-# runtime on (localcloud.runtime_client): build/lambda-runtime/python<version>.
-RUNTIME_CLIENT := build/lambda-runtime
+# The Lambda runtime interface client (awslambdaric, tools/localcloud/requirements/lambda-runtime.txt)
+# that the local cloud runs in the function's process, installed for the interpreter it runs the
+# deployed runtime on (localcloud.runtime_client): tools/localcloud/build/lambda-runtime/python<version>.
+RUNTIME_CLIENT := tools/localcloud/build/lambda-runtime
 
-$(RUNTIME_CLIENT)/.installed: requirements/lambda-runtime.txt infra/modules/function/python-version | $(VENV)/.installed-demo
-	$(if $(wildcard $(UV)),UV=$(UV)) PYTHONPATH=tools $(PY) -m localcloud.runtime_client
+$(RUNTIME_CLIENT)/.installed: tools/localcloud/requirements/lambda-runtime.txt infra/modules/function/python-version | $(VENV)/.installed-demo
+	$(if $(wildcard $(UV)),UV=$(UV)) PYTHONPATH=tools/localcloud/src $(PY) -m localcloud.runtime_client \
+	  "$$(cat infra/modules/function/python-version)" \
+	  "$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 	touch $@
 
 .PHONY: build
@@ -88,11 +90,11 @@ lint-shell: $(VENV)/.installed
 # test outside them); test-e2e, further down, is the fourth.
 .PHONY: test-unit
 test-unit: $(VENV)/.installed ## Unit tests: pure, no emulator, no network, no Terraform (seconds)
-	$(PY) -m pytest tests/unit -q
+	$(PY) -m pytest tests/unit tools/localcloud/tests/unit -q
 
 .PHONY: test-functional
 test-functional: $(VENV)/.installed $(RUNTIME_CLIENT)/.installed ## Functional tests: moto in-process, local stand-in servers, Terraform without a cloud
-	$(PY) -m pytest tests/functional -q
+	$(PY) -m pytest tests/functional tools/localcloud/tests/functional -q
 
 .PHONY: test-repository
 test-repository: $(VENV)/.installed ## Repository tests: the repository's own rules (workflows, locks, tfvars, module docs)
@@ -107,7 +109,8 @@ RUNTIME_PY := $(RUNTIME_VENV)/bin/python
 
 $(RUNTIME_VENV)/.installed: requirements/dev.txt pyproject.toml infra/modules/function/python-version | $(VENV)/.installed
 	rm -rf $(RUNTIME_VENV)
-	interpreter="$$(PYTHONPATH=tools $(PY) -m localcloud.interpreters)"; \
+	interpreter="$$(PYTHONPATH=tools/localcloud/src $(PY) -m localcloud.interpreters \
+	  "$$(cat infra/modules/function/python-version)")"; \
 	  PYTHON_BOOTSTRAP="$$interpreter" scripts/make-venv $(RUNTIME_VENV) requirements/dev.txt --editable
 	touch $@
 
@@ -117,7 +120,7 @@ venv-runtime: $(RUNTIME_VENV)/.installed ## Create .venv-runtime on the Lambda r
 .PHONY: test-unit-runtime
 test-unit-runtime: $(RUNTIME_VENV)/.installed $(RUNTIME_CLIENT)/.installed ## Unit and functional tests on the Lambda runtime's Python (.venv-runtime)
 	$(RUNTIME_PY) -c 'import platform; print("unit and functional tests on Python", platform.python_version())'
-	$(RUNTIME_PY) -m pytest tests/unit tests/functional -q
+	$(RUNTIME_PY) -m pytest tests/unit tools/localcloud/tests/unit tests/functional -q
 
 .PHONY: bench
 bench: $(VENV)/.installed ## Measure generation throughput and streaming memory (docs/performance.md)
@@ -285,7 +288,9 @@ bootstrap-check: $(CHECKOV_VENV)/.installed ## Terraform fmt, validate and check
 
 # --- Local cloud ----------------------------------------------------------------------------
 
-LOCALCLOUD := PYTHONPATH=tools $(PY) -m localcloud
+# The local cloud (tools/localcloud, a package of its own) and randfile's shell around it
+# (tools/randfile_localcloud: accounts, stack settings, the demo).
+LOCALCLOUD := PYTHONPATH=tools/localcloud/src:tools $(PY) -m randfile_localcloud
 BODY ?= {"size_bytes": 2048, "format": "csv"}
 
 .PHONY: demo
@@ -302,7 +307,7 @@ demo-down: $(VENV)/.installed-demo ## Destroy the demo stack and stop the local 
 
 .PHONY: test-e2e
 test-e2e: build $(VENV)/.installed ## End-to-end test on its own local cloud (a few minutes)
-	$(PY) -m pytest tests/e2e -q
+	$(PY) -m pytest tests/e2e tools/localcloud/tests/e2e -q
 
 # --- Terraform tests ------------------------------------------------------------------------
 

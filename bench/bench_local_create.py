@@ -26,10 +26,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "tools")]
+sys.path[:0] = [str(REPO / "tools" / "localcloud" / "src"), str(REPO / "tools")]
 
-from localcloud.cloud import Cloud  # noqa: E402
-from localcloud.settings import DEFAULT_STATE_DIR, Paths  # noqa: E402
+from localcloud.paths import Paths  # noqa: E402
+from randfile_localcloud.cloud import Cloud  # noqa: E402
+from randfile_localcloud.settings import DEFAULT_STATE_DIR  # noqa: E402
 
 TARGET_FILES_PER_SECOND = 5.0
 """Issue 23: at least 5 files/s (1.1 before warm environments)."""

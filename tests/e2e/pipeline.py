@@ -22,8 +22,15 @@ from typing import Any
 
 from localcloud import stack
 from localcloud.aws import Identity
-from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, ENVIRONMENT, WORKLOAD_ACCOUNT_ID
-from localcloud.settings import role_arn as _role_arn
+from localcloud.aws import role_arn as _role_arn
+from randfile_localcloud.settings import (
+    DATA_ACCOUNT_ID,
+    DEPLOY_ROLE,
+    ENVIRONMENT,
+    STACK,
+    WORKLOAD_ACCOUNT_ID,
+    stack_variables,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 VENV = REPO / ".venv"
@@ -58,10 +65,10 @@ class Runner:
                 path.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, path / entry)
         stack_dir = path / "infra" / "stack"
-        (stack_dir / stack.OVERRIDE_FILE).write_text(stack.override_file(self.endpoint_url))
+        (stack_dir / stack.OVERRIDE_FILE).write_text(STACK.override_file(self.endpoint_url))
         envs = stack_dir / "envs"
-        (envs / f"{ENVIRONMENT}.s3.tfbackend").write_text(stack.backend_config(self.endpoint_url))
-        values = stack.variables(Path("unused.zip"), overrides)
+        (envs / f"{ENVIRONMENT}.s3.tfbackend").write_text(STACK.backend_config(self.endpoint_url))
+        values = stack_variables(Path("unused.zip"), overrides)
         # As in CI: the zip is the checkout's dist/randfile.zip (the stack's default path), and
         # the role ARNs are ephemeral variables passed in the environment, never in a var file.
         for name_ in ("function_zip_path", "workload_role_arn", "data_role_arn"):

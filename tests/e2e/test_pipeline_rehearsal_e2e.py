@@ -23,16 +23,18 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud import accounts, emulator
-from localcloud.aws import Identities
-from localcloud.settings import (
+from localcloud import emulator
+from localcloud.aws import Identities, role_arn
+from randfile_localcloud import accounts
+from randfile_localcloud.cloud import start_emulator
+from randfile_localcloud.settings import (
     DEFAULT_ZIP,
     DEPLOY_ROLE,
     ENVIRONMENT,
+    REGION,
     STATE_BUCKET,
     STATE_KEY,
     WORKLOAD_ACCOUNT_ID,
-    role_arn,
 )
 from tests.e2e.pipeline import Checkout, Runner, kill
 
@@ -89,9 +91,9 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     if not DEFAULT_ZIP.is_file():
         pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first (make test-e2e does)")
     root = tmp_path_factory.mktemp("rehearsal")
-    running = emulator.start(root / "cloud")
+    running = start_emulator(root / "cloud")
     try:
-        identities = Identities(running.endpoint_url)
+        identities = Identities(running.endpoint_url, REGION)
         accounts.bootstrap(identities)
         workload = identities.assume(role_arn(WORKLOAD_ACCOUNT_ID, DEPLOY_ROLE), "rehearsal")
         # The build job's artifact: the zip `make build` made once.
