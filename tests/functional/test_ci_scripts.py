@@ -14,10 +14,8 @@ import os
 import re
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,15 @@ import pytest
 from botocore.credentials import Credentials
 from moto import mock_aws
 
-from scripts.ci import drift_issue, smoke_test, state_bucket, terraform_version, tfplan
+from scripts.ci import (
+    drift_issue,
+    environment_gate,
+    smoke_test,
+    state_bucket,
+    terraform_version,
+    tfplan,
+)
+from tests.http_stand_in import Recorder, serve
 
 REPO = Path(__file__).resolve().parents[2]
 CI = REPO / "scripts" / "ci"
@@ -284,44 +290,10 @@ def test_a_stale_plan_refusal_says_to_rerun(tmp_path: Path) -> None:
 # --- local HTTP servers ----------------------------------------------------------------------
 
 
-@dataclass
-class Recorder:
-    """What a fake server received, and how it answers."""
-
-    respond: Callable[[str, str, dict[str, str], bytes], tuple[int, Any]]
-    requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
-
-
 @pytest.fixture
 def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, Recorder]]:
-    recorder = Recorder(respond=request.param)
-
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            headers = {key.lower(): value for key, value in self.headers.items()}
-            recorder.requests.append((self.command, self.path, headers, body))
-            status, document = recorder.respond(self.command, self.path, headers, body)
-            payload = json.dumps(document).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = do_PATCH = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Keep the test output clean."""
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", recorder
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(request.param) as running:
+        yield running
 
 
 # --- pr_comment.py ---------------------------------------------------------------------------
@@ -816,3 +788,214 @@ def test_a_held_lock_is_reported_with_the_command_that_releases_it(
     assert report.rstrip().endswith(
         "make unlock ENV=dev LOCK_ID=6f1c2a9e-0000-4000-8000-000000000001"
     )
+
+
+# --- environment_gate.py ---------------------------------------------------------------------
+
+GATED = {
+    "name": "prod",
+    "can_admins_bypass": False,
+    "deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True},
+    "protection_rules": [
+        {"type": "wait_timer", "wait_timer": 0},
+        {
+            "type": "required_reviewers",
+            "prevent_self_review": True,
+            "reviewers": [{"type": "Team", "reviewer": {"slug": "release"}}],
+        },
+        {"type": "branch_policy"},
+    ],
+}
+
+
+class FakeEnvironments:
+    """GitHub's "Get an environment" and its deployment-branch policies, for acme/randfile."""
+
+    def __init__(self, environment: dict[str, Any] | None, branches: list[str]) -> None:
+        self.environment = environment
+        self.branches = branches
+
+    def __call__(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any]:
+        del body  # only GET requests
+        if headers.get("authorization") != "Bearer token-123":
+            return 401, {"message": "Bad credentials"}
+        if (
+            method == "GET"
+            and self.environment
+            and path == "/repos/acme/randfile/environments/prod"
+        ):
+            return 200, self.environment
+        policies = "/repos/acme/randfile/environments/prod/deployment-branch-policies?per_page=100"
+        if method == "GET" and self.environment and path == policies:
+            listing = [{"name": name, "type": "branch"} for name in self.branches]
+            return 200, {"total_count": len(listing), "branch_policies": listing}
+        return 404, {"message": "Not Found"}
+
+
+def gate(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_script(
+        "environment_gate.py",
+        "--environment=prod",
+        *args,
+        GITHUB_API_URL=url,
+        GITHUB_REPOSITORY="acme/randfile",
+        GITHUB_TOKEN="token-123",
+    )
+
+
+@pytest.mark.parametrize("server", [FakeEnvironments(GATED, ["main"])], indirect=True)
+def test_an_environment_with_reviewers_a_branch_policy_and_no_bypass_passes_the_gate(
+    server: tuple[str, Recorder],
+) -> None:
+    url, recorder = server
+    result = gate(url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the environment prod has its gate: wait_timer, required_reviewers" in result.stdout
+    assert [path for _, path, *_ in recorder.requests] == [
+        "/repos/acme/randfile/environments/prod",
+        "/repos/acme/randfile/environments/prod/deployment-branch-policies?per_page=100",
+    ]
+
+
+UNGATED = {
+    "name": "prod",
+    "can_admins_bypass": True,
+    "deployment_branch_policy": None,
+    "protection_rules": [{"type": "wait_timer", "wait_timer": 5}],
+}
+
+
+@pytest.mark.parametrize("server", [FakeEnvironments(UNGATED, [])], indirect=True)
+def test_an_environment_without_its_rules_stops_the_deploy_saying_what_is_missing(
+    server: tuple[str, Recorder], tmp_path: Path
+) -> None:
+    url, _ = server
+    summary = tmp_path / "summary.md"
+    result = run_script(
+        "environment_gate.py",
+        "--environment=prod",
+        GITHUB_API_URL=url,
+        GITHUB_REPOSITORY="acme/randfile",
+        GITHUB_TOKEN="token-123",
+        GITHUB_STEP_SUMMARY=str(summary),
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 3, result.stdout
+    assert all(line.startswith("::error title=No gate for prod::") for line in errors)
+    assert "no deployment-branch policy" in errors[0]
+    assert "no required reviewers" in errors[1]
+    assert "required reviewers exist only for public repositories" in errors[1]
+    assert "administrators may bypass" in errors[2]
+    assert "### Deploy to `prod` refused" in summary.read_text()
+
+
+@pytest.mark.parametrize("server", [FakeEnvironments(GATED, ["main", "release/*"])], indirect=True)
+def test_a_branch_policy_that_admits_other_branches_is_refused(
+    server: tuple[str, Recorder],
+) -> None:
+    result = gate(server[0])
+    assert result.returncode == 1
+    assert "admits more than `main`: release/*" in result.stdout
+
+
+def test_reviewers_are_required_only_where_asked() -> None:
+    dev = {**UNGATED, "deployment_branch_policy": {"protected_branches": True}}
+    assert (
+        environment_gate.problems(dev, require_reviewers=False, branch="main", branch_policies=None)
+        == []
+    )
+    assert (
+        len(
+            environment_gate.problems(
+                dev, require_reviewers=True, branch="main", branch_policies=None
+            )
+        )
+        == 2
+    )
+
+
+@pytest.mark.parametrize("server", [FakeEnvironments(None, [])], indirect=True)
+def test_a_missing_environment_stops_the_deploy(server: tuple[str, Recorder]) -> None:
+    result = gate(server[0])
+    assert result.returncode != 0
+    assert "::error title=No gate for prod::the GitHub environment prod does not exist" in (
+        result.stdout + result.stderr
+    )
+
+
+# --- release_order.py ------------------------------------------------------------------------
+
+HEAD = "c" * 40
+OLDER = "b" * 40
+UNRELATED = "e" * 40
+
+
+def branches(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
+    """main's head is HEAD, OLDER is in its history, UNRELATED is not."""
+    if headers.get("authorization") != "Bearer token-123":
+        return 401, {"message": "Bad credentials"}
+    if method == "GET" and path == "/repos/acme/randfile/branches/main":
+        return 200, {"name": "main", "commit": {"sha": HEAD}}
+    compare = {f"main...{HEAD}": "identical", f"main...{OLDER}": "behind"}
+    found = compare.get(path.removeprefix("/repos/acme/randfile/compare/"))
+    if method == "GET" and found:
+        return 200, {"status": found}
+    if method == "GET" and path == f"/repos/acme/randfile/compare/main...{UNRELATED}":
+        return 200, {"status": "diverged"}
+    return 404, {"message": "Not Found"}
+
+
+def order(url: str, commit: str, event: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return run_script(
+        "release_order.py",
+        "--env=prod",
+        f"--commit={commit}",
+        GITHUB_API_URL=url,
+        GITHUB_REPOSITORY="acme/randfile",
+        GITHUB_TOKEN="token-123",
+        GITHUB_EVENT_NAME=event,
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("server", [branches], indirect=True)
+def test_main_s_head_is_deployed(server: tuple[str, Recorder]) -> None:
+    result = order(server[0], HEAD, "push")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{HEAD[:12]} is main's head: deploying it to prod" in result.stdout
+
+
+@pytest.mark.parametrize("server", [branches], indirect=True)
+def test_a_superseded_run_stops_saying_so_instead_of_reverting(
+    server: tuple[str, Recorder], tmp_path: Path
+) -> None:
+    summary = tmp_path / "summary.md"
+    result = order(server[0], OLDER, "push", GITHUB_STEP_SUMMARY=str(summary))
+    assert result.returncode == 1
+    assert result.stdout.startswith(
+        f"::error title=Superseded (prod)::{OLDER[:12]} is no longer main's head "
+        f"({HEAD[:12]} is): the run of {HEAD[:12]} deploys prod"
+    )
+    assert "### `prod` not deployed" in summary.read_text()
+
+
+@pytest.mark.parametrize("server", [branches], indirect=True)
+def test_a_manual_dispatch_rolls_back_to_a_commit_of_main_only(
+    server: tuple[str, Recorder],
+) -> None:
+    rollback = order(server[0], OLDER, "workflow_dispatch")
+    assert rollback.returncode == 0, rollback.stdout + rollback.stderr
+    assert f"::notice title=Deploying {OLDER[:12]} to prod by hand::" in rollback.stdout
+    for commit in (UNRELATED, "d" * 40):
+        refused = order(server[0], commit, "workflow_dispatch")
+        assert refused.returncode == 1
+        assert refused.stdout.startswith("::error title=Not a commit of main (prod)::")
+
+
+def test_the_commit_must_be_a_full_id() -> None:
+    result = order("http://127.0.0.1:9", "HEAD; true", "push")
+    assert result.returncode != 0
+    assert "--commit must be a full commit id" in result.stderr
