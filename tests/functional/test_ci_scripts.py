@@ -8,10 +8,12 @@ Gateway endpoint are local HTTP servers on 127.0.0.1 that check what they receiv
 from __future__ import annotations
 
 import base64
+import getpass
 import hashlib
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -464,6 +466,25 @@ def test_smoke_test_signs_with_sigv4_and_passes_on_201(
     assert "x-api-key" not in headers
 
 
+@pytest.mark.parametrize("server", [api_gateway], indirect=True)
+def test_the_api_key_is_masked_in_the_log_before_it_is_used(
+    server: tuple[str, Recorder],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, recorder = server
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setattr(smoke_test, "api_key_value", lambda *_: "secret-key-value")
+    outputs = outputs_file(tmp_path, api_key_id="k1")
+    assert smoke_test.main([f"--outputs={outputs}", f"--url={url}/files"]) == 0
+    [(_, _, headers, _)] = recorder.requests
+    assert headers["x-api-key"] == "secret-key-value"
+    assert capsys.readouterr().out.splitlines()[0] == "::add-mask::secret-key-value"
+
+
 @pytest.mark.parametrize("server", [rejects], indirect=True)
 def test_smoke_test_retries_a_403_for_a_bounded_time_then_lists_each_try(
     server: tuple[str, Recorder], tmp_path: Path
@@ -729,6 +750,9 @@ def backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         boto3.client("s3", region_name="eu-west-1").create_bucket(
             Bucket=STATE, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
         )
+        boto3.client("s3", region_name="eu-west-1").put_bucket_versioning(
+            Bucket=STATE, VersioningConfiguration={"Status": "Enabled"}
+        )
         yield config
 
 
@@ -740,8 +764,11 @@ def test_a_saved_plan_is_stored_once_and_fetched_only_with_its_sha256(
     common = ["--env=dev", f"--backend-config={backend}"]
     assert state_bucket.main(["store", *common, f"--plan={plan}", "--run=42-1"]) == 0
     outputs = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    [stored] = s3.list_object_versions(Bucket=STATE)["Versions"]
     assert outputs == {
         "plan-key": "randfile/dev/terraform.tfstate.plans/42-1.tfplan",
+        "plan-version": stored["VersionId"],
         "plan-sha256": hashlib.sha256(b"PK saved plan with secrets").hexdigest(),
     }
     with pytest.raises(SystemExit, match="already exists"):
@@ -749,18 +776,25 @@ def test_a_saved_plan_is_stored_once_and_fetched_only_with_its_sha256(
 
     fetched = tmp_path / "apply" / "dev.tfplan"
     key = f"--key={outputs['plan-key']}"
+    version = f"--version={outputs['plan-version']}"
     with pytest.raises(SystemExit, match="Not the reviewed plan"):
-        state_bucket.main(["fetch", *common, f"--plan={fetched}", key, "--sha256=" + "0" * 64])
+        state_bucket.main(
+            ["fetch", *common, f"--plan={fetched}", key, version, "--sha256=" + "0" * 64]
+        )
     assert not fetched.exists()
     sha = f"--sha256={outputs['plan-sha256']}"
-    assert state_bucket.main(["fetch", *common, f"--plan={fetched}", key, sha]) == 0
+    # Another upload under the key (a writer that skipped If-None-Match) is not what was stored.
+    other = s3.put_object(Bucket=STATE, Key=outputs["plan-key"], Body=b"PK other")["VersionId"]
+    with pytest.raises(SystemExit, match="Not the reviewed plan"):
+        state_bucket.main(["fetch", *common, f"--plan={fetched}", key, f"--version={other}", sha])
+    assert state_bucket.main(["fetch", *common, f"--plan={fetched}", key, version, sha]) == 0
     assert fetched.read_bytes() == plan.read_bytes()
     with pytest.raises(SystemExit, match="is not a saved plan of the state"):
-        state_bucket.main(["fetch", *common, f"--plan={fetched}", "--key=randfile/prod/x", sha])
-
-    assert state_bucket.main(["discard", *common, key]) == 0
+        state_bucket.main(
+            ["fetch", *common, f"--plan={fetched}", "--key=randfile/prod/x", version, sha]
+        )
     with pytest.raises(SystemExit, match="re-run the whole workflow run"):
-        state_bucket.main(["fetch", *common, f"--plan={fetched}", key, sha])
+        state_bucket.main(["fetch", *common, f"--plan={fetched}", key, "--version=nope", sha])
 
 
 def test_a_held_lock_is_reported_with_the_command_that_releases_it(
@@ -788,6 +822,26 @@ def test_a_held_lock_is_reported_with_the_command_that_releases_it(
     assert report.rstrip().endswith(
         "make unlock ENV=dev LOCK_ID=6f1c2a9e-0000-4000-8000-000000000001"
     )
+
+
+def test_only_a_lock_this_machine_took_is_its_own(
+    backend: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = ["own-lock", "--env=dev", f"--backend-config={backend}"]
+    lock_key = "randfile/dev/terraform.tfstate.tflock"
+    here = f"{getpass.getuser()}@{socket.gethostname()}"
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    for who, lock_id, expected in (
+        (here, "6f1c2a9e-0000-4000-8000-000000000002", "6f1c2a9e-0000-4000-8000-000000000002"),
+        ("runner@another-machine", "6f1c2a9e-0000-4000-8000-000000000003", ""),
+        (here, "$(reboot)", ""),
+    ):
+        s3.put_object(Bucket=STATE, Key=lock_key, Body=json.dumps({"ID": lock_id, "Who": who}))
+        assert state_bucket.main(common) == 0
+        assert capsys.readouterr().out == f"{expected}\n"
+    s3.delete_object(Bucket=STATE, Key=lock_key)
+    assert state_bucket.main(common) == 0
+    assert capsys.readouterr().out == "\n"
 
 
 # --- environment_gate.py ---------------------------------------------------------------------
