@@ -6,6 +6,12 @@ A scheduled run's failure e-mails only whoever last edited the cron line; an iss
 everyone watching the repository. The issue is found by the hidden marker on its body's first
 line, among open issues the workflow's bot wrote. Input: the markdown `tfplan.py drift` wrote,
 whose first line says the outcome; a missing file means the check failed before it could say.
+
+While a deploy run is queued, waiting for a reviewer or running, the environment differs from
+main for a good reason (the deploy is about to change it): no issue is opened or updated then,
+only a notice; the next check reports. The runs are read through the REST API ("List workflow
+runs for a workflow", https://docs.github.com/en/rest/actions/workflow-runs, `actions: read`).
+An issue body is cut to GitHub's limit of 65,536 characters.
 """
 
 from __future__ import annotations
@@ -20,6 +26,11 @@ from typing import Any
 
 from scripts.ci.github_api import BOT_LOGIN, GitHub, written_by_bot
 
+DEPLOY_WORKFLOW = "deploy.yml"
+# Statuses of a run that has not finished: https://docs.github.com/en/rest/actions/workflow-runs
+UNFINISHED = ("queued", "in_progress", "waiting", "requested", "pending")
+# GitHub refuses a longer issue body ("body is too long (maximum is 65536 characters)").
+MAX_BODY_CHARS = 65_536
 OUTCOME = re.compile(
     r"^<!-- randfile-drift:(?P<env>[a-z0-9-]+) (?P<outcome>clean|drift|failed) -->$"
 )
@@ -56,9 +67,34 @@ def find_issue(github: GitHub, env: str, bot_login: str) -> dict[str, Any] | Non
     return None
 
 
+def deploys_in_flight(github: GitHub, workflow: str = DEPLOY_WORKFLOW) -> list[str]:
+    """Links to the deploy runs that have not finished."""
+    found: list[str] = []
+    for status in UNFINISHED:
+        listing = github.call("GET", f"/actions/workflows/{workflow}/runs?status={status}")
+        found += [str(run.get("html_url")) for run in listing.get("workflow_runs", [])]
+    return found
+
+
+def fitted(body: str, limit: int = MAX_BODY_CHARS) -> str:
+    """The body, cut to GitHub's limit with a note saying so."""
+    if len(body) <= limit:
+        return body
+    note = "\n\n:scissors: Cut to GitHub's issue size limit; the drift run's summary has it all.\n"
+    return body[: limit - len(note)] + note
+
+
 def report(
     github: GitHub, env: str, outcome: str, markdown: str, *, bot_login: str = BOT_LOGIN
 ) -> str:
+    if outcome != "clean":
+        in_flight = deploys_in_flight(github)
+        if in_flight:
+            return (
+                f"::notice title=No drift issue for {env} while deploying::a deploy run has not "
+                f"finished ({', '.join(in_flight)}): what differs may be what it is deploying; "
+                "the next check reports"
+            )
     issue = find_issue(github, env, bot_login)
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     run_url = github.run_url()
@@ -76,7 +112,7 @@ def report(
         )
         return f"{env}: closed issue #{issue['number']}"
     title = f"Drift in {env}" if outcome == "drift" else f"Drift check of {env} failed"
-    body = f"{marker(env)}\nLast checked {now} by {run}.\n\n{markdown}"
+    body = fitted(f"{marker(env)}\nLast checked {now} by {run}.\n\n{markdown}")
     if issue is None:
         created = github.call("POST", "/issues", {"title": title, "body": body})
         return f"{env}: opened issue #{created['number']}"

@@ -165,6 +165,15 @@ def test_a_long_plan_is_cut_in_the_comment_but_whole_in_the_job_summary(plans: P
     assert ":scissors:" not in full
 
 
+def test_a_plan_of_multibyte_values_stays_within_the_limits_in_bytes(plans: Plans) -> None:
+    plan = json.loads(plans.changes.read_text())
+    text = "".join(f'  ~ name = "Zürich €{n}" -> "東京 {n}"\n' for n in range(40_000))
+    for limit in (tfplan.MAX_COMMENT_CHARS, tfplan.MAX_STEP_SUMMARY_CHARS):
+        markdown = tfplan.render_summary("dev", plan, None, plan_text=text, limit=limit)
+        assert len(markdown.encode()) <= limit
+        assert ":scissors: Cut after" in markdown
+
+
 def test_the_plan_cannot_close_its_code_block() -> None:
     markdown = tfplan.render_summary("dev", {}, None, plan_text="```\n# injected heading\n````\n")
     assert "`````text\n```\n# injected heading\n````\n`````" in markdown
@@ -650,14 +659,27 @@ class FakeIssues:
     def __init__(self, issues: list[dict[str, Any]]) -> None:
         self.issues = issues
         self.comments: list[tuple[int, str]] = []
+        # Unfinished runs of deploy.yml by status, as "List workflow runs for a workflow" answers.
+        self.deploys: dict[str, list[dict[str, Any]]] = {}
+
+    def listing(self, path: str) -> tuple[int, Any]:
+        if path.startswith("/repos/acme/randfile/issues?state=open&"):
+            return 200, [issue for issue in self.issues if issue["state"] == "open"]
+        status = re.fullmatch(
+            r"/repos/acme/randfile/actions/workflows/deploy\.yml/runs\?status=(\w+)", path
+        )
+        if not status:
+            return 404, {"message": "Not Found"}
+        listed = self.deploys.get(status.group(1), [])
+        return 200, {"total_count": len(listed), "workflow_runs": listed}
 
     def __call__(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, Any]:
         if headers.get("authorization") != "Bearer token-123":
             return 401, {"message": "Bad credentials"}
-        if method == "GET" and path.startswith("/repos/acme/randfile/issues?state=open&"):
-            return 200, [issue for issue in self.issues if issue["state"] == "open"]
+        if method == "GET":
+            return self.listing(path)
         if method == "POST" and path == "/repos/acme/randfile/issues":
             issue = {
                 **json.loads(body),
@@ -726,6 +748,25 @@ def test_drift_opens_one_issue_updates_it_and_closes_it_when_clean(
     assert run(drift_summary(tmp_path, "clean")) == "prod: no drift, no open issue"
     # The person's issue that quotes the marker was never touched.
     assert github.issues[0] == HUMAN_ISSUE
+
+    # A deploy waiting for its reviewer: what differs is what it deploys, so no issue.
+    github.deploys["waiting"] = [{"html_url": "https://github.com/acme/randfile/actions/runs/9"}]
+    issues_before = len(github.issues)
+    assert run(drift_summary(tmp_path, "drift")) == (
+        "::notice title=No drift issue for prod while deploying::a deploy run has not finished "
+        "(https://github.com/acme/randfile/actions/runs/9): what differs may be what it is "
+        "deploying; the next check reports"
+    )
+    assert len(github.issues) == issues_before
+    del github.deploys["waiting"]
+    assert run(drift_summary(tmp_path, "drift")) == f"prod: opened issue #{50 + issues_before}"
+
+
+def test_a_drift_issue_body_stays_within_github_s_limit() -> None:
+    assert drift_issue.fitted("short") == "short"
+    body = drift_issue.fitted("x" * 100_000)
+    assert len(body) <= 65_536
+    assert body.endswith("the drift run's summary has it all.\n")
 
 
 def test_a_drift_summary_of_another_environment_is_refused(tmp_path: Path) -> None:
