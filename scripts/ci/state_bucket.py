@@ -179,9 +179,9 @@ def lock_report(env: str, backend: Backend, record: dict[str, Any]) -> str:
         f"::warning title=State of {env} is locked::Lock {lock_id} on "
         f"s3://{backend.bucket}/{backend.lock_key}: {record.get('Operation', '?')} by "
         f"{record.get('Who', '?')} since {record.get('Created', '?')} (Terraform "
-        f"{record.get('Version', '?')}). If no run is deploying {env} (a cancelled or killed "
-        f"apply leaves its lock behind), release it with the apply role's credentials: "
-        f"{release_command(env, lock_id)}"
+        f"{record.get('Version', '?')}). If no run is deploying {env} (a killed apply leaves "
+        f"its lock behind), release it with the unlock workflow (environment {env}, lock id "
+        f"{lock_id}), or with the apply role's credentials: {release_command(env, lock_id)}"
     )
 
 
