@@ -19,10 +19,10 @@ read with python-hcl2); credentials, region and endpoint from the usual AWS envi
 from __future__ import annotations
 
 import argparse
-import getpass
 import hashlib
 import json
 import os
+import pwd
 import re
 import socket
 import sys
@@ -123,7 +123,10 @@ def fetch(backend: Backend, key: str, version: str, expected: str, plan: Path) -
     if not key.startswith(f"{backend.key}{PLANS_SUFFIX}"):
         raise SystemExit(f"{key} is not a saved plan of the state {backend.key}")
     try:
-        # The version the plan job stored, not whatever the key names now.
+        # The version the plan job stored, not whatever the key names now. A GetObject naming a
+        # version is authorised as s3:GetObjectVersion, not s3:GetObject (docs.aws.amazon.com/
+        # AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax, versionId): the
+        # apply role needs that action on the saved plans (infra/bootstrap).
         answer = backend.s3().get_object(Bucket=backend.bucket, Key=key, VersionId=version)
         body = answer["Body"].read()
     except ClientError as error:
@@ -161,9 +164,15 @@ def read_lock(backend: Backend) -> dict[str, Any] | None:
     return record
 
 
+def this_machine() -> str:
+    """Terraform's `Who` for a lock taken here: the process user's name (looked up by uid, as Go's
+    os/user does) @ the host name."""
+    return f"{pwd.getpwuid(os.getuid()).pw_name}@{socket.gethostname()}"
+
+
 def own_lock_id(record: dict[str, Any] | None) -> str | None:
     """The lock's id when this machine's user holds it (a job's runner is its own machine)."""
-    if record is None or record.get("Who") != f"{getpass.getuser()}@{socket.gethostname()}":
+    if record is None or record.get("Who") != this_machine():
         return None
     lock_id = str(record.get("ID", ""))
     return lock_id if LOCK_ID.fullmatch(lock_id) else None

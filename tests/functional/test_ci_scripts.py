@@ -8,10 +8,10 @@ Gateway endpoint are local HTTP servers on 127.0.0.1 that check what they receiv
 from __future__ import annotations
 
 import base64
-import getpass
 import hashlib
 import json
 import os
+import pwd
 import re
 import socket
 import subprocess
@@ -870,7 +870,7 @@ def test_only_a_lock_this_machine_took_is_its_own(
 ) -> None:
     common = ["own-lock", "--env=dev", f"--backend-config={backend}"]
     lock_key = "randfile/dev/terraform.tfstate.tflock"
-    here = f"{getpass.getuser()}@{socket.gethostname()}"
+    here = f"{pwd.getpwuid(os.getuid()).pw_name}@{socket.gethostname()}"
     s3 = boto3.client("s3", region_name="eu-west-1")
     for who, lock_id, expected in (
         (here, "6f1c2a9e-0000-4000-8000-000000000002", "6f1c2a9e-0000-4000-8000-000000000002"),
