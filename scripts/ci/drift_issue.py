@@ -7,10 +7,13 @@ everyone watching the repository. The issue is found by the hidden marker on its
 line, among open issues the workflow's bot wrote. Input: the markdown `tfplan.py drift` wrote,
 whose first line says the outcome; a missing file means the check failed before it could say.
 
-While a deploy run is queued, waiting for a reviewer or running, the environment differs from
-main for a good reason (the deploy is about to change it): no issue is opened or updated then,
-only a notice; the next check reports. The runs are read through the REST API ("List workflow
-runs for a workflow", https://docs.github.com/en/rest/actions/workflow-runs, `actions: read`).
+While a deploy of the environment is queued, waiting for a reviewer or running, the environment
+differs from main for a good reason (the deploy is about to change it): no issue is opened or
+updated then, only a notice; the next check reports. The unfinished deploy runs and their jobs are
+read through the REST API ("List workflow runs for a workflow" and "List jobs for a workflow run
+attempt", https://docs.github.com/en/rest/actions/workflow-runs and /workflow-jobs,
+`actions: read`); an environment's jobs are those whose name ends with it (deploy-environment.yml:
+"order <env>", "plan <env>", "apply <env>", "smoke test <env>").
 An issue body is cut to GitHub's limit of 65,536 characters.
 """
 
@@ -67,12 +70,18 @@ def find_issue(github: GitHub, env: str, bot_login: str) -> dict[str, Any] | Non
     return None
 
 
-def deploys_in_flight(github: GitHub, workflow: str = DEPLOY_WORKFLOW) -> list[str]:
-    """Links to the deploy runs that have not finished."""
+def deploys_in_flight(github: GitHub, env: str, workflow: str = DEPLOY_WORKFLOW) -> list[str]:
+    """Links to the unfinished deploy runs with a job of ``env`` not completed yet."""
     found: list[str] = []
     for status in UNFINISHED:
         listing = github.call("GET", f"/actions/workflows/{workflow}/runs?status={status}")
-        found += [str(run.get("html_url")) for run in listing.get("workflow_runs", [])]
+        for run in listing.get("workflow_runs", []):
+            jobs = github.call("GET", f"/actions/runs/{run['id']}/jobs?per_page=100")
+            if any(
+                str(job.get("name", "")).endswith(f" {env}") and job.get("status") != "completed"
+                for job in jobs.get("jobs", [])
+            ):
+                found.append(str(run.get("html_url")))
     return found
 
 
@@ -88,12 +97,12 @@ def report(
     github: GitHub, env: str, outcome: str, markdown: str, *, bot_login: str = BOT_LOGIN
 ) -> str:
     if outcome != "clean":
-        in_flight = deploys_in_flight(github)
+        in_flight = deploys_in_flight(github, env)
         if in_flight:
             return (
-                f"::notice title=No drift issue for {env} while deploying::a deploy run has not "
-                f"finished ({', '.join(in_flight)}): what differs may be what it is deploying; "
-                "the next check reports"
+                f"::notice title=No drift issue for {env} while deploying::a deploy of {env} has "
+                f"not finished ({', '.join(in_flight)}): what differs may be what it is "
+                "deploying; the next check reports"
             )
     issue = find_issue(github, env, bot_login)
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")

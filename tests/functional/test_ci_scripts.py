@@ -659,12 +659,18 @@ class FakeIssues:
     def __init__(self, issues: list[dict[str, Any]]) -> None:
         self.issues = issues
         self.comments: list[tuple[int, str]] = []
-        # Unfinished runs of deploy.yml by status, as "List workflow runs for a workflow" answers.
+        # Unfinished runs of deploy.yml by status, as "List workflow runs for a workflow" answers,
+        # and each run's jobs, as "List jobs for a workflow run attempt" does.
         self.deploys: dict[str, list[dict[str, Any]]] = {}
+        self.jobs: dict[int, list[dict[str, Any]]] = {}
 
     def listing(self, path: str) -> tuple[int, Any]:
         if path.startswith("/repos/acme/randfile/issues?state=open&"):
             return 200, [issue for issue in self.issues if issue["state"] == "open"]
+        jobs = re.fullmatch(r"/repos/acme/randfile/actions/runs/(\d+)/jobs\?per_page=100", path)
+        if jobs:
+            listed_jobs = self.jobs.get(int(jobs.group(1)), [])
+            return 200, {"total_count": len(listed_jobs), "jobs": listed_jobs}
         status = re.fullmatch(
             r"/repos/acme/randfile/actions/workflows/deploy\.yml/runs\?status=(\w+)", path
         )
@@ -749,16 +755,22 @@ def test_drift_opens_one_issue_updates_it_and_closes_it_when_clean(
     # The person's issue that quotes the marker was never touched.
     assert github.issues[0] == HUMAN_ISSUE
 
-    # A deploy waiting for its reviewer: what differs is what it deploys, so no issue.
-    github.deploys["waiting"] = [{"html_url": "https://github.com/acme/randfile/actions/runs/9"}]
+    # A deploy of prod waiting for its reviewer: what differs is what it deploys, so no issue.
+    github.deploys["waiting"] = [{"id": 9, "html_url": "https://github.com/acme/randfile/runs/9"}]
+    github.jobs[9] = [
+        {"name": "dev / apply dev", "status": "completed"},
+        {"name": "prod / plan prod", "status": "completed"},
+        {"name": "prod / apply prod", "status": "waiting"},
+    ]
     issues_before = len(github.issues)
     assert run(drift_summary(tmp_path, "drift")) == (
-        "::notice title=No drift issue for prod while deploying::a deploy run has not finished "
-        "(https://github.com/acme/randfile/actions/runs/9): what differs may be what it is "
+        "::notice title=No drift issue for prod while deploying::a deploy of prod has not "
+        "finished (https://github.com/acme/randfile/runs/9): what differs may be what it is "
         "deploying; the next check reports"
     )
     assert len(github.issues) == issues_before
-    del github.deploys["waiting"]
+    # A run still deploying dev only does not hold back prod's issue.
+    github.jobs[9] = [{"name": "dev / smoke test dev", "status": "in_progress"}]
     assert run(drift_summary(tmp_path, "drift")) == f"prod: opened issue #{50 + issues_before}"
 
 
