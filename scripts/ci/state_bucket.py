@@ -190,7 +190,8 @@ def lock_report(env: str, backend: Backend, record: dict[str, Any]) -> str:
         f"{record.get('Who', '?')} since {record.get('Created', '?')} (Terraform "
         f"{record.get('Version', '?')}). If no run is deploying {env} (a killed apply leaves "
         f"its lock behind), release it with the unlock workflow (environment {env}, lock id "
-        f"{lock_id}), or with the apply role's credentials: {release_command(env, lock_id)}"
+        f"{lock_id}), whose job in the environment runs, with the apply role: "
+        f"{release_command(env, lock_id)}"
     )
 
 
