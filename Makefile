@@ -187,11 +187,13 @@ logs: ## Tail the function's log of ENV in AWS (AWS CLI v2): make logs ENV=<env>
 	group="$$($(TF_STACK) output -raw function_log_group_name)"; \
 	  aws logs tail "$$group" --since $(SINCE) --format short $(if $(filter 1,$(FOLLOW)),--follow)
 
+# LOCK_ID is read from the environment (make exports command-line variables), never pasted into
+# the recipe: in .github/workflows/unlock.yml it is what a person typed into a dispatch form.
 .PHONY: unlock
 unlock: ## Release ENV's state lock left by a killed apply: make unlock ENV=<env> LOCK_ID=<id>
-	@test -n "$(LOCK_ID)" || { echo "LOCK_ID=<id> is required (make lock-report ENV=$(ENV) names it)" >&2; exit 2; }
+	@[[ "$${LOCK_ID:-}" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$$ ]] || { echo "LOCK_ID=<lock id, a UUID> is required (make lock-report ENV=$(ENV) names it)" >&2; exit 2; }
 	$(TF_INIT)
-	$(TF_STACK) force-unlock -force $(LOCK_ID)
+	$(TF_STACK) force-unlock -force "$$LOCK_ID"
 
 # --- Delivery -------------------------------------------------------------------------------
 # Targets the GitHub workflows call (.github/workflows); docs/deploying.md explains the pipeline.
@@ -202,8 +204,13 @@ PLAN_JSON = $(PLAN).json
 PLAN_TEXT = $(PLAN).txt
 PLAN_SUMMARY = build/plans/$(ENV).md
 DRIFT_SUMMARY = build/plans/$(ENV).drift.md
+# The commit a deploy job deploys (its checkout), and the branch whose head alone is deployed.
+DEPLOY_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+RELEASE_BRANCH ?= main
 # The commit the plan summary names (the pull request's head in ci.yml, which checks out a merge).
-PLAN_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+PLAN_COMMIT ?= $(DEPLOY_COMMIT)
+# Whether ENV's GitHub environment must have required reviewers admins cannot bypass (prod).
+REQUIRE_REVIEWERS ?= true
 # The saved plan's key in the state bucket: one per workflow run attempt.
 PLAN_RUN ?= $(if $(GITHUB_RUN_ID),$(GITHUB_RUN_ID)-$(GITHUB_RUN_ATTEMPT))
 # How long the smoke test retries a deployment that is still settling (DNS, 403, 5xx).
@@ -235,8 +242,8 @@ plan-store: $(VENV)/.installed ## Store ENV's saved plan in the state bucket for
 	$(STATE_BUCKET) store --plan $(PLAN) --run "$(PLAN_RUN)"
 
 .PHONY: plan-fetch
-plan-fetch: $(VENV)/.installed ## Fetch the stored plan PLAN_KEY into build/plans/<env>.tfplan, refused unless its sha256 is PLAN_SHA256
-	$(STATE_BUCKET) fetch --plan $(PLAN) --key "$(PLAN_KEY)" --sha256 "$(PLAN_SHA256)"
+plan-fetch: $(VENV)/.installed ## Fetch version PLAN_VERSION of the stored plan PLAN_KEY into build/plans/<env>.tfplan, refused unless its sha256 is PLAN_SHA256
+	$(STATE_BUCKET) fetch --plan $(PLAN) --key "$(PLAN_KEY)" --version "$(PLAN_VERSION)" --sha256 "$(PLAN_SHA256)"
 
 .PHONY: plan-discard
 plan-discard: $(VENV)/.installed ## Delete the stored plan PLAN_KEY once applied (it holds the state's sensitive values)
@@ -245,6 +252,21 @@ plan-discard: $(VENV)/.installed ## Delete the stored plan PLAN_KEY once applied
 .PHONY: lock-report
 lock-report: $(VENV)/.installed ## Who holds ENV's state lock and the command that releases it (waits LOCK_WAIT seconds first)
 	$(STATE_BUCKET) lock --wait $(LOCK_WAIT)
+
+.PHONY: lock-release-own
+lock-release-own: $(VENV)/.installed ## Release ENV's state lock if this machine's cancelled apply left it (no other run's)
+	lock_id="$$($(STATE_BUCKET) own-lock)"; \
+	if [[ -n "$$lock_id" ]]; then $(MAKE) --no-print-directory unlock LOCK_ID="$$lock_id"; \
+	else echo "no lock of this machine on the state of $(ENV)"; fi
+
+.PHONY: environment-gate
+environment-gate: ## Refuse unless ENV's GitHub environment has a branch policy (and REQUIRE_REVIEWERS: reviewers admins cannot bypass)
+	$(CI_PYTHON) -m scripts.ci.environment_gate --environment $(ENV) --branch $(RELEASE_BRANCH) \
+	  --require-reviewers $(REQUIRE_REVIEWERS)
+
+.PHONY: release-order
+release-order: ## Refuse to deploy DEPLOY_COMMIT unless it is RELEASE_BRANCH's head (or, dispatched by hand, in its history)
+	$(CI_PYTHON) -m scripts.ci.release_order --env $(ENV) --commit "$(DEPLOY_COMMIT)" --branch $(RELEASE_BRANCH)
 
 .PHONY: pr-comment
 pr-comment: ## Create or update ENV's plan comment on the pull request (in GitHub Actions)
@@ -270,8 +292,9 @@ zip-matches-artifact: ## Fail unless dist/randfile.zip is byte-identical to the 
 .PHONY: smoke
 smoke: $(VENV)/.installed ## SigV4-signed POST /files to ENV's custom domain; passes on 201
 	@mkdir -p $(dir $(STACK_OUTPUTS))
+	$(TF_INIT) >/dev/null
 	$(TF_STACK) output -json >$(STACK_OUTPUTS)
-	$(PY) scripts/ci/smoke_test.py --outputs $(STACK_OUTPUTS) --max-seconds $(SMOKE_MAX_SECONDS)
+	$(PY) -m scripts.ci.smoke_test --outputs $(STACK_OUTPUTS) --max-seconds $(SMOKE_MAX_SECONDS)
 
 .PHONY: lint-workflows
 lint-workflows: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## actionlint and zizmor (offline) over .github (workflows, actions)

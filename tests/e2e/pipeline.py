@@ -16,7 +16,7 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +48,13 @@ def _ignore(directory: str, names: list[str]) -> set[str]:
 
 @dataclass(frozen=True)
 class Runner:
-    """What every job of a run gets: the emulator, the workload deploy role, the provider mirror."""
+    """What every job of a run gets: the emulator, the workload deploy role, the provider mirror,
+    and GitHub's job variables (GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_TOKEN, ...)."""
 
     endpoint_url: str
     workload: Identity
     root: Path
+    github: Mapping[str, str] = field(default_factory=dict)
 
     def checkout(self, name: str, overrides: Mapping[str, Any] | None = None) -> Checkout:
         """A fresh copy of the repository, configured for ENV=demo on the emulator."""
@@ -93,6 +95,7 @@ class Runner:
             TF_VAR_workload_role_arn=_role_arn(WORKLOAD_ACCOUNT_ID, DEPLOY_ROLE),
             TF_VAR_data_role_arn=_role_arn(DATA_ACCOUNT_ID, DEPLOY_ROLE),
         )
+        environment.update(self.github)
         return environment
 
 
