@@ -16,6 +16,7 @@ does) is deployed to a fresh emulator with boto3, then invoked with InvocationTy
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -110,9 +111,10 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def workload(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Identity]:
-    state_dir = tmp_path_factory.mktemp("event-invoke-cloud")
+@contextlib.contextmanager
+def _cloud(state_dir: Path, package: Path) -> Iterator[Identity]:
+    """An emulator running ``package``'s functions, the workload account's identity on it with
+    the execution role and the bucket made; stopped on leaving."""
     running = emulator.start(
         state_dir,
         package,
@@ -127,6 +129,12 @@ def workload(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield identity
     finally:
         emulator.stop(state_dir)
+
+
+@pytest.fixture(scope="module")
+def workload(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Identity]:
+    with _cloud(tmp_path_factory.mktemp("event-invoke-cloud"), package) as identity:
+        yield identity
 
 
 def _prepare(identity: Identity) -> None:
@@ -212,17 +220,7 @@ def test_an_event_invoke_answers_at_once_and_runs_the_zip_under_the_role(
 
 
 def test_stopping_the_emulator_ends_its_function_processes(package: Path, tmp_path: Path) -> None:
-    running = emulator.start(
-        tmp_path,
-        package,
-        region=REGION,
-        gateway_role_arn=role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE),
-    )
-    try:
-        workload = Identities(running.endpoint_url, REGION).assume(
-            role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "event-invoke-test"
-        )
-        _prepare(workload)
+    with _cloud(tmp_path, package) as workload:
         name = "event-invoke-stops"
         _deploy(workload, package, name, "handlers.wait_then_write")
         token = uuid.uuid4().hex
@@ -232,8 +230,6 @@ def test_stopping_the_emulator_ends_its_function_processes(package: Path, tmp_pa
         )
         pid = _eventually(lambda: _object(workload, f"done/{token}"), f"done/{token}")["pid"]
         assert Path(f"/proc/{pid}").exists()
-    finally:
-        emulator.stop(tmp_path)
     assert not Path(f"/proc/{pid}").exists()
 
 
