@@ -59,8 +59,19 @@ $(FUNCTION_DEPS)/.installed: requirements/function.txt | $(VENV)/.installed-demo
 	  --quiet --require-hashes --no-deps --no-compile --target $(FUNCTION_DEPS) -r requirements/function.txt
 	touch $@
 
+# The Lambda runtime interface client (awslambdaric, tools/localcloud/requirements/lambda-runtime.txt)
+# that the local cloud runs in the function's process, installed for the interpreter it runs the
+# deployed runtime on (localcloud.runtime_client): tools/localcloud/build/lambda-runtime/python<version>.
+RUNTIME_CLIENT := tools/localcloud/build/lambda-runtime
+
+$(RUNTIME_CLIENT)/.installed: tools/localcloud/requirements/lambda-runtime.txt infra/modules/function/python-version | $(VENV)/.installed-demo
+	$(if $(wildcard $(UV)),UV=$(UV)) PYTHONPATH=tools/localcloud/src $(PY) -m localcloud.runtime_client \
+	  "$$(cat infra/modules/function/python-version)" \
+	  "$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+	touch $@
+
 .PHONY: build
-build: $(VENV)/.installed-demo $(FUNCTION_DEPS)/.installed ## Build the reproducible Lambda zip (dist/randfile.zip) and print its size
+build: $(VENV)/.installed-demo $(FUNCTION_DEPS)/.installed $(RUNTIME_CLIENT)/.installed ## Build the reproducible Lambda zip (dist/randfile.zip) and print its size
 	$(PY) scripts/build_zip.py --source src --dependencies $(FUNCTION_DEPS) --output $(ZIP)
 
 .PHONY: lint-python
@@ -82,7 +93,7 @@ test-unit: $(VENV)/.installed ## Unit tests: pure, no emulator, no network, no T
 	$(PY) -m pytest tests/unit tools/localcloud/tests/unit -q
 
 .PHONY: test-functional
-test-functional: $(VENV)/.installed ## Functional tests: moto in-process, local stand-in servers, Terraform without a cloud
+test-functional: $(VENV)/.installed $(RUNTIME_CLIENT)/.installed ## Functional tests: moto in-process, local stand-in servers, Terraform without a cloud
 	$(PY) -m pytest tests/functional tools/localcloud/tests/functional -q
 
 .PHONY: test-repository
@@ -107,13 +118,17 @@ $(RUNTIME_VENV)/.installed: requirements/dev.txt pyproject.toml infra/modules/fu
 venv-runtime: $(RUNTIME_VENV)/.installed ## Create .venv-runtime on the Lambda runtime's Python (found through PATH, pyenv or uv)
 
 .PHONY: test-unit-runtime
-test-unit-runtime: $(RUNTIME_VENV)/.installed ## Unit and functional tests on the Lambda runtime's Python (.venv-runtime)
+test-unit-runtime: $(RUNTIME_VENV)/.installed $(RUNTIME_CLIENT)/.installed ## Unit and functional tests on the Lambda runtime's Python (.venv-runtime)
 	$(RUNTIME_PY) -c 'import platform; print("unit and functional tests on Python", platform.python_version())'
 	$(RUNTIME_PY) -m pytest tests/unit tools/localcloud/tests/unit tests/functional -q
 
 .PHONY: bench
 bench: $(VENV)/.installed ## Measure generation throughput and streaming memory (docs/performance.md)
 	$(PY) bench/bench_generate.py
+
+.PHONY: bench-local
+bench-local: $(VENV)/.installed ## Measure `randfile create` (20 x 1 MiB, 4 at a time) on the running demo's local cloud (docs/performance.md)
+	$(PY) bench/bench_local_create.py
 
 .PHONY: bench-import
 bench-import: build ## Measure the handler's import time with and without Powertools (docs/performance.md)

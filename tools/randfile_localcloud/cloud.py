@@ -127,6 +127,7 @@ class Cloud(LocalCloud):
             self.workload(),
             caller=self.caller(),
             zip_path=self.zip_path,
+            environments=self.environments,
             domain_name=domain,
             path=path,
             body=body,

@@ -35,6 +35,7 @@ from moto.awslambda.responses import LambdaResponse
 
 from localcloud import runtime
 from localcloud.aws import Identities, Identity
+from localcloud.environments import Environments, RoleNotAssumed
 from localcloud.model import Function, function_from_configuration
 
 logger = logging.getLogger(__name__)
@@ -156,6 +157,7 @@ class EventInvoker:
         self,
         endpoint_url: str,
         zip_path: Path,
+        environments: Environments,
         *,
         region: str,
         retry_delay: float | None = None,
@@ -165,6 +167,7 @@ class EventInvoker:
         self._identities = Identities(endpoint_url, region)
         self._endpoint_url = endpoint_url
         self._zip_path = zip_path
+        self._environments = environments
         self._retry_delay = (
             float(os.environ.get(RETRY_DELAY_VARIABLE, "1")) if retry_delay is None else retry_delay
         )
@@ -224,16 +227,21 @@ class EventInvoker:
     def _attempt(self, event: Event) -> Failure | None:
         function = event.function
         try:
-            role = self._role(function)
-        # An execution role Lambda cannot assume fails the attempt, as on AWS.
-        except Exception as error:
-            return Failure("Lambda.AccessDenied", f"cannot assume {function.role_arn}: {error}")
-        # runtime.invoke writes the run's output to the function's log group, as Lambda does.
-        return failure_of(
-            lambda: runtime.invoke(
-                self._zip_path, function, role, event.payload, request_id=event.request_id
+            # The run's output goes to the function's log group, as Lambda writes it.
+            return failure_of(
+                lambda: self._environments.invoke(
+                    self._zip_path,
+                    function,
+                    event.payload,
+                    assume_role=lambda seconds: self._identities.assume(
+                        function.role_arn, function.name, seconds
+                    ),
+                    request_id=event.request_id,
+                )
             )
-        )
+        # An execution role Lambda cannot assume fails the attempt, as on AWS.
+        except RoleNotAssumed as error:
+            return Failure("Lambda.AccessDenied", str(error))
 
     def _deliver(self, event: Event, condition: str, attempts: int, failure: Failure) -> None:
         destination = event.policy.on_failure

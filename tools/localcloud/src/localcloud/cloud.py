@@ -7,6 +7,7 @@ accounts' prerequisites (``prepare_accounts``) and to call and check what it dep
 
 from __future__ import annotations
 
+import atexit
 import json
 import shutil
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from typing import Any
 
 from localcloud import emulator
 from localcloud.aws import Identities, Identity
+from localcloud.environments import Environments
 from localcloud.paths import Paths
 from localcloud.stack import Stack
 
@@ -50,6 +52,17 @@ class LocalCloud:
         self.gateway_role_arn = gateway_role_arn
         self.variables = dict(variables)
         self._running: emulator.Emulator | None = None
+        # The warm execution environments of the functions this process runs itself (a project's
+        # own calls through localcloud.gateway); the emulator has its own for what it serves.
+        self._environments: Environments | None = None
+
+    @property
+    def environments(self) -> Environments:
+        if self._environments is None:
+            self._environments = Environments()
+            # No function process outlives the program that started it.
+            atexit.register(self._environments.stop)
+        return self._environments
 
     def _emulator(self) -> emulator.Emulator:
         if self._running is None:
@@ -131,6 +144,10 @@ class LocalCloud:
     def discard(self) -> None:
         """Stop the emulator and remove all state, without a terraform destroy first: the
         emulator keeps everything in its process, so the stack goes with it (a test's cloud)."""
+        if self._environments is not None:
+            self._environments.stop()
+            atexit.unregister(self._environments.stop)
+            self._environments = None
         emulator.stop(self.paths.state_dir)
         self._running = None
         shutil.rmtree(self.paths.state_dir, ignore_errors=True)

@@ -188,7 +188,8 @@ def start(
 
 
 def stop_process(pid: int, timeout: float = 10.0) -> None:
-    """Stop the emulator process (and only it): SIGTERM, then SIGKILL if it lingers."""
+    """Stop the emulator process: SIGTERM (it stops its function processes), then SIGKILL to its
+    process group if it lingers."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
@@ -198,6 +199,10 @@ def stop_process(pid: int, timeout: float = 10.0) -> None:
         if not _alive(pid):
             return
         time.sleep(0.1)
+    # It lingers: kill its process group (started as a session of its own), so the function
+    # processes it runs (localcloud.environments) go with it rather than outlive it.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):

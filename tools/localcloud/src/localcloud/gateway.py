@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localcloud import interpreters, model, runtime, wiring
+from localcloud import interpreters, model, wiring
 from localcloud.aws import Identity
+from localcloud.environments import Environments
 
 # What API Gateway answers when the Lambda proxy integration fails or returns a malformed result.
 _BAD_GATEWAY = 502
@@ -116,15 +117,21 @@ def invoke(
     caller: model.Caller,
     zip_path: Path,
     *,
+    environments: Environments,
     path: str,
     body: str,
     headers: dict[str, str],
 ) -> Response:
-    """Run the route's function on one proxy event and answer as API Gateway would."""
+    """Run the route's function on one proxy event, in one of its warm execution environments
+    (or a new one), and answer as API Gateway would."""
     event = proxy_event(route, path, body, headers, caller)
-    # Lambda runs the function with temporary credentials of its execution role.
-    function_role = workload.assume(route.function.role_arn, route.function.name)
-    invocation = runtime.invoke(zip_path, route.function, function_role, event)
+    function = route.function
+    invocation = environments.invoke(
+        zip_path,
+        function,
+        event,
+        assume_role=lambda seconds: workload.assume(function.role_arn, function.name, seconds),
+    )
     answer = _response_from(invocation.outcome)
     status, response_headers, response_body = answer
     return Response(
@@ -143,6 +150,7 @@ def request(
     *,
     caller: model.Caller,
     zip_path: Path,
+    environments: Environments,
     domain_name: str,
     path: str,
     body: str,
@@ -158,4 +166,13 @@ def request(
     }
     if caller.api_key:
         headers["x-api-key"] = caller.api_key
-    return invoke(workload, route, caller, zip_path, path=path, body=body, headers=headers)
+    return invoke(
+        workload,
+        route,
+        caller,
+        zip_path,
+        environments=environments,
+        path=path,
+        body=body,
+        headers=headers,
+    )

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Request, Response
 
 from localcloud import gateway, model, principals, sigv4, wiring
 from localcloud.aws import Identities, Identity
+from localcloud.environments import Environments
 from localcloud.runtime import InvocationError
 from localcloud.throttling import Limits
 
@@ -80,12 +81,14 @@ class FrontDoor:
     """The WSGI application of the API's HTTP endpoint.
 
     ``gateway_role_arn``: a role in the account that owns the APIs, which the gateway reads their
-    configuration with; ``region``: the APIs' region, which callers sign their requests for."""
+    configuration with; ``region``: the APIs' region, which callers sign their requests for;
+    ``environments``: the functions' warm execution environments the integrations run in."""
 
     def __init__(
         self,
         endpoint_url: str,
         zip_path: Path,
+        environments: Environments,
         *,
         region: str,
         gateway_role_arn: str,
@@ -94,6 +97,7 @@ class FrontDoor:
         self._identities = Identities(endpoint_url, region)
         self._gateway_role_arn = gateway_role_arn
         self._zip_path = zip_path
+        self._environments = environments
         self._limits = limits or Limits()
         self._lock = threading.Lock()
         self._workload: Identity | None = None
@@ -302,6 +306,7 @@ class FrontDoor:
                 route,
                 caller,
                 self._zip_path,
+                environments=self._environments,
                 path=request.path,
                 body=body.decode("utf-8", errors="replace"),
                 headers=headers,

@@ -27,6 +27,7 @@ from werkzeug.serving import make_server
 
 from localcloud import async_invoke, compat, snapshots
 from localcloud.emulator import HOST
+from localcloud.environments import Environments
 from localcloud.http_api import FrontDoor
 from localcloud.recorder import RECORD_FILE_VARIABLE, Recorder
 
@@ -50,8 +51,14 @@ def serve(
     app = snapshots.SnapshotEndpoint(app)
     server = make_server(HOST, 0, app, threaded=True, request_handler=MotoRequestHandler)
     endpoint_url = f"http://{HOST}:{server.server_port}"
-    async_invoke.install(async_invoke.EventInvoker(endpoint_url, zip_path, region=region))
-    front_door = FrontDoor(endpoint_url, zip_path, region=region, gateway_role_arn=gateway_role_arn)
+    # One pool of warm execution environments serves API requests and Event invokes alike.
+    environments = Environments()
+    async_invoke.install(
+        async_invoke.EventInvoker(endpoint_url, zip_path, environments, region=region)
+    )
+    front_door = FrontDoor(
+        endpoint_url, zip_path, environments, region=region, gateway_role_arn=gateway_role_arn
+    )
     api = make_server(HOST, 0, front_door, threaded=True)
     signal.signal(signal.SIGTERM, _stop)
     threading.Thread(target=api.serve_forever, name="localcloud-api", daemon=True).start()
@@ -63,6 +70,8 @@ def serve(
     finally:
         api.shutdown()
         server.server_close()
+        # No function process outlives the emulator.
+        environments.stop()
 
 
 def main() -> None:

@@ -7,6 +7,8 @@ does) is deployed to a fresh emulator with boto3, then invoked with InvocationTy
   test writes only once the 202 is in hand, so a synchronous run could never finish;
 - the handler ran from the zip (its module file is in the unpacked task root), under the
   function's execution role (its caller identity), and its output is in the function's log group;
+- a second event is served by the same warm process (the module is not imported again), and only
+  the first REPORT line carries Init Duration; stopping the emulator ends that process;
 - a handler that raises is run 1 + MaximumRetryAttempts times with one request id, the one its
   invocation record then carries into the SQS on-failure destination, in Lambda's documented
   shape.
@@ -14,6 +16,7 @@ does) is deployed to a fresh emulator with boto3, then invoked with InvocationTy
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -71,7 +74,12 @@ def wait_then_write(event, context):
         Bucket=BUCKET,
         Key=f"done/{token}",
         Body=json.dumps(
-            {"arn": identity, "request_id": context.aws_request_id, "module": __file__}
+            {
+                "arn": identity,
+                "request_id": context.aws_request_id,
+                "module": __file__,
+                "pid": os.getpid(),
+            }
         ),
     )
     print(f"wrote done/{token}")
@@ -103,9 +111,10 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def workload(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Identity]:
-    state_dir = tmp_path_factory.mktemp("event-invoke-cloud")
+@contextlib.contextmanager
+def _cloud(state_dir: Path, package: Path) -> Iterator[Identity]:
+    """An emulator running ``package``'s functions, the workload account's identity on it with
+    the execution role and the bucket made; stopped on leaving."""
     running = emulator.start(
         state_dir,
         package,
@@ -116,23 +125,34 @@ def workload(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         identity = Identities(running.endpoint_url, REGION).assume(
             role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "event-invoke-test"
         )
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "lambda.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-        identity.iam().create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
-        identity.s3().create_bucket(
-            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
-        )
+        _prepare(identity)
         yield identity
     finally:
         emulator.stop(state_dir)
+
+
+@pytest.fixture(scope="module")
+def workload(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Identity]:
+    with _cloud(tmp_path_factory.mktemp("event-invoke-cloud"), package) as identity:
+        yield identity
+
+
+def _prepare(identity: Identity) -> None:
+    """The function's execution role and the bucket its handlers use."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    identity.iam().create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+    identity.s3().create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
 
 
 def _deploy(workload: Identity, package: Path, name: str, handler: str) -> str:
@@ -175,15 +195,42 @@ def test_an_event_invoke_answers_at_once_and_runs_the_zip_under_the_role(
     done = _eventually(lambda: _object(workload, f"done/{token}"), f"done/{token}")
     assert done["arn"].startswith(f"arn:aws:sts::{WORKLOAD_ACCOUNT_ID}:assumed-role/{ROLE}/")
     assert uuid.UUID(done["request_id"])
-    assert "/localcloud-task-" in done["module"]
+    assert "/localcloud-environment-" in done["module"]
     assert done["module"].endswith("/task/handlers.py")
 
-    def logged() -> list[str] | None:
+    def logged(token: str) -> list[str] | None:
         events = workload.logs().filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
         messages = [event["message"] for event in events]
         return messages if f"wrote done/{token}" in messages else None
 
-    _eventually(logged, "the function's output in its log group")
+    _eventually(lambda: logged(token), "the function's output in its log group")
+
+    again = uuid.uuid4().hex
+    workload.s3().put_object(Bucket=BUCKET, Key=f"go/{again}", Body=b"")
+    workload.lambda_().invoke(
+        FunctionName=name, InvocationType="Event", Payload=json.dumps({"token": again}).encode()
+    )
+    warm = _eventually(lambda: _object(workload, f"done/{again}"), f"done/{again}")
+    assert warm["pid"] == done["pid"]
+    messages = _eventually(lambda: logged(again), "the second run's output in its log group")
+    reports = [message for message in messages if message.startswith("REPORT RequestId: ")]
+    assert len(reports) == 2
+    assert "\tInit Duration: " in reports[0]
+    assert "Init Duration" not in reports[1]
+
+
+def test_stopping_the_emulator_ends_its_function_processes(package: Path, tmp_path: Path) -> None:
+    with _cloud(tmp_path, package) as workload:
+        name = "event-invoke-stops"
+        _deploy(workload, package, name, "handlers.wait_then_write")
+        token = uuid.uuid4().hex
+        workload.s3().put_object(Bucket=BUCKET, Key=f"go/{token}", Body=b"")
+        workload.lambda_().invoke(
+            FunctionName=name, InvocationType="Event", Payload=json.dumps({"token": token}).encode()
+        )
+        pid = _eventually(lambda: _object(workload, f"done/{token}"), f"done/{token}")["pid"]
+        assert Path(f"/proc/{pid}").exists()
+    assert not Path(f"/proc/{pid}").exists()
 
 
 def test_a_failing_event_is_retried_then_recorded_in_the_on_failure_queue(

@@ -16,6 +16,7 @@ import pytest
 import localcloud
 from localcloud import async_invoke, gateway, interpreters, policy, runtime, stack, wiring
 from localcloud.aws import Credentials, Identity
+from localcloud.environments import Environments
 from localcloud.model import Caller, Function, Route
 
 # The Python running the tests stands for the function's runtime: any version this package runs on.
@@ -194,9 +195,11 @@ def test_the_function_process_sees_only_what_lambda_gives_it(
     function = dataclasses.replace(FUNCTION, environment={"EXAMPLE_BUCKET": "b"})
     role = Identity("http://127.0.0.1:1", Credentials("ASIA1", "secret", "token"), "eu-north-1")
 
-    environment = runtime.environment(function, role, tmp_path, "request-id")
+    environment = runtime.environment(function, role, tmp_path, "stream", "127.0.0.1:9001")
 
     assert environment["EXAMPLE_BUCKET"] == "b"
+    assert environment["AWS_LAMBDA_RUNTIME_API"] == "127.0.0.1:9001"
+    assert environment["AWS_LAMBDA_LOG_STREAM_NAME"] == "stream"
     assert environment["_HANDLER"] == "example.worker.handler"
     # The function runs in its role's region, the stack's.
     assert environment["AWS_REGION"] == environment["AWS_DEFAULT_REGION"] == "eu-north-1"
@@ -211,7 +214,10 @@ def test_the_function_process_sees_only_what_lambda_gives_it(
     )
 
 
-@pytest.mark.parametrize("module", ["localcloud.runtime", "localcloud.model"])
+@pytest.mark.parametrize(
+    "module",
+    ["localcloud.runtime", "localcloud.model", "localcloud.environments", "localcloud.runtime_api"],
+)
 def test_the_sandbox_does_not_import_the_api_gateway_router(module: str) -> None:
     """The Lambda side shares localcloud.model with the gateway, never the other way round."""
     listing = "print(' '.join(m for m in sys.modules if m.startswith('localcloud')))"
@@ -228,6 +234,26 @@ def test_the_sandbox_does_not_import_the_api_gateway_router(module: str) -> None
     assert module in loaded
     router = {"localcloud.wiring", "localcloud.gateway", "localcloud.http_api"}
     assert router.isdisjoint(loaded), sorted(router & set(loaded))
+
+
+def test_the_report_line_has_init_duration_on_a_cold_start_only() -> None:
+    warm = runtime.Report("r-1", 12.345, 1769, 88)
+    cold = dataclasses.replace(warm, init_duration_ms=456.789)
+
+    assert warm.line() == (
+        "REPORT RequestId: r-1\tDuration: 12.35 ms\tBilled Duration: 13 ms\t"
+        "Memory Size: 1769 MB\tMax Memory Used: 88 MB"
+    )
+    assert cold.line() == f"{warm.line()}\tInit Duration: 456.79 ms"
+
+
+def test_an_actively_traced_function_gets_a_trace_header_per_invocation() -> None:
+    assert runtime.trace_id(dataclasses.replace(FUNCTION, tracing_mode="PassThrough")) is None
+    first, second = runtime.trace_id(FUNCTION), runtime.trace_id(FUNCTION)
+    assert first is not None
+    assert first.startswith("Root=1-")
+    assert first.endswith(";Sampled=1")
+    assert first != second
 
 
 # --- Asynchronous (Event) invocations -------------------------------------------------------------
@@ -320,6 +346,7 @@ class ScriptedInvoker(async_invoke.EventInvoker):
         super().__init__(
             "http://127.0.0.1:1",
             Path("unused.zip"),
+            Environments(),
             region="eu-west-1",
             retry_delay=1.0,
             clock=lambda: self.now,
