@@ -20,6 +20,8 @@ from policy_sentry.querying.actions import get_action_data, get_actions_for_serv
 
 from localcloud import emulator, stack
 from localcloud.aws import Identities, Identity
+from localcloud.iam.audit import documents, unexpected_lint_findings
+from localcloud.iam.evaluator import Request, decide
 from localcloud.settings import (
     DATA_ACCOUNT_ID,
     MEMBER_ACCESS_ROLE,
@@ -28,8 +30,6 @@ from localcloud.settings import (
     role_arn,
 )
 from localcloud.terraform import Root
-from tests.e2e.iam_policy import Request, decide
-from tests.e2e.policy_audit import documents, unexpected_lint_findings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("bootstrap")]
 

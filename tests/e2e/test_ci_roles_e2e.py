@@ -4,9 +4,10 @@ infra/bootstrap is applied on a fresh local cloud; then infra/stack is applied, 
 request does, without the lock) and destroyed with the credentials the workflows hold: the
 workload role's in the environment, the data role assumed by the stack's provider, the state
 backend with the ambient credentials. The emulator records every request with the role behind it
-(localcloud.recorder); each is mapped to the IAM authorizations AWS performs (aws_requests) and
-evaluated against that role's policies as deployed, with the resources' key and bucket policies
-(iam_policy). moto would let every one of them through; this test names each one AWS would refuse.
+(localcloud.recorder); each is mapped to the IAM authorizations AWS performs
+(localcloud.iam.requests) and evaluated against that role's policies as deployed, with the
+resources' key and bucket policies (localcloud.iam.evaluator). moto would let every one of them
+through; this test names each one AWS would refuse.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ import pytest
 
 from localcloud import compat, emulator, stack
 from localcloud.aws import Identities, Identity
+from localcloud.iam.audit import managed
+from localcloud.iam.evaluator import decide
+from localcloud.iam.requests import (
+    Authorization,
+    UnmappedRequestError,
+    World,
+    authorizations,
+    decode,
+)
 from localcloud.settings import (
     DATA_ACCOUNT_ID,
     DEFAULT_ZIP,
@@ -32,15 +42,6 @@ from localcloud.settings import (
     role_arn,
 )
 from localcloud.terraform import Root
-from tests.e2e.aws_requests import (
-    Authorization,
-    UnmappedRequestError,
-    World,
-    authorizations,
-    decode,
-)
-from tests.e2e.iam_policy import decide
-from tests.e2e.policy_audit import managed
 from tests.e2e.test_bootstrap_e2e import REPO, policy, variables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci_roles")]

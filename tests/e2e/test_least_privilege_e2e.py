@@ -15,9 +15,7 @@ import pytest
 
 from localcloud import stack
 from localcloud.cloud import Cloud
-from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION, WORKLOAD_ACCOUNT_ID
-from localcloud.terraform import Root
-from tests.e2e.policy_audit import (
+from localcloud.iam.audit import (
     Document,
     Grant,
     as_list,
@@ -28,6 +26,8 @@ from tests.e2e.policy_audit import (
     trust_problems,
     unexpected_lint_findings,
 )
+from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION, WORKLOAD_ACCOUNT_ID
+from localcloud.terraform import Root
 from tests.e2e.test_bootstrap_e2e import OIDC_HOST, REPO, variables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]

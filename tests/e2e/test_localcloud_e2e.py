@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from localcloud import policy, stack
+from localcloud import stack
 from localcloud.cloud import Cloud
+from localcloud.iam import evaluator as policy
 from localcloud.model import WiringError
 from localcloud.settings import (
     CALLER_ROLE,
@@ -249,12 +250,11 @@ def test_the_bucket_policy_admits_only_the_function_role_under_the_prefix(
         if create_only:
             context["s3:if-none-match"] = "*"
         return policy.evaluate(
-            document,
+            json.loads(document),
             policy.Request(
+                principal=principal,
                 action="s3:PutObject",
                 resource=f"arn:aws:s3:::{bucket}/{key}",
-                principal_arn=principal,
-                principal_account=principal.split(":")[4],
                 context=context,
             ),
         )

@@ -4,8 +4,8 @@ moto enforces no identity policy, so a CI role that lacks a permission deploys h
 The record is what makes that checkable: each line names the role behind the request's access
 key (moto's STS knows which role every temporary key was issued for), the signing service and
 region, and the HTTP request as sent, so a test can map it to the IAM actions AWS would authorize
-and evaluate the role's policies against them (tests/e2e/aws_requests.py maps, iam_policy.py
-evaluates).
+and evaluate the role's policies against them (localcloud.iam.requests maps,
+localcloud.iam.evaluator evaluates).
 
 Switched on by starting the emulator with LOCALCLOUD_RECORD_FILE set (emulator.start(record_to=)).
 """

@@ -22,7 +22,7 @@ import botocore.loaders
 from botocore.model import ServiceModel
 from policy_sentry.querying.actions import get_action_data
 
-from tests.e2e.iam_policy import Request
+from localcloud.iam.evaluator import Request
 
 # The signing name of a request's SigV4 scope -> (botocore service, IAM service prefix).
 SERVICES = {
@@ -482,7 +482,7 @@ def _cloudwatch(call: Call, world: World) -> Iterator[Item]:
 
 
 def _tagged(
-    call: Call, world: World, arn: str, requested: Mapping[str, str], create: str, tag: str
+    call: Call, world: World, arn: str, requested: Mapping[str, str], *, create: str, tag: str
 ) -> Iterator[Item]:
     """The call on ``arn`` with its requested tags; a ``create`` that carries tags is also
     authorised as the service's ``tag`` action."""
@@ -500,7 +500,9 @@ def _sns(call: Call, world: World) -> Iterator[Item]:
         arn = str(params.get("TopicArn") or params.get("ResourceArn") or "*")
     # Tagging a topic on creation needs sns:TagResource besides sns:CreateTopic (Tags.member.N).
     # https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html
-    yield from _tagged(call, world, arn, _query_tags(params), "CreateTopic", "TagResource")
+    yield from _tagged(
+        call, world, arn, _query_tags(params), create="CreateTopic", tag="TagResource"
+    )
 
 
 def _dynamodb(call: Call, world: World) -> Iterator[Item]:
@@ -514,7 +516,7 @@ def _dynamodb(call: Call, world: World) -> Iterator[Item]:
     # Tags given at CreateTable are authorised as dynamodb:TagResource too.
     # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.Operations.html
     yield from _tagged(
-        call, world, arn, _json_tags(params.get("Tags")), "CreateTable", "TagResource"
+        call, world, arn, _json_tags(params.get("Tags")), create="CreateTable", tag="TagResource"
     )
 
 
@@ -533,7 +535,9 @@ def _sqs(call: Call, world: World) -> Iterator[Item]:
         arn = "*"
     # "To be able to tag a queue on creation, you must have the sqs:CreateQueue and sqs:TagQueue
     # permissions." https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
-    yield from _tagged(call, world, arn, _json_tags(params.get("tags")), "CreateQueue", "TagQueue")
+    yield from _tagged(
+        call, world, arn, _json_tags(params.get("tags")), create="CreateQueue", tag="TagQueue"
+    )
 
 
 def _sts(call: Call, world: World) -> Iterator[Item]:
