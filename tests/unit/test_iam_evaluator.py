@@ -535,3 +535,91 @@ def test_evaluate_one_resource_policy_for_a_service_principal() -> None:
 
     assert invoke("arn:aws:execute-api:eu-west-1:1:api/prod/POST/files")
     assert not invoke("arn:aws:execute-api:eu-west-1:1:other/prod/POST/files")
+
+
+# --- one policy alone (API Gateway and Lambda resource policies, bucket policies) ---------
+
+METHOD_ARN = "arn:aws:execute-api:eu-west-1:111111111111:abc123/v1/POST/files"
+
+
+def _invoke(principal_arn: str) -> Request:
+    return Request(principal=principal_arn, action="execute-api:Invoke", resource=METHOD_ARN)
+
+
+ALLOW_ACCOUNT: dict[str, Any] = {
+    "Sid": "Account",
+    "Effect": "Allow",
+    "Action": "execute-api:Invoke",
+    "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+    "Resource": "arn:aws:execute-api:eu-west-1:111111111111:abc123/*/POST/files",
+}
+
+
+def test_an_account_root_principal_admits_every_identity_of_that_account() -> None:
+    document = policy(ALLOW_ACCOUNT)
+
+    assert evaluate(document, _invoke("arn:aws:sts::111111111111:assumed-role/r/s")).allowed
+    assert not evaluate(document, _invoke("arn:aws:iam::333333333333:role/r")).allowed
+
+
+def test_an_explicit_deny_wins_over_an_allow() -> None:
+    deny = {**ALLOW_ACCOUNT, "Sid": "No", "Effect": "Deny", "Principal": "*"}
+
+    decision = evaluate(policy(ALLOW_ACCOUNT, deny), _invoke("arn:aws:iam::1:role/r"))
+
+    assert not decision.allowed
+    assert "No" in decision.reason
+
+
+def test_a_source_arn_condition_must_match_the_calling_method() -> None:
+    document = policy(
+        {
+            "Sid": "Api",
+            "Effect": "Allow",
+            "Action": "lambda:InvokeFunction",
+            "Principal": {"Service": "apigateway.amazonaws.com"},
+            "Resource": "arn:aws:lambda:eu-west-1:111111111111:function:f",
+            "Condition": {
+                "ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:*:*:abc123/*/POST/files"}
+            },
+        }
+    )
+
+    def from_arn(source_arn: str) -> Request:
+        return Request(
+            principal=None,
+            action="lambda:InvokeFunction",
+            resource="arn:aws:lambda:eu-west-1:111111111111:function:f",
+            service="apigateway.amazonaws.com",
+            context={"aws:SourceArn": source_arn},
+        )
+
+    assert evaluate(document, from_arn(METHOD_ARN)).allowed
+    assert not evaluate(document, from_arn(METHOD_ARN.replace("abc123", "other"))).allowed
+    assert not evaluate(document, from_arn(METHOD_ARN.replace("POST", "GET"))).allowed
+
+
+def test_null_and_bool_conditions_follow_iam() -> None:
+    deny_unconditional_put = {
+        "Sid": "CreateOnly",
+        "Effect": "Deny",
+        "Action": "s3:PutObject",
+        "Principal": "*",
+        "Resource": "arn:aws:s3:::b/*",
+        "Condition": {
+            "Null": {"s3:if-none-match": "true"},
+            "Bool": {"s3:ObjectCreationOperation": "true"},
+        },
+    }
+    allow = {**deny_unconditional_put, "Sid": "Put", "Effect": "Allow", "Condition": {}}
+    document = policy(allow, deny_unconditional_put)
+
+    def put(context: dict[str, str]) -> bool:
+        request = Request(
+            principal=ROLE, action="s3:PutObject", resource="arn:aws:s3:::b/k", context=context
+        )
+        return evaluate(document, request).allowed
+
+    assert put({"s3:ObjectCreationOperation": "true", "s3:if-none-match": "*"})
+    assert not put({"s3:ObjectCreationOperation": "true"})
+    assert put({"s3:ObjectCreationOperation": "false"})

@@ -467,13 +467,15 @@ def _missing(kind: str, request: Request) -> Decision:
 
 
 def evaluate(document: Mapping[str, Any], request: Request) -> Decision:
-    """One policy document alone, Principal elements included where it has them."""
+    """Whether one policy document admits the request, Principal elements included where it has
+    them; a statement naming the caller's account admits its identities (whether the account's
+    IAM policies must then allow too is decide()'s business)."""
     resource_based = any("Principal" in s or "NotPrincipal" in s for s in _statements(document))
     found = _match([document], request, resource_based=resource_based)
     kind = "resource-based policy" if resource_based else "identity-based policy"
     if found.effect == "Deny":
         return _denied(kind, found.sid)
-    if found.effect == "Allow" and found.named is not Named.ACCOUNT:
+    if found.effect == "Allow":
         return Decision(True, f"allowed by statement {found.sid}")
     return _missing(kind, request)
 
