@@ -24,7 +24,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud import async_invoke, compat
+from localcloud import async_invoke, authorizer, compat
 from localcloud.emulator import HOST
 from localcloud.http_api import FrontDoor
 from localcloud.recorder import RECORD_FILE_VARIABLE, Recorder
@@ -39,6 +39,8 @@ def serve(port_file: Path, api_port_file: Path, zip_path: Path) -> None:
     compat.apply()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app: Any = DomainDispatcherApplication(create_backend_app)
+    # Inside the recorder, so that the record shows the refusals with their status.
+    app = authorizer.Authorizer(app, authorizer.role_patterns())
     record_file = os.environ.get(RECORD_FILE_VARIABLE)
     if record_file:
         app = Recorder(app, Path(record_file))

@@ -77,6 +77,15 @@ S3_ACTIONS = {
     "UploadPart": "PutObject",
     "CompleteMultipartUpload": "PutObject",
 }
+# Operations that write an object, and whether each creates it (s3:ObjectCreationOperation).
+S3_CREATING = {
+    "PutObject": True,
+    "CopyObject": True,
+    "CompleteMultipartUpload": True,
+    "CreateMultipartUpload": False,
+    "UploadPart": False,
+    "UploadPartCopy": False,
+}
 # Same operation, another action when a version is named.
 S3_VERSIONED = {"GetObject": "GetObjectVersion", "DeleteObject": "DeleteObjectVersion"}
 
@@ -109,6 +118,8 @@ class Call:
     method: str
     path: str
     status: int
+    # Request headers by lower-case name, where the record has them (condition keys read some).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def account(self) -> str:
@@ -236,7 +247,15 @@ def decode(entry: Mapping[str, Any]) -> Call:
         method=str(entry["method"]),
         path=str(entry["path"]),
         status=int(entry.get("status", 0)),
+        headers={str(k).lower(): str(v) for k, v in (entry.get("headers") or {}).items()},
     )
+
+
+def protocol(service: str) -> str:
+    """The wire protocol of a signing service's API (rest-xml, json, rest-json, query...)."""
+    if service not in SERVICES:
+        raise UnmappedRequestError(f"unknown signing service {service!r}")
+    return str(_model(SERVICES[service][0]).metadata["protocol"])
 
 
 # --- resources and context per service -------------------------------------------------------
@@ -321,6 +340,10 @@ def _logs(call: Call, world: World) -> Iterator[Item]:
     prefix = f"arn:aws:logs:{call.region}:{call.account}:log-group:"
     if "resourceArn" in params:
         arn = str(params["resourceArn"]).removesuffix(":*")
+    elif "logGroupName" in params and "logStreamName" in params:
+        # CreateLogStream and PutLogEvents are authorized on the stream.
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+        arn = f"{prefix}{params['logGroupName']}:log-stream:{params['logStreamName']}"
     elif "logGroupName" in params:
         arn = prefix + str(params["logGroupName"])
     else:
@@ -415,6 +438,14 @@ def _s3(call: Call, world: World) -> Iterator[Item]:
     context: dict[str, list[str]] = {}
     if "prefix" in params:
         context["s3:prefix"] = [str(params["prefix"])]
+    # Conditional writes: the If-None-Match / If-Match headers, and whether the operation creates
+    # the object (the multipart steps that take no conditional header do not).
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html
+    for header in ("if-none-match", "if-match"):
+        if header in call.headers:
+            context[f"s3:{header}"] = [call.headers[header]]
+    if call.operation in S3_CREATING:
+        context["s3:ObjectCreationOperation"] = [str(S3_CREATING[call.operation]).lower()]
     resource = f"{bucket}/{params['Key']}" if "Key" in params else bucket
     yield action, resource, context
 
