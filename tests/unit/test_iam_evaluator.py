@@ -34,6 +34,13 @@ def request(action: str, resource: str, **context: list[str]) -> Request:
     return Request(principal=ROLE, action=action, resource=resource, context=context)
 
 
+def allow_get_if(condition: dict[str, Any]) -> dict[str, Any]:
+    """Allows s3:GetObject on anything when ``condition`` holds."""
+    return policy(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition}
+    )
+
+
 BOUNDED_CREATE = policy(
     {
         "Sid": "CreateBoundedRoles",
@@ -84,17 +91,27 @@ def test_explicit_deny_wins_and_actions_match_case_insensitively() -> None:
         ("ArnEquals", "arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b", False),
         ("Bool", "true", "TRUE", True),
         ("StringEqualsIgnoreCase", "Dev", "dEV", True),
+        ("NumericLessThan", "10", "9", True),
+        ("NumericLessThanEquals", "10", "10", True),
+        ("NumericGreaterThan", "10", "10", False),
+        ("NumericNotEquals", "10", "11", True),
+        ("NumericEquals", "10", "ten", False),
+        ("DateLessThan", "2026-01-01T00:00:00Z", "2025-12-31T23:59:59Z", True),
+        ("DateGreaterThan", "2026-01-01T00:00:00Z", "1767225601", True),
+        ("DateEquals", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00+00:00", True),
+        ("IpAddress", "10.0.0.0/8", "10.1.2.3", True),
+        ("IpAddress", "10.0.0.0/8", "192.168.0.1", False),
+        ("NotIpAddress", "10.0.0.0/8", "192.168.0.1", True),
+        ("IpAddress", "2001:db8::/32", "2001:db8::1", True),
+        ("ArnNotLike", "arn:aws:iam::1:role/ci-*", "arn:aws:iam::1:role/app", True),
+        ("StringNotLike", "dev-*", "dev-1", False),
+        ("StringNotEqualsIgnoreCase", "DEV", "dev", False),
+        ("BinaryEquals", "QmluYXJ5", "QmluYXJ5", True),
+        ("Bool", "false", "true", False),
     ],
 )
 def test_condition_operators(operator: str, expected: str, actual: str, holds: bool) -> None:
-    document = policy(
-        {
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": "*",
-            "Condition": {operator: {"k": expected}},
-        }
-    )
+    document = allow_get_if({operator: {"k": expected}})
     assert decide(request("s3:GetObject", "x", k=[actual]), [document]).allowed is holds
 
 
@@ -332,49 +349,8 @@ def test_not_principal_denies_everyone_it_does_not_list() -> None:
     assert decide(other, [ALLOW_GET], [only_role]).explicit_deny
 
 
-@pytest.mark.parametrize(
-    ("operator", "expected", "actual", "holds"),
-    [
-        ("NumericLessThan", "10", "9", True),
-        ("NumericLessThanEquals", "10", "10", True),
-        ("NumericGreaterThan", "10", "10", False),
-        ("NumericNotEquals", "10", "11", True),
-        ("NumericEquals", "10", "ten", False),
-        ("DateLessThan", "2026-01-01T00:00:00Z", "2025-12-31T23:59:59Z", True),
-        ("DateGreaterThan", "2026-01-01T00:00:00Z", "1767225601", True),
-        ("DateEquals", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00+00:00", True),
-        ("IpAddress", "10.0.0.0/8", "10.1.2.3", True),
-        ("IpAddress", "10.0.0.0/8", "192.168.0.1", False),
-        ("NotIpAddress", "10.0.0.0/8", "192.168.0.1", True),
-        ("IpAddress", "2001:db8::/32", "2001:db8::1", True),
-        ("ArnNotLike", "arn:aws:iam::1:role/ci-*", "arn:aws:iam::1:role/app", True),
-        ("StringNotLike", "dev-*", "dev-1", False),
-        ("StringNotEqualsIgnoreCase", "DEV", "dev", False),
-        ("BinaryEquals", "QmluYXJ5", "QmluYXJ5", True),
-        ("Bool", "false", "true", False),
-    ],
-)
-def test_more_condition_operators(operator: str, expected: str, actual: str, holds: bool) -> None:
-    document = policy(
-        {
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": "*",
-            "Condition": {operator: {"k": expected}},
-        }
-    )
-    assert decide(request("s3:GetObject", "x", k=[actual]), [document]).allowed is holds
-
-
 def test_arn_like_matches_each_colon_delimited_part_apart() -> None:
-    document = policy(
-        {
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": "*",
-            "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:execute-api:*:111111111111:*"}},
-        }
-    )
+    document = allow_get_if({"ArnLike": {"aws:SourceArn": "arn:aws:execute-api:*:111111111111:*"}})
 
     def holds(arn: str) -> bool:
         return decide(request("s3:GetObject", "x", **{"aws:SourceArn": [arn]}), [document]).allowed
@@ -386,14 +362,7 @@ def test_arn_like_matches_each_colon_delimited_part_apart() -> None:
 
 def test_a_missing_key_makes_positive_operators_false_and_negated_ones_true() -> None:
     def allowed(operator: str, **context: list[str]) -> bool:
-        document = policy(
-            {
-                "Effect": "Allow",
-                "Action": "s3:GetObject",
-                "Resource": "*",
-                "Condition": {operator: {"k": "v"}},
-            }
-        )
+        document = allow_get_if({operator: {"k": "v"}})
         return decide(request("s3:GetObject", "x", **context), [document]).allowed
 
     assert not allowed("StringEquals")
@@ -408,14 +377,7 @@ def test_a_missing_key_makes_positive_operators_false_and_negated_ones_true() ->
 
 def test_set_operators_on_multivalued_keys() -> None:
     def allowed(operator: str, tags: list[str]) -> bool:
-        document = policy(
-            {
-                "Effect": "Allow",
-                "Action": "s3:GetObject",
-                "Resource": "*",
-                "Condition": {operator: {"aws:TagKeys": ["environment", "owner"]}},
-            }
-        )
+        document = allow_get_if({operator: {"aws:TagKeys": ["environment", "owner"]}})
         return decide(request("s3:GetObject", "x", **{"aws:TagKeys": tags}), [document]).allowed
 
     assert allowed("ForAllValues:StringEquals", ["environment"])
@@ -428,14 +390,7 @@ def test_set_operators_on_multivalued_keys() -> None:
 
 
 def test_several_values_are_or_and_several_keys_and_operators_are_and() -> None:
-    document = policy(
-        {
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"a": ["1", "2"], "b": "3"}, "Bool": {"c": "true"}},
-        }
-    )
+    document = allow_get_if({"StringEquals": {"a": ["1", "2"], "b": "3"}, "Bool": {"c": "true"}})
 
     def allowed(**context: list[str]) -> bool:
         return decide(request("s3:GetObject", "x", **context), [document]).allowed

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from xml.sax.saxutils import escape
+from html import escape
 
 # JSON services that answer AccessDenied with 400 (DynamoDB, KMS, Logs) or 403 (Lambda, SQS).
 _JSON_STATUS = {"lambda": 403, "sqs": 403}
