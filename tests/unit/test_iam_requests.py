@@ -215,6 +215,18 @@ def test_a_worker_event_invoke_config_is_a_lambda_action_on_the_worker() -> None
     }
 
 
+def test_an_invoke_synchronous_or_event_is_lambda_invoke_function() -> None:
+    path = "/2015-03-31/functions/randfile-dev-worker/invocations"
+    call = decode(entry(service="lambda", method="POST", path=path, body='{"job_id": "x"}'))
+    assert call.operation == "Invoke"
+    assert [(a.request.action, a.request.resource) for a in authorizations(call, World())] == [
+        (
+            "lambda:InvokeFunction",
+            "arn:aws:lambda:eu-west-1:111111111111:function:randfile-dev-worker",
+        )
+    ]
+
+
 def test_a_key_named_by_its_alias_is_authorised_on_the_key_with_the_alias_as_context() -> None:
     call = decode(
         entry(

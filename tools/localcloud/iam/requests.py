@@ -89,6 +89,11 @@ S3_CREATING = {
 # Same operation, another action when a version is named.
 S3_VERSIONED = {"GetObject": "GetObjectVersion", "DeleteObject": "DeleteObjectVersion"}
 
+# Lambda operations whose IAM action has another name (Invoke, synchronous or Event, and its
+# streaming form are lambda:InvokeFunction).
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
+LAMBDA_ACTIONS = {"Invoke": "InvokeFunction", "InvokeWithResponseStream": "InvokeFunction"}
+
 # Operations AWS authorizes without any permission.
 UNAUTHORIZED_OPERATIONS = {("sts", "GetCallerIdentity")}
 # Refusals the caller expects and recovers from: the provider's credential setup
@@ -327,7 +332,7 @@ def _lambda(call: Call, world: World) -> Iterator[Item]:
         if name.startswith("arn:")
         else (f"arn:aws:lambda:{call.region}:{call.account}:function:{name}")
     )
-    yield call.operation, arn, _resource_tags(world, arn)
+    yield LAMBDA_ACTIONS.get(call.operation, call.operation), arn, _resource_tags(world, arn)
     if "Role" in params and call.operation in {"CreateFunction", "UpdateFunctionConfiguration"}:
         yield "iam:PassRole", str(params["Role"]), {"iam:PassedToService": ["lambda.amazonaws.com"]}
     if call.operation == "CreateFunction" and params.get("Tags"):
