@@ -221,13 +221,19 @@ def _retried_job(
     first = _until_ended(client, job, 120)
     if first["status"] != JobStatus.SUCCEEDED:
         return {**first, "status": f"first delivery {first['status']}"}
-    admin.dynamodb().update_item(
-        TableName=stack_outputs["jobs_table_name"],
+    table, dynamodb = stack_outputs["jobs_table_name"], admin.dynamodb()
+    dynamodb.update_item(
+        TableName=table,
         Key={"id": {"S": ITEM_PREFIX + job.job_id}},
         UpdateExpression="SET #status = :running",
         ExpressionAttributeNames={"#status": "status"},
         ExpressionAttributeValues={":running": {"S": JobStatus.RUNNING.value}},
     )
+    # The dead delivery's idempotency record (Powertools', in the same table) would have expired
+    # at the function's timeout; without it, the redelivery runs instead of replaying an outcome.
+    for item in dynamodb.scan(TableName=table)["Items"]:
+        if not item["id"]["S"].startswith(ITEM_PREFIX):
+            dynamodb.delete_item(TableName=table, Key={"id": item["id"]})
     admin.lambda_().invoke(
         FunctionName=stack_outputs["worker_function_name"],
         InvocationType="Event",
