@@ -59,7 +59,7 @@ def one_botocore_loader() -> Iterator[None]:
     is the workaround botocore's maintainers give (https://github.com/boto/botocore/issues/3078).
     The sessions then share what one session's clients already share, including the S3 request
     URIs botocore rewrites in place on a client's first call: a test that needs the models as
-    shipped reads them with a loader of its own (tests/e2e/aws_requests.py). A different
+    shipped reads them with a loader of its own (tools/localcloud/iam/requests.py). A different
     AWS_DATA_PATH still gets a loader of its own.
     """
     with pytest.MonkeyPatch.context() as patch:

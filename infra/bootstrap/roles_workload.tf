@@ -481,8 +481,9 @@ data "aws_iam_policy_document" "stack_role_boundary" {
   source_policy_documents = [data.aws_iam_policy_document.stack_role_jobs_boundary[each.key].json]
 
   statement {
+    # s3:GetObject: a retried job reads back (HEAD) the object an earlier delivery wrote.
     sid       = "WriteDataBucketObjects"
-    actions   = ["s3:AbortMultipartUpload", "s3:PutObject"]
+    actions   = ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"]
     resources = [for bucket in local.data_arn[each.key].buckets : "${bucket}/*"]
   }
 

@@ -20,6 +20,8 @@ from policy_sentry.querying.actions import get_action_data, get_actions_for_serv
 
 from localcloud import emulator
 from localcloud.aws import Identities, Identity, role_arn
+from localcloud.iam.audit import documents, unexpected_lint_findings
+from localcloud.iam.evaluator import Request, decide
 from localcloud.terraform import Root
 from randfile_localcloud.cloud import start_emulator
 from randfile_localcloud.settings import (
@@ -30,8 +32,6 @@ from randfile_localcloud.settings import (
     TERRAFORM,
     WORKLOAD_ACCOUNT_ID,
 )
-from tests.e2e.iam_policy import Request, decide
-from tests.e2e.policy_audit import documents, unexpected_lint_findings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("bootstrap")]
 

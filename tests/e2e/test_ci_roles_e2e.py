@@ -4,27 +4,48 @@ infra/bootstrap is applied on a fresh local cloud; then infra/stack is applied, 
 request does, without the lock) and destroyed with the credentials the workflows hold: the
 workload role's in the environment, the data role assumed by the stack's provider, the state
 backend with the ambient credentials. The emulator records every request with the role behind it
-(localcloud.recorder); each is mapped to the IAM authorizations AWS performs (aws_requests) and
-evaluated against that role's policies as deployed, with the resources' key and bucket policies
-(iam_policy). moto would let every one of them through; this test names each one AWS would refuse.
+(localcloud.recorder); each is mapped to the IAM authorizations AWS performs
+(localcloud.iam.requests) and evaluated against that role's policies as deployed, with the
+resources' key and bucket policies (localcloud.iam.evaluator). moto would let every one of them
+through; this test names each one AWS would refuse.
+
+Between the apply and the plan, the deployed service runs under the roles and the permissions
+boundary the bootstrap made: a file (POST /files), a job, and a retried job whose object an earlier
+delivery wrote (the worker then reads it back with HEAD, which AWS authorizes as s3:GetObject).
+The emulator authorizes each call of the function and the worker as AWS would
+(localcloud.authorizer), so a boundary that lacks a permission fails them here as it would there.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.credentials import Credentials
 
 from localcloud import compat, emulator, stack
 from localcloud.aws import Identities, Identity, role_arn
+from localcloud.iam.audit import managed
+from localcloud.iam.evaluator import decide
+from localcloud.iam.requests import (
+    Authorization,
+    UnmappedRequestError,
+    World,
+    authorizations,
+    decode,
+)
 from localcloud.terraform import Root
+from randfile.jobs import ITEM_PREFIX, JobStatus
+from randfile_client import AcceptedJob, CreatedFile, RandfileClient, RandfileError, RetryPolicy
 from randfile_localcloud.cloud import start_emulator
 from randfile_localcloud.settings import (
+    CALLER_ROLE,
     DATA_ACCOUNT_ID,
     DEFAULT_ZIP,
     DOMAIN,
@@ -36,15 +57,6 @@ from randfile_localcloud.settings import (
     WORKLOAD_ACCOUNT_ID,
     stack_variables,
 )
-from tests.e2e.aws_requests import (
-    Authorization,
-    UnmappedRequestError,
-    World,
-    authorizations,
-    decode,
-)
-from tests.e2e.iam_policy import decide
-from tests.e2e.policy_audit import managed
 from tests.e2e.test_bootstrap_e2e import REPO, policy, variables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci_roles")]
@@ -61,12 +73,25 @@ class Phase:
 
 
 @dataclass
+class ServiceRuns:
+    """What the deployed service answered under the bootstrap's roles and boundary."""
+
+    file: CreatedFile | str
+    job: CreatedFile | str
+    # The retried job's status record once the redelivery ended.
+    retried: dict[str, Any]
+    # The emulator's refusals (localcloud.authorizer's log lines), to say why when one failed.
+    refusals: list[str]
+
+
+@dataclass
 class Rehearsal:
     phases: dict[str, Phase]
     policies: dict[str, list[dict[str, Any]]]
     world: World
     resource_policies: dict[str, dict[str, Any]]
     outputs: dict[str, Any]
+    service: ServiceRuns
 
 
 def _terraform(
@@ -169,6 +194,82 @@ def _tfvars_file(path: Path, data_role_arn: str, inputs: Mapping[str, Any]) -> s
     return f"-var-file={path}"
 
 
+def _outcome(client: RandfileClient, **request: Any) -> CreatedFile | str:
+    """The created file, or the error that stopped it (asserted on by the tests, not here)."""
+    try:
+        return client.create(**request)
+    except RandfileError as error:
+        return f"{type(error).__name__}: {error}"
+
+
+def _until_ended(client: RandfileClient, job: AcceptedJob, seconds: float) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while True:
+        status = client.job_status(job)
+        if status["status"] in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+            return status
+        assert time.monotonic() < deadline, f"job {job.job_id} still {status['status']}"
+        time.sleep(0.5)
+
+
+def _retried_job(
+    client: RandfileClient, admin: Identity, stack_outputs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A job run once, then redelivered while its record says it is still running, as if the
+    delivery that wrote the object had died before recording its success: the redelivery's
+    create-only write meets the object and reads it back. Its final status record."""
+    try:
+        job = client.submit(4096, "csv", seed=3, mode="async")
+    except RandfileError as error:
+        return {"status": f"not accepted: {error}"}
+    assert isinstance(job, AcceptedJob)
+    first = _until_ended(client, job, 120)
+    if first["status"] != JobStatus.SUCCEEDED:
+        return {**first, "status": f"first delivery {first['status']}"}
+    table, dynamodb = stack_outputs["jobs_table_name"], admin.dynamodb()
+    dynamodb.update_item(
+        TableName=table,
+        Key={"id": {"S": ITEM_PREFIX + job.job_id}},
+        UpdateExpression="SET #status = :running",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":running": {"S": JobStatus.RUNNING.value}},
+    )
+    # The dead delivery's idempotency record (Powertools', in the same table) would have expired
+    # at the function's timeout; without it, the redelivery runs instead of replaying an outcome.
+    for item in dynamodb.scan(TableName=table)["Items"]:
+        if not item["id"]["S"].startswith(ITEM_PREFIX):
+            dynamodb.delete_item(TableName=table, Key={"id": item["id"]})
+    admin.lambda_().invoke(
+        FunctionName=stack_outputs["worker_function_name"],
+        InvocationType="Event",
+        Payload=json.dumps({"job_id": job.job_id}).encode(),
+    )
+    return _until_ended(client, job, 120)
+
+
+def _run_the_service(
+    api_url: str, admin: Identity, caller: Identity, stack_outputs: Mapping[str, Any], log: Path
+) -> ServiceRuns:
+    """A file, a job and a retried job through the API, as the caller role."""
+    api_key = admin.apigateway().get_api_key(apiKey=stack_outputs["api_key_id"], includeValue=True)
+    keys = caller.credentials
+    client = RandfileClient(
+        api_url,
+        region=REGION,
+        host=stack_outputs["custom_domain_name"],
+        api_key=api_key["value"],
+        credentials=Credentials(keys.access_key_id, keys.secret_access_key, keys.session_token),
+        retry=RetryPolicy(attempts=1),
+        poll_interval=0.5,
+    )
+    with client:
+        file = _outcome(client, size_bytes=1024, file_format="csv", seed=1)
+        job = _outcome(client, size_bytes=2048, file_format="csv", seed=2, mode="async")
+        retried = _retried_job(client, admin, stack_outputs)
+    refusals = [line for line in log.read_text().splitlines() if "localcloud.authorizer" in line]
+    return ServiceRuns(file, job, retried, refusals)
+
+
 @pytest.fixture(scope="module")
 def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
     if not DEFAULT_ZIP.is_file():
@@ -231,6 +332,16 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
         run("apply", "apply", "init", "-input=false", backend_arg)
         run("apply", "apply", "apply", "-input=false", "-auto-approve", tfvars("apply"))
         state = json.loads(run("apply", "apply", "show", "-json").stdout)
+        stack_outputs = {
+            name: output["value"] for name, output in state["values"]["outputs"].items()
+        }
+        service = _run_the_service(
+            running.api_url,
+            admin,
+            management.assume(role_arn(WORKLOAD_ACCOUNT_ID, CALLER_ROLE), "caller"),
+            stack_outputs,
+            state_dir / "emulator.log",
+        )
         run(
             "plan",
             "plan",
@@ -244,7 +355,7 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
 
         world, resource_policies = _world(state)
         policies = _role_policies(management, roles.values())
-        yield Rehearsal(phases, policies, world, resource_policies, outputs)
+        yield Rehearsal(phases, policies, world, resource_policies, outputs, service)
     finally:
         emulator.stop(state_dir)
 
@@ -291,3 +402,28 @@ def test_the_roles_policies_allow_every_request(rehearsal: Rehearsal, phase: str
     assert unmapped == []
     assert not refused, "AWS would refuse:\n" + "\n".join(sorted(set(refused)))
     assert checked > 20
+
+
+def _why(rehearsal: Rehearsal) -> str:
+    return "the emulator refused:\n" + "\n".join(rehearsal.service.refusals)
+
+
+def test_a_file_is_created_under_the_bootstrap_roles_and_boundary(rehearsal: Rehearsal) -> None:
+    file = rehearsal.service.file
+    assert isinstance(file, CreatedFile), f"{file}; {_why(rehearsal)}"
+    assert file.size_bytes == 1024
+
+
+def test_a_job_succeeds_under_the_bootstrap_roles_and_boundary(rehearsal: Rehearsal) -> None:
+    job = rehearsal.service.job
+    assert isinstance(job, CreatedFile), f"{job}; {_why(rehearsal)}"
+    assert job.size_bytes == 2048
+
+
+def test_a_retried_job_reads_back_the_object_an_earlier_delivery_wrote(
+    rehearsal: Rehearsal,
+) -> None:
+    """The worker's HEAD of the existing object is authorized as s3:GetObject: the boundary the
+    bootstrap puts on the function's role must allow it, or the job ends failed."""
+    status = rehearsal.service.retried
+    assert status["status"] == JobStatus.SUCCEEDED, f"{status}; {_why(rehearsal)}"

@@ -13,17 +13,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.terraform import Root
-from randfile_localcloud.cloud import Cloud
-from randfile_localcloud.settings import (
-    DATA_ACCOUNT_ID,
-    DEPLOY_ROLE,
-    REGION,
-    STACK,
-    TERRAFORM,
-    WORKLOAD_ACCOUNT_ID,
-)
-from tests.e2e.policy_audit import (
+from localcloud.iam.audit import (
     Document,
     Grant,
     as_list,
@@ -33,6 +23,16 @@ from tests.e2e.policy_audit import (
     managed,
     trust_problems,
     unexpected_lint_findings,
+)
+from localcloud.terraform import Root
+from randfile_localcloud.cloud import Cloud
+from randfile_localcloud.settings import (
+    DATA_ACCOUNT_ID,
+    DEPLOY_ROLE,
+    REGION,
+    STACK,
+    TERRAFORM,
+    WORKLOAD_ACCOUNT_ID,
 )
 from tests.e2e.test_bootstrap_e2e import OIDC_HOST, REPO, variables
 

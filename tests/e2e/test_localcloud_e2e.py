@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from localcloud import policy
+from localcloud.iam import evaluator as policy
 from localcloud.model import WiringError
 from randfile_localcloud.cloud import Cloud
 from randfile_localcloud.settings import (
@@ -250,12 +250,11 @@ def test_the_bucket_policy_admits_only_the_function_role_under_the_prefix(
         if create_only:
             context["s3:if-none-match"] = "*"
         return policy.evaluate(
-            document,
+            json.loads(document),
             policy.Request(
+                principal=principal,
                 action="s3:PutObject",
                 resource=f"arn:aws:s3:::{bucket}/{key}",
-                principal_arn=principal,
-                principal_account=principal.split(":")[4],
                 context=context,
             ),
         )

@@ -4,8 +4,8 @@ moto enforces no identity policy, so a CI role that lacks a permission deploys h
 The record is what makes that checkable: each line names the role behind the request's access
 key (moto's STS knows which role every temporary key was issued for), the signing service and
 region, and the HTTP request as sent, so a test can map it to the IAM actions AWS would authorize
-and evaluate the role's policies against them (tests/e2e/aws_requests.py maps, iam_policy.py
-evaluates).
+and evaluate the role's policies against them (localcloud.iam.requests maps,
+localcloud.iam.evaluator evaluates).
 
 Switched on by starting the emulator with LOCALCLOUD_RECORD_FILE set (emulator.start(record_to=)).
 """
@@ -13,17 +13,15 @@ Switched on by starting the emulator with LOCALCLOUD_RECORD_FILE set (emulator.s
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Callable, Iterable
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from moto.iam.models import get_account_id_from
-from moto.sts.models import sts_backends
 from werkzeug.wrappers import Request
 
+from localcloud import signing
 from localcloud.emulator import RECORD_FILE_VARIABLE
 
 __all__ = ["RECORD_FILE_VARIABLE", "Recorder"]
@@ -32,20 +30,9 @@ __all__ = ["RECORD_FILE_VARIABLE", "Recorder"]
 # included, which sits beside the base64 of the function's zip (about 1.4 MiB with the bundled
 # libraries; Lambda takes up to 50 MB zipped in a request).
 MAX_RECORDED_BODY = 8 * 1024 * 1024
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
-
-def _principal(access_key_id: str) -> str | None:
-    """The role ARN an access key was issued for by AssumeRole, or None for static test keys."""
-    account_id = get_account_id_from(access_key_id)
-    for partition_backend in sts_backends[account_id].values():
-        assumed = partition_backend.get_assumed_role_from_access_key(access_key_id)
-        if assumed is not None:
-            return str(assumed.role_arn)
-    return None
 
 
 class Recorder:
@@ -61,10 +48,7 @@ class Recorder:
         body = request.get_data(cache=True)
         environ["wsgi.input"] = BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
-        authorization = request.headers.get("Authorization", "")
-        match = _CREDENTIAL.search(authorization) or _CREDENTIAL.search(
-            "Credential=" + request.args.get("X-Amz-Credential", "")
-        )
+        signed = signing.scope(request)
         entry: dict[str, Any] = {
             "method": request.method,
             "host": request.host,
@@ -74,13 +58,13 @@ class Recorder:
             "body": body.decode("utf-8", "replace") if len(body) <= MAX_RECORDED_BODY else None,
             "body_bytes": len(body),
         }
-        if match:
-            access_key_id, region, service = match.groups()
+        if signed is not None:
+            role = signing.assumed_role(signed.access_key_id)
             entry.update(
-                access_key_id=access_key_id,
-                region=region,
-                service=service,
-                principal=_principal(access_key_id),
+                access_key_id=signed.access_key_id,
+                region=signed.region,
+                service=signed.service,
+                principal=role.role_arn if role else None,
             )
 
         def recording_start_response(status: str, headers: Any, *args: Any) -> Any:

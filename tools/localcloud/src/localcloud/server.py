@@ -25,7 +25,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud import async_invoke, compat, snapshots
+from localcloud import async_invoke, authorizer, compat, snapshots
 from localcloud.emulator import HOST
 from localcloud.environments import Environments
 from localcloud.http_api import FrontDoor
@@ -44,6 +44,8 @@ def serve(
     snapshots.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app: Any = DomainDispatcherApplication(create_backend_app)
+    # Inside the recorder, so that the record shows the refusals with their status.
+    app = authorizer.Authorizer(app, authorizer.role_patterns())
     record_file = os.environ.get(RECORD_FILE_VARIABLE)
     if record_file:
         app = Recorder(app, Path(record_file))

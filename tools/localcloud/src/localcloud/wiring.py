@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from localcloud import deployment, policy
+from localcloud import deployment
 from localcloud.aws import Identity
+from localcloud.iam import evaluator as policy
 from localcloud.model import (
     ACCESS_DENIED,
     INVALID_API_KEY,
@@ -343,12 +344,13 @@ def _check_permission(
             ) from error
         raise
     request = policy.Request(
+        principal=None,
         action="lambda:InvokeFunction",
         resource=function.arn,
         service="apigateway.amazonaws.com",
         context={"aws:SourceArn": method_arn, "aws:SourceAccount": account_id},
     )
-    decision = policy.evaluate(document, request)
+    decision = policy.evaluate(json.loads(document), request)
     if not decision.allowed:
         source_arns = [
             str(value)
@@ -383,7 +385,10 @@ def _check_role(workload: Identity, function: Function) -> None:
     decision = policy.evaluate(
         document,
         policy.Request(
-            action="sts:AssumeRole", resource=role["Arn"], service="lambda.amazonaws.com"
+            principal=None,
+            action="sts:AssumeRole",
+            resource=role["Arn"],
+            service="lambda.amazonaws.com",
         ),
     )
     if not decision.allowed:
@@ -439,8 +444,7 @@ def authorize(workload: Identity, endpoint: Endpoint, caller: Caller) -> Admissi
         request = policy.Request(
             action="execute-api:Invoke",
             resource=endpoint.method_arn,
-            principal_arn=caller.arn if iam else None,
-            principal_account=caller.account_id if iam else None,
+            principal=caller.arn if iam else None,
         )
         decision = policy.evaluate(endpoint.policy, request)
         if not decision.allowed:
@@ -452,7 +456,7 @@ def authorize(workload: Identity, endpoint: Endpoint, caller: Caller) -> Admissi
                 public_message=(
                     f"User: {caller.arn if iam else 'anonymous'} is not authorized to perform: "
                     f"execute-api:Invoke on resource: {endpoint.method_arn}"
-                    + (" with an explicit deny" if "denies" in decision.reason else "")
+                    + (" with an explicit deny" if decision.explicit_deny else "")
                 ),
                 rest_api_id=endpoint.rest_api_id,
                 gateway_responses=endpoint.gateway_responses,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import subprocess
 import sys
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ from typing import Any
 import pytest
 
 import localcloud
-from localcloud import async_invoke, gateway, interpreters, policy, runtime, stack, wiring
+from localcloud import async_invoke, gateway, interpreters, runtime, stack, wiring
 from localcloud.aws import Credentials, Identity
 from localcloud.environments import Environments
 from localcloud.model import Caller, Function, Route
@@ -32,80 +30,6 @@ EXAMPLE_STACK = stack.Stack(
         role_arn="arn:aws:iam::111111111111:role/deploy",
     ),
 )
-
-METHOD_ARN = "arn:aws:execute-api:eu-west-1:111111111111:abc123/v1/POST/files"
-
-
-def _api_policy(*statements: Mapping[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def _invoke(principal_arn: str) -> policy.Request:
-    return policy.Request(
-        action="execute-api:Invoke",
-        resource=METHOD_ARN,
-        principal_arn=principal_arn,
-        principal_account=principal_arn.split(":")[4],
-    )
-
-
-ALLOW_ACCOUNT: dict[str, Any] = {
-    "Sid": "Account",
-    "Effect": "Allow",
-    "Action": "execute-api:Invoke",
-    "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
-    "Resource": "arn:aws:execute-api:eu-west-1:111111111111:abc123/*/POST/files",
-}
-
-
-def test_an_account_root_principal_admits_every_identity_of_that_account() -> None:
-    document = _api_policy(ALLOW_ACCOUNT)
-
-    assert policy.evaluate(document, _invoke("arn:aws:sts::111111111111:assumed-role/r/s")).allowed
-    assert not policy.evaluate(document, _invoke("arn:aws:iam::333333333333:role/r")).allowed
-
-
-def test_an_explicit_deny_wins_over_an_allow() -> None:
-    deny = {**ALLOW_ACCOUNT, "Sid": "No", "Effect": "Deny", "Principal": "*"}
-
-    decision = policy.evaluate(_api_policy(ALLOW_ACCOUNT, deny), _invoke("arn:aws:iam::1:role/r"))
-
-    assert not decision.allowed
-    assert "No" in decision.reason
-
-
-def test_a_source_arn_condition_must_match_the_calling_method() -> None:
-    document = _api_policy(
-        {
-            "Sid": "Api",
-            "Effect": "Allow",
-            "Action": "lambda:InvokeFunction",
-            "Principal": {"Service": "apigateway.amazonaws.com"},
-            "Resource": "arn:aws:lambda:eu-west-1:111111111111:function:f",
-            "Condition": {
-                "ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:*:*:abc123/*/POST/files"}
-            },
-        }
-    )
-
-    def from_arn(source_arn: str) -> policy.Request:
-        return policy.Request(
-            action="lambda:InvokeFunction",
-            resource="arn:aws:lambda:eu-west-1:111111111111:function:f",
-            service="apigateway.amazonaws.com",
-            context={"aws:SourceArn": source_arn},
-        )
-
-    assert policy.evaluate(document, from_arn(METHOD_ARN)).allowed
-    assert not policy.evaluate(document, from_arn(METHOD_ARN.replace("abc123", "other"))).allowed
-    assert not policy.evaluate(document, from_arn(METHOD_ARN.replace("POST", "GET"))).allowed
-
-
-def test_an_unmodelled_condition_is_reported_not_guessed() -> None:
-    statement = {**ALLOW_ACCOUNT, "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}
-
-    with pytest.raises(policy.UnsupportedPolicyError, match="IpAddress"):
-        policy.evaluate(_api_policy(statement), _invoke("arn:aws:iam::111111111111:role/r"))
 
 
 def test_the_override_points_every_provider_at_the_emulator_only() -> None:
@@ -145,32 +69,6 @@ def test_an_unknown_resource_type_stops_the_deployment(tmp_path: Path) -> None:
 
     with pytest.raises(stack.UnsupportedResourceError, match="aws_ecs_cluster"):
         stack.check_services(tmp_path)
-
-
-def test_null_and_bool_conditions_follow_iam() -> None:
-    deny_unconditional_put = {
-        "Sid": "CreateOnly",
-        "Effect": "Deny",
-        "Action": "s3:PutObject",
-        "Principal": "*",
-        "Resource": "arn:aws:s3:::b/*",
-        "Condition": {
-            "Null": {"s3:if-none-match": "true"},
-            "Bool": {"s3:ObjectCreationOperation": "true"},
-        },
-    }
-    allow = {**deny_unconditional_put, "Sid": "Put", "Effect": "Allow", "Condition": {}}
-    document = _api_policy(allow, deny_unconditional_put)
-
-    def put(context: dict[str, str]) -> bool:
-        request = policy.Request(
-            action="s3:PutObject", resource="arn:aws:s3:::b/k", principal_arn="*", context=context
-        )
-        return policy.evaluate(document, request).allowed
-
-    assert put({"s3:ObjectCreationOperation": "true", "s3:if-none-match": "*"})
-    assert not put({"s3:ObjectCreationOperation": "true"})
-    assert put({"s3:ObjectCreationOperation": "false"})
 
 
 FUNCTION = Function(

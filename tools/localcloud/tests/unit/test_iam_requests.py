@@ -1,4 +1,4 @@
-"""The IAM evaluator and the request-to-authorization table the role-sufficiency test relies on."""
+"""The map from a recorded HTTP request to the IAM authorizations AWS performs for it."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-import pytest
-
-from tests.e2e.aws_requests import (
+from localcloud.iam.requests import (
     S3_ACTIONS,
     S3_VERSIONED,
     TOLERATED_REFUSALS,
@@ -18,154 +16,8 @@ from tests.e2e.aws_requests import (
     known_action,
     star_only,
 )
-from tests.e2e.iam_policy import Request, UnsupportedConditionError, decide, wildcard_match
 
 ROLE = "arn:aws:iam::111111111111:role/randfile-ci-dev-apply"
-BOUNDARY = "arn:aws:iam::111111111111:policy/randfile-ci-dev-boundary"
-
-
-def policy(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def request(action: str, resource: str, **context: list[str]) -> Request:
-    return Request(principal=ROLE, action=action, resource=resource, context=context)
-
-
-BOUNDED_CREATE = policy(
-    {
-        "Sid": "CreateBoundedRoles",
-        "Effect": "Allow",
-        "Action": ["iam:CreateRole", "iam:PutRolePolicy"],
-        "Resource": "arn:aws:iam::111111111111:role/randfile-dev-*",
-        "Condition": {"StringEquals": {"iam:PermissionsBoundary": BOUNDARY}},
-    }
-)
-
-
-def test_a_condition_on_the_boundary_admits_only_that_boundary() -> None:
-    role = "arn:aws:iam::111111111111:role/randfile-dev-function"
-    other = "arn:aws:iam::111111111111:policy/admin"
-
-    assert decide(
-        request("iam:CreateRole", role, **{"iam:PermissionsBoundary": [BOUNDARY]}), [BOUNDED_CREATE]
-    ).allowed
-    assert not decide(request("iam:CreateRole", role), [BOUNDED_CREATE]).allowed
-    assert not decide(
-        request("iam:CreateRole", role, **{"iam:PermissionsBoundary": [other]}), [BOUNDED_CREATE]
-    ).allowed
-    assert not decide(
-        request("iam:CreateRole", "arn:aws:iam::111111111111:role/randfile-ci-dev-apply"),
-        [BOUNDED_CREATE],
-    ).allowed
-
-
-def test_explicit_deny_wins_and_actions_match_case_insensitively() -> None:
-    documents = [
-        policy({"Effect": "Allow", "Action": "IAM:*", "Resource": "*"}),
-        policy({"Effect": "Deny", "Action": "iam:DeleteRolePermissionsBoundary", "Resource": "*"}),
-    ]
-
-    assert decide(request("iam:GetRole", "arn:aws:iam::111111111111:role/x"), documents).allowed
-    decision = decide(request("iam:DeleteRolePermissionsBoundary", "x"), documents)
-    assert not decision.allowed
-    assert "denied" in decision.reason
-
-
-@pytest.mark.parametrize(
-    ("operator", "expected", "actual", "holds"),
-    [
-        ("StringLike", "repo:acme/*", "repo:acme/randfile:pull_request", True),
-        ("StringLike", "repo:acme/?", "repo:acme/ab", False),
-        ("StringNotEquals", "dev", "prod", True),
-        ("ArnLike", "arn:aws:iam::*:role/ci-*", "arn:aws:iam::1:role/ci-plan", True),
-        ("ArnEquals", "arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b", False),
-        ("Bool", "true", "TRUE", True),
-        ("StringEqualsIgnoreCase", "Dev", "dEV", True),
-    ],
-)
-def test_condition_operators(operator: str, expected: str, actual: str, holds: bool) -> None:
-    document = policy(
-        {
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": "*",
-            "Condition": {operator: {"k": expected}},
-        }
-    )
-    assert decide(request("s3:GetObject", "x", k=[actual]), [document]).allowed is holds
-
-
-def test_missing_keys_null_and_if_exists() -> None:
-    null = policy(
-        {
-            "Effect": "Deny",
-            "Action": "s3:PutObject",
-            "Resource": "*",
-            "Condition": {"Null": {"s3:if-none-match": "true"}},
-        },
-        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"},
-    )
-    if_exists = policy(
-        {
-            "Effect": "Allow",
-            "Action": "s3:PutObject",
-            "Resource": "*",
-            "Condition": {"StringEqualsIfExists": {"k": "v"}},
-        }
-    )
-
-    assert not decide(request("s3:PutObject", "o"), [null]).allowed
-    assert decide(request("s3:PutObject", "o", **{"s3:if-none-match": ["*"]}), [null]).allowed
-    assert decide(request("s3:PutObject", "o"), [if_exists]).allowed
-    assert not decide(request("s3:PutObject", "o", k=["w"]), [if_exists]).allowed
-
-
-def test_an_unknown_operator_is_an_error_not_a_silent_match() -> None:
-    document = policy(
-        {
-            "Effect": "Allow",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
-        }
-    )
-    with pytest.raises(UnsupportedConditionError):
-        decide(request("s3:GetObject", "x", **{"aws:SourceIp": ["10.1.1.1"]}), [document])
-
-
-def test_a_key_policy_naming_the_role_grants_and_naming_the_account_only_delegates() -> None:
-    names_role = policy(
-        {
-            "Sid": "Admins",
-            "Effect": "Allow",
-            "Principal": {"AWS": ROLE},
-            "Action": "kms:PutKeyPolicy",
-            "Resource": "*",
-        }
-    )
-    names_account = policy(
-        {
-            "Sid": "Root",
-            "Effect": "Allow",
-            "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
-            "Action": "kms:*",
-            "Resource": "*",
-        }
-    )
-    key_request = request("kms:PutKeyPolicy", "*")
-
-    assert decide(key_request, [], [names_role]).allowed
-    assert not decide(key_request, [], [names_account]).allowed
-
-
-def test_wildcards_are_iam_wildcards_not_regular_expressions() -> None:
-    assert wildcard_match("arn:aws:s3:::randfile-dev-*/*", "arn:aws:s3:::randfile-dev-1/random/a")
-    assert not wildcard_match("arn:aws:s3:::randfile.dev", "arn:aws:s3:::randfileXdev")
-    assert wildcard_match("a[b]c", "a[b]c")
-
-
-# --- from a recorded request to the authorizations AWS performs ---
 
 
 def test_every_action_of_the_tables_exists_in_the_service_authorization_reference() -> None:
@@ -361,6 +213,18 @@ def test_a_worker_event_invoke_config_is_a_lambda_action_on_the_worker() -> None
         "POST": [("lambda:UpdateFunctionEventInvokeConfig", worker)],
         "DELETE": [("lambda:DeleteFunctionEventInvokeConfig", worker)],
     }
+
+
+def test_an_invoke_synchronous_or_event_is_lambda_invoke_function() -> None:
+    path = "/2015-03-31/functions/randfile-dev-worker/invocations"
+    call = decode(entry(service="lambda", method="POST", path=path, body='{"job_id": "x"}'))
+    assert call.operation == "Invoke"
+    assert [(a.request.action, a.request.resource) for a in authorizations(call, World())] == [
+        (
+            "lambda:InvokeFunction",
+            "arn:aws:lambda:eu-west-1:111111111111:function:randfile-dev-worker",
+        )
+    ]
 
 
 def test_a_key_named_by_its_alias_is_authorised_on_the_key_with_the_alias_as_context() -> None:

@@ -43,7 +43,8 @@ class Document:
 
     def statement(self, sid: str) -> dict[str, Any]:
         matching = [s for s in self.statements() if s.get("Sid") == sid]
-        assert len(matching) == 1, f"{self.address}.{self.attribute} has {len(matching)} {sid}"
+        if len(matching) != 1:
+            raise LookupError(f"{self.address}.{self.attribute} has {len(matching)} {sid}")
         return matching[0]
 
 

@@ -22,7 +22,7 @@ import botocore.loaders
 from botocore.model import ServiceModel
 from policy_sentry.querying.actions import get_action_data
 
-from tests.e2e.iam_policy import Request
+from localcloud.iam.evaluator import Request
 
 # The signing name of a request's SigV4 scope -> (botocore service, IAM service prefix).
 SERVICES = {
@@ -77,8 +77,22 @@ S3_ACTIONS = {
     "UploadPart": "PutObject",
     "CompleteMultipartUpload": "PutObject",
 }
+# Operations that write an object, and whether each creates it (s3:ObjectCreationOperation).
+S3_CREATING = {
+    "PutObject": True,
+    "CopyObject": True,
+    "CompleteMultipartUpload": True,
+    "CreateMultipartUpload": False,
+    "UploadPart": False,
+    "UploadPartCopy": False,
+}
 # Same operation, another action when a version is named.
 S3_VERSIONED = {"GetObject": "GetObjectVersion", "DeleteObject": "DeleteObjectVersion"}
+
+# Lambda operations whose IAM action has another name (Invoke, synchronous or Event, and its
+# streaming form are lambda:InvokeFunction).
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
+LAMBDA_ACTIONS = {"Invoke": "InvokeFunction", "InvokeWithResponseStream": "InvokeFunction"}
 
 # Operations AWS authorizes without any permission.
 UNAUTHORIZED_OPERATIONS = {("sts", "GetCallerIdentity")}
@@ -109,6 +123,8 @@ class Call:
     method: str
     path: str
     status: int
+    # Request headers by lower-case name, where the record has them (condition keys read some).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def account(self) -> str:
@@ -236,7 +252,15 @@ def decode(entry: Mapping[str, Any]) -> Call:
         method=str(entry["method"]),
         path=str(entry["path"]),
         status=int(entry.get("status", 0)),
+        headers={str(k).lower(): str(v) for k, v in (entry.get("headers") or {}).items()},
     )
+
+
+def protocol(service: str) -> str:
+    """The wire protocol of a signing service's API (rest-xml, json, rest-json, query...)."""
+    if service not in SERVICES:
+        raise UnmappedRequestError(f"unknown signing service {service!r}")
+    return str(_model(SERVICES[service][0]).metadata["protocol"])
 
 
 # --- resources and context per service -------------------------------------------------------
@@ -308,7 +332,7 @@ def _lambda(call: Call, world: World) -> Iterator[Item]:
         if name.startswith("arn:")
         else (f"arn:aws:lambda:{call.region}:{call.account}:function:{name}")
     )
-    yield call.operation, arn, _resource_tags(world, arn)
+    yield LAMBDA_ACTIONS.get(call.operation, call.operation), arn, _resource_tags(world, arn)
     if "Role" in params and call.operation in {"CreateFunction", "UpdateFunctionConfiguration"}:
         yield "iam:PassRole", str(params["Role"]), {"iam:PassedToService": ["lambda.amazonaws.com"]}
     if call.operation == "CreateFunction" and params.get("Tags"):
@@ -321,6 +345,10 @@ def _logs(call: Call, world: World) -> Iterator[Item]:
     prefix = f"arn:aws:logs:{call.region}:{call.account}:log-group:"
     if "resourceArn" in params:
         arn = str(params["resourceArn"]).removesuffix(":*")
+    elif "logGroupName" in params and "logStreamName" in params:
+        # CreateLogStream and PutLogEvents are authorized on the stream.
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+        arn = f"{prefix}{params['logGroupName']}:log-stream:{params['logStreamName']}"
     elif "logGroupName" in params:
         arn = prefix + str(params["logGroupName"])
     else:
@@ -415,6 +443,14 @@ def _s3(call: Call, world: World) -> Iterator[Item]:
     context: dict[str, list[str]] = {}
     if "prefix" in params:
         context["s3:prefix"] = [str(params["prefix"])]
+    # Conditional writes: the If-None-Match / If-Match headers, and whether the operation creates
+    # the object (the multipart steps that take no conditional header do not).
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html
+    for header in ("if-none-match", "if-match"):
+        if header in call.headers:
+            context[f"s3:{header}"] = [call.headers[header]]
+    if call.operation in S3_CREATING:
+        context["s3:ObjectCreationOperation"] = [str(S3_CREATING[call.operation]).lower()]
     resource = f"{bucket}/{params['Key']}" if "Key" in params else bucket
     yield action, resource, context
 
@@ -482,7 +518,7 @@ def _cloudwatch(call: Call, world: World) -> Iterator[Item]:
 
 
 def _tagged(
-    call: Call, world: World, arn: str, requested: Mapping[str, str], create: str, tag: str
+    call: Call, world: World, arn: str, requested: Mapping[str, str], *, create: str, tag: str
 ) -> Iterator[Item]:
     """The call on ``arn`` with its requested tags; a ``create`` that carries tags is also
     authorised as the service's ``tag`` action."""
@@ -500,7 +536,9 @@ def _sns(call: Call, world: World) -> Iterator[Item]:
         arn = str(params.get("TopicArn") or params.get("ResourceArn") or "*")
     # Tagging a topic on creation needs sns:TagResource besides sns:CreateTopic (Tags.member.N).
     # https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html
-    yield from _tagged(call, world, arn, _query_tags(params), "CreateTopic", "TagResource")
+    yield from _tagged(
+        call, world, arn, _query_tags(params), create="CreateTopic", tag="TagResource"
+    )
 
 
 def _dynamodb(call: Call, world: World) -> Iterator[Item]:
@@ -514,7 +552,7 @@ def _dynamodb(call: Call, world: World) -> Iterator[Item]:
     # Tags given at CreateTable are authorised as dynamodb:TagResource too.
     # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.Operations.html
     yield from _tagged(
-        call, world, arn, _json_tags(params.get("Tags")), "CreateTable", "TagResource"
+        call, world, arn, _json_tags(params.get("Tags")), create="CreateTable", tag="TagResource"
     )
 
 
@@ -533,7 +571,9 @@ def _sqs(call: Call, world: World) -> Iterator[Item]:
         arn = "*"
     # "To be able to tag a queue on creation, you must have the sqs:CreateQueue and sqs:TagQueue
     # permissions." https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
-    yield from _tagged(call, world, arn, _json_tags(params.get("tags")), "CreateQueue", "TagQueue")
+    yield from _tagged(
+        call, world, arn, _json_tags(params.get("tags")), create="CreateQueue", tag="TagQueue"
+    )
 
 
 def _sts(call: Call, world: World) -> Iterator[Item]:

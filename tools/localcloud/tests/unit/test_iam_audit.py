@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.policy_audit import (
+from localcloud.iam.audit import (
     Document,
     Grant,
     attached_managed_policies,
