@@ -18,10 +18,6 @@ from tests.conftest import TESTS
 REPO = TESTS.parent
 PACKAGE = REPO / "tools" / "localcloud"
 RANDFILE_MODULES = ("randfile", "randfile_client", "randfile_localcloud", "tests", "scripts")
-# The IAM helpers that move into localcloud (issue 23: "the IAM helpers live with the package that
-# owns them"); until they do, these unit tests import them from tests/e2e. Emptied by that move:
-# the test below fails as soon as a listed module no longer imports tests.e2e.
-PENDING_MOVE = {"test_iam_policy.py", "test_policy_audit.py"}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -70,7 +66,7 @@ def test_no_unit_test_imports_from_the_end_to_end_tier() -> None:
             for module in imported_modules(path)
         )
     }
-    assert importing == PENDING_MOVE
+    assert importing == set()
 
 
 def test_imports_are_found_in_both_forms(tmp_path: Path) -> None:

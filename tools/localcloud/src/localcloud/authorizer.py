@@ -9,7 +9,7 @@ answers AWS's AccessDenied in the service's protocol when AWS would refuse.
 
 Enforced by default: every role whose trust policy names lambda.amazonaws.com (execution roles:
 the calls of the function and the worker). LOCALCLOUD_ENFORCED_ROLES adds roles by name
-(comma-separated fnmatch patterns, e.g. ``randfile-ci-*``), so that deploy-time roles can be held
+(comma-separated fnmatch patterns, e.g. ``my-ci-*``), so that deploy-time roles can be held
 to their policies online too. A request of an enforced role that localcloud.iam.requests cannot
 map to IAM actions is refused and logged, never let through unchecked.
 
