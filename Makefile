@@ -62,6 +62,8 @@ $(FUNCTION_DEPS)/.installed: requirements/function.txt | $(VENV)/.installed-demo
 # The Lambda runtime interface client (awslambdaric, tools/localcloud/requirements/lambda-runtime.txt)
 # that the local cloud runs in the function's process, installed for the interpreter it runs the
 # deployed runtime on (localcloud.runtime_client): tools/localcloud/build/lambda-runtime/python<version>.
+# Only what runs functions on the local cloud needs it; `make build` (and so the pipeline's plan and
+# apply jobs) does not.
 RUNTIME_CLIENT := tools/localcloud/build/lambda-runtime
 
 $(RUNTIME_CLIENT)/.installed: tools/localcloud/requirements/lambda-runtime.txt infra/modules/function/python-version | $(VENV)/.installed-demo
@@ -71,7 +73,7 @@ $(RUNTIME_CLIENT)/.installed: tools/localcloud/requirements/lambda-runtime.txt i
 	touch $@
 
 .PHONY: build
-build: $(VENV)/.installed-demo $(FUNCTION_DEPS)/.installed $(RUNTIME_CLIENT)/.installed ## Build the reproducible Lambda zip (dist/randfile.zip) and print its size
+build: $(VENV)/.installed-demo $(FUNCTION_DEPS)/.installed ## Build the reproducible Lambda zip (dist/randfile.zip) and print its size
 	$(PY) scripts/build_zip.py --source src --dependencies $(FUNCTION_DEPS) --output $(ZIP)
 
 .PHONY: lint-python
@@ -317,7 +319,7 @@ LOCALCLOUD := PYTHONPATH=tools/localcloud/src:tools $(PY) -m randfile_localcloud
 BODY ?= {"size_bytes": 2048, "format": "csv"}
 
 .PHONY: demo
-demo: build ## Deploy the stack on a local two-account cloud (moto) and call it once
+demo: build $(RUNTIME_CLIENT)/.installed ## Deploy the stack on a local two-account cloud (moto) and call it once
 	$(LOCALCLOUD) demo
 
 .PHONY: invoke
@@ -329,7 +331,7 @@ demo-down: $(VENV)/.installed-demo ## Destroy the demo stack and stop the local 
 	$(LOCALCLOUD) down
 
 .PHONY: test-e2e
-test-e2e: build $(VENV)/.installed ## End-to-end test on its own local cloud (a few minutes)
+test-e2e: build $(VENV)/.installed $(RUNTIME_CLIENT)/.installed ## End-to-end test on its own local cloud (a few minutes)
 	$(PY) -m pytest tests/e2e tools/localcloud/tests/e2e -q
 
 # --- Terraform tests ------------------------------------------------------------------------
@@ -352,6 +354,6 @@ lint: lint-python lint-shell tf-check docs-check bootstrap-check lint-workflows 
 # slowest tests are listed so the suite's time can be watched (docs/performance.md).
 PYTEST_WORKERS ?= 6
 .PHONY: test
-test: build ## Everything CI checks
+test: build $(RUNTIME_CLIENT)/.installed ## Everything CI checks
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint tf-test test-unit-runtime
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=15

@@ -150,6 +150,28 @@ def _prepare(identity: Identity) -> None:
         ],
     }
     identity.iam().create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+    # The emulator authorizes an execution role's calls as AWS does (authorizer.py): without
+    # these grants the handlers' S3 calls and the on-failure delivery would be refused.
+    grants = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject"],
+                "Resource": f"arn:aws:s3:::{BUCKET}/*",
+            },
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{BUCKET}"},
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "*",
+            },
+        ],
+    }
+    identity.iam().put_role_policy(
+        RoleName=ROLE, PolicyName="handlers", PolicyDocument=json.dumps(grants)
+    )
     identity.s3().create_bucket(
         Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
     )
