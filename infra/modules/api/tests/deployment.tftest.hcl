@@ -70,7 +70,6 @@ run "limits_logs_and_tags_keep_the_deployment" {
     usage_plan_burst_limit                  = 2
     usage_plan_daily_quota                  = 10
     access_log_retention_days               = 7
-    manage_api_gateway_account_logging_role = false
     tags                                    = { team = "files" }
   }
 
