@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import subprocess
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -385,24 +386,24 @@ def test_the_github_variables_output_names_every_role(deployed: Deployed) -> Non
         )
 
 
-def test_the_account_guard_refuses_swapped_accounts(deployed: Deployed) -> None:
-    swapped = variables(workload_account_id=DATA_ACCOUNT_ID, data_account_id=WORKLOAD_ACCOUNT_ID)
-    (deployed.root.workdir / "test.auto.tfvars.json").write_text(json.dumps(swapped))
+def _plan_with(deployed: Deployed, values: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    """A plan of the deployed root with other variables; the deployed ones are put back."""
+    (deployed.root.workdir / "test.auto.tfvars.json").write_text(json.dumps(values))
     try:
-        result = deployed.root.run("plan", "-refresh=false", check=False)
+        return deployed.root.run("plan", "-refresh=false", "-input=false", "-no-color", check=False)
     finally:
         (deployed.root.workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
+
+
+def test_the_account_guard_refuses_swapped_accounts(deployed: Deployed) -> None:
+    swapped = variables(workload_account_id=DATA_ACCOUNT_ID, data_account_id=WORKLOAD_ACCOUNT_ID)
+    result = _plan_with(deployed, swapped)
     assert result.returncode != 0
     assert "not allowed" in result.stderr
 
 
 def test_a_shared_pair_refuses_what_cannot_be_scoped(deployed: Deployed) -> None:
-    unscoped = variables(unscoped_permissions=["logs-query-definitions"])
-    (deployed.root.workdir / "test.auto.tfvars.json").write_text(json.dumps(unscoped))
-    try:
-        result = deployed.root.run("plan", "-refresh=false", "-no-color", check=False)
-    finally:
-        (deployed.root.workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
+    result = _plan_with(deployed, variables(unscoped_permissions=["logs-query-definitions"]))
     assert result.returncode != 0
     message = " ".join(result.stderr.split())
     assert "shared by several environments" in message
@@ -412,11 +413,7 @@ def test_a_shared_pair_refuses_what_cannot_be_scoped(deployed: Deployed) -> None
 def test_the_ids_are_required(deployed: Deployed) -> None:
     without_ids = variables()
     del without_ids["github_owner_id"], without_ids["github_repository_id"]
-    (deployed.root.workdir / "test.auto.tfvars.json").write_text(json.dumps(without_ids))
-    try:
-        result = deployed.root.run("plan", "-refresh=false", "-input=false", check=False)
-    finally:
-        (deployed.root.workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
+    result = _plan_with(deployed, without_ids)
     assert result.returncode != 0
     assert "github_owner_id" in result.stderr
 
