@@ -208,6 +208,11 @@ variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition     = !contains(keys(var.tags), "environment")
+    error_message = "tags must not set \"environment\": every CI role is denied any action on a resource whose environment tag is not its own (environment_fence.tf), so an environment tag on the state bucket or the roles would lock the other environments out."
+  }
 }
 
 variable "saved_plan_expiration_days" {
