@@ -364,10 +364,8 @@ def test_every_bootstrap_role_trusts_only_pinned_github_subjects_or_workload_rol
     roles = _of_type(bootstrap_plan, "aws_iam_role")
     trusts = [d for d in documents(bootstrap_plan) if d.attribute == "assume_role_policy"]
     principals = {
-        kind
+        trust.address: [statement["Principal"] for statement in trust.statements()]
         for trust in trusts
-        for statement in trust.statements()
-        for kind in statement["Principal"]
     }
 
     # Every role's trust is known at plan time, so none escapes the check.
@@ -375,8 +373,14 @@ def test_every_bootstrap_role_trusts_only_pinned_github_subjects_or_workload_rol
     assert [
         p for trust in trusts for p in trust_problems(trust, OIDC_HOST, WORKLOAD_ACCOUNT_ID)
     ] == []
-    # GitHub's OIDC provider and workload roles are the only principals CI roles trust.
-    assert principals == {"Federated", "AWS"}
+    # API Gateway's account-wide logging role trusts API Gateway; GitHub's OIDC provider and
+    # workload roles are the only principals the CI roles trust.
+    logging_role = principals.pop("aws_iam_role.api_gateway_logging")
+    assert logging_role == [{"Service": "apigateway.amazonaws.com"}]
+    assert {kind for found in principals.values() for p in found for kind in p} == {
+        "Federated",
+        "AWS",
+    }
 
 
 def test_parliament_finds_nothing_in_the_deployed_stack_policies(state: dict[str, Any]) -> None:
