@@ -59,8 +59,19 @@ $(FUNCTION_DEPS)/.installed: requirements/function.txt | $(VENV)/.installed-demo
 	  --quiet --require-hashes --no-deps --no-compile --target $(FUNCTION_DEPS) -r requirements/function.txt
 	touch $@
 
+# The Lambda runtime interface client (awslambdaric, tools/localcloud/requirements/lambda-runtime.txt)
+# that the local cloud runs in the function's process, installed for the interpreter it runs the
+# deployed runtime on (localcloud.runtime_client): tools/localcloud/build/lambda-runtime/python<version>.
+RUNTIME_CLIENT := tools/localcloud/build/lambda-runtime
+
+$(RUNTIME_CLIENT)/.installed: tools/localcloud/requirements/lambda-runtime.txt infra/modules/function/python-version | $(VENV)/.installed-demo
+	$(if $(wildcard $(UV)),UV=$(UV)) PYTHONPATH=tools/localcloud/src $(PY) -m localcloud.runtime_client \
+	  "$$(cat infra/modules/function/python-version)" \
+	  "$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+	touch $@
+
 .PHONY: build
-build: $(VENV)/.installed-demo $(FUNCTION_DEPS)/.installed ## Build the reproducible Lambda zip (dist/randfile.zip) and print its size
+build: $(VENV)/.installed-demo $(FUNCTION_DEPS)/.installed $(RUNTIME_CLIENT)/.installed ## Build the reproducible Lambda zip (dist/randfile.zip) and print its size
 	$(PY) scripts/build_zip.py --source src --dependencies $(FUNCTION_DEPS) --output $(ZIP)
 
 .PHONY: lint-python
@@ -79,11 +90,11 @@ lint-shell: $(VENV)/.installed
 # test outside them); test-e2e, further down, is the fourth.
 .PHONY: test-unit
 test-unit: $(VENV)/.installed ## Unit tests: pure, no emulator, no network, no Terraform (seconds)
-	$(PY) -m pytest tests/unit -q
+	$(PY) -m pytest tests/unit tools/localcloud/tests/unit -q
 
 .PHONY: test-functional
-test-functional: $(VENV)/.installed ## Functional tests: moto in-process, local stand-in servers, Terraform without a cloud
-	$(PY) -m pytest tests/functional -q
+test-functional: $(VENV)/.installed $(RUNTIME_CLIENT)/.installed ## Functional tests: moto in-process, local stand-in servers, Terraform without a cloud
+	$(PY) -m pytest tests/functional tools/localcloud/tests/functional -q
 
 .PHONY: test-repository
 test-repository: $(VENV)/.installed ## Repository tests: the repository's own rules (workflows, locks, tfvars, module docs)
@@ -98,7 +109,8 @@ RUNTIME_PY := $(RUNTIME_VENV)/bin/python
 
 $(RUNTIME_VENV)/.installed: requirements/dev.txt pyproject.toml infra/modules/function/python-version | $(VENV)/.installed
 	rm -rf $(RUNTIME_VENV)
-	interpreter="$$(PYTHONPATH=tools $(PY) -m localcloud.interpreters)"; \
+	interpreter="$$(PYTHONPATH=tools/localcloud/src $(PY) -m localcloud.interpreters \
+	  "$$(cat infra/modules/function/python-version)")"; \
 	  PYTHON_BOOTSTRAP="$$interpreter" scripts/make-venv $(RUNTIME_VENV) requirements/dev.txt --editable
 	touch $@
 
@@ -106,13 +118,17 @@ $(RUNTIME_VENV)/.installed: requirements/dev.txt pyproject.toml infra/modules/fu
 venv-runtime: $(RUNTIME_VENV)/.installed ## Create .venv-runtime on the Lambda runtime's Python (found through PATH, pyenv or uv)
 
 .PHONY: test-unit-runtime
-test-unit-runtime: $(RUNTIME_VENV)/.installed ## Unit and functional tests on the Lambda runtime's Python (.venv-runtime)
+test-unit-runtime: $(RUNTIME_VENV)/.installed $(RUNTIME_CLIENT)/.installed ## Unit and functional tests on the Lambda runtime's Python (.venv-runtime)
 	$(RUNTIME_PY) -c 'import platform; print("unit and functional tests on Python", platform.python_version())'
-	$(RUNTIME_PY) -m pytest tests/unit tests/functional -q
+	$(RUNTIME_PY) -m pytest tests/unit tools/localcloud/tests/unit tests/functional -q
 
 .PHONY: bench
 bench: $(VENV)/.installed ## Measure generation throughput and streaming memory (docs/performance.md)
 	$(PY) bench/bench_generate.py
+
+.PHONY: bench-local
+bench-local: $(VENV)/.installed ## Measure `randfile create` (20 x 1 MiB, 4 at a time) on the running demo's local cloud (docs/performance.md)
+	$(PY) bench/bench_local_create.py
 
 .PHONY: bench-import
 bench-import: build ## Measure the handler's import time with and without Powertools (docs/performance.md)
@@ -171,11 +187,13 @@ logs: ## Tail the function's log of ENV in AWS (AWS CLI v2): make logs ENV=<env>
 	group="$$($(TF_STACK) output -raw function_log_group_name)"; \
 	  aws logs tail "$$group" --since $(SINCE) --format short $(if $(filter 1,$(FOLLOW)),--follow)
 
+# LOCK_ID is read from the environment (make exports command-line variables), never pasted into
+# the recipe: in .github/workflows/unlock.yml it is what a person typed into a dispatch form.
 .PHONY: unlock
 unlock: ## Release ENV's state lock left by a killed apply: make unlock ENV=<env> LOCK_ID=<id>
-	@test -n "$(LOCK_ID)" || { echo "LOCK_ID=<id> is required (make lock-report ENV=$(ENV) names it)" >&2; exit 2; }
+	@[[ "$${LOCK_ID:-}" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$$ ]] || { echo "LOCK_ID=<lock id, a UUID> is required (make lock-report ENV=$(ENV) names it)" >&2; exit 2; }
 	$(TF_INIT)
-	$(TF_STACK) force-unlock -force $(LOCK_ID)
+	$(TF_STACK) force-unlock -force "$$LOCK_ID"
 
 # --- Delivery -------------------------------------------------------------------------------
 # Targets the GitHub workflows call (.github/workflows); docs/deploying.md explains the pipeline.
@@ -186,8 +204,13 @@ PLAN_JSON = $(PLAN).json
 PLAN_TEXT = $(PLAN).txt
 PLAN_SUMMARY = build/plans/$(ENV).md
 DRIFT_SUMMARY = build/plans/$(ENV).drift.md
+# The commit a deploy job deploys (its checkout), and the branch whose head alone is deployed.
+DEPLOY_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+RELEASE_BRANCH ?= main
 # The commit the plan summary names (the pull request's head in ci.yml, which checks out a merge).
-PLAN_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+PLAN_COMMIT ?= $(DEPLOY_COMMIT)
+# Whether ENV's GitHub environment must have required reviewers admins cannot bypass (prod).
+REQUIRE_REVIEWERS ?= true
 # The saved plan's key in the state bucket: one per workflow run attempt.
 PLAN_RUN ?= $(if $(GITHUB_RUN_ID),$(GITHUB_RUN_ID)-$(GITHUB_RUN_ATTEMPT))
 # How long the smoke test retries a deployment that is still settling (DNS, 403, 5xx).
@@ -219,8 +242,8 @@ plan-store: $(VENV)/.installed ## Store ENV's saved plan in the state bucket for
 	$(STATE_BUCKET) store --plan $(PLAN) --run "$(PLAN_RUN)"
 
 .PHONY: plan-fetch
-plan-fetch: $(VENV)/.installed ## Fetch the stored plan PLAN_KEY into build/plans/<env>.tfplan, refused unless its sha256 is PLAN_SHA256
-	$(STATE_BUCKET) fetch --plan $(PLAN) --key "$(PLAN_KEY)" --sha256 "$(PLAN_SHA256)"
+plan-fetch: $(VENV)/.installed ## Fetch version PLAN_VERSION of the stored plan PLAN_KEY into build/plans/<env>.tfplan, refused unless its sha256 is PLAN_SHA256
+	$(STATE_BUCKET) fetch --plan $(PLAN) --key "$(PLAN_KEY)" --version "$(PLAN_VERSION)" --sha256 "$(PLAN_SHA256)"
 
 .PHONY: plan-discard
 plan-discard: $(VENV)/.installed ## Delete the stored plan PLAN_KEY once applied (it holds the state's sensitive values)
@@ -229,6 +252,21 @@ plan-discard: $(VENV)/.installed ## Delete the stored plan PLAN_KEY once applied
 .PHONY: lock-report
 lock-report: $(VENV)/.installed ## Who holds ENV's state lock and the command that releases it (waits LOCK_WAIT seconds first)
 	$(STATE_BUCKET) lock --wait $(LOCK_WAIT)
+
+.PHONY: lock-release-own
+lock-release-own: $(VENV)/.installed ## Release ENV's state lock if this machine's cancelled apply left it (no other run's)
+	lock_id="$$($(STATE_BUCKET) own-lock)"; \
+	if [[ -n "$$lock_id" ]]; then $(MAKE) --no-print-directory unlock LOCK_ID="$$lock_id"; \
+	else echo "no lock of this machine on the state of $(ENV)"; fi
+
+.PHONY: environment-gate
+environment-gate: ## Refuse unless ENV's GitHub environment has a branch policy (and REQUIRE_REVIEWERS: reviewers admins cannot bypass)
+	$(CI_PYTHON) -m scripts.ci.environment_gate --environment $(ENV) --branch $(RELEASE_BRANCH) \
+	  --require-reviewers $(REQUIRE_REVIEWERS)
+
+.PHONY: release-order
+release-order: ## Refuse to deploy DEPLOY_COMMIT unless it is RELEASE_BRANCH's head (or, dispatched by hand, in its history)
+	$(CI_PYTHON) -m scripts.ci.release_order --env $(ENV) --commit "$(DEPLOY_COMMIT)" --branch $(RELEASE_BRANCH)
 
 .PHONY: pr-comment
 pr-comment: ## Create or update ENV's plan comment on the pull request (in GitHub Actions)
@@ -254,8 +292,9 @@ zip-matches-artifact: ## Fail unless dist/randfile.zip is byte-identical to the 
 .PHONY: smoke
 smoke: $(VENV)/.installed ## SigV4-signed POST /files to ENV's custom domain; passes on 201
 	@mkdir -p $(dir $(STACK_OUTPUTS))
+	$(TF_INIT) >/dev/null
 	$(TF_STACK) output -json >$(STACK_OUTPUTS)
-	$(PY) scripts/ci/smoke_test.py --outputs $(STACK_OUTPUTS) --max-seconds $(SMOKE_MAX_SECONDS)
+	$(PY) -m scripts.ci.smoke_test --outputs $(STACK_OUTPUTS) --max-seconds $(SMOKE_MAX_SECONDS)
 
 .PHONY: lint-workflows
 lint-workflows: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## actionlint and zizmor (offline) over .github (workflows, actions)
@@ -272,7 +311,9 @@ bootstrap-check: $(CHECKOV_VENV)/.installed ## Terraform fmt, validate and check
 
 # --- Local cloud ----------------------------------------------------------------------------
 
-LOCALCLOUD := PYTHONPATH=tools $(PY) -m localcloud
+# The local cloud (tools/localcloud, a package of its own) and randfile's shell around it
+# (tools/randfile_localcloud: accounts, stack settings, the demo).
+LOCALCLOUD := PYTHONPATH=tools/localcloud/src:tools $(PY) -m randfile_localcloud
 BODY ?= {"size_bytes": 2048, "format": "csv"}
 
 .PHONY: demo
@@ -289,7 +330,7 @@ demo-down: $(VENV)/.installed-demo ## Destroy the demo stack and stop the local 
 
 .PHONY: test-e2e
 test-e2e: build $(VENV)/.installed ## End-to-end test on its own local cloud (a few minutes)
-	$(PY) -m pytest tests/e2e -q
+	$(PY) -m pytest tests/e2e tools/localcloud/tests/e2e -q
 
 # --- Terraform tests ------------------------------------------------------------------------
 

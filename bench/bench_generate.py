@@ -34,11 +34,12 @@ import boto3
 from boto3.s3.transfer import TransferConfig
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "src"), str(REPO / "tools")]
+sys.path[:0] = [str(REPO / "src"), str(REPO / "tools" / "localcloud" / "src"), str(REPO / "tools")]
 
 from localcloud import emulator  # noqa: E402
 from randfile.content import Format, generate  # noqa: E402
 from randfile.storage import PART_BYTES, BucketWriter, Deadline, ObjectSpec  # noqa: E402
+from randfile_localcloud.cloud import start_emulator  # noqa: E402
 
 MIB = 1024 * 1024
 
@@ -129,7 +130,7 @@ def upload_throughput(mib: int, repeats: int) -> dict[str, float]:
     """Best MB/s of each way of uploading, taking turns, on one local moto server."""
     size = mib * MIB
     state = Path(tempfile.mkdtemp(prefix="randfile-bench-"))
-    server = emulator.start(state)
+    server = start_emulator(state)
     try:
         client = boto3.client(
             "s3",

@@ -24,7 +24,7 @@ import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "tools"), str(REPO)]
+sys.path[:0] = [str(REPO / "tools" / "localcloud" / "src"), str(REPO)]
 
 from localcloud import interpreters  # noqa: E402
 from scripts.build_zip import build  # noqa: E402

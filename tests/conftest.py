@@ -19,14 +19,18 @@ import pytest
 
 TIERS = ("unit", "functional", "repository", "e2e")
 TESTS = Path(__file__).parent
+# The folders holding tier folders: the repository's tests, and those of the packages it keeps
+# under tools/ (each has its own tests/, run by `make test` too).
+TEST_ROOTS = (TESTS, TESTS.parent / "tools" / "localcloud" / "tests")
 
 
 def tier_of(path: Path) -> str | None:
     """The tier folder ``path`` lies in, or None."""
-    if not path.is_relative_to(TESTS):
-        return None
-    parts = path.relative_to(TESTS).parts
-    return parts[0] if len(parts) > 1 and parts[0] in TIERS else None
+    for root in TEST_ROOTS:
+        if path.is_relative_to(root):
+            parts = path.relative_to(root).parts
+            return parts[0] if len(parts) > 1 and parts[0] in TIERS else None
+    return None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -34,7 +38,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         tier = tier_of(item.path)
         if tier is None:
             raise pytest.UsageError(
-                f"{item.path} lies in no test tier: move it under tests/{{{','.join(TIERS)}}}/"
+                f"{item.path} lies in no test tier: move it under tests/{{{','.join(TIERS)}}}/ "
+                "(or a package's tests/<tier>/)"
             )
         # A module marked for another tier (say `e2e` in tests/unit) would run in the wrong target.
         others = {marker.name for marker in item.iter_markers()} & set(TIERS) - {tier}

@@ -90,3 +90,13 @@ def append_step_summary(markdown: str) -> None:
     if target:
         with Path(target).open("a", encoding="utf-8") as summary:
             summary.write(markdown)
+
+
+def mask(secret: str) -> None:
+    """Have GitHub Actions replace ``secret`` with *** in every log line after this one.
+
+    https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#masking-a-value-in-a-log
+    Outside GitHub Actions nothing is printed: the command itself would show the value.
+    """
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        print(f"::add-mask::{secret}", flush=True)

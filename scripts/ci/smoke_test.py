@@ -38,6 +38,7 @@ from tenacity import (
 
 from randfile_client import ConfigurationError, RandfileClient, RetryPolicy, TransportError
 from randfile_client.client import FILES_PATH
+from scripts.ci.github_api import mask
 
 SIZE_BYTES = 1024
 TIMEOUT_SECONDS = 30
@@ -210,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if credentials is None:
         raise SystemExit("no AWS credentials: the smoke test signs its request with the job's role")
     api_key = api_key_value(target.api_key_id, target.region) if target.api_key_id else None
+    if api_key:
+        mask(api_key)
 
     with client_for(target, credentials, api_key) as client:
         answer, tries = send_with_retries(lambda: send(client), args.max_seconds)

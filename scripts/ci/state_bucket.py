@@ -3,11 +3,14 @@
 
 A saved plan holds the state's sensitive values (the API key), so it never travels as an
 artifact: `store` puts it in the state bucket under `<state key>.plans/<run>.tfplan`, which the
-plan role may write but not read (infra/bootstrap), create-only, and hands its key and sha256 to
-the apply job as step outputs; `fetch` (apply role) gets it back and refuses anything whose
-sha256 differs; `discard` deletes it once applied. `lock` reports who holds the state lock
-(`<state key>.tflock`, Terraform's S3 lock file) and the command that releases it, optionally
-waiting for it to be released first.
+plan role may write but not read (infra/bootstrap), create-only (If-None-Match, which the bucket
+policy requires), and hands its key, S3 version id and sha256 to the apply job as step outputs;
+`fetch` (apply role) gets exactly that version back and refuses anything whose sha256 differs;
+`discard` deletes it once applied. `lock` reports who holds the state lock (`<state key>.tflock`,
+Terraform's S3 lock file) and the command that releases it, optionally waiting for it to be
+released first; `own-lock` prints the lock's id only when this machine's user took it
+(Terraform's `Who` is user@hostname), so a cancelled apply releases its own lock and never
+another run's.
 
 Where the bucket is comes from the environment's backend file (infra/stack/envs/<env>.s3.tfbackend,
 read with python-hcl2); credentials, region and endpoint from the usual AWS environment.
@@ -19,6 +22,9 @@ import argparse
 import hashlib
 import json
 import os
+import pwd
+import re
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +44,8 @@ if TYPE_CHECKING:
 PLANS_SUFFIX = ".plans/"
 LOCK_SUFFIX = ".tflock"
 LOCK_POLL_SECONDS = 10.0
+# Terraform's lock ids are UUIDs; anything else is not passed on to a command.
+LOCK_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,7 @@ def store(backend: Backend, plan: Path, run: str) -> None:
     digest = sha256(plan)
     try:
         # Create-only: a plan stored under this run's key is never replaced by another upload.
-        backend.s3().put_object(
+        stored = backend.s3().put_object(
             Bucket=backend.bucket,
             Key=key,
             Body=plan.read_bytes(),
@@ -104,14 +112,23 @@ def store(backend: Backend, plan: Path, run: str) -> None:
                 "attempt; re-run the whole workflow run to plan again"
             ) from error
         raise
-    _write_outputs({"plan-key": key, "plan-sha256": digest})
+    version = stored.get("VersionId")
+    if not version or version == "null":
+        # The apply must fetch exactly this upload: without versions a key names whatever is there.
+        raise SystemExit(f"s3://{backend.bucket} is not versioned: the bootstrap enables it")
+    _write_outputs({"plan-key": key, "plan-version": version, "plan-sha256": digest})
 
 
-def fetch(backend: Backend, key: str, expected: str, plan: Path) -> None:
+def fetch(backend: Backend, key: str, version: str, expected: str, plan: Path) -> None:
     if not key.startswith(f"{backend.key}{PLANS_SUFFIX}"):
         raise SystemExit(f"{key} is not a saved plan of the state {backend.key}")
     try:
-        body = backend.s3().get_object(Bucket=backend.bucket, Key=key)["Body"].read()
+        # The version the plan job stored, not whatever the key names now. A GetObject naming a
+        # version is authorised as s3:GetObjectVersion, not s3:GetObject (docs.aws.amazon.com/
+        # AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax, versionId): the
+        # apply role needs that action on the saved plans (infra/bootstrap).
+        answer = backend.s3().get_object(Bucket=backend.bucket, Key=key, VersionId=version)
+        body = answer["Body"].read()
     except ClientError as error:
         raise SystemExit(
             f"no saved plan at s3://{backend.bucket}/{key} ({error}): it was applied or expired; "
@@ -125,7 +142,9 @@ def fetch(backend: Backend, key: str, expected: str, plan: Path) -> None:
         )
     plan.parent.mkdir(parents=True, exist_ok=True)
     plan.write_bytes(body)
-    print(f"fetched the reviewed plan s3://{backend.bucket}/{key} (sha256 {digest})")
+    print(
+        f"fetched the reviewed plan s3://{backend.bucket}/{key} version {version} (sha256 {digest})"
+    )
 
 
 def discard(backend: Backend, key: str) -> None:
@@ -145,6 +164,20 @@ def read_lock(backend: Backend) -> dict[str, Any] | None:
     return record
 
 
+def this_machine() -> str:
+    """Terraform's `Who` for a lock taken here: the process user's name (looked up by uid, as Go's
+    os/user does) @ the host name."""
+    return f"{pwd.getpwuid(os.getuid()).pw_name}@{socket.gethostname()}"
+
+
+def own_lock_id(record: dict[str, Any] | None) -> str | None:
+    """The lock's id when this machine's user holds it (a job's runner is its own machine)."""
+    if record is None or record.get("Who") != this_machine():
+        return None
+    lock_id = str(record.get("ID", ""))
+    return lock_id if LOCK_ID.fullmatch(lock_id) else None
+
+
 def release_command(env: str, lock_id: str) -> str:
     return f"make unlock ENV={env} LOCK_ID={lock_id}"
 
@@ -155,8 +188,9 @@ def lock_report(env: str, backend: Backend, record: dict[str, Any]) -> str:
         f"::warning title=State of {env} is locked::Lock {lock_id} on "
         f"s3://{backend.bucket}/{backend.lock_key}: {record.get('Operation', '?')} by "
         f"{record.get('Who', '?')} since {record.get('Created', '?')} (Terraform "
-        f"{record.get('Version', '?')}). If no run is deploying {env} (a cancelled or killed "
-        f"apply leaves its lock behind), release it with the apply role's credentials: "
+        f"{record.get('Version', '?')}). If no run is deploying {env} (a killed apply leaves "
+        f"its lock behind), release it with the unlock workflow (environment {env}, lock id "
+        f"{lock_id}), whose job in the environment runs, with the apply role: "
         f"{release_command(env, lock_id)}"
     )
 
@@ -179,12 +213,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", choices=["store", "fetch", "discard", "lock"])
+    parser.add_argument("command", choices=["store", "fetch", "discard", "lock", "own-lock"])
     parser.add_argument("--env", required=True)
     parser.add_argument("--backend-config", required=True, type=Path)
     parser.add_argument("--plan", type=Path, help="store, fetch: the local saved plan file")
     parser.add_argument("--run", help="store: the run and attempt the plan belongs to")
     parser.add_argument("--key", help="fetch, discard: the key `store` reported")
+    parser.add_argument("--version", help="fetch: the S3 version id `store` reported")
     parser.add_argument("--sha256", help="fetch: the sha256 `store` reported")
     parser.add_argument(
         "--wait", type=float, default=0.0, help="lock: seconds to wait for an unlock first"
@@ -201,11 +236,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         need("plan", "run")
         store(backend, args.plan, args.run)
     elif args.command == "fetch":
-        need("plan", "key", "sha256")
-        fetch(backend, args.key, args.sha256, args.plan)
+        need("plan", "key", "version", "sha256")
+        fetch(backend, args.key, args.version, args.sha256, args.plan)
     elif args.command == "discard":
         need("key")
         discard(backend, args.key)
+    elif args.command == "own-lock":
+        print(own_lock_id(read_lock(backend)) or "")
     else:
         record = wait_for_unlock(backend, args.wait) if args.wait else read_lock(backend)
         if record is None:

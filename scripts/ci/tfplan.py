@@ -29,8 +29,14 @@ from scripts.ci.github_api import GitHub, append_step_summary
 
 EXIT_NO_CHANGES = 0
 EXIT_CHANGES = 2
-# GitHub refuses comments above 65536 characters: a long plan is cut in the comment and points to
-# the job summary, which holds up to 1 MiB per step (docs.github.com: "Adding a job summary").
+# GitHub refuses comments above 65,536 characters ("Body is too long (maximum is 65536
+# characters)", github.com/peter-evans/create-or-update-comment/pull/182): a long plan is cut in
+# the comment and points to the job summary, which holds up to 1 MiB per step and is dropped whole
+# above it ("$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k",
+# docs.github.com/actions/using-workflows/workflow-commands-for-github-actions
+# #adding-a-markdown-summary).
+# Both limits are counted here in UTF-8 bytes, never fewer than characters, so neither is crossed
+# by a plan full of non-ASCII values.
 MAX_LISTED_CHANGES = 200
 MAX_COMMENT_CHARS = 60_000
 MAX_STEP_SUMMARY_CHARS = 1_000_000
@@ -114,7 +120,7 @@ def render_summary(
     plan_text: str | None = None,
     limit: int = MAX_STEP_SUMMARY_CHARS,
 ) -> str:
-    """Markdown of the plan comment or job summary for one environment, at most ``limit`` long."""
+    """Markdown of the plan comment or job summary for one environment, at most ``limit`` bytes."""
     lines = [marker(env), f"### Terraform plan: `{env}`", ""]
     if origin:
         lines += [origin.line(), ""]
@@ -139,8 +145,10 @@ def render_summary(
     if plan is not None and plan_text:
         head = "\n".join([*lines, "", "<details><summary>Full plan</summary>", ""])
         tail = "\n".join(["</details>", *footer]) + "\n"
-        room = limit - len(head) - len(tail) - 200
-        shown = plan_text if len(plan_text) <= room else plan_text[: max(room, 0)]
+        room = max(limit - len(head.encode()) - len(tail.encode()) - 300, 0)
+        encoded = plan_text.encode()
+        # A cut inside a multi-byte character drops that character's partial bytes.
+        shown = plan_text if len(encoded) <= room else encoded[:room].decode(errors="ignore")
         body = _fenced(shown)
         if shown != plan_text:
             body.append(

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
 LOCAL_ENV = "local"
-# Relative to the repository root; localcloud writes it (tools/localcloud/endpoint.py).
+# Relative to the repository root; `make demo` writes it (localcloud.endpoint).
 LOCAL_ENDPOINT_FILE = Path("build") / "localcloud" / "endpoint.json"
 STACK_DIR = Path("infra") / "stack"
 TERRAFORM = Path("scripts") / "terraform"

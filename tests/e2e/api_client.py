@@ -8,8 +8,8 @@ from typing import Any
 from botocore.credentials import Credentials
 
 from localcloud.endpoint import Published
-from localcloud.settings import REGION
 from randfile_client import RandfileClient, RetryPolicy
+from randfile_localcloud.settings import REGION
 
 
 def api_client(published: Published, **overrides: Any) -> RandfileClient:

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from localcloud import endpoint
-from localcloud.cloud import Cloud
-from localcloud.settings import DEFAULT_ZIP, Paths
+from localcloud.paths import Paths
+from randfile_localcloud.cloud import Cloud
+from randfile_localcloud.settings import DEFAULT_ZIP
 
 DESTROYS = "destroys_localcloud"
 
@@ -77,7 +78,7 @@ def client_environment(
         HOME=str(home),
         AWS_SHARED_CREDENTIALS_FILE=str(published.credentials_file),
         AWS_CONFIG_FILE=str(home / "config"),
-        AWS_PROFILE=endpoint.PROFILE,
+        AWS_PROFILE=published.profile,
         AWS_EC2_METADATA_DISABLED="true",
     )
     return environment

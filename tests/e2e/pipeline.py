@@ -16,14 +16,21 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from localcloud import stack
 from localcloud.aws import Identity
-from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, ENVIRONMENT, WORKLOAD_ACCOUNT_ID
-from localcloud.settings import role_arn as _role_arn
+from localcloud.aws import role_arn as _role_arn
+from randfile_localcloud.settings import (
+    DATA_ACCOUNT_ID,
+    DEPLOY_ROLE,
+    ENVIRONMENT,
+    STACK,
+    WORKLOAD_ACCOUNT_ID,
+    stack_variables,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 VENV = REPO / ".venv"
@@ -41,11 +48,13 @@ def _ignore(directory: str, names: list[str]) -> set[str]:
 
 @dataclass(frozen=True)
 class Runner:
-    """What every job of a run gets: the emulator, the workload deploy role, the provider mirror."""
+    """What every job of a run gets: the emulator, the workload deploy role, the provider mirror,
+    and GitHub's job variables (GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_TOKEN, ...)."""
 
     endpoint_url: str
     workload: Identity
     root: Path
+    github: Mapping[str, str] = field(default_factory=dict)
 
     def checkout(self, name: str, overrides: Mapping[str, Any] | None = None) -> Checkout:
         """A fresh copy of the repository, configured for ENV=demo on the emulator."""
@@ -58,10 +67,10 @@ class Runner:
                 path.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, path / entry)
         stack_dir = path / "infra" / "stack"
-        (stack_dir / stack.OVERRIDE_FILE).write_text(stack.override_file(self.endpoint_url))
+        (stack_dir / stack.OVERRIDE_FILE).write_text(STACK.override_file(self.endpoint_url))
         envs = stack_dir / "envs"
-        (envs / f"{ENVIRONMENT}.s3.tfbackend").write_text(stack.backend_config(self.endpoint_url))
-        values = stack.variables(Path("unused.zip"), overrides)
+        (envs / f"{ENVIRONMENT}.s3.tfbackend").write_text(STACK.backend_config(self.endpoint_url))
+        values = stack_variables(Path("unused.zip"), overrides)
         # As in CI: the zip is the checkout's dist/randfile.zip (the stack's default path), and
         # the role ARNs are ephemeral variables passed in the environment, never in a var file.
         for name_ in ("function_zip_path", "workload_role_arn", "data_role_arn"):
@@ -86,6 +95,7 @@ class Runner:
             TF_VAR_workload_role_arn=_role_arn(WORKLOAD_ACCOUNT_ID, DEPLOY_ROLE),
             TF_VAR_data_role_arn=_role_arn(DATA_ACCOUNT_ID, DEPLOY_ROLE),
         )
+        environment.update(self.github)
         return environment
 
 

@@ -19,16 +19,18 @@ from typing import Any
 import pytest
 from policy_sentry.querying.actions import get_action_data, get_actions_for_service
 
-from localcloud import emulator, stack
-from localcloud.aws import Identities, Identity
-from localcloud.settings import (
+from localcloud import emulator
+from localcloud.aws import Identities, Identity, role_arn
+from localcloud.terraform import Root
+from randfile_localcloud.cloud import start_emulator
+from randfile_localcloud.settings import (
     DATA_ACCOUNT_ID,
     MEMBER_ACCESS_ROLE,
     REGION,
+    STACK,
+    TERRAFORM,
     WORKLOAD_ACCOUNT_ID,
-    role_arn,
 )
-from localcloud.terraform import Root
 from tests.e2e.iam_policy import Request, decide
 from tests.e2e.policy_audit import documents, unexpected_lint_findings
 
@@ -79,16 +81,18 @@ def variables(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     state_dir = tmp_path_factory.mktemp("bootstrap-cloud")
-    cloud = emulator.start(state_dir)
+    cloud = start_emulator(state_dir)
     try:
-        root = Root.copy(REPO / "infra" / "bootstrap", state_dir / "bootstrap")
+        root = Root.copy(
+            REPO / "infra" / "bootstrap", state_dir / "bootstrap", executable=TERRAFORM
+        )
         (root.workdir / "localcloud_override.tf").write_text(
-            stack.override_file(cloud.endpoint_url)
+            STACK.override_file(cloud.endpoint_url)
         )
         (root.workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
         root.run("init", "-lockfile=readonly")
         root.run("apply", "-auto-approve")
-        management = Identities(cloud.endpoint_url).management()
+        management = Identities(cloud.endpoint_url, REGION).management()
         yield Deployed(
             outputs=root.outputs(),
             workload=management.assume(role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "test"),

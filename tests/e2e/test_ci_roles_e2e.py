@@ -21,17 +21,21 @@ from typing import Any
 import pytest
 
 from localcloud import compat, emulator, stack
-from localcloud.aws import Identities, Identity
-from localcloud.settings import (
+from localcloud.aws import Identities, Identity, role_arn
+from localcloud.terraform import Root
+from randfile_localcloud.cloud import start_emulator
+from randfile_localcloud.settings import (
     DATA_ACCOUNT_ID,
     DEFAULT_ZIP,
     DOMAIN,
     HOSTED_ZONE,
     MEMBER_ACCESS_ROLE,
+    REGION,
+    STACK,
+    TERRAFORM,
     WORKLOAD_ACCOUNT_ID,
-    role_arn,
+    stack_variables,
 )
-from localcloud.terraform import Root
 from tests.e2e.aws_requests import (
     Authorization,
     UnmappedRequestError,
@@ -68,7 +72,7 @@ class Rehearsal:
 def terraform(
     workdir: Path, credentials: Mapping[str, str], *args: str
 ) -> subprocess.CompletedProcess[str]:
-    return Root(workdir).run(*args, "-no-color", credentials=credentials)
+    return Root(workdir, executable=TERRAFORM).run(*args, "-no-color", credentials=credentials)
 
 
 def _records(path: Path, start: int) -> tuple[list[dict[str, Any]], int]:
@@ -136,19 +140,21 @@ def apply_bootstrap(
     **overrides: Any,
 ) -> dict[str, Any]:
     """infra/bootstrap applied by the accounts' administrator; returns its outputs."""
-    bootstrap_dir = Root.copy(REPO / "infra" / "bootstrap", state_dir / "bootstrap").workdir
-    (bootstrap_dir / "localcloud_override.tf").write_text(stack.override_file(endpoint_url))
+    bootstrap_dir = Root.copy(
+        REPO / "infra" / "bootstrap", state_dir / "bootstrap", executable=TERRAFORM
+    ).workdir
+    (bootstrap_dir / "localcloud_override.tf").write_text(STACK.override_file(endpoint_url))
     bootstrap_variables = variables(**overrides)
     (bootstrap_dir / "test.auto.tfvars.json").write_text(json.dumps(bootstrap_variables))
     terraform(bootstrap_dir, credentials, "init", "-lockfile=readonly")
     terraform(bootstrap_dir, credentials, "apply", "-auto-approve")
-    return Root(bootstrap_dir).outputs(credentials)
+    return Root(bootstrap_dir, executable=TERRAFORM).outputs(credentials)
 
 
 def tfvars_file(path: Path, data_role_arn: str, inputs: Mapping[str, Any]) -> str:
     """The stack's variables as a pipeline job passes them (``inputs`` adds to and overrides the
     defaults below); returns the -var-file argument."""
-    values = stack.variables(
+    values = stack_variables(
         DEFAULT_ZIP,
         {
             "environment": ENVIRONMENT,
@@ -177,9 +183,9 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
     # the quota as the CI roles (a new account's 10 would admit no reservation).
     with pytest.MonkeyPatch.context() as environment:
         environment.setenv(compat.LAMBDA_CONCURRENCY_VARIABLE, "1000")
-        running = emulator.start(state_dir, record_to=record)
+        running = start_emulator(state_dir, record_to=record)
     try:
-        identities = Identities(running.endpoint_url)
+        identities = Identities(running.endpoint_url, REGION)
         management = identities.management()
         admin = management.assume(role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "admin")
         zone = admin.route53().create_hosted_zone(Name=HOSTED_ZONE, CallerReference="ci-roles")
@@ -204,12 +210,12 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
             for mode in ("plan", "apply")
         }
         stack_dir = state_dir / "infra" / "stack"
-        Root.copy(REPO / "infra", state_dir / "infra")
+        Root.copy(REPO / "infra", state_dir / "infra", executable=TERRAFORM)
         (stack_dir / stack.OVERRIDE_FILE).write_text(
-            stack.override_file(running.endpoint_url, static_credentials=False)
+            STACK.override_file(running.endpoint_url, static_credentials=False)
         )
         backend = state_dir / "ci.s3.tfbackend"
-        backend.write_text(stack.backend_config(running.endpoint_url, key=STATE_KEY, ci=True))
+        backend.write_text(STACK.backend_config(running.endpoint_url, key=STATE_KEY, ci=True))
         inputs = outputs["stack_inputs"][ENVIRONMENT]
 
         def tfvars(mode: str) -> str:

@@ -25,17 +25,19 @@ from typing import Any
 import pytest
 
 from localcloud import compat, emulator, stack
-from localcloud.aws import Identities
-from localcloud.settings import (
+from localcloud.aws import Identities, role_arn
+from localcloud.terraform import Root
+from randfile_localcloud.cloud import start_emulator
+from randfile_localcloud.settings import (
     DEFAULT_ZIP,
     DOMAIN,
     HOSTED_ZONE,
     MEMBER_ACCESS_ROLE,
     REGION,
+    STACK,
+    TERRAFORM,
     WORKLOAD_ACCOUNT_ID,
-    role_arn,
 )
-from localcloud.terraform import Root
 from tests.e2e.aws_requests import Call, World, authorizations
 from tests.e2e.iam_policy import decide
 from tests.e2e.policy_audit import managed
@@ -104,9 +106,9 @@ def shared_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedPair
     # A raised Lambda quota, so both stacks may reserve concurrency as tfvars_file asks.
     with pytest.MonkeyPatch.context() as environment:
         environment.setenv(compat.LAMBDA_CONCURRENCY_VARIABLE, "1000")
-        running = emulator.start(state_dir)
+        running = start_emulator(state_dir)
     try:
-        management = Identities(running.endpoint_url).management()
+        management = Identities(running.endpoint_url, REGION).management()
         admin = management.assume(role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "admin")
         zone = admin.route53().create_hosted_zone(Name=HOSTED_ZONE, CallerReference="isolation")
         outputs = apply_bootstrap(
@@ -120,13 +122,14 @@ def shared_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedPair
         )
         states = {}
         for env in ENVIRONMENTS:
-            stack_dir = Root.copy(REPO / "infra", state_dir / env / "infra").workdir / "stack"
+            infra = Root.copy(REPO / "infra", state_dir / env / "infra", executable=TERRAFORM)
+            stack_dir = infra.workdir / "stack"
             (stack_dir / stack.OVERRIDE_FILE).write_text(
-                stack.override_file(running.endpoint_url, static_credentials=False)
+                STACK.override_file(running.endpoint_url, static_credentials=False)
             )
             backend = state_dir / env / "ci.s3.tfbackend"
             backend.write_text(
-                stack.backend_config(
+                STACK.backend_config(
                     running.endpoint_url, key=f"randfile/{env}/terraform.tfstate", ci=True
                 )
             )

@@ -3,6 +3,8 @@
 curl and http.client send no signature (403), awscurl signs on its own (201), the `randfile`
 command makes a batch; every file is then read back with the data account's own credentials.
 The refusals API Gateway makes itself come in the stack's error format (its gateway responses).
+What a deployment holds (gateway responses, resource policy) changes what is served only once the
+API is deployed again, as on API Gateway.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,11 +23,12 @@ from urllib.parse import urlsplit
 import pytest
 from botocore.credentials import Credentials
 
-from localcloud import verify
-from localcloud.cloud import Cloud
+from localcloud.aws import role_arn
 from localcloud.endpoint import Published
-from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION, role_arn
 from randfile_client import ApiError, RetryPolicy
+from randfile_localcloud import verify
+from randfile_localcloud.cloud import Cloud
+from randfile_localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION
 from tests.e2e.api_client import api_client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
@@ -49,6 +52,17 @@ def _post(
     finally:
         connection.close()
     return response.status, {k.lower(): v for k, v in response.getheaders()}, json.loads(payload)
+
+
+def _get(published: Published, path: str) -> tuple[int, Any]:
+    parts = urlsplit(published.api_url)
+    connection = http.client.HTTPConnection(str(parts.hostname), parts.port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Host": published.domain})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
 
 
 def _refusal(published: Published, **overrides: Any) -> ApiError:
@@ -212,13 +226,8 @@ def test_an_unknown_host_method_or_oversized_body_is_refused(published: Publishe
         "ForbiddenException",
     )
 
-    parts = urlsplit(published.api_url)
-    connection = http.client.HTTPConnection(str(parts.hostname), parts.port, timeout=60)
-    connection.request("GET", "/files", headers={"Host": published.domain})
-    response = connection.getresponse()
-    assert response.status == 403
-    assert json.loads(response.read())["error"]["code"] == "missing_authentication_token"
-    connection.close()
+    status, document = _get(published, "/files")
+    assert (status, document["error"]["code"]) == (403, "missing_authentication_token")
 
     status, _, document = _post(published, b"x" * (10 * 1024 * 1024 + 1), {})
     assert status == 413
@@ -305,3 +314,102 @@ def test_the_stage_throttles_every_caller(
     finally:
         throttle(str(before["throttlingRateLimit"]), str(before["throttlingBurstLimit"]))
     assert (throttled.status, throttled.code) == (429, "throttled")
+
+
+@contextmanager
+def _deployments(local: Cloud, outputs: dict[str, Any]) -> Iterator[Callable[[], None]]:
+    """Yield `redeploy`: a new deployment of the API as it is now, and the stage switched to it,
+    as aws_api_gateway_deployment and aws_api_gateway_stage do. Afterwards the stage serves the
+    stack's deployment again and the new ones are deleted."""
+    apigateway = local.workload().apigateway()
+    api_id, stage = outputs["rest_api_id"], outputs["stage_name"]
+    stacks = apigateway.get_stage(restApiId=api_id, stageName=stage)["deploymentId"]
+    made: list[str] = []
+
+    def switch(deployment_id: str) -> None:
+        apigateway.update_stage(
+            restApiId=api_id,
+            stageName=stage,
+            patchOperations=[{"op": "replace", "path": "/deploymentId", "value": deployment_id}],
+        )
+
+    def redeploy() -> None:
+        made.append(apigateway.create_deployment(restApiId=api_id)["id"])
+        switch(made[-1])
+
+    try:
+        yield redeploy
+    finally:
+        switch(stacks)
+        for deployment_id in made:
+            apigateway.delete_deployment(restApiId=api_id, deploymentId=deployment_id)
+
+
+def test_a_gateway_response_missing_from_the_deployment_is_not_served(
+    local: Cloud, outputs: dict[str, Any], published: Published
+) -> None:
+    """What a first deployment that raced the responses' PUTs serves: the response exists on the
+    API, but the deployment was made without it, so API Gateway answers with DEFAULT_4XX's."""
+    apigateway = local.workload().apigateway()
+    api_id = outputs["rest_api_id"]
+    kept = apigateway.get_gateway_response(
+        restApiId=api_id, responseType="MISSING_AUTHENTICATION_TOKEN"
+    )
+
+    def put_back() -> None:
+        apigateway.put_gateway_response(
+            restApiId=api_id,
+            responseType="MISSING_AUTHENTICATION_TOKEN",
+            responseTemplates=kept.get("responseTemplates", {}),
+            responseParameters=kept.get("responseParameters", {}),
+        )
+
+    with _deployments(local, outputs) as redeploy:
+        apigateway.delete_gateway_response(
+            restApiId=api_id, responseType="MISSING_AUTHENTICATION_TOKEN"
+        )
+        try:
+            redeploy()
+        finally:
+            put_back()
+        # The API has the response again; the deployment the stage serves does not.
+        status, document = _get(published, "/files")
+        assert (status, document["error"]["code"]) == (403, "client_error")
+
+        redeploy()
+        status, document = _get(published, "/files")
+        assert (status, document["error"]["code"]) == (403, "missing_authentication_token")
+
+
+def test_a_resource_policy_change_is_served_only_once_deployed(
+    local: Cloud, outputs: dict[str, Any], published: Published
+) -> None:
+    apigateway = local.workload().apigateway()
+    api_id = outputs["rest_api_id"]
+    # GetRestApi returns the policy as an escaped JSON string.
+    kept = json.loads(f'"{apigateway.get_rest_api(restApiId=api_id)["policy"]}"')
+    deny_all = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"}
+        ],
+    }
+
+    def set_policy(document: str) -> None:
+        apigateway.update_rest_api(
+            restApiId=api_id,
+            patchOperations=[{"op": "replace", "path": "/policy", "value": document}],
+        )
+
+    with _deployments(local, outputs) as redeploy:
+        set_policy(json.dumps(deny_all))
+        try:
+            with api_client(published) as client:
+                client.create(10, "text")
+
+            redeploy()
+            denied = _refusal(published)
+        finally:
+            set_policy(kept)
+    assert (denied.status, denied.code) == (403, "access_denied")
+    assert denied.message.endswith("with an explicit deny")

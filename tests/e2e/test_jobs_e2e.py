@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from localcloud import verify
-from localcloud.cloud import Cloud
 from localcloud.endpoint import Published
 from randfile_client import AcceptedJob, ApiError, JobFailedError
+from randfile_localcloud import verify
+from randfile_localcloud.cloud import Cloud
 from tests.e2e.api_client import api_client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]

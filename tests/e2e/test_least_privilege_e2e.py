@@ -13,10 +13,16 @@ from typing import Any
 
 import pytest
 
-from localcloud import stack
-from localcloud.cloud import Cloud
-from localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION, WORKLOAD_ACCOUNT_ID
 from localcloud.terraform import Root
+from randfile_localcloud.cloud import Cloud
+from randfile_localcloud.settings import (
+    DATA_ACCOUNT_ID,
+    DEPLOY_ROLE,
+    REGION,
+    STACK,
+    TERRAFORM,
+    WORKLOAD_ACCOUNT_ID,
+)
 from tests.e2e.policy_audit import (
     Document,
     Grant,
@@ -66,7 +72,7 @@ ALLOWED_BROAD_GRANTS = {
 
 @pytest.fixture(scope="module")
 def state(local: Cloud) -> dict[str, Any]:
-    return stack.show(local.paths)
+    return STACK.show(local.paths)
 
 
 @pytest.fixture(scope="module")
@@ -347,9 +353,13 @@ def bootstrap_plan(local: Cloud, tmp_path_factory: pytest.TempPathFactory) -> di
     With the OIDC provider taken as existing, its ARN is derived from the account id, so every
     trust policy is known at plan time; otherwise they would only be known after apply.
     """
-    root = Root.copy(REPO / "infra" / "bootstrap", tmp_path_factory.mktemp("bootstrap-plan"))
+    root = Root.copy(
+        REPO / "infra" / "bootstrap",
+        tmp_path_factory.mktemp("bootstrap-plan"),
+        executable=TERRAFORM,
+    )
     workdir = root.workdir
-    (workdir / "localcloud_override.tf").write_text(stack.override_file(local.endpoint_url))
+    (workdir / "localcloud_override.tf").write_text(STACK.override_file(local.endpoint_url))
     (workdir / "test.auto.tfvars.json").write_text(
         json.dumps(variables(create_oidc_provider=False))
     )

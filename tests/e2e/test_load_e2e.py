@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from localcloud import gateway
-from localcloud.cloud import Cloud
-from localcloud.settings import DATA_ACCOUNT_ID
 from randfile.content import Format
+from randfile_localcloud.cloud import Cloud
+from randfile_localcloud.settings import DATA_ACCOUNT_ID
 
 # The two modules that call the API by the hundred share a deployment of their own (see conftest).
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud_traffic")]

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from localcloud import policy, stack
-from localcloud.cloud import Cloud
+from localcloud import policy
 from localcloud.model import WiringError
-from localcloud.settings import (
+from randfile_localcloud.cloud import Cloud
+from randfile_localcloud.settings import (
     CALLER_ROLE,
     DATA_ACCOUNT_ID,
     DEFAULT_ZIP,
@@ -27,6 +27,7 @@ from localcloud.settings import (
     DOMAIN,
     LAMBDA_PYTHON,
     MEMBER_ACCESS_ROLE,
+    STACK,
     STATE_BUCKET,
     STATE_KEY,
     WORKLOAD_ACCOUNT_ID,
@@ -279,7 +280,7 @@ def test_the_state_lock_file_on_the_emulator_blocks_a_concurrent_run(local: Clou
         IfNoneMatch="*",
     )
     try:
-        result = stack.terraform(
+        result = STACK.run(
             local.paths,
             "plan",
             "-input=false",
@@ -300,7 +301,7 @@ def test_a_reservation_a_new_account_cannot_grant_is_refused_at_plan_time(
 ) -> None:
     # The emulator answers Service Quotas like a new account (10 concurrent executions), which the
     # defaults deployed on; the provider reads it through the real API call.
-    result = stack.terraform(
+    result = STACK.run(
         local.paths,
         "plan",
         "-input=false",
@@ -325,7 +326,7 @@ def _plan_changes(output: str) -> list[str]:
 
 
 def test_a_second_plan_has_no_changes(local: Cloud) -> None:
-    result = stack.plan_exit_code(local.paths)
+    result = STACK.plan_exit_code(local.paths)
 
     assert result.returncode != 1, result.stderr
     assert result.returncode == 0, "\n".join(_plan_changes(result.stdout))
@@ -344,7 +345,7 @@ MODULE_ACCOUNTS = {
 
 
 def test_the_state_records_each_module_under_its_accounts_provider(local: Cloud) -> None:
-    state = json.loads(stack.terraform(local.paths, "state", "pull").stdout)
+    state = json.loads(STACK.run(local.paths, "state", "pull").stdout)
     recorded = {
         (resource["module"], resource["provider"])
         for resource in state["resources"]

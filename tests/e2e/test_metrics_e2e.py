@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.cloud import Cloud
+from randfile_localcloud.cloud import Cloud
 from tests import emf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]

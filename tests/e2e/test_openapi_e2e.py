@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from localcloud.endpoint import Published
-from localcloud.settings import REGION, REPO_ROOT
+from randfile_localcloud.settings import REGION, REPO_ROOT
 
 # The two modules that call the API by the hundred share a deployment of their own (see conftest).
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud_traffic")]

@@ -17,15 +17,15 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from localcloud.settings import DATA_ACCOUNT_ID, WORKLOAD_ACCOUNT_ID
 from randfile.aws import dynamodb_client, lambda_client, s3_client
+from randfile_localcloud.settings import DATA_ACCOUNT_ID, WORKLOAD_ACCOUNT_ID
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
 
-# The local cloud's account ids (tools/localcloud/settings.py), so that a moto-backed test and an
-# end-to-end test name the same account the same way.
+# The local cloud's account ids (tools/randfile_localcloud/settings.py), so that a moto-backed
+# test and an end-to-end test name the same account the same way.
 DATA_ACCOUNT: Final = DATA_ACCOUNT_ID
 WORKLOAD_ACCOUNT: Final = WORKLOAD_ACCOUNT_ID
 BUCKET = "randfile-test-data"

@@ -11,13 +11,13 @@ import base64
 import hashlib
 import json
 import os
+import pwd
 import re
+import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,15 @@ import pytest
 from botocore.credentials import Credentials
 from moto import mock_aws
 
-from scripts.ci import drift_issue, smoke_test, state_bucket, terraform_version, tfplan
+from scripts.ci import (
+    drift_issue,
+    environment_gate,
+    smoke_test,
+    state_bucket,
+    terraform_version,
+    tfplan,
+)
+from tests.http_stand_in import Recorder, serve
 
 REPO = Path(__file__).resolve().parents[2]
 CI = REPO / "scripts" / "ci"
@@ -157,6 +165,15 @@ def test_a_long_plan_is_cut_in_the_comment_but_whole_in_the_job_summary(plans: P
     assert ":scissors:" not in full
 
 
+def test_a_plan_of_multibyte_values_stays_within_the_limits_in_bytes(plans: Plans) -> None:
+    plan = json.loads(plans.changes.read_text())
+    text = "".join(f'  ~ name = "Zürich €{n}" -> "東京 {n}"\n' for n in range(40_000))
+    for limit in (tfplan.MAX_COMMENT_CHARS, tfplan.MAX_STEP_SUMMARY_CHARS):
+        markdown = tfplan.render_summary("dev", plan, None, plan_text=text, limit=limit)
+        assert len(markdown.encode()) <= limit
+        assert ":scissors: Cut after" in markdown
+
+
 def test_the_plan_cannot_close_its_code_block() -> None:
     markdown = tfplan.render_summary("dev", {}, None, plan_text="```\n# injected heading\n````\n")
     assert "`````text\n```\n# injected heading\n````\n`````" in markdown
@@ -284,44 +301,10 @@ def test_a_stale_plan_refusal_says_to_rerun(tmp_path: Path) -> None:
 # --- local HTTP servers ----------------------------------------------------------------------
 
 
-@dataclass
-class Recorder:
-    """What a fake server received, and how it answers."""
-
-    respond: Callable[[str, str, dict[str, str], bytes], tuple[int, Any]]
-    requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
-
-
 @pytest.fixture
 def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, Recorder]]:
-    recorder = Recorder(respond=request.param)
-
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            headers = {key.lower(): value for key, value in self.headers.items()}
-            recorder.requests.append((self.command, self.path, headers, body))
-            status, document = recorder.respond(self.command, self.path, headers, body)
-            payload = json.dumps(document).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = do_PATCH = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Keep the test output clean."""
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", recorder
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(request.param) as running:
+        yield running
 
 
 # --- pr_comment.py ---------------------------------------------------------------------------
@@ -492,6 +475,25 @@ def test_smoke_test_signs_with_sigv4_and_passes_on_201(
     assert "x-api-key" not in headers
 
 
+@pytest.mark.parametrize("server", [api_gateway], indirect=True)
+def test_the_api_key_is_masked_in_the_log_before_it_is_used(
+    server: tuple[str, Recorder],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, recorder = server
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setattr(smoke_test, "api_key_value", lambda *_: "secret-key-value")
+    outputs = outputs_file(tmp_path, api_key_id="k1")
+    assert smoke_test.main([f"--outputs={outputs}", f"--url={url}/files"]) == 0
+    [(_, _, headers, _)] = recorder.requests
+    assert headers["x-api-key"] == "secret-key-value"
+    assert capsys.readouterr().out.splitlines()[0] == "::add-mask::secret-key-value"
+
+
 @pytest.mark.parametrize("server", [rejects], indirect=True)
 def test_smoke_test_retries_a_403_for_a_bounded_time_then_lists_each_try(
     server: tuple[str, Recorder], tmp_path: Path
@@ -657,14 +659,33 @@ class FakeIssues:
     def __init__(self, issues: list[dict[str, Any]]) -> None:
         self.issues = issues
         self.comments: list[tuple[int, str]] = []
+        # Unfinished runs of deploy.yml by status, as "List workflow runs for a workflow" answers,
+        # and each run's jobs, as "List jobs for a workflow run attempt" does.
+        self.deploys: dict[str, list[dict[str, Any]]] = {}
+        self.jobs: dict[int, list[dict[str, Any]]] = {}
+
+    def listing(self, path: str) -> tuple[int, Any]:
+        if path.startswith("/repos/acme/randfile/issues?state=open&"):
+            return 200, [issue for issue in self.issues if issue["state"] == "open"]
+        jobs = re.fullmatch(r"/repos/acme/randfile/actions/runs/(\d+)/jobs\?per_page=100", path)
+        if jobs:
+            listed_jobs = self.jobs.get(int(jobs.group(1)), [])
+            return 200, {"total_count": len(listed_jobs), "jobs": listed_jobs}
+        status = re.fullmatch(
+            r"/repos/acme/randfile/actions/workflows/deploy\.yml/runs\?status=(\w+)", path
+        )
+        if not status:
+            return 404, {"message": "Not Found"}
+        listed = self.deploys.get(status.group(1), [])
+        return 200, {"total_count": len(listed), "workflow_runs": listed}
 
     def __call__(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, Any]:
         if headers.get("authorization") != "Bearer token-123":
             return 401, {"message": "Bad credentials"}
-        if method == "GET" and path.startswith("/repos/acme/randfile/issues?state=open&"):
-            return 200, [issue for issue in self.issues if issue["state"] == "open"]
+        if method == "GET":
+            return self.listing(path)
         if method == "POST" and path == "/repos/acme/randfile/issues":
             issue = {
                 **json.loads(body),
@@ -734,6 +755,31 @@ def test_drift_opens_one_issue_updates_it_and_closes_it_when_clean(
     # The person's issue that quotes the marker was never touched.
     assert github.issues[0] == HUMAN_ISSUE
 
+    # A deploy of prod waiting for its reviewer: what differs is what it deploys, so no issue.
+    github.deploys["waiting"] = [{"id": 9, "html_url": "https://github.com/acme/randfile/runs/9"}]
+    github.jobs[9] = [
+        {"name": "dev / apply dev", "status": "completed"},
+        {"name": "prod / plan prod", "status": "completed"},
+        {"name": "prod / apply prod", "status": "waiting"},
+    ]
+    issues_before = len(github.issues)
+    assert run(drift_summary(tmp_path, "drift")) == (
+        "::notice title=No drift issue for prod while deploying::a deploy of prod has not "
+        "finished (https://github.com/acme/randfile/runs/9): what differs may be what it is "
+        "deploying; the next check reports"
+    )
+    assert len(github.issues) == issues_before
+    # A run still deploying dev only does not hold back prod's issue.
+    github.jobs[9] = [{"name": "dev / smoke test dev", "status": "in_progress"}]
+    assert run(drift_summary(tmp_path, "drift")) == f"prod: opened issue #{50 + issues_before}"
+
+
+def test_a_drift_issue_body_stays_within_github_s_limit() -> None:
+    assert drift_issue.fitted("short") == "short"
+    body = drift_issue.fitted("x" * 100_000)
+    assert len(body) <= 65_536
+    assert body.endswith("the drift run's summary has it all.\n")
+
 
 def test_a_drift_summary_of_another_environment_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="not the drift summary of dev"):
@@ -757,6 +803,9 @@ def backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         boto3.client("s3", region_name="eu-west-1").create_bucket(
             Bucket=STATE, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
         )
+        boto3.client("s3", region_name="eu-west-1").put_bucket_versioning(
+            Bucket=STATE, VersioningConfiguration={"Status": "Enabled"}
+        )
         yield config
 
 
@@ -768,8 +817,11 @@ def test_a_saved_plan_is_stored_once_and_fetched_only_with_its_sha256(
     common = ["--env=dev", f"--backend-config={backend}"]
     assert state_bucket.main(["store", *common, f"--plan={plan}", "--run=42-1"]) == 0
     outputs = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    [stored] = s3.list_object_versions(Bucket=STATE)["Versions"]
     assert outputs == {
         "plan-key": "randfile/dev/terraform.tfstate.plans/42-1.tfplan",
+        "plan-version": stored["VersionId"],
         "plan-sha256": hashlib.sha256(b"PK saved plan with secrets").hexdigest(),
     }
     with pytest.raises(SystemExit, match="already exists"):
@@ -777,18 +829,25 @@ def test_a_saved_plan_is_stored_once_and_fetched_only_with_its_sha256(
 
     fetched = tmp_path / "apply" / "dev.tfplan"
     key = f"--key={outputs['plan-key']}"
+    version = f"--version={outputs['plan-version']}"
     with pytest.raises(SystemExit, match="Not the reviewed plan"):
-        state_bucket.main(["fetch", *common, f"--plan={fetched}", key, "--sha256=" + "0" * 64])
+        state_bucket.main(
+            ["fetch", *common, f"--plan={fetched}", key, version, "--sha256=" + "0" * 64]
+        )
     assert not fetched.exists()
     sha = f"--sha256={outputs['plan-sha256']}"
-    assert state_bucket.main(["fetch", *common, f"--plan={fetched}", key, sha]) == 0
+    # Another upload under the key (a writer that skipped If-None-Match) is not what was stored.
+    other = s3.put_object(Bucket=STATE, Key=outputs["plan-key"], Body=b"PK other")["VersionId"]
+    with pytest.raises(SystemExit, match="Not the reviewed plan"):
+        state_bucket.main(["fetch", *common, f"--plan={fetched}", key, f"--version={other}", sha])
+    assert state_bucket.main(["fetch", *common, f"--plan={fetched}", key, version, sha]) == 0
     assert fetched.read_bytes() == plan.read_bytes()
     with pytest.raises(SystemExit, match="is not a saved plan of the state"):
-        state_bucket.main(["fetch", *common, f"--plan={fetched}", "--key=randfile/prod/x", sha])
-
-    assert state_bucket.main(["discard", *common, key]) == 0
+        state_bucket.main(
+            ["fetch", *common, f"--plan={fetched}", "--key=randfile/prod/x", version, sha]
+        )
     with pytest.raises(SystemExit, match="re-run the whole workflow run"):
-        state_bucket.main(["fetch", *common, f"--plan={fetched}", key, sha])
+        state_bucket.main(["fetch", *common, f"--plan={fetched}", key, "--version=nope", sha])
 
 
 def test_a_held_lock_is_reported_with_the_command_that_releases_it(
@@ -816,3 +875,234 @@ def test_a_held_lock_is_reported_with_the_command_that_releases_it(
     assert report.rstrip().endswith(
         "make unlock ENV=dev LOCK_ID=6f1c2a9e-0000-4000-8000-000000000001"
     )
+
+
+def test_only_a_lock_this_machine_took_is_its_own(
+    backend: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = ["own-lock", "--env=dev", f"--backend-config={backend}"]
+    lock_key = "randfile/dev/terraform.tfstate.tflock"
+    here = f"{pwd.getpwuid(os.getuid()).pw_name}@{socket.gethostname()}"
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    for who, lock_id, expected in (
+        (here, "6f1c2a9e-0000-4000-8000-000000000002", "6f1c2a9e-0000-4000-8000-000000000002"),
+        ("runner@another-machine", "6f1c2a9e-0000-4000-8000-000000000003", ""),
+        (here, "$(reboot)", ""),
+    ):
+        s3.put_object(Bucket=STATE, Key=lock_key, Body=json.dumps({"ID": lock_id, "Who": who}))
+        assert state_bucket.main(common) == 0
+        assert capsys.readouterr().out == f"{expected}\n"
+    s3.delete_object(Bucket=STATE, Key=lock_key)
+    assert state_bucket.main(common) == 0
+    assert capsys.readouterr().out == "\n"
+
+
+# --- environment_gate.py ---------------------------------------------------------------------
+
+GATED = {
+    "name": "prod",
+    "can_admins_bypass": False,
+    "deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True},
+    "protection_rules": [
+        {"type": "wait_timer", "wait_timer": 0},
+        {
+            "type": "required_reviewers",
+            "prevent_self_review": True,
+            "reviewers": [{"type": "Team", "reviewer": {"slug": "release"}}],
+        },
+        {"type": "branch_policy"},
+    ],
+}
+
+
+class FakeEnvironments:
+    """GitHub's "Get an environment" and its deployment-branch policies, for acme/randfile."""
+
+    def __init__(self, environment: dict[str, Any] | None, branches: list[str]) -> None:
+        self.environment = environment
+        self.branches = branches
+
+    def __call__(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any]:
+        del body  # only GET requests
+        if headers.get("authorization") != "Bearer token-123":
+            return 401, {"message": "Bad credentials"}
+        if (
+            method == "GET"
+            and self.environment
+            and path == "/repos/acme/randfile/environments/prod"
+        ):
+            return 200, self.environment
+        policies = "/repos/acme/randfile/environments/prod/deployment-branch-policies?per_page=100"
+        if method == "GET" and self.environment and path == policies:
+            listing = [{"name": name, "type": "branch"} for name in self.branches]
+            return 200, {"total_count": len(listing), "branch_policies": listing}
+        return 404, {"message": "Not Found"}
+
+
+def gate(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_script(
+        "environment_gate.py",
+        "--environment=prod",
+        *args,
+        GITHUB_API_URL=url,
+        GITHUB_REPOSITORY="acme/randfile",
+        GITHUB_TOKEN="token-123",
+    )
+
+
+@pytest.mark.parametrize("server", [FakeEnvironments(GATED, ["main"])], indirect=True)
+def test_an_environment_with_reviewers_a_branch_policy_and_no_bypass_passes_the_gate(
+    server: tuple[str, Recorder],
+) -> None:
+    url, recorder = server
+    result = gate(url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the environment prod has its gate: wait_timer, required_reviewers" in result.stdout
+    assert [path for _, path, *_ in recorder.requests] == [
+        "/repos/acme/randfile/environments/prod",
+        "/repos/acme/randfile/environments/prod/deployment-branch-policies?per_page=100",
+    ]
+
+
+UNGATED = {
+    "name": "prod",
+    "can_admins_bypass": True,
+    "deployment_branch_policy": None,
+    "protection_rules": [{"type": "wait_timer", "wait_timer": 5}],
+}
+
+
+@pytest.mark.parametrize("server", [FakeEnvironments(UNGATED, [])], indirect=True)
+def test_an_environment_without_its_rules_stops_the_deploy_saying_what_is_missing(
+    server: tuple[str, Recorder], tmp_path: Path
+) -> None:
+    url, _ = server
+    summary = tmp_path / "summary.md"
+    result = run_script(
+        "environment_gate.py",
+        "--environment=prod",
+        GITHUB_API_URL=url,
+        GITHUB_REPOSITORY="acme/randfile",
+        GITHUB_TOKEN="token-123",
+        GITHUB_STEP_SUMMARY=str(summary),
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 3, result.stdout
+    assert all(line.startswith("::error title=No gate for prod::") for line in errors)
+    assert "no deployment-branch policy" in errors[0]
+    assert "no required reviewers" in errors[1]
+    assert "required reviewers exist only for public repositories" in errors[1]
+    assert "administrators may bypass" in errors[2]
+    assert "### Deploy to `prod` refused" in summary.read_text()
+
+
+@pytest.mark.parametrize("server", [FakeEnvironments(GATED, ["main", "release/*"])], indirect=True)
+def test_a_branch_policy_that_admits_other_branches_is_refused(
+    server: tuple[str, Recorder],
+) -> None:
+    result = gate(server[0])
+    assert result.returncode == 1
+    assert "admits more than `main`: release/*" in result.stdout
+
+
+def test_reviewers_are_required_only_where_asked() -> None:
+    dev = {**UNGATED, "deployment_branch_policy": {"protected_branches": True}}
+    assert (
+        environment_gate.problems(dev, require_reviewers=False, branch="main", branch_policies=None)
+        == []
+    )
+    assert (
+        len(
+            environment_gate.problems(
+                dev, require_reviewers=True, branch="main", branch_policies=None
+            )
+        )
+        == 2
+    )
+
+
+@pytest.mark.parametrize("server", [FakeEnvironments(None, [])], indirect=True)
+def test_a_missing_environment_stops_the_deploy(server: tuple[str, Recorder]) -> None:
+    result = gate(server[0])
+    assert result.returncode != 0
+    assert "::error title=No gate for prod::the GitHub environment prod does not exist" in (
+        result.stdout + result.stderr
+    )
+
+
+# --- release_order.py ------------------------------------------------------------------------
+
+HEAD = "c" * 40
+OLDER = "b" * 40
+UNRELATED = "e" * 40
+
+
+def branches(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
+    """main's head is HEAD, OLDER is in its history, UNRELATED is not."""
+    if headers.get("authorization") != "Bearer token-123":
+        return 401, {"message": "Bad credentials"}
+    if method == "GET" and path == "/repos/acme/randfile/branches/main":
+        return 200, {"name": "main", "commit": {"sha": HEAD}}
+    compare = {f"main...{HEAD}": "identical", f"main...{OLDER}": "behind"}
+    found = compare.get(path.removeprefix("/repos/acme/randfile/compare/"))
+    if method == "GET" and found:
+        return 200, {"status": found}
+    if method == "GET" and path == f"/repos/acme/randfile/compare/main...{UNRELATED}":
+        return 200, {"status": "diverged"}
+    return 404, {"message": "Not Found"}
+
+
+def order(url: str, commit: str, event: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return run_script(
+        "release_order.py",
+        "--env=prod",
+        f"--commit={commit}",
+        GITHUB_API_URL=url,
+        GITHUB_REPOSITORY="acme/randfile",
+        GITHUB_TOKEN="token-123",
+        GITHUB_EVENT_NAME=event,
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("server", [branches], indirect=True)
+def test_main_s_head_is_deployed(server: tuple[str, Recorder]) -> None:
+    result = order(server[0], HEAD, "push")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{HEAD[:12]} is main's head: deploying it to prod" in result.stdout
+
+
+@pytest.mark.parametrize("server", [branches], indirect=True)
+def test_a_superseded_run_stops_saying_so_instead_of_reverting(
+    server: tuple[str, Recorder], tmp_path: Path
+) -> None:
+    summary = tmp_path / "summary.md"
+    result = order(server[0], OLDER, "push", GITHUB_STEP_SUMMARY=str(summary))
+    assert result.returncode == 1
+    assert result.stdout.startswith(
+        f"::error title=Superseded (prod)::{OLDER[:12]} is no longer main's head "
+        f"({HEAD[:12]} is): the run of {HEAD[:12]} deploys prod"
+    )
+    assert "### `prod` not deployed" in summary.read_text()
+
+
+@pytest.mark.parametrize("server", [branches], indirect=True)
+def test_a_manual_dispatch_rolls_back_to_a_commit_of_main_only(
+    server: tuple[str, Recorder],
+) -> None:
+    rollback = order(server[0], OLDER, "workflow_dispatch")
+    assert rollback.returncode == 0, rollback.stdout + rollback.stderr
+    assert f"::notice title=Deploying {OLDER[:12]} to prod by hand::" in rollback.stdout
+    for commit in (UNRELATED, "d" * 40):
+        refused = order(server[0], commit, "workflow_dispatch")
+        assert refused.returncode == 1
+        assert refused.stdout.startswith("::error title=Not a commit of main (prod)::")
+
+
+def test_the_commit_must_be_a_full_id() -> None:
+    result = order("http://127.0.0.1:9", "HEAD; true", "push")
+    assert result.returncode != 0
+    assert "--commit must be a full commit id" in result.stderr

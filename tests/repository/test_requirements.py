@@ -12,21 +12,34 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIREMENTS = REPO / "requirements"
-LOCKS = ["dev.txt", "demo.txt", "checkov.txt", "uv.txt"]
+# The local cloud's own lock: the runtime interface client its function processes run.
+LAMBDA_RUNTIME_LOCK = REPO / "tools" / "localcloud" / "requirements" / "lambda-runtime.txt"
+LOCKS: list[str | Path] = ["dev.txt", "demo.txt", "checkov.txt", "uv.txt", LAMBDA_RUNTIME_LOCK]
+# The function process's entry point: it runs on the runtime's Python with the runtime interface
+# client of tools/localcloud/requirements/lambda-runtime.txt, not with the venv.
+FUNCTION_BOOTSTRAP = REPO / "tools" / "localcloud" / "src" / "localcloud" / "lambda_bootstrap.py"
 # What `make demo` runs with the venv's Python: the local cloud and the zip builder.
 DEMO_CODE = [
-    *sorted((REPO / "tools" / "localcloud").glob("*.py")),
+    *sorted(
+        set((REPO / "tools" / "localcloud" / "src" / "localcloud").glob("*.py"))
+        - {FUNCTION_BOOTSTRAP}
+    ),
+    *sorted((REPO / "tools" / "randfile_localcloud").glob("*.py")),
     REPO / "scripts" / "build_zip.py",
 ]
+
+
+FIRST_PARTY = {"localcloud", "randfile", "randfile_localcloud"}
 
 
 def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pins(lock: str) -> dict[str, tuple[str, frozenset[str]]]:
-    """name -> (version, hashes) for every requirement in a lock file."""
-    text = (REQUIREMENTS / lock).read_text().replace("\\\n", " ")
+def pins(lock: str | Path) -> dict[str, tuple[str, frozenset[str]]]:
+    """name -> (version, hashes) for every requirement in a lock file (a name: in requirements/)."""
+    path = lock if isinstance(lock, Path) else REQUIREMENTS / lock
+    text = path.read_text().replace("\\\n", " ")
     found: dict[str, tuple[str, frozenset[str]]] = {}
     for line in text.splitlines():
         requirement = line.split("#", 1)[0].strip()
@@ -43,7 +56,7 @@ def pins(lock: str) -> dict[str, tuple[str, frozenset[str]]]:
 
 
 @pytest.mark.parametrize("lock", LOCKS)
-def test_every_requirement_is_pinned_and_hashed(lock: str) -> None:
+def test_every_requirement_is_pinned_and_hashed(lock: str | Path) -> None:
     assert pins(lock)
 
 
@@ -79,8 +92,15 @@ def test_demo_requirements_cover_what_the_demo_imports() -> None:
     imported = set().union(*(runtime_imports(ast.parse(path.read_text())) for path in DEMO_CODE))
     third_party = {
         _normalise(distribution)
-        for module in imported - set(sys.stdlib_module_names) - {"localcloud", "randfile"}
+        for module in imported - set(sys.stdlib_module_names) - FIRST_PARTY
         for distribution in distributions.get(module, [module])
     }
     assert {"boto3", "moto"} <= third_party
     assert third_party <= set(pins("demo.txt"))
+
+
+def test_the_function_bootstrap_imports_only_the_runtime_interface_client() -> None:
+    imported = runtime_imports(ast.parse(FUNCTION_BOOTSTRAP.read_text()))
+    third_party = {_normalise(module) for module in imported - set(sys.stdlib_module_names)}
+    assert third_party == {"awslambdaric"}
+    assert third_party <= set(pins(LAMBDA_RUNTIME_LOCK))

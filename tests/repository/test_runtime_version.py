@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no stubs; only plain data is read
 
-from localcloud.settings import LAMBDA_PYTHON, PYTHON_VERSION_FILE, REPO_ROOT
+from randfile_localcloud.settings import LAMBDA_PYTHON, PYTHON_VERSION_FILE, REPO_ROOT
 
 SETUP_TOOLCHAIN = REPO_ROOT / ".github" / "actions" / "setup-toolchain" / "action.yml"
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import TESTS, TIERS, tier_of
+import pytest
+
+from tests.conftest import TEST_ROOTS, TESTS, TIERS, tier_of
 
 
-def test_every_test_module_lies_in_a_tier_folder() -> None:
-    modules = sorted(TESTS.rglob("test_*.py"))
+@pytest.mark.parametrize("root", TEST_ROOTS, ids=lambda root: str(root.relative_to(TESTS.parent)))
+def test_every_test_module_lies_in_a_tier_folder(root: Path) -> None:
+    modules = sorted(root.rglob("test_*.py"))
     assert modules
     assert [path for path in modules if tier_of(path) is None] == []
 
@@ -29,3 +32,6 @@ def test_files_outside_the_tier_folders_have_no_tier() -> None:
     assert tier_of(TESTS / "support" / "test_stray.py") is None
     assert tier_of(Path("/elsewhere/unit/test_stray.py")) is None
     assert tier_of(TESTS / "functional" / "deeper" / "test_x.py") == "functional"
+    package_tests = TESTS.parent / "tools" / "localcloud" / "tests"
+    assert tier_of(package_tests / "unit" / "test_x.py") == "unit"
+    assert tier_of(package_tests / "test_stray.py") is None

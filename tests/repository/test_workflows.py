@@ -220,8 +220,46 @@ def test_each_environment_is_planned_then_its_saved_plan_applied_dev_before_prod
             name = f"{role.upper().replace('-', '_')}_ROLE_ARN_{env.upper()}"
             assert deploy[env]["with"][f"{role}-role-arn"] == f"${{{{ vars.{name} }}}}"
     jobs = deploy_jobs()
-    assert set(jobs) == {"plan", "apply"}
+    assert set(jobs) == {"order", "plan", "apply", "smoke"}
+    assert "needs" not in jobs["order"]
+    assert jobs["plan"]["needs"] == "order"
     assert jobs["apply"]["needs"] == "plan"
+    assert jobs["smoke"]["needs"] == "apply"
+    # Only prod's environment must have reviewers; every job deploys the commit it was given.
+    assert deploy["dev"]["with"]["required-reviewers"] is False
+    assert deploy["prod"]["with"]["required-reviewers"] is True
+    for job_id, job in jobs.items():
+        [checkout] = [step for step in job["steps"] if "actions/checkout" in str(step.get("uses"))]
+        assert checkout["with"]["ref"] == "${{ inputs.commit }}", job_id
+
+
+def test_only_main_s_head_is_planned_or_applied_and_a_dispatch_names_a_commit() -> None:
+    deploy = load(REPO / ".github" / "workflows" / "deploy.yml")
+    assert set(triggers(deploy)) == {"push", "workflow_dispatch"}
+    assert triggers(deploy)["push"] == {"branches": ["main"]}
+    assert set(triggers(deploy)["workflow_dispatch"]["inputs"]) == {"commit"}
+    for env in ("dev", "prod"):
+        assert deploy["jobs"][env]["with"]["commit"] == "${{ inputs.commit || github.sha }}"
+    jobs = deploy_jobs()
+    order = 'make release-order ENV="$ENVIRONMENT"'
+    # Before the plan job enters its concurrency group, again inside it, and before the apply.
+    assert runs(jobs["order"]) == [order]
+    assert "concurrency" not in jobs["order"]
+    assert runs(jobs["plan"])[0] == order
+    assert runs(jobs["apply"])[:2] == [
+        'make environment-gate ENV="$ENVIRONMENT" REQUIRE_REVIEWERS="$REQUIRE_REVIEWERS"',
+        order,
+    ]
+    for job_id in ("order", "plan", "apply"):
+        [step] = [step for step in jobs[job_id]["steps"] if step.get("run") == order]
+        assert step["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}, job_id
+
+
+def test_the_zip_artifact_may_be_uploaded_again_by_a_re_run() -> None:
+    build = load(REPO / ".github" / "workflows" / "deploy.yml")["jobs"]["build"]
+    [upload] = [s for s in build["steps"] if "upload-artifact" in str(s.get("uses"))]
+    assert upload["with"]["overwrite"] is True
+    assert upload["with"]["name"] == "randfile-zip"
 
 
 def test_the_plan_job_plans_without_lock_shows_the_plan_and_stores_it() -> None:
@@ -231,6 +269,7 @@ def test_the_plan_job_plans_without_lock_shows_the_plan_and_stores_it() -> None:
     assert "inputs.workload-plan-role-arn" in str(plan["steps"])
     assert "apply-role" not in str(plan["steps"])
     assert runs(plan) == [
+        'make release-order ENV="$ENVIRONMENT"',
         'make lock-report ENV="$ENVIRONMENT"',
         'make plan ENV="$ENVIRONMENT"',
         "make zip-matches-artifact",
@@ -242,11 +281,13 @@ def test_the_plan_job_plans_without_lock_shows_the_plan_and_stores_it() -> None:
     assert planning["env"]["TF_VAR_data_role_arn"] == "${{ inputs.data-plan-role-arn }}"
     assert plan["outputs"] == {
         "plan-key": "${{ steps.store.outputs.plan-key }}",
+        "plan-version": "${{ steps.store.outputs.plan-version }}",
         "plan-sha256": "${{ steps.store.outputs.plan-sha256 }}",
     }
-    # A newer run's plan replaces an older one still running; plans take no lock.
+    # Only runs that were main's head enter the group (the order job runs first), so the arrival
+    # that cancels a running plan is a newer commit; plans take no lock.
     assert plan["concurrency"] == {
-        "group": "plan-${{ inputs.environment }}",
+        "group": "deploy-plan-${{ inputs.environment }}",
         "cancel-in-progress": True,
     }
 
@@ -254,28 +295,70 @@ def test_the_plan_job_plans_without_lock_shows_the_plan_and_stores_it() -> None:
 def test_the_apply_job_is_gated_by_the_environment_and_applies_the_stored_plan() -> None:
     apply = deploy_jobs()["apply"]
     assert apply["environment"]["name"] == "${{ inputs.environment }}"
-    assert apply["permissions"] == {"contents": "read", "id-token": "write"}
+    assert apply["permissions"] == {"actions": "read", "contents": "read", "id-token": "write"}
     # A job waiting for review would hold a concurrency group and block later runs.
     assert "concurrency" not in apply
     assert apply["env"]["PLAN_KEY"] == "${{ needs.plan.outputs.plan-key }}"
+    assert apply["env"]["PLAN_VERSION"] == "${{ needs.plan.outputs.plan-version }}"
     assert apply["env"]["PLAN_SHA256"] == "${{ needs.plan.outputs.plan-sha256 }}"
+    assert apply["env"]["REQUIRE_REVIEWERS"] == "${{ inputs.required-reviewers }}"
     assert "inputs.workload-apply-role-arn" in str(apply["steps"])
     assert runs(apply) == [
+        'make environment-gate ENV="$ENVIRONMENT" REQUIRE_REVIEWERS="$REQUIRE_REVIEWERS"',
+        'make release-order ENV="$ENVIRONMENT"',
         'make plan-fetch ENV="$ENVIRONMENT"',
         'make apply ENV="$ENVIRONMENT"',
         'make plan-discard ENV="$ENVIRONMENT"',
-        'make smoke ENV="$ENVIRONMENT"',
+        'make lock-release-own ENV="$ENVIRONMENT"',
         'make lock-report ENV="$ENVIRONMENT"',
     ]
+    [release] = [step for step in apply["steps"] if "lock-release-own" in step.get("run", "")]
+    assert release["if"] == "cancelled() && steps.fetch.outcome == 'success'"
     [applying] = [step for step in apply["steps"] if step.get("run", "").startswith("make apply")]
     assert applying["env"]["TF_VAR_data_role_arn"] == "${{ inputs.data-apply-role-arn }}"
     assert applying["env"]["TF_CLI_ARGS_apply"] == "-lock-timeout=10m"
     [report] = [step for step in apply["steps"] if "lock-report" in step.get("run", "")]
-    assert report["if"] == "failure() || cancelled()"
+    assert report["if"] == "(failure() || cancelled()) && steps.fetch.outcome == 'success'"
     # The zip the plan was made with, downloaded where the stack reads it; no rebuild.
     downloads = [s for s in apply["steps"] if "download-artifact" in str(s.get("uses"))]
     assert [s["with"] for s in downloads] == [{"name": "randfile-zip", "path": "dist"}]
     assert "make build" not in runs(apply)
+
+
+def test_the_smoke_test_is_a_job_of_its_own_in_the_environment() -> None:
+    smoke = deploy_jobs()["smoke"]
+    # The apply role trusts only the environment's jobs; a re-run needs no new plan.
+    assert smoke["environment"]["name"] == "${{ inputs.environment }}"
+    assert "inputs.workload-apply-role-arn" in str(smoke["steps"])
+    assert runs(smoke) == ['make smoke ENV="$ENVIRONMENT"']
+    assert "needs.plan" not in str(smoke)
+
+
+def test_the_unlock_workflow_runs_in_the_gated_environment_with_the_apply_role() -> None:
+    unlock = load(REPO / ".github" / "workflows" / "unlock.yml")
+    assert set(triggers(unlock)) == {"workflow_dispatch"}
+    inputs = triggers(unlock)["workflow_dispatch"]["inputs"]
+    assert inputs["environment"]["options"] == ["dev", "prod"]
+    [job] = unlock["jobs"].values()
+    assert job["environment"] == "${{ inputs.environment }}"
+    assert runs(job) == [
+        'make environment-gate ENV="$ENVIRONMENT" REQUIRE_REVIEWERS="$REQUIRE_REVIEWERS"',
+        'make unlock ENV="$ENVIRONMENT"',
+    ]
+    # The typed lock id reaches make through the environment, never the command line.
+    assert job["env"]["LOCK_ID"] == "${{ inputs.lock-id }}"
+    assert "WORKLOAD_APPLY_ROLE_ARN_PROD" in str(job["steps"])
+    assert "PLAN_ROLE" not in str(job["steps"])
+
+
+def test_pull_requests_use_their_own_role_and_never_store_a_plan() -> None:
+    plan = load(REPO / ".github" / "workflows" / "ci.yml")["jobs"]["plan"]
+    roles = {entry["workload-role-arn"] for entry in plan["strategy"]["matrix"]["include"]}
+    assert roles == {
+        "${{ vars.WORKLOAD_PR_ROLE_ARN_DEV }}",
+        "${{ vars.WORKLOAD_PR_ROLE_ARN_PROD }}",
+    }
+    assert not any(target in str(plan["steps"]) for target in ("plan-store", "apply", "unlock"))
 
 
 def test_no_plan_file_is_ever_uploaded_as_an_artifact() -> None:
@@ -345,7 +428,7 @@ def test_drift_runs_on_a_schedule_and_by_hand_and_reaches_an_issue() -> None:
     issue = jobs["issue"]
     assert issue["needs"] == "drift"
     assert "!cancelled()" in issue["if"]
-    assert issue["permissions"] == {"contents": "read", "issues": "write"}
+    assert issue["permissions"] == {"actions": "read", "contents": "read", "issues": "write"}
     assert runs(issue) == ['make drift-issue ENV="$ENVIRONMENT"']
     for path in WORKFLOWS:
         for job_id, job in load(path)["jobs"].items():

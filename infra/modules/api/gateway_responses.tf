@@ -34,12 +34,12 @@ locals {
   gateway_response_headers = {
     THROTTLED = { "gatewayresponse.header.Retry-After" = "'1'" }
   }
-
-  # Gateway responses take effect only once the API is deployed again
-  # (https://docs.aws.amazon.com/apigateway/latest/developerguide/updating-api.html): the
-  # deployment's trigger (main.tf) hashes what they answer.
-  gateway_responses_fingerprint = [local.gateway_response_codes, local.gateway_response_headers]
 }
+
+# Gateway responses take effect only once the API is deployed again
+# (https://docs.aws.amazon.com/apigateway/latest/developerguide/updating-api.html): the
+# deployment (main.tf) references these resources, so it is created after them and its trigger
+# hashes what they answer.
 
 resource "aws_api_gateway_gateway_response" "this" {
   for_each = local.gateway_response_codes

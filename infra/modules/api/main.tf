@@ -131,8 +131,15 @@ resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
   description = "Managed by Terraform: replaced when the API's definition changes"
 
-  # The IDs change when the route's objects are replaced; the attributes are what can change in
-  # place. Whole resources are not hashed: a refresh fills in empty defaults and would redeploy.
+  # A deployment is a snapshot of the API when it is created: a change to a method, integration,
+  # gateway response or the resource policy is served only once the API is deployed again
+  # (https://docs.aws.amazon.com/apigateway/latest/developerguide/updating-api.html). So the
+  # trigger references every resource the deployment must carry, which also orders its creation
+  # after all of them (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/api_gateway_deployment):
+  # a hash of locals alone let the first deployment race the gateway responses' PUTs and never
+  # carry them. The IDs change when an object is replaced; the attributes are what can change in
+  # place. Whole resources are not hashed, and optional attributes are read with null, "" and {}
+  # alike: a refresh fills in empty defaults, which would redeploy on every plan.
   triggers = {
     redeployment = sha1(jsonencode([
       aws_api_gateway_resource.files.id,
@@ -145,11 +152,19 @@ resource "aws_api_gateway_deployment" "this" {
       aws_api_gateway_method.get_job.id,
       aws_api_gateway_method.get_job.authorization,
       aws_api_gateway_method.get_job.api_key_required,
+      merge({}, aws_api_gateway_method.get_job.request_parameters),
       aws_api_gateway_integration.get_job.id,
       aws_api_gateway_integration.get_job.uri,
       aws_api_gateway_rest_api_policy.this.id,
       data.aws_iam_policy_document.invoke.json,
-      local.gateway_responses_fingerprint,
+      {
+        for type, response in aws_api_gateway_gateway_response.this : type => [
+          response.id,
+          response.status_code == null ? "" : response.status_code,
+          merge({}, response.response_templates),
+          merge({}, response.response_parameters),
+        ]
+      },
     ]))
   }
 

@@ -1,8 +1,8 @@
 # The deployment is replaced (and the stage switched to it) exactly when the API's definition
 # changes: a redeploy on every apply would churn, a missed one would leave callers on the old API.
-# The trigger hashes IDs and the policy's JSON, known only once the API exists: the baseline
-# applies (against the mock), and every other run plans one change from that state and compares
-# the trigger with the baseline's.
+# The trigger hashes IDs (the gateway responses' among them) and the policy's JSON, known only
+# once the API exists: the baseline applies (against the mock), and every other run plans one
+# change from that state and compares the trigger with the baseline's.
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -50,7 +50,7 @@ override_resource {
 
 run "baseline" {
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "54a9382783fa97ad43b78209ff72be6d4add8035" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
     error_message = "The trigger of the baseline API changed to ${aws_api_gateway_deployment.this.triggers.redeployment}: if the module now hashes something else on purpose, update BASELINE in this file."
   }
 
@@ -74,7 +74,7 @@ run "limits_logs_and_tags_keep_the_deployment" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "54a9382783fa97ad43b78209ff72be6d4add8035" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
     error_message = "Stage settings, the usage plan, logging and tags are not part of the deployed API: they must not redeploy it."
   }
 }
@@ -88,7 +88,7 @@ run "authorization_change_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "54a9382783fa97ad43b78209ff72be6d4add8035" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
     error_message = "A new authorization type only takes effect once deployed."
   }
 }
@@ -101,7 +101,7 @@ run "api_key_requirement_change_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "54a9382783fa97ad43b78209ff72be6d4add8035" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
     error_message = "Dropping the API key requirement only takes effect once deployed."
   }
 }
@@ -114,7 +114,7 @@ run "new_integration_target_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "54a9382783fa97ad43b78209ff72be6d4add8035" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
     error_message = "A new integration URI only takes effect once deployed."
   }
 }
@@ -135,7 +135,31 @@ run "resource_policy_change_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "54a9382783fa97ad43b78209ff72be6d4add8035" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
     error_message = "A REST API's resource policy only takes effect once the API is deployed again."
+  }
+}
+
+# The deployment references the gateway responses themselves, not locals describing them: so it
+# is created after their PUTs (the first deployment of the API carries them) and redeployed when
+# one is replaced or changes. A response's id is what the provider reads back from API Gateway.
+run "gateway_responses_are_in_the_deployment" {
+  command = plan
+
+  plan_options {
+    replace = [aws_api_gateway_gateway_response.this["THROTTLED"]]
+  }
+
+  override_resource {
+    target          = aws_api_gateway_gateway_response.this
+    override_during = plan
+    values = {
+      id = "aggr-a1b2c3d4e5-replaced"
+    }
+  }
+
+  assert {
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
+    error_message = "A gateway response that API Gateway holds differently only takes effect once deployed: the deployment must reference the responses themselves."
   }
 }

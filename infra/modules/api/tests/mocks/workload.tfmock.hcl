@@ -49,6 +49,14 @@ mock_resource "aws_api_gateway_integration" {
   }
 }
 
+# The deployment's trigger hashes the gateway responses' IDs: a fixed one keeps it reproducible
+# (every type gets the same here; API Gateway's are aggr-<api id>-<type>).
+mock_resource "aws_api_gateway_gateway_response" {
+  defaults = {
+    id = "aggr-a1b2c3d4e5-mocked"
+  }
+}
+
 mock_resource "aws_api_gateway_rest_api_policy" {
   defaults = {
     id = "a1b2c3d4e5"
