@@ -25,29 +25,29 @@ locals {
     : "arn:${local.partition}:iam::${var.workload_account_id}:oidc-provider/${local.github_oidc_host}"
   )
 
-  # GitHub `sub` claims, pinned exactly: the plan roles serve pull requests (and the drift check's
-  # environment), each apply role serves only jobs running in its own GitHub environment.
-  # Repositories created, renamed or transferred since 2026-07-15 get immutable subjects that carry
-  # the owner's and the repository's numeric IDs (`repo:OWNER@OWNER_ID/REPO@REPO_ID:...`); older
-  # ones keep `repo:OWNER/REPO:...` unless they opt in. Both forms are trusted when the IDs are
-  # given: a repository that later takes this name has other IDs and gets the immutable form, so
-  # neither form can admit it.
+  # GitHub `sub` claims, pinned exactly: each pull-request role serves pull requests, each plan
+  # role the deploy's plan job and the drift check (both in the drift environment), each apply
+  # role only jobs running in its own GitHub environment.
+  # Repositories created, renamed or transferred since 2026-07-15 get only immutable subjects that
+  # carry the owner's and the repository's numeric IDs (`repo:OWNER@OWNER_ID/REPO@REPO_ID:...`), so
+  # the IDs are required. An older repository keeps `repo:OWNER/REPO:...` until it opts in:
+  # trust_name_only_subject adds that form. A repository that later takes this name has other IDs,
+  # so the immutable form cannot admit it.
   # https://docs.github.com/en/actions/reference/security/oidc#immutable-subject-claims
-  github_owner       = split("/", var.github_repository)[0]
-  github_name        = split("/", var.github_repository)[1]
-  github_subject_ids = var.github_repository_id == null ? [] : ["${local.github_owner}@${var.github_owner_id}/${local.github_name}@${var.github_repository_id}"]
+  # The subject is not bound to the workflow file (a customized `sub` with `job_workflow_ref`):
+  # docs/security.md, "CI roles", says why.
+  github_owner = split("/", var.github_repository)[0]
+  github_name  = split("/", var.github_repository)[1]
   github_subject_repos = concat(
-    [var.github_repository],
-    local.github_subject_ids,
+    ["${local.github_owner}@${var.github_owner_id}/${local.github_name}@${var.github_repository_id}"],
+    var.trust_name_only_subject ? [var.github_repository] : [],
   )
-  plan_subjects = flatten([
-    for repo in local.github_subject_repos : [
-      "repo:${repo}:pull_request",
-      "repo:${repo}:environment:${var.drift_environment}",
-    ]
-  ])
-  apply_subjects = {
-    for env in var.environments : env => [for repo in local.github_subject_repos : "repo:${repo}:environment:${env}"]
+  ci_subjects = {
+    for env in var.environments : env => {
+      pr    = [for repo in local.github_subject_repos : "repo:${repo}:pull_request"]
+      plan  = [for repo in local.github_subject_repos : "repo:${repo}:environment:${var.drift_environment}"]
+      apply = [for repo in local.github_subject_repos : "repo:${repo}:environment:${env}"]
+    }
   }
 
   # "<prefix>-ci-..." never matches the stack's "<prefix>-<env>-*" patterns below (the environment
@@ -55,6 +55,7 @@ locals {
   # same names.
   role_names = {
     for env in var.environments : env => {
+      pr       = "${var.name_prefix}-ci-${env}-pr"
       plan     = "${var.name_prefix}-ci-${env}-plan"
       apply    = "${var.name_prefix}-ci-${env}-apply"
       boundary = "${var.name_prefix}-ci-${env}-boundary"
@@ -62,13 +63,17 @@ locals {
   }
 
   # Each account holds one role per environment and mode, keyed "<env>-<mode>" (moved.tf maps the
-  # former per-mode addresses onto these keys).
+  # former per-mode addresses onto these keys). Pull requests get a workload role of their own that
+  # reads and cannot write saved plans; in the data account they use the read-only plan role.
   ci_roles = {
     for pair in setproduct(var.environments, ["plan", "apply"]) : "${pair[0]}-${pair[1]}" => {
       env  = pair[0]
       mode = pair[1]
     }
   }
+  workload_ci_roles = merge(local.ci_roles, {
+    for env in var.environments : "${env}-pr" => { env = env, mode = "pr" }
+  })
 
   # The stack names everything "<name_prefix>-<env>" or "<name_prefix>-<env>-...": the roles of one
   # environment cannot touch another environment's resources even when both share an account.
@@ -181,6 +186,35 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
 
 data "aws_iam_policy_document" "state_bucket" {
   provider = aws.workload
+
+  # Saved plans are create-only: a write must carry If-None-Match (S3 conditional writes), so no
+  # principal can replace a plan waiting for its apply, whatever its own policy allows.
+  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html
+  statement {
+    sid       = "DenySavedPlanOverwrites"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = [for key in values(local.state_keys) : "${aws_s3_bucket.state.arn}/${key}${local.saved_plans_suffix}*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:if-none-match"
+      values   = ["true"]
+    }
+
+    # Multipart uploads' CreateMultipartUpload and UploadPart take no conditional header; their
+    # CompleteMultipartUpload does, and is checked.
+    condition {
+      test     = "Bool"
+      variable = "s3:ObjectCreationOperation"
+      values   = ["true"]
+    }
+  }
 
   statement {
     sid     = "DenyInsecureTransport"

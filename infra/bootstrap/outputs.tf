@@ -13,8 +13,13 @@ output "oidc_provider_arn" {
   value       = local.oidc_provider_arn
 }
 
+output "workload_pr_role_arns" {
+  description = "Per environment, the read-only workload-account role pull-request jobs assume (GitHub variable WORKLOAD_PR_ROLE_ARN_<ENV>); with it they assume the data plan role."
+  value       = { for env in var.environments : env => aws_iam_role.workload["${env}-pr"].arn }
+}
+
 output "workload_plan_role_arns" {
-  description = "Per environment, the workload-account role pull requests and the drift check assume."
+  description = "Per environment, the workload-account role the deploy's plan job and the drift check assume (drift environment); it alone may create saved plans."
   value       = { for env in var.environments : env => aws_iam_role.workload["${env}-plan"].arn }
 }
 
@@ -24,7 +29,7 @@ output "workload_apply_role_arns" {
 }
 
 output "data_plan_role_arns" {
-  description = "Per environment, the data-account role the stack's aws.data provider assumes during plan."
+  description = "Per environment, the data-account role the stack's aws.data provider assumes during plan (deploy plan job, drift check and pull requests)."
   value       = { for env in var.environments : env => aws_iam_role.data["${env}-plan"].arn }
 }
 
@@ -41,6 +46,7 @@ output "github_variables" {
       for env in var.environments : {
         "WORKLOAD_ACCOUNT_ID_${upper(env)}"     = var.workload_account_id
         "DATA_ACCOUNT_ID_${upper(env)}"         = var.data_account_id
+        "WORKLOAD_PR_ROLE_ARN_${upper(env)}"    = aws_iam_role.workload["${env}-pr"].arn
         "WORKLOAD_PLAN_ROLE_ARN_${upper(env)}"  = aws_iam_role.workload["${env}-plan"].arn
         "WORKLOAD_APPLY_ROLE_ARN_${upper(env)}" = aws_iam_role.workload["${env}-apply"].arn
         "DATA_PLAN_ROLE_ARN_${upper(env)}"      = aws_iam_role.data["${env}-plan"].arn
@@ -58,7 +64,7 @@ output "stack_inputs" {
       kms_key_administrator_arns    = [aws_iam_role.data["${env}-apply"].arn]
       kms_key_reader_arns           = [aws_iam_role.data["${env}-plan"].arn]
       alarm_key_administrator_arns  = [aws_iam_role.workload["${env}-apply"].arn]
-      alarm_key_reader_arns         = [aws_iam_role.workload["${env}-plan"].arn]
+      alarm_key_reader_arns         = [aws_iam_role.workload["${env}-plan"].arn, aws_iam_role.workload["${env}-pr"].arn]
     }
   }
 }

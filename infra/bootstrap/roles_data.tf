@@ -1,5 +1,6 @@
-# Roles in the data account, assumable only by the matching workload-account role: the workload
-# plan role reaches only the data plan role, the workload apply role only the data apply role.
+# Roles in the data account, assumable only by the matching workload-account roles: the workload
+# plan and pull-request roles reach only the data plan role, the workload apply role only the data
+# apply role.
 
 locals {
   data_arn = {
@@ -26,10 +27,14 @@ data "aws_iam_policy_document" "data_trust" {
       identifiers = ["arn:${local.partition}:iam::${var.workload_account_id}:root"]
     }
 
+    # The read-only plan role serves the workload plan role and the pull-request role.
     condition {
       test     = "ArnEquals"
       variable = "aws:PrincipalArn"
-      values   = ["arn:${local.partition}:iam::${var.workload_account_id}:role/${local.role_names[each.value.env][each.value.mode]}"]
+      values = [
+        for mode in(each.value.mode == "plan" ? ["plan", "pr"] : [each.value.mode]) :
+        "arn:${local.partition}:iam::${var.workload_account_id}:role/${local.role_names[each.value.env][mode]}"
+      ]
     }
   }
 }
@@ -38,7 +43,10 @@ data "aws_iam_policy_document" "data_read" {
   for_each = toset(var.environments)
   provider = aws.data
 
+  source_policy_documents = [data.aws_iam_policy_document.environment_fence[each.key].json]
+
   statement {
+
     sid = "ReadBucket"
     actions = [
       "s3:GetAccelerateConfiguration",

@@ -38,23 +38,40 @@ data "aws_iam_policy_document" "workload_monitoring_read" {
     resources = [local.monitoring_arn[each.key].topic]
   }
 
-  # SNS's subscription actions name no resource type: a policy must grant them on "*".
+  # SNS's subscription actions name no resource type: a policy must grant them on "*", so only
+  # where the account pair holds one environment (var.unscoped_permissions).
   # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html
-  statement {
-    sid       = "ReadAlarmSubscriptions"
-    actions   = ["sns:GetSubscriptionAttributes"]
-    resources = ["*"]
+  dynamic "statement" {
+    for_each = contains(var.unscoped_permissions, "sns-subscriptions") ? [true] : []
+
+    content {
+      sid       = "ReadAlarmSubscriptions"
+      actions   = ["sns:GetSubscriptionAttributes"]
+      resources = ["*"]
+    }
   }
 
   # The key's settings are read through its key policy, which names the plan role
   # (stack_inputs.alarm_key_reader_arns; infra/modules/monitoring explains why not by tag).
 
-  # ListAliases and the Logs Insights query definition APIs support no resource-level permissions.
-  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+  # ListAliases supports no resource-level permission; it lists names only.
   statement {
-    sid       = "ListAliasesAndQueries"
-    actions   = ["kms:ListAliases", "logs:DescribeQueryDefinitions"]
+    sid       = "ListAliases"
+    actions   = ["kms:ListAliases"]
     resources = ["*"]
+  }
+
+  # Nor do the Logs Insights query definition APIs: only where the account pair holds one
+  # environment (var.unscoped_permissions).
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+  dynamic "statement" {
+    for_each = contains(var.unscoped_permissions, "logs-query-definitions") ? [true] : []
+
+    content {
+      sid       = "ListQueryDefinitions"
+      actions   = ["logs:DescribeQueryDefinitions"]
+      resources = ["*"]
+    }
   }
 }
 
@@ -89,10 +106,14 @@ data "aws_iam_policy_document" "workload_monitoring_apply" {
   }
 
   # As GetSubscriptionAttributes (the read statement): no resource type, so "*" only.
-  statement {
-    sid       = "ManageAlarmSubscriptions"
-    actions   = ["sns:SetSubscriptionAttributes", "sns:Unsubscribe"]
-    resources = ["*"]
+  dynamic "statement" {
+    for_each = contains(var.unscoped_permissions, "sns-subscriptions") ? [true] : []
+
+    content {
+      sid       = "ManageAlarmSubscriptions"
+      actions   = ["sns:SetSubscriptionAttributes", "sns:Unsubscribe"]
+      resources = ["*"]
+    }
   }
 
   # A new key has no ARN yet, so creating one cannot be scoped to a key: it is allowed only with
@@ -134,9 +155,14 @@ data "aws_iam_policy_document" "workload_monitoring_apply" {
     resources = [local.monitoring_arn[each.key].key_alias]
   }
 
-  statement {
-    sid       = "ManageQueryDefinitions"
-    actions   = ["logs:DeleteQueryDefinition", "logs:PutQueryDefinition"]
-    resources = ["*"]
+  dynamic "statement" {
+    for_each = contains(var.unscoped_permissions, "logs-query-definitions") ? [true] : []
+
+    content {
+      sid       = "ManageQueryDefinitions"
+      actions   = ["logs:DeleteQueryDefinition", "logs:PutQueryDefinition"]
+      resources = ["*"]
+    }
   }
+
 }

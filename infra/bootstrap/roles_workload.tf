@@ -8,9 +8,7 @@ locals {
         "arn:${local.partition}:lambda:${var.region}:${var.workload_account_id}:function:${name}:*",
       ]])
       roles = [for name in local.stack_names[env] : "arn:${local.partition}:iam::${var.workload_account_id}:role/${name}"]
-      # API Gateway names a stage's execution log group after the API's generated id, so that group
-      # can only be matched by its fixed prefix.
-      log_groups = flatten([for group in ["/aws/lambda/${var.name_prefix}-${env}", "/aws/lambda/${var.name_prefix}-${env}-worker", "/aws/apigateway/${var.name_prefix}-${env}/*", "API-Gateway-Execution-Logs_*"] : [
+      log_groups = flatten([for group in ["/aws/lambda/${var.name_prefix}-${env}", "/aws/lambda/${var.name_prefix}-${env}-worker", "/aws/apigateway/${var.name_prefix}-${env}/*"] : [
         "arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:${group}",
         "arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:${group}:*",
       ]])
@@ -26,16 +24,28 @@ locals {
     }
   }
 
-  # API Gateway names REST APIs, usage plans and API keys by generated ids, so these control-plane
-  # ARNs cannot be narrowed to this stack's; they are limited to this region. Domain names are
-  # named, and each environment's are granted apart (local.workload_arn[env].domain_name).
-  api_gateway_arns = [
-    for path in ["/restapis", "/restapis/*", "/apikeys", "/apikeys/*", "/usageplans", "/usageplans/*", "/tags/*"] :
-    "arn:${local.partition}:apigateway:${var.region}::${path}"
+  # API Gateway names REST APIs, usage plans and API keys by generated ids, so their ARNs cannot
+  # name an environment: they are reached by the environment tag instead (attribute-based access
+  # control). A REST API's tags are inherited, for authorization, by its resources, methods,
+  # integrations, policy, deployments and stages; a usage plan's by its keys; a domain name's by
+  # its base path mappings. Tagging (PUT/DELETE /tags/<arn>) is authorized on the tagged resource.
+  # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-tagging-supported-resources.html
+  # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-tagging-iam-policy.html
+  api_gateway_collections = [
+    for path in ["/restapis", "/apikeys", "/usageplans"] : "arn:${local.partition}:apigateway:${var.region}::${path}"
   ]
-  # The account-wide CloudWatch role setting (aws_api_gateway_account) and the domain listing.
-  api_gateway_account_arn = "arn:${local.partition}:apigateway:${var.region}::/account"
+  api_gateway_tagged = [
+    for path in ["/restapis/*", "/apikeys/*", "/usageplans/*", "/tags/*"] : "arn:${local.partition}:apigateway:${var.region}::${path}"
+  ]
   api_gateway_domains_arn = "arn:${local.partition}:apigateway:${var.region}::/domainnames"
+
+  # API Gateway names a stage's execution log group after the API's generated id
+  # ("API-Gateway-Execution-Logs_<id>/<stage>"): reached by the environment tag too.
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+  execution_log_groups = [
+    "arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:API-Gateway-Execution-Logs_*",
+    "arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:API-Gateway-Execution-Logs_*:*",
+  ]
 
   # ACM names certificates by generated ids: this account's and region's, no narrower.
   certificates_arn = "arn:${local.partition}:acm:${var.region}:${var.workload_account_id}:certificate/*"
@@ -46,14 +56,15 @@ locals {
   api_gateway_service_linked_role = "arn:${local.partition}:iam::${var.workload_account_id}:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway"
 }
 
-# The plan roles trust pull requests and the drift check; each apply role its environment's jobs
-# only. aud and sub are pinned exactly.
+# The pull-request roles trust pull requests, the plan roles the drift environment (the deploy's
+# plan job and the drift check), each apply role its environment's jobs only. aud and sub are
+# pinned exactly (local.ci_subjects).
 data "aws_iam_policy_document" "github_trust" {
-  for_each = local.ci_roles
+  for_each = local.workload_ci_roles
   provider = aws.workload
 
   statement {
-    sid     = each.value.mode == "plan" ? "GitHubPullRequestsAndDriftCheck" : "GitHubEnvironment"
+    sid     = { pr = "GitHubPullRequests", plan = "GitHubDriftEnvironment", apply = "GitHubEnvironment" }[each.value.mode]
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
     principals {
@@ -70,7 +81,7 @@ data "aws_iam_policy_document" "github_trust" {
     condition {
       test     = "StringEquals"
       variable = "${local.github_oidc_host}:sub"
-      values   = each.value.mode == "plan" ? local.plan_subjects : local.apply_subjects[each.value.env]
+      values   = local.ci_subjects[each.value.env][each.value.mode]
     }
   }
 }
@@ -81,6 +92,7 @@ data "aws_iam_policy_document" "workload_read" {
   provider = aws.workload
 
   source_policy_documents = [
+    data.aws_iam_policy_document.environment_fence[each.key].json,
     data.aws_iam_policy_document.workload_monitoring_read[each.key].json,
     data.aws_iam_policy_document.workload_jobs_read[each.key].json,
   ]
@@ -111,6 +123,18 @@ data "aws_iam_policy_document" "workload_read" {
   }
 
   statement {
+    sid       = "ReadOwnExecutionLogGroups"
+    actions   = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"]
+    resources = local.execution_log_groups
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
     # DescribeLogGroups supports no resource-level permission: it takes "*".
     # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
     sid       = "ListLogGroups"
@@ -118,10 +142,23 @@ data "aws_iam_policy_document" "workload_read" {
     resources = ["*"]
   }
 
+  # No GET on the collections: GET /apikeys?includeValues=true would return every key's value.
   statement {
-    sid       = "ReadApiGateway"
+    sid       = "ReadOwnApiGateway"
     actions   = ["apigateway:GET"]
-    resources = concat(local.api_gateway_arns, local.workload_arn[each.key].domain_name, [local.api_gateway_account_arn, local.api_gateway_domains_arn])
+    resources = local.api_gateway_tagged
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid       = "ReadOwnDomainName"
+    actions   = ["apigateway:GET"]
+    resources = local.workload_arn[each.key].domain_name
   }
 
   statement {
@@ -141,10 +178,17 @@ data "aws_iam_policy_document" "workload_read" {
   }
 
   statement {
-    # Certificates are named by random ids; reading them reveals no secret material.
-    sid       = "ReadCertificates"
+    # Certificates are named by random ids: this environment's are those it tagged at request time.
+    # https://docs.aws.amazon.com/acm/latest/userguide/security-iam.html
+    sid       = "ReadOwnCertificates"
     actions   = ["acm:DescribeCertificate", "acm:ListTagsForCertificate"]
     resources = [local.certificates_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/environment"
+      values   = [each.key]
+    }
   }
 
   statement {
@@ -189,7 +233,9 @@ data "aws_iam_policy_document" "workload_read" {
 
 }
 
-data "aws_iam_policy_document" "workload_plan" {
+# Pull requests: read, and reach the data account's read-only plan role. No saved plan: a pull
+# request's code cannot write where the apply job reads.
+data "aws_iam_policy_document" "workload_pr" {
   for_each = toset(var.environments)
   provider = aws.workload
 
@@ -200,14 +246,29 @@ data "aws_iam_policy_document" "workload_plan" {
     actions   = ["sts:AssumeRole"]
     resources = [aws_iam_role.data["${each.key}-plan"].arn]
   }
+}
+
+data "aws_iam_policy_document" "workload_plan" {
+  for_each = toset(var.environments)
+  provider = aws.workload
+
+  source_policy_documents = [data.aws_iam_policy_document.workload_pr[each.key].json]
 
   statement {
-    # The deploy's plan job hands its saved plan to the apply job here: write-only, because a
-    # saved plan holds the state's sensitive values and pull requests assume this role too. The
-    # apply job refuses any object whose sha256 is not the one the plan job reported.
-    sid       = "StoreSavedPlans"
+    # The deploy's plan job hands its saved plan to the apply job here: create-only (If-None-Match,
+    # also enforced by the state bucket's policy), and write-only, because a saved plan holds the
+    # state's sensitive values. The apply job refuses any object whose sha256 is not the one the
+    # plan job reported.
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html
+    sid       = "CreateSavedPlans"
     actions   = ["s3:PutObject"]
     resources = [local.workload_arn[each.key].saved_plans]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:if-none-match"
+      values   = ["*"]
+    }
   }
 }
 
@@ -265,19 +326,35 @@ data "aws_iam_policy_document" "workload_apply" {
   }
 
   statement {
-    # What needs no boundary check: none of these adds a permission to the role. Rewriting a trust
-    # policy lets at most the named principals use the bounded role.
+    # What needs no boundary check: none of these adds a permission to the role.
     sid = "ManageStackRoles"
     actions = [
       "iam:DeleteRole",
       "iam:ListInstanceProfilesForRole",
       "iam:TagRole",
       "iam:UntagRole",
-      "iam:UpdateAssumeRolePolicy",
       "iam:UpdateRole",
       "iam:UpdateRoleDescription",
     ]
     resources = local.workload_arn[each.key].roles
+  }
+
+  statement {
+    # A trust policy decides who may use a role: rewritten only on this environment's roles that
+    # carry its boundary (UpdateAssumeRolePolicy supports iam:PermissionsBoundary). IAM has no
+    # condition key on the trust document's principals, so the service principal the stack names
+    # (lambda.amazonaws.com) cannot be pinned here; the boundary caps what any principal could do
+    # with the role.
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
+    sid       = "UpdateBoundedRoleTrust"
+    actions   = ["iam:UpdateAssumeRolePolicy"]
+    resources = local.workload_arn[each.key].roles
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.workload_arn[each.key].boundary]
+    }
   }
 
   statement {
@@ -296,9 +373,10 @@ data "aws_iam_policy_document" "workload_apply" {
   }
 
   statement {
-    # The only managed policy the stack attaches (API Gateway's account-wide logging role).
-    sid       = "AttachApiGatewayLoggingPolicy"
-    actions   = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
+    # Only to destroy the API Gateway logging role a stack made before the bootstrap took that
+    # account-wide setting over (api_gateway_account.tf): the stack attaches no managed policy.
+    sid       = "DetachFormerApiGatewayLoggingPolicy"
+    actions   = ["iam:DetachRolePolicy"]
     resources = local.workload_arn[each.key].roles
 
     condition {
@@ -334,7 +412,7 @@ data "aws_iam_policy_document" "workload_apply" {
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"
-      values   = ["lambda.amazonaws.com", "apigateway.amazonaws.com"]
+      values   = ["lambda.amazonaws.com"]
     }
   }
 
@@ -356,23 +434,82 @@ data "aws_iam_policy_document" "workload_apply" {
   }
 
   statement {
-    # See local.api_gateway_arns: API Gateway ARNs carry generated ids, not names.
-    sid       = "ManageApiGateway"
+    # Execution logs of this environment's tag only (local.execution_log_groups).
+    sid = "ManageOwnExecutionLogGroups"
+    actions = [
+      "logs:DeleteLogGroup",
+      "logs:DeleteRetentionPolicy",
+      "logs:PutRetentionPolicy",
+      "logs:TagLogGroup",
+      "logs:TagResource",
+      "logs:UntagLogGroup",
+      "logs:UntagResource",
+    ]
+    resources = local.execution_log_groups
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    # Created with the tag (tags at CreateLogGroup are authorised as logs:TagResource too).
+    # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
+    sid       = "CreateTaggedExecutionLogGroups"
+    actions   = ["logs:CreateLogGroup", "logs:TagResource"]
+    resources = local.execution_log_groups
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/environment"
+      values   = [each.key]
+    }
+  }
+
+  # See local.api_gateway_tagged: REST APIs, API keys and usage plans are created with this
+  # environment's tag, and read, changed and deleted only while they carry it.
+  statement {
+    sid       = "CreateTaggedApiGatewayResources"
+    actions   = ["apigateway:POST"]
+    resources = local.api_gateway_collections
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid       = "ManageOwnApiGatewayResources"
     actions   = ["apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT", "apigateway:UpdateRestApiPolicy"]
-    resources = local.api_gateway_arns
+    resources = local.api_gateway_tagged
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/environment"
+      values   = [each.key]
+    }
   }
 
   statement {
     sid       = "ManageOwnDomainName"
     actions   = ["apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT"]
-    resources = concat(local.workload_arn[each.key].domain_name, [local.api_gateway_domains_arn])
+    resources = local.workload_arn[each.key].domain_name
   }
 
   statement {
-    # aws_api_gateway_account: the region's CloudWatch logging role for API Gateway.
-    sid       = "SetApiGatewayLoggingRole"
-    actions   = ["apigateway:PATCH"]
-    resources = [local.api_gateway_account_arn]
+    sid       = "CreateOwnDomainName"
+    actions   = ["apigateway:POST"]
+    resources = [local.api_gateway_domains_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/environment"
+      values   = [each.key]
+    }
   }
 
   statement {
@@ -447,24 +584,27 @@ data "aws_iam_policy_document" "workload_apply" {
 }
 
 resource "aws_iam_role" "workload" {
-  for_each = local.ci_roles
+  for_each = local.workload_ci_roles
   provider = aws.workload
 
   name = local.role_names[each.value.env][each.value.mode]
-  description = format("GitHub Actions: terraform %s of %s (%s).", each.value.mode, each.value.env,
-    each.value.mode == "plan" ? "pull requests, drift check" : "jobs in the ${each.value.env} environment",
-  )
+  description = format("GitHub Actions: terraform of %s, %s.", each.value.env, {
+    pr    = "pull requests (plan, read-only)"
+    plan  = "deploy plan job and drift check"
+    apply = "apply jobs in the ${each.value.env} environment"
+  }[each.value.mode])
   assume_role_policy   = data.aws_iam_policy_document.github_trust[each.key].json
   max_session_duration = var.max_session_duration
 }
 
 resource "aws_iam_role_policy" "workload" {
-  for_each = local.ci_roles
+  for_each = local.workload_ci_roles
   provider = aws.workload
 
   name = "terraform-${each.value.mode}"
   role = aws_iam_role.workload[each.key].id
   policy = {
+    pr    = data.aws_iam_policy_document.workload_pr
     plan  = data.aws_iam_policy_document.workload_plan
     apply = data.aws_iam_policy_document.workload_apply
   }[each.value.mode][each.value.env].json
@@ -507,19 +647,7 @@ data "aws_iam_policy_document" "stack_role_boundary" {
     resources = ["*"]
   }
 
-  statement {
-    # API Gateway's account-wide logging role (AmazonAPIGatewayPushToCloudWatchLogs) writes every
-    # API's logs in the region, so its log groups cannot be named; reading logs is not allowed.
-    sid = "ApiGatewayWritesLogs"
-    actions = [
-      "logs:CreateLogGroup",
-      "logs:CreateLogStream",
-      "logs:DescribeLogGroups",
-      "logs:DescribeLogStreams",
-      "logs:PutLogEvents",
-    ]
-    resources = ["*"]
-  }
+
 }
 
 resource "aws_iam_policy" "stack_role_boundary" {

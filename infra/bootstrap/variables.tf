@@ -9,30 +9,29 @@ variable "github_repository" {
 }
 
 variable "github_owner_id" {
-  description = "Numeric ID of the repository's owner (`gh api repos/OWNER/REPO --jq .owner.id`). With github_repository_id it adds the immutable subject form `repo:OWNER@OWNER_ID/REPO@REPO_ID:...` that repositories created, renamed or transferred since 2026-07-15 receive; null trusts the name-only form alone."
+  description = "Numeric ID of the repository's owner (`gh api repos/OWNER/REPO --jq .owner.id`). With github_repository_id it makes the immutable subject `repo:OWNER@OWNER_ID/REPO@REPO_ID:...`, the only form GitHub issues for repositories created, renamed or transferred since 2026-07-15."
   type        = string
-  default     = null
 
   validation {
-    condition     = var.github_owner_id == null || can(regex("^[1-9][0-9]{0,19}$", var.github_owner_id))
-    error_message = "github_owner_id must be null or the owner's numeric ID, for example \"583231\" (from `gh api repos/OWNER/REPO --jq .owner.id`)."
+    condition     = can(regex("^[1-9][0-9]{0,19}$", var.github_owner_id))
+    error_message = "github_owner_id must be the owner's numeric ID, for example \"583231\" (from `gh api repos/OWNER/REPO --jq .owner.id`)."
   }
 }
 
 variable "github_repository_id" {
-  description = "Numeric ID of the repository (`gh api repos/OWNER/REPO --jq .id`); set together with github_owner_id."
+  description = "Numeric ID of the repository (`gh api repos/OWNER/REPO --jq .id`), part of the immutable subject with github_owner_id."
   type        = string
-  default     = null
 
   validation {
-    condition     = var.github_repository_id == null || can(regex("^[1-9][0-9]{0,19}$", var.github_repository_id))
-    error_message = "github_repository_id must be null or the repository's numeric ID, for example \"1296269\" (from `gh api repos/OWNER/REPO --jq .id`)."
+    condition     = can(regex("^[1-9][0-9]{0,19}$", var.github_repository_id))
+    error_message = "github_repository_id must be the repository's numeric ID, for example \"1296269\" (from `gh api repos/OWNER/REPO --jq .id`)."
   }
+}
 
-  validation {
-    condition     = (var.github_repository_id == null) == (var.github_owner_id == null)
-    error_message = "Set github_owner_id and github_repository_id together (both IDs make the immutable subject), or neither."
-  }
+variable "trust_name_only_subject" {
+  description = "Also trust the name-only subject `repo:OWNER/REPO:...` that repositories created before 2026-07-15 keep until they opt in to immutable subjects. Leave false for a newer repository: GitHub never issues that form for it, and a repository that later takes the name could match it."
+  type        = bool
+  default     = false
 }
 
 variable "environments" {
@@ -51,8 +50,18 @@ variable "environments" {
   }
 
   validation {
-    condition     = !contains(var.environments, "ci")
-    error_message = "\"ci\" cannot be an environment: the CI roles are named \"<name_prefix>-ci-<env>-...\"."
+    # The roles are scoped by name, "<name_prefix>-<env>-*": with "dev" and "dev-eu", dev's
+    # pattern would match dev-eu's resources.
+    condition = alltrue([
+      for pair in setproduct(var.environments, var.environments) :
+      pair[0] == pair[1] || !startswith(pair[1], "${pair[0]}-")
+    ])
+    error_message = "No environment name may start with another environment's name followed by \"-\" (for example \"dev\" and \"dev-eu\"): the roles are scoped by the names \"<name_prefix>-<env>-*\", and one environment's roles would reach the other's resources."
+  }
+
+  validation {
+    condition     = !contains(var.environments, "ci") && !contains(var.environments, "apigw")
+    error_message = "\"ci\" and \"apigw\" cannot be environments: the bootstrap's own roles are named \"<name_prefix>-ci-<env>-...\" and \"<name_prefix>-apigw-...\", which an environment's \"<name_prefix>-<env>-*\" scope would reach."
   }
 }
 
@@ -199,6 +208,11 @@ variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition     = !contains(keys(var.tags), "environment")
+    error_message = "tags must not set \"environment\": every CI role is denied any action on a resource whose environment tag is not its own (environment_fence.tf), so an environment tag on the state bucket or the roles would lock the other environments out."
+  }
 }
 
 variable "saved_plan_expiration_days" {
@@ -209,5 +223,29 @@ variable "saved_plan_expiration_days" {
   validation {
     condition     = var.saved_plan_expiration_days >= 31 && var.saved_plan_expiration_days <= 365
     error_message = "saved_plan_expiration_days must be between 31 and 365: a plan must outlive GitHub's 30-day wait for a reviewer."
+  }
+}
+
+variable "unscoped_permissions" {
+  description = <<-EOT
+    Stack features whose AWS actions support no resource-level permission, granted on "*" to the
+    apply roles (and, for reads, the plan and pull-request roles): "logs-query-definitions"
+    (logs:PutQueryDefinition, DeleteQueryDefinition, DescribeQueryDefinitions) and
+    "sns-subscriptions" (sns:Unsubscribe, GetSubscriptionAttributes, SetSubscriptionAttributes).
+    Allowed only in an account pair that holds one environment: a role granted them could change
+    or delete every environment's query definitions and alarm subscriptions. In a shared pair, set
+    [] and, in each environment's tfvars, create_query_definitions = false and
+    alarm_subscriptions = [].
+  EOT
+  type        = set(string)
+
+  validation {
+    condition     = alltrue([for feature in var.unscoped_permissions : contains(["logs-query-definitions", "sns-subscriptions"], feature)])
+    error_message = "unscoped_permissions may hold only \"logs-query-definitions\" and \"sns-subscriptions\"."
+  }
+
+  validation {
+    condition     = length(var.environments) == 1 || length(var.unscoped_permissions) == 0
+    error_message = "This account pair is shared by several environments, so unscoped_permissions must be []: Logs Insights query definitions and SNS subscriptions support no resource-level permission (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html, list_amazonsns.html), and one environment's role could change or delete the other's. Set unscoped_permissions = [] and, in every environment's tfvars, create_query_definitions = false and alarm_subscriptions = [], or give each environment its own account pair."
   }
 }

@@ -56,30 +56,30 @@ module "function" {
   log_retention_days   = var.log_retention_days
   environment          = var.environment
 
-  permissions_boundary_arn = var.role_permissions_boundary_arn
+  jobs_table_deletion_protection    = var.jobs_table_deletion_protection
+  jobs_table_point_in_time_recovery = var.jobs_table_point_in_time_recovery
+  permissions_boundary_arn          = var.role_permissions_boundary_arn
 }
 
 module "api" {
   source    = "../modules/api"
   providers = { aws = aws.workload }
 
-  name                                    = local.name
-  function_name                           = module.function.function_name
-  function_invoke_arn                     = module.function.invoke_arn
-  authorization                           = var.api_authorization
-  invoke_principals                       = length(var.api_invoke_principals) > 0 ? var.api_invoke_principals : [var.workload_account_id]
-  api_key_required                        = var.api_key_required
-  stage_name                              = var.api_stage_name
-  throttling_rate_limit                   = var.api_throttling_rate_limit
-  throttling_burst_limit                  = var.api_throttling_burst_limit
-  usage_plan_rate_limit                   = var.api_usage_plan_rate_limit
-  usage_plan_burst_limit                  = var.api_usage_plan_burst_limit
-  usage_plan_daily_quota                  = var.api_usage_plan_daily_quota
-  access_log_retention_days               = var.log_retention_days
-  manage_api_gateway_account_logging_role = var.manage_api_gateway_account_logging_role
-  hosted_zone_name                        = var.hosted_zone_name
-  domain_name                             = var.domain_name
-  permissions_boundary_arn                = var.role_permissions_boundary_arn
+  name                      = local.name
+  function_name             = module.function.function_name
+  function_invoke_arn       = module.function.invoke_arn
+  authorization             = var.api_authorization
+  invoke_principals         = length(var.api_invoke_principals) > 0 ? var.api_invoke_principals : [var.workload_account_id]
+  api_key_required          = var.api_key_required
+  stage_name                = var.api_stage_name
+  throttling_rate_limit     = var.api_throttling_rate_limit
+  throttling_burst_limit    = var.api_throttling_burst_limit
+  usage_plan_rate_limit     = var.api_usage_plan_rate_limit
+  usage_plan_burst_limit    = var.api_usage_plan_burst_limit
+  usage_plan_daily_quota    = var.api_usage_plan_daily_quota
+  access_log_retention_days = var.log_retention_days
+  hosted_zone_name          = var.hosted_zone_name
+  domain_name               = var.domain_name
 }
 
 module "monitoring" {
@@ -98,6 +98,7 @@ module "monitoring" {
   api_access_log_group_name  = module.api.access_log_group_name
   usage_plan_daily_quota     = var.api_usage_plan_daily_quota
   alarm_subscriptions        = var.alarm_subscriptions
+  create_query_definitions   = var.create_query_definitions
   kms_key_administrator_arns = var.alarm_key_administrator_arns
   kms_key_reader_arns        = var.alarm_key_reader_arns
 }

@@ -261,12 +261,6 @@ variable "api_usage_plan_daily_quota" {
   default     = 1000
 }
 
-variable "manage_api_gateway_account_logging_role" {
-  description = "Manage API Gateway's CloudWatch role setting; it is shared by the whole workload account and region."
-  type        = bool
-  default     = true
-}
-
 # --- Monitoring -----------------------------------------------------------------------------------
 
 variable "alarm_key_administrator_arns" {
@@ -298,6 +292,12 @@ variable "alarm_key_reader_arns" {
   }
 }
 
+variable "create_query_definitions" {
+  description = "Save the Logs Insights queries docs/operations.md runs. Their API supports no resource-level permission, so infra/bootstrap grants it only in an account pair that holds one environment (its `unscoped_permissions`): set false where environments share the pair."
+  type        = bool
+  default     = true
+}
+
 variable "alarm_subscriptions" {
   description = "Who the alarm topic notifies (docs/operations.md): `{ protocol = \"email\", endpoint = \"oncall@example.com\" }` or an `https` endpoint."
   type = list(object({
@@ -305,4 +305,18 @@ variable "alarm_subscriptions" {
     endpoint = string
   }))
   default = []
+}
+
+# --- Jobs table -----------------------------------------------------------------------------------
+
+variable "jobs_table_deletion_protection" {
+  description = "Refuse DeleteTable on the jobs table (DynamoDB deletion protection): on in prod, where destroying the stack must first turn it off in a reviewed change."
+  type        = bool
+  default     = false
+}
+
+variable "jobs_table_point_in_time_recovery" {
+  description = "Keep the jobs table restorable to any second of the last 35 days (DynamoDB point-in-time recovery)."
+  type        = bool
+  default     = true
 }

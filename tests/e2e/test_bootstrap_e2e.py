@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import subprocess
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,9 +40,11 @@ REPO = Path(__file__).resolve().parents[2]
 REPOSITORY = "acme/randfile"
 OWNER_ID = "583231"
 REPOSITORY_ID = "1296269"
-# The `sub` prefixes GitHub issues for this repository: name-only (repositories from before
-# 2026-07-15) and immutable (newer, renamed, transferred or opted-in ones).
-SUBJECT_REPOS = (REPOSITORY, f"acme@{OWNER_ID}/randfile@{REPOSITORY_ID}")
+# The `sub` prefix GitHub issues for a repository created since 2026-07-15 (immutable: the owner's
+# and the repository's ids); the name-only form is trusted only on request
+# (trust_name_only_subject, for older repositories).
+IMMUTABLE = f"acme@{OWNER_ID}/randfile@{REPOSITORY_ID}"
+SUBJECT_REPOS = (IMMUTABLE,)
 ENVIRONMENTS = ("dev", "prod")
 OIDC_HOST = "token.actions.githubusercontent.com"
 OIDC_ARN = f"arn:aws:iam::{WORKLOAD_ACCOUNT_ID}:oidc-provider/{OIDC_HOST}"
@@ -66,6 +69,8 @@ def variables(**overrides: Any) -> dict[str, Any]:
         "region": REGION,
         "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
         "api_domain_names": {"dev": "files.dev.example.com", "prod": "files.example.com"},
+        # dev and prod share this account pair: nothing that cannot be scoped to one of them.
+        "unscoped_permissions": [],
         # The administrator's way in: moto lets the organisation role be assumed in any account.
         "workload_admin_role_arn": role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE),
         "data_admin_role_arn": role_arn(DATA_ACCOUNT_ID, MEMBER_ACCESS_ROLE),
@@ -131,21 +136,20 @@ def test_the_github_oidc_provider(deployed: Deployed) -> None:
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_plan_roles_trust_pull_requests_and_the_drift_environment_exactly(
-    deployed: Deployed, environment: str
+@pytest.mark.parametrize(
+    ("mode", "context"), [("pr", "pull_request"), ("plan", "environment:drift")]
+)
+def test_pull_request_and_plan_roles_trust_their_one_subject_exactly(
+    deployed: Deployed, environment: str, mode: str, context: str
 ) -> None:
-    [statement] = trust(deployed.workload, f"randfile-ci-{environment}-plan")["Statement"]
+    [statement] = trust(deployed.workload, f"randfile-ci-{environment}-{mode}")["Statement"]
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Principal"] == {"Federated": OIDC_ARN}
     assert set(statement["Condition"]) == {"StringEquals"}
     pinned = statement["Condition"]["StringEquals"]
     assert as_list(pinned[f"{OIDC_HOST}:aud"]) == ["sts.amazonaws.com"]
-    assert sorted(as_list(pinned[f"{OIDC_HOST}:sub"])) == sorted(
-        f"repo:{repo}:{context}"
-        for repo in SUBJECT_REPOS
-        for context in ("environment:drift", "pull_request")
-    )
+    assert as_list(pinned[f"{OIDC_HOST}:sub"]) == [f"repo:{IMMUTABLE}:{context}"]
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -168,21 +172,28 @@ def test_data_roles_trust_only_their_workload_twin(
     deployed: Deployed, environment: str, mode: str
 ) -> None:
     name = f"randfile-ci-{environment}-{mode}"
+    # The read-only data plan role also serves the pull-request role.
+    twins = [name, f"randfile-ci-{environment}-pr"] if mode == "plan" else [name]
     [statement] = trust(deployed.data, name)["Statement"]
     assert statement["Action"] == "sts:AssumeRole"
     assert statement["Principal"] == {"AWS": f"arn:aws:iam::{WORKLOAD_ACCOUNT_ID}:root"}
     assert statement["Condition"] == {
-        "ArnEquals": {"aws:PrincipalArn": role_arn(WORKLOAD_ACCOUNT_ID, name)}
+        "ArnEquals": {
+            "aws:PrincipalArn": [role_arn(WORKLOAD_ACCOUNT_ID, twin) for twin in twins]
+            if len(twins) > 1
+            else role_arn(WORKLOAD_ACCOUNT_ID, name)
+        }
     }
-    # The workload twin may assume this role and no other data role.
-    workload_policy = policy(deployed.workload, name, f"terraform-{mode}")
-    assumable = [
-        resource
-        for statement in workload_policy["Statement"]
-        if "sts:AssumeRole" in as_list(statement["Action"])
-        for resource in as_list(statement["Resource"])
-    ]
-    assert assumable == [role_arn(DATA_ACCOUNT_ID, name)]
+    # Each workload twin may assume this role and no other data role.
+    for twin in twins:
+        workload_policy = policy(deployed.workload, twin, f"terraform-{twin.rsplit('-', 1)[1]}")
+        assumable = [
+            resource
+            for statement in workload_policy["Statement"]
+            if "sts:AssumeRole" in as_list(statement["Action"])
+            for resource in as_list(statement["Resource"])
+        ]
+        assert assumable == [role_arn(DATA_ACCOUNT_ID, name)]
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -191,8 +202,8 @@ def test_no_ci_role_may_change_any_ci_role(deployed: Deployed, environment: str)
         role_arn(account, f"randfile-ci-{env}-{mode}")
         for account in (WORKLOAD_ACCOUNT_ID, DATA_ACCOUNT_ID)
         for env in ENVIRONMENTS
-        for mode in ("plan", "apply")
-    ]
+        for mode in ("pr", "plan", "apply")
+    ] + [role_arn(WORKLOAD_ACCOUNT_ID, "randfile-apigw-cloudwatch-logs")]
     for identity, mode in ((deployed.workload, "apply"), (deployed.data, "apply")):
         document = policy(identity, f"randfile-ci-{environment}-{mode}", f"terraform-{mode}")
         for statement in document["Statement"]:
@@ -212,13 +223,54 @@ def _s3_grants(document: dict[str, Any], action: str) -> list[str]:
     )
 
 
-def test_the_plan_role_writes_only_saved_plans_and_never_the_lock(deployed: Deployed) -> None:
+def test_the_plan_role_only_creates_saved_plans_and_never_the_lock(deployed: Deployed) -> None:
     document = policy(deployed.workload, "randfile-ci-dev-plan", "terraform-plan")
     state = f"arn:aws:s3:::{deployed.outputs['state_bucket_name']}/randfile/dev/terraform.tfstate"
     assert _s3_grants(document, "s3:PutObject") == [f"{state}.plans/*"]
+    [put] = [s for s in document["Statement"] if s.get("Sid") == "CreateSavedPlans"]
+    assert put["Condition"] == {"StringEquals": {"s3:if-none-match": "*"}}
     assert _s3_grants(document, "s3:DeleteObject") == []
     # It reads the state and the lock file (to report who holds it), never a saved plan.
     assert _s3_grants(document, "s3:GetObject") == [state, f"{state}.tflock"]
+    # The pull-request role writes nothing in the bucket.
+    pr = policy(deployed.workload, "randfile-ci-dev-pr", "terraform-pr")
+    assert _s3_grants(pr, "s3:PutObject") == []
+    assert _s3_grants(pr, "s3:GetObject") == [state, f"{state}.tflock"]
+
+
+@pytest.mark.parametrize(
+    ("role", "if_none_match", "allowed"),
+    [
+        ("plan", "*", True),
+        ("plan", None, False),
+        ("pr", "*", False),
+        ("apply", "*", False),
+        ("apply", None, False),
+    ],
+)
+def test_saved_plans_are_create_only(
+    deployed: Deployed, role: str, if_none_match: str | None, allowed: bool
+) -> None:
+    """The state bucket's policy refuses a plan write without If-None-Match, whoever makes it;
+    only the plan role may create one."""
+    bucket = deployed.outputs["state_bucket_name"]
+    bucket_policy = json.loads(deployed.workload.s3().get_bucket_policy(Bucket=bucket)["Policy"])
+    name = f"randfile-ci-dev-{role}"
+    context = {
+        "aws:SecureTransport": ["true"],
+        "s3:ObjectCreationOperation": ["true"],
+        **({"s3:if-none-match": [if_none_match]} if if_none_match else {}),
+    }
+    request = Request(
+        principal=role_arn(WORKLOAD_ACCOUNT_ID, name),
+        action="s3:PutObject",
+        resource=f"arn:aws:s3:::{bucket}/randfile/dev/terraform.tfstate.plans/42.tfplan",
+        context=context,
+    )
+    decision = decide(
+        request, [policy(deployed.workload, name, f"terraform-{role}")], [bucket_policy]
+    )
+    assert decision.allowed is allowed, decision.reason
 
 
 def _changing_actions(document: dict[str, Any]) -> set[str]:
@@ -240,12 +292,13 @@ def _changing_actions(document: dict[str, Any]) -> set[str]:
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_plan_roles_change_nothing_but_their_saved_plan(deployed: Deployed, env: str) -> None:
-    """Pull requests assume the plan roles: beside reads, they may only store a saved plan
-    (checked above) and assume their data-account twin."""
+    """Beside reads, the plan roles may only create a saved plan (checked above) and assume their
+    data-account twin; the pull-request roles only assume it."""
     role = f"randfile-ci-{env}-plan"
     workload = _changing_actions(policy(deployed.workload, role, "terraform-plan"))
     data = _changing_actions(policy(deployed.data, role, "terraform-plan"))
-    assert (workload, data) == ({"s3:putobject", "sts:assumerole"}, set())
+    pr = _changing_actions(policy(deployed.workload, f"randfile-ci-{env}-pr", "terraform-pr"))
+    assert (workload, data, pr) == ({"s3:putobject", "sts:assumerole"}, set(), {"sts:assumerole"})
 
 
 def test_only_the_apply_role_locks_and_reads_saved_plans(deployed: Deployed) -> None:
@@ -281,9 +334,39 @@ def test_the_state_bucket(deployed: Deployed) -> None:
     assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     [rule] = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
-    [deny] = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
-    assert deny["Effect"] == "Deny"
-    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    statements = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+    by_sid = {statement["Sid"]: statement for statement in statements}
+    assert sorted(by_sid) == ["DenyInsecureTransport", "DenySavedPlanOverwrites"]
+    assert by_sid["DenyInsecureTransport"]["Effect"] == "Deny"
+    assert by_sid["DenyInsecureTransport"]["Condition"] == {
+        "Bool": {"aws:SecureTransport": "false"}
+    }
+    overwrite = by_sid["DenySavedPlanOverwrites"]
+    assert (overwrite["Effect"], overwrite["Principal"], overwrite["Action"]) == (
+        "Deny",
+        "*",
+        "s3:PutObject",
+    )
+    assert sorted(as_list(overwrite["Resource"])) == [
+        f"arn:aws:s3:::{bucket}/randfile/{env}/terraform.tfstate.plans/*" for env in ENVIRONMENTS
+    ]
+    assert overwrite["Condition"] == {
+        "Null": {"s3:if-none-match": "true"},
+        "Bool": {"s3:ObjectCreationOperation": "true"},
+    }
+
+
+def test_the_bootstrap_sets_api_gateways_account_wide_logging_role(deployed: Deployed) -> None:
+    """Once per account, not per stack: no environment's apply role may change it."""
+    name = "randfile-apigw-cloudwatch-logs"
+    account = deployed.workload.apigateway().get_account()
+    assert account["cloudwatchRoleArn"] == role_arn(WORKLOAD_ACCOUNT_ID, name)
+    [statement] = trust(deployed.workload, name)["Statement"]
+    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    attached = deployed.workload.iam().list_attached_role_policies(RoleName=name)
+    assert [p["PolicyArn"] for p in attached["AttachedPolicies"]] == [
+        "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+    ]
 
 
 def test_the_github_variables_output_names_every_role(deployed: Deployed) -> None:
@@ -298,28 +381,58 @@ def test_the_github_variables_output_names_every_role(deployed: Deployed) -> Non
                 WORKLOAD_ACCOUNT_ID, role
             )
             assert names[f"DATA_{mode}_ROLE_ARN_{suffix}"] == role_arn(DATA_ACCOUNT_ID, role)
+        assert names[f"WORKLOAD_PR_ROLE_ARN_{suffix}"] == role_arn(
+            WORKLOAD_ACCOUNT_ID, f"randfile-ci-{env}-pr"
+        )
+        assert (
+            names[f"WORKLOAD_PR_ROLE_ARN_{suffix}"]
+            == deployed.outputs["workload_pr_role_arns"][env]
+        )
+
+
+def _plan_with(deployed: Deployed, values: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    """A plan of the deployed root with other variables; the deployed ones are put back."""
+    (deployed.root.workdir / "test.auto.tfvars.json").write_text(json.dumps(values))
+    try:
+        return deployed.root.run("plan", "-refresh=false", "-input=false", "-no-color", check=False)
+    finally:
+        (deployed.root.workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
 
 
 def test_the_account_guard_refuses_swapped_accounts(deployed: Deployed) -> None:
     swapped = variables(workload_account_id=DATA_ACCOUNT_ID, data_account_id=WORKLOAD_ACCOUNT_ID)
-    (deployed.root.workdir / "test.auto.tfvars.json").write_text(json.dumps(swapped))
-    try:
-        result = deployed.root.run("plan", "-refresh=false", check=False)
-    finally:
-        (deployed.root.workdir / "test.auto.tfvars.json").write_text(json.dumps(variables()))
+    result = _plan_with(deployed, swapped)
     assert result.returncode != 0
     assert "not allowed" in result.stderr
 
 
+def test_a_shared_pair_refuses_what_cannot_be_scoped(deployed: Deployed) -> None:
+    result = _plan_with(deployed, variables(unscoped_permissions=["logs-query-definitions"]))
+    assert result.returncode != 0
+    message = " ".join(result.stderr.split())
+    assert "shared by several environments" in message
+    assert "support no resource-level permission" in message
+
+
+def test_the_ids_are_required(deployed: Deployed) -> None:
+    without_ids = variables()
+    del without_ids["github_owner_id"], without_ids["github_repository_id"]
+    result = _plan_with(deployed, without_ids)
+    assert result.returncode != 0
+    assert "github_owner_id" in result.stderr
+
+
 # Claim sets GitHub issues, with the roles that must accept each (all others must refuse).
 # https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims
-IMMUTABLE = SUBJECT_REPOS[1]
+PLANS = {"dev-plan", "prod-plan"}
+PULL_REQUESTS = {"dev-pr", "prod-pr"}
 CLAIMS = {
-    "pull request": (f"repo:{REPOSITORY}:pull_request", {"dev-plan", "prod-plan"}),
-    "pull request, immutable": (f"repo:{IMMUTABLE}:pull_request", {"dev-plan", "prod-plan"}),
-    "drift check": (f"repo:{REPOSITORY}:environment:drift", {"dev-plan", "prod-plan"}),
-    "dev environment": (f"repo:{REPOSITORY}:environment:dev", {"dev-apply"}),
-    "prod environment, immutable": (f"repo:{IMMUTABLE}:environment:prod", {"prod-apply"}),
+    "pull request, name only": (f"repo:{REPOSITORY}:pull_request", set()),
+    "pull request": (f"repo:{IMMUTABLE}:pull_request", PULL_REQUESTS),
+    "drift check": (f"repo:{IMMUTABLE}:environment:drift", PLANS),
+    "dev environment, name only": (f"repo:{REPOSITORY}:environment:dev", set()),
+    "dev environment": (f"repo:{IMMUTABLE}:environment:dev", {"dev-apply"}),
+    "prod environment": (f"repo:{IMMUTABLE}:environment:prod", {"prod-apply"}),
     "push to main, no environment": (f"repo:{REPOSITORY}:ref:refs/heads/main", set()),
     "another environment": (f"repo:{REPOSITORY}:environment:staging", set()),
     "another repository": ("repo:evil/randfile:environment:prod", set()),
@@ -338,7 +451,7 @@ def test_trust_policies_against_github_claims(
     expected = accepting if audience == "sts.amazonaws.com" else set()
     accepted = set()
     for env in ENVIRONMENTS:
-        for mode in ("plan", "apply"):
+        for mode in ("pr", "plan", "apply"):
             name = f"randfile-ci-{env}-{mode}"
             request = Request(
                 principal=OIDC_ARN,

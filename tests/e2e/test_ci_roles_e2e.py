@@ -94,7 +94,7 @@ class Rehearsal:
     service: ServiceRuns
 
 
-def _terraform(
+def terraform(
     workdir: Path, credentials: Mapping[str, str], *args: str
 ) -> subprocess.CompletedProcess[str]:
     return Root(workdir, executable=TERRAFORM).run(*args, "-no-color", credentials=credentials)
@@ -116,7 +116,7 @@ def _inline_policies(identity: Identity, role: str) -> list[dict[str, Any]]:
     ]
 
 
-def _role_policies(management: Identity, roles: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+def role_policies(management: Identity, roles: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     """Each role's inline policies as deployed, read by its account's administrator."""
     administrators = {
         account: management.assume(role_arn(account, MEMBER_ACCESS_ROLE), "admin")
@@ -125,10 +125,12 @@ def _role_policies(management: Identity, roles: Iterable[str]) -> dict[str, list
     return {arn: _inline_policies(administrators[arn.split(":")[4]], arn) for arn in roles}
 
 
-def _world(state: dict[str, Any]) -> tuple[World, dict[str, dict[str, Any]]]:
+def world_of(*states: dict[str, Any]) -> tuple[World, dict[str, dict[str, Any]]]:
+    """What the authorizations depend on, and the key and bucket policies, from stack states."""
     world = World()
     resource_policies: dict[str, dict[str, Any]] = {}
-    for resource in managed(state).values():
+    resources = [resource for state in states for resource in managed(state).values()]
+    for resource in resources:
         values = resource["values"]
         arn = values.get("arn")
         if arn and values.get("tags_all"):
@@ -144,7 +146,7 @@ def _world(state: dict[str, Any]) -> tuple[World, dict[str, dict[str, Any]]]:
     return world, resource_policies
 
 
-def _resource_policy(
+def resource_policy_for(
     authorization: Authorization, resource_policies: Mapping[str, dict[str, Any]]
 ) -> Sequence[Mapping[str, Any]]:
     if authorization.resource_policy is not None:
@@ -156,25 +158,27 @@ def _resource_policy(
     return [found] if found else []
 
 
-def _apply_bootstrap(
-    state_dir: Path, endpoint_url: str, zone_id: str, credentials: Mapping[str, str]
+def apply_bootstrap(
+    state_dir: Path,
+    endpoint_url: str,
+    credentials: Mapping[str, str],
+    **overrides: Any,
 ) -> dict[str, Any]:
     """infra/bootstrap applied by the accounts' administrator; returns its outputs."""
     bootstrap_dir = Root.copy(
         REPO / "infra" / "bootstrap", state_dir / "bootstrap", executable=TERRAFORM
     ).workdir
     (bootstrap_dir / "localcloud_override.tf").write_text(STACK.override_file(endpoint_url))
-    bootstrap_variables = variables(
-        hosted_zone_id=zone_id, api_domain_names={"dev": DOMAIN, "prod": f"prod.{HOSTED_ZONE}"}
-    )
+    bootstrap_variables = variables(**overrides)
     (bootstrap_dir / "test.auto.tfvars.json").write_text(json.dumps(bootstrap_variables))
-    _terraform(bootstrap_dir, credentials, "init", "-lockfile=readonly")
-    _terraform(bootstrap_dir, credentials, "apply", "-auto-approve")
+    terraform(bootstrap_dir, credentials, "init", "-lockfile=readonly")
+    terraform(bootstrap_dir, credentials, "apply", "-auto-approve")
     return Root(bootstrap_dir, executable=TERRAFORM).outputs(credentials)
 
 
-def _tfvars_file(path: Path, data_role_arn: str, inputs: Mapping[str, Any]) -> str:
-    """The stack's variables as a pipeline job passes them; returns the -var-file argument."""
+def tfvars_file(path: Path, data_role_arn: str, inputs: Mapping[str, Any]) -> str:
+    """The stack's variables as a pipeline job passes them (``inputs`` adds to and overrides the
+    defaults below); returns the -var-file argument."""
     values = stack_variables(
         DEFAULT_ZIP,
         {
@@ -289,7 +293,17 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
         zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]
         admin_credentials = management.credentials.as_environment()
 
-        outputs = _apply_bootstrap(state_dir, running.endpoint_url, zone_id, admin_credentials)
+        # An account pair of its own for dev: the only layout where the actions that support no
+        # resource-level permission (query definitions, SNS subscriptions) are granted.
+        outputs = apply_bootstrap(
+            state_dir,
+            running.endpoint_url,
+            admin_credentials,
+            hosted_zone_id=zone_id,
+            environments=[ENVIRONMENT],
+            api_domain_names={ENVIRONMENT: DOMAIN},
+            unscoped_permissions=["logs-query-definitions", "sns-subscriptions"],
+        )
 
         roles = {
             (account, mode): outputs[f"{account}_{mode}_role_arns"][ENVIRONMENT]
@@ -306,7 +320,7 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
         inputs = outputs["stack_inputs"][ENVIRONMENT]
 
         def tfvars(mode: str) -> str:
-            return _tfvars_file(state_dir / f"{mode}.tfvars.json", roles[("data", mode)], inputs)
+            return tfvars_file(state_dir / f"{mode}.tfvars.json", roles[("data", mode)], inputs)
 
         def as_role(mode: str) -> dict[str, str]:
             identity = management.assume(roles[("workload", mode)], f"github-{mode}")
@@ -320,7 +334,7 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
             credentials = as_role(mode)
             # The test's own AssumeRole is GitHub's part (OIDC), not the role's: not recorded.
             _, offset = _records(record, offset)
-            result = _terraform(stack_dir, credentials, *args)
+            result = terraform(stack_dir, credentials, *args)
             requests, offset = _records(record, offset)
             phase = phases.setdefault(
                 name, Phase(name, {roles[("workload", mode)], roles[("data", mode)]})
@@ -353,8 +367,8 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
         )
         run("destroy", "apply", "destroy", "-input=false", "-auto-approve", tfvars("apply"))
 
-        world, resource_policies = _world(state)
-        policies = _role_policies(management, roles.values())
+        world, resource_policies = world_of(state)
+        policies = role_policies(management, roles.values())
         yield Rehearsal(phases, policies, world, resource_policies, outputs, service)
     finally:
         emulator.stop(state_dir)
@@ -389,7 +403,7 @@ def test_the_roles_policies_allow_every_request(rehearsal: Rehearsal, phase: str
                 decision = decide(
                     authorization.request,
                     rehearsal.policies[call.principal],
-                    _resource_policy(authorization, rehearsal.resource_policies),
+                    resource_policy_for(authorization, rehearsal.resource_policies),
                 )
                 if not decision.allowed:
                     request = authorization.request

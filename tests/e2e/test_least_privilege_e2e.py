@@ -44,8 +44,6 @@ KMS_KEY = "module.data_bucket.aws_kms_key.this[0]"
 ALARM_KEY = "module.monitoring.aws_kms_key.alarms"
 BUCKET_POLICY = "module.data_bucket.aws_s3_bucket_policy.this"
 API_POLICY = "module.api.aws_api_gateway_rest_api_policy.this"
-CLOUDWATCH_ROLE = "module.api.aws_iam_role.cloudwatch[0]"
-PUSH_TO_LOGS = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 WORKLOAD_ROOT = f"arn:aws:iam::{WORKLOAD_ACCOUNT_ID}:root"
 DATA_ROOT = f"arn:aws:iam::{DATA_ACCOUNT_ID}:root"
 
@@ -121,32 +119,25 @@ def test_no_policy_grants_more_than_the_allowed_wildcards(state: dict[str, Any])
         (KMS_KEY, "policy"),
         (BUCKET_POLICY, "policy"),
         (API_POLICY, "policy"),
-        (CLOUDWATCH_ROLE, "assume_role_policy"),
     }
     assert grants - ALLOWED_BROAD_GRANTS == set(), "broad grants not in the allow-list"
     assert ALLOWED_BROAD_GRANTS - grants == set(), "allow-list entries the stack no longer needs"
 
 
-def test_only_the_api_gateway_logging_role_has_a_managed_policy(
+def test_no_stack_role_has_a_managed_policy(
     local: Cloud, state: dict[str, Any], deployed: dict[str, dict[str, Any]]
 ) -> None:
-    logging_role = deployed[CLOUDWATCH_ROLE]["name"]
+    """API Gateway's account-wide logging role is infra/bootstrap's, not the stack's."""
     function_role = deployed[FUNCTION_ROLE]["name"]
 
-    assert attached_managed_policies(state) == {(logging_role, PUSH_TO_LOGS)}
+    assert attached_managed_policies(state) == set()
+    assert [v["name"] for v in _of_type(state, "aws_iam_role").values()] == [function_role]
     inline = [values["role"] for values in _of_type(state, "aws_iam_role_policy").values()]
     assert inline == [function_role]
-    # IAM agrees: nothing attached or inlined outside Terraform's view.
+    assert _of_type(state, "aws_api_gateway_account") == {}
+    # IAM agrees: nothing attached outside Terraform's view.
     iam = local.workload().iam()
-    attached = iam.list_attached_role_policies(RoleName=logging_role)["AttachedPolicies"]
-    assert [policy["PolicyArn"] for policy in attached] == [PUSH_TO_LOGS]
-    assert iam.list_role_policies(RoleName=logging_role)["PolicyNames"] == []
     assert iam.list_attached_role_policies(RoleName=function_role)["AttachedPolicies"] == []
-    [trust] = _document(state, CLOUDWATCH_ROLE, "assume_role_policy").statements()
-    assert trust["Effect"] == "Allow"
-    assert trust["Action"] == "sts:AssumeRole"
-    assert trust["Principal"] == {"Service": "apigateway.amazonaws.com"}
-    assert "Condition" not in trust
 
 
 def test_the_function_role_writes_only_under_the_prefix_its_key_and_its_logs(
@@ -383,10 +374,8 @@ def test_every_bootstrap_role_trusts_only_pinned_github_subjects_or_workload_rol
     roles = _of_type(bootstrap_plan, "aws_iam_role")
     trusts = [d for d in documents(bootstrap_plan) if d.attribute == "assume_role_policy"]
     principals = {
-        kind
+        trust.address: [statement["Principal"] for statement in trust.statements()]
         for trust in trusts
-        for statement in trust.statements()
-        for kind in statement["Principal"]
     }
 
     # Every role's trust is known at plan time, so none escapes the check.
@@ -394,8 +383,14 @@ def test_every_bootstrap_role_trusts_only_pinned_github_subjects_or_workload_rol
     assert [
         p for trust in trusts for p in trust_problems(trust, OIDC_HOST, WORKLOAD_ACCOUNT_ID)
     ] == []
-    # GitHub's OIDC provider and workload roles are the only principals CI roles trust.
-    assert principals == {"Federated", "AWS"}
+    # API Gateway's account-wide logging role trusts API Gateway; GitHub's OIDC provider and
+    # workload roles are the only principals the CI roles trust.
+    logging_role = principals.pop("aws_iam_role.api_gateway_logging")
+    assert logging_role == [{"Service": "apigateway.amazonaws.com"}]
+    assert {kind for found in principals.values() for p in found for kind in p} == {
+        "Federated",
+        "AWS",
+    }
 
 
 def test_parliament_finds_nothing_in_the_deployed_stack_policies(state: dict[str, Any]) -> None:

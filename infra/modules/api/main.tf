@@ -215,8 +215,7 @@ resource "aws_api_gateway_stage" "this" {
     })
   }
 
-  # Access logging fails until the account-wide CloudWatch role is set.
-  depends_on = [aws_api_gateway_account.this]
+  # Access logging fails until the account-wide CloudWatch role is set: infra/bootstrap sets it.
 }
 
 # With logging_level set, API Gateway writes execution logs to this group and, if it does not exist,
@@ -247,44 +246,19 @@ resource "aws_api_gateway_method_settings" "all" {
   depends_on = [aws_cloudwatch_log_group.execution]
 }
 
-# --- Account-wide CloudWatch role (shared by every API in the account and region) --------------
+# --- Account-wide CloudWatch role ------------------------------------------------------------
 
-data "aws_iam_policy_document" "api_gateway_assume" {
-  count = var.manage_api_gateway_account_logging_role ? 1 : 0
+# API Gateway's CloudWatch role is one setting per account and region: infra/bootstrap manages it
+# (api_gateway_account.tf), so two environments sharing an account no longer overwrite it in turn.
+# A stack deployed before forgets the setting without resetting it; its role and the role's policy
+# attachment are destroyed with the module's former configuration, after the bootstrap has
+# pointed the setting at its own role (infra/bootstrap/README.md, "Upgrading").
+removed {
+  from = aws_api_gateway_account.this
 
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["apigateway.amazonaws.com"]
-    }
+  lifecycle {
+    destroy = false
   }
-}
-
-resource "aws_iam_role" "cloudwatch" {
-  count = var.manage_api_gateway_account_logging_role ? 1 : 0
-
-  name                 = "${var.name}-apigw-cloudwatch"
-  description          = "Lets API Gateway write access and execution logs to CloudWatch Logs (account-wide setting)."
-  assume_role_policy   = data.aws_iam_policy_document.api_gateway_assume[0].json
-  permissions_boundary = var.permissions_boundary_arn
-  tags                 = var.tags
-}
-
-resource "aws_iam_role_policy_attachment" "cloudwatch" {
-  count = var.manage_api_gateway_account_logging_role ? 1 : 0
-
-  role       = aws_iam_role.cloudwatch[0].name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-}
-
-resource "aws_api_gateway_account" "this" {
-  count = var.manage_api_gateway_account_logging_role ? 1 : 0
-
-  cloudwatch_role_arn = aws_iam_role.cloudwatch[0].arn
-
-  depends_on = [aws_iam_role_policy_attachment.cloudwatch]
 }
 
 # --- Usage plan and API key -------------------------------------------------------------------

@@ -136,12 +136,6 @@ variable "access_log_retention_days" {
   }
 }
 
-variable "manage_api_gateway_account_logging_role" {
-  description = "Create the IAM role API Gateway uses to write to CloudWatch Logs and set it in the API Gateway account settings. Those settings are shared by the whole account and region: set false where another stack already manages them."
-  type        = bool
-  default     = true
-}
-
 variable "hosted_zone_name" {
   description = "Name of the existing public Route53 hosted zone that holds `domain_name` (e.g. `example.com`)."
   type        = string
@@ -164,17 +158,6 @@ variable "domain_name" {
   validation {
     condition     = endswith(var.domain_name, ".${trimsuffix(var.hosted_zone_name, ".")}")
     error_message = "domain_name must be a name inside hosted_zone_name."
-  }
-}
-
-variable "permissions_boundary_arn" {
-  description = "ARN of the managed policy set as permissions boundary of the role this module creates (the API Gateway logging role); null sets none. The CI apply role may create roles only with its environment's boundary."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", var.permissions_boundary_arn))
-    error_message = "permissions_boundary_arn must be null or an IAM managed policy ARN (arn:aws:iam::<account>:policy/<name>)."
   }
 }
 

@@ -266,8 +266,11 @@ resource "aws_dynamodb_table" "jobs" {
   }
 
   point_in_time_recovery {
-    enabled = true
+    enabled = var.jobs_table_point_in_time_recovery
   }
+
+  # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection
+  deletion_protection_enabled = var.jobs_table_deletion_protection
 
   # Without a key ARN, the AWS managed key: its key policy lets the account's principals use it
   # through DynamoDB, so no role here needs a KMS permission.

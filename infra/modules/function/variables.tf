@@ -115,6 +115,18 @@ variable "job_retention_days" {
   }
 }
 
+variable "jobs_table_deletion_protection" {
+  description = "Turn on DynamoDB deletion protection for the jobs table: DeleteTable is refused until a change turns it off."
+  type        = bool
+  default     = false
+}
+
+variable "jobs_table_point_in_time_recovery" {
+  description = "Turn on point-in-time recovery for the jobs table (restore to any second of the last 35 days)."
+  type        = bool
+  default     = true
+}
+
 variable "memory_size" {
   description = "Memory in MB (CPU scales with it)."
   type        = number

@@ -451,7 +451,7 @@ locals {
 }
 
 resource "aws_cloudwatch_query_definition" "this" {
-  for_each = local.queries
+  for_each = var.create_query_definitions ? local.queries : {}
 
   name            = "${var.name}/${each.key}"
   log_group_names = each.value.log_groups

@@ -93,6 +93,12 @@ variable "alarm_subscriptions" {
   }
 }
 
+variable "create_query_definitions" {
+  description = "Save the Logs Insights queries. Their API supports no resource-level permission (a role that may save them may change any in the account): set false where environments share an account."
+  type        = bool
+  default     = true
+}
+
 variable "kms_key_administrator_arns" {
   description = "Roles that administer the alarm topic's key through its key policy (the CI apply role: infra/bootstrap's `stack_inputs[<env>].alarm_key_administrator_arns`). The account root always may, through IAM."
   type        = list(string)

@@ -14,7 +14,7 @@ domain_name      = "files.dev.example.com"
 # this boundary, and the key policies (bucket key, alarm topic key) name the CI roles.
 role_permissions_boundary_arn = "arn:aws:iam::111111111111:policy/randfile-ci-dev-boundary"
 alarm_key_administrator_arns  = ["arn:aws:iam::111111111111:role/randfile-ci-dev-apply"]
-alarm_key_reader_arns         = ["arn:aws:iam::111111111111:role/randfile-ci-dev-plan"]
+alarm_key_reader_arns         = ["arn:aws:iam::111111111111:role/randfile-ci-dev-plan", "arn:aws:iam::111111111111:role/randfile-ci-dev-pr"]
 
 # Throw-away environment: short retention, small caps, destroyable with its objects.
 log_retention_days         = 7

@@ -177,39 +177,6 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
     condition     = output.api_url == "https://files.example.com" && output.invoke_url == "https://files.example.com/files"
     error_message = "The URLs must be on the custom domain."
   }
-
-  assert {
-    condition     = one(data.aws_iam_policy_document.api_gateway_assume[0].statement[0].principals) == { type = "Service", identifiers = toset(["apigateway.amazonaws.com"]) }
-    error_message = "Only API Gateway may assume the logging role."
-  }
-
-  assert {
-    condition     = aws_iam_role_policy_attachment.cloudwatch[0].policy_arn == "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-    error_message = "The role must carry AWS's managed policy for API Gateway logging."
-  }
-
-  assert {
-    condition     = aws_api_gateway_account.this[0].cloudwatch_role_arn == aws_iam_role.cloudwatch[0].arn
-    error_message = "The account settings must name the role."
-  }
-
-  assert {
-    condition     = aws_iam_role.cloudwatch[0].permissions_boundary == null
-    error_message = "Without permissions_boundary_arn the logging role carries no boundary."
-  }
-}
-
-run "the_logging_role_carries_the_permissions_boundary" {
-  command = plan
-
-  variables {
-    permissions_boundary_arn = "arn:aws:iam::111111111111:policy/randfile-ci-test-boundary"
-  }
-
-  assert {
-    condition     = aws_iam_role.cloudwatch[0].permissions_boundary == "arn:aws:iam::111111111111:policy/randfile-ci-test-boundary"
-    error_message = "The logging role must carry the boundary the CI apply role requires."
-  }
 }
 
 run "without_iam_anyone_with_the_key_may_call" {
@@ -243,12 +210,11 @@ run "without_iam_anyone_with_the_key_may_call" {
   }
 }
 
-run "iam_only_without_key_or_account_logging_role" {
+run "iam_only_without_key" {
   command = plan
 
   variables {
-    api_key_required                        = false
-    manage_api_gateway_account_logging_role = false
+    api_key_required = false
   }
 
   assert {
@@ -259,11 +225,6 @@ run "iam_only_without_key_or_account_logging_role" {
   assert {
     condition     = output.api_key_id == null
     error_message = "api_key_id must be null when there is no key."
-  }
-
-  assert {
-    condition     = length(aws_iam_role.cloudwatch) == 0 && length(aws_api_gateway_account.this) == 0
-    error_message = "The account-wide setting must be left alone when another stack manages it."
   }
 }
 

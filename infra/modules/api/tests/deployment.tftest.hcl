@@ -64,14 +64,13 @@ run "limits_logs_and_tags_keep_the_deployment" {
   command = plan
 
   variables {
-    throttling_rate_limit                   = 100
-    throttling_burst_limit                  = 200
-    usage_plan_rate_limit                   = 1
-    usage_plan_burst_limit                  = 2
-    usage_plan_daily_quota                  = 10
-    access_log_retention_days               = 7
-    manage_api_gateway_account_logging_role = false
-    tags                                    = { team = "files" }
+    throttling_rate_limit     = 100
+    throttling_burst_limit    = 200
+    usage_plan_rate_limit     = 1
+    usage_plan_burst_limit    = 2
+    usage_plan_daily_quota    = 10
+    access_log_retention_days = 7
+    tags                      = { team = "files" }
   }
 
   assert {

@@ -34,7 +34,6 @@ run "rejects_bad_values" {
     usage_plan_daily_quota    = 0
     access_log_retention_days = 2
     domain_name               = "files_api.example.com"
-    permissions_boundary_arn  = "randfile-ci-test-boundary"
   }
 
   expect_failures = [
@@ -48,7 +47,6 @@ run "rejects_bad_values" {
     var.usage_plan_daily_quota,
     var.access_log_retention_days,
     var.domain_name,
-    var.permissions_boundary_arn,
   ]
 }
 
@@ -66,7 +64,6 @@ run "rejects_other_bad_values" {
     usage_plan_daily_quota    = 0.5
     access_log_retention_days = 366
     hosted_zone_name          = "example"
-    permissions_boundary_arn  = "arn:aws:iam::111111111111:role/randfile-ci-test-boundary"
   }
 
   expect_failures = [
@@ -80,7 +77,6 @@ run "rejects_other_bad_values" {
     var.usage_plan_daily_quota,
     var.access_log_retention_days,
     var.hosted_zone_name,
-    var.permissions_boundary_arn,
   ]
 }
 

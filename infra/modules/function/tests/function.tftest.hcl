@@ -405,4 +405,23 @@ run "jobs_live_in_an_encrypted_recoverable_table_with_expiry" {
     condition     = one(aws_dynamodb_table.jobs.point_in_time_recovery).enabled && one(aws_dynamodb_table.jobs.server_side_encryption).enabled
     error_message = "Point-in-time recovery and KMS encryption must be on."
   }
+
+  assert {
+    condition     = !aws_dynamodb_table.jobs.deletion_protection_enabled
+    error_message = "Deletion protection is off unless asked for (a throw-away environment must be destroyable)."
+  }
+}
+
+run "the_jobs_table_can_refuse_deletion" {
+  command = plan
+
+  variables {
+    jobs_table_deletion_protection    = true
+    jobs_table_point_in_time_recovery = false
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.jobs.deletion_protection_enabled && !one(aws_dynamodb_table.jobs.point_in_time_recovery).enabled
+    error_message = "Both table protections must follow their variables."
+  }
 }

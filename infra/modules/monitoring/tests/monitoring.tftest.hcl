@@ -256,6 +256,19 @@ run "queries_are_saved_for_the_runbook" {
   }
 }
 
+run "no_queries_where_environments_share_the_account" {
+  command = plan
+
+  variables {
+    create_query_definitions = false
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_query_definition.this) == 0
+    error_message = "create_query_definitions = false must save no query (their API cannot be scoped to one environment)."
+  }
+}
+
 run "bad_values_are_refused" {
   command = plan
 

@@ -26,4 +26,9 @@ run "environment_plans" {
     condition     = output.function_name == "randfile-${var.environment}" && output.custom_domain_name == var.domain_name
     error_message = "The environment's resources must be named after it and served on its domain."
   }
+
+  assert {
+    condition     = var.environment != "prod" || (var.jobs_table_deletion_protection && var.jobs_table_point_in_time_recovery)
+    error_message = "prod's jobs table must refuse deletion and be restorable (envs/prod.tfvars)."
+  }
 }

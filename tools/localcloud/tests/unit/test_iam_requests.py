@@ -6,6 +6,8 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
+
 from localcloud.iam.requests import (
     S3_ACTIONS,
     S3_VERSIONED,
@@ -84,6 +86,40 @@ def test_a_first_api_gateway_domain_needs_the_service_linked_role() -> None:
         "iam:CreateServiceLinkedRole",
         "arn:aws:iam::111111111111:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway",
     ) in found
+
+
+API = "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/restapis/a1b2c3", ""),
+        ("DELETE", "/restapis/a1b2c3/stages/v1", ""),
+        ("POST", "/restapis/a1b2c3/deployments", "{}"),
+        ("PUT", "/tags/arn%3Aaws%3Aapigateway%3Aeu-west-1%3A%3A%2Frestapis%2Fa1b2c3", "{}"),
+    ],
+)
+def test_api_gateway_children_and_tagging_are_authorised_with_the_rest_apis_tags(
+    method: str, path: str, body: str
+) -> None:
+    """A REST API's tags are inherited by its stages, deployments... and tagging is decided on
+    the tagged resource's tags: what the CI roles' environment conditions test."""
+    world = World(tags={API: {"environment": "prod"}})
+    call = decode(entry(service="apigateway", method=method, path=path, body=body))
+    [first, *_] = authorizations(call, world)
+
+    assert first.request.context["aws:ResourceTag/environment"] == ["prod"]
+
+
+def test_an_api_gateway_create_carries_its_request_tags() -> None:
+    body = json.dumps({"name": "randfile-dev", "tags": {"environment": "dev"}})
+    call = decode(entry(service="apigateway", method="POST", path="/restapis", body=body))
+    [create, *_] = authorizations(call, World(tags={API: {"environment": "prod"}}))
+
+    assert create.request.context["aws:RequestTag/environment"] == ["dev"]
+    assert create.request.context["aws:TagKeys"] == ["environment"]
+    assert "aws:ResourceTag/environment" not in create.request.context
 
 
 def _query(service: str, **params: str) -> list[tuple[str, str, dict[str, Any]]]:

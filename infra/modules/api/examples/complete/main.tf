@@ -34,7 +34,6 @@ module "api" {
   usage_plan_daily_quota    = 2000
   access_log_retention_days = 365
 
-  manage_api_gateway_account_logging_role = false
 
   hosted_zone_name = "example.com"
   domain_name      = "files.example.com"

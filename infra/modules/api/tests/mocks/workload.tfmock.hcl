@@ -69,12 +69,6 @@ mock_resource "aws_cloudwatch_log_group" {
   }
 }
 
-mock_resource "aws_iam_role" {
-  defaults = {
-    arn = "arn:aws:iam::111111111111:role/randfile-test-apigw-cloudwatch"
-  }
-}
-
 # ACM asks for one CNAME per name on the certificate.
 mock_resource "aws_acm_certificate" {
   defaults = {

