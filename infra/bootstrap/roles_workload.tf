@@ -563,9 +563,12 @@ data "aws_iam_policy_document" "workload_apply" {
   }
 
   statement {
-    # The only role that may read a saved plan; it deletes the plan once applied.
+    # The only role that may read a saved plan; it deletes the plan once applied. The apply job
+    # fetches the exact version the plan job stored, and a GET naming a VersionId is authorized as
+    # s3:GetObjectVersion, not s3:GetObject
+    # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_Permissions).
     sid       = "ApplySavedPlans"
-    actions   = ["s3:GetObject", "s3:DeleteObject"]
+    actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"]
     resources = [local.workload_arn[each.key].saved_plans]
   }
 

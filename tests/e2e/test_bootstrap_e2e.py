@@ -307,6 +307,8 @@ def test_only_the_apply_role_locks_and_reads_saved_plans(deployed: Deployed) -> 
     assert _s3_grants(document, "s3:PutObject") == [state, f"{state}.tflock"]
     assert _s3_grants(document, "s3:DeleteObject") == [f"{state}.plans/*", f"{state}.tflock"]
     assert _s3_grants(document, "s3:GetObject") == [state, f"{state}.plans/*", f"{state}.tflock"]
+    # plan-fetch reads the stored plan by its version id (scripts/ci/state_bucket.py).
+    assert _s3_grants(document, "s3:GetObjectVersion") == [f"{state}.plans/*"]
 
 
 def test_saved_plans_expire(deployed: Deployed) -> None:
