@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +41,15 @@ RETRYABLE_STATUSES = frozenset({429, 503})
 # ...except a spent usage-plan quota: it answers 429 until the quota period restarts.
 FINAL_CODES = frozenset({"quota_exceeded"})
 _LOOPBACK_NAMES = frozenset({"localhost"})
+# How long `wait` follows a job by default: the longest the stack lets Lambda keep trying one. An
+# asynchronous event is retried twice on errors and kept for at most maximum_event_age_in_seconds
+# (3600 s in infra/modules/function), after which Lambda drops it
+# (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html); its last
+# attempt starts within that hour and runs at most the worker's timeout (900 s). A job still
+# queued or running after 4500 s will not be finished by Lambda's retries.
+DEFAULT_JOB_TIMEOUT_SECONDS = 3600.0 + 900.0
+# A job id is a ULID (Crockford base32, 26 characters): nothing else is put into a URL path.
+_JOB_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 
 
 class RandfileError(Exception):
@@ -75,6 +85,19 @@ class JobFailedError(RandfileError):
         super().__init__(f"job {job_id} failed: {code}: {message}")
 
 
+class JobTimeoutError(RandfileError):
+    """A job had not ended when the wait's limit came; it goes on, and `status_url` follows it."""
+
+    def __init__(self, job_id: str, status_url: str, status: str, waited_seconds: float) -> None:
+        self.job_id = job_id
+        self.status_url = status_url
+        self.status = status
+        self.waited_seconds = waited_seconds
+        super().__init__(
+            f"job {job_id} still {status} after {waited_seconds:.0f} s; it goes on: {status_url}"
+        )
+
+
 class ApiError(RandfileError):
     """The API answered with an error; `code` and `message` are the API's own."""
 
@@ -104,6 +127,10 @@ def _error_of(response: RawResponse) -> tuple[str, str]:
             return kind or f"http_{response.status}", str(message)
     text = response.body[:500].decode("utf-8", errors="replace")
     return f"http_{response.status}", text
+
+
+def is_job_id(text: str) -> bool:
+    return _JOB_ID.fullmatch(text) is not None
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -218,6 +245,7 @@ class RandfileClient:
     transport: httpx.BaseTransport | None = None
     max_connections: int = 10
     poll_interval: float = 2.0
+    job_timeout: float = DEFAULT_JOB_TIMEOUT_SECONDS
     _http: httpx.Client = field(init=False, repr=False)
     _signer: SigV4Auth = field(init=False, repr=False)
 
@@ -315,10 +343,21 @@ class RandfileClient:
             )
         return f"{endpoint.scheme}://{endpoint.netloc}{parts.path}"
 
-    def job_status(self, job: AcceptedJob) -> dict[str, Any]:
-        """GET the job's status_url (retried like a POST, and on any transport error: reading
-        changes nothing)."""
-        url = self._poll_url(job.status_url)
+    def status_url(self, job: AcceptedJob | str) -> str:
+        """Where the job's status is read: the 202's status_url, else the API's for a job id."""
+        if isinstance(job, AcceptedJob):
+            return job.status_url
+        if not is_job_id(job):
+            raise RandfileError(f"{job!r} is not a job id (26 characters, a ULID)")
+        base = urlsplit(self.endpoint)
+        host = self.host or base.netloc
+        scheme = "https" if self.host else base.scheme
+        return f"{scheme}://{host}{base.path.rstrip('/')}{FILES_PATH}/{job}"
+
+    def job_status(self, job: AcceptedJob | str) -> dict[str, Any]:
+        """GET the job's status (`job` a 202's job or a job id), retried like a POST, and on any
+        transport error: reading changes nothing."""
+        url = self._poll_url(self.status_url(job))
         document = self._retrying(self._should_retry_poll)(self._read, url)
         if not isinstance(document, dict) or "status" not in document:
             raise RandfileError(f"the job's status is not a job: {document}")
@@ -332,12 +371,17 @@ class RandfileClient:
 
     def wait(
         self,
-        job: AcceptedJob,
+        job: AcceptedJob | str,
         on_status: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        timeout: float | None = None,
     ) -> CreatedFile:
         """Polls the job every `poll_interval` seconds until it has succeeded (its file) or
-        failed (JobFailedError); `on_status` hears each status read."""
+        failed (JobFailedError), for at most `timeout` seconds (default: the client's
+        `job_timeout`), after which it raises JobTimeoutError; `on_status` hears each status."""
+        limit = self.job_timeout if timeout is None else timeout
+        job_id = job.job_id if isinstance(job, AcceptedJob) else job
+        started = time.monotonic()
         while True:
             document = self.job_status(job)
             status = str(document["status"])
@@ -348,9 +392,12 @@ class RandfileClient:
             if status == "failed":
                 error = document.get("error") or {}
                 raise JobFailedError(
-                    job.job_id, str(error.get("code", "unknown")), str(error.get("message", ""))
+                    job_id, str(error.get("code", "unknown")), str(error.get("message", ""))
                 )
-            sleep(self.poll_interval)
+            waited = time.monotonic() - started
+            if waited >= limit:
+                raise JobTimeoutError(job_id, self.status_url(job), status, waited)
+            sleep(min(self.poll_interval, limit - waited))
 
     def _should_retry(self, error: BaseException) -> bool:
         if isinstance(error, TransportError):
@@ -416,7 +463,7 @@ class RandfileClient:
         mode: str | None = None,
         on_status: Callable[[str], None] | None = None,
     ) -> CreatedFile:
-        """Create one file, waiting for it when the API makes it a job."""
+        """Create one file, waiting for it (at most `job_timeout`) when the API makes it a job."""
         outcome = self.submit(size_bytes, file_format, seed, mode)
         if isinstance(outcome, AcceptedJob):
             return self.wait(outcome, on_status)
