@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -632,3 +633,42 @@ def test_status_refuses_what_is_not_a_job_id(api: tuple[str, Api], tmp_path: Pat
     assert result.exit_code == 2
     assert "26-character ULID" in result.stderr
     assert state.polled == []
+
+
+def _keys(state: Api) -> list[str]:
+    return [request["headers"]["Idempotency-Key"] for request in state.requests]
+
+
+def test_every_try_of_one_request_carries_the_same_idempotency_key(api: tuple[str, Api]) -> None:
+    url, state = api
+    state.script = [
+        (503, {"Retry-After": "0"}, {"error": {"code": "storage_unavailable", "message": "x"}}),
+        (409, {"Retry-After": "0"}, {"error": {"code": "idempotency_key_in_use", "message": "y"}}),
+    ]
+    with client(url) as randfile:
+        randfile.create(10, "text")
+        randfile.create(10, "text")
+
+    first, retried, in_progress, other = _keys(state)
+    # A Structured Field String, signed with the rest (the stand-in checks every signature).
+    assert re.fullmatch(r'"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"', first)
+    assert first == retried == in_progress != other
+
+
+def test_a_key_given_is_sent_escaped_as_the_draft_says(api: tuple[str, Api]) -> None:
+    url, state = api
+    with client(url) as randfile:
+        randfile.submit(10, idempotency_key='order "7" \\ retry')
+    assert _keys(state) == ['"order \\"7\\" \\\\ retry"']
+
+
+def test_a_reused_key_is_a_refusal_not_retried(api: tuple[str, Api]) -> None:
+    url, state = api
+    state.script = [(422, {}, {"error": {"code": "idempotency_key_reused", "message": "other"}})]
+    with client(url) as randfile, pytest.raises(ApiError) as caught:
+        randfile.submit(10, idempotency_key="k")
+    assert (caught.value.status, caught.value.code, len(state.requests)) == (
+        422,
+        "idempotency_key_reused",
+        1,
+    )
