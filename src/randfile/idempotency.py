@@ -83,6 +83,42 @@ def caller_scope(event: Mapping[str, Any]) -> str:
     return f"{identity.get('accountId') or '-'}/{identity.get('apiKeyId') or '-'}"
 
 
+def recorded(
+    function: Callable[..., Any],
+    *,
+    data_keyword_argument: str,
+    event_key_jmespath: str,
+    jobs: JobSettings,
+    context: object,
+    payload_validation_jmespath: str = "",
+) -> Callable[..., Any]:
+    """`function` under Powertools' idempotency, its records in the jobs table and kept as long
+    as jobs: the API function's Idempotency-Keys and the worker's job deliveries alike."""
+    config = IdempotencyConfig(
+        event_key_jmespath=event_key_jmespath,
+        payload_validation_jmespath=payload_validation_jmespath,
+        raise_on_no_idempotency_key=True,
+        # As long as the job itself: a retry within the job's life gets its outcome.
+        expires_after_seconds=jobs.retention_days * SECONDS_PER_DAY,
+    )
+    # A call in progress holds its record until the function's timeout, after which a retry of
+    # a killed invocation may take it over.
+    config.register_lambda_context(cast("PowertoolsContext", context))
+    store = DynamoDBPersistenceLayer(
+        table_name=jobs.table,
+        key_attr="id",
+        expiry_attr="expiration",
+        boto3_client=dynamodb_client(),
+    )
+    wrapped: Callable[..., Any] = idempotent_function(
+        function,
+        data_keyword_argument=data_keyword_argument,
+        persistence_store=store,
+        config=config,
+    )
+    return wrapped
+
+
 def once(
     key: str,
     *,
@@ -96,28 +132,18 @@ def once(
     a retry with the same `request`. Raises IdempotencyKeyReusedError (422) for another request,
     IdempotencyKeyInUseError (409) while the first is running, JobsUnavailableError (503) when
     the records cannot be read or written."""
-    config = IdempotencyConfig(
-        event_key_jmespath="[scope, key]",
-        payload_validation_jmespath="request",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=jobs.retention_days * SECONDS_PER_DAY,
-    )
-    # A request in progress holds its key until the function's timeout, after which a retry of
-    # a killed invocation may take it over.
-    config.register_lambda_context(cast("PowertoolsContext", context))
-    store = DynamoDBPersistenceLayer(
-        table_name=jobs.table,
-        key_attr="id",
-        expiry_attr="expiration",
-        boto3_client=dynamodb_client(),
-    )
 
     def first(call: dict[str, Any]) -> Answer:
         del call
         return answer()
 
-    run = idempotent_function(
-        first, data_keyword_argument="call", persistence_store=store, config=config
+    run = recorded(
+        first,
+        data_keyword_argument="call",
+        event_key_jmespath="[scope, key]",
+        payload_validation_jmespath="request",
+        jobs=jobs,
+        context=context,
     )
     try:
         remembered: Answer = run(call={"scope": scope, "key": key, "request": dict(request)})

@@ -197,7 +197,8 @@ def _api_options(command: Callable[..., None]) -> Callable[..., None]:
             type=click.IntRange(0, 20),
             default=4,
             show_default=True,
-            help="Retries of a throttled (429) or unavailable (503) request.",
+            help="Retries of a request throttled (429), unavailable (503), still in progress "
+            "(409) or whose connection was lost; each carries the same Idempotency-Key.",
         ),
         click.option(
             "--max-wait",
