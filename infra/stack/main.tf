@@ -52,6 +52,7 @@ module "function" {
   memory_size          = var.function_memory_size
   timeout              = var.function_timeout
   worker_timeout       = var.worker_timeout
+  worker_memory_size   = var.worker_memory_size
   reserved_concurrency = var.function_reserved_concurrency
   log_retention_days   = var.log_retention_days
   environment          = var.environment

@@ -107,7 +107,7 @@ variable "max_bytes" {
 }
 
 variable "max_job_bytes" {
-  description = "Largest file an asynchronous job may write (RANDFILE_MAX_JOB_BYTES): 10 GiB by default. docs/security.md's ceilings and docs/performance.md's throughput follow from it."
+  description = "Largest file an asynchronous job may write (RANDFILE_MAX_JOB_BYTES): 10 GiB by default. docs/security.md's ceilings and docs/performance.md's throughput follow from it; refused at plan time when the worker cannot write it within worker_timeout (about 77 GB with 900 s and 1769 MB)."
   type        = number
   default     = 10737418240
 }
@@ -122,6 +122,12 @@ variable "worker_timeout" {
   description = "Timeout of the worker that runs asynchronous jobs, in seconds (60-900)."
   type        = number
   default     = 900
+}
+
+variable "worker_memory_size" {
+  description = "Memory of the worker that runs asynchronous jobs, in MB (128-10240), apart from the API function's. CPU scales with it (1769 MB is one vCPU), and max_job_bytes must be writable within worker_timeout at the rate it gives (docs/performance.md; checked at plan time by the function module)."
+  type        = number
+  default     = 1769
 }
 
 variable "function_memory_size" {

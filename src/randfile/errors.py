@@ -27,6 +27,20 @@ class BadRequestError(ServiceError):
     code = "invalid_request"
 
 
+class IdempotencyKeyInUseError(ServiceError):
+    """The first request with this Idempotency-Key is still running (the draft's 409)."""
+
+    status = 409
+    code = "idempotency_key_in_use"
+
+
+class IdempotencyKeyReusedError(ServiceError):
+    """This Idempotency-Key came before with another request (the draft's 422)."""
+
+    status = 422
+    code = "idempotency_key_reused"
+
+
 class NotFoundError(ServiceError):
     status = 404
     code = "not_found"

@@ -94,7 +94,7 @@ def write_file(
         key=planned.key, content_type=planned.content_type, metadata=_metadata(planned, job_id)
     )
     chunks = watch(generate(planned.format, planned.size_bytes, planned.seed))
-    stored = writer.write(spec, chunks, deadline)
+    stored = writer.write(spec, chunks, deadline, planned.size_bytes)
     return planned.written(
         stored.bucket, stored.size_bytes, stored.sha256, stored.etag, stored.version_id
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
-from randfile import logs, metrics
+from randfile import idempotency, logs, metrics
 from randfile.aws import job_store, lambda_client, s3_client
 from randfile.config import Settings, load_settings
 from randfile.errors import MisconfiguredError, ServiceError
@@ -69,6 +69,40 @@ def _answer(event: dict[str, Any], context: LambdaContext) -> _Answer:
         job = job_status(job_id, job_store(settings.jobs()))
         return _Answer(200, job.status_fields(), "job status read")
     request = parse_request(event, settings.max_bytes, settings.max_job_bytes)
+    key = idempotency.idempotency_key(event.get("headers"))
+    if key is None:
+        return _create(event, request, settings, context)
+    # A retry with the key gets the first answer again: the same file or job, no new object.
+    made: list[_Answer] = []
+
+    def first() -> dict[str, Any]:
+        made.append(_create(event, request, settings, context))
+        return asdict(made[0])
+
+    remembered = idempotency.once(
+        key,
+        scope=idempotency.caller_scope(event),
+        request=request.fields(),
+        jobs=settings.jobs(),
+        context=context,
+        answer=first,
+    )
+    if made:
+        return made[0]
+    again = _Answer(**remembered)
+    return replace(
+        again, log_message=f"{again.log_message} before: answered again (Idempotency-Key)"
+    )
+
+
+_WRITTEN = "file written"
+_ACCEPTED = "job accepted"
+
+
+def _create(
+    event: dict[str, Any], request: FileRequest, settings: Settings, context: LambdaContext
+) -> _Answer:
+    """POST /files: the file written at once (201), or the job started (202)."""
     if request.mode is Mode.ASYNC:
         return _start_job(event, request, settings)
     writer = BucketWriter(s3_client(), settings.bucket, settings.bucket_owner)
@@ -76,7 +110,7 @@ def _answer(event: dict[str, Any], context: LambdaContext) -> _Answer:
     timer = metrics.GenerationTimer()
     created = create_file(request, writer, settings.key_prefix, deadline, timer.watch)
     metrics.file_written(created.format.value, created.size_bytes, timer)
-    return _Answer(201, created.fields(), "file written")
+    return _Answer(201, created.fields(), _WRITTEN)
 
 
 def _start_job(event: dict[str, Any], request: FileRequest, settings: Settings) -> _Answer:
@@ -84,7 +118,7 @@ def _start_job(event: dict[str, Any], request: FileRequest, settings: Settings) 
     worker = WorkerStarter(lambda_client(), jobs.worker_function)
     job = start_job(request, settings.bucket, settings.key_prefix, job_store(jobs), worker)
     url = status_url(event, job.job_id)
-    return _Answer(202, job.accepted_fields(url), "job accepted", {"Location": url})
+    return _Answer(202, job.accepted_fields(url), _ACCEPTED, {"Location": url})
 
 
 def _refusal(error: ServiceError) -> dict[str, Any]:

@@ -65,6 +65,15 @@ class FileRequest:
     seed: int | None
     mode: Mode = Mode.SYNC
 
+    def fields(self) -> dict[str, Any]:
+        """The request as JSON: what an Idempotency-Key's retry must repeat."""
+        return {
+            "size_bytes": self.size_bytes,
+            "format": self.format.value,
+            "seed": self.seed,
+            "mode": self.mode.value,
+        }
+
 
 def check_route(event: Mapping[str, Any]) -> Route:
     """POST /files and GET /files/{job_id}; the resource template is used so a base path does not

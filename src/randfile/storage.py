@@ -26,6 +26,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from s3transfer.utils import ChunksizeAdjuster
 
 from randfile.errors import (
     DeadlineExceededError,
@@ -40,7 +41,13 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
 PART_BYTES = 8 * 1024 * 1024
-"""Multipart threshold and part size: S3's minimum part is 5 MiB; 8 MiB matches the AWS CLI."""
+"""Multipart threshold and smallest part size: S3's minimum part is 5 MiB; 8 MiB matches the AWS
+CLI. A file of more than 10,000 such parts (78 GiB) gets larger parts: see `part_size`."""
+
+_CHUNKSIZE = ChunksizeAdjuster()
+"""boto3's own part sizing (s3transfer, which boto3 depends on, so the Lambda runtime ships it):
+it doubles the part size until the file fits in S3's 10,000 parts and keeps it within S3's 5 MiB
+to 5 GiB (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html)."""
 
 PARTS_IN_FLIGHT = 4
 """Parts uploading at once. Four keep the network busy while one core generates, and stay within
@@ -69,6 +76,13 @@ _TRANSIENT_CODES = frozenset(
 _ACCESS_CODES = frozenset({"AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "403"})
 
 logger = logging.getLogger(__name__)
+
+
+def part_size(size_bytes: int | None, smallest: int = PART_BYTES) -> int:
+    """The part size for a file of `size_bytes` (None: unknown, the smallest): `smallest`,
+    doubled as boto3's managed uploads do until the file takes at most 10,000 parts; 5 TiB,
+    S3's largest object, takes 1 GiB parts."""
+    return _CHUNKSIZE.adjust_chunksize(smallest, size_bytes)
 
 
 @dataclass(frozen=True)
@@ -133,8 +147,16 @@ class BucketWriter:
         self._part_bytes = part_bytes
         self._parts_in_flight = parts_in_flight
 
-    def write(self, spec: ObjectSpec, chunks: Iterable[bytes], deadline: Deadline) -> StoredObject:
-        parts = _parts(chunks, self._part_bytes)
+    def write(
+        self,
+        spec: ObjectSpec,
+        chunks: Iterable[bytes],
+        deadline: Deadline,
+        size_bytes: int | None = None,
+    ) -> StoredObject:
+        """Writes `chunks` create-only; `size_bytes`, their total when known, sets the part size
+        (`part_size`), without which a file past 10,000 parts cannot be completed."""
+        parts = _parts(chunks, part_size(size_bytes, self._part_bytes))
         head = list(islice(parts, 2))
         send = self._put if len(head) < 2 else self._multipart
         content = _Tally(_drain(head, parts))

@@ -14,34 +14,26 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
 
 from randfile import logs, metrics
-from randfile.aws import dynamodb_client, job_store, s3_client
+from randfile.aws import job_store, s3_client
 from randfile.config import Settings, load_settings
 from randfile.files import run_job
+from randfile.idempotency import recorded
 from randfile.jobs import JobStatus
 from randfile.keys import is_ulid
 from randfile.storage import BucketWriter, Deadline
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsContext
-
     from randfile.handler import LambdaContext
 
 logs.configure()
 logger = logging.getLogger("randfile.worker")
-
-SECONDS_PER_DAY = 86_400
 
 
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -53,23 +45,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return {"job_id": job_id, "status": "rejected"}
     settings = load_settings(os.environ)
     jobs = settings.jobs()
-    config = IdempotencyConfig(
-        event_key_jmespath="job_id",
-        raise_on_no_idempotency_key=True,
-        # As long as the job itself: a redelivery within the job's life gets its outcome.
-        expires_after_seconds=jobs.retention_days * SECONDS_PER_DAY,
-    )
-    # A run in progress holds the job until the function's timeout, after which a retry of a
-    # killed run may take it over.
-    config.register_lambda_context(cast("PowertoolsContext", context))
-    store = DynamoDBPersistenceLayer(
-        table_name=jobs.table,
-        key_attr="id",
-        expiry_attr="expiration",
-        boto3_client=dynamodb_client(),
-    )
-    run = idempotent_function(
-        _run, data_keyword_argument="job", persistence_store=store, config=config
+    run = recorded(
+        _run, data_keyword_argument="job", event_key_jmespath="job_id", jobs=jobs, context=context
     )
     try:
         outcome: dict[str, Any] = run(job={"job_id": job_id}, context=context, settings=settings)

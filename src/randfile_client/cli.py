@@ -1,28 +1,15 @@
-"""The `randfile` command.
-
-\b
-Exit codes:
-  0  every requested file was created
-  1  unexpected failure (a bug: please report it)
-  2  bad usage (an unknown option, a size or format that is not valid)
-  3  configuration: no endpoint, region, credentials or API key could be found
-  4  the API refused a request (4xx: its code and message are printed), including a 429
-     that retries did not get past
-  5  the API failed (5xx) or could not be reached, after retries, or a job ended failed
-  130 interrupted (Ctrl-C); the manifest lists every file created until then
-In a batch, 5 wins over 4 when both happened.
-"""
+"""The `randfile` command: `create` files, follow a job's `status`; EXIT_CODES lists how it ends."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 from rich.console import Console
@@ -39,13 +26,16 @@ from rich.progress import (
 
 from randfile_client import batch, targets
 from randfile_client.client import (
+    DEFAULT_JOB_TIMEOUT_SECONDS,
     AcceptedJob,
     ApiError,
     ConfigurationError,
     CreatedFile,
+    JobTimeoutError,
     RandfileClient,
     RandfileError,
     RetryPolicy,
+    is_job_id,
 )
 from randfile_client.sizes import parse_size
 
@@ -53,11 +43,27 @@ EXIT_OK = 0
 EXIT_CONFIGURATION = 3
 EXIT_REFUSED = 4
 EXIT_FAILED = 5
+EXIT_JOB_TIMEOUT = 6
 EXIT_INTERRUPTED = 130
 FORMATS = ("binary", "text", "csv", "jsonl")
 MODES = ("sync", "async")
 
 stderr = Console(stderr=True)
+
+EXIT_CODES = """\b
+Exit codes:
+  0  every requested file was created
+  1  unexpected failure (a bug: please report it)
+  2  bad usage (an unknown option, a size or format that is not valid)
+  3  configuration: no endpoint, region, credentials or API key could be found
+  4  the API refused a request (4xx: its code and message are printed), including a 429
+     that retries did not get past
+  5  the API failed (5xx) or could not be reached, after retries, or a job ended failed
+  6  a job had not ended within --timeout: it goes on, and its status URL is printed
+     (`randfile status JOB_ID --wait` follows it again)
+  130 interrupted (Ctrl-C); the manifest lists every file created until then
+In a batch, 5 wins over 6, and 6 over 4, when several happened.
+"""
 
 
 class SizeType(click.ParamType[int]):
@@ -77,8 +83,10 @@ class SizeType(click.ParamType[int]):
 def exit_code_for(errors: list[RandfileError]) -> int:
     if not errors:
         return EXIT_OK
-    if all(isinstance(error, ApiError) and error.status < 500 for error in errors):
-        return EXIT_REFUSED
+    refused = [isinstance(error, ApiError) and error.status < 500 for error in errors]
+    timed_out = [isinstance(error, JobTimeoutError) for error in errors]
+    if all(a or b for a, b in zip(refused, timed_out, strict=True)):
+        return EXIT_JOB_TIMEOUT if any(timed_out) else EXIT_REFUSED
     return EXIT_FAILED
 
 
@@ -94,6 +102,16 @@ def describe_job(job: AcceptedJob) -> str:
         f"accepted job {job.job_id}: s3://{job.bucket}/{job.key} ({decimal(job.size_bytes)}, "
         f"{job.format}, seed {job.seed}); status {job.status_url}"
     )
+
+
+def describe_status(job_id: str, document: dict[str, Any]) -> str:
+    """One line for `randfile status`: the job's status and what it has come to."""
+    status = str(document["status"])
+    if status == "succeeded":
+        return f"job {job_id}: succeeded; {describe(CreatedFile.from_json(document))}"
+    error = document.get("error") or {}
+    reason = f": {error.get('code')}: {error.get('message')}" if error else ""
+    return f"job {job_id}: {status}{reason}"
 
 
 def report_error(error: RandfileError) -> None:
@@ -118,40 +136,141 @@ def main() -> None:
     """Create files of random data through the randfile API."""
 
 
-@main.command()
-@click.option(
-    "--env",
-    "env",
-    envvar="RANDFILE_ENV",
-    metavar="ENV",
-    help="Read endpoint, region and API key from ENV's stack outputs "
-    "(`local`: the local cloud of `make demo`).",
-)
-@click.option(
-    "--endpoint",
-    envvar="RANDFILE_ENDPOINT",
-    metavar="URL",
-    help="The API's base URL, e.g. https://files.example.com.",
-)
-@click.option(
-    "--outputs",
-    "outputs_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A file written by `terraform output -json` instead of --env.",
-)
-@click.option(
-    "--region",
-    envvar="RANDFILE_REGION",
-    help="Region to sign for (default: the outputs', else AWS_REGION or the profile's).",
-)
-@click.option("--host", help="Host header to send, when the URL's host is not the API's domain.")
-@click.option("--api-key", envvar="RANDFILE_API_KEY", help="The API key (x-api-key).")
-@click.option(
-    "--api-key-ssm-parameter",
-    envvar="RANDFILE_API_KEY_SSM_PARAMETER",
-    metavar="NAME",
-    help="SSM parameter (SecureString) holding the API key.",
-)
+def _api_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Where the API is and how to talk to it: the options every command that calls it takes,
+    gathered into one `Connection` argument."""
+    options = [
+        click.option(
+            "--env",
+            "env",
+            envvar="RANDFILE_ENV",
+            metavar="ENV",
+            help="Read endpoint, region and API key from ENV's stack outputs "
+            "(`local`: the local cloud of `make demo`).",
+        ),
+        click.option(
+            "--endpoint",
+            envvar="RANDFILE_ENDPOINT",
+            metavar="URL",
+            help="The API's base URL, e.g. https://files.example.com.",
+        ),
+        click.option(
+            "--outputs",
+            "outputs_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="A file written by `terraform output -json` instead of --env.",
+        ),
+        click.option(
+            "--region",
+            envvar="RANDFILE_REGION",
+            help="Region to sign for (default: the outputs', else AWS_REGION or the profile's).",
+        ),
+        click.option(
+            "--host", help="Host header to send, when the URL's host is not the API's domain."
+        ),
+        click.option("--api-key", envvar="RANDFILE_API_KEY", help="The API key (x-api-key)."),
+        click.option(
+            "--api-key-ssm-parameter",
+            envvar="RANDFILE_API_KEY_SSM_PARAMETER",
+            metavar="NAME",
+            help="SSM parameter (SecureString) holding the API key.",
+        ),
+        click.option(
+            "--poll-interval",
+            type=click.FloatRange(0.1),
+            default=2.0,
+            show_default=True,
+            help="Seconds between two reads of a job's status.",
+        ),
+        click.option(
+            "--timeout",
+            "job_timeout",
+            type=click.FloatRange(0),
+            default=DEFAULT_JOB_TIMEOUT_SECONDS,
+            show_default=True,
+            help="Longest wait for a job to end, seconds (default: the stack's 3600 s event age "
+            "plus the worker's 900 s timeout, past which Lambda does not run it again); "
+            "reached, the command exits 6 and prints the job's status URL.",
+        ),
+        click.option(
+            "--retries",
+            type=click.IntRange(0, 20),
+            default=4,
+            show_default=True,
+            help="Retries of a request throttled (429), unavailable (503), still in progress "
+            "(409) or whose connection was lost; each carries the same Idempotency-Key.",
+        ),
+        click.option(
+            "--max-wait",
+            type=click.FloatRange(0),
+            default=20.0,
+            show_default=True,
+            help="Longest wait before a retry, seconds.",
+        ),
+        click.option(
+            "--request-timeout",
+            type=click.FloatRange(1),
+            default=60.0,
+            show_default=True,
+            help="Seconds to wait for one answer.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The API options of a command, as click parsed them."""
+
+    env: str | None
+    endpoint: str | None
+    outputs_file: Path | None
+    region: str | None
+    host: str | None
+    api_key: str | None
+    api_key_ssm_parameter: str | None
+    poll_interval: float
+    job_timeout: float
+    retries: int
+    max_wait: float
+    request_timeout: float
+
+    @classmethod
+    def of(cls, options: dict[str, Any]) -> Connection:
+        return cls(**{name: options.pop(name) for name in cls.__dataclass_fields__})
+
+    def client(self, max_connections: int = 1) -> RandfileClient:
+        """The client for these options; exits 3 when one cannot be made."""
+        try:
+            target = targets.resolve(
+                env=self.env,
+                endpoint=self.endpoint,
+                outputs_file=self.outputs_file,
+                region=self.region,
+                host=self.host,
+                api_key=self.api_key,
+                api_key_ssm_parameter=self.api_key_ssm_parameter,
+            )
+            return RandfileClient(
+                target.endpoint,
+                region=str(target.region),
+                api_key=target.api_key,
+                host=target.host,
+                timeout=self.request_timeout,
+                retry=RetryPolicy(attempts=self.retries + 1, max_wait=self.max_wait),
+                max_connections=max_connections,
+                poll_interval=self.poll_interval,
+                job_timeout=self.job_timeout,
+            )
+        except ConfigurationError as error:
+            report_error(error)
+            sys.exit(EXIT_CONFIGURATION)
+
+
+@main.command(epilog=EXIT_CODES)
+@_api_options
 @click.option(
     "--size",
     "size_bytes",
@@ -185,13 +304,6 @@ def main() -> None:
     help="For a job: print it (its id and status URL) and exit without waiting for it.",
 )
 @click.option(
-    "--poll-interval",
-    type=click.FloatRange(0.1),
-    default=2.0,
-    show_default=True,
-    help="Seconds between two reads of a job's status.",
-)
-@click.option(
     "--count", type=click.IntRange(1), default=1, show_default=True, help="How many files."
 )
 @click.option(
@@ -209,82 +321,64 @@ def main() -> None:
     "to; default with --count > 1: randfile-manifest-<UTC time>.jsonl.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a short line.")
-@click.option(
-    "--retries",
-    type=click.IntRange(0, 20),
-    default=4,
-    show_default=True,
-    help="Retries of a throttled (429) or unavailable (503) request.",
-)
-@click.option(
-    "--max-wait",
-    type=click.FloatRange(0),
-    default=20.0,
-    show_default=True,
-    help="Longest wait before a retry, seconds.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(1),
-    default=60.0,
-    show_default=True,
-    help="Seconds to wait for one answer.",
-)
 def create(
     *,
-    env: str | None,
-    endpoint: str | None,
-    outputs_file: Path | None,
-    region: str | None,
-    host: str | None,
-    api_key: str | None,
-    api_key_ssm_parameter: str | None,
     size_bytes: int | None,
     file_format: str | None,
     seed: int | None,
     mode: str | None,
     no_wait: bool,
-    poll_interval: float,
     count: int,
     parallel: int,
     manifest: Path | None,
     as_json: bool,
-    retries: int,
-    max_wait: float,
-    timeout: float,
+    **api: Any,
 ) -> None:
     """Create COUNT files (POST /files) and report each one; a file past the API's synchronous
     limit is a job, waited for with a progress indicator."""
     if no_wait and count > 1:
         raise click.UsageError("--no-wait creates one file: leave out --count")
-    try:
-        target = targets.resolve(
-            env=env,
-            endpoint=endpoint,
-            outputs_file=outputs_file,
-            region=region,
-            host=host,
-            api_key=api_key,
-            api_key_ssm_parameter=api_key_ssm_parameter,
-        )
-        client = RandfileClient(
-            target.endpoint,
-            region=str(target.region),
-            api_key=target.api_key,
-            host=target.host,
-            timeout=timeout,
-            retry=RetryPolicy(attempts=retries + 1, max_wait=max_wait),
-            max_connections=parallel,
-            poll_interval=poll_interval,
-        )
-    except ConfigurationError as error:
-        report_error(error)
-        sys.exit(EXIT_CONFIGURATION)
+    client = Connection.of(api).client(max_connections=parallel)
     if count > 1 and manifest is None:
         manifest = Path(f"randfile-manifest-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.jsonl")
     with client:
         job = Job(size_bytes, file_format, seed, manifest, as_json, mode, no_wait)
         sys.exit(_one(client, job) if count == 1 else _many(client, job, count, parallel))
+
+
+def _job_id(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if not is_job_id(value):
+        raise click.BadParameter("a job id is the 26-character ULID that `create` printed")
+    return value
+
+
+@main.command(epilog=EXIT_CODES)
+@click.argument("job_id", callback=_job_id)
+@_api_options
+@click.option(
+    "--wait",
+    "wait_for_it",
+    is_flag=True,
+    help="Wait (at most --timeout) until the job has ended, then print its file as `create` does.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON answer.")
+def status(*, job_id: str, wait_for_it: bool, as_json: bool, **api: Any) -> None:
+    """Print the status of job JOB_ID (GET /files/JOB_ID): queued, running, succeeded (exit 0)
+    or failed (exit 5); with --wait, follow it until it has ended."""
+    with Connection.of(api).client() as client:
+        try:
+            if wait_for_it:
+                sys.exit(_report(_follow(client, job_id), as_json))
+            document = client.job_status(job_id)
+        except RandfileError as error:
+            return _exit_for(error)
+    click.echo(json.dumps(document) if as_json else describe_status(job_id, document))
+    sys.exit(EXIT_FAILED if document["status"] == "failed" else EXIT_OK)
+
+
+def _exit_for(error: RandfileError) -> None:
+    report_error(error)
+    sys.exit(exit_code_for([error]))
 
 
 @dataclass(frozen=True)
@@ -307,30 +401,50 @@ def _one(client: RandfileClient, job: Job) -> int:
             if job.no_wait:
                 click.echo(json.dumps(asdict(outcome)) if job.as_json else describe_job(outcome))
                 return EXIT_OK
-            try:
-                created = _wait(client, outcome)
-            except KeyboardInterrupt:
-                click.echo(
-                    f"randfile: stopped waiting; the job goes on: {outcome.status_url}", err=True
-                )
-                return EXIT_INTERRUPTED
+            created: CreatedFile | int = _follow(client, outcome)
         else:
             created = outcome
     except RandfileError as error:
         report_error(error)
         return exit_code_for([error])
-    with _manifest(job.manifest) as handle:
-        if handle is not None:
-            handle.write(batch.manifest_line(created) + "\n")
-    click.echo(json.dumps(asdict(created)) if job.as_json else describe(created))
+    if isinstance(created, CreatedFile):
+        with _manifest(job.manifest) as handle:
+            if handle is not None:
+                handle.write(batch.manifest_line(created) + "\n")
+    return _report(created, job.as_json)
+
+
+def _report(created: CreatedFile | int, as_json: bool) -> int:
+    """Prints a file, or passes on the exit code of a wait that did not end with one."""
+    if not isinstance(created, CreatedFile):
+        return created
+    click.echo(json.dumps(asdict(created)) if as_json else describe(created))
     return EXIT_OK
 
 
-def _wait(client: RandfileClient, job: AcceptedJob) -> CreatedFile:
+def _follow(client: RandfileClient, job: AcceptedJob | str) -> CreatedFile | int:
+    """Waits for the job with a spinner: its file, or the exit code when the wait stopped first
+    (the job going on, its status URL printed). A failed job raises JobFailedError."""
+    try:
+        return _wait(client, job)
+    except KeyboardInterrupt:
+        click.echo(
+            f"randfile: stopped waiting; the job goes on: {client.status_url(job)}", err=True
+        )
+        return EXIT_INTERRUPTED
+    except JobTimeoutError as error:
+        report_error(error)
+        click.echo(f"randfile: follow it with: randfile status {error.job_id} --wait", err=True)
+        return EXIT_JOB_TIMEOUT
+
+
+def _wait(client: RandfileClient, job: AcceptedJob | str) -> CreatedFile:
     """Polls the job with a spinner, its status and the time it has taken."""
+    job_id = job.job_id if isinstance(job, AcceptedJob) else job
+    size = f" ({decimal(job.size_bytes)})" if isinstance(job, AcceptedJob) else ""
     progress = Progress(
         SpinnerColumn(),
-        TextColumn(f"job {job.job_id} ({decimal(job.size_bytes)}): {{task.fields[status]}}"),
+        TextColumn(f"job {job_id}{size}: {{task.fields[status]}}"),
         TimeElapsedColumn(),
         console=stderr,
         transient=True,

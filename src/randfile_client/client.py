@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -35,11 +37,23 @@ from tenacity import (
 SERVICE = "execute-api"
 FILES_PATH = "/files"
 # A throttled call (429) or a temporary failure the function reports with Retry-After (503: S3
-# throttling, its own deadline) wrote nothing, so sending it again cannot duplicate a file.
+# throttling, its own deadline) wrote nothing, so sending it again cannot duplicate a file; nor
+# can a 409, the first request with the same Idempotency-Key still running: a retry gets its answer.
 RETRYABLE_STATUSES = frozenset({429, 503})
+IN_PROGRESS_CODE = "idempotency_key_in_use"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 # ...except a spent usage-plan quota: it answers 429 until the quota period restarts.
 FINAL_CODES = frozenset({"quota_exceeded"})
 _LOOPBACK_NAMES = frozenset({"localhost"})
+# How long `wait` follows a job by default: the longest the stack lets Lambda keep trying one. An
+# asynchronous event is retried twice on errors and kept for at most maximum_event_age_in_seconds
+# (3600 s in infra/modules/function), after which Lambda drops it
+# (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html); its last
+# attempt starts within that hour and runs at most the worker's timeout (900 s). A job still
+# queued or running after 4500 s will not be finished by Lambda's retries.
+DEFAULT_JOB_TIMEOUT_SECONDS = 3600.0 + 900.0
+# A job id is a ULID (Crockford base32, 26 characters): nothing else is put into a URL path.
+_JOB_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 
 
 class RandfileError(Exception):
@@ -75,6 +89,19 @@ class JobFailedError(RandfileError):
         super().__init__(f"job {job_id} failed: {code}: {message}")
 
 
+class JobTimeoutError(RandfileError):
+    """A job had not ended when the wait's limit came; it goes on, and `status_url` follows it."""
+
+    def __init__(self, job_id: str, status_url: str, status: str, waited_seconds: float) -> None:
+        self.job_id = job_id
+        self.status_url = status_url
+        self.status = status
+        self.waited_seconds = waited_seconds
+        super().__init__(
+            f"job {job_id} still {status} after {waited_seconds:.0f} s; it goes on: {status_url}"
+        )
+
+
 class ApiError(RandfileError):
     """The API answered with an error; `code` and `message` are the API's own."""
 
@@ -104,6 +131,10 @@ def _error_of(response: RawResponse) -> tuple[str, str]:
             return kind or f"http_{response.status}", str(message)
     text = response.body[:500].decode("utf-8", errors="replace")
     return f"http_{response.status}", text
+
+
+def is_job_id(text: str) -> bool:
+    return _JOB_ID.fullmatch(text) is not None
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -218,6 +249,7 @@ class RandfileClient:
     transport: httpx.BaseTransport | None = None
     max_connections: int = 10
     poll_interval: float = 2.0
+    job_timeout: float = DEFAULT_JOB_TIMEOUT_SECONDS
     _http: httpx.Client = field(init=False, repr=False)
     _signer: SigV4Auth = field(init=False, repr=False)
 
@@ -261,12 +293,18 @@ class RandfileClient:
     def close(self) -> None:
         self._http.close()
 
-    def signed_request(self, body: bytes) -> AWSRequest:
+    def signed_request(self, body: bytes, idempotency_key: str | None = None) -> AWSRequest:
         """POST /files with the API key and a fresh SigV4 signature over every header sent."""
-        return self._signed("POST", self.url, body)
+        return self._signed("POST", self.url, body, idempotency_key)
 
-    def _signed(self, method: str, url: str, body: bytes) -> AWSRequest:
+    def _signed(
+        self, method: str, url: str, body: bytes, idempotency_key: str | None = None
+    ) -> AWSRequest:
         headers = {"Accept": "application/json"}
+        if idempotency_key is not None:
+            # A Structured Field String, as the IETF httpapi draft defines the field.
+            escaped = idempotency_key.replace("\\", "\\\\").replace('"', '\\"')
+            headers[IDEMPOTENCY_HEADER] = f'"{escaped}"'
         if body:
             headers["Content-Type"] = "application/json"
         if self.host:
@@ -277,13 +315,15 @@ class RandfileClient:
         self._signer.add_auth(request)
         return request
 
-    def send(self, body: Mapping[str, Any]) -> RawResponse:
+    def send(self, body: Mapping[str, Any], idempotency_key: str | None = None) -> RawResponse:
         """One signed POST /files, no retry: whatever the API answered."""
         payload = json.dumps(dict(body), separators=(",", ":")).encode()
-        return self._exchange("POST", self.url, payload)
+        return self._exchange("POST", self.url, payload, idempotency_key)
 
-    def _exchange(self, method: str, url: str, payload: bytes) -> RawResponse:
-        request = self._signed(method, url, payload)
+    def _exchange(
+        self, method: str, url: str, payload: bytes, idempotency_key: str | None = None
+    ) -> RawResponse:
+        request = self._signed(method, url, payload, idempotency_key)
         try:
             response = self._http.request(
                 method, url, content=payload or None, headers=dict(request.headers.items())
@@ -293,8 +333,8 @@ class RandfileClient:
         headers = {name.lower(): value for name, value in response.headers.items()}
         return RawResponse(response.status_code, headers, response.content)
 
-    def _attempt(self, body: Mapping[str, Any]) -> CreatedFile | AcceptedJob:
-        response = self.send(body)
+    def _attempt(self, body: Mapping[str, Any], idempotency_key: str) -> CreatedFile | AcceptedJob:
+        response = self.send(body, idempotency_key)
         if response.status not in (201, 202):
             raise ApiError(response)
         document = _json_answer(response)
@@ -315,11 +355,22 @@ class RandfileClient:
             )
         return f"{endpoint.scheme}://{endpoint.netloc}{parts.path}"
 
-    def job_status(self, job: AcceptedJob) -> dict[str, Any]:
-        """GET the job's status_url (retried like a POST, and on any transport error: reading
-        changes nothing)."""
-        url = self._poll_url(job.status_url)
-        document = self._retrying(self._should_retry_poll)(self._read, url)
+    def status_url(self, job: AcceptedJob | str) -> str:
+        """Where the job's status is read: the 202's status_url, else the API's for a job id."""
+        if isinstance(job, AcceptedJob):
+            return job.status_url
+        if not is_job_id(job):
+            raise RandfileError(f"{job!r} is not a job id (26 characters, a ULID)")
+        base = urlsplit(self.endpoint)
+        host = self.host or base.netloc
+        scheme = "https" if self.host else base.scheme
+        return f"{scheme}://{host}{base.path.rstrip('/')}{FILES_PATH}/{job}"
+
+    def job_status(self, job: AcceptedJob | str) -> dict[str, Any]:
+        """GET the job's status (`job` a 202's job or a job id), retried like a POST, and on any
+        transport error: reading changes nothing."""
+        url = self._poll_url(self.status_url(job))
+        document = self._retrying(self._should_retry)(self._read, url)
         if not isinstance(document, dict) or "status" not in document:
             raise RandfileError(f"the job's status is not a job: {document}")
         return document
@@ -332,12 +383,17 @@ class RandfileClient:
 
     def wait(
         self,
-        job: AcceptedJob,
+        job: AcceptedJob | str,
         on_status: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        timeout: float | None = None,
     ) -> CreatedFile:
         """Polls the job every `poll_interval` seconds until it has succeeded (its file) or
-        failed (JobFailedError); `on_status` hears each status read."""
+        failed (JobFailedError), for at most `timeout` seconds (default: the client's
+        `job_timeout`), after which it raises JobTimeoutError; `on_status` hears each status."""
+        limit = self.job_timeout if timeout is None else timeout
+        job_id = job.job_id if isinstance(job, AcceptedJob) else job
+        started = time.monotonic()
         while True:
             document = self.job_status(job)
             status = str(document["status"])
@@ -348,17 +404,23 @@ class RandfileClient:
             if status == "failed":
                 error = document.get("error") or {}
                 raise JobFailedError(
-                    job.job_id, str(error.get("code", "unknown")), str(error.get("message", ""))
+                    job_id, str(error.get("code", "unknown")), str(error.get("message", ""))
                 )
-            sleep(self.poll_interval)
+            waited = time.monotonic() - started
+            if waited >= limit:
+                raise JobTimeoutError(job_id, self.status_url(job), status, waited)
+            sleep(min(self.poll_interval, limit - waited))
 
     def _should_retry(self, error: BaseException) -> bool:
+        """Whether to send a request again. A GET changes nothing, and every POST carries an
+        Idempotency-Key, so sending either again is safe whatever became of the first: a POST
+        that reached the API is answered with its first outcome, never a second file."""
         if isinstance(error, TransportError):
-            # Only a connection that was never made: a timed-out POST may have written a file.
-            return isinstance(error.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
+            return True
         if not isinstance(error, ApiError):
             return False
-        if error.status not in RETRYABLE_STATUSES or error.code in FINAL_CODES:
+        in_progress = error.status == 409 and error.code == IN_PROGRESS_CODE
+        if not (error.status in RETRYABLE_STATUSES or in_progress) or error.code in FINAL_CODES:
             return False
         return error.retry_after is None or error.retry_after <= self.retry.max_wait
 
@@ -370,13 +432,6 @@ class RandfileClient:
             multiplier=self.retry.initial_wait, max=self.retry.max_wait
         )
         return float(backoff(state))
-
-    def _should_retry_poll(self, error: BaseException) -> bool:
-        if isinstance(error, TransportError):
-            return True
-        if isinstance(error, ApiError) and error.status in RETRYABLE_STATUSES:
-            return self._should_retry(error)
-        return False
 
     def _retrying(self, should_retry: Callable[[BaseException], bool]) -> Retrying:
         return Retrying(
@@ -392,10 +447,14 @@ class RandfileClient:
         file_format: str | None = None,
         seed: int | None = None,
         mode: str | None = None,
+        idempotency_key: str | None = None,
     ) -> CreatedFile | AcceptedJob:
-        """POST /files once (retried on 429/503 per `retry`): the file (201) or, past the
-        synchronous limit or with mode `async`, the job (202). Raises ApiError with the API's
-        code and message when it refuses, TransportError when it cannot be reached."""
+        """POST /files once (retried per `retry` on 429, 503, a 409 of its own key still in
+        progress, and a lost connection): the file (201) or, past the synchronous limit or with
+        mode `async`, the job (202). Every try carries the same `idempotency_key` (default: a new
+        UUID), so however many are sent, one file or job is made; pass the same key again to
+        retry a submit that raised. Raises ApiError with the API's code and message when it
+        refuses, TransportError when it cannot be reached."""
         body: dict[str, Any] = {}
         if size_bytes is not None:
             body["size_bytes"] = size_bytes
@@ -405,7 +464,10 @@ class RandfileClient:
             body["seed"] = seed
         if mode is not None:
             body["mode"] = mode
-        result: CreatedFile | AcceptedJob = self._retrying(self._should_retry)(self._attempt, body)
+        key = idempotency_key or str(uuid.uuid4())
+        result: CreatedFile | AcceptedJob = self._retrying(self._should_retry)(
+            self._attempt, body, key
+        )
         return result
 
     def create(
@@ -416,7 +478,7 @@ class RandfileClient:
         mode: str | None = None,
         on_status: Callable[[str], None] | None = None,
     ) -> CreatedFile:
-        """Create one file, waiting for it when the API makes it a job."""
+        """Create one file, waiting for it (at most `job_timeout`) when the API makes it a job."""
         outcome = self.submit(size_bytes, file_format, seed, mode)
         if isinstance(outcome, AcceptedJob):
             return self.wait(outcome, on_status)

@@ -160,3 +160,24 @@ def test_unknown_job_ids_are_404(published: Published, job_id: str) -> None:
     with pytest.raises(ApiError) as missing:
         _job_status(published, unknown)
     assert (missing.value.status, missing.value.code) == (404, "not_found")
+
+
+def test_a_post_retried_with_its_idempotency_key_answers_the_same_job_and_file(
+    local: Cloud, published: Published
+) -> None:
+    """The header passes the gateway (signed with the rest) and the function keeps the key in
+    the jobs table: the same key and request answer the first job again, another request 422."""
+    with api_client(published, poll_interval=0.5) as client:
+        first = client.submit(MIB, "csv", seed=25, mode="async", idempotency_key="e2e-retry-1")
+        again = client.submit(MIB, "csv", seed=25, mode="async", idempotency_key="e2e-retry-1")
+        assert isinstance(first, AcceptedJob)
+        assert again == first
+        created = client.wait(first)
+        with pytest.raises(ApiError) as reused:
+            client.submit(2 * MIB, "csv", seed=25, mode="async", idempotency_key="e2e-retry-1")
+
+    assert (reused.value.status, reused.value.code) == (422, "idempotency_key_reused")
+    versions = local.data().s3().list_object_versions(Bucket=first.bucket, Prefix=first.key)
+    assert [version["VersionId"] for version in versions.get("Versions", [])] == [
+        created.version_id
+    ]

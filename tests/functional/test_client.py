@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,9 +19,11 @@ from click.testing import CliRunner
 
 from localcloud import sigv4
 from randfile_client import (
+    AcceptedJob,
     ApiError,
     ConfigurationError,
     JobFailedError,
+    JobTimeoutError,
     RandfileClient,
     RandfileError,
     RetryPolicy,
@@ -246,7 +250,7 @@ def test_an_unreachable_api_is_a_transport_error() -> None:
         randfile.create(10, "text")
 
 
-def _cli(url: str, *args: str, tmp_path: Path) -> Any:
+def _cli(url: str, *args: str, tmp_path: Path, command: str = "create") -> Any:
     environment = {
         "AWS_ACCESS_KEY_ID": CREDENTIALS.access_key,
         "AWS_SECRET_ACCESS_KEY": CREDENTIALS.secret_key,
@@ -254,7 +258,7 @@ def _cli(url: str, *args: str, tmp_path: Path) -> Any:
         "AWS_CONFIG_FILE": str(tmp_path / "none"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
     }
-    common = ["create", f"--endpoint={url}", f"--host={HOST}", f"--region={REGION}"]
+    common = [command, f"--endpoint={url}", f"--host={HOST}", f"--region={REGION}"]
     return CliRunner().invoke(
         main, [*common, f"--api-key={API_KEY}", "--max-wait=1", *args], env=environment
     )
@@ -503,3 +507,168 @@ def test_no_wait_is_for_one_file() -> None:
     )
     assert result.exit_code == 2
     assert "--no-wait" in result.stderr
+
+
+def test_a_wait_stops_at_its_timeout_naming_the_job_and_its_status_url(
+    api: tuple[str, Api],
+) -> None:
+    url, state = api
+    state.script = [accepted()]
+    state.polls = [job_state("running")] * 100
+    with client(url, poll_interval=0.05) as randfile:
+        job = randfile.submit(2 * 1024**3)
+        assert isinstance(job, AcceptedJob)
+        started = time.monotonic()
+        with pytest.raises(JobTimeoutError) as caught:
+            randfile.wait(job, timeout=0.3)
+        waited = time.monotonic() - started
+
+    assert (caught.value.job_id, caught.value.status, caught.value.status_url) == (
+        JOB_ID,
+        "running",
+        f"https://{HOST}/files/{JOB_ID}",
+    )
+    assert 0.3 <= waited < 2
+    # Polled until the limit, and the last read is at the limit, not a poll interval past it.
+    assert 4 <= len(state.polled) <= 8
+
+
+def test_the_client_s_job_timeout_bounds_create(api: tuple[str, Api]) -> None:
+    url, state = api
+    state.script = [accepted()]
+    state.polls = [job_state("queued")] * 100
+    expected = f"job {JOB_ID} still queued after"
+    with (
+        client(url, poll_interval=0.05, job_timeout=0.2) as randfile,
+        pytest.raises(JobTimeoutError, match=expected),
+    ):
+        randfile.create(2 * 1024**3)
+
+
+def test_the_command_exits_6_when_a_job_outlasts_its_timeout(
+    api: tuple[str, Api], tmp_path: Path
+) -> None:
+    url, state = api
+    state.script = [accepted()]
+    state.polls = [job_state("running")] * 100
+    result = _cli(url, "--size=2GiB", "--poll-interval=0.1", "--timeout=0.3", tmp_path=tmp_path)
+
+    assert result.exit_code == 6, result.output
+    assert f"it goes on: https://{HOST}/files/{JOB_ID}" in result.stderr
+    assert f"randfile status {JOB_ID} --wait" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "printed"),
+    [
+        (job_state("running"), 0, f"job {JOB_ID}: running"),
+        (SUCCEEDED, 0, f"job {JOB_ID}: succeeded; created s3://b/{JOB['key']} (2.1 GB"),
+        (
+            job_state("failed", error={"code": "storage_error", "message": "S3 refused"}),
+            5,
+            f"job {JOB_ID}: failed: storage_error: S3 refused",
+        ),
+    ],
+)
+def test_status_prints_a_job_s_state(
+    api: tuple[str, Api],
+    tmp_path: Path,
+    answer: tuple[int, dict[str, str], Any],
+    code: int,
+    printed: str,
+) -> None:
+    url, state = api
+    state.polls = [answer]
+    result = _cli(url, JOB_ID, tmp_path=tmp_path, command="status")
+
+    assert result.exit_code == code, result.output
+    assert result.stdout.startswith(printed)
+    assert state.polled == [f"/files/{JOB_ID}"]
+
+
+def test_status_of_an_unknown_job_exits_4(api: tuple[str, Api], tmp_path: Path) -> None:
+    url, state = api
+    state.polls = [(404, {}, {"error": {"code": "not_found", "message": f"no job {JOB_ID}"}})]
+    result = _cli(url, JOB_ID, "--json", tmp_path=tmp_path, command="status")
+
+    assert result.exit_code == 4
+    assert f"HTTP 404 not_found: no job {JOB_ID}" in result.stderr
+
+
+def test_status_wait_follows_the_job_to_its_file(api: tuple[str, Api], tmp_path: Path) -> None:
+    url, state = api
+    state.polls = [job_state("queued"), job_state("running"), SUCCEEDED]
+    result = _cli(
+        url, JOB_ID, "--wait", "--json", "--poll-interval=0.1", tmp_path=tmp_path, command="status"
+    )
+
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert (printed["key"], printed["sha256"]) == (JOB["key"], "ab" * 32)
+    assert len(state.polled) == 3
+
+
+def test_status_wait_exits_6_at_its_timeout(api: tuple[str, Api], tmp_path: Path) -> None:
+    url, state = api
+    state.polls = [job_state("running")] * 100
+    result = _cli(
+        url,
+        JOB_ID,
+        "--wait",
+        "--poll-interval=0.1",
+        "--timeout=0.2",
+        tmp_path=tmp_path,
+        command="status",
+    )
+
+    assert result.exit_code == 6
+    assert f"it goes on: https://{HOST}/files/{JOB_ID}" in result.stderr
+
+
+def test_status_refuses_what_is_not_a_job_id(api: tuple[str, Api], tmp_path: Path) -> None:
+    url, state = api
+    result = _cli(url, "../../admin", tmp_path=tmp_path, command="status")
+
+    assert result.exit_code == 2
+    assert "26-character ULID" in result.stderr
+    assert state.polled == []
+
+
+def _keys(state: Api) -> list[str]:
+    return [request["headers"]["Idempotency-Key"] for request in state.requests]
+
+
+def test_every_try_of_one_request_carries_the_same_idempotency_key(api: tuple[str, Api]) -> None:
+    url, state = api
+    state.script = [
+        (503, {"Retry-After": "0"}, {"error": {"code": "storage_unavailable", "message": "x"}}),
+        (409, {"Retry-After": "0"}, {"error": {"code": "idempotency_key_in_use", "message": "y"}}),
+    ]
+    with client(url) as randfile:
+        randfile.create(10, "text")
+        randfile.create(10, "text")
+
+    first, retried, in_progress, other = _keys(state)
+    # A Structured Field String, signed with the rest (the stand-in checks every signature).
+    assert re.fullmatch(r'"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"', first)
+    assert first == retried == in_progress != other
+
+
+def test_a_key_given_is_sent_escaped_as_the_draft_says(api: tuple[str, Api]) -> None:
+    url, state = api
+    with client(url) as randfile:
+        randfile.submit(10, idempotency_key='order "7" \\ retry')
+    assert _keys(state) == ['"order \\"7\\" \\\\ retry"']
+
+
+def test_a_reused_key_is_a_refusal_not_retried(api: tuple[str, Api]) -> None:
+    url, state = api
+    state.script = [(422, {}, {"error": {"code": "idempotency_key_reused", "message": "other"}})]
+    with client(url) as randfile, pytest.raises(ApiError) as caught:
+        randfile.submit(10, idempotency_key="k")
+    assert (caught.value.status, caught.value.code, len(state.requests)) == (
+        422,
+        "idempotency_key_reused",
+        1,
+    )

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
+from s3transfer.utils import ChunksizeAdjuster
 
+from randfile import storage
 from randfile.errors import (
     DeadlineExceededError,
     KeyTakenError,
@@ -272,6 +274,29 @@ def test_every_part_carries_the_crc32_of_its_bytes(accounts: TwoAccounts) -> Non
     target.write(SPEC, chunks(2 * PART_BYTES + 7), NO_DEADLINE)
     assert sorted(sent) == [1, 2, 3]
     assert [(part["PartNumber"], part["ChecksumCRC32"]) for part in listed] == sorted(sent.items())
+
+
+@pytest.mark.parametrize(("hint", "sizes"), [(None, [8, 8, 8, 1]), (25, [16, 9])])
+def test_the_file_s_size_sets_its_part_size(
+    accounts: TwoAccounts, monkeypatch: pytest.MonkeyPatch, hint: int | None, sizes: list[int]
+) -> None:
+    # S3's 10,000 parts scaled down to 2, so that a 25 MiB file needs parts larger than 8 MiB.
+    monkeypatch.setattr(storage, "_CHUNKSIZE", ChunksizeAdjuster(max_parts=2))
+    target = writer(accounts)
+    sent: dict[int, int] = {}
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name == "UploadPart":
+            sent[params["PartNumber"]] = len(params["Body"])
+
+    target._client.meta.events.register("provide-client-params.s3.UploadPart", record)
+    size = 3 * PART_BYTES + (1 << 20)
+    stored = target.write(SPEC, chunks(size), NO_DEADLINE, None if hint is None else size)
+
+    assert [sent[number] for number in sorted(sent)] == [mib << 20 for mib in sizes]
+    assert stored.size_bytes == size
+    data = accounts.data_s3().get_object(Bucket=BUCKET, Key=SPEC.key)["Body"].read()
+    assert data == b"".join(chunks(size))
 
 
 def test_parts_go_up_together_within_the_limit(accounts: TwoAccounts) -> None:

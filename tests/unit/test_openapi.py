@@ -8,11 +8,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
 from randfile.config import DEFAULT_MAX_JOB_BYTES
 from randfile.content import FORMATS, Format
+from randfile.errors import BadRequestError, IdempotencyKeyInUseError, IdempotencyKeyReusedError
+from randfile.idempotency import MAX_KEY_LENGTH, idempotency_key
 from randfile.jobs import Job, JobStatus
 from randfile.keys import is_ulid, ulid
 from randfile.request import DEFAULT_SIZE_BYTES, MAX_SEED, Mode
@@ -80,3 +83,49 @@ def test_the_job_id_pattern_is_the_function_s() -> None:
     assert is_ulid(made)
     assert not pattern.match("8" + made[1:])
     assert not is_ulid("8" + made[1:])
+
+
+KEY_SAMPLES = [
+    '"8e03978e-40d5-43e8-bc93-6894a57f9324"',
+    "01JDZQ5V8X6M3N2P4R7S9T0W1Y",
+    '"with space, \\"quotes\\" and \\\\"',
+    '"' + "k" * MAX_KEY_LENGTH + '"',
+    "k" * MAX_KEY_LENGTH,
+    '""',
+    "",
+    "k" * (MAX_KEY_LENGTH + 1),
+    '"' + "k" * (MAX_KEY_LENGTH + 1) + '"',
+    "two words",
+    '"unclosed',
+    '"a\\b"',
+    '"caf\u00e9"',
+    'in"side',
+]
+
+
+@pytest.mark.parametrize("value", KEY_SAMPLES)
+def test_the_idempotency_key_header_is_the_function_s(value: str) -> None:
+    document, _ = read_from_filename(str(DOCUMENT))
+    post = document["paths"]["/files"]["post"]
+    [parameter] = [p for p in post["parameters"] if p["in"] == "header"]
+    assert (parameter["name"], parameter["required"]) == ("Idempotency-Key", False)
+    documented = re.fullmatch(parameter["schema"]["pattern"], value) is not None
+    try:
+        idempotency_key({parameter["name"]: value})
+    except BadRequestError:
+        accepted = False
+    else:
+        accepted = True
+    assert documented == accepted
+
+
+def test_the_idempotency_key_s_errors_are_documented() -> None:
+    document, _ = read_from_filename(str(DOCUMENT))
+    responses = document["paths"]["/files"]["post"]["responses"]
+    assert IdempotencyKeyInUseError.status == 409
+    assert IdempotencyKeyReusedError.status == 422
+    assert IdempotencyKeyInUseError.code in responses["409"]["description"]
+    assert "Retry-After" in responses["409"]["headers"]
+    description = document["paths"]["/files"]["post"]["description"]
+    assert IdempotencyKeyReusedError.code in description
+    assert responses["422"] == {"$ref": "#/components/responses/Error"}

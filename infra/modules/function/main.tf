@@ -126,6 +126,14 @@ locals {
   jobs_table_name        = "${var.function_name}-jobs"
   failed_jobs_queue_name = "${var.function_name}-jobs-failed"
 
+  # The worker's throughput that docs/performance.md measures ("upload of 64 MiB": the writer
+  # generating and uploading, 86 MB/s, with the moto server on the same two cores), and the memory
+  # at which Lambda gives a function one full vCPU
+  # (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html). max_job_bytes is
+  # checked against them (variables.tf).
+  worker_bytes_per_second = 86000000
+  one_vcpu_memory_size    = 1769
+
   # Both functions read the same configuration (src/randfile/config.py): the API function to
   # accept and look up jobs, the worker to run them.
   function_environment = merge(
@@ -208,7 +216,7 @@ resource "aws_lambda_function" "worker" {
   handler          = "randfile.worker.handler"
   filename         = var.zip_path
   source_code_hash = filebase64sha256(var.zip_path)
-  memory_size      = var.memory_size
+  memory_size      = var.worker_memory_size
   timeout          = var.worker_timeout
   tags             = var.tags
 

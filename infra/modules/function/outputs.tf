@@ -38,6 +38,11 @@ output "worker_function_arn" {
   value       = aws_lambda_function.worker.arn
 }
 
+output "worker_memory_size" {
+  description = "Memory of the worker in MB."
+  value       = aws_lambda_function.worker.memory_size
+}
+
 output "worker_log_group_name" {
   description = "Name of the worker's log group."
   value       = aws_cloudwatch_log_group.worker.name

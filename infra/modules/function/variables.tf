@@ -94,13 +94,22 @@ variable "max_bytes" {
 }
 
 variable "max_job_bytes" {
-  description = "Largest file an asynchronous job may write (RANDFILE_MAX_JOB_BYTES); the default is 10 GiB. The worker must write it within worker_timeout (docs/performance.md)."
+  description = "Largest file an asynchronous job may write (RANDFILE_MAX_JOB_BYTES); the default is 10 GiB. Refused at plan time when the worker cannot write it within worker_timeout at the throughput docs/performance.md measures (86 MB/s with a full vCPU, less with less memory): at most 77.4 GB with the default 900 s and 1769 MB."
   type        = number
   default     = 10737418240
 
   validation {
     condition     = var.max_job_bytes >= 1 && var.max_job_bytes <= 5497558138880 && floor(var.max_job_bytes) == var.max_job_bytes
     error_message = "max_job_bytes must be a whole number from 1 to 5497558138880 (5 TiB, S3's largest object)."
+  }
+
+  # A job the worker cannot finish before its timeout only ever ends `deadline_exceeded`: refuse
+  # the size at plan time rather than accept such jobs. The rate is docs/performance.md's
+  # measured worker throughput (local.worker_bytes_per_second), scaled down with the worker's
+  # share of a vCPU below 1769 MB (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+  validation {
+    condition     = var.max_job_bytes <= floor(var.worker_timeout * local.worker_bytes_per_second * min(1, var.worker_memory_size / local.one_vcpu_memory_size))
+    error_message = "max_job_bytes ${var.max_job_bytes} cannot be written within worker_timeout: the worker writes about ${floor(local.worker_bytes_per_second * min(1, var.worker_memory_size / local.one_vcpu_memory_size) / 1000000)} MB/s with worker_memory_size ${var.worker_memory_size} MB (docs/performance.md), so at most ${floor(var.worker_timeout * local.worker_bytes_per_second * min(1, var.worker_memory_size / local.one_vcpu_memory_size))} bytes in ${var.worker_timeout} s. Lower max_job_bytes, or raise worker_timeout (up to 900) or worker_memory_size (up to 1769 MB helps)."
   }
 }
 
@@ -157,6 +166,17 @@ variable "worker_timeout" {
   validation {
     condition     = var.worker_timeout >= 60 && var.worker_timeout <= 900 && floor(var.worker_timeout) == var.worker_timeout
     error_message = "worker_timeout must be a whole number of seconds from 60 to 900."
+  }
+}
+
+variable "worker_memory_size" {
+  description = "Memory of the worker in MB, apart from the API function's memory_size. CPU scales with it (1769 MB is one vCPU), and with it the rate at which a job is written, which max_job_bytes is checked against; the parts in flight need about 100 MB (docs/performance.md)."
+  type        = number
+  default     = 1769
+
+  validation {
+    condition     = var.worker_memory_size >= 128 && var.worker_memory_size <= 10240 && floor(var.worker_memory_size) == var.worker_memory_size
+    error_message = "worker_memory_size must be a whole number of MB from 128 to 10240 (Lambda's limits)."
   }
 }
 

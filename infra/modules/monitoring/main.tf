@@ -19,7 +19,7 @@ locals {
   error_codes = [
     "invalid_request", "not_found", "method_not_allowed", "payload_too_large", "unsupported_media_type",
     "internal_error", "service_misconfigured", "runtime_outdated", "storage_error", "storage_unavailable",
-    "deadline_exceeded", "jobs_unavailable",
+    "deadline_exceeded", "jobs_unavailable", "idempotency_key_in_use", "idempotency_key_reused",
   ]
 
   api_dimensions      = { ApiName = var.api_name, Stage = var.api_stage_name }

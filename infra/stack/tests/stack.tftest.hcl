@@ -178,6 +178,12 @@ run "jobs_are_wired_with_their_limits" {
     max_job_bytes      = 2147483648
     job_retention_days = 2
     worker_timeout     = 300
+    worker_memory_size = 3008
+  }
+
+  assert {
+    condition     = module.function.worker_memory_size == 3008
+    error_message = "worker_memory_size must reach the worker."
   }
 
   assert {

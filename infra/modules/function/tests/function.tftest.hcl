@@ -310,8 +310,8 @@ run "the_worker_runs_the_same_package_as_the_same_role" {
       aws_lambda_function.worker.timeout,
       aws_lambda_function.worker.runtime,
       aws_lambda_function.worker.memory_size,
-    ] == ["randfile-test-worker", "randfile.worker.handler", 900, aws_lambda_function.this.runtime, aws_lambda_function.this.memory_size]
-    error_message = "The worker must be <function_name>-worker, run randfile.worker.handler for up to 900 s by default, on the API function's runtime and memory."
+    ] == ["randfile-test-worker", "randfile.worker.handler", 900, aws_lambda_function.this.runtime, 1769]
+    error_message = "The worker must be <function_name>-worker, run randfile.worker.handler for up to 900 s by default, on the API function's runtime, with one vCPU's 1769 MB by default."
   }
 
   assert {
@@ -346,11 +346,41 @@ run "worker_timeout_follows_its_variable" {
 
   variables {
     worker_timeout = 120
+    # 10 GiB, the default, would not fit in 120 s (tests/validation.tftest.hcl).
+    max_job_bytes = 1073741824
   }
 
   assert {
     condition     = aws_lambda_function.worker.timeout == 120 && aws_lambda_function.this.timeout == 29
     error_message = "worker_timeout sets the worker's timeout only."
+  }
+}
+
+run "worker_memory_size_sets_the_worker_s_memory_only" {
+  command = plan
+
+  variables {
+    memory_size        = 1024
+    worker_memory_size = 3008
+  }
+
+  assert {
+    condition     = aws_lambda_function.worker.memory_size == 3008 && aws_lambda_function.this.memory_size == 1024
+    error_message = "worker_memory_size sets the worker's memory, memory_size the API function's."
+  }
+}
+
+# The largest job the check admits: 900 s at 86 MB/s (docs/performance.md).
+run "max_job_bytes_up_to_what_the_worker_writes_in_its_timeout" {
+  command = plan
+
+  variables {
+    max_job_bytes = 77400000000
+  }
+
+  assert {
+    condition     = aws_lambda_function.worker.environment[0].variables["RANDFILE_MAX_JOB_BYTES"] == "77400000000"
+    error_message = "A job size the worker can write within its timeout must be accepted."
   }
 }
 

@@ -32,7 +32,7 @@ run "rejects_bad_values" {
     reserved_concurrency = 0
     log_retention_days   = 2
     worker_timeout       = 59
-    max_job_bytes        = 0
+    worker_memory_size   = 127
     job_retention_days   = 0
 
     permissions_boundary_arn = "randfile-ci-test-boundary" # a name, not its ARN
@@ -52,7 +52,7 @@ run "rejects_bad_values" {
     var.reserved_concurrency,
     var.log_retention_days,
     var.worker_timeout,
-    var.max_job_bytes,
+    var.worker_memory_size,
     var.job_retention_days,
     var.permissions_boundary_arn,
   ]
@@ -75,7 +75,7 @@ run "rejects_other_bad_values" {
     reserved_concurrency = -1
     log_retention_days   = 0
     worker_timeout       = 901
-    max_job_bytes        = 5497558138881
+    worker_memory_size   = 10241
     job_retention_days   = 1.5
 
     permissions_boundary_arn = "arn:aws:iam::111111111111:role/randfile-ci-test-boundary" # a role
@@ -95,7 +95,7 @@ run "rejects_other_bad_values" {
     var.reserved_concurrency,
     var.log_retention_days,
     var.worker_timeout,
-    var.max_job_bytes,
+    var.worker_memory_size,
     var.job_retention_days,
     var.permissions_boundary_arn,
   ]
@@ -117,4 +117,61 @@ run "rejects_what_the_function_would_refuse" {
     var.key_prefix,
     var.max_bytes,
   ]
+}
+
+# max_job_bytes is checked against worker_timeout and worker_memory_size, so Terraform checks it
+# only in runs where those two are valid.
+run "rejects_no_job_size" {
+  command = plan
+
+  variables {
+    max_job_bytes = 0
+  }
+
+  expect_failures = [var.max_job_bytes]
+}
+
+run "rejects_a_job_size_past_s3_s_largest_object" {
+  command = plan
+
+  variables {
+    max_job_bytes = 5497558138881
+  }
+
+  expect_failures = [var.max_job_bytes]
+}
+
+# A job size the worker cannot write before its timeout, at docs/performance.md's 86 MB/s: 10 GiB
+# needs 125 s, and a third of a vCPU writes a third as fast.
+run "rejects_a_job_size_the_worker_cannot_write_in_time" {
+  command = plan
+
+  variables {
+    worker_timeout = 120
+  }
+
+  expect_failures = [var.max_job_bytes]
+}
+
+run "rejects_a_job_size_beyond_the_worker_s_share_of_a_vcpu" {
+  command = plan
+
+  variables {
+    worker_memory_size = 590
+    max_job_bytes      = 26000000000
+  }
+
+  expect_failures = [var.max_job_bytes]
+}
+
+run "rejects_5_tib_within_lambda_s_longest_timeout" {
+  command = plan
+
+  variables {
+    worker_timeout     = 900
+    worker_memory_size = 10240
+    max_job_bytes      = 5497558138880
+  }
+
+  expect_failures = [var.max_job_bytes]
 }
