@@ -52,9 +52,9 @@ from tests.e2e.test_ci_roles_e2e import (
     world_of,
 )
 
-# With the bootstrap's own test on one worker: make test gives each group a worker
-# (PYTEST_WORKERS), and this module (about 5 minutes) would be a seventh long group.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("bootstrap")]
+# A group of its own (about 4 minutes, two bootstrapped environments): beside the bootstrap's
+# group it would make that one the suite's longest chain; make test gives each group a worker.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("isolation")]
 
 ENVIRONMENTS = ("dev", "prod")
 DOMAINS = {"dev": DOMAIN, "prod": f"prod.{HOSTED_ZONE}"}
