@@ -119,10 +119,13 @@ $(RUNTIME_VENV)/.installed: requirements/dev.txt pyproject.toml infra/modules/fu
 .PHONY: venv-runtime
 venv-runtime: $(RUNTIME_VENV)/.installed ## Create .venv-runtime on the Lambda runtime's Python (found through PATH, pyenv or uv)
 
+# Only the function's code needs its runtime's Python: the tests of scripts/ci (run on the GitHub
+# runner's Python) and of the client (run on the caller's) run once, on the default Python.
 .PHONY: test-unit-runtime
-test-unit-runtime: $(RUNTIME_VENV)/.installed $(RUNTIME_CLIENT)/.installed ## Unit and functional tests on the Lambda runtime's Python (.venv-runtime)
+test-unit-runtime: $(RUNTIME_VENV)/.installed $(RUNTIME_CLIENT)/.installed ## The service's unit and functional tests on the Lambda runtime's Python (.venv-runtime)
 	$(RUNTIME_PY) -c 'import platform; print("unit and functional tests on Python", platform.python_version())'
-	$(RUNTIME_PY) -m pytest tests/unit tools/localcloud/tests/unit tests/functional -q
+	$(RUNTIME_PY) -m pytest tests/unit tests/functional -q \
+	  --ignore=tests/functional/test_ci_scripts.py --ignore=tests/functional/test_client.py
 
 .PHONY: bench
 bench: $(VENV)/.installed ## Measure generation throughput and streaming memory (docs/performance.md)
