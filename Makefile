@@ -353,7 +353,8 @@ lint: lint-python lint-shell tf-check docs-check bootstrap-check lint-workflows 
 # on the CPU, so there is a worker for each (PYTEST_WORKERS: seven groups) and one group's waits
 # leave the CPU to the others. The static checks, `terraform test` and the runtime-Python tests use
 # those idle cores too: they run beside pytest (two at a time, each one's output kept together in
-# build/static-checks.log, printed once pytest ends), instead of before it (measured: 645 s -> see
+# build/static-checks.log, printed once pytest ends), instead of before it, and at a lower priority
+# (nice), since the longest end-to-end groups, not they, decide when the suite ends (figures in
 # docs/performance.md). The slowest tests are listed so the suite's time can be watched; the last
 # line repeats pytest's own summary so that it closes the output.
 PYTEST_WORKERS ?= 7
@@ -362,7 +363,7 @@ PYTEST_LOG := build/pytest.log
 .PHONY: test
 test: build $(RUNTIME_CLIENT)/.installed ## Everything CI checks
 	set +e; \
-	$(MAKE) --no-print-directory -j2 --output-sync=target lint tf-test test-unit-runtime \
+	nice -n 10 $(MAKE) --no-print-directory -j2 --output-sync=target lint tf-test test-unit-runtime \
 	  >$(STATIC_CHECKS_LOG) 2>&1 & checks_pid=$$!; \
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=15 2>&1 | tee $(PYTEST_LOG); \
 	tests=$${PIPESTATUS[0]}; \
