@@ -99,9 +99,12 @@ def abandon_job(job_id: str, store: JobStore, writer: BucketWriter, deadline: De
     if created is not None:
         succeeded = store.succeed(held, created.sha256, created.etag, created.version_id)
         return JobRun(succeeded, created, ended=True)
+    # This delivery's own claim is not an attempt at the file.
+    attempts = held.attempt - 1
     abandoned = JobAbandonedError(
-        f"every delivery of the job ended without a result ({held.attempt} attempts: killed, out"
-        " of memory or timed out); see the worker's logs"
+        f"every delivery of the job ended without a result ({attempts} attempt"
+        f"{'' if attempts == 1 else 's'}: killed, out of memory or timed out); see the worker's"
+        " logs"
     )
     return JobRun(store.fail(held, abandoned.code, abandoned.message), ended=True)
 

@@ -47,9 +47,6 @@ killed attempt's message comes back soon after the attempt's deadline (when its 
 has expired), not after the queue's own visibility timeout (six times the worker's timeout, as
 Lambda recommends for a queue it polls)."""
 
-# Every record, whole batches included, is answered in the response: a batch whose every record
-# must come back is not an error of the function.
-_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 class RetryLater(Exception):
@@ -62,7 +59,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     answer = process_partial_response(
         event=event,
         record_handler=partial(_deliver, settings=settings, context=context),
-        processor=_processor,
+        # Every record, whole batches included, is answered in the response: a batch whose every
+        # record must come back is not an error of the function. One processor per invocation:
+        # it keeps the batch's outcomes.
+        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
         context=_powertools(context),
     )
     return dict(answer)

@@ -49,9 +49,11 @@ def test_explicit_values() -> None:
         ("RANDFILE_JOB_RETENTION_DAYS", "7d"),
         ("RANDFILE_JOBS_TABLE", ""),
         ("RANDFILE_JOBS_TABLE", "no spaces"),
-        ("RANDFILE_WORKER_FUNCTION", ""),
-        ("RANDFILE_WORKER_FUNCTION", "randfile-dev-worker:$LATEST"),
-        ("RANDFILE_WORKER_FUNCTION", "arn:aws:s3:::bucket"),
+        ("RANDFILE_JOB_QUEUE_URL", ""),
+        ("RANDFILE_JOB_QUEUE_URL", "randfile-dev-jobs"),
+        ("RANDFILE_JOB_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/1111/randfile-dev-jobs"),
+        ("RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN", "arn:aws:s3:::bucket"),
+        ("RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN", "randfile-dev-jobs-dead-letter"),
     ],
 )
 def test_bad_setting_names_the_variable(name: str, value: str | None) -> None:
@@ -70,30 +72,39 @@ def test_jobs_defaults_and_their_absence() -> None:
     assert settings.job_retention_days == 7
     # The synchronous path needs none of the job settings; only asking for them fails.
     with pytest.raises(
-        MisconfiguredError, match="RANDFILE_JOBS_TABLE and RANDFILE_WORKER_FUNCTION"
+        MisconfiguredError,
+        match="RANDFILE_JOBS_TABLE, RANDFILE_JOB_QUEUE_URL, RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN",
     ):
         settings.jobs()
 
 
 @pytest.mark.parametrize(
-    "worker",
-    ["randfile-dev-worker", "arn:aws:lambda:eu-west-1:111111111111:function:randfile-dev-worker"],
+    "queue_url",
+    [
+        "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-dev-jobs",
+        "http://127.0.0.1:4566/111111111111/randfile-dev-jobs",
+    ],
 )
-def test_jobs_settings(worker: str) -> None:
+def test_jobs_settings(queue_url: str) -> None:
+    dead_letter = "arn:aws:sqs:eu-west-1:111111111111:randfile-dev-jobs-dead-letter"
     settings = load_settings(
         {
             **GOOD,
             "RANDFILE_JOBS_TABLE": "randfile-dev-jobs",
-            "RANDFILE_WORKER_FUNCTION": worker,
+            "RANDFILE_JOB_QUEUE_URL": queue_url,
+            "RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN": dead_letter,
             "RANDFILE_MAX_JOB_BYTES": "1073741824",
             "RANDFILE_JOB_RETENTION_DAYS": "30",
         }
     )
     assert settings.max_job_bytes == 1024**3
-    assert settings.jobs() == JobSettings("randfile-dev-jobs", worker, 30)
+    assert settings.jobs() == JobSettings("randfile-dev-jobs", queue_url, dead_letter, 30)
 
 
 def test_one_missing_job_setting_is_named() -> None:
     settings = load_settings({**GOOD, "RANDFILE_JOBS_TABLE": "randfile-dev-jobs"})
-    with pytest.raises(MisconfiguredError, match=r"^RANDFILE_WORKER_FUNCTION must be set"):
+    with pytest.raises(
+        MisconfiguredError,
+        match=r"^RANDFILE_JOB_QUEUE_URL, RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN must be set",
+    ):
         settings.jobs()
