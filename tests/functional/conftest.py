@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 # The local cloud's account ids (tools/randfile_localcloud/settings.py), so that a moto-backed
 # test and an end-to-end test name the same account the same way.
@@ -205,7 +206,7 @@ class JobQueues:
                 self.client.delete_message(QueueUrl=url, ReceiptHandle=record["receiptHandle"])
 
 
-def _record(message: dict[str, Any], arn: str) -> dict[str, Any]:
+def _record(message: MessageTypeDef, arn: str) -> dict[str, Any]:
     return {
         "messageId": message["MessageId"],
         "receiptHandle": message["ReceiptHandle"],

@@ -19,7 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from randfile import files, worker
-from randfile.aws import dynamodb_client, s3_client
+from randfile.aws import dynamodb_client, s3_client, sqs_client
 from randfile.handler import handler as api_handler
 from tests import emf
 from tests.events import api_event
@@ -193,17 +193,23 @@ def test_the_delivery_hides_its_message_until_just_after_its_deadline(
 ) -> None:
     accept(size_bytes=100)
     event = job_queues.event()
+    asked: list[dict[str, Any]] = []
+    sqs_client().meta.events.register(
+        "provide-client-params.sqs.ChangeMessageVisibility",
+        lambda params, **_: asked.append(dict(params)),
+    )
     with Kill("UpdateItem"), pytest.raises(Killed):
         worker.handler(event, FakeContext("req-worker", remaining_ms=20_000))
-    # 20 s left x 1.1 + 1 s: the message is hidden 23 s, not the queue's own timeout.
-    attributes = job_queues.client.get_queue_attributes(
-        QueueUrl=job_queues.url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
-    )["Attributes"]
-    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "1"
-    [message] = job_queues.client.receive_message(
-        QueueUrl=job_queues.url, AttributeNames=["All"], WaitTimeSeconds=0
-    ).get("Messages", []) or [None]
-    assert message is None
+    # 20 s left x 1.1 + 1 s: the message comes back 23 s after, not after the queue's own timeout.
+    [record] = event["Records"]
+    assert asked == [
+        {
+            "QueueUrl": job_queues.url,
+            "ReceiptHandle": record["receiptHandle"],
+            "VisibilityTimeout": 23,
+        }
+    ]
+    assert job_queues.client.receive_message(QueueUrl=job_queues.url).get("Messages") is None
 
 
 def test_a_redelivered_job_writes_no_second_object(
