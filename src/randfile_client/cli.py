@@ -25,18 +25,10 @@ from rich.progress import (
 )
 
 from randfile_client import batch, targets
-from randfile_client.client import (
-    DEFAULT_JOB_TIMEOUT_SECONDS,
-    AcceptedJob,
-    ApiError,
-    ConfigurationError,
-    CreatedFile,
-    JobTimeoutError,
-    RandfileClient,
-    RandfileError,
-    RetryPolicy,
-    is_job_id,
-)
+from randfile_client.client import DEFAULT_JOB_TIMEOUT_SECONDS, RandfileClient
+from randfile_client.errors import ApiError, ConfigurationError, JobTimeoutError, RandfileError
+from randfile_client.models import AcceptedJob, CreatedFile, is_job_id
+from randfile_client.retries import RetryPolicy
 from randfile_client.sizes import parse_size
 
 EXIT_OK = 0
