@@ -1,5 +1,5 @@
 """Running a script of scripts/ci the way the workflows run it, and what several scripts' tests
-share: the repository's root and a job's AWS credentials."""
+share: the repository's root, a job's AWS credentials, and its variables for GitHub's API."""
 
 from __future__ import annotations
 
@@ -17,6 +17,18 @@ CREDENTIALS = {
     "AWS_SESSION_TOKEN": "session-token",
     "AWS_DEFAULT_REGION": "eu-west-1",
 }
+
+# The token the stand-in GitHub APIs accept; any other is answered 401, as GitHub does.
+GITHUB_TOKEN = "token-123"
+
+
+def github_api(url: str) -> dict[str, str]:
+    """A workflow step's variables for GitHub's REST API, pointed at the stand-in at `url`."""
+    return {
+        "GITHUB_API_URL": url,
+        "GITHUB_REPOSITORY": "acme/randfile",
+        "GITHUB_TOKEN": GITHUB_TOKEN,
+    }
 
 
 def run_script(name: str, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:

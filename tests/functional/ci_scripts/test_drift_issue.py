@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from scripts.ci import drift_issue
-from tests.functional.ci_scripts.script_runner import run_script
+from tests.functional.ci_scripts.script_runner import GITHUB_TOKEN, github_api, run_script
 from tests.http_stand_in import Recorder
 
 BOT = {"login": "github-actions[bot]", "type": "Bot"}
@@ -45,7 +45,7 @@ class FakeIssues:
     def __call__(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, Any]:
-        if headers.get("authorization") != "Bearer token-123":
+        if headers.get("authorization") != f"Bearer {GITHUB_TOKEN}":
             return 401, {"message": "Bad credentials"}
         if method == "GET":
             return self.listing(path)
@@ -91,11 +91,7 @@ def test_drift_opens_one_issue_updates_it_and_closes_it_when_clean(
     url, recorder = server
     github = recorder.respond
     assert isinstance(github, FakeIssues)
-    environment = {
-        "GITHUB_API_URL": url,
-        "GITHUB_REPOSITORY": "acme/randfile",
-        "GITHUB_TOKEN": "token-123",
-    }
+    environment = github_api(url)
 
     def run(summary: Path) -> str:
         result = run_script("drift_issue.py", "--env=prod", f"--summary={summary}", **environment)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from scripts.ci import environment_gate
-from tests.functional.ci_scripts.script_runner import run_script
+from tests.functional.ci_scripts.script_runner import GITHUB_TOKEN, github_api, run_script
 from tests.http_stand_in import Recorder
 
 GATED = {
@@ -39,7 +39,7 @@ class FakeEnvironments:
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, Any]:
         del body  # only GET requests
-        if headers.get("authorization") != "Bearer token-123":
+        if headers.get("authorization") != f"Bearer {GITHUB_TOKEN}":
             return 401, {"message": "Bad credentials"}
         if (
             method == "GET"
@@ -54,15 +54,8 @@ class FakeEnvironments:
         return 404, {"message": "Not Found"}
 
 
-def gate(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_script(
-        "environment_gate.py",
-        "--environment=prod",
-        *args,
-        GITHUB_API_URL=url,
-        GITHUB_REPOSITORY="acme/randfile",
-        GITHUB_TOKEN="token-123",
-    )
+def gate(url: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return run_script("environment_gate.py", "--environment=prod", **github_api(url), **extra)
 
 
 @pytest.mark.parametrize("server", [FakeEnvironments(GATED, ["main"])], indirect=True)
@@ -93,14 +86,7 @@ def test_an_environment_without_its_rules_stops_the_deploy_saying_what_is_missin
 ) -> None:
     url, _ = server
     summary = tmp_path / "summary.md"
-    result = run_script(
-        "environment_gate.py",
-        "--environment=prod",
-        GITHUB_API_URL=url,
-        GITHUB_REPOSITORY="acme/randfile",
-        GITHUB_TOKEN="token-123",
-        GITHUB_STEP_SUMMARY=str(summary),
-    )
+    result = gate(url, GITHUB_STEP_SUMMARY=str(summary))
     assert result.returncode == 1
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
     assert len(errors) == 3, result.stdout

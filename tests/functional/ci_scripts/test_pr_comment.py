@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.functional.ci_scripts.script_runner import run_script
+from tests.functional.ci_scripts.script_runner import GITHUB_TOKEN, github_api, run_script
 from tests.http_stand_in import Recorder
 
 
@@ -29,7 +29,7 @@ class FakeGitHub:
     def __call__(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, Any]:
-        if headers.get("authorization") != "Bearer token-123":
+        if headers.get("authorization") != f"Bearer {GITHUB_TOKEN}":
             return 401, {"message": "Bad credentials"}
         listing = re.fullmatch(
             r"/repos/acme/randfile/issues/7/comments\?per_page=100&page=(\d+)", path
@@ -64,9 +64,7 @@ def test_the_plan_comment_is_created_once_then_updated(
     event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": "f" * 40}}}))
     body = tmp_path / "dev.md"
     environment = {
-        "GITHUB_API_URL": url,
-        "GITHUB_REPOSITORY": "acme/randfile",
-        "GITHUB_TOKEN": "token-123",
+        **github_api(url),
         "GITHUB_EVENT_PATH": str(event),
     }
 

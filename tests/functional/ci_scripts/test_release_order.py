@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.functional.ci_scripts.script_runner import run_script
+from tests.functional.ci_scripts.script_runner import GITHUB_TOKEN, github_api, run_script
 from tests.http_stand_in import Recorder
 
 HEAD = "c" * 40
@@ -18,7 +18,7 @@ UNRELATED = "e" * 40
 
 def branches(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any]:
     """main's head is HEAD, OLDER is in its history, UNRELATED is not."""
-    if headers.get("authorization") != "Bearer token-123":
+    if headers.get("authorization") != f"Bearer {GITHUB_TOKEN}":
         return 401, {"message": "Bad credentials"}
     if method == "GET" and path == "/repos/acme/randfile/branches/main":
         return 200, {"name": "main", "commit": {"sha": HEAD}}
@@ -36,9 +36,7 @@ def order(url: str, commit: str, event: str, **extra: str) -> subprocess.Complet
         "release_order.py",
         "--env=prod",
         f"--commit={commit}",
-        GITHUB_API_URL=url,
-        GITHUB_REPOSITORY="acme/randfile",
-        GITHUB_TOKEN="token-123",
+        **github_api(url),
         GITHUB_EVENT_NAME=event,
         **extra,
     )

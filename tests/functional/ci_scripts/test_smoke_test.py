@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,13 @@ def outputs_file(tmp_path: Path, api_key_id: str | None = None) -> Path:
     return outputs
 
 
+def smoke_test_of(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The script as the deploy job runs it, with the job's credentials, but against `url`."""
+    return run_script(
+        "smoke_test.py", f"--outputs={outputs_file(tmp_path)}", f"--url={url}", *args, **CREDENTIALS
+    )
+
+
 def test_the_target_is_the_custom_domain(tmp_path: Path) -> None:
     target = smoke_test.target_from_outputs(json.loads(outputs_file(tmp_path, "k1").read_text()))
     assert target == smoke_test.Target("https://files.dev.example.com/files", "eu-west-1", "k1")
@@ -66,9 +74,7 @@ def test_smoke_test_signs_with_sigv4_and_passes_on_201(
     server: tuple[str, Recorder], tmp_path: Path
 ) -> None:
     url, recorder = server
-    result = run_script(
-        "smoke_test.py", f"--outputs={outputs_file(tmp_path)}", f"--url={url}/files", **CREDENTIALS
-    )
+    result = smoke_test_of(f"{url}/files", tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "smoke test passed" in result.stdout
     [(_, _, headers, body)] = recorder.requests
@@ -101,13 +107,7 @@ def test_smoke_test_retries_a_403_for_a_bounded_time_then_lists_each_try(
     server: tuple[str, Recorder], tmp_path: Path
 ) -> None:
     url, recorder = server
-    result = run_script(
-        "smoke_test.py",
-        f"--outputs={outputs_file(tmp_path)}",
-        f"--url={url}/files",
-        "--max-seconds=3",
-        **CREDENTIALS,
-    )
+    result = smoke_test_of(f"{url}/files", tmp_path, "--max-seconds=3")
     assert result.returncode == 1
     [error] = [line for line in result.stdout.splitlines() if line.startswith("::error")]
     assert error.startswith("::error title=Smoke test failed::")
@@ -164,9 +164,7 @@ def test_smoke_test_fails_at_once_on_an_answer_retrying_cannot_fix(
     server: tuple[str, Recorder], tmp_path: Path
 ) -> None:
     url, recorder = server
-    result = run_script(
-        "smoke_test.py", f"--outputs={outputs_file(tmp_path)}", f"--url={url}/files", **CREDENTIALS
-    )
+    result = smoke_test_of(f"{url}/files", tmp_path)
     assert result.returncode == 1
     assert "expected HTTP 201, got 400" in result.stdout
     assert "Gave up after 1 tries" in result.stdout
@@ -174,13 +172,7 @@ def test_smoke_test_fails_at_once_on_an_answer_retrying_cannot_fix(
 
 
 def test_smoke_test_retries_dns_errors_then_gives_up(tmp_path: Path) -> None:
-    result = run_script(
-        "smoke_test.py",
-        f"--outputs={outputs_file(tmp_path)}",
-        "--url=https://randfile.invalid/files",
-        "--max-seconds=3",
-        **CREDENTIALS,
-    )
+    result = smoke_test_of("https://randfile.invalid/files", tmp_path, "--max-seconds=3")
     assert result.returncode == 1
     [error] = [line for line in result.stdout.splitlines() if line.startswith("::error")]
     assert "no HTTP answer" in error
@@ -188,12 +180,7 @@ def test_smoke_test_retries_dns_errors_then_gives_up(tmp_path: Path) -> None:
 
 
 def test_smoke_test_never_sends_credentials_over_plain_http(tmp_path: Path) -> None:
-    result = run_script(
-        "smoke_test.py",
-        f"--outputs={outputs_file(tmp_path)}",
-        "--url=http://files.dev.example.com/files",
-        **CREDENTIALS,
-    )
+    result = smoke_test_of("http://files.dev.example.com/files", tmp_path)
     assert result.returncode != 0
     assert "refusing to send a signed request over plain http" in result.stderr
 
