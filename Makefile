@@ -125,7 +125,7 @@ venv-runtime: $(RUNTIME_VENV)/.installed ## Create .venv-runtime on the Lambda r
 test-unit-runtime: $(RUNTIME_VENV)/.installed $(RUNTIME_CLIENT)/.installed ## The service's unit and functional tests on the Lambda runtime's Python (.venv-runtime)
 	$(RUNTIME_PY) -c 'import platform; print("unit and functional tests on Python", platform.python_version())'
 	$(RUNTIME_PY) -m pytest tests/unit tests/functional -q \
-	  --ignore=tests/functional/test_ci_scripts.py --ignore=tests/functional/test_client.py
+	  --ignore=tests/functional/ci_scripts --ignore=tests/functional/test_client.py
 
 .PHONY: bench
 bench: $(VENV)/.installed ## Measure generation throughput and streaming memory (docs/performance.md)

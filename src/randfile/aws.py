@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from randfile.botocore_check import require_conditional_writes
 from randfile.config import JobSettings
 from randfile.job_queue import JobQueue
 from randfile.jobs import JobStore
-from randfile.sdk import require_conditional_writes
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

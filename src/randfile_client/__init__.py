@@ -3,19 +3,17 @@
 Not part of the Lambda package: scripts/build_zip.py packs `randfile` (the function) only.
 """
 
-from randfile_client.client import (
-    AcceptedJob,
+from randfile_client.client import RandfileClient
+from randfile_client.errors import (
     ApiError,
     ConfigurationError,
-    CreatedFile,
     JobFailedError,
     JobTimeoutError,
-    RandfileClient,
     RandfileError,
-    RawResponse,
-    RetryPolicy,
     TransportError,
 )
+from randfile_client.models import AcceptedJob, CreatedFile, RawResponse
+from randfile_client.retries import RetryPolicy
 from randfile_client.sizes import parse_size
 
 __all__ = [

@@ -10,13 +10,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
-from randfile_client.client import (
-    ApiError,
-    CreatedFile,
-    RandfileClient,
-    RandfileError,
-    TransportError,
-)
+from randfile_client.client import RandfileClient
+from randfile_client.errors import ApiError, RandfileError, TransportError
+from randfile_client.models import CreatedFile
 
 MAX_SEED = 2**63 - 1
 

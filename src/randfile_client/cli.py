@@ -25,18 +25,10 @@ from rich.progress import (
 )
 
 from randfile_client import batch, targets
-from randfile_client.client import (
-    DEFAULT_JOB_TIMEOUT_SECONDS,
-    AcceptedJob,
-    ApiError,
-    ConfigurationError,
-    CreatedFile,
-    JobTimeoutError,
-    RandfileClient,
-    RandfileError,
-    RetryPolicy,
-    is_job_id,
-)
+from randfile_client.client import DEFAULT_JOB_TIMEOUT_SECONDS, RandfileClient
+from randfile_client.errors import ApiError, ConfigurationError, JobTimeoutError, RandfileError
+from randfile_client.models import AcceptedJob, CreatedFile, is_job_id
+from randfile_client.retries import RetryPolicy
 from randfile_client.sizes import parse_size
 
 EXIT_OK = 0
@@ -342,8 +334,8 @@ def create(
     if count > 1 and manifest is None:
         manifest = Path(f"randfile-manifest-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.jsonl")
     with client:
-        job = Job(size_bytes, file_format, seed, manifest, as_json, mode, no_wait)
-        sys.exit(_one(client, job) if count == 1 else _many(client, job, count, parallel))
+        run = CreateRun(size_bytes, file_format, seed, manifest, as_json, mode, no_wait)
+        sys.exit(_one(client, run) if count == 1 else _many(client, run, count, parallel))
 
 
 def _job_id(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -382,8 +374,9 @@ def _exit_for(error: RandfileError) -> None:
 
 
 @dataclass(frozen=True)
-class Job:
-    """What every file of the run is made of, and where its report goes."""
+class CreateRun:
+    """One run of `randfile create`: what each of its files is made of, and where its report
+    goes (a job the API accepts is an AcceptedJob)."""
 
     size_bytes: int | None
     file_format: str | None
@@ -394,12 +387,12 @@ class Job:
     no_wait: bool = False
 
 
-def _one(client: RandfileClient, job: Job) -> int:
+def _one(client: RandfileClient, run: CreateRun) -> int:
     try:
-        outcome = client.submit(job.size_bytes, job.file_format, job.seed, job.mode)
+        outcome = client.submit(run.size_bytes, run.file_format, run.seed, run.mode)
         if isinstance(outcome, AcceptedJob):
-            if job.no_wait:
-                click.echo(json.dumps(asdict(outcome)) if job.as_json else describe_job(outcome))
+            if run.no_wait:
+                click.echo(json.dumps(asdict(outcome)) if run.as_json else describe_job(outcome))
                 return EXIT_OK
             created: CreatedFile | int = _follow(client, outcome)
         else:
@@ -408,10 +401,10 @@ def _one(client: RandfileClient, job: Job) -> int:
         report_error(error)
         return exit_code_for([error])
     if isinstance(created, CreatedFile):
-        with _manifest(job.manifest) as handle:
+        with _manifest(run.manifest) as handle:
             if handle is not None:
                 handle.write(batch.manifest_line(created) + "\n")
-    return _report(created, job.as_json)
+    return _report(created, run.as_json)
 
 
 def _report(created: CreatedFile | int, as_json: bool) -> int:
@@ -454,7 +447,7 @@ def _wait(client: RandfileClient, job: AcceptedJob | str) -> CreatedFile:
         return client.wait(job, lambda status: progress.update(task, status=status))
 
 
-def _many(client: RandfileClient, job: Job, count: int, parallel: int) -> int:
+def _many(client: RandfileClient, run: CreateRun, count: int, parallel: int) -> int:
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -477,31 +470,31 @@ def _many(client: RandfileClient, job: Job, count: int, parallel: int) -> int:
         progress.update(task, advance=1, volume=decimal(written))
 
     try:
-        with progress, _manifest(job.manifest) as handle:
+        with progress, _manifest(run.manifest) as handle:
             summary, errors = batch.run(
                 client,
                 count=count,
                 parallel=parallel,
-                size_bytes=job.size_bytes,
-                file_format=job.file_format,
-                seed=job.seed,
-                mode=job.mode,
+                size_bytes=run.size_bytes,
+                file_format=run.file_format,
+                seed=run.seed,
+                mode=run.mode,
                 manifest=handle,
                 on_result=advance,
             )
     except KeyboardInterrupt:
         click.echo(
-            f"randfile: interrupted; files made so far are listed in {job.manifest}", err=True
+            f"randfile: interrupted; files made so far are listed in {run.manifest}", err=True
         )
         return EXIT_INTERRUPTED
-    if job.as_json:
-        click.echo(json.dumps({**summary.as_json(), "manifest": str(job.manifest)}))
+    if run.as_json:
+        click.echo(json.dumps({**summary.as_json(), "manifest": str(run.manifest)}))
     else:
         failures = ", ".join(f"{kind}: {n}" for kind, n in sorted(summary.failures.items()))
         click.echo(
             f"{summary.files} of {count} files, {decimal(summary.bytes)} in "
             f"{summary.elapsed_seconds:.1f} s: {summary.files_per_second:.1f} files/s, "
             f"{summary.megabytes_per_second:.1f} MB/s; failures: {failures or 'none'}; "
-            f"manifest {job.manifest}"
+            f"manifest {run.manifest}"
         )
     return exit_code_for(errors)

@@ -1,6 +1,6 @@
-"""`POST /files` and `GET /files/{job_id}`, signed with SigV4 by botocore, sent by httpx,
-retried by tenacity. A file past the API's synchronous limit is a job (202): the client polls its
-status until it has succeeded or failed.
+"""`RandfileClient`: `POST /files` and `GET /files/{job_id}`, signed with SigV4 by botocore,
+sent by httpx, retried as its RetryPolicy says (retries.py). A file past the API's synchronous
+limit is a job (202): the client polls its status until it has succeeded or failed.
 
 Credentials come from botocore's standard chain (environment, shared config and credentials
 files, SSO, container and instance roles), the same as the AWS CLI's; requests are signed for
@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,24 +24,21 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.session import Session
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_random_exponential,
+
+from randfile_client.errors import (
+    ApiError,
+    ConfigurationError,
+    JobFailedError,
+    JobTimeoutError,
+    RandfileError,
+    TransportError,
 )
+from randfile_client.models import AcceptedJob, CreatedFile, RawResponse, is_job_id
+from randfile_client.retries import RetryPolicy
 
 SERVICE = "execute-api"
 FILES_PATH = "/files"
-# A throttled call (429) or a temporary failure the function reports with Retry-After (503: S3
-# throttling, its own deadline) wrote nothing, so sending it again cannot duplicate a file; nor
-# can a 409, the first request with the same Idempotency-Key still running: a retry gets its answer.
-RETRYABLE_STATUSES = frozenset({429, 503})
-IN_PROGRESS_CODE = "idempotency_key_in_use"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-# ...except a spent usage-plan quota: it answers 429 until the quota period restarts.
-FINAL_CODES = frozenset({"quota_exceeded"})
 _LOOPBACK_NAMES = frozenset({"localhost"})
 # How long `wait` follows a job by default: the longest the stack lets Lambda keep trying one. An
 # asynchronous event is retried twice on errors and kept for at most maximum_event_age_in_seconds
@@ -52,174 +47,6 @@ _LOOPBACK_NAMES = frozenset({"localhost"})
 # attempt starts within that hour and runs at most the worker's timeout (900 s). A job still
 # queued or running after 4500 s will not be finished by Lambda's retries.
 DEFAULT_JOB_TIMEOUT_SECONDS = 3600.0 + 900.0
-# A job id is a ULID (Crockford base32, 26 characters): nothing else is put into a URL path.
-_JOB_ID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
-
-
-class RandfileError(Exception):
-    """Anything the client could not do; the subclasses say why."""
-
-
-class ConfigurationError(RandfileError):
-    """The client lacks something to make the call: endpoint, region, credentials, API key."""
-
-
-class TransportError(RandfileError):
-    """The API could not be reached (connection refused, DNS, TLS, timeout)."""
-
-
-@dataclass(frozen=True)
-class RawResponse:
-    status: int
-    # Names in lower case.
-    headers: Mapping[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class JobFailedError(RandfileError):
-    """A job the API accepted ended `failed`; `code` and `message` are the API's own."""
-
-    def __init__(self, job_id: str, code: str, message: str) -> None:
-        self.job_id = job_id
-        self.code = code
-        self.message = message
-        super().__init__(f"job {job_id} failed: {code}: {message}")
-
-
-class JobTimeoutError(RandfileError):
-    """A job had not ended when the wait's limit came; it goes on, and `status_url` follows it."""
-
-    def __init__(self, job_id: str, status_url: str, status: str, waited_seconds: float) -> None:
-        self.job_id = job_id
-        self.status_url = status_url
-        self.status = status
-        self.waited_seconds = waited_seconds
-        super().__init__(
-            f"job {job_id} still {status} after {waited_seconds:.0f} s; it goes on: {status_url}"
-        )
-
-
-class ApiError(RandfileError):
-    """The API answered with an error; `code` and `message` are the API's own."""
-
-    def __init__(self, response: RawResponse) -> None:
-        self.status = response.status
-        self.response = response
-        self.code, self.message = _error_of(response)
-        self.retry_after = retry_after_seconds(response.headers.get("retry-after"))
-        self.request_id = response.headers.get("x-amzn-requestid")
-        super().__init__(f"HTTP {self.status} {self.code}: {self.message}")
-
-
-def _error_of(response: RawResponse) -> tuple[str, str]:
-    """`{"error": {"code", "message"}}` (the function and the stack's gateway responses), or
-    API Gateway's own `{"message": ...}` with its x-amzn-ErrorType header."""
-    try:
-        document = response.json()
-    except ValueError:
-        document = None
-    if isinstance(document, dict):
-        error = document.get("error")
-        if isinstance(error, dict) and "code" in error:
-            return str(error["code"]), str(error.get("message", ""))
-        message = document.get("message", document.get("Message"))
-        if message is not None:
-            kind = response.headers.get("x-amzn-errortype", "").split(":")[0]
-            return kind or f"http_{response.status}", str(message)
-    text = response.body[:500].decode("utf-8", errors="replace")
-    return f"http_{response.status}", text
-
-
-def is_job_id(text: str) -> bool:
-    return _JOB_ID.fullmatch(text) is not None
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds (RFC 9110: delay-seconds or an HTTP date); None if absent or bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-@dataclass(frozen=True)
-class CreatedFile:
-    """What `201 Created` reports about the new object."""
-
-    bucket: str
-    key: str
-    size_bytes: int
-    format: str
-    seed: int
-    sha256: str
-    etag: str | None = None
-    version_id: str | None = None
-    content_type: str | None = None
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> CreatedFile:
-        try:
-            return cls(
-                bucket=str(document["bucket"]),
-                key=str(document["key"]),
-                size_bytes=int(document["size_bytes"]),
-                format=str(document["format"]),
-                seed=int(document["seed"]),
-                sha256=str(document["sha256"]),
-                etag=document.get("etag"),
-                version_id=document.get("version_id"),
-                content_type=document.get("content_type"),
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            raise RandfileError(f"the 201 answer does not describe a file: {document}") from error
-
-
-@dataclass(frozen=True)
-class AcceptedJob:
-    """What `202 Accepted` reports: a job whose file is to be written under `key`."""
-
-    job_id: str
-    status_url: str
-    bucket: str
-    key: str
-    size_bytes: int
-    format: str
-    seed: int
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> AcceptedJob:
-        try:
-            return cls(
-                job_id=str(document["job_id"]),
-                status_url=str(document["status_url"]),
-                bucket=str(document["bucket"]),
-                key=str(document["key"]),
-                size_bytes=int(document["size_bytes"]),
-                format=str(document["format"]),
-                seed=int(document["seed"]),
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            raise RandfileError(f"the 202 answer does not describe a job: {document}") from error
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """At most `attempts` tries; waits follow Retry-After, else exponential backoff with full
-    jitter from `initial_wait`, each wait at most `max_wait` seconds. A Retry-After longer than
-    `max_wait` ends the retries: the server says a retry now would be refused too."""
-
-    attempts: int = 5
-    initial_wait: float = 0.5
-    max_wait: float = 20.0
 
 
 def _is_loopback(host: str) -> bool:
@@ -370,7 +197,7 @@ class RandfileClient:
         """GET the job's status (`job` a 202's job or a job id), retried like a POST, and on any
         transport error: reading changes nothing."""
         url = self._poll_url(self.status_url(job))
-        document = self._retrying(self._should_retry)(self._read, url)
+        document = self.retry.retrying()(self._read, url)
         if not isinstance(document, dict) or "status" not in document:
             raise RandfileError(f"the job's status is not a job: {document}")
         return document
@@ -411,36 +238,6 @@ class RandfileClient:
                 raise JobTimeoutError(job_id, self.status_url(job), status, waited)
             sleep(min(self.poll_interval, limit - waited))
 
-    def _should_retry(self, error: BaseException) -> bool:
-        """Whether to send a request again. A GET changes nothing, and every POST carries an
-        Idempotency-Key, so sending either again is safe whatever became of the first: a POST
-        that reached the API is answered with its first outcome, never a second file."""
-        if isinstance(error, TransportError):
-            return True
-        if not isinstance(error, ApiError):
-            return False
-        in_progress = error.status == 409 and error.code == IN_PROGRESS_CODE
-        if not (error.status in RETRYABLE_STATUSES or in_progress) or error.code in FINAL_CODES:
-            return False
-        return error.retry_after is None or error.retry_after <= self.retry.max_wait
-
-    def _wait(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, ApiError) and error.retry_after is not None:
-            return error.retry_after
-        backoff = wait_random_exponential(
-            multiplier=self.retry.initial_wait, max=self.retry.max_wait
-        )
-        return float(backoff(state))
-
-    def _retrying(self, should_retry: Callable[[BaseException], bool]) -> Retrying:
-        return Retrying(
-            stop=stop_after_attempt(max(1, self.retry.attempts)),
-            wait=self._wait,
-            retry=retry_if_exception(should_retry),
-            reraise=True,
-        )
-
     def submit(
         self,
         size_bytes: int | None = None,
@@ -465,9 +262,7 @@ class RandfileClient:
         if mode is not None:
             body["mode"] = mode
         key = idempotency_key or str(uuid.uuid4())
-        result: CreatedFile | AcceptedJob = self._retrying(self._should_retry)(
-            self._attempt, body, key
-        )
+        result: CreatedFile | AcceptedJob = self.retry.retrying()(self._attempt, body, key)
         return result
 
     def create(

@@ -22,7 +22,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.session import Session
 
-from randfile_client.client import ConfigurationError
+from randfile_client.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from mypy_boto3_apigateway import APIGatewayClient

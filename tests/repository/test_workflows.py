@@ -1,6 +1,7 @@
 """The GitHub workflows: every step runs a tested entry point, actions are pinned, rights are least.
 
-These read .github/ as data; the scripts the steps call are exercised in test_ci_scripts.py.
+These read .github/ as data; the scripts the steps call are exercised in
+tests/functional/ci_scripts/, one test file per script.
 """
 
 from __future__ import annotations

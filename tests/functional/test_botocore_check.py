@@ -16,7 +16,7 @@ import botocore
 import pytest
 
 from randfile.aws import s3_client
-from randfile.sdk import CONDITIONAL_WRITE_OPERATIONS, require_conditional_writes
+from randfile.botocore_check import CONDITIONAL_WRITE_OPERATIONS, require_conditional_writes
 from tests.functional.conftest import BUCKET, REGION, TwoAccounts
 from tests.functional.test_handler import call
 
