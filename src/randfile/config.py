@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from randfile.errors import MisconfiguredError
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_KEY_PREFIX = "random/"
-DEFAULT_MAX_BYTES = 104_857_600
+DEFAULT_MAX_SYNC_BYTES = 104_857_600
 DEFAULT_MAX_JOB_BYTES = 10 * 1024**3
 DEFAULT_JOB_RETENTION_DAYS = 7
 MAX_JOB_RETENTION_DAYS = 365
@@ -41,7 +45,8 @@ class Settings:
     bucket: str
     bucket_owner: str
     key_prefix: str
-    max_bytes: int
+    max_sync_bytes: int
+    """The synchronous limit: the largest file written during the request."""
     max_job_bytes: int
     job_retention_days: int
     jobs_table: str | None
@@ -97,7 +102,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         bucket=bucket,
         bucket_owner=owner,
         key_prefix=prefix,
-        max_bytes=_integer(environ, "RANDFILE_MAX_BYTES", DEFAULT_MAX_BYTES, S3_MAX_OBJECT_BYTES),
+        max_sync_bytes=_integer(
+            _renamed(environ, "RANDFILE_MAX_SYNC_BYTES", "RANDFILE_MAX_BYTES"),
+            "RANDFILE_MAX_SYNC_BYTES",
+            DEFAULT_MAX_SYNC_BYTES,
+            S3_MAX_OBJECT_BYTES,
+        ),
         max_job_bytes=_integer(
             environ, "RANDFILE_MAX_JOB_BYTES", DEFAULT_MAX_JOB_BYTES, S3_MAX_OBJECT_BYTES
         ),
@@ -114,6 +124,27 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         job_dead_letter_queue_arn=_optional_name(
             environ, "RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN", _QUEUE_ARN, "an SQS queue by its ARN"
         ),
+    )
+
+
+def _renamed(environ: Mapping[str, str], name: str, old_name: str) -> Mapping[str, str]:
+    """`environ` with `old_name`'s value under `name` when only the old name is set: a renamed
+    setting keeps working for a release (CHANGELOG.md), with a warning in the log."""
+    if name in environ or old_name not in environ:
+        return environ
+    _warn_renamed(old_name, name)
+    return {**environ, name: environ[old_name]}
+
+
+@cache
+def _warn_renamed(old_name: str, name: str) -> None:
+    # Once per execution environment, not once per invocation.
+    logger.warning(
+        "setting renamed: %s is read as %s; set %s instead, %s goes in the next release",
+        old_name,
+        name,
+        name,
+        old_name,
     )
 
 

@@ -58,7 +58,7 @@ def _answer(event: dict[str, Any], context: LambdaContext) -> _Answer:
         job_id = parse_job_id(event)
         job = job_status(job_id, job_store(settings.jobs()))
         return _Answer(200, job.status_fields(), "job status read")
-    request = parse_request(event, settings.max_bytes, settings.max_job_bytes)
+    request = parse_request(event, settings.max_sync_bytes, settings.max_job_bytes)
     key = idempotency.idempotency_key(event.get("headers"))
     if key is None:
         return _create(event, request, settings, context)

@@ -48,7 +48,6 @@ has expired), not after the queue's own visibility timeout (six times the worker
 Lambda recommends for a queue it polls)."""
 
 
-
 class RetryLater(Exception):
     """The record's message must be delivered again (reported in batchItemFailures)."""
 

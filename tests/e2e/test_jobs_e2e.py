@@ -26,7 +26,7 @@ from tests.e2e.api_client import api_client
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
 MIB = 2**20
-# Past the synchronous limit (the stack's max_bytes, 100 MiB): a job without asking for one.
+# Past the synchronous limit (the stack's max_sync_bytes, 100 MiB): a job without asking for one.
 PAST_THE_LIMIT = 150 * MIB
 
 

@@ -118,6 +118,7 @@ def deployed(accounts: TwoAccounts, monkeypatch: pytest.MonkeyPatch) -> TwoAccou
     monkeypatch.setenv("RANDFILE_BUCKET", BUCKET)
     monkeypatch.setenv("RANDFILE_BUCKET_OWNER", DATA_ACCOUNT)
     monkeypatch.delenv("RANDFILE_KEY_PREFIX", raising=False)
+    monkeypatch.delenv("RANDFILE_MAX_SYNC_BYTES", raising=False)
     monkeypatch.delenv("RANDFILE_MAX_BYTES", raising=False)
     for name in JOB_VARIABLES:
         monkeypatch.delenv(name, raising=False)

@@ -128,7 +128,11 @@ def test_405_says_which_method_is_allowed(deployed: TwoAccounts) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("RANDFILE_BUCKET", None), ("RANDFILE_BUCKET_OWNER", "abc"), ("RANDFILE_MAX_BYTES", "lots")],
+    [
+        ("RANDFILE_BUCKET", None),
+        ("RANDFILE_BUCKET_OWNER", "abc"),
+        ("RANDFILE_MAX_SYNC_BYTES", "lots"),
+    ],
 )
 def test_misconfiguration_is_a_clean_500_and_a_log_line(
     deployed: TwoAccounts,
@@ -272,7 +276,7 @@ def test_a_size_past_the_synchronous_limit_is_accepted_as_a_job(
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("RANDFILE_MAX_BYTES", "4096")
+    monkeypatch.setenv("RANDFILE_MAX_SYNC_BYTES", "4096")
     status, body, headers = call({"size_bytes": 4097, "format": "csv", "seed": 8})
     assert status == 202, body
     assert set(body) == JOB_FIELDS
@@ -335,7 +339,7 @@ def test_sizes_past_their_mode_s_limit_are_refused(
     request_body: dict[str, Any],
     rule: str,
 ) -> None:
-    monkeypatch.setenv("RANDFILE_MAX_BYTES", "4096")
+    monkeypatch.setenv("RANDFILE_MAX_SYNC_BYTES", "4096")
     monkeypatch.setenv("RANDFILE_MAX_JOB_BYTES", "8192")
     status, body, _ = call(request_body)
     assert (status, body["error"]["code"]) == (400, "invalid_request")

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from randfile.config import DEFAULT_KEY_PREFIX, DEFAULT_MAX_BYTES, JobSettings, load_settings
+from randfile import config
+from randfile.config import DEFAULT_KEY_PREFIX, DEFAULT_MAX_SYNC_BYTES, JobSettings, load_settings
 from randfile.errors import MisconfiguredError
 
 GOOD = {"RANDFILE_BUCKET": "randfile-dev-data", "RANDFILE_BUCKET_OWNER": "111111111111"}
@@ -13,15 +14,15 @@ def test_defaults() -> None:
     assert settings.bucket == "randfile-dev-data"
     assert settings.bucket_owner == "111111111111"
     assert settings.key_prefix == DEFAULT_KEY_PREFIX == "random/"
-    assert settings.max_bytes == DEFAULT_MAX_BYTES == 104_857_600
+    assert settings.max_sync_bytes == DEFAULT_MAX_SYNC_BYTES == 104_857_600
 
 
 def test_explicit_values() -> None:
     settings = load_settings(
-        {**GOOD, "RANDFILE_KEY_PREFIX": "loadtest/run-1/", "RANDFILE_MAX_BYTES": "2048"}
+        {**GOOD, "RANDFILE_KEY_PREFIX": "loadtest/run-1/", "RANDFILE_MAX_SYNC_BYTES": "2048"}
     )
     assert settings.key_prefix == "loadtest/run-1/"
-    assert settings.max_bytes == 2048
+    assert settings.max_sync_bytes == 2048
 
 
 @pytest.mark.parametrize(
@@ -37,10 +38,10 @@ def test_explicit_values() -> None:
         ("RANDFILE_KEY_PREFIX", "no-slash"),
         ("RANDFILE_KEY_PREFIX", "/absolute/"),
         ("RANDFILE_KEY_PREFIX", "a//b/"),
-        ("RANDFILE_MAX_BYTES", "0"),
-        ("RANDFILE_MAX_BYTES", "-5"),
-        ("RANDFILE_MAX_BYTES", "1e6"),
-        ("RANDFILE_MAX_BYTES", str(5 * 1024**4 + 1)),
+        ("RANDFILE_MAX_SYNC_BYTES", "0"),
+        ("RANDFILE_MAX_SYNC_BYTES", "-5"),
+        ("RANDFILE_MAX_SYNC_BYTES", "1e6"),
+        ("RANDFILE_MAX_SYNC_BYTES", str(5 * 1024**4 + 1)),
         ("RANDFILE_MAX_JOB_BYTES", "0"),
         ("RANDFILE_MAX_JOB_BYTES", "10GiB"),
         ("RANDFILE_MAX_JOB_BYTES", str(5 * 1024**4 + 1)),
@@ -108,3 +109,22 @@ def test_one_missing_job_setting_is_named() -> None:
         match=r"^RANDFILE_JOB_QUEUE_URL, RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN must be set",
     ):
         settings.jobs()
+
+
+def test_the_old_name_of_the_synchronous_limit_still_works_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config._warn_renamed.cache_clear()
+    with caplog.at_level("WARNING", logger="randfile.config"):
+        settings = load_settings({**GOOD, "RANDFILE_MAX_BYTES": "2048"})
+        again = load_settings({**GOOD, "RANDFILE_MAX_BYTES": "2048"})
+    assert settings.max_sync_bytes == again.max_sync_bytes == 2048
+    warnings = [r.getMessage() for r in caplog.records if "RANDFILE_MAX_BYTES" in r.getMessage()]
+    # Once per execution environment, not once per invocation.
+    assert len(warnings) == 1
+    assert "set RANDFILE_MAX_SYNC_BYTES instead" in warnings[0]
+    # The new name wins when both are set; a bad old value is named by the new name.
+    both = load_settings({**GOOD, "RANDFILE_MAX_BYTES": "2048", "RANDFILE_MAX_SYNC_BYTES": "4096"})
+    assert both.max_sync_bytes == 4096
+    with pytest.raises(MisconfiguredError, match="RANDFILE_MAX_SYNC_BYTES"):
+        load_settings({**GOOD, "RANDFILE_MAX_BYTES": "lots"})
