@@ -401,6 +401,7 @@ release-dist: build $(VENV)/.installed ## Wheel, sdist, Lambda zip and SHA256SUM
 	mkdir -p $(RELEASE_ASSETS)
 	SOURCE_DATE_EPOCH=$(RELEASE_EPOCH) $(UV) build --quiet --no-build-isolation --python $(PY) \
 	  --sdist --wheel --out-dir $(RELEASE_PYTHON)
+	rm -f $(RELEASE_PYTHON)/.gitignore # uv's, not a distribution: PyPI's upload takes every file
 	version="$$($(PY) -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')"; \
 	  cp $(RELEASE_PYTHON)/*.whl $(RELEASE_PYTHON)/*.tar.gz $(RELEASE_ASSETS)/; \
 	  cp $(ZIP) "$(RELEASE_ASSETS)/randfile-lambda-$$version.zip"
