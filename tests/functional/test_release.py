@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from scripts.ci.release_notes import changelog_section
+from tests.git_files import repository_files
 from tests.http_stand_in import Recorder, serve
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,24 +77,16 @@ class Checkout:
         return subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
 
 
-def _ignore(directory: str, names: list[str]) -> set[str]:
-    del directory
-    return {n for n in names if n == "__pycache__" or n.endswith((".egg-info", ".pyc"))}
-
-
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Checkout:
-    """A copy of the repository whose changelog has the section of pyproject's version."""
+    """A copy of the repository's files (as actions/checkout gives them: what git has, nothing
+    built) whose changelog has the section of pyproject's version."""
     if not UV.exists():
         pytest.fail(f"{UV} is missing: run make venv")
     path = tmp_path_factory.mktemp("release") / "randfile"
-    for entry in CHECKOUT:
-        source = REPO / entry
-        if source.is_dir():
-            shutil.copytree(source, path / entry, ignore=_ignore)
-        else:
-            path.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, path / entry)
+    for name in repository_files(*CHECKOUT):
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, path / name)
     changelog = path / "CHANGELOG.md"
     text = changelog.read_text()
     assert "## [Unreleased]\n" in text
@@ -296,20 +289,27 @@ def github() -> Iterator[tuple[str, Recorder, StandInReleases]]:
         yield url, recorder, releases
 
 
+def release_on(checkout: Checkout, github: tuple[str, Recorder, StandInReleases]) -> dict[str, Any]:
+    """The release job's step after the build job's: the one published release, every file on it."""
+    url, _, stand_in = github
+    assert checkout.make("release-notes", TAG=TAG).returncode == 0
+    result = checkout.make("release-github", url, TAG=TAG)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [release] = stand_in.releases
+    assert release["draft"] is False
+    assert stand_in.uploads[release["id"]] == release_files(checkout)
+    return release
+
+
 def test_the_release_is_published_only_with_every_file_attached(
     checkout: Checkout,
     built: dict[str, bytes],
     github: tuple[str, Recorder, StandInReleases],
 ) -> None:
-    url, recorder, stand_in = github
-    assert checkout.make("release-notes", TAG=TAG).returncode == 0
-    result = checkout.make("release-github", url, TAG=TAG)
-    assert result.returncode == 0, result.stdout + result.stderr
-    [release] = stand_in.releases
+    url, recorder, _ = github
+    release = release_on(checkout, github)
     assert release["tag_name"] == TAG
-    assert release["draft"] is False
     assert release["body"] == RELEASE_SECTION
-    assert stand_in.uploads[release["id"]] == release_files(checkout)
     # Created as a draft, every file attached, then published: the last call.
     calls = [(method, urlsplit(path).path) for method, path, _, _ in recorder.requests]
     assert calls[1] == ("POST", f"/repos/{REPOSITORY}/releases")
@@ -334,10 +334,5 @@ def test_a_draft_an_earlier_attempt_left_is_replaced(
         {"id": 99, "tag_name": TAG, "draft": True, "upload_url": f"{url}/uploads/99/assets"}
     )
     stand_in.uploads[99] = {"SHA256SUMS": b"half of an earlier upload"}
-    assert checkout.make("release-notes", TAG=TAG).returncode == 0
-    result = checkout.make("release-github", url, TAG=TAG)
-    assert result.returncode == 0, result.stdout + result.stderr
-    [release] = stand_in.releases
+    release = release_on(checkout, github)
     assert release["id"] != 99
-    assert release["draft"] is False
-    assert stand_in.uploads[release["id"]] == release_files(checkout)

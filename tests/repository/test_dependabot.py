@@ -7,27 +7,20 @@ A new lock or action directory fails here until .github/dependabot.yml names it.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no stubs; only plain data is read
 
+from tests.git_files import repository_files
+
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / ".github" / "dependabot.yml"
 
 
 def tracked(pattern: str) -> list[Path]:
-    """The files git tracks (or would add) that match a glob pattern."""
-    listing = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", pattern],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [REPO / line for line in listing.splitlines()]
+    return [REPO / name for name in repository_files(pattern)]
 
 
 def as_directory(path: Path) -> str:
