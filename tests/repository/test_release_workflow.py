@@ -1,7 +1,7 @@
 """The release workflow: a tag is checked, tested and built once, attested, released, and reaches
 PyPI only through trusted publishing once it is switched on.
 
-The make targets it calls are rehearsed in tests/functional/test_release.py.
+The make targets it calls are rehearsed in tests/functional/ci_scripts/test_release_rehearsal.py.
 """
 
 from __future__ import annotations

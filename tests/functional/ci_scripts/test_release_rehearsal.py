@@ -30,7 +30,7 @@ from scripts.ci.release_notes import changelog_section
 from tests.git_files import repository_files
 from tests.http_stand_in import Recorder, serve
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 VENV = REPO / ".venv"
 FUNCTION_DEPS = REPO / "build" / "function-deps"
 UV = REPO / "build" / "uv" / "bin" / "uv"
