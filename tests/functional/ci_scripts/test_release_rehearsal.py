@@ -324,10 +324,9 @@ def test_the_release_is_published_only_with_every_file_attached(
     assert [method for method, _, _, _ in recorder.requests[before:]] == ["GET"]
 
 
+@pytest.mark.usefixtures("built")
 def test_a_draft_an_earlier_attempt_left_is_replaced(
-    checkout: Checkout,
-    built: dict[str, bytes],
-    github: tuple[str, Recorder, StandInReleases],
+    checkout: Checkout, github: tuple[str, Recorder, StandInReleases]
 ) -> None:
     url, _, stand_in = github
     stand_in.releases.append(
