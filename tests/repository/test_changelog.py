@@ -1,7 +1,8 @@
 """CHANGELOG.md keeps the Keep a Changelog form (https://keepachangelog.com/en/1.1.0/):
 Unreleased on top, then the releases newest first, each with the standard kinds of change as
-bullets. No version is tagged yet, so a past entry may be a dated landing (`## YYYY-MM-DD - what`)
-instead of `## [X.Y.Z] - YYYY-MM-DD`."""
+bullets. No version was tagged before the first release, so an earlier entry names the landing's
+issues where a version would stand (`## [issues 10-17] - 2026-11-28`). Every heading starts with
+`## [`: scripts/ci/release_notes.py ends a release's notes at the next such heading."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from tests.repository.markdown import REPO
 
 CHANGELOG = REPO / "CHANGELOG.md"
 KINDS = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
-_RELEASE = re.compile(r"^\[(\d+\.\d+\.\d+)\] - (\d{4}-\d{2}-\d{2})$")
-_LANDING = re.compile(r"^(\d{4}-\d{2}-\d{2}) - \S.*$")
+# `[X.Y.Z] - YYYY-MM-DD`, or an untagged landing's `[issues N-M] - YYYY-MM-DD`.
+_ENTRY = re.compile(r"^\[(\d+\.\d+\.\d+|issues \d+-\d+)\] - (\d{4}-\d{2}-\d{2})$")
 
 
 def entries() -> list[tuple[str, str]]:
@@ -24,9 +25,9 @@ def entries() -> list[tuple[str, str]]:
 
 
 def entry_date(heading: str) -> date:
-    match = _RELEASE.match(heading) or _LANDING.match(heading)
-    assert match, f"'## {heading}' is neither '[X.Y.Z] - YYYY-MM-DD' nor 'YYYY-MM-DD - what'"
-    return date.fromisoformat(match.group(match.lastindex or 1))
+    match = _ENTRY.match(heading)
+    assert match, f"'## {heading}': write '[X.Y.Z] - YYYY-MM-DD' (or '[issues N-M] - YYYY-MM-DD')"
+    return date.fromisoformat(match.group(2))
 
 
 def test_the_changelog_names_its_form() -> None:
