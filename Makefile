@@ -91,7 +91,7 @@ lint-shell: $(VENV)/.installed
 # The test tiers, one folder each (tests/conftest.py marks each test by its folder and refuses a
 # test outside them); test-e2e, further down, is the fourth.
 .PHONY: test-unit
-test-unit: $(VENV)/.installed ## Unit tests: pure, no emulator, no network, no Terraform (seconds)
+test-unit: $(VENV)/.installed ## Unit tests: pure, no local cloud, no network, no Terraform (seconds)
 	$(PY) -m pytest tests/unit tools/localcloud/tests/unit -q
 
 .PHONY: test-functional
