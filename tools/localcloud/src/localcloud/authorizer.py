@@ -137,6 +137,28 @@ def refusal(entry: dict[str, Any], role: signing.AssumedRole) -> str | None:
     return None
 
 
+def request_entry(
+    environ: dict[str, Any], http: HttpRequest, signed: signing.Scope, *, read_body: bool
+) -> dict[str, Any]:
+    """A signed request as localcloud.iam.requests.decode reads it (the recorder's line). With
+    ``read_body`` the body is read and put back for the app behind."""
+    body = b""
+    if read_body:
+        body = http.get_data(cache=True)
+        environ["wsgi.input"] = BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+    return {
+        "method": http.method,
+        "path": http.path,
+        "query": http.query_string.decode("latin-1"),
+        "target": http.headers.get("X-Amz-Target"),
+        "body": body.decode("utf-8", "replace"),
+        "headers": dict(http.headers.items()),
+        "service": signed.service,
+        "region": signed.region,
+    }
+
+
 class Authorizer:
     """WSGI middleware refusing what AWS would refuse to the roles it enforces."""
 
@@ -156,22 +178,8 @@ class Authorizer:
         if signed is None or role is None or not self.enforced(role):
             return self._app(environ, start_response)
         protocol = requests.protocol(signed.service) if signed.service in requests.SERVICES else ""
-        body = b""
-        if protocol != "rest-xml":
-            # Object data (S3) is never needed to authorize: only other protocols' bodies are read.
-            body = http.get_data(cache=True)
-            environ["wsgi.input"] = BytesIO(body)
-            environ["CONTENT_LENGTH"] = str(len(body))
-        entry = {
-            "method": http.method,
-            "path": http.path,
-            "query": http.query_string.decode("latin-1"),
-            "target": http.headers.get("X-Amz-Target"),
-            "body": body.decode("utf-8", "replace"),
-            "headers": dict(http.headers.items()),
-            "service": signed.service,
-            "region": signed.region,
-        }
+        # Object data (S3) is never needed to authorize: only other protocols' bodies are read.
+        entry = request_entry(environ, http, signed, read_body=protocol != "rest-xml")
         message = refusal(entry, role)
         if message is None:
             return self._app(environ, start_response)
