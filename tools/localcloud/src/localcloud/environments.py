@@ -393,13 +393,18 @@ class Environments:
                 self._release(environment)
         finally:
             self.concurrency.release(slot)
-        self._deliver(
-            function,
-            environment.role,
-            runtime.InvocationLog(
-                environment.stream, run.report, run.invocation.logs, run.init_output
-            ),
-        )
+        try:
+            self._deliver(
+                function,
+                environment.role,
+                runtime.InvocationLog(
+                    environment.stream, run.report, run.invocation.logs, run.init_output
+                ),
+            )
+        except Exception as error:
+            # Lambda's log delivery never fails an invocation: without the log group (or the
+            # role's logs: permissions) the lines are lost, the outcome stands.
+            logger.warning("function %s: its log lines were not written: %s", function.name, error)
         if run.failure:
             raise runtime.InvocationError(f"{run.failure}:\n{run.invocation.logs}")
         return run.invocation
