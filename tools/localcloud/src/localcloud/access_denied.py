@@ -27,11 +27,11 @@ def response(
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     """(status, headers, body) of AWS's AccessDenied for a request of ``service``."""
     status = _JSON_STATUS.get(service, 400) if protocol in ("json", "rest-json") else 403
-    return error(service, protocol, method, status, "AccessDenied", message)
+    return error(service, protocol, method, status=status, code="AccessDenied", message=message)
 
 
 def error(
-    service: str, protocol: str, method: str, status: int, code: str, message: str
+    service: str, protocol: str, method: str, *, status: int, code: str, message: str
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     """(status, headers, body) of an AWS error ``code`` in ``service``'s protocol. JSON services
     name AccessDenied ``AccessDeniedException``; any other code is sent as given."""

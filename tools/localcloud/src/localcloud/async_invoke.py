@@ -36,8 +36,8 @@ from moto.awslambda.models import LambdaFunction
 from moto.awslambda.responses import LambdaResponse
 
 from localcloud import runtime
-from localcloud.concurrency import Throttled
 from localcloud.aws import Identities, Identity
+from localcloud.concurrency import Throttled
 from localcloud.environments import Environments, RoleNotAssumed
 from localcloud.model import Function, function_from_configuration
 from localcloud.timescale import scaled

@@ -51,6 +51,11 @@ class Slot:
     function_name: str
 
 
+def _no_reservations(account_id: str) -> dict[str, int]:
+    del account_id
+    return {}
+
+
 def _account(function: Function) -> str:
     return function.arn.split(":")[4]
 
@@ -60,7 +65,7 @@ class AccountConcurrency:
 
     def __init__(self, limit: int | None = None, reservations: Reservations | None = None) -> None:
         self.limit = account_limit() if limit is None else limit
-        self._reservations = reservations or (lambda account_id: {})
+        self._reservations = reservations or _no_reservations
         self._lock = threading.Lock()
         self._running: dict[tuple[str, str], int] = {}
         self._peaks: dict[tuple[str, str], int] = {}

@@ -36,13 +36,13 @@ class ControlEndpoint:
         self,
         app: WsgiApp,
         rules: FaultRules,
-        poller_status: Callable[[], dict[str, Any]],
         concurrency: AccountConcurrency,
     ) -> None:
         self._app = app
         self._rules = rules
-        self._poller_status = poller_status
         self._concurrency = concurrency
+        # The event source poller's status; set once the poller exists (it needs the port).
+        self.poller_status: Callable[[], dict[str, Any]] = lambda: {"idle": True, "mappings": {}}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -57,6 +57,21 @@ class ControlEndpoint:
         return [body]
 
     def _handle(self, request: HttpRequest, path: str) -> tuple[str, Any]:
+        if path == FAULTS_PATH or path.startswith(f"{FAULTS_PATH}/"):
+            return self._faults(request, path)
+        if path == STATUS_PATH and request.method == "GET":
+            return "200 OK", {
+                "event_source_mappings": self.poller_status(),
+                "concurrency": self._concurrency.figures(),
+                "account_concurrency": self._concurrency.limit,
+                "time_scale": time_scale(),
+            }
+        if path == CONCURRENCY_RESET_PATH and request.method == "POST":
+            self._concurrency.reset_peaks()
+            return "200 OK", {}
+        return "404 Not Found", {"message": f"no control endpoint {request.method} {path}"}
+
+    def _faults(self, request: HttpRequest, path: str) -> tuple[str, Any]:
         method = request.method
         if path == FAULTS_PATH and method == "POST":
             try:
@@ -66,21 +81,14 @@ class ControlEndpoint:
             return "201 Created", self._rules.add(rule).to_json()
         if path == FAULTS_PATH and method == "GET":
             return "200 OK", {"rules": self._rules.listing()}
-        if path == FAULTS_PATH and method == "DELETE":
+        if method == "DELETE":
+            return self._delete_faults(path)
+        return "405 Method Not Allowed", {"message": f"{method} {path} is not served"}
+
+    def _delete_faults(self, path: str) -> tuple[str, Any]:
+        if path == FAULTS_PATH:
             self._rules.clear()
             return "200 OK", {}
-        if path.startswith(f"{FAULTS_PATH}/") and method == "DELETE":
-            if self._rules.remove(path.rsplit("/", 1)[-1]):
-                return "200 OK", {}
-            return "404 Not Found", {"message": "no such rule"}
-        if path == STATUS_PATH and method == "GET":
-            return "200 OK", {
-                "event_source_mappings": self._poller_status(),
-                "concurrency": self._concurrency.figures(),
-                "account_concurrency": self._concurrency.limit,
-                "time_scale": time_scale(),
-            }
-        if path == CONCURRENCY_RESET_PATH and method == "POST":
-            self._concurrency.reset_peaks()
+        if self._rules.remove(path.rsplit("/", 1)[-1]):
             return "200 OK", {}
-        return "404 Not Found", {"message": f"no control endpoint {method} {path}"}
+        return "404 Not Found", {"message": "no such rule"}

@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from localcloud import interpreters, runtime, runtime_client
-from localcloud.concurrency import AccountConcurrency, Slot
 from localcloud.aws import Identity
+from localcloud.concurrency import AccountConcurrency, Slot
 from localcloud.model import Function
 from localcloud.runtime_api import Event, InitError, Outcome, RuntimeApiServer
 from localcloud.timescale import scaled

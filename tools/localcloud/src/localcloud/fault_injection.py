@@ -63,7 +63,9 @@ class FaultRules:
         with self._lock:
             return [rule for rule in self._rules if rule.rule.function == name]
 
-    def fire(self, candidates: list[InstalledRule], actions: set[str], body: str) -> InstalledRule | None:
+    def fire(
+        self, candidates: list[InstalledRule], actions: set[str], body: str
+    ) -> InstalledRule | None:
         """Count the match of every candidate rule; the first that fires on this request."""
         fired = None
         with self._lock:
@@ -95,13 +97,18 @@ def actions_of(entry: dict[str, Any], principal: str) -> set[str]:
     return found
 
 
+def _discard(data: bytes) -> None:
+    """WSGI's write callable, which moto does not use."""
+    del data
+
+
 def _serve(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
     """Run the request through ``app`` to its end: (status line, headers, body)."""
     answer: dict[str, Any] = {}
 
     def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> Any:
         answer["status"], answer["headers"] = status, headers
-        return lambda data: None
+        return _discard
 
     chunks = app(environ, start_response)
     try:
@@ -121,38 +128,48 @@ class FaultInjector:
         self._rules = rules
         self._environments = environments
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        http = HttpRequest(environ)
+    def _fired(
+        self, environ: dict[str, Any], http: HttpRequest
+    ) -> tuple[InstalledRule, signing.Scope, int] | None:
+        """The rule this request fires, the request's scope and the calling process; None when
+        the request is no function's or no rule fires."""
         signed = signing.scope(http)
         if signed is None or signed.service not in requests.SERVICES:
-            return self._app(environ, start_response)
+            return None
         owner = self._environments.process_of(signed.access_key_id)
-        if owner is None:
-            return self._app(environ, start_response)
+        candidates = self._rules.of_function(owner[0].name) if owner is not None else []
+        if owner is None or not candidates:
+            return None
         function, pid = owner
-        candidates = self._rules.of_function(function.name)
-        if not candidates:
-            return self._app(environ, start_response)
         protocol = requests.protocol(signed.service)
         read_body = protocol != "rest-xml" or any(c.rule.body_contains for c in candidates)
         entry = request_entry(environ, http, signed, read_body=read_body)
         try:
             actions = actions_of(entry, function.role_arn)
         except requests.UnmappedRequestError:
-            return self._app(environ, start_response)
+            return None
         fired = self._rules.fire(candidates, actions, entry["body"])
         if fired is None:
-            return self._app(environ, start_response)
-        rule = fired.rule
+            return None
         logger.warning(
             "fault %s: %s %s on %s of %s (pid %d)",
             fired.id,
-            rule.effect,
-            rule.when,
-            sorted(actions)[0],
+            fired.rule.effect,
+            fired.rule.when,
+            sorted(actions),
             function.name,
             pid,
         )
+        return fired, signed, pid
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        http = HttpRequest(environ)
+        found = self._fired(environ, http)
+        if found is None:
+            return self._app(environ, start_response)
+        fired, signed, pid = found
+        rule = fired.rule
+        protocol = requests.protocol(signed.service)
         served = _serve(self._app, environ) if rule.when == "after" else None
         if rule.effect == "kill":
             with contextlib.suppress(ProcessLookupError):
@@ -163,7 +180,12 @@ class FaultInjector:
                 start_response(status_line, headers)
                 return [body]
         status, headers, body = access_denied.error(
-            signed.service, protocol, http.method, rule.status, rule.code, rule.message
+            signed.service,
+            protocol,
+            http.method,
+            status=rule.status,
+            code=rule.code,
+            message=rule.message,
         )
         start_response(
             f"{status} {HTTP_STATUS_CODES.get(status, 'Error')}",

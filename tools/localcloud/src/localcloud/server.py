@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from moto.awslambda.models import lambda_backends
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -42,8 +43,6 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def reservations(account_id: str) -> dict[str, int]:
     """The reserved concurrency of the account's functions (those that have one), from moto."""
-    from moto.awslambda.models import lambda_backends
-
     found: dict[str, int] = {}
     # .get and .values(), never [...]: indexing moto's backend dicts would create backends.
     regions = lambda_backends.get(account_id)
@@ -77,18 +76,15 @@ def serve(
         app = Recorder(app, Path(record_file))
     # Outside the recorder: reading a deployment's snapshot is API Gateway's own work, no AWS call.
     app = snapshots.SnapshotEndpoint(app)
-    # The poller is made once the port is known; the control endpoint reads it through this.
-    poller: list[sqs_event_source.SqsPoller] = []
-    app = ControlEndpoint(app, rules, lambda: poller[0].status(), concurrency)
+    control = app = ControlEndpoint(app, rules, concurrency)
     server = make_server(HOST, 0, app, threaded=True, request_handler=MotoRequestHandler)
     endpoint_url = f"http://{HOST}:{server.server_port}"
     async_invoke.install(
         async_invoke.EventInvoker(endpoint_url, zip_path, environments, region=region)
     )
-    poller.append(
-        sqs_event_source.SqsPoller(endpoint_url, zip_path, environments, region=region)
-    )
-    poller[0].start()
+    poller = sqs_event_source.SqsPoller(endpoint_url, zip_path, environments, region=region)
+    control.poller_status = poller.status
+    poller.start()
     front_door = FrontDoor(
         endpoint_url, zip_path, environments, region=region, gateway_role_arn=gateway_role_arn
     )
@@ -102,7 +98,7 @@ def serve(
         server.serve_forever()
     finally:
         api.shutdown()
-        poller[0].stop()
+        poller.stop()
         server.server_close()
         # No function process outlives the emulator.
         environments.stop()

@@ -29,7 +29,6 @@ payload limit of a batch.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -121,24 +120,31 @@ def kept_messages(result: Any, message_ids: list[str]) -> list[str] | None:
     fails the whole batch. Success: no answer, an empty one, a null or empty batchItemFailures.
     Whole failure: an identifier that is empty, null, under another key, or not in the batch
     (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html)."""
-    if result is None or result == {} or result == "":
+    if not result:
         return []
-    if not isinstance(result, dict):
-        return None
-    failures = result.get("batchItemFailures")
+    failures = result.get("batchItemFailures") if isinstance(result, dict) else result
     if failures is None:
         return []
     if not isinstance(failures, list):
         return None
     kept: list[str] = []
     for failure in failures:
-        if not isinstance(failure, dict):
-            return None
-        identifier = failure.get("itemIdentifier")
+        identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
         if not isinstance(identifier, str) or identifier not in message_ids:
             return None
         kept.append(identifier)
     return kept
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Messages received for one invocation, and what they were received with."""
+
+    mapping: EventSourceMapping
+    function: Function
+    role: Identity
+    messages: list[dict[str, Any]]
+    slot: Slot
 
 
 @dataclass
@@ -285,7 +291,7 @@ class SqsPoller:
             state.invocations += 1
         threading.Thread(
             target=self._invoke,
-            args=(state, mapping, function, role, messages, slot),
+            args=(state, _Batch(mapping, function, role, messages, slot)),
             name=f"sqs-esm-invoke-{state.uuid}",
             daemon=True,
         ).start()
@@ -332,15 +338,8 @@ class SqsPoller:
             if stored.receipt_handle in handles:
                 stored.visible_at = visible_at
 
-    def _invoke(
-        self,
-        state: _MappingState,
-        mapping: EventSourceMapping,
-        function: Function,
-        role: Identity,
-        messages: list[dict[str, Any]],
-        slot: Slot,
-    ) -> None:
+    def _invoke(self, state: _MappingState, batch: _Batch) -> None:
+        mapping, function, messages = batch.mapping, batch.function, batch.messages
         queue_arn = mapping.event_source_arn
         event = {"Records": [record(message, queue_arn) for message in messages]}
         request_id = str(uuid.uuid4())
@@ -355,7 +354,7 @@ class SqsPoller:
                     function.role_arn, function.name, seconds
                 ),
                 request_id=request_id,
-                slot=slot,
+                slot=batch.slot,
             )
             outcome.update(invocation.outcome)
             return invocation
@@ -365,7 +364,9 @@ class SqsPoller:
                 failure = failure_of(run)
             except RoleNotAssumed as error:
                 failure = None
-                outcome = {"error": {"errorType": "Lambda.AccessDenied", "errorMessage": str(error)}}
+                outcome = {
+                    "error": {"errorType": "Lambda.AccessDenied", "errorMessage": str(error)}
+                }
             ids = [message["MessageId"] for message in messages]
             kept: list[str] | None
             if failure is not None or "error" in outcome:
@@ -391,7 +392,9 @@ class SqsPoller:
             else:
                 kept = []
             if kept is not None:
-                self._delete(role, queue_arn, [m for m in messages if m["MessageId"] not in kept])
+                self._delete(
+                    batch.role, queue_arn, [m for m in messages if m["MessageId"] not in kept]
+                )
         except Exception:
             logger.exception("event source mapping %s: handling a batch failed", state.uuid)
         finally:
@@ -423,7 +426,7 @@ def _validated_create(self: LambdaBackend, spec: dict[str, Any]) -> None:
     try:
         function = self.get_function(str(spec.get("FunctionName", "")))
         queue = SqsPoller._queue(arn)
-    except Exception:  # noqa: BLE001  # moto's own create answers what is missing
+    except Exception:  # moto's own create answers what is missing
         return
     esm_validation.raise_refusal(
         esm_validation.problem(

@@ -115,12 +115,16 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _cloud(state_dir: Path, package: Path) -> Iterator[Identity]:
     """An emulator running ``package``'s functions, the workload account's identity on it with
     the execution role and the bucket made; stopped on leaving."""
-    running = emulator.start(
-        state_dir,
-        package,
-        region=REGION,
-        gateway_role_arn=role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE),
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        # Lambda waits about 1 then 2 minutes between retries; the older setting still shortens
+        # the first delay to 1 s (read by the emulator process at start).
+        patch.setenv("LOCALCLOUD_EVENT_RETRY_DELAY_SECONDS", "1")
+        running = emulator.start(
+            state_dir,
+            package,
+            region=REGION,
+            gateway_role_arn=role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE),
+        )
     try:
         identity = Identities(running.endpoint_url, REGION).assume(
             role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "event-invoke-test"

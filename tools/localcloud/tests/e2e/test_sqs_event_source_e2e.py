@@ -157,7 +157,11 @@ def _prepare(workload: Identity) -> None:
             ],
             "Resource": "*",
         },
-        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "*",
+        },
     )
     iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=TRUST_LAMBDA)
     iam.put_role_policy(RoleName=ROLE, PolicyName="handlers", PolicyDocument=grants)
@@ -178,9 +182,7 @@ def _prepare(workload: Identity) -> None:
     )
 
 
-def deploy(
-    workload: Identity, package: Path, name: str, handler: str, role: str = ROLE
-) -> str:
+def deploy(workload: Identity, package: Path, name: str, handler: str, role: str = ROLE) -> str:
     created = workload.lambda_().create_function(
         FunctionName=name,
         Runtime=cast("RuntimeType", RUNTIME),
@@ -401,7 +403,9 @@ def test_create_is_refused_as_aws_refuses_it(
         "Maximum batch window in seconds must be greater than 0 if maximum batch size is "
         "greater than 10"
     )
-    assert client.list_event_source_mappings(FunctionName="esm-refused")["EventSourceMappings"] == []
+    assert (
+        client.list_event_source_mappings(FunctionName="esm-refused")["EventSourceMappings"] == []
+    )
 
 
 def _event_invoked(workload: Identity, package: Path, name: str) -> str:
