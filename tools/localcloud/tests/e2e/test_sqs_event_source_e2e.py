@@ -322,7 +322,7 @@ def test_a_function_error_or_an_invalid_answer_deletes_nothing(
     workload, _ = cloud
     deploy(workload, package, "esm-raise", "handlers.consume")
     url, queue_arn = queue(workload, "esm-raise")
-    workload.lambda_().create_event_source_mapping(
+    mapping = workload.lambda_().create_event_source_mapping(
         EventSourceArn=queue_arn,
         FunctionName="esm-raise",
         BatchSize=1,
@@ -332,6 +332,12 @@ def test_a_function_error_or_an_invalid_answer_deletes_nothing(
     invalid = send(workload, url, mode="invalid")
     for token in (raising, invalid):
         eventually(lambda token=token: len(seen(workload, token)) >= 2 or None, f"{token} again")
+    # A deleted mapping stops: these messages would otherwise come back forever.
+    workload.lambda_().delete_event_source_mapping(UUID=mapping["UUID"])
+    time.sleep(1)
+    before = len(seen(workload, raising))
+    time.sleep(QUEUE_VISIBILITY * TIME_SCALE + 1)
+    assert len(seen(workload, raising)) == before
 
 
 def test_maximum_concurrency_caps_the_mapping(
@@ -351,6 +357,23 @@ def test_maximum_concurrency_caps_the_mapping(
     eventually(lambda: counts(workload, url) == (0, 0) or None, "every message consumed")
     peak = faults.status()["concurrency"][ACCOUNT]["esm-capped"]["peak"]
     assert peak == 2
+
+
+def test_the_account_concurrency_caps_a_mapping_without_maximum_concurrency(
+    cloud: tuple[Identity, FaultClient], package: Path
+) -> None:
+    workload, faults = cloud
+    deploy(workload, package, "esm-account", "handlers.consume")
+    url, queue_arn = queue(workload, "esm-account")
+    for _ in range(8):
+        send(workload, url, mode="sleep", seconds=1)
+    workload.lambda_().create_event_source_mapping(
+        EventSourceArn=queue_arn, FunctionName="esm-account", BatchSize=1
+    )
+    eventually(lambda: counts(workload, url) == (0, 0) or None, "every message consumed")
+    # The mapping waits for a free execution rather than receiving what it cannot run.
+    peak = faults.status()["concurrency"][ACCOUNT]["esm-account"]["peak"]
+    assert peak == ACCOUNT_CONCURRENCY
 
 
 def test_a_disabled_mapping_stops_and_an_enabled_one_resumes(
