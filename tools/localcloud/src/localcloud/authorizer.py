@@ -36,7 +36,7 @@ from werkzeug.wrappers import Request as HttpRequest
 
 from localcloud import access_denied, policy_store, signing
 from localcloud.iam import requests
-from localcloud.iam.evaluator import Request, decide
+from localcloud.iam.evaluator import Decision, Request, decide
 
 ENFORCED_ROLES_VARIABLE = "LOCALCLOUD_ENFORCED_ROLES"
 EXECUTION_ROLE_SERVICE = "lambda.amazonaws.com"
@@ -108,6 +108,20 @@ def _kms_on_behalf(call: requests.Call, role: signing.AssumedRole) -> Iterator[R
         )
 
 
+def evaluate(request: Request, identity: policy_store.IdentityPolicies) -> Decision:
+    """AWS's decision on one request of a role whose policies are ``identity``, with the
+    policy of the resource it names."""
+    resource = policy_store.resource_policy(request.resource)
+    return decide(
+        request,
+        identity.policies,
+        resource.documents,
+        boundaries=identity.boundary,
+        resource_account=resource.account_id,
+        resource_policy_required=resource.required,
+    )
+
+
 def refusal(entry: dict[str, Any], role: signing.AssumedRole) -> str | None:
     """AWS's AccessDenied message for a request of ``role``'s session, or None if AWS allows it."""
     try:
@@ -121,15 +135,7 @@ def refusal(entry: dict[str, Any], role: signing.AssumedRole) -> str | None:
     principal = _principal_context(role)
     for each in asked:
         request = replace(each, session=role.session_arn, context={**each.context, **principal})
-        resource = policy_store.resource_policy(request.resource)
-        decision = decide(
-            request,
-            identity.policies,
-            resource.documents,
-            boundaries=identity.boundary,
-            resource_account=resource.account_id,
-            resource_policy_required=resource.required,
-        )
+        decision = evaluate(request, identity)
         if not decision.allowed:
             message = decision.message(request)
             log.warning("refused %s: %s (%s)", call.describe(), message, decision.reason)

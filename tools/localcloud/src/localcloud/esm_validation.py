@@ -32,7 +32,8 @@ from typing import Any
 from moto.awslambda.exceptions import InvalidParameterValueException, ValidationException
 
 from localcloud import policy_store
-from localcloud.iam.evaluator import Request, decide
+from localcloud.authorizer import evaluate
+from localcloud.iam.evaluator import Request
 from localcloud.iam.requests import BASE_CONTEXT
 
 # What Lambda's poller calls on the queue with the execution role, in the order it checks them.
@@ -110,7 +111,6 @@ def role_allows(role_arn: str, queue_arn: str) -> Callable[[str], bool]:
     """Whether the role's policies (within its boundary) and the queue's policy allow an SQS
     action on the queue, as localcloud.authorizer decides a request."""
     identity = policy_store.identity_policies(role_arn)
-    resource = policy_store.resource_policy(queue_arn)
 
     def allows(action: str) -> bool:
         request = Request(
@@ -124,14 +124,7 @@ def role_allows(role_arn: str, queue_arn: str) -> Callable[[str], bool]:
                 "aws:PrincipalType": ["AssumedRole"],
             },
         )
-        return decide(
-            request,
-            identity.policies,
-            resource.documents,
-            boundaries=identity.boundary,
-            resource_account=resource.account_id,
-            resource_policy_required=resource.required,
-        ).allowed
+        return evaluate(request, identity).allowed
 
     return allows
 

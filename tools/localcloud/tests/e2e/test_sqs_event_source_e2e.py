@@ -14,16 +14,18 @@ import sys
 import time
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import pytest
 from botocore.exceptions import ClientError
 
 from localcloud import emulator
 from localcloud.aws import Identities, Identity, role_arn
-from localcloud.faults import FaultClient, FaultRule
+from localcloud.faults import FaultClient, FaultRule, When
+from localcloud.waiting import eventually
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.literals import RuntimeType
@@ -85,18 +87,6 @@ def write(event, context):
     s3.put_object(Bucket=BUCKET, Key=event["key"], Body=b"written")
     return {"pid": os.getpid()}
 """
-
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], what: str, timeout: float = 60) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found is not None:
-            return found
-        time.sleep(0.25)
-    pytest.fail(f"{what} did not happen within {timeout:.0f} s")
 
 
 def document(*statements: dict[str, Any]) -> str:
@@ -222,6 +212,10 @@ def seen(workload: Identity, token: str) -> list[dict[str, Any]]:
     ]
 
 
+def received_again(workload: Identity, token: str) -> bool | None:
+    return True if len(seen(workload, token)) >= 2 else None
+
+
 def counts(workload: Identity, url: str) -> tuple[int, int]:
     attributes = workload.sqs().get_queue_attributes(
         QueueUrl=url,
@@ -331,7 +325,7 @@ def test_a_function_error_or_an_invalid_answer_deletes_nothing(
     raising = send(workload, url, mode="raise")
     invalid = send(workload, url, mode="invalid")
     for token in (raising, invalid):
-        eventually(lambda token=token: len(seen(workload, token)) >= 2 or None, f"{token} again")
+        eventually(partial(received_again, workload, token), f"{token} received again")
     # A deleted mapping stops: these messages would otherwise come back forever.
     workload.lambda_().delete_event_source_mapping(UUID=mapping["UUID"])
     time.sleep(1)
@@ -340,40 +334,32 @@ def test_a_function_error_or_an_invalid_answer_deletes_nothing(
     assert len(seen(workload, raising)) == before
 
 
-def test_maximum_concurrency_caps_the_mapping(
-    cloud: tuple[Identity, FaultClient], package: Path
+@pytest.mark.parametrize(
+    ("name", "scaling", "peak"),
+    [
+        ("esm-capped", {"ScalingConfig": {"MaximumConcurrency": 2}}, 2),
+        # Without MaximumConcurrency the account's concurrency caps it: the mapping waits for a
+        # free execution rather than receiving what it cannot run.
+        ("esm-account", {}, ACCOUNT_CONCURRENCY),
+    ],
+)
+def test_concurrency_caps_a_mapping(
+    cloud: tuple[Identity, FaultClient],
+    package: Path,
+    name: str,
+    scaling: dict[str, Any],
+    peak: int,
 ) -> None:
     workload, faults = cloud
-    deploy(workload, package, "esm-capped", "handlers.consume")
-    url, queue_arn = queue(workload, "esm-capped")
-    for _ in range(6):
-        send(workload, url, mode="sleep", seconds=1)
-    workload.lambda_().create_event_source_mapping(
-        EventSourceArn=queue_arn,
-        FunctionName="esm-capped",
-        BatchSize=1,
-        ScalingConfig={"MaximumConcurrency": 2},
-    )
-    eventually(lambda: counts(workload, url) == (0, 0) or None, "every message consumed")
-    peak = faults.status()["concurrency"][ACCOUNT]["esm-capped"]["peak"]
-    assert peak == 2
-
-
-def test_the_account_concurrency_caps_a_mapping_without_maximum_concurrency(
-    cloud: tuple[Identity, FaultClient], package: Path
-) -> None:
-    workload, faults = cloud
-    deploy(workload, package, "esm-account", "handlers.consume")
-    url, queue_arn = queue(workload, "esm-account")
+    deploy(workload, package, name, "handlers.consume")
+    url, queue_arn = queue(workload, name)
     for _ in range(8):
         send(workload, url, mode="sleep", seconds=1)
     workload.lambda_().create_event_source_mapping(
-        EventSourceArn=queue_arn, FunctionName="esm-account", BatchSize=1
+        EventSourceArn=queue_arn, FunctionName=name, BatchSize=1, **scaling
     )
     eventually(lambda: counts(workload, url) == (0, 0) or None, "every message consumed")
-    # The mapping waits for a free execution rather than receiving what it cannot run.
-    peak = faults.status()["concurrency"][ACCOUNT]["esm-account"]["peak"]
-    assert peak == ACCOUNT_CONCURRENCY
+    assert faults.status()["concurrency"][ACCOUNT][name]["peak"] == peak
 
 
 def test_a_disabled_mapping_stops_and_an_enabled_one_resumes(
@@ -461,7 +447,7 @@ def _exists(workload: Identity, key: str) -> bool:
 
 @pytest.mark.parametrize(("when", "written"), [("before", False), ("after", True)])
 def test_a_kill_rule_ends_the_invocation_before_or_after_the_request(
-    cloud: tuple[Identity, FaultClient], package: Path, when: str, written: bool
+    cloud: tuple[Identity, FaultClient], package: Path, when: When, written: bool
 ) -> None:
     workload, faults = cloud
     name = f"fault-kill-{when}"
