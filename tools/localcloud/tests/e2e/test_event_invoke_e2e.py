@@ -20,7 +20,6 @@ import contextlib
 import json
 import sys
 import uuid
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -89,14 +88,6 @@ def fail(event, context):
     s3.put_object(Bucket=BUCKET, Key=f"attempts/{context.aws_request_id}/{time.time_ns()}")
     raise RuntimeError(f"job {event['job_id']} failed on purpose")
 """
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("package") / "handlers.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("handlers.py", HANDLERS)
-    return path
 
 
 @contextlib.contextmanager

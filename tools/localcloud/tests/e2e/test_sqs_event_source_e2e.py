@@ -13,7 +13,6 @@ import json
 import sys
 import time
 import uuid
-import zipfile
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -100,14 +99,6 @@ TRUST_LAMBDA = document(
         "Action": "sts:AssumeRole",
     }
 )
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("package") / "handlers.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("handlers.py", HANDLERS)
-    return path
 
 
 @pytest.fixture(scope="module")
