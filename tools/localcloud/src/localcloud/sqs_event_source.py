@@ -59,6 +59,7 @@ IDLE_POLL_SECONDS = 0.2
 # Lambda's default maximum concurrency for an SQS mapping without ScalingConfig is the
 # account's: here the account concurrency alone caps it.
 UNCAPPED = 1_000_000
+FAILED_POLL_SECONDS = 5.0
 MAX_MESSAGES_PER_RECEIVE = 10
 
 
@@ -170,6 +171,7 @@ class SqsPoller:
         self._environments = environments
         self._lock = threading.Condition()
         self._states: dict[str, _MappingState] = {}
+        self._retired: list[_MappingState] = []
         self._roles: dict[str, tuple[Identity, float]] = {}
         self._stopped = threading.Event()
 
@@ -185,6 +187,7 @@ class SqsPoller:
         """Per mapping: in-flight invocations, invocations so far, whether its last receive found
         the queue empty; ``idle``: nothing in flight and every mapping's last receive empty."""
         with self._lock:
+            self._retired = [state for state in self._retired if state.in_flight]
             mappings = {
                 state.uuid: {
                     "in_flight": state.in_flight,
@@ -193,7 +196,11 @@ class SqsPoller:
                 }
                 for state in self._states.values()
             }
-        idle = all(m["in_flight"] == 0 and m["last_receive_empty"] for m in mappings.values())
+            # A disabled or deleted mapping's invocations under way still count.
+            retired_in_flight = sum(state.in_flight for state in self._retired)
+        idle = retired_in_flight == 0 and all(
+            m["in_flight"] == 0 and m["last_receive_empty"] for m in mappings.values()
+        )
         return {"idle": idle, "mappings": mappings}
 
     # --- scanning -----------------------------------------------------------------------------
@@ -208,10 +215,14 @@ class SqsPoller:
     def _scan(self) -> None:
         live = {m.uuid: m for m in _sqs_mappings() if m.enabled}
         with self._lock:
-            for gone in set(self._states) - set(live):
-                self._states[gone].stop.set()
-                if self._states[gone].in_flight == 0:
-                    del self._states[gone]
+            for mapping_id in list(self._states):
+                state = self._states[mapping_id]
+                if mapping_id not in live or state.stop.is_set():
+                    # Disabled, deleted, or its poller stopped: a new state if it comes back;
+                    # the invocations under way finish on the old one.
+                    state.stop.set()
+                    del self._states[mapping_id]
+                    self._retired.append(state)
             for mapping_id in set(live) - set(self._states):
                 state = _MappingState(mapping_id)
                 self._states[mapping_id] = state
@@ -241,13 +252,12 @@ class SqsPoller:
             try:
                 worked = self._poll_once(state, mapping)
             except Exception:
+                # E.g. the role may not receive: Lambda keeps trying, so does the poller, slower.
                 logger.exception("event source mapping %s: polling failed", state.uuid)
-                worked = False
+                state.stop.wait(FAILED_POLL_SECONDS)
+                continue
             if not worked:
                 state.stop.wait(IDLE_POLL_SECONDS)
-        with self._lock:
-            if state.in_flight == 0 and self._states.get(state.uuid) is state:
-                del self._states[state.uuid]
 
     def _function(self, mapping: EventSourceMapping) -> Function:
         account_id, region = mapping.function_arn.split(":")[4], mapping.function_arn.split(":")[3]
