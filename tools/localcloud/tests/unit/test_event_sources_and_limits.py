@@ -3,17 +3,28 @@ scale and the fault rules: no emulator, no process."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
-from localcloud import esm_validation
+from localcloud import esm_validation, gateway
 from localcloud.concurrency import AccountConcurrency, Throttled
+from localcloud.environments import Environments
 from localcloud.fault_injection import FaultRules
 from localcloud.faults import FaultRule
+from localcloud.http_api import FrontDoor
 from localcloud.model import Function
 from localcloud.sqs_event_source import kept_messages, record
 from localcloud.timescale import time_scale
+
+if TYPE_CHECKING:
+    from localcloud.aws import Identity
+    from localcloud.model import Caller, Route
 
 pytestmark = pytest.mark.unit
 
@@ -235,3 +246,29 @@ def test_a_body_condition_narrows_a_rule() -> None:
 def test_an_invalid_rule_is_refused(document: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"effect|when|action|count from 1|unknown fields"):
         FaultRule.from_json(document)
+
+
+def test_api_gateway_answers_a_throttled_lambda_with_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    def throttled(*args: Any, **kwargs: Any) -> Any:
+        raise Throttled("Rate Exceeded.")
+
+    monkeypatch.setattr(gateway, "invoke", throttled)
+    front_door = FrontDoor(
+        "http://127.0.0.1:9",
+        Path("unused.zip"),
+        Environments(),
+        region="eu-west-1",
+        gateway_role_arn="arn:aws:iam::111111111111:role/gateway",
+    )
+    route = SimpleNamespace(gateway_responses={})
+    answer = front_door._integrate(
+        cast("Identity", None),
+        cast("Route", route),
+        caller=cast("Caller", None),
+        request=Request(EnvironBuilder(path="/files", method="POST").get_environ()),
+        body=b"{}",
+        request_id="r-1",
+    )
+    assert answer.status_code == 500
+    assert json.loads(answer.get_data()) == {"message": "Internal server error"}
+    assert answer.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
