@@ -91,7 +91,7 @@ lint-shell: $(VENV)/.installed
 # The test tiers, one folder each (tests/conftest.py marks each test by its folder and refuses a
 # test outside them); test-e2e, further down, is the fourth.
 .PHONY: test-unit
-test-unit: $(VENV)/.installed ## Unit tests: pure, no emulator, no network, no Terraform (seconds)
+test-unit: $(VENV)/.installed ## Unit tests: pure, no local cloud, no network, no Terraform (seconds)
 	$(PY) -m pytest tests/unit tools/localcloud/tests/unit -q
 
 .PHONY: test-functional
@@ -373,3 +373,42 @@ test: build $(RUNTIME_CLIENT)/.installed ## Everything CI checks
 	echo "== pytest: exit $$tests =="; \
 	tail -n 1 $(PYTEST_LOG); \
 	exit $$(( tests != 0 ? tests : checks ))
+
+# --- Release --------------------------------------------------------------------------------
+# Targets of .github/workflows/release.yml, run on a pushed tag vX.Y.Z (docs/releasing.md): the
+# client's wheel and sdist, the Lambda zip and their SHA256SUMS in build/release/assets, attested
+# and attached to the tag's GitHub release; the wheel and sdist alone (build/release/python) are
+# what PyPI gets.
+TAG ?=
+RELEASE_DIR := build/release
+RELEASE_ASSETS := $(RELEASE_DIR)/assets
+RELEASE_PYTHON := $(RELEASE_DIR)/python
+# The wheel's file dates (setuptools' bdist_wheel reads SOURCE_DATE_EPOCH): the tagged commit's
+# time, so building a tag again gives the same wheel; 1980-01-01, the earliest a zip can hold,
+# outside a git checkout.
+RELEASE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 315532800)
+
+.PHONY: release-notes
+release-notes: ## Refuse TAG=vX.Y.Z unless pyproject's version and a CHANGELOG.md section name it; write its notes
+	$(CI_PYTHON) -m scripts.ci.release_notes --tag "$(TAG)" --output $(RELEASE_DIR)/notes.md
+
+# The wheel and sdist are built with the setuptools of requirements/dev.txt (pinned, hashed), not
+# one a build frontend would fetch unpinned into an isolated environment.
+.PHONY: release-dist
+release-dist: build $(VENV)/.installed ## Wheel, sdist, Lambda zip and SHA256SUMS of the release in build/release/assets
+	@test -x $(UV) || { echo "release-dist builds with uv ($(UV)): run make venv with PyPI reachable" >&2; exit 2; }
+	rm -rf $(RELEASE_ASSETS) $(RELEASE_PYTHON)
+	mkdir -p $(RELEASE_ASSETS)
+	SOURCE_DATE_EPOCH=$(RELEASE_EPOCH) $(UV) build --quiet --no-build-isolation --python $(PY) \
+	  --sdist --wheel --out-dir $(RELEASE_PYTHON)
+	rm -f $(RELEASE_PYTHON)/.gitignore # uv's, not a distribution: PyPI's upload takes every file
+	version="$$($(PY) -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')"; \
+	  cp $(RELEASE_PYTHON)/*.whl $(RELEASE_PYTHON)/*.tar.gz $(RELEASE_ASSETS)/; \
+	  cp $(ZIP) "$(RELEASE_ASSETS)/randfile-lambda-$$version.zip"
+	cd $(RELEASE_ASSETS) && sha256sum -- *.whl *.tar.gz *.zip >SHA256SUMS
+	cat $(RELEASE_ASSETS)/SHA256SUMS
+
+.PHONY: release-github
+release-github: ## Create TAG's GitHub release: notes and build/release/assets attached, then published (in GitHub Actions)
+	$(CI_PYTHON) -m scripts.ci.github_release --tag "$(TAG)" --notes $(RELEASE_DIR)/notes.md \
+	  --assets $(RELEASE_ASSETS)

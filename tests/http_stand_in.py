@@ -43,7 +43,7 @@ def serve(respond: Respond) -> Iterator[tuple[str, Recorder]]:
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = do_PATCH = _serve
+        do_GET = do_POST = do_PATCH = do_DELETE = _serve
 
         def log_message(self, format: str, *args: Any) -> None:
             """Keep the test output clean."""

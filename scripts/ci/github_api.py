@@ -25,9 +25,7 @@ class GitHub:
     """One repository's REST API, authenticated with the run's token."""
 
     def __init__(self, api_url: str, repository: str, token: str) -> None:
-        scheme = urlsplit(api_url).scheme
-        if scheme != "https" and not api_url.startswith("http://127.0.0.1:"):
-            raise ValueError(f"GITHUB_API_URL must be https, got {api_url!r}")
+        _require_https(api_url, "GITHUB_API_URL")
         self._base = f"{api_url.rstrip('/')}/repos/{repository}"
         self._token = token
 
@@ -52,14 +50,23 @@ class GitHub:
         return "{}/{}/actions/runs/{}".format(*parts) if all(parts) else None
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        request = urllib.request.Request(  # noqa: S310 - the scheme is checked in __init__
-            f"{self._base}{path}",
+        data = None if body is None else json.dumps(body).encode()
+        return self._send(method, f"{self._base}{path}", data, "application/json")
+
+    def upload(self, url: str, content: bytes, content_type: str) -> Any:
+        """POST raw bytes to an absolute URL the API handed out (a release's upload_url)."""
+        _require_https(url, "an upload URL")
+        return self._send("POST", url, content, content_type)
+
+    def _send(self, method: str, url: str, data: bytes | None, content_type: str) -> Any:
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked by the callers
+            url,
             method=method,
-            data=None if body is None else json.dumps(body).encode(),
+            data=data,
             headers={
                 "Accept": "application/vnd.github+json",
                 "Authorization": f"Bearer {self._token}",
-                "Content-Type": "application/json",
+                "Content-Type": content_type,
                 "X-GitHub-Api-Version": "2022-11-28",
             },
         )
@@ -76,6 +83,12 @@ class GitHub:
             if len(items) < PAGE_SIZE:
                 return
             page += 1
+
+
+def _require_https(url: str, what: str) -> None:
+    """The token goes to GitHub over TLS only; plain HTTP only to a local stand-in in tests."""
+    if urlsplit(url).scheme != "https" and not url.startswith("http://127.0.0.1:"):
+        raise ValueError(f"{what} must be https, got {url!r}")
 
 
 def written_by_bot(item: dict[str, Any], bot_login: str = BOT_LOGIN) -> bool:

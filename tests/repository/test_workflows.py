@@ -153,19 +153,35 @@ def test_top_level_permissions_are_empty_and_no_pull_request_target(path: Path) 
         assert "permissions" in job, f"{path.name}:{job_id} must state its own permissions"
 
 
+# The actions that exchange the job's OIDC token: for an AWS role, for the Sigstore certificate
+# that signs a provenance attestation, for a PyPI upload token (trusted publishing).
+OIDC_ACTIONS = {
+    "aws": "aws-actions/configure-aws-credentials@",
+    "sigstore": "actions/attest-build-provenance@",
+    "pypi": "pypa/gh-action-pypi-publish@",
+}
+
+
+def oidc_audiences(job: dict[str, Any]) -> set[str]:
+    """Whom the job's OIDC token is for, read from the actions its steps use."""
+    uses = [str(step.get("uses", "")) for step in job.get("steps", [])]
+    found = {name for name, action in OIDC_ACTIONS.items() if any(action in u for u in uses)}
+    if str(job.get("uses", "")).endswith("deploy-environment.yml"):
+        found.add("aws")
+    return found
+
+
 def test_oidc_and_comment_rights_only_where_used() -> None:
     for path in WORKFLOWS:
         for job_id, job in load(path)["jobs"].items():
             permissions = job.get("permissions", {})
-            uses = [str(step.get("uses", "")) for step in job.get("steps", [])]
-            assumes_role = any("configure-aws-credentials" in use for use in uses)
-            calls_deploy = str(job.get("uses", "")).endswith("deploy-environment.yml")
+            audiences = oidc_audiences(job)
             if permissions.get("id-token") == "write":
-                assert assumes_role or calls_deploy, f"{path.name}:{job_id} needs no OIDC token"
-            elif assumes_role:
-                pytest.fail(f"{path.name}:{job_id} assumes a role without id-token: write")
+                assert audiences, f"{path.name}:{job_id} needs no OIDC token"
+            elif audiences:
+                pytest.fail(f"{path.name}:{job_id} uses OIDC without id-token: write")
             if permissions.get("pull-requests") == "write":
-                assert not assumes_role, f"{path.name}:{job_id} mixes AWS and PR write rights"
+                assert "aws" not in audiences, f"{path.name}:{job_id} mixes AWS and PR write rights"
                 assert any("pr-comment" in str(step.get("run", "")) for step in job["steps"])
             assert "write-all" not in str(permissions)
 
@@ -369,8 +385,10 @@ def test_no_plan_file_is_ever_uploaded_as_an_artifact() -> None:
         if "upload-artifact" in str(step.get("uses", ""))
     ]
     assert uploads
+    # build/release: the release's files and notes, built from the tag and nothing else.
     allowed = re.compile(
         r"dist/randfile\.zip|build/plans/\$\{\{ matrix\.environment \}\}(\.drift)?\.md"
+        r"|build/release"
     )
     for path in uploads:
         assert allowed.fullmatch(path), f"uploads {path}: a saved plan holds the state's secrets"
@@ -395,11 +413,21 @@ def _gated(jobs: dict[str, Any], job_id: str, gate: str) -> bool:
 
 def test_nothing_reaches_aws_or_an_environment_before_setup_is_declared_done() -> None:
     gate = "vars.DELIVERY_ENABLED == 'true'"
+    pypi_gate = "vars.PYPI_PUBLISH_ENABLED == 'true'"
     for path in WORKFLOWS:
         if path.name == "deploy-environment.yml":
             continue  # called only by deploy.yml's gated jobs
         jobs = load(path)["jobs"]
         for job_id, job in jobs.items():
+            audiences = oidc_audiences(job)
+            if "pypi" in audiences:
+                # PyPI has its own setup (the trusted publisher), declared done by its variable.
+                assert _gated(jobs, job_id, pypi_gate), f"{path.name}:{job_id} runs before setup"
+                continue
+            if audiences == {"sigstore"}:
+                # Signing an attestation needs no setup: GitHub's Sigstore, no environment.
+                assert "environment" not in job, f"{path.name}:{job_id}"
+                continue
             touches = "environment" in job or "id-token" in job.get("permissions", {})
             if touches or "pr-comment" in str(job.get("steps", "")):
                 assert _gated(jobs, job_id, gate), f"{path.name}:{job_id} runs before setup"
@@ -478,15 +506,19 @@ def test_every_repository_variable_comes_from_the_bootstrap_or_the_docs() -> Non
     outputs = (REPO / "infra" / "bootstrap" / "outputs.tf").read_text(encoding="utf-8")
     per_environment = set(re.findall(r'"([A-Z_]+)_\$\{upper\(env\)\}"', outputs))
     assert "WORKLOAD_APPLY_ROLE_ARN" in per_environment
-    docs = (REPO / "docs" / "deploying.md").read_text(encoding="utf-8")
+    docs = "\n".join(
+        (REPO / "docs" / name).read_text(encoding="utf-8")
+        for name in ("deploying.md", "releasing.md")
+    )
     used = workflow_variables()
     assert "AWS_REGION" in used
-    # Set by hand, last, once environments, reviewers and every other variable exist.
-    manual = {"DELIVERY_ENABLED"}
+    # Set by hand, last, once environments, reviewers (or PyPI's trusted publisher) and every
+    # other variable exist.
+    manual = {"DELIVERY_ENABLED", "PYPI_PUBLISH_ENABLED"}
     assert manual <= used
     for name in used:
         base = re.sub(r"_(DEV|PROD)$", "", name)
-        assert f"`{base}_DEV`" in docs or f"`{name}`" in docs, f"docs/deploying.md omits {name}"
+        assert f"`{base}_DEV`" in docs or f"`{name}`" in docs, f"docs/ omits {name}"
         if name in manual:
             continue
         if base == name:

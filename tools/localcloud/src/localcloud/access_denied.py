@@ -19,37 +19,48 @@ from html import escape
 
 # JSON services that answer AccessDenied with 400 (DynamoDB, KMS, Logs) or 403 (Lambda, SQS).
 _JSON_STATUS = {"lambda": 403, "sqs": 403}
-_QUERY_COMPATIBLE = {"sqs": "AccessDenied;Sender"}
+_QUERY_COMPATIBLE = {"sqs"}
 
 
 def response(
     service: str, protocol: str, method: str, message: str
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     """(status, headers, body) of AWS's AccessDenied for a request of ``service``."""
+    status = _JSON_STATUS.get(service, 400) if protocol in ("json", "rest-json") else 403
+    return error(service, protocol, method, status=status, code="AccessDenied", message=message)
+
+
+def error(
+    service: str, protocol: str, method: str, *, status: int, code: str, message: str
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """(status, headers, body) of an AWS error ``code`` in ``service``'s protocol. JSON services
+    name AccessDenied ``AccessDeniedException``; any other code is sent as given."""
     request_id = str(uuid.uuid4())
+    fault = "Sender" if status < 500 else "Receiver"
     if protocol in ("json", "rest-json"):
+        json_type = "AccessDeniedException" if code == "AccessDenied" else code
         headers = [
             ("Content-Type", "application/x-amz-json-1.0"),
             ("x-amzn-RequestId", request_id),
-            ("x-amzn-ErrorType", "AccessDeniedException"),
+            ("x-amzn-ErrorType", json_type),
         ]
         if service in _QUERY_COMPATIBLE:
-            headers.append(("x-amzn-query-error", _QUERY_COMPATIBLE[service]))
-        payload = {"__type": "AccessDeniedException", "message": message}
-        return _JSON_STATUS.get(service, 400), headers, json.dumps(payload).encode()
+            headers.append(("x-amzn-query-error", f"{code};{fault}"))
+        payload = {"__type": json_type, "message": message}
+        return status, headers, json.dumps(payload).encode()
     if protocol == "rest-xml":
         headers = [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)]
         if method == "HEAD":
-            return 403, headers, b""
-        error = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+            return status, headers, b""
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{escape(code)}</Code>'
             f"<Message>{escape(message)}</Message><RequestId>{request_id}</RequestId></Error>"
         )
-        return 403, headers, error.encode()
+        return status, headers, body.encode()
     query_error = (
-        "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+        f"<ErrorResponse><Error><Type>{fault}</Type><Code>{escape(code)}</Code>"
         f"<Message>{escape(message)}</Message></Error><RequestId>{request_id}</RequestId>"
         "</ErrorResponse>"
     )
     headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
-    return 403, headers, query_error.encode()
+    return status, headers, query_error.encode()

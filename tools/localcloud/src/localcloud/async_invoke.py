@@ -10,9 +10,11 @@ says, and then sent, as Lambda sends it, to an SQS on-failure destination.
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
 
-Two things are scaled down for a local run: Lambda waits about one minute before the first retry
-and two before the second; here ``retry_delay`` seconds (LOCALCLOUD_EVENT_RETRY_DELAY_SECONDS,
-default 1), then twice that.
+Lambda waits about one minute before the first retry and two before the second; here 60 s x
+LOCALCLOUD_TIME_SCALE (localcloud.timescale), then twice that. LOCALCLOUD_EVENT_RETRY_DELAY_SECONDS,
+the older setting, still sets the first delay in seconds when given. A throttled event (the
+account's concurrency is spent) is retried every second without counting as an attempt, as Lambda
+retries throttled events until the event's maximum age.
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ from moto.awslambda.responses import LambdaResponse
 
 from localcloud import runtime
 from localcloud.aws import Identities, Identity
+from localcloud.concurrency import Throttled
 from localcloud.environments import Environments, RoleNotAssumed
 from localcloud.model import Function, function_from_configuration
+from localcloud.timescale import scaled
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +49,16 @@ logger = logging.getLogger(__name__)
 DEFAULT_RETRY_ATTEMPTS = 2
 DEFAULT_MAXIMUM_EVENT_AGE_SECONDS = 21600
 RETRY_DELAY_VARIABLE = "LOCALCLOUD_EVENT_RETRY_DELAY_SECONDS"
+# "Lambda retries ... with a delay between attempts: up to 1 minute, then 2": the first delay.
+FIRST_RETRY_DELAY_SECONDS = 60
+THROTTLED_RETRY_SECONDS = 1.0
+
+
+def first_retry_delay() -> float:
+    """The delay before an Event invoke's first retry: the older variable when set, else Lambda's
+    minute in the local time scale."""
+    older = os.environ.get(RETRY_DELAY_VARIABLE, "").strip()
+    return float(older) if older else scaled(FIRST_RETRY_DELAY_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -168,9 +182,7 @@ class EventInvoker:
         self._endpoint_url = endpoint_url
         self._zip_path = zip_path
         self._environments = environments
-        self._retry_delay = (
-            float(os.environ.get(RETRY_DELAY_VARIABLE, "1")) if retry_delay is None else retry_delay
-        )
+        self._retry_delay = first_retry_delay() if retry_delay is None else retry_delay
         self._clock = clock
         self._sleep = sleep
         self._threads: list[threading.Thread] = []
@@ -198,8 +210,16 @@ class EventInvoker:
         function, policy = event.function, event.policy
         attempts = 0
         while True:
+            try:
+                failure = self._attempt(event)
+            except Throttled:
+                if self._clock() - event.received > policy.maximum_event_age_seconds:
+                    failure = Failure("Lambda.TooManyRequestsException", "Rate Exceeded.")
+                    condition = "EventAgeExceeded"
+                    break
+                self._sleep(THROTTLED_RETRY_SECONDS)
+                continue
             attempts += 1
-            failure = self._attempt(event)
             if failure is None:
                 logger.info("event %s of %s: succeeded", event.request_id, function.name)
                 return

@@ -36,7 +36,7 @@ from werkzeug.wrappers import Request as HttpRequest
 
 from localcloud import access_denied, policy_store, signing
 from localcloud.iam import requests
-from localcloud.iam.evaluator import Request, decide
+from localcloud.iam.evaluator import Decision, Request, decide
 
 ENFORCED_ROLES_VARIABLE = "LOCALCLOUD_ENFORCED_ROLES"
 EXECUTION_ROLE_SERVICE = "lambda.amazonaws.com"
@@ -108,6 +108,20 @@ def _kms_on_behalf(call: requests.Call, role: signing.AssumedRole) -> Iterator[R
         )
 
 
+def evaluate(request: Request, identity: policy_store.IdentityPolicies) -> Decision:
+    """AWS's decision on one request of a role whose policies are ``identity``, with the
+    policy of the resource it names."""
+    resource = policy_store.resource_policy(request.resource)
+    return decide(
+        request,
+        identity.policies,
+        resource.documents,
+        boundaries=identity.boundary,
+        resource_account=resource.account_id,
+        resource_policy_required=resource.required,
+    )
+
+
 def refusal(entry: dict[str, Any], role: signing.AssumedRole) -> str | None:
     """AWS's AccessDenied message for a request of ``role``'s session, or None if AWS allows it."""
     try:
@@ -121,20 +135,34 @@ def refusal(entry: dict[str, Any], role: signing.AssumedRole) -> str | None:
     principal = _principal_context(role)
     for each in asked:
         request = replace(each, session=role.session_arn, context={**each.context, **principal})
-        resource = policy_store.resource_policy(request.resource)
-        decision = decide(
-            request,
-            identity.policies,
-            resource.documents,
-            boundaries=identity.boundary,
-            resource_account=resource.account_id,
-            resource_policy_required=resource.required,
-        )
+        decision = evaluate(request, identity)
         if not decision.allowed:
             message = decision.message(request)
             log.warning("refused %s: %s (%s)", call.describe(), message, decision.reason)
             return message
     return None
+
+
+def request_entry(
+    environ: dict[str, Any], http: HttpRequest, signed: signing.Scope, *, read_body: bool
+) -> dict[str, Any]:
+    """A signed request as localcloud.iam.requests.decode reads it (the recorder's line). With
+    ``read_body`` the body is read and put back for the app behind."""
+    body = b""
+    if read_body:
+        body = http.get_data(cache=True)
+        environ["wsgi.input"] = BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+    return {
+        "method": http.method,
+        "path": http.path,
+        "query": http.query_string.decode("latin-1"),
+        "target": http.headers.get("X-Amz-Target"),
+        "body": body.decode("utf-8", "replace"),
+        "headers": dict(http.headers.items()),
+        "service": signed.service,
+        "region": signed.region,
+    }
 
 
 class Authorizer:
@@ -156,22 +184,8 @@ class Authorizer:
         if signed is None or role is None or not self.enforced(role):
             return self._app(environ, start_response)
         protocol = requests.protocol(signed.service) if signed.service in requests.SERVICES else ""
-        body = b""
-        if protocol != "rest-xml":
-            # Object data (S3) is never needed to authorize: only other protocols' bodies are read.
-            body = http.get_data(cache=True)
-            environ["wsgi.input"] = BytesIO(body)
-            environ["CONTENT_LENGTH"] = str(len(body))
-        entry = {
-            "method": http.method,
-            "path": http.path,
-            "query": http.query_string.decode("latin-1"),
-            "target": http.headers.get("X-Amz-Target"),
-            "body": body.decode("utf-8", "replace"),
-            "headers": dict(http.headers.items()),
-            "service": signed.service,
-            "region": signed.region,
-        }
+        # Object data (S3) is never needed to authorize: only other protocols' bodies are read.
+        entry = request_entry(environ, http, signed, read_body=protocol != "rest-xml")
         message = refusal(entry, role)
         if message is None:
             return self._app(environ, start_response)

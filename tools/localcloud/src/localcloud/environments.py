@@ -44,8 +44,10 @@ from typing import IO, Any
 
 from localcloud import interpreters, runtime, runtime_client
 from localcloud.aws import Identity
+from localcloud.concurrency import AccountConcurrency, Slot
 from localcloud.model import Function
 from localcloud.runtime_api import Event, InitError, Outcome, RuntimeApiServer
+from localcloud.timescale import scaled
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +249,8 @@ class ExecutionEnvironment:
         return f"function {name}'s runtime exited with {self.process.returncode}"
 
     def invoke(self, payload: Any, request_id: str) -> _Run:
-        timeout = self.function.timeout
+        # The timeout the runtime enforces and the context reports, in the local time scale.
+        timeout = scaled(self.function.timeout)
         init_duration_ms: float | None = None
         init_output = ""
         if not self._initialised:
@@ -349,8 +352,10 @@ class Environments:
         deliver: Deliver = runtime.deliver_logs,
         limits: EnvironmentLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
+        concurrency: AccountConcurrency | None = None,
     ) -> None:
         self._deliver = deliver
+        self.concurrency = concurrency or AccountConcurrency()
         self._limits = limits or EnvironmentLimits()
         # What the credentials' lifetime is measured with (a test moves it on).
         self._clock = clock
@@ -369,25 +374,37 @@ class Environments:
         *,
         assume_role: AssumeRole,
         request_id: str | None = None,
+        slot: Slot | None = None,
     ) -> runtime.Invocation:
         """Run the handler on ``event`` in a warm environment of ``function`` (or a new one),
         write its log lines, and answer its outcome. ``request_id``: an asynchronous event's,
         which Lambda keeps over its retries; otherwise a new one. Raises InvocationError when the
-        runtime exits or times out, RoleNotAssumed when no environment could be started."""
+        runtime exits or times out, RoleNotAssumed when no environment could be started,
+        concurrency.Throttled when the account's concurrency is spent (``slot``: one the caller
+        already holds, as an event source mapping takes it before it receives)."""
         runtime.check_code(zip_path, function)
         request_id = request_id or str(uuid.uuid4())
-        environment = self._acquire(zip_path, function, assume_role)
+        slot = slot or self.concurrency.acquire(function)
         try:
-            run = environment.invoke(event, request_id)
+            environment = self._acquire(zip_path, function, assume_role)
+            try:
+                run = environment.invoke(event, request_id)
+            finally:
+                self._release(environment)
         finally:
-            self._release(environment)
-        self._deliver(
-            function,
-            environment.role,
-            runtime.InvocationLog(
-                environment.stream, run.report, run.invocation.logs, run.init_output
-            ),
-        )
+            self.concurrency.release(slot)
+        try:
+            self._deliver(
+                function,
+                environment.role,
+                runtime.InvocationLog(
+                    environment.stream, run.report, run.invocation.logs, run.init_output
+                ),
+            )
+        except Exception as error:
+            # Lambda's log delivery never fails an invocation: without the log group (or the
+            # role's logs: permissions) the lines are lost, the outcome stands.
+            logger.warning("function %s: its log lines were not written: %s", function.name, error)
         if run.failure:
             raise runtime.InvocationError(f"{run.failure}:\n{run.invocation.logs}")
         return run.invocation
@@ -487,6 +504,15 @@ class Environments:
             else:
                 environment.stop()
             self._changed.notify_all()
+
+    def process_of(self, access_key_id: str) -> tuple[Function, int] | None:
+        """The function and process of the environment whose credentials carry this access key
+        (each environment assumes its role for itself), or None: the request is not a function's."""
+        with self._changed:
+            for environment in self._idle + self._busy:
+                if environment.role.credentials.access_key_id == access_key_id:
+                    return environment.function, environment.process.pid
+        return None
 
     def pids(self) -> list[int]:
         """The processes of the environments alive now."""

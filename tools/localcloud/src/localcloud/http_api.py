@@ -27,6 +27,7 @@ from werkzeug.wrappers import Request, Response
 
 from localcloud import gateway, model, principals, sigv4, wiring
 from localcloud.aws import Identities, Identity
+from localcloud.concurrency import Throttled
 from localcloud.environments import Environments
 from localcloud.runtime import InvocationError
 from localcloud.throttling import Limits
@@ -310,6 +311,22 @@ class FrontDoor:
                 path=request.path,
                 body=body.decode("utf-8", errors="replace"),
                 headers=headers,
+            )
+        except Throttled as error:
+            # Lambda throttles before the function runs, so there is no proxy answer: API Gateway
+            # answers 500 Internal server error, not the 429 Lambda gave it
+            # (https://repost.aws/questions/QUfI6bsdd0SOiPeyimzxSkfQ,
+            # https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html).
+            logger.error("request %s: Lambda throttled: %s", request_id, error)
+            return self._refuse(
+                Refusal(
+                    "DEFAULT_5XX",
+                    500,
+                    "InternalServerErrorException",
+                    "Internal server error",
+                    route.gateway_responses,
+                ),
+                request_id,
             )
         except InvocationError as error:
             logger.error("request %s: %s", request_id, error)

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from moto.awslambda.models import lambda_backends
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -25,9 +26,12 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud import async_invoke, authorizer, compat, snapshots
+from localcloud import async_invoke, authorizer, compat, snapshots, sqs_event_source
+from localcloud.concurrency import AccountConcurrency
+from localcloud.control import ControlEndpoint
 from localcloud.emulator import HOST
 from localcloud.environments import Environments
+from localcloud.fault_injection import FaultInjector, FaultRules
 from localcloud.http_api import FrontDoor
 from localcloud.recorder import RECORD_FILE_VARIABLE, Recorder
 
@@ -37,27 +41,50 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+def reservations(account_id: str) -> dict[str, int]:
+    """The reserved concurrency of the account's functions (those that have one), from moto."""
+    found: dict[str, int] = {}
+    # .get and .values(), never [...]: indexing moto's backend dicts would create backends.
+    regions = lambda_backends.get(account_id)
+    for backend in list(regions.values()) if regions is not None else []:
+        for function in backend.list_functions():
+            if function.reserved_concurrency is not None:
+                found[function.function_name] = int(function.reserved_concurrency)
+    return found
+
+
 def serve(
     port_file: Path, api_port_file: Path, zip_path: Path, *, region: str, gateway_role_arn: str
 ) -> None:
     compat.apply()
     snapshots.install()
+    sqs_event_source.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # One pool of warm execution environments serves API requests, Event invokes and event
+    # source mappings alike, within one account concurrency.
+    concurrency = AccountConcurrency(reservations=reservations)
+    environments = Environments(concurrency=concurrency)
+    rules = FaultRules()
     app: Any = DomainDispatcherApplication(create_backend_app)
     # Inside the recorder, so that the record shows the refusals with their status.
     app = authorizer.Authorizer(app, authorizer.role_patterns())
+    # Outside the authorizer: a fault stands for the network or the service failing, whoever
+    # would have been allowed; inside the recorder, which shows the injected errors.
+    app = FaultInjector(app, rules, environments)
     record_file = os.environ.get(RECORD_FILE_VARIABLE)
     if record_file:
         app = Recorder(app, Path(record_file))
     # Outside the recorder: reading a deployment's snapshot is API Gateway's own work, no AWS call.
     app = snapshots.SnapshotEndpoint(app)
+    control = app = ControlEndpoint(app, rules, concurrency)
     server = make_server(HOST, 0, app, threaded=True, request_handler=MotoRequestHandler)
     endpoint_url = f"http://{HOST}:{server.server_port}"
-    # One pool of warm execution environments serves API requests and Event invokes alike.
-    environments = Environments()
     async_invoke.install(
         async_invoke.EventInvoker(endpoint_url, zip_path, environments, region=region)
     )
+    poller = sqs_event_source.SqsPoller(endpoint_url, zip_path, environments, region=region)
+    control.poller_status = poller.status
+    poller.start()
     front_door = FrontDoor(
         endpoint_url, zip_path, environments, region=region, gateway_role_arn=gateway_role_arn
     )
@@ -71,6 +98,7 @@ def serve(
         server.serve_forever()
     finally:
         api.shutdown()
+        poller.stop()
         server.server_close()
         # No function process outlives the emulator.
         environments.stop()

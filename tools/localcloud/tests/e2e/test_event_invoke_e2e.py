@@ -19,18 +19,17 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-import time
 import uuid
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import pytest
 from botocore.exceptions import ClientError
 
 from localcloud import emulator
 from localcloud.aws import Identities, Identity, role_arn
+from localcloud.waiting import eventually
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.literals import RuntimeType
@@ -90,37 +89,21 @@ def fail(event, context):
     raise RuntimeError(f"job {event['job_id']} failed on purpose")
 """
 
-T = TypeVar("T")
-
-
-def _eventually(probe: Callable[[], T | None], what: str, timeout: float = 90) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found is not None:
-            return found
-        time.sleep(0.5)
-    pytest.fail(f"{what} did not happen within {timeout:.0f} s")
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("package") / "handlers.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("handlers.py", HANDLERS)
-    return path
-
 
 @contextlib.contextmanager
 def _cloud(state_dir: Path, package: Path) -> Iterator[Identity]:
     """An emulator running ``package``'s functions, the workload account's identity on it with
     the execution role and the bucket made; stopped on leaving."""
-    running = emulator.start(
-        state_dir,
-        package,
-        region=REGION,
-        gateway_role_arn=role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE),
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        # Lambda waits about 1 then 2 minutes between retries; the older setting still shortens
+        # the first delay to 1 s (read by the emulator process at start).
+        patch.setenv("LOCALCLOUD_EVENT_RETRY_DELAY_SECONDS", "1")
+        running = emulator.start(
+            state_dir,
+            package,
+            region=REGION,
+            gateway_role_arn=role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE),
+        )
     try:
         identity = Identities(running.endpoint_url, REGION).assume(
             role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "event-invoke-test"
@@ -214,7 +197,7 @@ def test_an_event_invoke_answers_at_once_and_runs_the_zip_under_the_role(
     # Only now may the function finish: had the invoke waited for it, it would have timed out.
     workload.s3().put_object(Bucket=BUCKET, Key=f"go/{token}", Body=b"")
 
-    done = _eventually(lambda: _object(workload, f"done/{token}"), f"done/{token}")
+    done = eventually(lambda: _object(workload, f"done/{token}"), f"done/{token}")
     assert done["arn"].startswith(f"arn:aws:sts::{WORKLOAD_ACCOUNT_ID}:assumed-role/{ROLE}/")
     assert uuid.UUID(done["request_id"])
     assert "/localcloud-environment-" in done["module"]
@@ -225,16 +208,16 @@ def test_an_event_invoke_answers_at_once_and_runs_the_zip_under_the_role(
         messages = [event["message"] for event in events]
         return messages if f"wrote done/{token}" in messages else None
 
-    _eventually(lambda: logged(token), "the function's output in its log group")
+    eventually(lambda: logged(token), "the function's output in its log group")
 
     again = uuid.uuid4().hex
     workload.s3().put_object(Bucket=BUCKET, Key=f"go/{again}", Body=b"")
     workload.lambda_().invoke(
         FunctionName=name, InvocationType="Event", Payload=json.dumps({"token": again}).encode()
     )
-    warm = _eventually(lambda: _object(workload, f"done/{again}"), f"done/{again}")
+    warm = eventually(lambda: _object(workload, f"done/{again}"), f"done/{again}")
     assert warm["pid"] == done["pid"]
-    messages = _eventually(lambda: logged(again), "the second run's output in its log group")
+    messages = eventually(lambda: logged(again), "the second run's output in its log group")
     reports = [message for message in messages if message.startswith("REPORT RequestId: ")]
     assert len(reports) == 2
     assert "\tInit Duration: " in reports[0]
@@ -250,7 +233,7 @@ def test_stopping_the_emulator_ends_its_function_processes(package: Path, tmp_pa
         workload.lambda_().invoke(
             FunctionName=name, InvocationType="Event", Payload=json.dumps({"token": token}).encode()
         )
-        pid = _eventually(lambda: _object(workload, f"done/{token}"), f"done/{token}")["pid"]
+        pid = eventually(lambda: _object(workload, f"done/{token}"), f"done/{token}")["pid"]
         assert Path(f"/proc/{pid}").exists()
     assert not Path(f"/proc/{pid}").exists()
 
@@ -281,7 +264,7 @@ def test_a_failing_event_is_retried_then_recorded_in_the_on_failure_queue(
         messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", [])
         return json.loads(messages[0]["Body"]) if messages else None
 
-    record = _eventually(received, "the invocation record in the on-failure queue")
+    record = eventually(received, "the invocation record in the on-failure queue")
     request_id = record["requestContext"]["requestId"]
     assert record["requestContext"] == {
         "requestId": request_id,

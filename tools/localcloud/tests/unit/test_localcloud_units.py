@@ -14,6 +14,7 @@ import pytest
 import localcloud
 from localcloud import async_invoke, gateway, interpreters, runtime, stack, wiring
 from localcloud.aws import Credentials, Identity
+from localcloud.concurrency import Throttled
 from localcloud.environments import Environments
 from localcloud.model import Caller, Function, Route
 
@@ -238,7 +239,9 @@ def test_a_queue_arn_becomes_the_emulators_queue_url() -> None:
 class ScriptedInvoker(async_invoke.EventInvoker):
     """The retry loop with each attempt's result given and deliveries recorded, on a fake clock."""
 
-    def __init__(self, results: list[async_invoke.Failure | None], ages: list[float]) -> None:
+    def __init__(
+        self, results: list[async_invoke.Failure | Throttled | None], ages: list[float]
+    ) -> None:
         self.now = 0.0
         self.slept: list[float] = []
         super().__init__(
@@ -260,7 +263,10 @@ class ScriptedInvoker(async_invoke.EventInvoker):
 
     def _attempt(self, event: async_invoke.Event) -> async_invoke.Failure | None:
         del event
-        return self.results.pop(0)
+        result = self.results.pop(0)
+        if isinstance(result, Throttled):
+            raise result
+        return result
 
     def _deliver(
         self,
@@ -302,6 +308,28 @@ def test_no_retries_means_one_attempt() -> None:
     invoker.run(_event(async_invoke.RetryPolicy(0, 3600, QUEUE)))
 
     assert invoker.delivered == [("RetriesExhausted", 1, BOOM)]
+
+
+def test_a_throttled_event_is_retried_without_counting_an_attempt() -> None:
+    throttled = Throttled("Rate Exceeded.")
+    invoker = ScriptedInvoker([throttled, throttled, BOOM, None], ages=[1.0, 2.0, 62.0])
+    invoker.run(_event(async_invoke.RetryPolicy(1, 3600, QUEUE)))
+
+    assert invoker.delivered == []
+    assert invoker.results == []
+    # Two throttles (1 s each), then the one retry the policy allows after the failure.
+    assert invoker.slept == [async_invoke.THROTTLED_RETRY_SECONDS] * 2 + [1.0]
+
+
+@pytest.mark.parametrize(
+    ("older", "scale", "delay"), [("", "", 60.0), ("", "0.01", 0.6), ("2", "0.01", 2.0)]
+)
+def test_the_first_retry_delay_is_lambdas_minute_in_the_time_scale(
+    monkeypatch: pytest.MonkeyPatch, older: str, scale: str, delay: float
+) -> None:
+    monkeypatch.setenv(async_invoke.RETRY_DELAY_VARIABLE, older)
+    monkeypatch.setenv("LOCALCLOUD_TIME_SCALE", scale)
+    assert async_invoke.first_retry_delay() == pytest.approx(delay)
 
 
 def test_an_event_older_than_its_maximum_age_is_not_retried() -> None:

@@ -14,7 +14,7 @@ import json
 import re
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -577,7 +577,19 @@ def _dynamodb(call: Call, world: World) -> Iterator[Item]:
     )
 
 
+# SQS batch operations are authorized as their single action: "You cannot set permissions
+# explicitly for SendMessageBatch, DeleteMessageBatch, or ChangeMessageVisibilityBatch"
+# (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html).
+SQS_BATCH_ACTIONS = {
+    "SendMessageBatch": "SendMessage",
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+}
+
+
 def _sqs(call: Call, world: World) -> Iterator[Item]:
+    if call.operation in SQS_BATCH_ACTIONS:
+        call = replace(call, operation=SQS_BATCH_ACTIONS[call.operation])
     params = call.params
     if "QueueUrl" in params:
         # https://sqs.<region>.amazonaws.com/<account>/<name>: the queue's account and name.
