@@ -18,7 +18,7 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -133,7 +133,7 @@ WORKER_CASES: list[tuple[str, str, list[Fault]]] = [
 
 def _objects(local: Cloud, bucket: str, key: str) -> list[dict[str, Any]]:
     versions = local.data().s3().list_object_versions(Bucket=bucket, Prefix=key)
-    return [v for v in versions.get("Versions", []) if v["Key"] == key]
+    return [dict(v) for v in versions.get("Versions", []) if v["Key"] == key]
 
 
 def _open_uploads(local: Cloud, bucket: str, key: str) -> list[str]:
@@ -159,12 +159,12 @@ def _job_ids_with_seed(local: Cloud, table: str, seed: int) -> list[str]:
 def faults(local: Cloud) -> Iterator[FaultClient]:
     client = FaultClient(local.endpoint_url)
     client.clear()
-    client.set_time_scale(TIME_SCALE)
+    client.settings(time_scale=TIME_SCALE)
     try:
         yield client
     finally:
         client.clear()
-        client.set_time_scale(1.0)
+        client.settings(time_scale=1.0)
 
 
 def _jobs_mapping(local: Cloud, outputs: dict[str, Any]) -> str:
@@ -203,7 +203,8 @@ def matrix(
             for seed, (name, ends, planned) in enumerate(WORKER_CASES, start=9100):
                 job = client.submit(SIZE, "binary", seed=seed, mode="async")
                 assert isinstance(job, AcceptedJob)
-                case = Case(name, ends, seed, [fault.rule(worker, job) for fault in planned], job)
+                rules = [fault.rule(worker, job) for fault in planned]
+                case = Case(name, ends, seed, rules, job=job)
                 case.rule_ids = [faults.add(rule) for rule in case.rules]
                 cases.append(case)
                 if name == "two deliveries at once":
@@ -231,10 +232,11 @@ def _api_cases(
     """The start of a job failing (nothing queued), timing out (queued, but the API was told
     otherwise) and a POST retried with its Idempotency-Key after such a timeout."""
     cases = []
-    for seed, (name, when) in enumerate(
-        [("the start of the job fails", "before"), ("the start of the job times out", "after")],
-        start=9200,
-    ):
+    starts: list[tuple[str, Literal["before", "after"]]] = [
+        ("the start of the job fails", "before"),
+        ("the start of the job times out", "after"),
+    ]
+    for seed, (name, when) in enumerate(starts, start=9200):
         rule = faults.add(
             FaultRule(function=api, action="sqs:SendMessage", effect="error", when=when)
         )
