@@ -3,22 +3,29 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from randfile.config import DEFAULT_MAX_JOB_BYTES
+from randfile.config import DEFAULT_MAX_BYTES, DEFAULT_MAX_JOB_BYTES
 from randfile.content import FORMATS, Format
 from randfile.errors import BadRequestError, IdempotencyKeyInUseError, IdempotencyKeyReusedError
 from randfile.idempotency import MAX_KEY_LENGTH, idempotency_key
 from randfile.jobs import Job, JobStatus
 from randfile.keys import is_ulid, ulid
-from randfile.request import DEFAULT_SIZE_BYTES, MAX_SEED, Mode
+from randfile.request import DEFAULT_SIZE_BYTES, MAX_SEED, Mode, parse_request
+from tests.events import api_event
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
@@ -129,3 +136,107 @@ def test_the_idempotency_key_s_errors_are_documented() -> None:
     description = document["paths"]["/files"]["post"]["description"]
     assert IdempotencyKeyReusedError.code in description
     assert responses["422"] == {"$ref": "#/components/responses/Error"}
+
+
+def _file_request_schema() -> dict[str, Any]:
+    document, _ = read_from_filename(str(DOCUMENT))
+    schema: dict[str, Any] = document["components"]["schemas"]["FileRequest"]
+    return schema
+
+
+def _rules(schema: dict[str, Any], field: str, value: str) -> list[dict[str, Any]]:
+    """The `size_bytes` constraints of the schema's `if`/`then` rules that apply when `field`
+    is `value`."""
+    return [
+        rule["then"]["properties"]["size_bytes"]
+        for rule in schema["allOf"]
+        if rule["if"]["properties"].get(field, {}).get("const") == value
+    ]
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_each_format_s_documented_minimum_is_the_code_s(fmt: Format) -> None:
+    schema = _file_request_schema()
+    minimums = [schema["properties"]["size_bytes"]["minimum"]] + [
+        rule["minimum"] for rule in _rules(schema, "format", fmt.value)
+    ]
+    assert max(minimums) == FORMATS[fmt].min_size_bytes
+
+
+def test_the_documented_synchronous_limit_is_the_default_one() -> None:
+    [rule] = _rules(_file_request_schema(), "mode", Mode.SYNC.value)
+    assert rule["maximum"] == DEFAULT_MAX_BYTES
+    assert "RANDFILE_MAX_BYTES" in rule["description"]
+
+
+_FILE_REQUEST = _file_request_schema()
+_FILE_REQUEST_VALIDATOR = OAS31Validator(_FILE_REQUEST)
+
+
+def _refused(body: dict[str, Any]) -> bool:
+    try:
+        parse_request(api_event(body), DEFAULT_MAX_BYTES, DEFAULT_MAX_JOB_BYTES)
+    except BadRequestError:
+        return True
+    return False
+
+
+_SIZE_LIMITS = sorted(
+    {
+        1,
+        DEFAULT_MAX_BYTES,
+        DEFAULT_MAX_JOB_BYTES,
+        *(info.min_size_bytes for info in FORMATS.values()),
+    }
+)
+_ABSENT = object()
+
+
+def test_the_document_allows_exactly_the_requests_the_function_accepts_at_every_limit() -> None:
+    """Every combination of format and mode, with a size on each side of every limit."""
+    sizes = [_ABSENT, *(limit + step for limit in _SIZE_LIMITS for step in (-1, 0, 1))]
+    formats = [_ABSENT, *(fmt.value for fmt in Format)]
+    modes = [_ABSENT, *(mode.value for mode in Mode)]
+    for size, fmt, mode in itertools.product(sizes, formats, modes):
+        fields = {"size_bytes": size, "format": fmt, "mode": mode}
+        body = {name: value for name, value in fields.items() if value is not _ABSENT}
+        assert _FILE_REQUEST_VALIDATOR.is_valid(body) == (not _refused(body)), body
+
+
+# Integral numbers such as 10.0 are left out: JSON Schema counts them as integers, the API does not
+# (see test_integral_numbers_are_refused_as_the_document_says).
+_NOT_INTEGERS = (
+    st.none()
+    | st.booleans()
+    | st.text(max_size=8)
+    | st.floats(allow_nan=False, allow_infinity=False).filter(lambda value: not value.is_integer())
+    | st.lists(st.integers(), max_size=2)
+    | st.dictionaries(st.text(max_size=4), st.integers(), max_size=2)
+)
+_BODIES = st.fixed_dictionaries(
+    {},
+    optional={
+        "size_bytes": st.integers(min_value=-(2**64), max_value=2**64) | _NOT_INTEGERS,
+        "format": st.sampled_from([fmt.value for fmt in Format]) | _NOT_INTEGERS,
+        "seed": st.sampled_from([-1, 0, MAX_SEED, MAX_SEED + 1]) | st.integers() | _NOT_INTEGERS,
+        "mode": st.sampled_from([mode.value for mode in Mode]) | _NOT_INTEGERS,
+        "bucket": st.just("other"),
+    },
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(body=_BODIES)
+def test_the_document_allows_exactly_the_requests_the_function_accepts(
+    body: dict[str, Any],
+) -> None:
+    # The function is called with the deployment defaults the document shows.
+    assert _FILE_REQUEST_VALIDATOR.is_valid(body) == (not _refused(body)), body
+
+
+@pytest.mark.parametrize("text", ['{"size_bytes": 1000.0}', '{"seed": 1e3}'])
+def test_integral_numbers_are_refused_as_the_document_says(text: str) -> None:
+    assert _FILE_REQUEST_VALIDATOR.is_valid(json.loads(text))
+    with pytest.raises(BadRequestError, match="must be an integer"):
+        parse_request(api_event(text), DEFAULT_MAX_BYTES, DEFAULT_MAX_JOB_BYTES)
+    assert "`10.0` and `1e3` are" in _FILE_REQUEST["description"]
