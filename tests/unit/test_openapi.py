@@ -106,6 +106,9 @@ KEY_SAMPLES = [
     '"a\\b"',
     '"caf\u00e9"',
     'in"side',
+    # obs-text that Python's str.strip() takes for white space
+    "\u00a0key",
+    "key\u0085",
 ]
 
 
@@ -118,6 +121,34 @@ def test_the_idempotency_key_header_is_the_function_s(value: str) -> None:
     documented = re.fullmatch(parameter["schema"]["pattern"], value) is not None
     try:
         idempotency_key({parameter["name"]: value})
+    except BadRequestError:
+        accepted = False
+    else:
+        accepted = True
+    assert documented == accepted
+
+
+_KEY_PATTERN = next(
+    parameter["schema"]["pattern"]
+    for parameter in read_from_filename(str(DOCUMENT))[0]["paths"]["/files"]["post"]["parameters"]
+    if parameter["name"] == "Idempotency-Key"
+)
+# What an HTTP field value may hold (RFC 9110, section 5.5: VCHAR, SP, HTAB and obs-text), without
+# the spaces and tabs around it, which are not part of the value.
+_FIELD_VALUES = st.text(
+    st.sampled_from([chr(code) for code in (0x09, *range(0x20, 0x7F), *range(0x80, 0x100))]),
+    max_size=260,
+).map(lambda value: value.strip(" \t"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=_FIELD_VALUES | st.from_regex(_KEY_PATTERN, fullmatch=True))
+def test_the_idempotency_key_pattern_allows_exactly_the_keys_the_function_takes(
+    value: str,
+) -> None:
+    documented = re.fullmatch(_KEY_PATTERN, value) is not None
+    try:
+        idempotency_key({"Idempotency-Key": value})
     except BadRequestError:
         accepted = False
     else:
