@@ -264,3 +264,13 @@ def test_the_document_allows_exactly_the_requests_the_function_accepts(
 ) -> None:
     # The function is called with the deployment defaults the document shows.
     assert _FILE_REQUEST_VALIDATOR.is_valid(body) == (not _refused(body)), body
+
+
+def test_the_request_examples_are_allowed_and_accepted() -> None:
+    document, _ = read_from_filename(str(DOCUMENT))
+    media = document["paths"]["/files"]["post"]["requestBody"]["content"]["application/json"]
+    examples = [example["value"] for example in media["examples"].values()]
+    assert examples
+    for body in examples:
+        assert _FILE_REQUEST_VALIDATOR.is_valid(body), body
+        assert not _refused(body), body
