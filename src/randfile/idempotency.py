@@ -63,7 +63,9 @@ def idempotency_key(headers: Mapping[str, str] | None) -> str | None:
     for name, value in (headers or {}).items():
         if name.lower() != HEADER:
             continue
-        text = value.strip()
+        # Only spaces and tabs surround a field value (RFC 9110, section 5.5); str.strip() would
+        # also take obs-text such as U+00A0 for white space and accept what the document refuses.
+        text = value.strip(" \t")
         quoted = _SF_STRING.fullmatch(text)
         key = re.sub(r"\\(.)", r"\1", quoted.group(1)) if quoted else text
         if not (quoted or _BARE.fullmatch(text)) or not 1 <= len(key) <= MAX_KEY_LENGTH:

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any, NoReturn, TypeVar
 
@@ -195,8 +196,15 @@ def _decode_json(raw: bytes) -> Any:
     # JSON and whichever interpreter runs.
     _check_depth(text)
     try:
+        # Numbers with a fraction or an exponent are read exactly (Decimal, not float), so that
+        # an integral one such as 1e3 or 1000.0 is the integer it spells, as JSON Schema counts
+        # it (https://json-schema.org/draft/2020-12/json-schema-core#section-6.3) and so the
+        # OpenAPI 3.1 document's `type: integer` does.
         return json.loads(
-            text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicate_keys
+            text,
+            parse_float=Decimal,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_reject_duplicate_keys,
         )
     except ValueError as error:  # JSONDecodeError and int-conversion limits are ValueErrors
         raise BadRequestError(f"body: invalid JSON ({error})") from None
@@ -229,12 +237,15 @@ def _optional_integer(document: Mapping[str, Any], field: str, low: int, high: i
     if field not in document:
         return None
     value = document[field]
-    # bool is an int subclass in Python, and 1.0 is a float: neither is accepted as an integer.
-    if not isinstance(value, int) or isinstance(value, bool):
+    # bool is an int subclass in Python, yet `true` is no integer in JSON.
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
         _reject(field, f"must be an integer, got {_json_type(value)}")
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        _reject(field, f"must be an integer, got {value}")
     if not low <= value <= high:
         _reject(field, f"must be between {low} and {high}, got {value}")
-    return value
+    # Converted only once in range: int(Decimal("1e999999999")) would take a gigabyte.
+    return int(value)
 
 
 def _choice(document: Mapping[str, Any], field: str, choices: type[_Choice]) -> _Choice | None:
@@ -250,7 +261,7 @@ def _choice(document: Mapping[str, Any], field: str, choices: type[_Choice]) -> 
 
 
 def _json_type(value: Any) -> str:
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", float: "number"}
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", Decimal: "number"}
     if value is None:
         return "null"
     if isinstance(value, int) and not isinstance(value, bool):

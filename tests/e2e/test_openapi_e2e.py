@@ -1,8 +1,11 @@
 """docs/openapi.yaml kept true: schemathesis sends generated requests, signed like a real caller's,
-to the local cloud's HTTP endpoint; no answer may break the document and none may be a 5xx."""
+to the local cloud's HTTP endpoint. Requests the document allows (positive data) must be accepted,
+requests it forbids (negative data) refused with a 4xx, and no answer may break the document or be
+a 5xx. The local cloud deploys the stack's defaults, the limits the document shows."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -11,23 +14,65 @@ import schemathesis
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from schemathesis import checks
+from schemathesis.config import SchemathesisConfig
 
 from localcloud.endpoint import Published
+from randfile.config import DEFAULT_MAX_BYTES
+from randfile.errors import BadRequestError
+from randfile.idempotency import idempotency_key
+from randfile.request import DEFAULT_SIZE_BYTES, Mode
 from randfile_localcloud.settings import REGION, REPO_ROOT
 
 # The two modules that call the API by the hundred share a deployment of their own (see conftest).
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud_traffic")]
 
-SCHEMA = schemathesis.openapi.from_path(REPO_ROOT / "docs" / "openapi.yaml")
+# Generation modes, phases and checks are schemathesis 4's configuration
+# (https://schemathesis.readthedocs.io/en/stable/reference/configuration/).
+CONFIG = SchemathesisConfig.from_str(
+    """
+[generation]
+mode = "all"                        # positive and negative data
+max-examples = 15                   # the fuzzing phase's examples, per operation and mode
+with-security-parameters = false    # the signature and API key are the caller's, not generated
+
+[phases.stateful]
+enabled = false
+
+# A request the document allows is accepted: written at once (201) or a job (202).
+[checks.positive_data_acceptance]
+expected-statuses = ["201", "202"]
+
+# One the document forbids is refused as the document says (403: API Gateway, for no route).
+[checks.negative_data_rejection]
+expected-statuses = ["400", "403", "404", "413", "415"]
+
+# A well-formed job id that names no job is a 404, not a refusal of its shape.
+[[operations]]
+include-operation-id = "getJob"
+checks.positive_data_acceptance.expected-statuses = ["200", "404"]
+"""
+)
+SCHEMA = schemathesis.openapi.from_path(REPO_ROOT / "docs" / "openapi.yaml", config=CONFIG)
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,
     checks.content_type_conformance,
     checks.response_headers_conformance,
     checks.response_schema_conformance,
+    checks.positive_data_acceptance,
+    checks.negative_data_rejection,
 ]
+
+CHEAP_BYTES = DEFAULT_SIZE_BYTES
+"""Largest file a generated request writes: the limits themselves are held to the function by
+tests/unit/test_openapi.py, and every call that writes its size would take seconds to minutes."""
+
+# Idempotency key (as the function reads it: `"k"` and `k` are one key) -> the body accepted
+# with it. The same key with another request is 422 by contract (the idempotency tests check it),
+# so no positive case sends a key again with another body.
+_KEYS_ACCEPTED: dict[str, Any] = {}
 
 
 class SigV4(requests.auth.AuthBase):
@@ -56,9 +101,65 @@ def signing(published: Published) -> dict[str, Any]:
     }
 
 
+def _keep_cheap(case: schemathesis.Case[Any]) -> None:
+    """Cuts a positive request's size to CHEAP_BYTES, keeping what it asks for: a size past the
+    synchronous limit without a mode was a job, so it stays one with `"mode": "async"`."""
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    size = body.get("size_bytes")
+    if not isinstance(size, int | float) or size <= CHEAP_BYTES:
+        return
+    if "mode" not in body and size > DEFAULT_MAX_BYTES:
+        body["mode"] = Mode.ASYNC.value
+    body["size_bytes"] = CHEAP_BYTES
+
+
+def _idempotency_key(case: schemathesis.Case[Any]) -> str | None:
+    try:
+        return idempotency_key(case.headers)
+    except BadRequestError:
+        return None
+
+
+def _with_a_new_key_or_the_same_request(case: schemathesis.Case[Any]) -> None:
+    key = _idempotency_key(case)
+    assume(key not in _KEYS_ACCEPTED or _KEYS_ACCEPTED[key] == case.body)
+
+
+def _remember_the_key(case: schemathesis.Case[Any], response: schemathesis.Response) -> None:
+    key = _idempotency_key(case)
+    if key is not None and response.status_code in (201, 202):
+        _KEYS_ACCEPTED.setdefault(key, case.body)
+
+
+THROTTLED_RETRIES = 10
+
+
+def _call_as_a_client_would(
+    case: schemathesis.Case[Any], signing: dict[str, Any]
+) -> schemathesis.Response:
+    """Calls again after Retry-After while the usage plan throttles (5 requests a second by
+    default), as a client should: schemathesis calls back to back, faster than that. A throttled
+    call never reached the function, so calling again is safe."""
+    for _ in range(THROTTLED_RETRIES):
+        response = case.call(**signing)
+        # schemathesis gives header names in lower case, each with its list of values.
+        retry_after = response.headers.get("retry-after")
+        if response.status_code != 429 or not retry_after:
+            return response
+        time.sleep(float(retry_after[0]))
+    return response
+
+
 # Each generated call that passes API Gateway runs the function once (about a second here).
 @SCHEMA.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_answer_conforms(case: schemathesis.Case[Any], signing: dict[str, Any]) -> None:
-    response = case.call(**signing)
+    assert case.meta is not None
+    if case.meta.generation.mode.is_positive:
+        _keep_cheap(case)
+        _with_a_new_key_or_the_same_request(case)
+    response = _call_as_a_client_would(case, signing)
+    _remember_the_key(case, response)
     case.validate_response(response, checks=CHECKS)

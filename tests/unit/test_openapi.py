@@ -3,22 +3,28 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from randfile.config import DEFAULT_MAX_JOB_BYTES
+from randfile.config import DEFAULT_MAX_BYTES, DEFAULT_MAX_JOB_BYTES
 from randfile.content import FORMATS, Format
 from randfile.errors import BadRequestError, IdempotencyKeyInUseError, IdempotencyKeyReusedError
 from randfile.idempotency import MAX_KEY_LENGTH, idempotency_key
 from randfile.jobs import Job, JobStatus
 from randfile.keys import is_ulid, ulid
-from randfile.request import DEFAULT_SIZE_BYTES, MAX_SEED, Mode
+from randfile.request import DEFAULT_SIZE_BYTES, MAX_SEED, Mode, parse_request
+from tests.events import api_event
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
@@ -100,6 +106,9 @@ KEY_SAMPLES = [
     '"a\\b"',
     '"caf\u00e9"',
     'in"side',
+    # obs-text that Python's str.strip() takes for white space
+    "\u00a0key",
+    "key\u0085",
 ]
 
 
@@ -119,6 +128,34 @@ def test_the_idempotency_key_header_is_the_function_s(value: str) -> None:
     assert documented == accepted
 
 
+_KEY_PATTERN = next(
+    parameter["schema"]["pattern"]
+    for parameter in read_from_filename(str(DOCUMENT))[0]["paths"]["/files"]["post"]["parameters"]
+    if parameter["name"] == "Idempotency-Key"
+)
+# What an HTTP field value may hold (RFC 9110, section 5.5: VCHAR, SP, HTAB and obs-text), without
+# the spaces and tabs around it, which are not part of the value.
+_FIELD_VALUES = st.text(
+    st.sampled_from([chr(code) for code in (0x09, *range(0x20, 0x7F), *range(0x80, 0x100))]),
+    max_size=260,
+).map(lambda value: value.strip(" \t"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=_FIELD_VALUES | st.from_regex(_KEY_PATTERN, fullmatch=True))
+def test_the_idempotency_key_pattern_allows_exactly_the_keys_the_function_takes(
+    value: str,
+) -> None:
+    documented = re.fullmatch(_KEY_PATTERN, value) is not None
+    try:
+        idempotency_key({"Idempotency-Key": value})
+    except BadRequestError:
+        accepted = False
+    else:
+        accepted = True
+    assert documented == accepted
+
+
 def test_the_idempotency_key_s_errors_are_documented() -> None:
     document, _ = read_from_filename(str(DOCUMENT))
     responses = document["paths"]["/files"]["post"]["responses"]
@@ -129,3 +166,111 @@ def test_the_idempotency_key_s_errors_are_documented() -> None:
     description = document["paths"]["/files"]["post"]["description"]
     assert IdempotencyKeyReusedError.code in description
     assert responses["422"] == {"$ref": "#/components/responses/Error"}
+
+
+def _file_request_schema() -> dict[str, Any]:
+    document, _ = read_from_filename(str(DOCUMENT))
+    schema: dict[str, Any] = document["components"]["schemas"]["FileRequest"]
+    return schema
+
+
+def _rules(schema: dict[str, Any], field: str, value: str) -> list[dict[str, Any]]:
+    """The `size_bytes` constraints of the schema's `if`/`then` rules that apply when `field`
+    is `value`."""
+    return [
+        rule["then"]["properties"]["size_bytes"]
+        for rule in schema["allOf"]
+        if rule["if"]["properties"].get(field, {}).get("const") == value
+    ]
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_each_format_s_documented_minimum_is_the_code_s(fmt: Format) -> None:
+    schema = _file_request_schema()
+    minimums = [schema["properties"]["size_bytes"]["minimum"]] + [
+        rule["minimum"] for rule in _rules(schema, "format", fmt.value)
+    ]
+    assert max(minimums) == FORMATS[fmt].min_size_bytes
+
+
+def test_the_documented_synchronous_limit_is_the_default_one() -> None:
+    [rule] = _rules(_file_request_schema(), "mode", Mode.SYNC.value)
+    assert rule["maximum"] == DEFAULT_MAX_BYTES
+    assert "RANDFILE_MAX_BYTES" in rule["description"]
+
+
+_FILE_REQUEST = _file_request_schema()
+_FILE_REQUEST_VALIDATOR = OAS31Validator(_FILE_REQUEST)
+
+
+def _refused(body: dict[str, Any]) -> bool:
+    try:
+        parse_request(api_event(body), DEFAULT_MAX_BYTES, DEFAULT_MAX_JOB_BYTES)
+    except BadRequestError:
+        return True
+    return False
+
+
+_SIZE_LIMITS = sorted(
+    {
+        1,
+        DEFAULT_MAX_BYTES,
+        DEFAULT_MAX_JOB_BYTES,
+        *(info.min_size_bytes for info in FORMATS.values()),
+    }
+)
+_ABSENT = object()
+
+
+def test_the_document_allows_exactly_the_requests_the_function_accepts_at_every_limit() -> None:
+    """Every combination of format and mode, with a size on each side of every limit."""
+    sizes = [_ABSENT, *(limit + step for limit in _SIZE_LIMITS for step in (-1, 0, 1))]
+    formats = [_ABSENT, *(fmt.value for fmt in Format)]
+    modes = [_ABSENT, *(mode.value for mode in Mode)]
+    for size, fmt, mode in itertools.product(sizes, formats, modes):
+        fields = {"size_bytes": size, "format": fmt, "mode": mode}
+        body = {name: value for name, value in fields.items() if value is not _ABSENT}
+        assert _FILE_REQUEST_VALIDATOR.is_valid(body) == (not _refused(body)), body
+
+
+_NOT_INTEGERS = (
+    st.none()
+    | st.booleans()
+    | st.text(max_size=8)
+    | st.floats(allow_nan=False, allow_infinity=False).filter(lambda value: not value.is_integer())
+    | st.lists(st.integers(), max_size=2)
+    | st.dictionaries(st.text(max_size=4), st.integers(), max_size=2)
+)
+# JSON Schema counts 1000.0 as the integer 1000, and so does the function.
+_INTEGERS = st.integers(min_value=-(2**64), max_value=2**64) | st.integers(
+    min_value=-(2**53), max_value=2**53
+).map(float)
+_BODIES = st.fixed_dictionaries(
+    {},
+    optional={
+        "size_bytes": _INTEGERS | _NOT_INTEGERS,
+        "format": st.sampled_from([fmt.value for fmt in Format]) | _NOT_INTEGERS,
+        "seed": st.sampled_from([-1, 0, MAX_SEED, MAX_SEED + 1]) | _INTEGERS | _NOT_INTEGERS,
+        "mode": st.sampled_from([mode.value for mode in Mode]) | _NOT_INTEGERS,
+        "bucket": st.just("other"),
+    },
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(body=_BODIES)
+def test_the_document_allows_exactly_the_requests_the_function_accepts(
+    body: dict[str, Any],
+) -> None:
+    # The function is called with the deployment defaults the document shows.
+    assert _FILE_REQUEST_VALIDATOR.is_valid(body) == (not _refused(body)), body
+
+
+def test_the_request_examples_are_allowed_and_accepted() -> None:
+    document, _ = read_from_filename(str(DOCUMENT))
+    media = document["paths"]["/files"]["post"]["requestBody"]["content"]["application/json"]
+    examples = [example["value"] for example in media["examples"].values()]
+    assert examples
+    for body in examples:
+        assert _FILE_REQUEST_VALIDATOR.is_valid(body), body
+        assert not _refused(body), body

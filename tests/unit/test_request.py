@@ -52,10 +52,28 @@ def test_json_content_type_with_charset_is_accepted() -> None:
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        '{"size_bytes": 1000.0, "seed": 7.0}',
+        '{"size_bytes": 1e3, "seed": 0.7e1}',
+        '{"size_bytes": 1000.000000000000000000000, "seed": 70e-1}',
+    ],
+)
+def test_integral_numbers_are_integers(body: str) -> None:
+    # JSON Schema, hence the OpenAPI 3.1 document, counts 1000.0 as the integer 1000.
+    request = parse_request(api_event(body), MAX)
+    assert (request.size_bytes, request.seed) == (1000, 7)
+    assert type(request.size_bytes) is int
+    assert type(request.seed) is int
+
+
+@pytest.mark.parametrize(
     ("body", "field", "rule"),
     [
         ('{"size_bytes": true}', "size_bytes", "must be an integer, got boolean"),
-        ('{"size_bytes": 10.0}', "size_bytes", "must be an integer, got number"),
+        ('{"size_bytes": 10.5}', "size_bytes", "must be an integer, got 10.5"),
+        ('{"size_bytes": 1e-3}', "size_bytes", "must be an integer, got 0.001"),
+        ('{"size_bytes": 1e999999999}', "size_bytes", "must be between 1 and"),
         ('{"size_bytes": "10"}', "size_bytes", "must be an integer, got string"),
         ('{"size_bytes": null}', "size_bytes", "must be an integer, got null"),
         ('{"size_bytes": 0}', "size_bytes", "between 1 and 10000"),
