@@ -1,0 +1,139 @@
+locals {
+  # One definition per alarm; treat_missing_data is chosen for each (why, beside it). Every metric
+  # here counts bad events or measures requests, so an idle service sends no data: "notBreaching"
+  # keeps such an alarm OK, never INSUFFICIENT_DATA or ALARM, on a quiet night.
+  alarms = {
+    api-5xx-rate = {
+      description = "Share of API requests answered 5XX above ${var.api_5xx_rate_threshold} over 5 minutes."
+      namespace   = "AWS/ApiGateway"
+      metric_name = "5XXError"
+      dimensions  = local.api_dimensions
+      # 5XXError is 0 or 1 per request: its Average is the 5XX rate.
+      statistic          = "Average"
+      extended_statistic = null
+      period             = 300
+      evaluation_periods = 1
+      threshold          = var.api_5xx_rate_threshold
+      # No requests, no rate: not a failure.
+      treat_missing_data = "notBreaching"
+    }
+    function-errors = {
+      description        = "Function invocations that crashed (not error answers) above ${var.function_errors_threshold} in 5 minutes."
+      namespace          = "AWS/Lambda"
+      metric_name        = "Errors"
+      dimensions         = local.function_dimensions
+      statistic          = "Sum"
+      extended_statistic = null
+      period             = 300
+      evaluation_periods = 1
+      threshold          = var.function_errors_threshold
+      # Lambda sends Errors only for periods with invocations: none is zero errors.
+      treat_missing_data = "notBreaching"
+    }
+    function-throttles = {
+      description        = "Throttled function invocations above ${var.function_throttles_threshold} in 5 minutes."
+      namespace          = "AWS/Lambda"
+      metric_name        = "Throttles"
+      dimensions         = local.function_dimensions
+      statistic          = "Sum"
+      extended_statistic = null
+      period             = 300
+      evaluation_periods = 1
+      threshold          = var.function_throttles_threshold
+      # Only invocations are throttled: no data, no throttling.
+      treat_missing_data = "notBreaching"
+    }
+    duration-near-timeout = {
+      description        = "p99 function duration above ${var.duration_timeout_share} of the ${var.function_timeout_seconds} s timeout over 5 minutes, twice in a row."
+      namespace          = "AWS/Lambda"
+      metric_name        = "Duration"
+      dimensions         = local.function_dimensions
+      statistic          = null
+      extended_statistic = "p99"
+      period             = 300
+      evaluation_periods = 2
+      threshold          = var.function_timeout_seconds * 1000 * var.duration_timeout_share
+      # No invocation has no duration; an idle period must not end a slow streak as ALARM.
+      treat_missing_data = "notBreaching"
+    }
+    api-4xx-surge = {
+      description        = "API requests answered 4XX above ${var.api_4xx_surge_threshold} in 5 minutes: abuse or a broken caller."
+      namespace          = "AWS/ApiGateway"
+      metric_name        = "4XXError"
+      dimensions         = local.api_dimensions
+      statistic          = "Sum"
+      extended_statistic = null
+      period             = 300
+      evaluation_periods = 1
+      threshold          = var.api_4xx_surge_threshold
+      # No requests, no refusals.
+      treat_missing_data = "notBreaching"
+    }
+    usage-quota = {
+      description = "Requests over 24 hours above ${var.quota_usage_share} of the usage plan's daily quota (${var.usage_plan_daily_quota})."
+      namespace   = "AWS/ApiGateway"
+      metric_name = "Count"
+      dimensions  = local.api_dimensions
+      # API Gateway publishes no quota-usage metric; the stage's request Count over a day stands
+      # in (the stage has one API key, so its requests are the key's). The quota resets at 00:00
+      # UTC while this window rolls: it may warn a little early, never late.
+      statistic          = "Sum"
+      extended_statistic = null
+      period             = 86400
+      evaluation_periods = 1
+      threshold          = var.usage_plan_daily_quota * var.quota_usage_share
+      # A day without requests is a day far from the quota.
+      treat_missing_data = "notBreaching"
+    }
+    s3-refusals = {
+      description = "Writes S3 refused (function metric Failures, code storage_error) above ${var.s3_refusals_threshold} in 5 minutes."
+      namespace   = var.metrics_namespace
+      metric_name = "Failures"
+      dimensions  = { environment = var.environment, code = "storage_error" }
+      statistic   = "Sum"
+      # The function writes this metric only when S3 refuses: absence means no refusal.
+      extended_statistic = null
+      period             = 300
+      evaluation_periods = 1
+      threshold          = var.s3_refusals_threshold
+      treat_missing_data = "notBreaching"
+    }
+    failed-jobs = {
+      description = "Asynchronous jobs that failed every attempt wait in the queue ${var.failed_jobs_queue_name}."
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = var.failed_jobs_queue_name }
+      # The count of records waiting: any record is a job an operator has to look at, and the
+      # alarm stays in ALARM until the queue is emptied.
+      statistic          = "Maximum"
+      extended_statistic = null
+      period             = 300
+      evaluation_periods = 1
+      threshold          = 0
+      # SQS reports a queue's metrics while it is active, which a queue holding messages is: no
+      # data means an idle, empty queue.
+      # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
+      treat_missing_data = "notBreaching"
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
+
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = "${each.value.description} Runbook: docs/operations.md#${each.key}"
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric_name
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  extended_statistic  = each.value.extended_statistic
+  period              = each.value.period
+  evaluation_periods  = each.value.evaluation_periods
+  threshold           = each.value.threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = each.value.treat_missing_data
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
