@@ -58,14 +58,42 @@ output "jobs_table_arn" {
   value       = aws_dynamodb_table.jobs.arn
 }
 
-output "failed_jobs_queue_name" {
-  description = "Name of the SQS queue receiving the records of jobs that failed every attempt."
-  value       = aws_sqs_queue.failed_jobs.name
+output "jobs_queue_name" {
+  description = "Name of the SQS queue the API function sends jobs to and the worker receives them from (the monitoring module alarms on the age of its oldest message)."
+  value       = aws_sqs_queue.jobs.name
 }
 
-output "failed_jobs_queue_url" {
-  description = "URL of that queue (read its messages with `aws sqs receive-message --queue-url <url>`)."
-  value       = aws_sqs_queue.failed_jobs.url
+output "jobs_queue_url" {
+  description = "URL of the jobs queue (RANDFILE_JOB_QUEUE_URL)."
+  value       = aws_sqs_queue.jobs.url
+}
+
+output "jobs_queue_arn" {
+  description = "ARN of the jobs queue."
+  value       = aws_sqs_queue.jobs.arn
+}
+
+output "jobs_dead_letter_queue_name" {
+  description = "Name of the jobs queue's dead-letter queue: messages of jobs whose every attempt failed, which the worker then ends `failed` (the monitoring module alarms on messages left in it)."
+  value       = aws_sqs_queue.jobs_dead_letter.name
+}
+
+output "jobs_dead_letter_queue_url" {
+  description = "URL of the dead-letter queue (read it with `aws sqs receive-message --queue-url <url>`; redrive with `aws sqs start-message-move-task`, docs/operations.md)."
+  value       = aws_sqs_queue.jobs_dead_letter.url
+}
+
+output "jobs_dead_letter_queue_arn" {
+  description = "ARN of the dead-letter queue (RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN)."
+  value       = aws_sqs_queue.jobs_dead_letter.arn
+}
+
+output "worker_event_source_mapping_uuids" {
+  description = "UUIDs of the worker's event source mappings, by queue (`jobs`, `jobs_dead_letter`): disable one with `aws lambda update-event-source-mapping --uuid <uuid> --no-enabled`."
+  value = {
+    jobs             = aws_lambda_event_source_mapping.jobs.uuid
+    jobs_dead_letter = aws_lambda_event_source_mapping.jobs_dead_letter.uuid
+  }
 }
 
 output "environment_variables" {

@@ -130,7 +130,7 @@ run "writer_may_only_create_objects_under_the_prefix" {
 
   assert {
     condition = toset([for s in data.aws_iam_policy_document.bucket.statement : s.sid]) == toset([
-      "WriterPutsUnderPrefix", "WriterReadsBackUnderPrefix", "DenyWriterOverwrites", "DenyInsecureTransport",
+      "WriterPutsUnderPrefix", "WriterReadsBackUnderPrefix", "WriterListsUploads", "DenyWriterOverwrites", "DenyInsecureTransport",
     ])
     error_message = "The bucket policy must hold the writer's grants and the two denies checked here, nothing else."
   }
@@ -154,9 +154,26 @@ run "writer_may_only_create_objects_under_the_prefix" {
 
   assert {
     condition = one([
+      for s in data.aws_iam_policy_document.bucket.statement : {
+        actions    = s.actions
+        resources  = s.resources
+        principals = one(s.principals).identifiers
+        conditions = toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"])
+      } if s.sid == "WriterListsUploads"
+      ]) == {
+      actions    = toset(["s3:ListBucketMultipartUploads"])
+      resources  = toset(["arn:aws:s3:::randfile-test-222222222222-eu-west-1"])
+      principals = toset(["arn:aws:iam::111111111111:root"])
+      conditions = toset(["ArnEquals aws:PrincipalArn arn:aws:iam::111111111111:role/randfile-test-function"])
+    }
+    error_message = "The writer may list the bucket's multipart uploads (to abort a killed attempt's), as the same pinned role, and list nothing else."
+  }
+
+  assert {
+    condition = one([
       for s in data.aws_iam_policy_document.bucket.statement : s.actions if s.sid == "WriterPutsUnderPrefix"
     ]) == toset(["s3:PutObject", "s3:AbortMultipartUpload"])
-    error_message = "The writer may put objects and abort its uploads, nothing else (no read, list or delete)."
+    error_message = "The writer may put objects and abort its uploads under the prefix (no delete)."
   }
 
   assert {
