@@ -43,6 +43,16 @@ output "worker_memory_size" {
   value       = aws_lambda_function.worker.memory_size
 }
 
+output "worker_max_concurrency" {
+  description = "Most worker runs the jobs queue's event source mapping starts at once."
+  value       = one(aws_lambda_event_source_mapping.jobs.scaling_config).maximum_concurrency
+}
+
+output "job_max_receive_count" {
+  description = "Deliveries of a job's message before it moves to the dead-letter queue (the attempts a job gets)."
+  value       = jsondecode(aws_sqs_queue.jobs.redrive_policy).maxReceiveCount
+}
+
 output "worker_log_group_name" {
   description = "Name of the worker's log group."
   value       = aws_cloudwatch_log_group.worker.name

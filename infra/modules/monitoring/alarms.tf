@@ -98,21 +98,65 @@ locals {
       threshold          = var.s3_refusals_threshold
       treat_missing_data = "notBreaching"
     }
-    failed-jobs = {
-      description = "Asynchronous jobs that failed every attempt wait in the queue ${var.failed_jobs_queue_name}."
-      namespace   = "AWS/SQS"
-      metric_name = "ApproximateNumberOfMessagesVisible"
-      dimensions  = { QueueName = var.failed_jobs_queue_name }
-      # The count of records waiting: any record is a job an operator has to look at, and the
-      # alarm stays in ALARM until the queue is emptied.
-      statistic          = "Maximum"
+    jobs-failed = {
+      description = "Jobs that ended failed (worker metric JobsFailed) above ${var.jobs_failed_threshold} in 5 minutes."
+      namespace   = var.metrics_namespace
+      metric_name = "JobsFailed"
+      dimensions  = { environment = var.environment }
+      statistic   = "Sum"
+      # The worker writes this metric only when a job ends failed: absence means none did.
+      extended_statistic = null
+      period             = 300
+      evaluation_periods = 1
+      threshold          = var.jobs_failed_threshold
+      treat_missing_data = "notBreaching"
+    }
+    jobs-abandoned = {
+      description = "Jobs ended failed from the dead-letter queue (worker metric JobsAbandoned): every attempt of a job failed or was killed."
+      namespace   = var.metrics_namespace
+      metric_name = "JobsAbandoned"
+      dimensions  = { environment = var.environment }
+      statistic   = "Sum"
+      # Each one is a job whose attempts all crashed, timed out or were throttled: an operator looks
+      # at every one. Absence means none.
       extended_statistic = null
       period             = 300
       evaluation_periods = 1
       threshold          = 0
-      # SQS reports a queue's metrics while it is active, which a queue holding messages is: no
-      # data means an idle, empty queue.
+      treat_missing_data = "notBreaching"
+    }
+    jobs-oldest-waiting = {
+      description = "The oldest job waiting in ${var.jobs_queue_name} is older than ${var.job_oldest_waiting_threshold_seconds} s: jobs arrive faster than worker_max_concurrency runs them, or the worker does not run."
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateAgeOfOldestMessage"
+      dimensions  = { QueueName = var.jobs_queue_name }
+      # The age in seconds of the oldest message not yet deleted; a job running or waiting for its
+      # retry counts too, so the threshold must exceed the bound one job takes.
+      statistic          = "Maximum"
+      extended_statistic = null
+      period             = 300
+      evaluation_periods = 1
+      threshold          = var.job_oldest_waiting_threshold_seconds
+      # SQS sends a queue's metrics while it is active; an inactive queue holds no old job.
       # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
+      treat_missing_data = "notBreaching"
+    }
+    jobs-dead-letter = {
+      description = "Messages stay in the dead-letter queue ${var.jobs_dead_letter_queue_name} for ${var.jobs_dead_letter_alarm_periods} x 5 minutes: the worker fails to end those jobs."
+      # The worker ends a dead-lettered job within seconds of its arrival and deletes the message:
+      # one still there period after period is one the worker fails on. A message it failed on
+      # is in flight (NotVisible) for the queue's visibility timeout, six worker timeouts, and
+      # visible only for moments between receives, so the alarm counts both.
+      sum_of = {
+        namespace    = "AWS/SQS"
+        metric_names = ["ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible"]
+        dimensions   = { QueueName = var.jobs_dead_letter_queue_name }
+        statistic    = "Maximum"
+      }
+      period             = 300
+      evaluation_periods = var.jobs_dead_letter_alarm_periods
+      threshold          = 0
+      # An active queue reports every minute, so an empty one reports 0; no data is an idle queue.
       treat_missing_data = "notBreaching"
     }
   }
@@ -123,12 +167,12 @@ resource "aws_cloudwatch_metric_alarm" "this" {
 
   alarm_name          = "${var.name}-${each.key}"
   alarm_description   = "${each.value.description} Runbook: docs/operations.md#${each.key}"
-  namespace           = each.value.namespace
-  metric_name         = each.value.metric_name
-  dimensions          = each.value.dimensions
-  statistic           = each.value.statistic
-  extended_statistic  = each.value.extended_statistic
-  period              = each.value.period
+  namespace           = try(each.value.namespace, null)
+  metric_name         = try(each.value.metric_name, null)
+  dimensions          = try(each.value.dimensions, null)
+  statistic           = try(each.value.statistic, null)
+  extended_statistic  = try(each.value.extended_statistic, null)
+  period              = try(each.value.sum_of, null) == null ? each.value.period : null
   evaluation_periods  = each.value.evaluation_periods
   threshold           = each.value.threshold
   comparison_operator = "GreaterThanThreshold"
@@ -136,4 +180,34 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
   tags                = var.tags
+
+  # An alarm on the sum of several metrics: one query per metric and the sum, which is what the
+  # alarm compares (return_data).
+  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html
+  dynamic "metric_query" {
+    for_each = try(each.value.sum_of.metric_names, [])
+
+    content {
+      id = "m${metric_query.key}"
+
+      metric {
+        namespace   = each.value.sum_of.namespace
+        metric_name = metric_query.value
+        dimensions  = each.value.sum_of.dimensions
+        stat        = each.value.sum_of.statistic
+        period      = each.value.period
+      }
+    }
+  }
+
+  dynamic "metric_query" {
+    for_each = try(each.value.sum_of, null) == null ? [] : [each.value.sum_of]
+
+    content {
+      id          = "total"
+      expression  = join(" + ", [for index in range(length(metric_query.value.metric_names)) : "m${index}"])
+      label       = "messages in the queue"
+      return_data = true
+    }
+  }
 }

@@ -35,11 +35,24 @@ locals {
       metrics = [for format in local.file_formats : [var.metrics_namespace, "BytesWritten", "environment", var.environment, "format", format, { label = format }]]
     },
     {
-      title = "Jobs: worker runs, errors, failed jobs", stat = "Sum"
+      title = "Jobs: worker runs, errors, ended failed or abandoned", stat = "Sum"
       metrics = concat(
         [for name in ["Invocations", "Errors", "Throttles"] : [local.worker_metric[0], name, local.worker_metric[1], local.worker_metric[2], { label = "worker ${name}" }]],
-        [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.failed_jobs_queue_name, { stat = "Maximum", label = "failed jobs waiting" }]],
+        [for name in ["JobsFailed", "JobsAbandoned"] : [var.metrics_namespace, name, "environment", var.environment, { label = name }]],
       )
+    },
+    {
+      title = "Jobs queue: waiting, in flight, dead-lettered", stat = "Maximum"
+      metrics = [
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.jobs_queue_name, { label = "jobs waiting" }],
+        ["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "QueueName", var.jobs_queue_name, { label = "jobs in flight" }],
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.jobs_dead_letter_queue_name, { label = "dead-lettered waiting" }],
+        ["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "QueueName", var.jobs_dead_letter_queue_name, { label = "dead-lettered in flight" }],
+      ]
+    },
+    {
+      title   = "Oldest job waiting (s)", stat = "Maximum"
+      metrics = [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", var.jobs_queue_name, { label = "oldest job" }]]
     },
     {
       title = "Generation and upload time p99 (ms)", stat = "p99"
