@@ -143,23 +143,12 @@ data "aws_iam_policy_document" "workload_jobs_apply" {
     resources = [local.jobs_arn[each.key].former_queue]
   }
 
-  # CreateEventSourceMapping's resource is "*": the function it maps is its condition.
-  statement {
-    sid       = "CreateWorkerEventSourceMappings"
-    actions   = ["lambda:CreateEventSourceMapping"]
-    resources = ["*"]
-
-    condition {
-      test     = "ArnEquals"
-      variable = "lambda:FunctionArn"
-      values   = [local.jobs_arn[each.key].worker]
-    }
-  }
-
+  # CreateEventSourceMapping's resource is "*" (a new mapping has no ARN yet), Update's and
+  # Delete's the mapping's ARN: "*" covers both, and the condition holds every one to the worker.
   statement {
     sid       = "ManageWorkerEventSourceMappings"
-    actions   = ["lambda:DeleteEventSourceMapping", "lambda:UpdateEventSourceMapping"]
-    resources = [local.event_source_mappings_arn]
+    actions   = ["lambda:CreateEventSourceMapping", "lambda:DeleteEventSourceMapping", "lambda:UpdateEventSourceMapping"]
+    resources = ["*"]
 
     condition {
       test     = "ArnEquals"

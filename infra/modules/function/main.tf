@@ -298,40 +298,31 @@ resource "aws_sqs_queue_redrive_allow_policy" "jobs_dead_letter" {
   })
 }
 
-# One job per invocation, at most worker_max_concurrency at once: the cap leaves the rest of the
-# account's concurrency to the API function. ReportBatchItemFailures lets a delivery that finds
-# another one's live lease hand its message back without an error.
+# The worker's two inputs. From the jobs queue: one job per invocation, at most
+# worker_max_concurrency at once, so the cap leaves the rest of the account's concurrency to the
+# API function. From the dead-letter queue: the same worker ends the jobs whose messages reached
+# it (it tells them apart by eventSourceARN, RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN), up to 10 a run,
+# 2 runs at once, AWS's least maximum concurrency. ReportBatchItemFailures lets a delivery that
+# finds another one's live lease hand its message back without an error.
 # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
 # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html#services-sqs-batchfailurereporting
-resource "aws_lambda_event_source_mapping" "jobs" {
-  event_source_arn        = aws_sqs_queue.jobs.arn
+resource "aws_lambda_event_source_mapping" "worker" {
+  for_each = {
+    jobs             = { queue_arn = aws_sqs_queue.jobs.arn, batch_size = 1, maximum_concurrency = var.worker_max_concurrency }
+    jobs_dead_letter = { queue_arn = aws_sqs_queue.jobs_dead_letter.arn, batch_size = 10, maximum_concurrency = 2 }
+  }
+
+  event_source_arn        = each.value.queue_arn
   function_name           = aws_lambda_function.worker.arn
-  batch_size              = 1
+  batch_size              = each.value.batch_size
   function_response_types = ["ReportBatchItemFailures"]
   tags                    = var.tags
 
   scaling_config {
-    maximum_concurrency = var.worker_max_concurrency
+    maximum_concurrency = each.value.maximum_concurrency
   }
 
   # Lambda checks at creation that the execution role may receive from the queue.
-  depends_on = [aws_iam_role_policy.this]
-}
-
-# The same worker ends the jobs whose messages reached the dead-letter queue (it tells them apart
-# by eventSourceARN, RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN): up to 10 a run, 2 runs at once, AWS's
-# least maximum concurrency.
-resource "aws_lambda_event_source_mapping" "jobs_dead_letter" {
-  event_source_arn        = aws_sqs_queue.jobs_dead_letter.arn
-  function_name           = aws_lambda_function.worker.arn
-  batch_size              = 10
-  function_response_types = ["ReportBatchItemFailures"]
-  tags                    = var.tags
-
-  scaling_config {
-    maximum_concurrency = 2
-  }
-
   depends_on = [aws_iam_role_policy.this]
 }
 

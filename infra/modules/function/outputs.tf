@@ -45,7 +45,7 @@ output "worker_memory_size" {
 
 output "worker_max_concurrency" {
   description = "Most worker runs the jobs queue's event source mapping starts at once."
-  value       = one(aws_lambda_event_source_mapping.jobs.scaling_config).maximum_concurrency
+  value       = one(aws_lambda_event_source_mapping.worker["jobs"].scaling_config).maximum_concurrency
 }
 
 output "job_max_receive_count" {
@@ -100,10 +100,7 @@ output "jobs_dead_letter_queue_arn" {
 
 output "worker_event_source_mapping_uuids" {
   description = "UUIDs of the worker's event source mappings, by queue (`jobs`, `jobs_dead_letter`): disable one with `aws lambda update-event-source-mapping --uuid <uuid> --no-enabled`."
-  value = {
-    jobs             = aws_lambda_event_source_mapping.jobs.uuid
-    jobs_dead_letter = aws_lambda_event_source_mapping.jobs_dead_letter.uuid
-  }
+  value       = { for queue, mapping in aws_lambda_event_source_mapping.worker : queue => mapping.uuid }
 }
 
 output "environment_variables" {

@@ -433,29 +433,15 @@ run "jobs_wait_in_a_queue_with_a_dead_letter_queue" {
   }
 
   assert {
-    condition = [
-      aws_lambda_event_source_mapping.jobs.event_source_arn,
-      aws_lambda_event_source_mapping.jobs.function_name,
-      aws_lambda_event_source_mapping.jobs.batch_size,
-      aws_lambda_event_source_mapping.jobs.function_response_types,
-      aws_lambda_event_source_mapping.jobs.scaling_config[0].maximum_concurrency,
-      ] == [
-      "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-queue", aws_lambda_function.worker.arn, 1, toset(["ReportBatchItemFailures"]), 2,
-    ]
-    error_message = "The jobs queue must feed the worker one job per run, report item failures, and start at most worker_max_concurrency (2) runs at once."
-  }
-
-  assert {
-    condition = [
-      aws_lambda_event_source_mapping.jobs_dead_letter.event_source_arn,
-      aws_lambda_event_source_mapping.jobs_dead_letter.function_name,
-      aws_lambda_event_source_mapping.jobs_dead_letter.batch_size,
-      aws_lambda_event_source_mapping.jobs_dead_letter.function_response_types,
-      aws_lambda_event_source_mapping.jobs_dead_letter.scaling_config[0].maximum_concurrency,
-      ] == [
-      "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-dead-letter", aws_lambda_function.worker.arn, 10, toset(["ReportBatchItemFailures"]), 2,
-    ]
-    error_message = "The dead-letter queue must feed the same worker up to 10 messages a run, at most 2 runs at once, reporting item failures."
+    condition = {
+      for queue, mapping in aws_lambda_event_source_mapping.worker : queue => [
+        mapping.event_source_arn, mapping.function_name, mapping.batch_size, mapping.function_response_types, mapping.scaling_config[0].maximum_concurrency,
+      ]
+      } == {
+      jobs             = ["arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-queue", aws_lambda_function.worker.arn, 1, toset(["ReportBatchItemFailures"]), 2]
+      jobs_dead_letter = ["arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-dead-letter", aws_lambda_function.worker.arn, 10, toset(["ReportBatchItemFailures"]), 2]
+    }
+    error_message = "The jobs queue must feed the worker one job per run, at most worker_max_concurrency (2) runs at once; the dead-letter queue the same worker, up to 10 messages a run, 2 runs at once; both reporting item failures."
   }
 
   assert {
@@ -475,12 +461,12 @@ run "job_attempts_and_concurrency_follow_their_variables" {
   }
 
   assert {
-    condition     = jsondecode(aws_sqs_queue.jobs.redrive_policy).maxReceiveCount == 5 && aws_lambda_event_source_mapping.jobs.scaling_config[0].maximum_concurrency == 7
+    condition     = jsondecode(aws_sqs_queue.jobs.redrive_policy).maxReceiveCount == 5 && aws_lambda_event_source_mapping.worker["jobs"].scaling_config[0].maximum_concurrency == 7
     error_message = "job_max_receive_count must set the redrive's maxReceiveCount, worker_max_concurrency the jobs mapping's maximum concurrency."
   }
 
   assert {
-    condition     = aws_sqs_queue.jobs.visibility_timeout_seconds == 1800 && aws_sqs_queue.jobs_dead_letter.visibility_timeout_seconds == 1800 && aws_lambda_event_source_mapping.jobs_dead_letter.scaling_config[0].maximum_concurrency == 2
+    condition     = aws_sqs_queue.jobs.visibility_timeout_seconds == 1800 && aws_sqs_queue.jobs_dead_letter.visibility_timeout_seconds == 1800 && aws_lambda_event_source_mapping.worker["jobs_dead_letter"].scaling_config[0].maximum_concurrency == 2
     error_message = "Both queues' visibility timeouts must follow worker_timeout (x 6); the dead-letter mapping keeps its cap of 2."
   }
 }
