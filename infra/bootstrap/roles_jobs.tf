@@ -1,17 +1,32 @@
 # What the CI roles need for the asynchronous jobs of infra/modules/function (the worker function
-# and its log group, its event-invoke configuration, the jobs table, the failed-jobs queue), and
-# what the roles the stack creates may at most do with them (the boundary). Merged into
-# workload_read, workload_apply and stack_role_boundary through source_policy_documents. Names
-# are the stack's: <name_prefix>-<env>-worker, -jobs, -jobs-failed.
+# and its log group, the jobs table, the jobs queue and its dead-letter queue, the worker's two
+# event source mappings), and what the roles the stack creates may at most do with them (the
+# boundary). Merged into workload_read, workload_apply and stack_role_boundary through
+# source_policy_documents. Names are the stack's: <name_prefix>-<env>-worker, -jobs,
+# -jobs-queue, -jobs-dead-letter.
 
 locals {
   jobs_arn = {
     for env in var.environments : env => {
       worker = "arn:${local.partition}:lambda:${var.region}:${var.workload_account_id}:function:${var.name_prefix}-${env}-worker"
       table  = "arn:${local.partition}:dynamodb:${var.region}:${var.workload_account_id}:table/${var.name_prefix}-${env}-jobs"
-      queue  = "arn:${local.partition}:sqs:${var.region}:${var.workload_account_id}:${var.name_prefix}-${env}-jobs-failed"
+      queues = [
+        for queue in ["jobs-queue", "jobs-dead-letter"] : "arn:${local.partition}:sqs:${var.region}:${var.workload_account_id}:${var.name_prefix}-${env}-${queue}"
+      ]
+      # The failed-jobs queue of the worker's former Event invoke: the first apply of the queue
+      # version refreshes and deletes it (and the event-invoke configuration), so the roles keep
+      # reading and deleting it until every environment has applied that version.
+      former_queue = "arn:${local.partition}:sqs:${var.region}:${var.workload_account_id}:${var.name_prefix}-${env}-jobs-failed"
     }
   }
+
+  # Lambda names an event source mapping by a generated UUID: its ARN cannot name the
+  # environment. Each statement on mappings is held to this environment's worker by the condition
+  # key lambda:FunctionArn, which Create, Get, Update and Delete support; tagging and ListTags
+  # support only tag conditions, and are held to this environment's tag.
+  # https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
+  event_source_mappings_arn = "arn:${local.partition}:lambda:${var.region}:${var.workload_account_id}:event-source-mapping:*"
 }
 
 data "aws_iam_policy_document" "workload_jobs_read" {
@@ -30,9 +45,33 @@ data "aws_iam_policy_document" "workload_jobs_read" {
   }
 
   statement {
-    sid       = "ReadFailedJobsQueue"
+    sid       = "ReadJobsQueues"
     actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"]
-    resources = [local.jobs_arn[each.key].queue]
+    resources = concat(local.jobs_arn[each.key].queues, [local.jobs_arn[each.key].former_queue])
+  }
+
+  statement {
+    sid       = "ReadWorkerEventSourceMappings"
+    actions   = ["lambda:GetEventSourceMapping"]
+    resources = [local.event_source_mappings_arn]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "lambda:FunctionArn"
+      values   = [local.jobs_arn[each.key].worker]
+    }
+  }
+
+  statement {
+    sid       = "ReadOwnEventSourceMappingTags"
+    actions   = ["lambda:ListTags"]
+    resources = [local.event_source_mappings_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/environment"
+      values   = [each.key]
+    }
   }
 
   # The provider reads the table's key through its AWS managed alias (DescribeKey on
@@ -51,6 +90,7 @@ data "aws_iam_policy_document" "workload_jobs_read" {
     }
   }
 
+  # The former event-invoke configuration, refreshed once before it is deleted.
   statement {
     sid       = "ReadWorkerRetries"
     actions   = ["lambda:GetFunctionEventInvokeConfig"]
@@ -81,10 +121,12 @@ data "aws_iam_policy_document" "workload_jobs_apply" {
     resources = [local.jobs_arn[each.key].table]
   }
 
-  # Tags given at CreateQueue need sqs:TagQueue besides sqs:CreateQueue.
+  # Tags given at CreateQueue need sqs:TagQueue besides sqs:CreateQueue. The redrive policy and
+  # the redrive allow policy are queue attributes (SetQueueAttributes).
   # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+  # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
   statement {
-    sid = "ManageFailedJobsQueue"
+    sid = "ManageJobsQueues"
     actions = [
       "sqs:CreateQueue",
       "sqs:DeleteQueue",
@@ -92,19 +134,62 @@ data "aws_iam_policy_document" "workload_jobs_apply" {
       "sqs:TagQueue",
       "sqs:UntagQueue",
     ]
-    resources = [local.jobs_arn[each.key].queue]
+    resources = local.jobs_arn[each.key].queues
   }
 
   statement {
-    sid       = "ConfigureWorkerRetries"
-    actions   = ["lambda:UpdateFunctionEventInvokeConfig"]
-    resources = [local.jobs_arn[each.key].worker]
+    sid       = "DeleteFormerFailedJobsQueue"
+    actions   = ["sqs:DeleteQueue"]
+    resources = [local.jobs_arn[each.key].former_queue]
+  }
+
+  # CreateEventSourceMapping's resource is "*" (a new mapping has no ARN yet), Update's and
+  # Delete's the mapping's ARN: "*" covers both, and the condition holds every one to the worker.
+  statement {
+    sid       = "ManageWorkerEventSourceMappings"
+    actions   = ["lambda:CreateEventSourceMapping", "lambda:DeleteEventSourceMapping", "lambda:UpdateEventSourceMapping"]
+    resources = ["*"]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "lambda:FunctionArn"
+      values   = [local.jobs_arn[each.key].worker]
+    }
+  }
+
+  # The mappings carry the stack's default tags: tags given at creation are authorised as
+  # lambda:TagResource too (https://docs.aws.amazon.com/lambda/latest/dg/tags-esm.html), with this
+  # environment's tag in the request; later tag changes on mappings that already carry it.
+  statement {
+    sid       = "TagNewEventSourceMappings"
+    actions   = ["lambda:TagResource"]
+    resources = [local.event_source_mappings_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/environment"
+      values   = [each.key]
+    }
+  }
+
+  statement {
+    sid       = "TagOwnEventSourceMappings"
+    actions   = ["lambda:TagResource", "lambda:UntagResource"]
+    resources = [local.event_source_mappings_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/environment"
+      values   = [each.key]
+    }
   }
 }
 
 # The function role's job permissions, capped by name: the item actions on this environment's
-# table, the worker's invocation, and the send Lambda makes to the on-failure queue with the
-# execution role (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+# table, the API function's send to the jobs queue, the receives Lambda's event source mappings
+# make with the execution role on both queues and the worker's visibility change
+# (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions), and the
+# listing of multipart uploads a retry makes in the data bucket.
 data "aws_iam_policy_document" "stack_role_jobs_boundary" {
   for_each = toset(var.environments)
   provider = aws.workload
@@ -116,15 +201,22 @@ data "aws_iam_policy_document" "stack_role_jobs_boundary" {
   }
 
   statement {
-    sid       = "StartWorker"
-    actions   = ["lambda:InvokeFunction"]
-    resources = [local.jobs_arn[each.key].worker]
+    sid       = "QueueJobs"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.jobs_arn[each.key].queues[0]]
   }
 
   statement {
-    sid       = "RecordFailedJobs"
-    actions   = ["sqs:SendMessage"]
-    resources = [local.jobs_arn[each.key].queue]
+    sid       = "ReceiveJobs"
+    actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+    resources = local.jobs_arn[each.key].queues
+  }
+
+  # ListMultipartUploads is authorised on the bucket; the data bucket's policy grants it too.
+  statement {
+    sid       = "ListDataBucketUploads"
+    actions   = ["s3:ListBucketMultipartUploads"]
+    resources = local.data_arn[each.key].buckets
   }
 
   # DynamoDB uses the table's key (aws/dynamodb) on the caller's behalf; its key policy grants the

@@ -54,8 +54,11 @@ module "function" {
   worker_timeout       = var.worker_timeout
   worker_memory_size   = var.worker_memory_size
   reserved_concurrency = var.function_reserved_concurrency
-  log_retention_days   = var.log_retention_days
-  environment          = var.environment
+
+  worker_max_concurrency = var.worker_max_concurrency
+  job_max_receive_count  = var.job_max_receive_count
+  log_retention_days     = var.log_retention_days
+  environment            = var.environment
 
   jobs_table_deletion_protection    = var.jobs_table_deletion_protection
   jobs_table_point_in_time_recovery = var.jobs_table_point_in_time_recovery
@@ -87,19 +90,24 @@ module "monitoring" {
   source    = "../modules/monitoring"
   providers = { aws = aws.workload }
 
-  name                       = local.name
-  environment                = var.environment
-  function_name              = module.function.function_name
-  worker_function_name       = module.function.worker_function_name
-  failed_jobs_queue_name     = module.function.failed_jobs_queue_name
-  function_timeout_seconds   = var.function_timeout
-  function_log_group_name    = module.function.log_group_name
-  api_name                   = local.name
-  api_stage_name             = module.api.stage_name
-  api_access_log_group_name  = module.api.access_log_group_name
-  usage_plan_daily_quota     = var.api_usage_plan_daily_quota
-  alarm_subscriptions        = var.alarm_subscriptions
-  create_query_definitions   = var.create_query_definitions
-  kms_key_administrator_arns = var.alarm_key_administrator_arns
-  kms_key_reader_arns        = var.alarm_key_reader_arns
+  name                        = local.name
+  environment                 = var.environment
+  function_name               = module.function.function_name
+  worker_function_name        = module.function.worker_function_name
+  jobs_queue_name             = module.function.jobs_queue_name
+  jobs_dead_letter_queue_name = module.function.jobs_dead_letter_queue_name
+  function_timeout_seconds    = var.function_timeout
+  function_log_group_name     = module.function.log_group_name
+  api_name                    = local.name
+  api_stage_name              = module.api.stage_name
+  api_access_log_group_name   = module.api.access_log_group_name
+  usage_plan_daily_quota      = var.api_usage_plan_daily_quota
+  alarm_subscriptions         = var.alarm_subscriptions
+  create_query_definitions    = var.create_query_definitions
+  kms_key_administrator_arns  = var.alarm_key_administrator_arns
+  kms_key_reader_arns         = var.alarm_key_reader_arns
+
+  jobs_failed_threshold                = var.jobs_failed_threshold
+  job_oldest_waiting_threshold_seconds = var.job_oldest_waiting_threshold_seconds
+  jobs_dead_letter_alarm_periods       = var.jobs_dead_letter_alarm_periods
 }

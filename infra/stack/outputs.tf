@@ -48,9 +48,14 @@ output "jobs_table_name" {
   value       = module.function.jobs_table_name
 }
 
-output "failed_jobs_queue_url" {
-  description = "URL of the SQS queue holding the records of jobs that failed every attempt (docs/operations.md#failed-jobs)."
-  value       = module.function.failed_jobs_queue_url
+output "jobs_queue_url" {
+  description = "URL of the SQS queue the jobs wait in (docs/operations.md#jobs-oldest-waiting)."
+  value       = module.function.jobs_queue_url
+}
+
+output "jobs_dead_letter_queue_url" {
+  description = "URL of the jobs' dead-letter queue (docs/operations.md#jobs-dead-letter: read, redrive)."
+  value       = module.function.jobs_dead_letter_queue_url
 }
 
 output "function_role_arn" {

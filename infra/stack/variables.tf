@@ -107,7 +107,7 @@ variable "max_bytes" {
 }
 
 variable "max_job_bytes" {
-  description = "Largest file an asynchronous job may write (RANDFILE_MAX_JOB_BYTES): 10 GiB by default. docs/security.md's ceilings and docs/performance.md's throughput follow from it; refused at plan time when the worker cannot write it within worker_timeout (about 77 GB with 900 s and 1769 MB)."
+  description = "Largest file an asynchronous job may write (RANDFILE_MAX_JOB_BYTES): 10 GiB by default. docs/security.md's ceilings and docs/performance.md's throughput follow from it; refused at plan time when the worker cannot write it within worker_timeout less the time it keeps for CompleteMultipartUpload (about 67 GB with 900 s and 1769 MB)."
   type        = number
   default     = 10737418240
 }
@@ -128,6 +128,18 @@ variable "worker_memory_size" {
   description = "Memory of the worker that runs asynchronous jobs, in MB (128-10240), apart from the API function's. CPU scales with it (1769 MB is one vCPU), and max_job_bytes must be writable within worker_timeout at the rate it gives (docs/performance.md; checked at plan time by the function module)."
   type        = number
   default     = 1769
+}
+
+variable "worker_max_concurrency" {
+  description = "Most worker runs the jobs queue starts at once (2-1000): the jobs' share of the account's Lambda concurrency, the rest staying with the API function (docs/security.md)."
+  type        = number
+  default     = 2
+}
+
+variable "job_max_receive_count" {
+  description = "Attempts a job gets (1-10) before its message moves to the dead-letter queue and the job ends failed; with worker_timeout it sets the bound a job ends within (docs/operations.md)."
+  type        = number
+  default     = 3
 }
 
 variable "function_memory_size" {
@@ -325,4 +337,22 @@ variable "jobs_table_point_in_time_recovery" {
   description = "Keep the jobs table restorable to any second of the last 35 days (DynamoDB point-in-time recovery)."
   type        = bool
   default     = true
+}
+
+variable "jobs_failed_threshold" {
+  description = "Jobs ending failed in 5 minutes above which the jobs-failed alarm fires (docs/operations.md#jobs-failed)."
+  type        = number
+  default     = 0
+}
+
+variable "job_oldest_waiting_threshold_seconds" {
+  description = "Age in seconds of the oldest job in the jobs queue above which the jobs-oldest-waiting alarm fires (docs/operations.md#jobs-oldest-waiting); keep it above the bound a job ends within."
+  type        = number
+  default     = 3600
+}
+
+variable "jobs_dead_letter_alarm_periods" {
+  description = "5-minute periods a message must stay in the jobs' dead-letter queue before the jobs-dead-letter alarm fires (docs/operations.md#jobs-dead-letter)."
+  type        = number
+  default     = 3
 }

@@ -157,14 +157,17 @@ def test_the_function_role_writes_only_under_the_prefix_its_key_and_its_logs(
     assert outputs["kms_key_arn"] == deployed[KMS_KEY]["arn"]
     assert _sids(policy) == [
         "KeepJobs",
+        "ListOwnUploads",
+        "QueueJobs",
         "ReadBackUnderPrefix",
-        "RecordFailedJobs",
+        "ReceiveJobs",
         "SendTraces",
-        "StartWorker",
         "UseBucketKey",
         "WriteOwnLogs",
         "WriteUnderPrefix",
     ]
+    jobs_queue = deployed["module.function.aws_sqs_queue.jobs"]["arn"]
+    dead_letter_queue = deployed["module.function.aws_sqs_queue.jobs_dead_letter"]["arn"]
     expected = {
         "WriteUnderPrefix": (
             {"s3:PutObject", "s3:AbortMultipartUpload"},
@@ -181,20 +184,23 @@ def test_the_function_role_writes_only_under_the_prefix_its_key_and_its_logs(
             {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
             [deployed["module.function.aws_dynamodb_table.jobs"]["arn"]],
         ),
-        "StartWorker": (
-            {"lambda:InvokeFunction"},
-            [deployed["module.function.aws_lambda_function.worker"]["arn"]],
+        "QueueJobs": ({"sqs:SendMessage"}, [jobs_queue]),
+        "ReceiveJobs": (
+            {
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            },
+            sorted([jobs_queue, dead_letter_queue]),
         ),
-        "RecordFailedJobs": (
-            {"sqs:SendMessage"},
-            [deployed["module.function.aws_sqs_queue.failed_jobs"]["arn"]],
-        ),
+        "ListOwnUploads": ({"s3:ListBucketMultipartUploads"}, [bucket_arn]),
     }
     for sid, (actions, resources) in expected.items():
         statement = policy.statement(sid)
         assert statement["Effect"] == "Allow", sid
         assert _actions(statement) == actions, sid
-        assert as_list(statement["Resource"]) == resources, sid
+        assert sorted(as_list(statement["Resource"])) == sorted(resources), sid
         assert "Condition" not in statement, sid
     # IAM holds exactly this one inline policy on the role.
     iam = local.workload().iam()
@@ -226,9 +232,20 @@ def test_the_bucket_policy_is_the_writer_grant_the_overwrite_deny_and_the_tls_de
     assert _sids(policy) == [
         "DenyInsecureTransport",
         "DenyWriterOverwrites",
+        "WriterListsUploads",
         "WriterPutsUnderPrefix",
         "WriterReadsBackUnderPrefix",
     ]
+    lister = policy.statement("WriterListsUploads")
+    assert (lister["Effect"], lister["Principal"], lister["Condition"]) == (
+        "Allow",
+        {"AWS": WORKLOAD_ROOT},
+        pinned,
+    )
+    assert (_actions(lister), as_list(lister["Resource"])) == (
+        {"s3:ListBucketMultipartUploads"},
+        [bucket_arn],
+    )
     reader = policy.statement("WriterReadsBackUnderPrefix")
     assert (reader["Effect"], reader["Principal"], reader["Condition"]) == (
         "Allow",

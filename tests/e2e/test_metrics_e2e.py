@@ -108,15 +108,29 @@ def test_the_alarms_dashboard_and_queries_are_deployed(
         "environment": environment,
         "code": "storage_error",
     }
-    failed_jobs = by_name[f"{outputs['function_name']}-failed-jobs"]
-    assert (failed_jobs["Namespace"], failed_jobs["MetricName"]) == (
+    oldest = by_name[f"{outputs['function_name']}-jobs-oldest-waiting"]
+    assert (oldest["Namespace"], oldest["MetricName"]) == (
         "AWS/SQS",
-        "ApproximateNumberOfMessagesVisible",
+        "ApproximateAgeOfOldestMessage",
     )
-    assert {d["Name"]: d["Value"] for d in failed_jobs["Dimensions"]} == {
-        "QueueName": outputs["failed_jobs_queue_url"].rsplit("/", 1)[-1]
+    assert {d["Name"]: d["Value"] for d in oldest["Dimensions"]} == {
+        "QueueName": outputs["jobs_queue_url"].rsplit("/", 1)[-1]
     }
-    assert len(by_name) == 8
+    for alarm_key, name in (("jobs-failed", "JobsFailed"), ("jobs-abandoned", "JobsAbandoned")):
+        jobs = by_name[f"{outputs['function_name']}-{alarm_key}"]
+        assert (jobs["Namespace"], jobs["MetricName"]) == (NAMESPACE, name)
+        assert {d["Name"]: d["Value"] for d in jobs["Dimensions"]} == {"environment": environment}
+    dead_letter = by_name[f"{outputs['function_name']}-jobs-dead-letter"]
+    dead_letter_queue = outputs["jobs_dead_letter_queue_url"].rsplit("/", 1)[-1]
+    assert sorted(
+        (query["MetricStat"]["Metric"]["MetricName"], query["MetricStat"]["Metric"]["Dimensions"])
+        for query in dead_letter["Metrics"]
+        if "MetricStat" in query
+    ) == [
+        (name, [{"Name": "QueueName", "Value": dead_letter_queue}])
+        for name in ("ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesVisible")
+    ]
+    assert len(by_name) == 11
     for alarm in by_name.values():
         assert alarm["AlarmActions"] == alarm["OKActions"] == [outputs["alarm_topic_arn"]]
         assert alarm["TreatMissingData"] == "notBreaching"

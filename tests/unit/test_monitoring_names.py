@@ -13,12 +13,13 @@ from randfile import errors, metrics
 from randfile.content import Format
 
 MODULE = Path(__file__).resolve().parents[2] / "infra" / "modules" / "monitoring"
-MAIN = (MODULE / "main.tf").read_text(encoding="utf-8")
+# The module is split by concern (main.tf, alarms.tf, dashboard.tf, ...): read all of it.
+MAIN = "\n".join(path.read_text(encoding="utf-8") for path in sorted(MODULE.glob("*.tf")))
 
 
 def hcl_list(name: str) -> set[str]:
     match = re.search(rf"^\s*{name}\s*=\s*\[(.*?)\]", MAIN, re.MULTILINE | re.DOTALL)
-    assert match, f"no local {name} in {MODULE / 'main.tf'}"
+    assert match, f"no local {name} in {MODULE}"
     return set(re.findall(r'"([^"]+)"', match.group(1)))
 
 

@@ -11,7 +11,8 @@ locals {
   bucket_name   = coalesce(var.bucket_name, "${var.name}-${local.account_id}-${data.aws_region.current.id}")
   account_root  = "arn:${local.partition}:iam::${local.account_id}:root"
   writer_root   = "arn:${local.partition}:iam::${split(":", var.writer_role_arn)[4]}:root"
-  writer_prefix = "arn:${local.partition}:s3:::${local.bucket_name}/${var.key_prefix}*"
+  bucket_arn    = "arn:${local.partition}:s3:::${local.bucket_name}"
+  writer_prefix = "${local.bucket_arn}/${var.key_prefix}*"
 }
 
 resource "aws_s3_bucket" "this" {
@@ -199,20 +200,24 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
 }
 
 data "aws_iam_policy_document" "bucket" {
-  # The writer's grants, both for the writer role alone (pinned below). It reads back (HEAD) only
-  # when a job's worker meets 412 on its create-only completion: an earlier attempt of the same
-  # job wrote the object, which the job then reports instead of failing. HeadObject is authorised
-  # as s3:GetObject. https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+  # The writer's grants, all for the writer role alone (pinned below). It reads back (HEAD) what
+  # an earlier attempt of the same job wrote, which the job then reports instead of writing it
+  # again; HeadObject is authorised as s3:GetObject.
+  # https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+  # A retry lists the multipart uploads under its job's key to abort what a killed attempt left:
+  # ListMultipartUploads is authorised on the bucket, with no condition key for its prefix.
+  # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html
   dynamic "statement" {
     for_each = {
-      WriterPutsUnderPrefix      = ["s3:PutObject", "s3:AbortMultipartUpload"]
-      WriterReadsBackUnderPrefix = ["s3:GetObject"]
+      WriterPutsUnderPrefix      = { actions = ["s3:PutObject", "s3:AbortMultipartUpload"], resource = local.writer_prefix }
+      WriterReadsBackUnderPrefix = { actions = ["s3:GetObject"], resource = local.writer_prefix }
+      WriterListsUploads         = { actions = ["s3:ListBucketMultipartUploads"], resource = local.bucket_arn }
     }
 
     content {
       sid       = statement.key
-      actions   = statement.value
-      resources = [local.writer_prefix]
+      actions   = statement.value.actions
+      resources = [statement.value.resource]
 
       principals {
         type        = "AWS"

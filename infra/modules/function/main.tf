@@ -11,7 +11,7 @@ data "aws_iam_policy_document" "assume" {
 
 resource "aws_iam_role" "this" {
   name                 = var.role_name
-  description          = "Execution role of ${var.function_name} and its worker: writes under one bucket prefix, keeps jobs in their table, starts the worker, logs to their own groups."
+  description          = "Execution role of ${var.function_name} and its worker: writes under one bucket prefix, keeps jobs in their table and queues, logs to their own groups."
   assume_role_policy   = data.aws_iam_policy_document.assume.json
   permissions_boundary = var.permissions_boundary_arn
   tags                 = var.tags
@@ -58,21 +58,37 @@ data "aws_iam_policy_document" "permissions" {
     resources = [aws_dynamodb_table.jobs.arn]
   }
 
-  # The API function starts a job as an asynchronous (Event) invoke of the worker. The ARN is
-  # built from names: the worker depends on this policy, so it cannot be read from the function.
+  # The API function queues a job: one message per job, {"job_id": ...}.
   statement {
-    sid       = "StartWorker"
-    actions   = ["lambda:InvokeFunction"]
-    resources = [local.worker_arn]
+    sid       = "QueueJobs"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.jobs.arn]
   }
 
-  # Lambda sends an asynchronous invocation's record to its destination with the function's
-  # execution role: an SQS destination needs sqs:SendMessage on the queue.
-  # https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+  # Lambda's event source mappings poll both queues with the function's execution role, and the
+  # worker shortens its own message's visibility before it claims a job (jobs-design: a killed
+  # attempt comes back right after its deadline).
+  # https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions
   statement {
-    sid       = "RecordFailedJobs"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.failed_jobs.arn]
+    sid = "ReceiveJobs"
+    actions = [
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+    ]
+    resources = [aws_sqs_queue.jobs.arn, aws_sqs_queue.jobs_dead_letter.arn]
+  }
+
+  # A retry lists the multipart uploads a killed attempt left under its job's key to abort them
+  # (ListMultipartUploads with Prefix=key). The action is on the bucket and S3 offers no condition
+  # key for the prefix, so the role may list the uploads of the whole bucket (their keys and ids,
+  # no content); the bucket policy grants the same.
+  # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html
+  statement {
+    sid       = "ListOwnUploads"
+    actions   = ["s3:ListBucketMultipartUploads"]
+    resources = [var.bucket_arn]
   }
 
   # AWS requires "*" here: X-Ray's trace APIs support no resource-level permissions.
@@ -114,38 +130,45 @@ data "aws_servicequotas_service_quota" "concurrency" {
   quota_code   = "L-B99A9384"
 }
 
-data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}
-
-data "aws_region" "current" {}
-
 locals {
-  worker_name            = "${var.function_name}-worker"
-  worker_arn             = "arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:function:${local.worker_name}"
-  jobs_table_name        = "${var.function_name}-jobs"
-  failed_jobs_queue_name = "${var.function_name}-jobs-failed"
+  worker_name                 = "${var.function_name}-worker"
+  jobs_table_name             = "${var.function_name}-jobs"
+  jobs_queue_name             = "${var.function_name}-jobs-queue"
+  jobs_dead_letter_queue_name = "${var.function_name}-jobs-dead-letter"
+
+  # AWS recommends a visibility timeout of six times the function's timeout for a queue feeding
+  # Lambda, and refuses an event source mapping whose queue's is below the function's timeout.
+  # Both queues feed the worker. https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+  jobs_visibility_timeout_seconds = 6 * var.worker_timeout
+
+  # CompleteMultipartUpload "can take several minutes", so the worker stops generating when
+  # min(120 s, 15 % of its timeout) remain (src/randfile, COMPLETE_RESERVE_SECONDS); the rest is
+  # the time a job has to write. https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+  complete_reserve_seconds = min(120, 0.15 * var.worker_timeout)
 
   # The worker's throughput that docs/performance.md measures ("upload of 64 MiB": the writer
   # generating and uploading, 86 MB/s, with the moto server on the same two cores), and the memory
   # at which Lambda gives a function one full vCPU
   # (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html). max_job_bytes is
   # checked against them (variables.tf).
-  worker_bytes_per_second = 86000000
-  one_vcpu_memory_size    = 1769
+  worker_bytes_per_second       = 86000000
+  one_vcpu_memory_size          = 1769
+  worker_write_bytes_per_second = local.worker_bytes_per_second * min(1, var.worker_memory_size / local.one_vcpu_memory_size)
+  max_writable_job_bytes        = floor((var.worker_timeout - local.complete_reserve_seconds) * local.worker_write_bytes_per_second)
 
   # Both functions read the same configuration (src/randfile/config.py): the API function to
   # accept and look up jobs, the worker to run them.
   function_environment = merge(
     {
-      RANDFILE_BUCKET             = var.bucket_name
-      RANDFILE_BUCKET_OWNER       = var.bucket_owner
-      RANDFILE_KEY_PREFIX         = var.key_prefix
-      RANDFILE_MAX_BYTES          = tostring(var.max_bytes)
-      RANDFILE_JOBS_TABLE         = local.jobs_table_name
-      RANDFILE_WORKER_FUNCTION    = local.worker_name
-      RANDFILE_MAX_JOB_BYTES      = tostring(var.max_job_bytes)
-      RANDFILE_JOB_RETENTION_DAYS = tostring(var.job_retention_days)
+      RANDFILE_BUCKET                    = var.bucket_name
+      RANDFILE_BUCKET_OWNER              = var.bucket_owner
+      RANDFILE_KEY_PREFIX                = var.key_prefix
+      RANDFILE_MAX_BYTES                 = tostring(var.max_bytes)
+      RANDFILE_JOBS_TABLE                = local.jobs_table_name
+      RANDFILE_JOB_QUEUE_URL             = aws_sqs_queue.jobs.url
+      RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN = aws_sqs_queue.jobs_dead_letter.arn
+      RANDFILE_MAX_JOB_BYTES             = tostring(var.max_job_bytes)
+      RANDFILE_JOB_RETENTION_DAYS        = tostring(var.job_retention_days)
     },
     var.environment == null ? {} : { RANDFILE_ENVIRONMENT = var.environment },
   )
@@ -203,11 +226,11 @@ resource "aws_lambda_function" "this" {
 # The same package and role as the API function (the bucket policy admits one writer), another
 # handler and Lambda's longest timeout. The trade-off is in the README.
 resource "aws_lambda_function" "worker" {
-  #checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to the on-failure destination (aws_lambda_function_event_invoke_config.worker), which records the error as well as the event; a dead-letter queue would record only the event.
+  #checkov:skip=CKV_AWS_116:The worker is invoked by SQS event source mappings, never asynchronously: its failed messages go to the jobs queue's dead-letter queue (aws_sqs_queue.jobs_dead_letter), which a function-level dead-letter queue cannot serve.
   #checkov:skip=CKV_AWS_117:Reaches only S3's and DynamoDB's public regional endpoints; a VPC would add NAT or endpoint cost and no isolation.
   #checkov:skip=CKV_AWS_173:The environment holds no secrets (bucket, table and function names, size caps); Lambda encrypts it at rest with an AWS key.
   #checkov:skip=CKV_AWS_272:The package is built reproducibly by this repository's pipeline from reviewed source; code signing is out of scope for this service.
-  #checkov:skip=CKV_AWS_115:Each job is a request the API accepted, so the usage plan's rate and daily quota bound how many run; a reservation would take executions from the account's unreserved pool, which a new account (quota 10) cannot give.
+  #checkov:skip=CKV_AWS_115:The jobs queue's event source mapping caps the worker (maximum_concurrency = worker_max_concurrency); AWS advises against a reservation below that cap, and a new account (quota 10) cannot reserve any.
   function_name    = local.worker_name
   description      = "Runs asynchronous jobs of ${var.function_name}: large files of random bytes to s3://${var.bucket_name}/${var.key_prefix}"
   role             = aws_iam_role.this.arn
@@ -231,28 +254,76 @@ resource "aws_lambda_function" "worker" {
   depends_on = [aws_cloudwatch_log_group.worker, aws_iam_role_policy.this]
 }
 
-# A failed job is retried twice, then its invocation record (event, error, attempts) lands in the
-# queue, which the monitoring module alarms on. Lambda checks at configuration time that the role
-# may send to the destination, hence the policy first (through the worker's depends_on).
-resource "aws_lambda_function_event_invoke_config" "worker" {
-  function_name                = aws_lambda_function.worker.function_name
-  maximum_retry_attempts       = 2
-  maximum_event_age_in_seconds = 3600
+# --- Jobs queue: the worker's durable input -----------------------------------------------------
 
-  destination_config {
-    on_failure {
-      destination = aws_sqs_queue.failed_jobs.arn
-    }
-  }
+# POST /files sends one message per job; the worker's event source mapping receives it. A message
+# received job_max_receive_count times without being deleted (the attempts failed or were killed)
+# moves to the dead-letter queue, whose own mapping ends the job `failed` (jobs-design).
+resource "aws_sqs_queue" "jobs" {
+  name                       = local.jobs_queue_name
+  visibility_timeout_seconds = local.jobs_visibility_timeout_seconds
+  # 4 days, SQS's default: far beyond the bound a job ends within (docs/operations.md), so only an
+  # event source mapping disabled for days lets a message expire here.
+  message_retention_seconds = 345600
+  # SQS-managed keys: the messages hold job ids only, and no key policy has to admit Lambda's
+  # poller or the API function.
+  sqs_managed_sse_enabled = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.jobs_dead_letter.arn
+    maxReceiveCount     = var.job_max_receive_count
+  })
+  tags = var.tags
 }
 
-resource "aws_sqs_queue" "failed_jobs" {
-  name                      = local.failed_jobs_queue_name
-  message_retention_seconds = 1209600 # 14 days, SQS's longest: an operator has time to look.
-  # SQS-managed keys: the records hold job ids and error messages, no secrets, and Lambda sends
-  # to the queue without a key policy to maintain.
-  sqs_managed_sse_enabled = true
+resource "aws_sqs_queue" "jobs_dead_letter" {
+  name                       = local.jobs_dead_letter_queue_name
+  visibility_timeout_seconds = local.jobs_visibility_timeout_seconds
+  # 14 days, SQS's longest. A standard queue keeps a message's first enqueue time when it moves to
+  # the dead-letter queue, so AWS advises a dead-letter retention longer than the source's: an
+  # operator has ten days to redrive what the dead-letter handler could not end.
+  # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/setting-up-dead-letter-queue-retention.html
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+# Only the jobs queue may use it as its dead-letter queue.
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+resource "aws_sqs_queue_redrive_allow_policy" "jobs_dead_letter" {
+  queue_url = aws_sqs_queue.jobs_dead_letter.id
+
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.jobs.arn]
+  })
+}
+
+# The worker's two inputs. From the jobs queue: one job per invocation, at most
+# worker_max_concurrency at once, so the cap leaves the rest of the account's concurrency to the
+# API function. From the dead-letter queue: the same worker ends the jobs whose messages reached
+# it (it tells them apart by eventSourceARN, RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN), up to 10 a run,
+# 2 runs at once, AWS's least maximum concurrency. ReportBatchItemFailures lets a delivery that
+# finds another one's live lease hand its message back without an error.
+# https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
+# https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html#services-sqs-batchfailurereporting
+resource "aws_lambda_event_source_mapping" "worker" {
+  for_each = {
+    jobs             = { queue_arn = aws_sqs_queue.jobs.arn, batch_size = 1, maximum_concurrency = var.worker_max_concurrency }
+    jobs_dead_letter = { queue_arn = aws_sqs_queue.jobs_dead_letter.arn, batch_size = 10, maximum_concurrency = 2 }
+  }
+
+  event_source_arn        = each.value.queue_arn
+  function_name           = aws_lambda_function.worker.arn
+  batch_size              = each.value.batch_size
+  function_response_types = ["ReportBatchItemFailures"]
   tags                    = var.tags
+
+  scaling_config {
+    maximum_concurrency = each.value.maximum_concurrency
+  }
+
+  # Lambda checks at creation that the execution role may receive from the queue.
+  depends_on = [aws_iam_role_policy.this]
 }
 
 # Job records and Powertools' idempotency records; both expire through the `expiration` TTL.

@@ -1,5 +1,5 @@
 variable "function_name" {
-  description = "Name of the API function; also names its log group `/aws/lambda/<function_name>`, the worker `<function_name>-worker`, the jobs table `<function_name>-jobs` and the failed-jobs queue `<function_name>-jobs-failed`."
+  description = "Name of the API function; also names its log group `/aws/lambda/<function_name>`, the worker `<function_name>-worker`, the jobs table `<function_name>-jobs`, the jobs queue `<function_name>-jobs-queue` and its dead-letter queue `<function_name>-jobs-dead-letter`."
   type        = string
 
   # 57 leaves room for the worker's "-worker" within Lambda's 64 characters.
@@ -94,7 +94,7 @@ variable "max_bytes" {
 }
 
 variable "max_job_bytes" {
-  description = "Largest file an asynchronous job may write (RANDFILE_MAX_JOB_BYTES); the default is 10 GiB. Refused at plan time when the worker cannot write it within worker_timeout at the throughput docs/performance.md measures (86 MB/s with a full vCPU, less with less memory): at most 77.4 GB with the default 900 s and 1769 MB."
+  description = "Largest file an asynchronous job may write (RANDFILE_MAX_JOB_BYTES); the default is 10 GiB. Refused at plan time when the worker cannot write it within worker_timeout, less the time it keeps for CompleteMultipartUpload (min(120 s, 15 % of worker_timeout)), at the throughput docs/performance.md measures (86 MB/s with a full vCPU, less with less memory): at most 67.08 GB with the default 900 s and 1769 MB."
   type        = number
   default     = 10737418240
 
@@ -103,13 +103,14 @@ variable "max_job_bytes" {
     error_message = "max_job_bytes must be a whole number from 1 to 5497558138880 (5 TiB, S3's largest object)."
   }
 
-  # A job the worker cannot finish before its timeout only ever ends `deadline_exceeded`: refuse
-  # the size at plan time rather than accept such jobs. The rate is docs/performance.md's
-  # measured worker throughput (local.worker_bytes_per_second), scaled down with the worker's
-  # share of a vCPU below 1769 MB (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+  # A job the worker cannot finish before its timeout never succeeds: refuse the size at plan time
+  # rather than accept such jobs. The time to write is the timeout less CompleteMultipartUpload's
+  # reserve (local.complete_reserve_seconds), the rate docs/performance.md's measured worker
+  # throughput (local.worker_bytes_per_second), scaled down with the worker's share of a vCPU
+  # below 1769 MB (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
   validation {
-    condition     = var.max_job_bytes <= floor(var.worker_timeout * local.worker_bytes_per_second * min(1, var.worker_memory_size / local.one_vcpu_memory_size))
-    error_message = "max_job_bytes ${var.max_job_bytes} cannot be written within worker_timeout: the worker writes about ${floor(local.worker_bytes_per_second * min(1, var.worker_memory_size / local.one_vcpu_memory_size) / 1000000)} MB/s with worker_memory_size ${var.worker_memory_size} MB (docs/performance.md), so at most ${floor(var.worker_timeout * local.worker_bytes_per_second * min(1, var.worker_memory_size / local.one_vcpu_memory_size))} bytes in ${var.worker_timeout} s. Lower max_job_bytes, or raise worker_timeout (up to 900) or worker_memory_size (up to 1769 MB helps)."
+    condition     = var.max_job_bytes <= local.max_writable_job_bytes
+    error_message = "max_job_bytes ${var.max_job_bytes} cannot be written within worker_timeout: the worker writes about ${floor(local.worker_write_bytes_per_second / 1000000)} MB/s with worker_memory_size ${var.worker_memory_size} MB (docs/performance.md) and keeps ${local.complete_reserve_seconds} s of its ${var.worker_timeout} s for CompleteMultipartUpload (min(120 s, 15 %), AWS documents that it can take minutes), so at most ${local.max_writable_job_bytes} bytes in ${var.worker_timeout - local.complete_reserve_seconds} s. Lower max_job_bytes, or raise worker_timeout (up to 900) or worker_memory_size (up to 1769 MB helps)."
   }
 }
 
@@ -177,6 +178,30 @@ variable "worker_memory_size" {
   validation {
     condition     = var.worker_memory_size >= 128 && var.worker_memory_size <= 10240 && floor(var.worker_memory_size) == var.worker_memory_size
     error_message = "worker_memory_size must be a whole number of MB from 128 to 10240 (Lambda's limits)."
+  }
+}
+
+variable "worker_max_concurrency" {
+  description = "Most worker runs the jobs queue's event source mapping starts at once (its scaling_config maximum_concurrency): the jobs' share of the account's Lambda concurrency, the rest staying with the API function. More waiting jobs wait in the queue."
+  type        = number
+  default     = 2
+
+  # AWS's range for an SQS event source mapping's maximum concurrency.
+  # https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html
+  validation {
+    condition     = var.worker_max_concurrency >= 2 && var.worker_max_concurrency <= 1000 && floor(var.worker_max_concurrency) == var.worker_max_concurrency
+    error_message = "worker_max_concurrency must be a whole number from 2 to 1000 (the range AWS accepts for an SQS event source mapping's maximum concurrency)."
+  }
+}
+
+variable "job_max_receive_count" {
+  description = "Deliveries of a job's message before SQS moves it to the dead-letter queue, where the worker ends the job `failed` (the redrive policy's maxReceiveCount): the attempts a job gets. A job ends within job_max_receive_count x (worker_timeout x 1.1 + 1 s) plus the dead-letter queue's polling (docs/operations.md)."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.job_max_receive_count >= 1 && var.job_max_receive_count <= 10 && floor(var.job_max_receive_count) == var.job_max_receive_count
+    error_message = "job_max_receive_count must be a whole number from 1 to 10."
   }
 }
 

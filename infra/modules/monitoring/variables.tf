@@ -34,8 +34,13 @@ variable "worker_function_name" {
   type        = string
 }
 
-variable "failed_jobs_queue_name" {
-  description = "Name of the SQS queue receiving the records of jobs that failed every attempt; the failed-jobs alarm fires on any message in it."
+variable "jobs_queue_name" {
+  description = "Name of the SQS queue the jobs wait in (the function module's jobs_queue_name); the jobs-oldest-waiting alarm watches the age of its oldest message."
+  type        = string
+}
+
+variable "jobs_dead_letter_queue_name" {
+  description = "Name of the jobs queue's dead-letter queue (the function module's jobs_dead_letter_queue_name); the jobs-dead-letter alarm fires when messages stay in it."
   type        = string
 }
 
@@ -195,6 +200,40 @@ variable "s3_refusals_threshold" {
   validation {
     condition     = var.s3_refusals_threshold >= 0
     error_message = "s3_refusals_threshold must not be negative."
+  }
+}
+
+variable "jobs_failed_threshold" {
+  description = "Jobs that end failed (the worker's JobsFailed metric) in 5 minutes above which the jobs-failed alarm fires; 0 alarms on the first."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.jobs_failed_threshold >= 0 && floor(var.jobs_failed_threshold) == var.jobs_failed_threshold
+    error_message = "jobs_failed_threshold must be a whole number, 0 or more."
+  }
+}
+
+variable "job_oldest_waiting_threshold_seconds" {
+  description = "Age in seconds of the oldest message in the jobs queue above which the jobs-oldest-waiting alarm fires. A running job's message counts, and so does a job waiting for its retry: keep it above the bound one job ends within (docs/operations.md, 2973 s with the defaults)."
+  type        = number
+  default     = 3600
+
+  # SQS keeps a message at most 14 days; 5 minutes is the alarm's period.
+  validation {
+    condition     = var.job_oldest_waiting_threshold_seconds >= 300 && var.job_oldest_waiting_threshold_seconds <= 1209600 && floor(var.job_oldest_waiting_threshold_seconds) == var.job_oldest_waiting_threshold_seconds
+    error_message = "job_oldest_waiting_threshold_seconds must be a whole number of seconds from 300 (the alarm's period) to 1209600 (14 days, SQS's longest retention)."
+  }
+}
+
+variable "jobs_dead_letter_alarm_periods" {
+  description = "Consecutive 5-minute periods a message must stay in the jobs' dead-letter queue before the jobs-dead-letter alarm fires (the worker ends a dead-lettered job within seconds)."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.jobs_dead_letter_alarm_periods >= 1 && var.jobs_dead_letter_alarm_periods <= 288 && floor(var.jobs_dead_letter_alarm_periods) == var.jobs_dead_letter_alarm_periods
+    error_message = "jobs_dead_letter_alarm_periods must be a whole number from 1 to 288 (a day of 5-minute periods)."
   }
 }
 

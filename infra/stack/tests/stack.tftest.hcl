@@ -64,8 +64,15 @@ run "metrics_and_alarms_name_the_same_environment_and_function" {
   }
 
   assert {
-    condition     = module.monitoring.alarm_names["failed-jobs"] == "randfile-test-failed-jobs" && output.worker_function_name == "randfile-test-worker"
-    error_message = "The failed-jobs alarm must watch this environment's worker's queue."
+    condition = [for key in ["jobs-failed", "jobs-abandoned", "jobs-oldest-waiting", "jobs-dead-letter"] : module.monitoring.alarm_names[key]] == [
+      "randfile-test-jobs-failed", "randfile-test-jobs-abandoned", "randfile-test-jobs-oldest-waiting", "randfile-test-jobs-dead-letter",
+    ] && output.worker_function_name == "randfile-test-worker"
+    error_message = "The job alarms must be this environment's."
+  }
+
+  assert {
+    condition     = module.function.jobs_queue_name == "randfile-test-jobs-queue" && module.function.jobs_dead_letter_queue_name == "randfile-test-jobs-dead-letter"
+    error_message = "The queues the alarms watch must be this environment's (the bootstrap's roles name them so)."
   }
 
   assert {
@@ -187,9 +194,16 @@ run "jobs_are_wired_with_their_limits" {
   }
 
   assert {
-    condition = [for name in ["RANDFILE_JOBS_TABLE", "RANDFILE_WORKER_FUNCTION", "RANDFILE_MAX_JOB_BYTES", "RANDFILE_JOB_RETENTION_DAYS", "RANDFILE_ENVIRONMENT"] :
-    module.function.environment_variables[name]] == ["randfile-test-jobs", "randfile-test-worker", "2147483648", "2", "test"]
+    condition = [for name in ["RANDFILE_JOBS_TABLE", "RANDFILE_MAX_JOB_BYTES", "RANDFILE_JOB_RETENTION_DAYS", "RANDFILE_ENVIRONMENT"] :
+    module.function.environment_variables[name]] == ["randfile-test-jobs", "2147483648", "2", "test"]
     error_message = "The stack must always set the job variables, from its own variables."
+  }
+
+  assert {
+    condition = [module.function.environment_variables["RANDFILE_JOB_QUEUE_URL"], module.function.environment_variables["RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN"]] == [
+      "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-queue", "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-dead-letter",
+    ] && output.jobs_queue_url == module.function.environment_variables["RANDFILE_JOB_QUEUE_URL"] && !contains(keys(module.function.environment_variables), "RANDFILE_WORKER_FUNCTION")
+    error_message = "The functions must read the jobs queue's URL and the dead-letter queue's ARN (no worker function name: nothing invokes it directly)."
   }
 
   assert {
@@ -204,5 +218,19 @@ run "jobs_defaults_are_ten_gib_seven_days_fifteen_minutes" {
   assert {
     condition     = [module.function.environment_variables["RANDFILE_MAX_JOB_BYTES"], module.function.environment_variables["RANDFILE_JOB_RETENTION_DAYS"]] == ["10737418240", "7"]
     error_message = "A job may write 10 GiB by default, and its status stays 7 days (docs/security.md's ceilings assume it)."
+  }
+}
+
+run "job_queue_variables_reach_the_function" {
+  command = plan
+
+  variables {
+    worker_max_concurrency = 5
+    job_max_receive_count  = 4
+  }
+
+  assert {
+    condition     = [module.function.worker_max_concurrency, module.function.job_max_receive_count] == [5, 4]
+    error_message = "worker_max_concurrency and job_max_receive_count must reach the jobs queue's mapping and redrive policy."
   }
 }

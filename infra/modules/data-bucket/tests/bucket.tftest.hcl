@@ -130,33 +130,35 @@ run "writer_may_only_create_objects_under_the_prefix" {
 
   assert {
     condition = toset([for s in data.aws_iam_policy_document.bucket.statement : s.sid]) == toset([
-      "WriterPutsUnderPrefix", "WriterReadsBackUnderPrefix", "DenyWriterOverwrites", "DenyInsecureTransport",
+      "WriterPutsUnderPrefix", "WriterReadsBackUnderPrefix", "WriterListsUploads", "DenyWriterOverwrites", "DenyInsecureTransport",
     ])
     error_message = "The bucket policy must hold the writer's grants and the two denies checked here, nothing else."
   }
 
   assert {
-    condition = one([
-      for s in data.aws_iam_policy_document.bucket.statement : {
-        actions    = s.actions
-        resources  = s.resources
-        principals = one(s.principals).identifiers
-        conditions = toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"])
-      } if s.sid == "WriterReadsBackUnderPrefix"
-      ]) == {
-      actions    = toset(["s3:GetObject"])
-      resources  = toset(["arn:aws:s3:::randfile-test-222222222222-eu-west-1/generated/files/*"])
-      principals = toset(["arn:aws:iam::111111111111:root"])
-      conditions = toset(["ArnEquals aws:PrincipalArn arn:aws:iam::111111111111:role/randfile-test-function"])
+    condition = {
+      for s in data.aws_iam_policy_document.bucket.statement : s.sid => [
+        s.actions, s.resources, one(s.principals).identifiers,
+        toset([for c in s.condition : "${c.test} ${c.variable} ${join(",", c.values)}"]),
+      ] if contains(["WriterReadsBackUnderPrefix", "WriterListsUploads"], s.sid)
+      } == {
+      WriterReadsBackUnderPrefix = [
+        toset(["s3:GetObject"]), toset(["arn:aws:s3:::randfile-test-222222222222-eu-west-1/generated/files/*"]),
+        toset(["arn:aws:iam::111111111111:root"]), toset(["ArnEquals aws:PrincipalArn arn:aws:iam::111111111111:role/randfile-test-function"]),
+      ]
+      WriterListsUploads = [
+        toset(["s3:ListBucketMultipartUploads"]), toset(["arn:aws:s3:::randfile-test-222222222222-eu-west-1"]),
+        toset(["arn:aws:iam::111111111111:root"]), toset(["ArnEquals aws:PrincipalArn arn:aws:iam::111111111111:role/randfile-test-function"]),
+      ]
     }
-    error_message = "The writer may read back (HEAD) under key_prefix only, as the same pinned role."
+    error_message = "The writer role alone (pinned) may read back (HEAD) under key_prefix and list the bucket's multipart uploads (to abort a killed attempt's), nothing more."
   }
 
   assert {
     condition = one([
       for s in data.aws_iam_policy_document.bucket.statement : s.actions if s.sid == "WriterPutsUnderPrefix"
     ]) == toset(["s3:PutObject", "s3:AbortMultipartUpload"])
-    error_message = "The writer may put objects and abort its uploads, nothing else (no read, list or delete)."
+    error_message = "The writer may put objects and abort its uploads under the prefix (no delete)."
   }
 
   assert {

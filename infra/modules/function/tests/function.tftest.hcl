@@ -34,14 +34,15 @@ run "environment_is_the_service_contract" {
 
   assert {
     condition = aws_lambda_function.this.environment[0].variables == tomap({
-      RANDFILE_BUCKET             = "randfile-test-222222222222-eu-west-1"
-      RANDFILE_BUCKET_OWNER       = "222222222222"
-      RANDFILE_KEY_PREFIX         = "generated/"
-      RANDFILE_MAX_BYTES          = "1048576"
-      RANDFILE_JOBS_TABLE         = "randfile-test-jobs"
-      RANDFILE_WORKER_FUNCTION    = "randfile-test-worker"
-      RANDFILE_MAX_JOB_BYTES      = "10737418240"
-      RANDFILE_JOB_RETENTION_DAYS = "7"
+      RANDFILE_BUCKET                    = "randfile-test-222222222222-eu-west-1"
+      RANDFILE_BUCKET_OWNER              = "222222222222"
+      RANDFILE_KEY_PREFIX                = "generated/"
+      RANDFILE_MAX_BYTES                 = "1048576"
+      RANDFILE_JOBS_TABLE                = "randfile-test-jobs"
+      RANDFILE_JOB_QUEUE_URL             = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-queue"
+      RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN = "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-dead-letter"
+      RANDFILE_MAX_JOB_BYTES             = "10737418240"
+      RANDFILE_JOB_RETENTION_DAYS        = "7"
     })
     error_message = "The function must get exactly the RANDFILE_* variables randfile.config reads (DEVELOPERS.md)."
   }
@@ -172,8 +173,8 @@ run "role_writes_only_under_the_prefix_and_to_its_logs" {
   }
 
   assert {
-    condition     = toset([for s in data.aws_iam_policy_document.permissions.statement : s.sid]) == toset(["WriteUnderPrefix", "ReadBackUnderPrefix", "WriteOwnLogs", "SendTraces", "KeepJobs", "StartWorker", "RecordFailedJobs"])
-    error_message = "Without a KMS key the role gets exactly the S3, logs, X-Ray, jobs table, worker and queue statements checked here."
+    condition     = toset([for s in data.aws_iam_policy_document.permissions.statement : s.sid]) == toset(["WriteUnderPrefix", "ReadBackUnderPrefix", "ListOwnUploads", "WriteOwnLogs", "SendTraces", "KeepJobs", "QueueJobs", "ReceiveJobs"])
+    error_message = "Without a KMS key the role gets exactly the S3, logs, X-Ray, jobs table and queue statements checked here (no lambda:InvokeFunction: the queue starts the worker)."
   }
 
   assert {
@@ -185,23 +186,33 @@ run "role_writes_only_under_the_prefix_and_to_its_logs" {
 
   assert {
     condition = one([
-      for s in data.aws_iam_policy_document.permissions.statement : [s.actions, s.resources] if s.sid == "StartWorker"
-    ]) == [toset(["lambda:InvokeFunction"]), toset(["arn:aws:lambda:eu-west-1:111111111111:function:randfile-test-worker"])]
-    error_message = "The role may invoke the worker and no other function."
+      for s in data.aws_iam_policy_document.permissions.statement : [s.actions, s.resources] if s.sid == "QueueJobs"
+    ]) == [toset(["sqs:SendMessage"]), toset(["arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-queue"])]
+    error_message = "The role may send to the jobs queue only (not to the dead-letter queue: only SQS's redrive moves messages there)."
   }
 
   assert {
     condition = one([
-      for s in data.aws_iam_policy_document.permissions.statement : [s.actions, s.resources] if s.sid == "RecordFailedJobs"
-    ]) == [toset(["sqs:SendMessage"]), toset(["arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-failed"])]
-    error_message = "The role may send to the failed-jobs queue only (Lambda delivers the on-failure record with it)."
+      for s in data.aws_iam_policy_document.permissions.statement : [s.actions, s.resources] if s.sid == "ReceiveJobs"
+      ]) == [
+      toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]),
+      toset(["arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-queue", "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-dead-letter"]),
+    ]
+    error_message = "Lambda's pollers receive and delete with the execution role, and the worker changes its message's visibility, on both queues only."
+  }
+
+  assert {
+    condition = one([
+      for s in data.aws_iam_policy_document.permissions.statement : [s.actions, s.resources] if s.sid == "ListOwnUploads"
+    ]) == [toset(["s3:ListBucketMultipartUploads"]), toset(["arn:aws:s3:::randfile-test-222222222222-eu-west-1"])]
+    error_message = "A retry may list the bucket's multipart uploads (to abort its own) and nothing else at bucket level."
   }
 
   assert {
     condition = one([
       for s in data.aws_iam_policy_document.permissions.statement : [s.actions, s.resources] if s.sid == "WriteUnderPrefix"
     ]) == [toset(["s3:PutObject", "s3:AbortMultipartUpload"]), toset(["arn:aws:s3:::randfile-test-222222222222-eu-west-1/generated/*"])]
-    error_message = "The role may put objects (and abort its uploads) under the prefix of the bucket only: no read, list or delete."
+    error_message = "The role may put objects (and abort its uploads) under the prefix of the bucket only: no read or delete."
   }
 
   assert {
@@ -336,8 +347,8 @@ run "the_worker_runs_the_same_package_as_the_same_role" {
   }
 
   assert {
-    condition     = output.worker_function_name == "randfile-test-worker" && output.jobs_table_name == "randfile-test-jobs" && output.failed_jobs_queue_name == "randfile-test-jobs-failed"
-    error_message = "The outputs must name the worker, the table and the queue."
+    condition     = output.worker_function_name == "randfile-test-worker" && output.jobs_table_name == "randfile-test-jobs" && output.jobs_queue_name == "randfile-test-jobs-queue" && output.jobs_dead_letter_queue_name == "randfile-test-jobs-dead-letter"
+    error_message = "The outputs must name the worker, the table and both queues."
   }
 }
 
@@ -370,41 +381,93 @@ run "worker_memory_size_sets_the_worker_s_memory_only" {
   }
 }
 
-# The largest job the check admits: 900 s at 86 MB/s (docs/performance.md).
+# The largest job the check admits: 900 s less the 120 s kept for CompleteMultipartUpload, at
+# 86 MB/s (docs/performance.md); one byte more is refused (tests/validation.tftest.hcl).
 run "max_job_bytes_up_to_what_the_worker_writes_in_its_timeout" {
   command = plan
 
   variables {
-    max_job_bytes = 77400000000
+    max_job_bytes = 67080000000
   }
 
   assert {
-    condition     = aws_lambda_function.worker.environment[0].variables["RANDFILE_MAX_JOB_BYTES"] == "77400000000"
+    condition     = aws_lambda_function.worker.environment[0].variables["RANDFILE_MAX_JOB_BYTES"] == "67080000000"
     error_message = "A job size the worker can write within its timeout must be accepted."
   }
 }
 
-run "failed_jobs_are_retried_twice_then_queued" {
+run "jobs_wait_in_a_queue_with_a_dead_letter_queue" {
   command = plan
 
   assert {
     condition = [
-      aws_lambda_function_event_invoke_config.worker.function_name,
-      aws_lambda_function_event_invoke_config.worker.maximum_retry_attempts,
-      aws_lambda_function_event_invoke_config.worker.maximum_event_age_in_seconds,
-      aws_lambda_function_event_invoke_config.worker.destination_config[0].on_failure[0].destination,
-    ] == ["randfile-test-worker", 2, 3600, "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-failed"]
-    error_message = "A failed job must be retried twice within an hour, then recorded in the failed-jobs queue."
+      aws_sqs_queue.jobs.name,
+      aws_sqs_queue.jobs.visibility_timeout_seconds,
+      aws_sqs_queue.jobs.message_retention_seconds,
+      aws_sqs_queue.jobs.sqs_managed_sse_enabled,
+      coalesce(aws_sqs_queue.jobs.fifo_queue, false),
+    ] == ["randfile-test-jobs-queue", 5400, 345600, true, false]
+    error_message = "The jobs queue must be a standard, encrypted queue whose visibility timeout is six worker timeouts (AWS's advice for a queue feeding Lambda), keeping messages 4 days."
+  }
+
+  assert {
+    condition     = jsondecode(aws_sqs_queue.jobs.redrive_policy) == { deadLetterTargetArn = "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-dead-letter", maxReceiveCount = 3 }
+    error_message = "A message received three times (the default job_max_receive_count) must move to the dead-letter queue."
   }
 
   assert {
     condition = [
-      aws_sqs_queue.failed_jobs.name,
-      aws_sqs_queue.failed_jobs.message_retention_seconds,
-      aws_sqs_queue.failed_jobs.sqs_managed_sse_enabled,
-      coalesce(aws_sqs_queue.failed_jobs.fifo_queue, false),
-    ] == ["randfile-test-jobs-failed", 1209600, true, false]
-    error_message = "The queue must be a standard queue (Lambda refuses FIFO destinations), encrypted, keeping records 14 days."
+      aws_sqs_queue.jobs_dead_letter.name,
+      aws_sqs_queue.jobs_dead_letter.visibility_timeout_seconds,
+      aws_sqs_queue.jobs_dead_letter.message_retention_seconds,
+      aws_sqs_queue.jobs_dead_letter.sqs_managed_sse_enabled,
+    ] == ["randfile-test-jobs-dead-letter", 5400, 1209600, true]
+    error_message = "The dead-letter queue must be encrypted, feed the worker as the jobs queue does, and keep messages 14 days, longer than the jobs queue (a moved message keeps its first enqueue time)."
+  }
+
+  assert {
+    condition = jsondecode(aws_sqs_queue_redrive_allow_policy.jobs_dead_letter.redrive_allow_policy) == {
+      redrivePermission = "byQueue", sourceQueueArns = ["arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-queue"]
+    } && aws_sqs_queue_redrive_allow_policy.jobs_dead_letter.queue_url == "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-dead-letter"
+    error_message = "Only the jobs queue may use the dead-letter queue."
+  }
+
+  assert {
+    condition = {
+      for queue, mapping in aws_lambda_event_source_mapping.worker : queue => [
+        mapping.event_source_arn, mapping.function_name, mapping.batch_size, mapping.function_response_types, mapping.scaling_config[0].maximum_concurrency,
+      ]
+      } == {
+      jobs             = ["arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-queue", aws_lambda_function.worker.arn, 1, toset(["ReportBatchItemFailures"]), 2]
+      jobs_dead_letter = ["arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-dead-letter", aws_lambda_function.worker.arn, 10, toset(["ReportBatchItemFailures"]), 2]
+    }
+    error_message = "The jobs queue must feed the worker one job per run, at most worker_max_concurrency (2) runs at once; the dead-letter queue the same worker, up to 10 messages a run, 2 runs at once; both reporting item failures."
+  }
+
+  assert {
+    condition     = output.jobs_queue_url == aws_sqs_queue.jobs.url && output.jobs_dead_letter_queue_arn == aws_sqs_queue.jobs_dead_letter.arn && output.jobs_queue_arn == aws_sqs_queue.jobs.arn && output.jobs_dead_letter_queue_url == aws_sqs_queue.jobs_dead_letter.url
+    error_message = "The outputs must name both queues (the monitoring module and the runbook use them)."
+  }
+}
+
+run "job_attempts_and_concurrency_follow_their_variables" {
+  command = plan
+
+  variables {
+    worker_timeout         = 300
+    max_job_bytes          = 1073741824
+    worker_max_concurrency = 7
+    job_max_receive_count  = 5
+  }
+
+  assert {
+    condition     = jsondecode(aws_sqs_queue.jobs.redrive_policy).maxReceiveCount == 5 && aws_lambda_event_source_mapping.worker["jobs"].scaling_config[0].maximum_concurrency == 7
+    error_message = "job_max_receive_count must set the redrive's maxReceiveCount, worker_max_concurrency the jobs mapping's maximum concurrency."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.jobs.visibility_timeout_seconds == 1800 && aws_sqs_queue.jobs_dead_letter.visibility_timeout_seconds == 1800 && aws_lambda_event_source_mapping.worker["jobs_dead_letter"].scaling_config[0].maximum_concurrency == 2
+    error_message = "Both queues' visibility timeouts must follow worker_timeout (x 6); the dead-letter mapping keeps its cap of 2."
   }
 }
 

@@ -35,6 +35,9 @@ run "rejects_bad_values" {
     worker_memory_size   = 127
     job_retention_days   = 0
 
+    worker_max_concurrency = 1
+    job_max_receive_count  = 0
+
     permissions_boundary_arn = "randfile-ci-test-boundary" # a name, not its ARN
   }
 
@@ -55,6 +58,8 @@ run "rejects_bad_values" {
     var.worker_memory_size,
     var.job_retention_days,
     var.permissions_boundary_arn,
+    var.worker_max_concurrency,
+    var.job_max_receive_count,
   ]
 }
 
@@ -78,6 +83,9 @@ run "rejects_other_bad_values" {
     worker_memory_size   = 10241
     job_retention_days   = 1.5
 
+    worker_max_concurrency = 1001
+    job_max_receive_count  = 11
+
     permissions_boundary_arn = "arn:aws:iam::111111111111:role/randfile-ci-test-boundary" # a role
   }
 
@@ -98,6 +106,8 @@ run "rejects_other_bad_values" {
     var.worker_memory_size,
     var.job_retention_days,
     var.permissions_boundary_arn,
+    var.worker_max_concurrency,
+    var.job_max_receive_count,
   ]
 }
 
@@ -148,6 +158,18 @@ run "rejects_a_job_size_the_worker_cannot_write_in_time" {
 
   variables {
     worker_timeout = 120
+  }
+
+  expect_failures = [var.max_job_bytes]
+}
+
+# The 120 s the worker keeps for CompleteMultipartUpload do not count: 780 s at 86 MB/s is
+# 67,080,000,000 bytes (900 s would admit 77.4 GB); function.tftest.hcl accepts the byte before.
+run "rejects_a_job_size_that_needs_the_completion_reserve" {
+  command = plan
+
+  variables {
+    max_job_bytes = 67080000001
   }
 
   expect_failures = [var.max_job_bytes]

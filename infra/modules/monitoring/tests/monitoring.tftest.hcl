@@ -9,17 +9,18 @@ mock_provider "aws" {
 }
 
 variables {
-  name                      = "randfile-test"
-  environment               = "test"
-  function_name             = "randfile-test"
-  worker_function_name      = "randfile-test-worker"
-  failed_jobs_queue_name    = "randfile-test-jobs-failed"
-  function_timeout_seconds  = 20
-  function_log_group_name   = "/aws/lambda/randfile-test"
-  api_name                  = "randfile-test"
-  api_stage_name            = "v1"
-  api_access_log_group_name = "/aws/apigateway/randfile-test/v1/access"
-  usage_plan_daily_quota    = 1000
+  name                        = "randfile-test"
+  environment                 = "test"
+  function_name               = "randfile-test"
+  worker_function_name        = "randfile-test-worker"
+  jobs_queue_name             = "randfile-test-jobs-queue"
+  jobs_dead_letter_queue_name = "randfile-test-jobs-dead-letter"
+  function_timeout_seconds    = 20
+  function_log_group_name     = "/aws/lambda/randfile-test"
+  api_name                    = "randfile-test"
+  api_stage_name              = "v1"
+  api_access_log_group_name   = "/aws/apigateway/randfile-test/v1/access"
+  usage_plan_daily_quota      = 1000
 
   # Distinct values, so each alarm's threshold shows which variable it comes from.
   api_5xx_rate_threshold       = 0.03
@@ -29,19 +30,23 @@ variables {
   api_4xx_surge_threshold      = 40
   quota_usage_share            = 0.9
   s3_refusals_threshold        = 1
+
+  jobs_failed_threshold                = 4
+  job_oldest_waiting_threshold_seconds = 5400
+  jobs_dead_letter_alarm_periods       = 2
 }
 
 run "every_alarm_watches_its_metric_with_its_threshold_variable" {
   command = plan
 
   assert {
-    condition     = sort(keys(aws_cloudwatch_metric_alarm.this)) == sort(["api-5xx-rate", "function-errors", "function-throttles", "duration-near-timeout", "api-4xx-surge", "usage-quota", "s3-refusals", "failed-jobs"])
-    error_message = "The alarms must be exactly the seven of issue 13 and issue 16's failed-jobs (each a section of docs/operations.md)."
+    condition     = sort(keys(aws_cloudwatch_metric_alarm.this)) == sort(["api-5xx-rate", "function-errors", "function-throttles", "duration-near-timeout", "api-4xx-surge", "usage-quota", "s3-refusals", "jobs-failed", "jobs-abandoned", "jobs-oldest-waiting", "jobs-dead-letter"])
+    error_message = "The alarms must be exactly the seven of issue 13 and issue 25's four on jobs (each a section of docs/operations.md)."
   }
 
   assert {
     condition = {
-      for key, alarm in aws_cloudwatch_metric_alarm.this : key => [alarm.namespace, alarm.metric_name, coalesce(alarm.statistic, alarm.extended_statistic), tostring(alarm.threshold)]
+      for key, alarm in aws_cloudwatch_metric_alarm.this : key => [alarm.namespace, alarm.metric_name, coalesce(alarm.statistic, alarm.extended_statistic), tostring(alarm.threshold)] if key != "jobs-dead-letter"
       } == {
       api-5xx-rate          = ["AWS/ApiGateway", "5XXError", "Average", "0.03"]
       function-errors       = ["AWS/Lambda", "Errors", "Sum", "2"]
@@ -50,14 +55,47 @@ run "every_alarm_watches_its_metric_with_its_threshold_variable" {
       api-4xx-surge         = ["AWS/ApiGateway", "4XXError", "Sum", "40"]
       usage-quota           = ["AWS/ApiGateway", "Count", "Sum", "900"]
       s3-refusals           = ["randfile", "Failures", "Sum", "1"]
-      failed-jobs           = ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "0"]
+      jobs-failed           = ["randfile", "JobsFailed", "Sum", "4"]
+      jobs-abandoned        = ["randfile", "JobsAbandoned", "Sum", "0"]
+      jobs-oldest-waiting   = ["AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", "5400"]
     }
     error_message = "An alarm watches the wrong metric or statistic, or ignores its threshold variable."
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.this["failed-jobs"].dimensions == tomap({ QueueName = "randfile-test-jobs-failed" }) && aws_cloudwatch_metric_alarm.this["failed-jobs"].comparison_operator == "GreaterThanThreshold"
-    error_message = "The failed-jobs alarm must fire on any message waiting in this environment's failed-jobs queue."
+    condition = [for key in ["jobs-failed", "jobs-abandoned"] : aws_cloudwatch_metric_alarm.this[key].dimensions] == [
+      tomap({ environment = "test" }), tomap({ environment = "test" }),
+    ]
+    error_message = "The job alarms must watch the worker's metrics of this environment, by environment alone as the worker writes them."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["jobs-oldest-waiting"].dimensions == tomap({ QueueName = "randfile-test-jobs-queue" })
+    error_message = "The waiting-job alarm must watch this environment's jobs queue."
+  }
+
+  assert {
+    condition = toset([
+      for query in aws_cloudwatch_metric_alarm.this["jobs-dead-letter"].metric_query : [
+        query.id, query.expression, query.return_data,
+        [for metric in query.metric : [metric.namespace, metric.metric_name, metric.dimensions, metric.stat, metric.period]],
+      ]
+      ]) == toset([
+      ["m0", null, null, [["AWS/SQS", "ApproximateNumberOfMessagesVisible", tomap({ QueueName = "randfile-test-jobs-dead-letter" }), "Maximum", 300]]],
+      ["m1", null, null, [["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", tomap({ QueueName = "randfile-test-jobs-dead-letter" }), "Maximum", 300]]],
+      ["total", "m0 + m1", true, []],
+    ])
+    error_message = "The dead-letter alarm must sum the messages waiting and in flight in this environment's dead-letter queue (a message the worker fails on is mostly in flight)."
+  }
+
+  assert {
+    condition = [
+      aws_cloudwatch_metric_alarm.this["jobs-dead-letter"].threshold,
+      aws_cloudwatch_metric_alarm.this["jobs-dead-letter"].evaluation_periods,
+      aws_cloudwatch_metric_alarm.this["jobs-dead-letter"].comparison_operator,
+      aws_cloudwatch_metric_alarm.this["jobs-dead-letter"].treat_missing_data,
+    ] == [0, 2, "GreaterThanThreshold", "notBreaching"]
+    error_message = "The dead-letter alarm must fire when any message stays jobs_dead_letter_alarm_periods periods."
   }
 
   assert {
@@ -206,8 +244,9 @@ run "dashboard_charts_only_metrics_that_exist" {
       for metric in try(widget.properties.metrics, []) : contains([
         "AWS/ApiGateway/Count", "AWS/ApiGateway/Latency", "AWS/ApiGateway/4XXError", "AWS/ApiGateway/5XXError",
         "AWS/Lambda/Errors", "AWS/Lambda/Throttles", "AWS/Lambda/ConcurrentExecutions", "AWS/Lambda/Invocations",
-        "AWS/SQS/ApproximateNumberOfMessagesVisible",
+        "AWS/SQS/ApproximateNumberOfMessagesVisible", "AWS/SQS/ApproximateNumberOfMessagesNotVisible", "AWS/SQS/ApproximateAgeOfOldestMessage",
         "randfile/FilesWritten", "randfile/BytesWritten", "randfile/GenerationTime", "randfile/UploadTime", "randfile/Failures",
+        "randfile/JobsFailed", "randfile/JobsAbandoned",
       ], "${metric[0]}/${metric[1]}")
     ]]))
     error_message = "A dashboard widget charts a metric neither AWS nor the function (src/randfile/metrics.py) publishes."
@@ -216,24 +255,25 @@ run "dashboard_charts_only_metrics_that_exist" {
   assert {
     condition = alltrue(flatten([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [
       for metric in try(widget.properties.metrics, []) :
-      metric[0] != "randfile" ? true : (metric[2] == "environment" && metric[3] == "test" && contains(["format", "code"], metric[4]))
+      metric[0] != "randfile" ? true : (metric[2] == "environment" && metric[3] == "test" && (contains(["JobsFailed", "JobsAbandoned"], metric[1]) ? length(metric) == 5 : contains(["format", "code"], metric[4])))
     ]]))
-    error_message = "The function's metrics must be charted with the dimensions it writes: environment, then format or code."
+    error_message = "The function's metrics must be charted with the dimensions it writes: environment, then format or code (the job counts by environment alone)."
   }
 
   assert {
     condition = toset(flatten([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [
       for metric in try(widget.properties.metrics, []) : metric[1]
       ]])) == toset(["Count", "Latency", "4XXError", "5XXError", "Errors", "Throttles", "ConcurrentExecutions",
-    "FilesWritten", "BytesWritten", "GenerationTime", "UploadTime", "Failures", "Invocations", "ApproximateNumberOfMessagesVisible"])
-    error_message = "The dashboard must show requests, latency, errors by code, throttles, concurrency, files and bytes per format, and the jobs (worker runs, failed jobs)."
+      "FilesWritten", "BytesWritten", "GenerationTime", "UploadTime", "Failures", "Invocations", "JobsFailed", "JobsAbandoned",
+    "ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible", "ApproximateAgeOfOldestMessage"])
+    error_message = "The dashboard must show requests, latency, errors by code, throttles, concurrency, files and bytes per format, and the jobs (worker runs, failed and abandoned jobs, the queues)."
   }
 
   assert {
     condition = toset(flatten([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [
       for metric in try(widget.properties.metrics, []) : metric[3] if metric[0] == "AWS/SQS" || (metric[0] == "AWS/Lambda" && metric[1] == "Invocations")
-    ]])) == toset(["randfile-test-worker", "randfile-test-jobs-failed"])
-    error_message = "The jobs widget must chart this environment's worker and failed-jobs queue."
+    ]])) == toset(["randfile-test-worker", "randfile-test-jobs-queue", "randfile-test-jobs-dead-letter"])
+    error_message = "The jobs widgets must chart this environment's worker and its two queues."
   }
 
   assert {
@@ -285,6 +325,10 @@ run "bad_values_are_refused" {
     api_4xx_surge_threshold      = 0
     quota_usage_share            = 0
     s3_refusals_threshold        = -1
+
+    jobs_failed_threshold                = -1
+    job_oldest_waiting_threshold_seconds = 299
+    jobs_dead_letter_alarm_periods       = 0
   }
 
   expect_failures = [
@@ -292,7 +336,20 @@ run "bad_values_are_refused" {
     var.alarm_subscriptions, var.api_5xx_rate_threshold, var.function_errors_threshold,
     var.function_throttles_threshold, var.duration_timeout_share, var.api_4xx_surge_threshold,
     var.quota_usage_share, var.s3_refusals_threshold,
+    var.jobs_failed_threshold, var.job_oldest_waiting_threshold_seconds, var.jobs_dead_letter_alarm_periods,
   ]
+}
+
+run "other_bad_job_alarm_values_are_refused" {
+  command = plan
+
+  variables {
+    jobs_failed_threshold                = 0.5
+    job_oldest_waiting_threshold_seconds = 1209601 # past SQS's longest retention
+    jobs_dead_letter_alarm_periods       = 289
+  }
+
+  expect_failures = [var.jobs_failed_threshold, var.job_oldest_waiting_threshold_seconds, var.jobs_dead_letter_alarm_periods]
 }
 
 run "an_http_subscription_is_refused" {

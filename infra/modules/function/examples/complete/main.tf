@@ -36,9 +36,11 @@ module "function" {
   reserved_concurrency = 5
   log_retention_days   = 365
 
-  worker_timeout     = 600
-  max_job_bytes      = 2147483648
-  job_retention_days = 3
+  worker_timeout         = 600
+  max_job_bytes          = 2147483648
+  job_retention_days     = 3
+  worker_max_concurrency = 4
+  job_max_receive_count  = 5
 
   tags = {
     service = "randfile"

@@ -60,7 +60,26 @@ mock_resource "aws_dynamodb_table" {
 
 mock_resource "aws_sqs_queue" {
   defaults = {
-    arn = "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-failed"
-    url = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-failed"
+    arn = "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-queue"
+    url = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-queue"
+  }
+}
+
+# Each queue as SQS would name it (the default above names the jobs queue only).
+override_resource {
+  target = aws_sqs_queue.jobs
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-queue"
+    url = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-queue"
+    id  = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-queue"
+  }
+}
+
+override_resource {
+  target = aws_sqs_queue.jobs_dead_letter
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-dead-letter"
+    url = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-dead-letter"
+    id  = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-dead-letter"
   }
 }

@@ -3,17 +3,18 @@
 module "monitoring" {
   source = "../.."
 
-  name                      = "randfile-prod"
-  environment               = "prod"
-  function_name             = "randfile-prod"
-  worker_function_name      = "randfile-prod-worker"
-  failed_jobs_queue_name    = "randfile-prod-jobs-failed"
-  function_timeout_seconds  = 29
-  function_log_group_name   = "/aws/lambda/randfile-prod"
-  api_name                  = "randfile-prod"
-  api_stage_name            = "v1"
-  api_access_log_group_name = "/aws/apigateway/randfile-prod/v1/access"
-  usage_plan_daily_quota    = 5000
+  name                        = "randfile-prod"
+  environment                 = "prod"
+  function_name               = "randfile-prod"
+  worker_function_name        = "randfile-prod-worker"
+  jobs_queue_name             = "randfile-prod-jobs-queue"
+  jobs_dead_letter_queue_name = "randfile-prod-jobs-dead-letter"
+  function_timeout_seconds    = 29
+  function_log_group_name     = "/aws/lambda/randfile-prod"
+  api_name                    = "randfile-prod"
+  api_stage_name              = "v1"
+  api_access_log_group_name   = "/aws/apigateway/randfile-prod/v1/access"
+  usage_plan_daily_quota      = 5000
 
   alarm_subscriptions = [
     { protocol = "email", endpoint = "oncall@example.com" },
@@ -29,6 +30,10 @@ module "monitoring" {
   api_4xx_surge_threshold      = 200
   quota_usage_share            = 0.9
   s3_refusals_threshold        = 0
-  metrics_namespace            = "randfile"
-  tags                         = { team = "files" }
+
+  jobs_failed_threshold                = 0
+  job_oldest_waiting_threshold_seconds = 7200
+  jobs_dead_letter_alarm_periods       = 2
+  metrics_namespace                    = "randfile"
+  tags                                 = { team = "files" }
 }

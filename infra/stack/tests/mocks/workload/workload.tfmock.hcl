@@ -35,3 +35,22 @@ mock_resource "aws_acm_certificate" {
     }]
   }
 }
+
+# The jobs queues as SQS would name them, so the functions' environment is known at plan.
+override_resource {
+  target = module.function.aws_sqs_queue.jobs
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-queue"
+    url = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-queue"
+    id  = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-queue"
+  }
+}
+
+override_resource {
+  target = module.function.aws_sqs_queue.jobs_dead_letter
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-dead-letter"
+    url = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-dead-letter"
+    id  = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-dead-letter"
+  }
+}

@@ -1,0 +1,122 @@
+"""The job variables' validation messages say what is accepted and why.
+
+`terraform test` can only expect a variable to fail (expect_failures), not read its message, so
+this plans each module with bad values (mock providers, no expect_failures) and reads the
+messages Terraform prints. The modules' own tests/validation.tftest.hcl check that every rule
+fails; this checks what each one tells the person who set the value.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+TERRAFORM = REPO / "scripts" / "terraform"
+LOCK_FILE = REPO / "infra" / "stack" / ".terraform.lock.hcl"
+
+FUNCTION_VARIABLES = """
+  function_name = "randfile-test"
+  role_name     = "randfile-test-function"
+  zip_path      = "tests/fixtures/randfile.zip"
+  bucket_name   = "randfile-test-222222222222-eu-west-1"
+  bucket_arn    = "arn:aws:s3:::randfile-test-222222222222-eu-west-1"
+  bucket_owner  = "222222222222"
+"""
+
+MONITORING_VARIABLES = """
+  name                        = "randfile-test"
+  environment                 = "test"
+  function_name               = "randfile-test"
+  worker_function_name        = "randfile-test-worker"
+  jobs_queue_name             = "randfile-test-jobs-queue"
+  jobs_dead_letter_queue_name = "randfile-test-jobs-dead-letter"
+  function_timeout_seconds    = 20
+  function_log_group_name     = "/aws/lambda/randfile-test"
+  api_name                    = "randfile-test"
+  api_stage_name              = "v1"
+  api_access_log_group_name   = "/aws/apigateway/randfile-test/v1/access"
+  usage_plan_daily_quota      = 1000
+"""
+
+
+def messages(module: str, variables: str, bad_values: list[str], tmp_path: Path) -> str:
+    """Plan a copy of the module with the bad values; what Terraform prints, whitespace collapsed.
+
+    One run for all: a failed run skips the runs after it, and every validation is reported."""
+    copy = tmp_path / module
+    shutil.copytree(REPO / "infra" / "modules" / module, copy)
+    for test_file in (copy / "tests").glob("*.tftest.hcl"):
+        test_file.unlink()
+    blocks = [
+        f'mock_provider "aws" {{\n  source = "./tests/mocks"\n}}\n\nvariables {{{variables}}}\n'
+    ]
+    assignments = "\n    ".join(bad_values)
+    blocks.append(
+        f'run "bad_values" {{\n  command = plan\n\n  variables {{\n    {assignments}\n  }}\n}}\n'
+    )
+    (copy / "tests" / "messages.tftest.hcl").write_text("\n".join(blocks), encoding="utf-8")
+    shutil.copy(LOCK_FILE, copy / ".terraform.lock.hcl")
+    environment = {**os.environ, "TF_DATA_DIR": str(copy / ".terraform")}
+
+    def terraform(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(TERRAFORM), f"-chdir={copy}", *arguments, "-no-color"],
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=False,
+        )
+
+    initialised = terraform("init", "-backend=false", "-input=false", "-lockfile=readonly")
+    assert initialised.returncode == 0, initialised.stdout + initialised.stderr
+    result = terraform("test")
+    output = result.stdout + result.stderr
+    assert 'run "bad_values"... fail' in output, output
+    return " ".join(output.split())
+
+
+def test_the_function_module_explains_the_job_limits(tmp_path: Path) -> None:
+    found = messages(
+        "function",
+        FUNCTION_VARIABLES,
+        ["max_job_bytes = 67080000001", "worker_max_concurrency = 1", "job_max_receive_count = 11"],
+        tmp_path,
+    )
+
+    assert (
+        "max_job_bytes 67080000001 cannot be written within worker_timeout: the worker writes "
+        "about 86 MB/s with worker_memory_size 1769 MB (docs/performance.md) and keeps 120 s of "
+        "its 900 s for CompleteMultipartUpload (min(120 s, 15 %), AWS documents that it can take "
+        "minutes), so at most 67080000000 bytes in 780 s."
+    ) in found
+    assert (
+        "worker_max_concurrency must be a whole number from 2 to 1000 (the range AWS accepts for "
+        "an SQS event source mapping's maximum concurrency)."
+    ) in found
+    assert "job_max_receive_count must be a whole number from 1 to 10." in found
+
+
+def test_the_monitoring_module_explains_the_job_alarm_limits(tmp_path: Path) -> None:
+    found = messages(
+        "monitoring",
+        MONITORING_VARIABLES,
+        [
+            "job_oldest_waiting_threshold_seconds = 299",
+            "jobs_dead_letter_alarm_periods = 0",
+            "jobs_failed_threshold = 0.5",
+        ],
+        tmp_path,
+    )
+
+    assert (
+        "job_oldest_waiting_threshold_seconds must be a whole number of seconds from 300 (the "
+        "alarm's period) to 1209600 (14 days, SQS's longest retention)."
+    ) in found
+    assert (
+        "jobs_dead_letter_alarm_periods must be a whole number from 1 to 288 (a day of 5-minute "
+        "periods)."
+    ) in found
+    assert "jobs_failed_threshold must be a whole number, 0 or more." in found
