@@ -17,7 +17,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from randfile.config import DEFAULT_MAX_SYNC_BYTES, DEFAULT_MAX_JOB_BYTES
+from randfile.config import DEFAULT_MAX_JOB_BYTES, DEFAULT_MAX_SYNC_BYTES
 from randfile.content import FORMATS, Format
 from randfile.errors import BadRequestError, IdempotencyKeyInUseError, IdempotencyKeyReusedError
 from randfile.idempotency import MAX_KEY_LENGTH, idempotency_key
