@@ -137,6 +137,8 @@ def world_of(*states: dict[str, Any]) -> tuple[World, dict[str, dict[str, Any]]]
             world.tags[arn] = dict(values["tags_all"])
         if resource["type"] == "aws_iam_role" and values.get("permissions_boundary"):
             world.role_boundaries[arn] = values["permissions_boundary"]
+        if resource["type"] == "aws_lambda_event_source_mapping":
+            world.event_source_mappings[values["uuid"]] = values["function_arn"]
         if resource["type"] == "aws_kms_alias":
             world.key_aliases[arn] = values["target_key_arn"]
         if resource["type"] == "aws_kms_key":

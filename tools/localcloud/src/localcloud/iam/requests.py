@@ -149,6 +149,8 @@ class World:
     tags: dict[str, dict[str, str]] = field(default_factory=dict)
     role_boundaries: dict[str, str] = field(default_factory=dict)
     key_aliases: dict[str, str] = field(default_factory=dict)
+    event_source_mappings: dict[str, str] = field(default_factory=dict)
+    """An event source mapping's UUID -> its function's ARN (lambda:FunctionArn)."""
 
 
 # --- operation matching ----------------------------------------------------------------------
@@ -318,20 +320,60 @@ def _iam(call: Call, world: World) -> Iterator[Item]:
         yield "TagRole", role, context
 
 
+_EVENT_SOURCE_MAPPING_OPERATIONS = frozenset(
+    {"CreateEventSourceMapping", "GetEventSourceMapping", "UpdateEventSourceMapping"}
+    | {"DeleteEventSourceMapping"}
+)
+
+
+def _function_arn(call: Call, name: str) -> str:
+    return (
+        name
+        if name.startswith("arn:")
+        else f"arn:aws:lambda:{call.region}:{call.account}:function:{name}"
+    )
+
+
+def _event_source_mapping(call: Call, world: World) -> Iterator[Item]:
+    """Create on "*", the others on the mapping's ARN, each with lambda:FunctionArn: the function
+    the mapping invokes (named by the request, or the mapping's own)
+    (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html,
+    https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions)."""
+    params = call.params
+    uuid = str(params.get("UUID", ""))
+    function = params.get("FunctionName") or world.event_source_mappings.get(uuid)
+    context = {"lambda:FunctionArn": [_function_arn(call, str(function))]} if function else {}
+    if call.operation == "CreateEventSourceMapping":
+        tags = _json_tags(params.get("Tags", {}))
+        yield call.operation, "*", {**context, **_tags_context(tags, "aws:RequestTag")}
+        if tags:
+            # Tags given at creation are authorized as lambda:TagResource too.
+            # https://docs.aws.amazon.com/lambda/latest/dg/tags-esm.html
+            yield "TagResource", "*", _tags_context(tags, "aws:RequestTag")
+        return
+    arn = f"arn:aws:lambda:{call.region}:{call.account}:event-source-mapping:{uuid}"
+    yield call.operation, arn, {**context, **_resource_tags(world, arn)}
+
+
 def _lambda(call: Call, world: World) -> Iterator[Item]:
     params = call.params
     if call.operation in {"TagResource", "UntagResource", "ListTags"}:
-        yield call.operation, str(params["Resource"]), {}
+        resource = str(params["Resource"])
+        tags = _json_tags(params.get("Tags", {}))
+        yield (
+            call.operation,
+            resource,
+            {**_resource_tags(world, resource), **_tags_context(tags, "aws:RequestTag")},
+        )
+        return
+    if call.operation in _EVENT_SOURCE_MAPPING_OPERATIONS:
+        yield from _event_source_mapping(call, world)
         return
     name = str(params.get("FunctionName", ""))
     if not name:
         yield call.operation, "*", {}
         return
-    arn = (
-        name
-        if name.startswith("arn:")
-        else (f"arn:aws:lambda:{call.region}:{call.account}:function:{name}")
-    )
+    arn = _function_arn(call, name)
     yield LAMBDA_ACTIONS.get(call.operation, call.operation), arn, _resource_tags(world, arn)
     if "Role" in params and call.operation in {"CreateFunction", "UpdateFunctionConfiguration"}:
         yield "iam:PassRole", str(params["Role"]), {"iam:PassedToService": ["lambda.amazonaws.com"]}
