@@ -7,7 +7,6 @@ The local cloud counts concurrency per account as Lambda does and throttles past
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,12 +17,14 @@ from localcloud.faults import FaultClient
 from randfile_client import AcceptedJob, CreatedFile
 from randfile_localcloud.cloud import Cloud
 from tests.e2e.api_client import api_client
+from tests.e2e.jobs_mapping import jobs_waiting
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
 MIB = 2**20
 NEW_ACCOUNT_CONCURRENCY = 10
 WAITING_JOBS = 20
+JOB_SIZE = 64 * MIB
 WORKER_MAX_CONCURRENCY = 2
 """infra/stack's default worker_max_concurrency, which the local deployment keeps."""
 
@@ -49,10 +50,11 @@ def test_with_20_jobs_waiting_on_a_10_concurrency_account_post_files_answers_201
     local: Cloud, published: Published, outputs: dict[str, Any], small_account: FaultClient
 ) -> None:
     with api_client(published, poll_interval=0.5) as client:
-        jobs = [
-            client.submit(8 * MIB + seed, "binary", seed=seed, mode="async")
-            for seed in range(WAITING_JOBS)
-        ]
+        with jobs_waiting(local, outputs):
+            jobs = [
+                client.submit(JOB_SIZE + seed, "binary", seed=seed, mode="async")
+                for seed in range(WAITING_JOBS)
+            ]
         job_ids = [job.job_id for job in jobs if isinstance(job, AcceptedJob)]
         assert len(job_ids) == WAITING_JOBS
 
@@ -60,11 +62,13 @@ def test_with_20_jobs_waiting_on_a_10_concurrency_account_post_files_answers_201
             return [str(client.job_status(job_id)["status"]) for job_id in job_ids]
 
         # While the jobs wait and run, the API keeps answering at once.
-        written = []
-        while {"queued", "running"} & set(statuses()):
+        written: list[object] = []
+        unfinished: list[int] = []
+        while not unfinished or unfinished[-1]:
             written.append(client.submit(1024, "text", mode="sync"))
-            time.sleep(0.2)
-        assert len(written) >= 3, "the jobs ended before the API was called beside them"
+            unfinished.append(sum(status in ("queued", "running") for status in statuses()))
+        beside = [count for count in unfinished if count]
+        assert len(beside) >= 2, f"too few calls beside the jobs: {unfinished}"
         assert all(isinstance(file, CreatedFile) for file in written)
         ended = statuses()
     assert ended == ["succeeded"] * WAITING_JOBS

@@ -27,6 +27,7 @@ from localcloud.faults import FaultClient, FaultRule
 from randfile_client import AcceptedJob, ApiError
 from randfile_localcloud.cloud import Cloud
 from tests.e2e.api_client import api_client
+from tests.e2e.jobs_mapping import jobs_waiting
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
@@ -34,6 +35,8 @@ MIB = 2**20
 SIZE = 17 * MIB
 """Three parts (8 + 8 + 1 MiB): there is a step between parts."""
 TIME_SCALE = 0.015
+SDK_ATTEMPTS = 3
+"""The SDK's standard retry mode tries a failed request three times (src/randfile/aws.py)."""
 WORKER_TIMEOUT = 900
 MAX_RECEIVE_COUNT = 3
 VISIBILITY_MARGIN = 1.1
@@ -159,66 +162,38 @@ def _job_ids_with_seed(local: Cloud, table: str, seed: int) -> list[str]:
 def faults(local: Cloud) -> Iterator[FaultClient]:
     client = FaultClient(local.endpoint_url)
     client.clear()
+    before = client.status()["time_scale"]
     client.settings(time_scale=TIME_SCALE)
     try:
         yield client
     finally:
         client.clear()
-        client.settings(time_scale=1.0)
-
-
-def _jobs_mapping(local: Cloud, outputs: dict[str, Any]) -> str:
-    queue_arn = (
-        local.workload()
-        .sqs()
-        .get_queue_attributes(QueueUrl=outputs["jobs_queue_url"], AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-    )
-    mappings = (
-        local.workload()
-        .lambda_()
-        .list_event_source_mappings(
-            FunctionName=outputs["worker_function_name"], EventSourceArn=queue_arn
-        )["EventSourceMappings"]
-    )
-    [mapping] = mappings
-    return str(mapping["UUID"])
-
-
-def _set_mapping(local: Cloud, uuid: str, *, enabled: bool) -> None:
-    local.workload().lambda_().update_event_source_mapping(UUID=uuid, Enabled=enabled)
+        client.settings(time_scale=before)
 
 
 @pytest.fixture(scope="module")
 def matrix(
     local: Cloud, published: Published, outputs: dict[str, Any], faults: FaultClient
-) -> Iterator[list[Case]]:
+) -> list[Case]:
     worker, api = outputs["worker_function_name"], outputs["function_name"]
-    mapping = _jobs_mapping(local, outputs)
-    _set_mapping(local, mapping, enabled=False)
     cases: list[Case] = []
-    try:
-        with api_client(published, poll_interval=0.5) as client:
-            for seed, (name, ends, planned) in enumerate(WORKER_CASES, start=9100):
-                job = client.submit(SIZE, "binary", seed=seed, mode="async")
-                assert isinstance(job, AcceptedJob)
-                rules = [fault.rule(worker, job) for fault in planned]
-                case = Case(name, ends, seed, rules, job=job)
-                case.rule_ids = [faults.add(rule) for rule in case.rules]
-                cases.append(case)
-                if name == "two deliveries at once":
-                    local.workload().sqs().send_message(
-                        QueueUrl=outputs["jobs_queue_url"],
-                        MessageBody=json.dumps({"job_id": job.job_id}),
-                    )
-            cases.extend(_api_cases(local, published, outputs, faults, client, api))
-        started = time.monotonic()
-        _set_mapping(local, mapping, enabled=True)
-        _until_final(published, cases, started)
-        yield cases
-    finally:
-        _set_mapping(local, mapping, enabled=True)
+    with jobs_waiting(local, outputs), api_client(published, poll_interval=0.5) as client:
+        for seed, (name, ends, planned) in enumerate(WORKER_CASES, start=9100):
+            job = client.submit(SIZE, "binary", seed=seed, mode="async")
+            assert isinstance(job, AcceptedJob)
+            rules = [fault.rule(worker, job) for fault in planned]
+            case = Case(name, ends, seed, rules, job=job)
+            case.rule_ids = [faults.add(rule) for rule in case.rules]
+            cases.append(case)
+            if name == "two deliveries at once":
+                local.workload().sqs().send_message(
+                    QueueUrl=outputs["jobs_queue_url"],
+                    MessageBody=json.dumps({"job_id": job.job_id}),
+                )
+        cases.extend(_api_cases(local, published, outputs, faults, client, api))
+    started = time.monotonic()
+    _until_final(published, cases, started)
+    return cases
 
 
 def _api_cases(
@@ -238,11 +213,17 @@ def _api_cases(
     ]
     for seed, (name, when) in enumerate(starts, start=9200):
         rule = faults.add(
-            FaultRule(function=api, action="sqs:SendMessage", effect="error", when=when)
+            FaultRule(
+                function=api,
+                action="sqs:SendMessage",
+                effect="error",
+                when=when,
+                times=SDK_ATTEMPTS,
+            )
         )
         with pytest.raises(ApiError) as refused:
             client.submit(SIZE, "binary", seed=seed, mode="async")
-        assert faults.rule(rule)["hits"] == 1
+        assert faults.rule(rule)["hits"] == SDK_ATTEMPTS
         faults.remove(rule)
         assert (refused.value.status, refused.value.code) == (503, "jobs_unavailable")
         [job_id] = _job_ids_with_seed(local, outputs["jobs_table_name"], seed)
@@ -251,7 +232,13 @@ def _api_cases(
         cases.append(Case(name, "failed", seed, job=job))
     seed = 9300
     rule = faults.add(
-        FaultRule(function=api, action="sqs:SendMessage", effect="error", when="after")
+        FaultRule(
+            function=api,
+            action="sqs:SendMessage",
+            effect="error",
+            when="after",
+            times=SDK_ATTEMPTS,
+        )
     )
     with pytest.raises(ApiError):
         client.submit(SIZE, "binary", seed=seed, mode="async", idempotency_key="faults-9300")

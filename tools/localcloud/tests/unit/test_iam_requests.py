@@ -339,3 +339,20 @@ def test_event_source_mappings_are_authorized_with_the_function_they_invoke() ->
     assert found("GET", f"/2017-03-31/tags/{mapping}") == [
         ("lambda:ListTags", mapping, {"aws:ResourceTag/environment": ["dev"]})
     ]
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "operation"),
+    [
+        ("partNumber=2&uploadId=abc", {}, "UploadPart"),
+        ("partNumber=2&uploadId=abc", {"x-amz-copy-source": "b/other"}, "UploadPartCopy"),
+        ("", {}, "PutObject"),
+        ("", {"X-Amz-Copy-Source": "b/other"}, "CopyObject"),
+    ],
+)
+def test_a_copy_is_told_from_a_write_by_its_copy_source_header(
+    query: str, headers: dict[str, str], operation: str
+) -> None:
+    call = decode(entry(service="s3", method="PUT", path="/b/k.bin", query=query, headers=headers))
+    assert call.operation == operation
+    assert [a.request.action for a in authorizations(call, World())] == ["s3:PutObject"]

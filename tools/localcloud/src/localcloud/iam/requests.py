@@ -75,6 +75,8 @@ S3_ACTIONS = {
     "CreateMultipartUpload": "PutObject",
     "UploadPartCopy": "PutObject",
     "UploadPart": "PutObject",
+    # The destination's authorization; the source's s3:GetObject is not modelled.
+    "CopyObject": "PutObject",
     "CompleteMultipartUpload": "PutObject",
 }
 # Operations that write an object, and whether each creates it (s3:ObjectCreationOperation).
@@ -166,8 +168,11 @@ def _model(service: str) -> ServiceModel:
 
 
 @cache
-def _routes(service: str) -> list[tuple[str, str, re.Pattern[str], dict[str, str | None]]]:
-    """(operation, method, path pattern, query parameters the request must carry) per operation.
+def _routes(
+    service: str,
+) -> list[tuple[str, str, re.Pattern[str], dict[str, str | None], set[str]]]:
+    """(operation, method, path pattern, query parameters and headers the request must carry)
+    per operation.
 
     The query must hold the URI's literal keys (``?versioning``) and the input members bound to
     the query string that the operation requires (``uploadId`` of ListParts). ``x-id`` is only a
@@ -189,21 +194,31 @@ def _routes(service: str) -> list[tuple[str, str, re.Pattern[str], dict[str, str
             for key, _, value in (item.partition("=") for item in query.split("&") if item)
             if key != "x-id"
         }
+        headers: set[str] = set()
         shape = operation.input_shape
         if shape is not None:
             for member in shape.required_members:
                 serialization = shape.members[member].serialization
                 if serialization.get("location") == "querystring":
                     required[serialization.get("name", member)] = None
-        routes.append((name, http["method"], re.compile(f"^{pattern}$"), required))
+                if serialization.get("location") == "header":
+                    # UploadPartCopy and CopyObject share UploadPart's and PutObject's routes; only
+                    # their required x-amz-copy-source tells them apart.
+                    headers.add(str(serialization.get("name", member)).lower())
+        routes.append((name, http["method"], re.compile(f"^{pattern}$"), required, headers))
     return routes
 
 
 def _rest_operation(
-    service: str, method: str, path: str, query: Mapping[str, str]
+    service: str,
+    method: str,
+    path: str,
+    query: Mapping[str, str],
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[str, dict[str, str]]:
+    present = {name.lower() for name in headers or {}}
     candidates = []
-    for name, route_method, pattern, required in _routes(service):
+    for name, route_method, pattern, required, required_headers in _routes(service):
         match = pattern.match(path.rstrip("/") or "/")
         if route_method != method or match is None:
             continue
@@ -211,8 +226,10 @@ def _rest_operation(
             key not in query or (value and query[key] != value) for key, value in required.items()
         ):
             continue
+        if not required_headers <= present:
+            continue
         literal = len(pattern.pattern) - sum(len(v) for v in match.groupdict().values())
-        candidates.append((len(required), literal, name, match.groupdict()))
+        candidates.append((len(required) + len(required_headers), literal, name, match.groupdict()))
     if not candidates:
         raise UnmappedRequestError(f"{service}: no operation for {method} {path}?{dict(query)}")
     _, _, name, groups = max(candidates)
@@ -240,7 +257,7 @@ def decode(entry: Mapping[str, Any]) -> Call:
         params.update(json.loads(body) if body else {})
     else:
         operation, path_params = _rest_operation(
-            botocore_name, entry["method"], entry["path"], query
+            botocore_name, entry["method"], entry["path"], query, entry.get("headers")
         )
         params.update(path_params)
         if protocol == "rest-json" and body.startswith("{"):
