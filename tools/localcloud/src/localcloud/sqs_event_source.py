@@ -282,7 +282,7 @@ class SqsPoller:
                 return False
         function = self._function(mapping)
         # The account's concurrency first: Lambda does not receive what it cannot invoke.
-        slot = self._environments.concurrency.try_acquire(function)
+        slot = self._environments.concurrency.try_acquire(function, executing=False)
         if slot is None:
             return False
         try:
@@ -296,6 +296,7 @@ class SqsPoller:
         if not messages:
             self._environments.concurrency.release(slot)
             return False
+        self._environments.concurrency.executes(slot)
         with self._lock:
             state.in_flight += 1
             state.invocations += 1

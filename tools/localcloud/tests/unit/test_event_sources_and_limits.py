@@ -338,3 +338,23 @@ def test_api_gateway_answers_a_throttled_lambda_with_500(monkeypatch: pytest.Mon
     assert answer.status_code == 500
     assert json.loads(answer.get_data()) == {"message": "Internal server error"}
     assert answer.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
+
+
+def test_a_poller_s_receive_holds_a_slot_but_is_no_execution() -> None:
+    concurrency = AccountConcurrency(limit=3)
+    worker = _function("worker")
+    running = [concurrency.acquire(worker), concurrency.acquire(worker)]
+    receiving = concurrency.try_acquire(worker, executing=False)
+    assert receiving is not None
+    # The account's limit counts it (Lambda receives only what it can invoke)...
+    assert concurrency.try_acquire(worker) is None
+    # ...but the figures count executions only: a receive that finds nothing ran nothing.
+    assert concurrency.figures()["111111111111"]["worker"] == {"running": 2, "peak": 2}
+    concurrency.release(receiving)
+    started = concurrency.try_acquire(worker, executing=False)
+    assert started is not None
+    concurrency.executes(started)
+    assert concurrency.figures()["111111111111"]["worker"] == {"running": 3, "peak": 3}
+    for slot in [*running, started]:
+        concurrency.release(slot)
+    assert concurrency.figures()["111111111111"]["worker"]["running"] == 0
