@@ -222,8 +222,8 @@ def _retried_job(
     client: RandfileClient, admin: Identity, stack_outputs: Mapping[str, Any]
 ) -> dict[str, Any]:
     """A job run once, then redelivered while its record says it is still running, as if the
-    delivery that wrote the object had died before recording its success: the redelivery's
-    create-only write meets the object and reads it back. Its final status record."""
+    delivery that wrote the object had died before recording its success: the redelivery finds
+    the object and reads it back (HEAD) instead of writing it again. Its final status record."""
     try:
         job = client.submit(4096, "csv", seed=3, mode="async")
     except RandfileError as error:
@@ -232,23 +232,20 @@ def _retried_job(
     first = _until_ended(client, job, 120)
     if first["status"] != JobStatus.SUCCEEDED:
         return {**first, "status": f"first delivery {first['status']}"}
-    table, dynamodb = stack_outputs["jobs_table_name"], admin.dynamodb()
-    dynamodb.update_item(
-        TableName=table,
+    # What a delivery killed after writing the object (its digest recorded) and before recording
+    # its success leaves: the job `running` under a lease that has run out.
+    admin.dynamodb().update_item(
+        TableName=stack_outputs["jobs_table_name"],
         Key={"id": {"S": ITEM_PREFIX + job.job_id}},
-        UpdateExpression="SET #status = :running",
+        UpdateExpression="SET #status = :running, lease_expires_at = :past REMOVE etag, version_id",
         ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":running": {"S": JobStatus.RUNNING.value}},
+        ExpressionAttributeValues={
+            ":running": {"S": JobStatus.RUNNING.value},
+            ":past": {"N": "1"},
+        },
     )
-    # The dead delivery's idempotency record (Powertools', in the same table) would have expired
-    # at the function's timeout; without it, the redelivery runs instead of replaying an outcome.
-    for item in dynamodb.scan(TableName=table)["Items"]:
-        if not item["id"]["S"].startswith(ITEM_PREFIX):
-            dynamodb.delete_item(TableName=table, Key={"id": item["id"]})
-    admin.lambda_().invoke(
-        FunctionName=stack_outputs["worker_function_name"],
-        InvocationType="Event",
-        Payload=json.dumps({"job_id": job.job_id}).encode(),
+    admin.sqs().send_message(
+        QueueUrl=stack_outputs["jobs_queue_url"], MessageBody=json.dumps({"job_id": job.job_id})
     )
     return _until_ended(client, job, 120)
 
