@@ -101,9 +101,12 @@ def terraform(
 
 
 def _records(path: Path, start: int) -> tuple[list[dict[str, Any]], int]:
+    """The requests recorded since `start`, but Lambda's own (its event source pollers receive
+    with the function's role whatever the deployer does: localcloud.recorder marks them)."""
     data = path.read_bytes() if path.exists() else b""
     lines = data[start:].decode().splitlines()
-    return [json.loads(line) for line in lines if line], len(data)
+    entries = [json.loads(line) for line in lines if line]
+    return [entry for entry in entries if "service_principal" not in entry], len(data)
 
 
 def _inline_policies(identity: Identity, role: str) -> list[dict[str, Any]]:
