@@ -323,7 +323,11 @@ def test_event_source_mappings_are_authorized_with_the_function_they_invoke() ->
             "*",
             {"lambda:FunctionArn": [worker], "aws:RequestTag/environment": ["dev"]},
         ),
-        ("lambda:TagResource", "*", {"aws:RequestTag/environment": ["dev"]}),
+        (
+            "lambda:TagResource",
+            "arn:aws:lambda:eu-west-1:111111111111:event-source-mapping:*",
+            {"aws:RequestTag/environment": ["dev"]},
+        ),
     ]
     on_mapping = {"lambda:FunctionArn": [worker], "aws:ResourceTag/environment": ["dev"]}
     # The mapping's function comes from what the world knows of it, as AWS knows it.

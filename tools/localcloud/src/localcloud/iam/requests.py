@@ -364,9 +364,11 @@ def _event_source_mapping(call: Call, world: World) -> Iterator[Item]:
         tags = _json_tags(params.get("Tags", {}))
         yield call.operation, "*", {**context, **_tags_context(tags, "aws:RequestTag")}
         if tags:
-            # Tags given at creation are authorized as lambda:TagResource too.
+            # Tags given at creation are authorized as lambda:TagResource too, on the mapping
+            # being made, whose UUID nobody knows yet: any mapping's ARN of the account.
             # https://docs.aws.amazon.com/lambda/latest/dg/tags-esm.html
-            yield "TagResource", "*", _tags_context(tags, "aws:RequestTag")
+            new = f"arn:aws:lambda:{call.region}:{call.account}:event-source-mapping:*"
+            yield "TagResource", new, _tags_context(tags, "aws:RequestTag")
         return
     arn = f"arn:aws:lambda:{call.region}:{call.account}:event-source-mapping:{uuid}"
     yield call.operation, arn, {**context, **_resource_tags(world, arn)}
