@@ -46,6 +46,7 @@ module "function" {
   bucket_owner         = var.data_account_id
   key_prefix           = var.key_prefix
   kms_key_arn          = module.data_bucket.kms_key_arn
+  max_sync_bytes       = var.max_sync_bytes
   max_bytes            = var.max_bytes
   max_job_bytes        = var.max_job_bytes
   job_retention_days   = var.job_retention_days

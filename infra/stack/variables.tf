@@ -100,10 +100,16 @@ variable "key_prefix" {
   default     = "random/"
 }
 
-variable "max_bytes" {
-  description = "Largest file a caller may ask for (RANDFILE_MAX_BYTES)."
+variable "max_sync_bytes" {
+  description = "The synchronous limit: the largest file written during the request (RANDFILE_MAX_SYNC_BYTES); a larger one becomes a job. null: 104857600 (100 MiB), or max_bytes when that older name is set."
   type        = number
-  default     = 104857600
+  default     = null
+}
+
+variable "max_bytes" {
+  description = "Deprecated: the older name of max_sync_bytes, still read for this release (CHANGELOG.md); set max_sync_bytes instead."
+  type        = number
+  default     = null
 }
 
 variable "max_job_bytes" {

@@ -11,12 +11,13 @@ from botocore.config import Config
 
 from randfile.botocore_check import require_conditional_writes
 from randfile.config import JobSettings
+from randfile.job_queue import JobQueue
 from randfile.jobs import JobStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
 
 @lru_cache(maxsize=1)
@@ -44,13 +45,17 @@ def dynamodb_client() -> DynamoDBClient:
 
 
 @lru_cache(maxsize=1)
-def lambda_client() -> LambdaClient:
-    # The worker's start is the API function's only Lambda call; an Event invoke answers at once.
+def sqs_client() -> SQSClient:
+    # The API queues jobs and the worker extends its message's visibility: small, quick calls.
     return boto3.client(
-        "lambda",
+        "sqs",
         config=Config(retries={"mode": "standard"}, connect_timeout=5, read_timeout=10),
     )
 
 
 def job_store(jobs: JobSettings) -> JobStore:
     return JobStore(dynamodb_client(), jobs.table, jobs.retention_days)
+
+
+def job_queue(jobs: JobSettings) -> JobQueue:
+    return JobQueue(sqs_client(), jobs.queue_url)

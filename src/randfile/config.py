@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from randfile.errors import MisconfiguredError
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_KEY_PREFIX = "random/"
-DEFAULT_MAX_BYTES = 104_857_600
+DEFAULT_MAX_SYNC_BYTES = 104_857_600
 DEFAULT_MAX_JOB_BYTES = 10 * 1024**3
 DEFAULT_JOB_RETENTION_DAYS = 7
 MAX_JOB_RETENTION_DAYS = 365
@@ -20,19 +24,19 @@ _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}/$")
 # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html (TableName)
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
-# A function's name, partial or full ARN
-# (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html, FunctionName).
-_FUNCTION_NAME = re.compile(
-    r"^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:)?[A-Za-z0-9_-]{1,64}$"
-)
+# A queue's URL and ARN; a queue name is 1-80 letters, digits, '-' and '_'
+# (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html).
+_QUEUE_URL = re.compile(r"^https?://[A-Za-z0-9.:-]+/[0-9]{12}/[A-Za-z0-9_-]{1,80}$")
+_QUEUE_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,80}$")
 
 
 @dataclass(frozen=True)
 class JobSettings:
-    """Where asynchronous jobs are kept and who runs them."""
+    """Where asynchronous jobs are kept and queued."""
 
     table: str
-    worker_function: str
+    queue_url: str
+    dead_letter_queue_arn: str
     retention_days: int
 
 
@@ -41,26 +45,38 @@ class Settings:
     bucket: str
     bucket_owner: str
     key_prefix: str
-    max_bytes: int
+    max_sync_bytes: int
+    """The synchronous limit: the largest file written during the request."""
     max_job_bytes: int
     job_retention_days: int
     jobs_table: str | None
-    worker_function: str | None
+    job_queue_url: str | None
+    job_dead_letter_queue_arn: str | None
 
     def jobs(self) -> JobSettings:
         """The jobs' settings; MisconfiguredError when the stack did not give them, so that only
         the asynchronous path fails and the synchronous one works without them."""
-        if self.jobs_table is None or self.worker_function is None:
+        if (
+            self.jobs_table is None
+            or self.job_queue_url is None
+            or self.job_dead_letter_queue_arn is None
+        ):
             missing = [
                 name
                 for name, value in (
                     ("RANDFILE_JOBS_TABLE", self.jobs_table),
-                    ("RANDFILE_WORKER_FUNCTION", self.worker_function),
+                    ("RANDFILE_JOB_QUEUE_URL", self.job_queue_url),
+                    ("RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN", self.job_dead_letter_queue_arn),
                 )
                 if value is None
             ]
-            raise MisconfiguredError(f"{' and '.join(missing)} must be set for jobs")
-        return JobSettings(self.jobs_table, self.worker_function, self.job_retention_days)
+            raise MisconfiguredError(f"{', '.join(missing)} must be set for jobs")
+        return JobSettings(
+            self.jobs_table,
+            self.job_queue_url,
+            self.job_dead_letter_queue_arn,
+            self.job_retention_days,
+        )
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -86,7 +102,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         bucket=bucket,
         bucket_owner=owner,
         key_prefix=prefix,
-        max_bytes=_integer(environ, "RANDFILE_MAX_BYTES", DEFAULT_MAX_BYTES, S3_MAX_OBJECT_BYTES),
+        max_sync_bytes=_integer(
+            _renamed(environ, "RANDFILE_MAX_SYNC_BYTES", "RANDFILE_MAX_BYTES"),
+            "RANDFILE_MAX_SYNC_BYTES",
+            DEFAULT_MAX_SYNC_BYTES,
+            S3_MAX_OBJECT_BYTES,
+        ),
         max_job_bytes=_integer(
             environ, "RANDFILE_MAX_JOB_BYTES", DEFAULT_MAX_JOB_BYTES, S3_MAX_OBJECT_BYTES
         ),
@@ -97,9 +118,33 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             MAX_JOB_RETENTION_DAYS,
         ),
         jobs_table=_optional_name(environ, "RANDFILE_JOBS_TABLE", _TABLE_NAME, "a DynamoDB table"),
-        worker_function=_optional_name(
-            environ, "RANDFILE_WORKER_FUNCTION", _FUNCTION_NAME, "a Lambda function name or ARN"
+        job_queue_url=_optional_name(
+            environ, "RANDFILE_JOB_QUEUE_URL", _QUEUE_URL, "an SQS queue by its URL"
         ),
+        job_dead_letter_queue_arn=_optional_name(
+            environ, "RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN", _QUEUE_ARN, "an SQS queue by its ARN"
+        ),
+    )
+
+
+def _renamed(environ: Mapping[str, str], name: str, old_name: str) -> Mapping[str, str]:
+    """`environ` with `old_name`'s value under `name` when only the old name is set: a renamed
+    setting keeps working for a release (CHANGELOG.md), with a warning in the log."""
+    if name in environ or old_name not in environ:
+        return environ
+    _warn_renamed(old_name, name)
+    return {**environ, name: environ[old_name]}
+
+
+@cache
+def _warn_renamed(old_name: str, name: str) -> None:
+    # Once per execution environment, not once per invocation.
+    logger.warning(
+        "setting renamed: %s is read as %s; set %s instead, %s goes in the next release",
+        old_name,
+        name,
+        name,
+        old_name,
     )
 
 

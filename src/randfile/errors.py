@@ -105,7 +105,7 @@ class KeyTakenError(StorageUnavailableError):
 
 
 class JobsUnavailableError(ServiceError):
-    """The job store or the worker could not take the job; a later retry may."""
+    """The job store or the jobs queue could not take the job; a later retry may."""
 
     status = 503
     code = "jobs_unavailable"
@@ -114,3 +114,10 @@ class JobsUnavailableError(ServiceError):
 class DeadlineExceededError(ServiceError):
     status = 503
     code = "deadline_exceeded"
+
+
+class JobAbandonedError(ServiceError):
+    """Every delivery of a job ended without recording an outcome (the dead-letter queue's
+    verdict); only ever a job's recorded error, never an HTTP answer."""
+
+    code = "job_abandoned"

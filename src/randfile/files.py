@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from randfile.content import FORMATS, GENERATOR_VERSION, Format, generate
-from randfile.errors import KeyTakenError, NotFoundError, ServiceError, StorageError
-from randfile.jobs import Job, JobStatus, JobStore, WorkerStarter
+from randfile.errors import NotFoundError, ServiceError
+from randfile.job_queue import JobQueue
+from randfile.jobs import Job, JobStatus, JobStore
 from randfile.keys import new_object_key, ulid
+from randfile.lambda_context import Deadline
 from randfile.request import MAX_SEED, FileRequest
-from randfile.storage import BucketWriter, Deadline, ObjectSpec
+from randfile.storage import BucketWriter, ObjectSpec
 
 JOB_ID_METADATA = "randfile-job-id"
 """Metadata of every object a job writes: the job's id."""
@@ -85,22 +87,27 @@ def write_file(
     writer: BucketWriter,
     deadline: Deadline,
     watch: Callable[[Iterable[bytes]], Iterable[bytes]] = iter,
+    *,
     job_id: str | None = None,
+    before_final_write: Callable[[str], None] | None = None,
 ) -> CreatedFile:
     """Generates the planned content and writes it create-only; a job's object names its job in
     its metadata. The chunks pass through `watch` on their way to the bucket, so the caller can
-    time generation apart from upload."""
+    time generation apart from upload; `before_final_write` is BucketWriter.write's."""
     spec = ObjectSpec(
-        key=planned.key, content_type=planned.content_type, metadata=_metadata(planned, job_id)
+        key=planned.key,
+        content_type=planned.content_type,
+        metadata=object_metadata(planned, job_id),
     )
     chunks = watch(generate(planned.format, planned.size_bytes, planned.seed))
-    stored = writer.write(spec, chunks, deadline, planned.size_bytes)
+    stored = writer.write(spec, chunks, deadline, planned.size_bytes, before_final_write)
     return planned.written(
         stored.bucket, stored.size_bytes, stored.sha256, stored.etag, stored.version_id
     )
 
 
-def _metadata(planned: PlannedFile, job_id: str | None) -> dict[str, str]:
+def object_metadata(planned: PlannedFile, job_id: str | None) -> dict[str, str]:
+    """The user metadata of the file's object: what regenerates it, and the job that wrote it."""
     metadata = {
         "randfile-format": planned.format.value,
         "randfile-seed": str(planned.seed),
@@ -127,10 +134,10 @@ def start_job(
     bucket: str,
     key_prefix: str,
     store: JobStore,
-    worker: WorkerStarter,
+    queue: JobQueue,
 ) -> Job:
-    """`POST /files` as a job: the file's key and seed are fixed and stored before the worker is
-    started, so the answer can name them and the worker finds them."""
+    """`POST /files` as a job: the file's key and seed are fixed and stored before the job is
+    queued, so the answer can name them and the worker finds them."""
     planned = plan_file(request, key_prefix)
     job = store.new_job(
         ulid(datetime.now(UTC)),
@@ -143,11 +150,16 @@ def start_job(
     )
     store.accept(job)
     try:
-        worker.start(job.job_id)
+        queue.send(job.job_id)
     except ServiceError as error:
-        # Nothing will run it: say so to whoever polls the job, then to the caller.
-        store.mark_failed(job, error.code, error.message)
-        raise
+        # SQS may have taken the message all the same (a timeout after it stored it). Ending the
+        # job `failed` while it is still `queued` makes it final, so a delivery that comes anyway
+        # finds it failed and writes nothing; if a delivery has already taken it, it runs, and the
+        # caller is told so.
+        now = store.fail_unstarted(job, error.code, error.message)
+        if now is None or now.status is JobStatus.FAILED:
+            raise
+        return now
     return job
 
 
@@ -157,73 +169,3 @@ def job_status(job_id: str, store: JobStore) -> Job:
     if job is None:
         raise NotFoundError(f"no job {job_id}: it never existed or has expired")
     return job
-
-
-@dataclass(frozen=True)
-class JobRun:
-    """What a delivery of a job did: `job` as recorded afterwards (None: there is no such job),
-    `created` the file when this delivery wrote it or found it written by an earlier one."""
-
-    job: Job | None
-    created: CreatedFile | None = None
-
-
-def run_job(
-    job_id: str,
-    store: JobStore,
-    writer: BucketWriter,
-    deadline: Deadline,
-    watch: Callable[[Iterable[bytes]], Iterable[bytes]] = iter,
-) -> JobRun:
-    """The worker's use case: writes the job's file and records the outcome. Errors of the
-    service end the job `failed`; an unexpected one is recorded too, then raised so that Lambda
-    retries the delivery. A job that has succeeded is left as it is."""
-    job = store.get(job_id)
-    if job is None or job.status is JobStatus.SUCCEEDED:
-        return JobRun(job)
-    running = store.mark_running(job)
-    if running is None or running.status is JobStatus.SUCCEEDED:
-        return JobRun(running)
-    planned = PlannedFile(
-        key=job.key,
-        size_bytes=job.size_bytes,
-        format=job.format,
-        seed=job.seed,
-        content_type=job.content_type,
-    )
-    try:
-        try:
-            created = write_file(planned, writer, deadline, watch, job_id=job_id)
-        except KeyTakenError as taken:
-            created = _written_earlier(planned, writer, job_id, taken)
-    except ServiceError as error:
-        return JobRun(store.mark_failed(running, error.code, error.message))
-    except Exception:
-        store.mark_failed(running, ServiceError.code, "internal error; see the worker's logs")
-        raise
-    recorded = store.mark_succeeded(running, created.sha256, created.etag, created.version_id)
-    return JobRun(recorded, created)
-
-
-def _written_earlier(
-    planned: PlannedFile, writer: BucketWriter, job_id: str, taken: KeyTakenError
-) -> CreatedFile:
-    """The job's object, written by an earlier delivery of the same job whose outcome was not
-    recorded (this delivery's create-only write then meets it: 412). It is the job's when its
-    metadata names the job with the planned format, seed and generator version, and its size is
-    the planned one: its content is then a function of these, the very bytes this delivery sent,
-    so their SHA-256 is the object's."""
-    found = writer.existing(planned.key)
-    expected = _metadata(planned, job_id)
-    if {name: found.metadata.get(name) for name in expected} != expected or (
-        found.size_bytes != planned.size_bytes
-    ):
-        raise StorageError(
-            f"s3://{found.bucket}/{planned.key} exists but is not this job's object"
-            f" (metadata {found.metadata}, {found.size_bytes} bytes)"
-        )
-    if taken.sent_sha256 is None:
-        raise taken
-    return planned.written(
-        found.bucket, found.size_bytes, taken.sent_sha256, found.etag, found.version_id
-    )

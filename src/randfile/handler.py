@@ -6,14 +6,14 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
 from randfile import idempotency, logs, metrics
-from randfile.aws import job_store, lambda_client, s3_client
+from randfile.aws import job_queue, job_store, s3_client
 from randfile.config import Settings, load_settings
 from randfile.errors import MisconfiguredError, ServiceError
 from randfile.files import create_file, job_status, start_job
-from randfile.jobs import WorkerStarter
+from randfile.lambda_context import Deadline, LambdaContext
 from randfile.request import (
     FileRequest,
     Mode,
@@ -24,20 +24,10 @@ from randfile.request import (
     status_url,
 )
 from randfile.responses import error_response, json_response
-from randfile.storage import BucketWriter, Deadline
+from randfile.storage import BucketWriter
 
 logs.configure()
 logger = logging.getLogger("randfile.handler")
-
-
-class LambdaContext(Protocol):
-    """What the handler reads of Lambda's context object
-    (https://docs.aws.amazon.com/lambda/latest/dg/python-context.html)."""
-
-    @property
-    def aws_request_id(self) -> str: ...
-
-    def get_remaining_time_in_millis(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -68,7 +58,7 @@ def _answer(event: dict[str, Any], context: LambdaContext) -> _Answer:
         job_id = parse_job_id(event)
         job = job_status(job_id, job_store(settings.jobs()))
         return _Answer(200, job.status_fields(), "job status read")
-    request = parse_request(event, settings.max_bytes, settings.max_job_bytes)
+    request = parse_request(event, settings.max_sync_bytes, settings.max_job_bytes)
     key = idempotency.idempotency_key(event.get("headers"))
     if key is None:
         return _create(event, request, settings, context)
@@ -115,8 +105,7 @@ def _create(
 
 def _start_job(event: dict[str, Any], request: FileRequest, settings: Settings) -> _Answer:
     jobs = settings.jobs()
-    worker = WorkerStarter(lambda_client(), jobs.worker_function)
-    job = start_job(request, settings.bucket, settings.key_prefix, job_store(jobs), worker)
+    job = start_job(request, settings.bucket, settings.key_prefix, job_store(jobs), job_queue(jobs))
     url = status_url(event, job.job_id)
     return _Answer(202, job.accepted_fields(url), _ACCEPTED, {"Location": url})
 

@@ -1,18 +1,22 @@
-"""Asynchronous jobs: their items in the DynamoDB job table, and the start of their worker.
+"""Asynchronous jobs: their items in the DynamoDB job table, and the transitions between states.
 
 A job's item is `id = "job#<job_id>"` with the file it will make (bucket, key, format, size, seed,
 content type), its `status` (queued, running, succeeded, failed), ISO 8601 UTC `created_at` and
-`updated_at`, and `expiration` (epoch seconds), the table's TTL attribute. The same table holds
-Powertools' idempotency records for the worker, under keys of Powertools' own format, which never
-start with `job#`.
+`updated_at`, and `expiration` (epoch seconds), the table's TTL attribute; once a delivery has
+claimed it, its `attempt` and `lease_expires_at`, and before its object is written, its `sha256`.
+
+    queued -> running -> succeeded | failed;  queued -> failed;  running (lease over) -> running
+
+docs/operations.md draws the lifecycle and the bound within which every job ends. The same table
+holds Powertools' idempotency records for the API's Idempotency-Keys, under keys of Powertools'
+own format, which never start with `job#`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -26,10 +30,8 @@ from randfile.storage import RETRY_AFTER_SECONDS
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
-    from mypy_boto3_lambda import LambdaClient
 
 ITEM_PREFIX = "job#"
-_EVENT_ACCEPTED = 202
 
 
 class JobStatus(StrEnum):
@@ -59,6 +61,15 @@ class Job:
     version_id: str | None = None
     error_code: str | None = None
     error_message: str | None = None
+    attempt: int = 0
+    """Deliveries that have claimed the job so far."""
+    lease_expires_at: int | None = None
+    """When the attempt that holds a `running` job ends at the latest (ms since the epoch): its
+    invocation's deadline. A later delivery may take the job over only after it."""
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
 
     def status_fields(self) -> dict[str, Any]:
         fields = {
@@ -94,6 +105,7 @@ _STRINGS = (
     *("sha256", "etag", "version_id", "error_code", "error_message"),
 )
 _NUMBERS = ("size_bytes", "seed", "expiration")
+_OPTIONAL_NUMBERS = ("attempt", "lease_expires_at")
 
 
 def _item(job: Job) -> dict[str, AttributeValueTypeDef]:
@@ -104,6 +116,9 @@ def _item(job: Job) -> dict[str, AttributeValueTypeDef]:
             item[name] = {"S": str(value)}
     for name in _NUMBERS:
         item[name] = {"N": str(getattr(job, name))}
+    for name in _OPTIONAL_NUMBERS:
+        if getattr(job, name):
+            item[name] = {"N": str(getattr(job, name))}
     return item
 
 
@@ -131,7 +146,21 @@ def _job(item: Mapping[str, Any]) -> Job:
         version_id=text("version_id"),
         error_code=text("error_code"),
         error_message=text("error_message"),
+        attempt=number("attempt") if "attempt" in item else 0,
+        lease_expires_at=number("lease_expires_at") if "lease_expires_at" in item else None,
     )
+
+
+def _s(status: JobStatus) -> AttributeValueTypeDef:
+    return {"S": status.value}
+
+
+_HELD = "#status = :running AND #attempt = :attempt"
+"""The condition of a write by the delivery that holds the job: `running` under its attempt."""
+
+
+def _held(job: Job) -> dict[str, AttributeValueTypeDef]:
+    return {":running": _s(JobStatus.RUNNING), ":attempt": {"N": str(job.attempt)}}
 
 
 def _now() -> datetime:
@@ -210,42 +239,122 @@ class JobStore:
             return None
         return job
 
-    # Each mark answers the job as stored afterwards: a job that has succeeded stays so (a late
-    # redelivery finds it done), and None means it is gone (expired).
+    # The transitions. Each is one conditional UpdateItem on the job's current state, so that
+    # two deliveries, a late retry or the API's own failure path can never move a job backwards:
+    # `succeeded` and `failed` are final. Each answers the job as stored afterwards (the new
+    # state, or, when the condition failed, the state that stopped it); None: there is no job.
 
-    def mark_running(self, job: Job) -> Job | None:
-        return self._update(
-            replace(job, status=JobStatus.RUNNING, error_code=None, error_message=None)
+    def claim(self, job_id: str, lease_ms: int) -> Claim:
+        """Takes the job for one delivery: `queued`, or `running` under a lease that has expired
+        (the delivery that held it was killed), becomes `running` under a new attempt whose lease
+        ends `lease_ms` from now."""
+        now = self._now()
+        lease = int(now.timestamp() * 1000) + lease_ms
+        job, applied = self._transition(
+            job_id,
+            "SET #status = :running, #attempt = if_not_exists(#attempt, :zero) + :one,"
+            " lease_expires_at = :lease, updated_at = :now REMOVE error_code, error_message",
+            "#status = :queued OR (#status = :running AND lease_expires_at < :now_ms)",
+            {
+                ":running": _s(JobStatus.RUNNING),
+                ":queued": _s(JobStatus.QUEUED),
+                ":zero": {"N": "0"},
+                ":one": {"N": "1"},
+                ":lease": {"N": str(lease)},
+                ":now": {"S": _timestamp(now)},
+                ":now_ms": {"N": str(int(now.timestamp() * 1000))},
+            },
+        )
+        return Claim(job, held=applied)
+
+    def record_content(self, job: Job, sha256: str) -> Job | None:
+        """Keeps the content's digest before the write that makes the object exist, under the
+        attempt that holds the job."""
+        return self._transition(
+            job.job_id,
+            "SET sha256 = :sha256, updated_at = :now",
+            _HELD,
+            {**_held(job), ":sha256": {"S": sha256}, ":now": {"S": _timestamp(self._now())}},
+        )[0]
+
+    def succeed(self, job: Job, sha256: str, etag: str, version_id: str | None) -> Job | None:
+        """`running` under `job`'s attempt -> `succeeded`, with the object's identity."""
+        names = "SET #status = :succeeded, sha256 = :sha256, etag = :etag, updated_at = :now"
+        values: dict[str, AttributeValueTypeDef] = {
+            **_held(job),
+            ":succeeded": _s(JobStatus.SUCCEEDED),
+            ":sha256": {"S": sha256},
+            ":etag": {"S": etag},
+            ":now": {"S": _timestamp(self._now())},
+        }
+        if version_id is not None:
+            names += ", version_id = :version_id"
+            values[":version_id"] = {"S": version_id}
+        return self._transition(job.job_id, names, _HELD, values)[0]
+
+    def fail(self, job: Job, code: str, message: str) -> Job | None:
+        """`running` under `job`'s attempt -> `failed`."""
+        return self._fail(job.job_id, code, message, _HELD, _held(job))
+
+    def fail_unstarted(self, job: Job, code: str, message: str) -> Job | None:
+        """`queued` -> `failed`: no delivery has taken the job (the API could not queue it)."""
+        return self._fail(
+            job.job_id, code, message, "#status = :queued", {":queued": _s(JobStatus.QUEUED)}
         )
 
-    def mark_succeeded(
-        self, job: Job, sha256: str, etag: str, version_id: str | None
+    def _fail(
+        self,
+        job_id: str,
+        code: str,
+        message: str,
+        condition: str,
+        values: dict[str, AttributeValueTypeDef],
     ) -> Job | None:
-        return self._update(
-            replace(
-                job, status=JobStatus.SUCCEEDED, sha256=sha256, etag=etag, version_id=version_id
-            )
-        )
+        return self._transition(
+            job_id,
+            "SET #status = :failed, error_code = :code, error_message = :message,"
+            " updated_at = :now",
+            condition,
+            {
+                **values,
+                ":failed": _s(JobStatus.FAILED),
+                ":code": {"S": code},
+                ":message": {"S": message},
+                ":now": {"S": _timestamp(self._now())},
+            },
+        )[0]
 
-    def mark_failed(self, job: Job, code: str, message: str) -> Job | None:
-        return self._update(
-            replace(job, status=JobStatus.FAILED, error_code=code, error_message=message)
-        )
-
-    def _update(self, job: Job) -> Job | None:
-        updated = replace(job, updated_at=_timestamp(self._now()))
+    def _transition(
+        self,
+        job_id: str,
+        update: str,
+        condition: str,
+        values: dict[str, AttributeValueTypeDef],
+    ) -> tuple[Job | None, bool]:
+        """The job after the update, and whether the update was made."""
+        key: dict[str, AttributeValueTypeDef] = {"id": {"S": ITEM_PREFIX + job_id}}
         try:
             with self._dynamodb_errors("update the job"):
-                self._client.put_item(
+                answer = self._client.update_item(
                     TableName=self._table,
-                    Item=_item(updated),
-                    ConditionExpression="attribute_exists(id) AND #status <> :succeeded",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={":succeeded": {"S": JobStatus.SUCCEEDED.value}},
+                    Key=key,
+                    UpdateExpression=update,
+                    # An expired job is gone for every transition, as for `get`.
+                    ConditionExpression=f"expiration > :epoch AND ({condition})",
+                    ExpressionAttributeNames={
+                        name: name[1:]
+                        for name in ("#status", "#attempt")
+                        if name in update + condition
+                    },
+                    ExpressionAttributeValues={
+                        **values,
+                        ":epoch": {"N": str(int(self._now().timestamp()))},
+                    },
+                    ReturnValues="ALL_NEW",
                 )
         except _ConditionFailedError:
-            return self.get(job.job_id)
-        return updated
+            return self.get(job_id), False
+        return _job(answer["Attributes"]), True
 
     @contextmanager
     def _dynamodb_errors(self, doing: str) -> Iterator[None]:
@@ -266,33 +375,14 @@ class JobStore:
             ) from error
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What a delivery's claim found: the job as stored after it (None: there is no job), and
+    whether this delivery now holds it."""
+
+    job: Job | None
+    held: bool
+
+
 class _ConditionFailedError(JobsUnavailableError):
     """A conditional write found the item in another state than it required."""
-
-
-class WorkerStarter:
-    """Starts the worker function on a job: an asynchronous (Event) invocation, which Lambda
-    queues and answers with 202 at once, retrying a failed run as the function's event invoke
-    config says (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html)."""
-
-    def __init__(self, client: LambdaClient, function: str) -> None:
-        self._client = client
-        self._function = function
-
-    def start(self, job_id: str) -> None:
-        try:
-            answer = self._client.invoke(
-                FunctionName=self._function,
-                InvocationType="Event",
-                Payload=json.dumps({"job_id": job_id}).encode(),
-            )
-        except (ClientError, BotoCoreError) as error:
-            raise JobsUnavailableError(
-                f"could not start the worker {self._function}: {error}",
-                retry_after_seconds=RETRY_AFTER_SECONDS,
-            ) from error
-        if answer["StatusCode"] != _EVENT_ACCEPTED:
-            raise JobsUnavailableError(
-                f"the worker {self._function} did not accept the job (HTTP {answer['StatusCode']})",
-                retry_after_seconds=RETRY_AFTER_SECONDS,
-            )

@@ -7,7 +7,9 @@ dimension (RANDFILE_ENVIRONMENT), and carries the request id so a metric leads b
 
 - a written file: FilesWritten (Count), BytesWritten (Bytes), GenerationTime and UploadTime
   (Milliseconds), by `environment` and `format`;
-- a failed request: Failures (Count), by `environment` and `code` (the error body's code).
+- a failed request: Failures (Count), by `environment` and `code` (the error body's code);
+- a job that ended `failed`: Failures by `code` as above, and JobsFailed (Count) by `environment`
+  alone, with JobsAbandoned (Count) too when the dead-letter queue ended it.
 
 infra/modules/monitoring alarms on and charts these names; its tests read them from here.
 """
@@ -35,6 +37,8 @@ BYTES_WRITTEN = "BytesWritten"
 GENERATION_TIME = "GenerationTime"
 UPLOAD_TIME = "UploadTime"
 FAILURES = "Failures"
+JOBS_FAILED = "JobsFailed"
+JOBS_ABANDONED = "JobsAbandoned"
 UNEXPECTED_FAILURE_CODE = ServiceError.code
 
 P = ParamSpec("P")
@@ -93,6 +97,14 @@ def file_written(file_format: str, size_bytes: int, timer: GenerationTimer) -> N
 
 def request_failed(code: str) -> None:
     _emit({"code": code}, [(FAILURES, MetricUnit.Count, 1)])
+
+
+def job_failed(code: str, *, abandoned: bool) -> None:
+    request_failed(code)
+    values = [(JOBS_FAILED, MetricUnit.Count, 1.0)]
+    if abandoned:
+        values.append((JOBS_ABANDONED, MetricUnit.Count, 1.0))
+    _emit({}, values)
 
 
 def count_failures(function: Callable[P, R]) -> Callable[P, R]:

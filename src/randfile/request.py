@@ -117,11 +117,11 @@ def status_url(event: Mapping[str, Any], job_id: str) -> str:
 
 
 def parse_request(
-    event: Mapping[str, Any], max_bytes: int, max_job_bytes: int | None = None
+    event: Mapping[str, Any], max_sync_bytes: int, max_job_bytes: int | None = None
 ) -> FileRequest:
-    """The request of POST /files. Without `mode`, a size up to `max_bytes` is written at once
+    """The request of POST /files. Without `mode`, a size up to `max_sync_bytes` is written at once
     and a larger one, up to `max_job_bytes`, becomes a job; `max_job_bytes` None offers no job
-    larger than `max_bytes`."""
+    larger than `max_sync_bytes`."""
     _check_content_type(event.get("headers"))
     document = _decode_json(_body_bytes(event))
     if not isinstance(document, dict):
@@ -130,12 +130,16 @@ def parse_request(
     if unknown:
         _reject("body", f"unknown field(s) {unknown}; allowed fields are {list(_FIELDS)}")
     chosen = _choice(document, "mode", Mode)
-    job_bytes = max_bytes if max_job_bytes is None else max_job_bytes
-    limits = {Mode.SYNC: max_bytes, Mode.ASYNC: job_bytes, None: max(max_bytes, job_bytes)}
+    job_bytes = max_sync_bytes if max_job_bytes is None else max_job_bytes
+    limits = {
+        Mode.SYNC: max_sync_bytes,
+        Mode.ASYNC: job_bytes,
+        None: max(max_sync_bytes, job_bytes),
+    }
     requested_size = _optional_integer(document, "size_bytes", 1, limits[chosen])
     size_bytes = DEFAULT_SIZE_BYTES if requested_size is None else requested_size
-    # The default size is written at once whatever max_bytes says, as it was before jobs.
-    above_sync = requested_size is not None and requested_size > max_bytes
+    # The default size is written at once whatever max_sync_bytes says, as it was before jobs.
+    above_sync = requested_size is not None and requested_size > max_sync_bytes
     mode = chosen or (Mode.ASYNC if above_sync else Mode.SYNC)
     fmt = _choice(document, "format", Format) or Format.BINARY
     minimum = FORMATS[fmt].min_size_bytes

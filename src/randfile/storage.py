@@ -29,12 +29,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from s3transfer.utils import ChunksizeAdjuster
 
 from randfile.errors import (
-    DeadlineExceededError,
     KeyTakenError,
     ServiceError,
     StorageError,
     StorageUnavailableError,
 )
+from randfile.lambda_context import Deadline
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -53,9 +53,6 @@ PARTS_IN_FLIGHT = 4
 """Parts uploading at once. Four keep the network busy while one core generates, and stay within
 botocore's default pool of 10 connections; low-level clients are thread safe
 (https://docs.aws.amazon.com/boto3/latest/guide/clients.html#multithreading-or-multiprocessing-with-clients)."""
-
-DEADLINE_RESERVE_MS = 3000
-"""Time kept back to abort an upload and answer before Lambda kills the invocation."""
 
 RETRY_AFTER_SECONDS = 1
 
@@ -107,24 +104,6 @@ class ExistingObject:
     metadata: dict[str, str]
 
 
-class Deadline:
-    """Answers whether there is still time for more work, given Lambda's remaining time."""
-
-    def __init__(self, remaining_ms: Callable[[], int] | None) -> None:
-        self._remaining_ms = remaining_ms
-
-    def ensure(self, needed_ms: float, doing: str) -> None:
-        if self._remaining_ms is None:
-            return
-        left = self._remaining_ms()
-        if left < needed_ms + DEADLINE_RESERVE_MS:
-            raise DeadlineExceededError(
-                f"stopped before {doing}: {left} ms left of the function's timeout, about"
-                f" {int(needed_ms)} ms needed; ask for a smaller file",
-                retry_after_seconds=RETRY_AFTER_SECONDS,
-            )
-
-
 @dataclass(frozen=True)
 class ObjectSpec:
     key: str
@@ -153,16 +132,22 @@ class BucketWriter:
         chunks: Iterable[bytes],
         deadline: Deadline,
         size_bytes: int | None = None,
+        before_final_write: Callable[[str], None] | None = None,
     ) -> StoredObject:
         """Writes `chunks` create-only; `size_bytes`, their total when known, sets the part size
-        (`part_size`), without which a file past 10,000 parts cannot be completed."""
+        (`part_size`), without which a file past 10,000 parts cannot be completed.
+
+        `before_final_write` is called with the content's SHA-256 (hex) once every byte is
+        generated, before the request that makes the object exist (the PUT, or the upload's
+        completion): a job records it there, so a later delivery that finds the object knows its
+        digest without generating it again."""
         parts = _parts(chunks, part_size(size_bytes, self._part_bytes))
         head = list(islice(parts, 2))
         send = self._put if len(head) < 2 else self._multipart
         content = _Tally(_drain(head, parts))
         try:
             with self._s3_errors(spec.key):
-                receipt = send(spec, content, deadline)
+                receipt = send(spec, content, deadline, partial(_call, before_final_write, content))
         except KeyTakenError as taken:
             # S3 answers 412 to the PUT or to the completion, when every byte has been sent.
             taken.sent_sha256 = content.sha256()
@@ -193,10 +178,17 @@ class BucketWriter:
             metadata=dict(answer.get("Metadata", {})),
         )
 
-    def _put(self, spec: ObjectSpec, parts: Iterable[bytes], deadline: Deadline) -> _Receipt:
+    def _put(
+        self,
+        spec: ObjectSpec,
+        parts: Iterable[bytes],
+        deadline: Deadline,
+        before_final_write: Callable[[], None],
+    ) -> _Receipt:
         """Sends content of at most one part in a single PUT."""
         body = b"".join(parts)
         deadline.ensure(0, "uploading")
+        before_final_write()
         return _Receipt.of(
             self._client.put_object(
                 Bucket=self._bucket,
@@ -210,7 +202,13 @@ class BucketWriter:
             )
         )
 
-    def _multipart(self, spec: ObjectSpec, parts: Iterable[bytes], deadline: Deadline) -> _Receipt:
+    def _multipart(
+        self,
+        spec: ObjectSpec,
+        parts: Iterable[bytes],
+        deadline: Deadline,
+        before_final_write: Callable[[], None],
+    ) -> _Receipt:
         """Sends content of two parts or more as a multipart upload, aborted on any failure."""
         deadline.ensure(0, "starting a multipart upload")
         upload_id = self._client.create_multipart_upload(
@@ -225,6 +223,7 @@ class BucketWriter:
             upload = _PartUploads(partial(self._upload_part, spec.key, upload_id))
             upload.send(parts, deadline, self._parts_in_flight)
             deadline.ensure(upload.slowest_part_ms, "completing the upload")
+            before_final_write()
             return _Receipt.of(
                 self._client.complete_multipart_upload(
                     Bucket=self._bucket,
@@ -238,6 +237,36 @@ class BucketWriter:
         except BaseException:
             self._abort(spec.key, upload_id)
             raise
+
+    def exists(self, key: str) -> ExistingObject | None:
+        """`existing(key)`, or None when there is no object at `key`."""
+        try:
+            return self.existing(key)
+        except StorageError as error:
+            if isinstance(error.__cause__, ClientError) and _http_status(error.__cause__) == 404:
+                return None
+            raise
+
+    def abort_uploads(self, key: str) -> int:
+        """Aborts every multipart upload in progress for exactly `key` (what an attempt killed
+        mid-upload left), and says how many. Listing needs s3:ListBucketMultipartUploads
+        (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html); a key
+        has few uploads, one page holds up to 1,000."""
+        with self._s3_errors(key):
+            listed = self._client.list_multipart_uploads(
+                Bucket=self._bucket, Prefix=key, ExpectedBucketOwner=self._owner
+            )
+            uploads = [u for u in listed.get("Uploads", []) if u.get("Key") == key]
+            for upload in uploads:
+                self._client.abort_multipart_upload(
+                    Bucket=self._bucket,
+                    Key=key,
+                    UploadId=upload["UploadId"],
+                    ExpectedBucketOwner=self._owner,
+                )
+        if uploads:
+            logger.info("aborted uploads left open", extra={"key": key, "uploads": len(uploads)})
+        return len(uploads)
 
     def _upload_part(self, key: str, upload_id: str, number: int, body: bytes) -> _SentPart:
         """Sends one part (from a pool thread) and says how long it took.
@@ -358,7 +387,10 @@ class _PartUploads:
             try:
                 for number, body in enumerate(parts, start=1):
                     # A part that cannot finish before the deadline would leave the upload open.
-                    deadline.ensure(self.slowest_part_ms * 2, f"part {number}")
+                    # A job also keeps the completion's time (Deadline.for_job).
+                    deadline.ensure(
+                        self.slowest_part_ms * 2 + deadline.completion_reserve_ms, f"part {number}"
+                    )
                     if len(in_flight) >= limit:
                         in_flight = self._settle(in_flight, FIRST_COMPLETED)
                     in_flight.add(pool.submit(self._send_part, number, body))
@@ -383,6 +415,11 @@ class _PartUploads:
 
     def completed(self) -> list[CompletedPartTypeDef]:
         return [self._sent[number] for number in sorted(self._sent)]
+
+
+def _call(before_final_write: Callable[[str], None] | None, content: _Tally) -> None:
+    if before_final_write is not None:
+        before_final_write(content.sha256())
 
 
 def _sha256(body: bytes) -> str:

@@ -1,83 +1,139 @@
-"""Lambda entry point of the jobs' worker, `randfile.worker.handler`: the API function starts it
-with an asynchronous (Event) invoke whose payload is `{"job_id": "<ULID>"}`; the job's file is
-described by its item in the job table. The work is in randfile.files.run_job.
+"""Lambda entry point of the jobs' worker, `randfile.worker.handler`, fed by two SQS event source
+mappings (infra/modules/function): the jobs queue, whose messages are `{"job_id": "<ULID>"}` as
+`POST /files` sends them, and its dead-letter queue, where a message lands after every delivery of
+it ended without a result. The work is in randfile.deliveries.
 
-Lambda may deliver one event more than once, and retries a failed run (twice, as the stack's
-event invoke config says; https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
-Powertools' idempotency utility, keyed on the job id, lets one delivery run a job at a time and
-answers a later one with the recorded outcome; a delivery that comes after that record has gone
-finds the job `succeeded` in its item and leaves it so; and one that follows a run killed between
-writing the object and recording it meets S3's 412 and records the object it finds.
+Each record is answered on its own through Powertools' batch processor: a record whose job is done
+(or that no delivery can ever do) is deleted; one that must come back later (another delivery holds
+the job, a transient failure, an unexpected error) is reported in `batchItemFailures`, which the
+mapping's `ReportBatchItemFailures` turns into a redelivery after the message's visibility timeout
+(https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import os
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
 )
 
 from randfile import logs, metrics
-from randfile.aws import job_store, s3_client
+from randfile.aws import job_queue, job_store, s3_client
 from randfile.config import Settings, load_settings
-from randfile.files import run_job
-from randfile.idempotency import recorded
+from randfile.deliveries import JobRun, abandon_job, run_job
 from randfile.jobs import JobStatus
 from randfile.keys import is_ulid
-from randfile.storage import BucketWriter, Deadline
+from randfile.lambda_context import Deadline, LambdaContext
+from randfile.storage import BucketWriter
 
 if TYPE_CHECKING:
-    from randfile.handler import LambdaContext
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsContext
 
 logs.configure()
 logger = logging.getLogger("randfile.worker")
 
+VISIBILITY_MARGIN = 1.1
+"""A delivery keeps its message hidden for its invocation's remaining time and a tenth more: a
+killed attempt's message comes back soon after the attempt's deadline (when its lease on the job
+has expired), not after the queue's own visibility timeout (six times the worker's timeout, as
+Lambda recommends for a queue it polls)."""
+
+
+class RetryLater(Exception):
+    """The record's message must be delivered again (reported in batchItemFailures)."""
+
 
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logs.bind_request(context.aws_request_id)
-    job_id = event.get("job_id") if isinstance(event, dict) else None
-    if not is_ulid(job_id):
-        # No delivery of this event can succeed: answered, so that Lambda does not retry it.
-        logger.error("not a job event", extra={"event": event})
-        return {"job_id": job_id, "status": "rejected"}
     settings = load_settings(os.environ)
-    jobs = settings.jobs()
-    run = recorded(
-        _run, data_keyword_argument="job", event_key_jmespath="job_id", jobs=jobs, context=context
+    answer = process_partial_response(
+        event=event,
+        record_handler=partial(_deliver, settings=settings, context=context),
+        # Every record, whole batches included, is answered in the response: a batch whose every
+        # record must come back is not an error of the function. One processor per invocation:
+        # it keeps the batch's outcomes.
+        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
+        context=_powertools(context),
     )
+    return dict(answer)
+
+
+def _deliver(record: SQSRecord, *, settings: Settings, context: LambdaContext) -> None:
     try:
-        outcome: dict[str, Any] = run(job={"job_id": job_id}, context=context, settings=settings)
-    except IdempotencyAlreadyInProgressError:
-        logger.info("job is being run by another delivery", extra={"job_id": job_id})
-        return {"job_id": job_id, "status": JobStatus.RUNNING.value}
-    return outcome
+        _deliver_record(record, settings, context)
+    except RetryLater:
+        raise
+    except Exception:
+        logger.exception(
+            "delivery failed; its message comes back", extra={"message_id": record.message_id}
+        )
+        raise
 
 
-@metrics.count_failures
-def _run(job: dict[str, str], context: LambdaContext, settings: Settings) -> dict[str, Any]:
+def _deliver_record(record: SQSRecord, settings: Settings, context: LambdaContext) -> None:
+    job_id = _job_id(record.body)
+    if job_id is None:
+        # No delivery of this message can succeed: deleted, and said so.
+        logger.error("not a job message", extra={"message_id": record.message_id})
+        return
     jobs = settings.jobs()
     writer = BucketWriter(s3_client(), settings.bucket, settings.bucket_owner)
-    timer = metrics.GenerationTimer()
-    done = run_job(
-        job["job_id"],
-        job_store(jobs),
-        writer,
-        Deadline(context.get_remaining_time_in_millis),
-        timer.watch,
+    deadline = Deadline.for_job(context.get_remaining_time_in_millis)
+    store = job_store(jobs)
+    if record.event_source_arn == jobs.dead_letter_queue_arn:
+        done = abandon_job(job_id, store, writer, deadline)
+        _report(done, job_id, abandoned=True)
+        return
+    job_queue(jobs).extend(
+        record.receipt_handle,
+        math.ceil(context.get_remaining_time_in_millis() / 1000 * VISIBILITY_MARGIN) + 1,
     )
-    if done.job is None:
-        logger.warning("no such job: expired or never accepted", extra=job)
-        return {"job_id": job["job_id"], "status": "unknown"}
-    fields = done.job.status_fields()
-    if done.created is not None:
+    timer = metrics.GenerationTimer()
+    done = run_job(job_id, store, writer, deadline, timer.watch)
+    if done.ended and done.created is not None:
         metrics.file_written(done.created.format.value, done.created.size_bytes, timer)
-        logger.info("file written", extra=fields)
+    _report(done, job_id, abandoned=False)
+
+
+def _report(done: JobRun, job_id: str, *, abandoned: bool) -> None:
+    """Logs and counts what the delivery did; RetryLater when its message must come back."""
+    if done.retry:
+        logger.info(
+            "job left for a later delivery",
+            extra={"job_id": job_id, "status": done.job and done.job.status.value},
+        )
+        raise RetryLater(job_id)
+    if done.job is None:
+        logger.warning("no such job: expired or never accepted", extra={"job_id": job_id})
+        return
+    fields = done.job.status_fields()
+    if not done.ended:
+        logger.info("job already done", extra=fields)
     elif done.job.status is JobStatus.FAILED:
-        metrics.request_failed(str(done.job.error_code))
+        metrics.job_failed(str(done.job.error_code), abandoned=abandoned)
         logger.warning("job failed", extra=fields)
     else:
-        logger.info("job already done", extra=fields)
-    return fields
+        logger.info("file written", extra=fields)
+
+
+def _job_id(body: str) -> str | None:
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    job_id = message.get("job_id") if isinstance(message, dict) else None
+    return job_id if is_ulid(job_id) else None
+
+
+def _powertools(context: LambdaContext) -> PowertoolsContext:
+    """Powertools types its context parameter with its own class; Lambda's object is the same."""
+    return context  # type: ignore[return-value]

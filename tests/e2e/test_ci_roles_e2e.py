@@ -101,9 +101,12 @@ def terraform(
 
 
 def _records(path: Path, start: int) -> tuple[list[dict[str, Any]], int]:
+    """The requests recorded since `start`, but Lambda's own (its event source pollers receive
+    with the function's role whatever the deployer does: localcloud.recorder marks them)."""
     data = path.read_bytes() if path.exists() else b""
     lines = data[start:].decode().splitlines()
-    return [json.loads(line) for line in lines if line], len(data)
+    entries = [json.loads(line) for line in lines if line]
+    return [entry for entry in entries if "service_principal" not in entry], len(data)
 
 
 def _inline_policies(identity: Identity, role: str) -> list[dict[str, Any]]:
@@ -137,6 +140,8 @@ def world_of(*states: dict[str, Any]) -> tuple[World, dict[str, dict[str, Any]]]
             world.tags[arn] = dict(values["tags_all"])
         if resource["type"] == "aws_iam_role" and values.get("permissions_boundary"):
             world.role_boundaries[arn] = values["permissions_boundary"]
+        if resource["type"] == "aws_lambda_event_source_mapping":
+            world.event_source_mappings[values["uuid"]] = values["function_arn"]
         if resource["type"] == "aws_kms_alias":
             world.key_aliases[arn] = values["target_key_arn"]
         if resource["type"] == "aws_kms_key":
@@ -220,8 +225,8 @@ def _retried_job(
     client: RandfileClient, admin: Identity, stack_outputs: Mapping[str, Any]
 ) -> dict[str, Any]:
     """A job run once, then redelivered while its record says it is still running, as if the
-    delivery that wrote the object had died before recording its success: the redelivery's
-    create-only write meets the object and reads it back. Its final status record."""
+    delivery that wrote the object had died before recording its success: the redelivery finds
+    the object and reads it back (HEAD) instead of writing it again. Its final status record."""
     try:
         job = client.submit(4096, "csv", seed=3, mode="async")
     except RandfileError as error:
@@ -230,23 +235,20 @@ def _retried_job(
     first = _until_ended(client, job, 120)
     if first["status"] != JobStatus.SUCCEEDED:
         return {**first, "status": f"first delivery {first['status']}"}
-    table, dynamodb = stack_outputs["jobs_table_name"], admin.dynamodb()
-    dynamodb.update_item(
-        TableName=table,
+    # What a delivery killed after writing the object (its digest recorded) and before recording
+    # its success leaves: the job `running` under a lease that has run out.
+    admin.dynamodb().update_item(
+        TableName=stack_outputs["jobs_table_name"],
         Key={"id": {"S": ITEM_PREFIX + job.job_id}},
-        UpdateExpression="SET #status = :running",
+        UpdateExpression="SET #status = :running, lease_expires_at = :past REMOVE etag, version_id",
         ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":running": {"S": JobStatus.RUNNING.value}},
+        ExpressionAttributeValues={
+            ":running": {"S": JobStatus.RUNNING.value},
+            ":past": {"N": "1"},
+        },
     )
-    # The dead delivery's idempotency record (Powertools', in the same table) would have expired
-    # at the function's timeout; without it, the redelivery runs instead of replaying an outcome.
-    for item in dynamodb.scan(TableName=table)["Items"]:
-        if not item["id"]["S"].startswith(ITEM_PREFIX):
-            dynamodb.delete_item(TableName=table, Key={"id": item["id"]})
-    admin.lambda_().invoke(
-        FunctionName=stack_outputs["worker_function_name"],
-        InvocationType="Event",
-        Payload=json.dumps({"job_id": job.job_id}).encode(),
+    admin.sqs().send_message(
+        QueueUrl=stack_outputs["jobs_queue_url"], MessageBody=json.dumps({"job_id": job.job_id})
     )
     return _until_ended(client, job, 120)
 

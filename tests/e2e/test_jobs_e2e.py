@@ -1,6 +1,7 @@
 """Jobs (files past the synchronous limit) on the local cloud, through the published endpoint
-with randfile's client: the API answers 202, the worker function runs in the emulator from the
-built zip under the function's role, `GET /files/{job_id}` follows it.
+with randfile's client: the API answers 202 and queues the job, the queue's event source mapping
+runs the worker function in the local cloud from the built zip under the function's role,
+`GET /files/{job_id}` follows it. tests/e2e/test_job_faults_e2e.py kills it at every step.
 
 Uses the session's shared deployment; every object is read back with the data account's own
 credentials.
@@ -25,7 +26,7 @@ from tests.e2e.api_client import api_client
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
 MIB = 2**20
-# Past the synchronous limit (the stack's max_bytes, 100 MiB): a job without asking for one.
+# Past the synchronous limit (the stack's max_sync_bytes, 100 MiB): a job without asking for one.
 PAST_THE_LIMIT = 150 * MIB
 
 
@@ -99,20 +100,19 @@ def test_a_file_past_the_synchronous_limit_is_a_job_that_ends_succeeded(
 def test_a_redelivered_job_writes_no_second_object(
     local: Cloud, published: Published, outputs: dict[str, Any]
 ) -> None:
-    """Lambda delivers an asynchronous event at least once: the same job, delivered twice more
-    after it succeeded, leaves one object and its success as they were."""
+    """SQS delivers a message at least once: the same job, delivered twice more after it
+    succeeded, leaves one object and its success as they were."""
     with api_client(published, poll_interval=0.5) as client:
         job = client.submit(MIB, "csv", mode="async")
         assert isinstance(job, AcceptedJob)
         created = client.wait(job)
     worker = outputs["worker_function_name"]
     ended = _worker_runs(local, worker)
-    lambda_ = local.workload().lambda_()
+    sqs = local.workload().sqs()
     for _ in range(2):
-        answer = lambda_.invoke(
-            FunctionName=worker, InvocationType="Event", Payload=f'{{"job_id": "{job.job_id}"}}'
+        sqs.send_message(
+            QueueUrl=outputs["jobs_queue_url"], MessageBody=f'{{"job_id": "{job.job_id}"}}'
         )
-        assert answer["StatusCode"] == 202
     _until(lambda: _worker_runs(local, worker) >= ended + 2, 120, "the two deliveries to end")
 
     versions = local.data().s3().list_object_versions(Bucket=job.bucket, Prefix=job.key)

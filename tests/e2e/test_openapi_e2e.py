@@ -19,7 +19,7 @@ from schemathesis import checks
 from schemathesis.config import SchemathesisConfig
 
 from localcloud.endpoint import Published
-from randfile.config import DEFAULT_MAX_BYTES
+from randfile.config import DEFAULT_MAX_SYNC_BYTES
 from randfile.errors import BadRequestError
 from randfile.idempotency import idempotency_key
 from randfile.request import DEFAULT_SIZE_BYTES, Mode
@@ -110,7 +110,7 @@ def _keep_cheap(case: schemathesis.Case[Any]) -> None:
     size = body.get("size_bytes")
     if not isinstance(size, int | float) or size <= CHEAP_BYTES:
         return
-    if "mode" not in body and size > DEFAULT_MAX_BYTES:
+    if "mode" not in body and size > DEFAULT_MAX_SYNC_BYTES:
         body["mode"] = Mode.ASYNC.value
     body["size_bytes"] = CHEAP_BYTES
 

@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 import pytest
-from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from randfile.aws import dynamodb_client, lambda_client, s3_client
+from randfile.aws import dynamodb_client, s3_client, sqs_client
 from randfile_localcloud.settings import DATA_ACCOUNT_ID, WORKLOAD_ACCOUNT_ID
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 # The local cloud's account ids (tools/randfile_localcloud/settings.py), so that a moto-backed
 # test and an end-to-end test name the same account the same way.
@@ -31,10 +32,12 @@ WORKLOAD_ACCOUNT: Final = WORKLOAD_ACCOUNT_ID
 BUCKET = "randfile-test-data"
 REGION: Final = "eu-west-1"
 JOBS_TABLE = "randfile-test-jobs"
-WORKER_FUNCTION = "randfile-test-worker"
+JOB_QUEUE = "randfile-test-jobs"
+DEAD_LETTER_QUEUE = "randfile-test-jobs-dead-letter"
 JOB_VARIABLES = (
     "RANDFILE_JOBS_TABLE",
-    "RANDFILE_WORKER_FUNCTION",
+    "RANDFILE_JOB_QUEUE_URL",
+    "RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN",
     "RANDFILE_MAX_JOB_BYTES",
     "RANDFILE_JOB_RETENTION_DAYS",
 )
@@ -53,6 +56,9 @@ class TwoAccounts:
 
     def workload_dynamodb(self) -> DynamoDBClient:
         return self.workload_session.client("dynamodb", region_name=REGION)
+
+    def workload_sqs(self) -> SQSClient:
+        return self.workload_session.client("sqs", region_name=REGION)
 
 
 def assume(account_id: str, role: str) -> boto3.Session:
@@ -112,6 +118,7 @@ def deployed(accounts: TwoAccounts, monkeypatch: pytest.MonkeyPatch) -> TwoAccou
     monkeypatch.setenv("RANDFILE_BUCKET", BUCKET)
     monkeypatch.setenv("RANDFILE_BUCKET_OWNER", DATA_ACCOUNT)
     monkeypatch.delenv("RANDFILE_KEY_PREFIX", raising=False)
+    monkeypatch.delenv("RANDFILE_MAX_SYNC_BYTES", raising=False)
     monkeypatch.delenv("RANDFILE_MAX_BYTES", raising=False)
     for name in JOB_VARIABLES:
         monkeypatch.delenv(name, raising=False)
@@ -123,7 +130,7 @@ def deployed(accounts: TwoAccounts, monkeypatch: pytest.MonkeyPatch) -> TwoAccou
     # boto3.client() uses a default session that keeps the credentials it first found (those of
     # `aws`): a new one reads the workload account's.
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-    for client in (s3_client, dynamodb_client, lambda_client):
+    for client in (s3_client, dynamodb_client, sqs_client):
         client.cache_clear()
     return accounts
 
@@ -143,46 +150,113 @@ def create_jobs_table(client: DynamoDBClient) -> str:
     return JOBS_TABLE
 
 
-@pytest.fixture
-def with_jobs(deployed: TwoAccounts, monkeypatch: pytest.MonkeyPatch) -> TwoAccounts:
-    """`deployed` with the job table in the workload account and the jobs' environment, as the
-    stack sets it for both functions."""
-    create_jobs_table(deployed.workload_dynamodb())
-    monkeypatch.setenv("RANDFILE_JOBS_TABLE", JOBS_TABLE)
-    monkeypatch.setenv("RANDFILE_WORKER_FUNCTION", WORKER_FUNCTION)
-    return deployed
-
-
 @dataclass
-class WorkerInvokes:
-    """The API function's invokes of the worker: moto in-process cannot run a function, so
-    botocore's Stubber answers them as Lambda does an accepted Event invoke (202) and checks what
-    is sent; `sent` keeps each request's parameters."""
+class JobQueues:
+    """The jobs queue and its dead-letter queue in the workload account, as infra/modules/function
+    makes them (redrive after `max_receive_count` receives), and what Lambda's event source
+    mapping hands the worker: `event` receives messages as the mapping does and wraps them in the
+    SQS event's documented shape (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html)."""
 
-    stubber: Stubber
-    sent: list[dict[str, Any]] = field(default_factory=list)
+    client: SQSClient
+    url: str
+    arn: str
+    dead_letter_url: str
+    dead_letter_arn: str
+    max_receive_count: int = 3
+    received: list[tuple[str, str]] = field(default_factory=list)
 
-    def expect(self, count: int = 1) -> None:
-        for _ in range(count):
-            self.stubber.add_response(
-                "invoke",
-                {"StatusCode": 202},
-                {"FunctionName": WORKER_FUNCTION, "InvocationType": "Event", "Payload": ANY},
+    def event(self, *, dead_letter: bool = False, count: int = 10) -> dict[str, Any]:
+        url, arn = (
+            (self.dead_letter_url, self.dead_letter_arn) if dead_letter else (self.url, self.arn)
+        )
+        messages = self.client.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=count,
+            VisibilityTimeout=0 if dead_letter else 30,
+            AttributeNames=["All"],
+        ).get("Messages", [])
+        self.received = [(url, message["ReceiptHandle"]) for message in messages]
+        return {"Records": [_record(message, arn) for message in messages]}
+
+    def reappear(self) -> None:
+        """The messages of the last `event` visible again: their visibility timeout is over."""
+        for url, receipt_handle in self.received:
+            self.client.change_message_visibility(
+                QueueUrl=url, ReceiptHandle=receipt_handle, VisibilityTimeout=0
             )
 
-    def payloads(self) -> list[Any]:
-        return [json.loads(params["Payload"]) for params in self.sent]
+    def bodies(self, *, dead_letter: bool = False) -> list[Any]:
+        """The messages waiting, left in the queue."""
+        url = self.dead_letter_url if dead_letter else self.url
+        messages = self.client.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0
+        ).get("Messages", [])
+        return [json.loads(message["Body"]) for message in messages]
+
+    def delete(self, event: dict[str, Any], answer: dict[str, Any]) -> None:
+        """What the mapping does with the worker's answer (ReportBatchItemFailures): deletes the
+        records not named in batchItemFailures."""
+        failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
+        for record in event["Records"]:
+            if record["messageId"] not in failed:
+                url = (
+                    self.dead_letter_url
+                    if record["eventSourceARN"] == self.dead_letter_arn
+                    else self.url
+                )
+                self.client.delete_message(QueueUrl=url, ReceiptHandle=record["receiptHandle"])
+
+
+def _record(message: MessageTypeDef, arn: str) -> dict[str, Any]:
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {},
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": arn,
+        "awsRegion": REGION,
+    }
+
+
+def _queue_arn(client: SQSClient, url: str) -> str:
+    return client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+
+
+def create_job_queues(client: SQSClient, max_receive_count: int = 3) -> JobQueues:
+    dead_letter_url = client.create_queue(QueueName=DEAD_LETTER_QUEUE)["QueueUrl"]
+    dead_letter_arn = _queue_arn(client, dead_letter_url)
+    redrive = {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": max_receive_count}
+    url = client.create_queue(
+        QueueName=JOB_QUEUE, Attributes={"RedrivePolicy": json.dumps(redrive)}
+    )["QueueUrl"]
+    return JobQueues(
+        client, url, _queue_arn(client, url), dead_letter_url, dead_letter_arn, max_receive_count
+    )
 
 
 @pytest.fixture
-def worker_invokes(with_jobs: TwoAccounts) -> Iterator[WorkerInvokes]:
-    client = lambda_client()
-    invokes = WorkerInvokes(Stubber(client))
+def job_queues(with_jobs: TwoAccounts) -> JobQueues:
+    """The queues `with_jobs` made, to drive the worker as the event source mapping does."""
+    client = with_jobs.workload_sqs()
+    url = client.get_queue_url(QueueName=JOB_QUEUE)["QueueUrl"]
+    dead_letter_url = client.get_queue_url(QueueName=DEAD_LETTER_QUEUE)["QueueUrl"]
+    return JobQueues(
+        client, url, _queue_arn(client, url), dead_letter_url, _queue_arn(client, dead_letter_url)
+    )
 
-    def record(params: dict[str, Any], **_: Any) -> None:
-        invokes.sent.append(dict(params))
 
-    client.meta.events.register("provide-client-params.lambda.Invoke", record)
-    with invokes.stubber:
-        yield invokes
-    invokes.stubber.assert_no_pending_responses()
+@pytest.fixture
+def with_jobs(deployed: TwoAccounts, monkeypatch: pytest.MonkeyPatch) -> TwoAccounts:
+    """`deployed` with the job table and queues in the workload account and the jobs'
+    environment, as the stack sets it for both functions."""
+    create_jobs_table(deployed.workload_dynamodb())
+    queues = create_job_queues(deployed.workload_sqs())
+    monkeypatch.setenv("RANDFILE_JOBS_TABLE", JOBS_TABLE)
+    monkeypatch.setenv("RANDFILE_JOB_QUEUE_URL", queues.url)
+    monkeypatch.setenv("RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN", queues.dead_letter_arn)
+    return deployed

@@ -8,8 +8,10 @@ import re
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
-from randfile import files
+from randfile import files, worker
+from randfile.aws import sqs_client
 from randfile.content import Format
 from randfile.handler import handler
 from tests import emf
@@ -17,10 +19,11 @@ from tests.events import api_event
 from tests.functional.conftest import (
     BUCKET,
     DATA_ACCOUNT,
+    JOBS_TABLE,
     WORKLOAD_ACCOUNT,
     FakeContext,
+    JobQueues,
     TwoAccounts,
-    WorkerInvokes,
 )
 
 
@@ -125,7 +128,11 @@ def test_405_says_which_method_is_allowed(deployed: TwoAccounts) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("RANDFILE_BUCKET", None), ("RANDFILE_BUCKET_OWNER", "abc"), ("RANDFILE_MAX_BYTES", "lots")],
+    [
+        ("RANDFILE_BUCKET", None),
+        ("RANDFILE_BUCKET_OWNER", "abc"),
+        ("RANDFILE_MAX_SYNC_BYTES", "lots"),
+    ],
 )
 def test_misconfiguration_is_a_clean_500_and_a_log_line(
     deployed: TwoAccounts,
@@ -265,12 +272,11 @@ def get_job(job_id: Any, method: str = "GET") -> tuple[int, dict[str, Any], dict
 
 def test_a_size_past_the_synchronous_limit_is_accepted_as_a_job(
     with_jobs: TwoAccounts,
-    worker_invokes: WorkerInvokes,
+    job_queues: JobQueues,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("RANDFILE_MAX_BYTES", "4096")
-    worker_invokes.expect()
+    monkeypatch.setenv("RANDFILE_MAX_SYNC_BYTES", "4096")
     status, body, headers = call({"size_bytes": 4097, "format": "csv", "seed": 8})
     assert status == 202, body
     assert set(body) == JOB_FIELDS
@@ -287,8 +293,8 @@ def test_a_size_past_the_synchronous_limit_is_accepted_as_a_job(
     )
     assert body["bucket"] == BUCKET
     assert re.fullmatch(r"random/\d{4}/\d\d/\d\d/[0-9A-Z]{26}\.csv", body["key"])
-    assert worker_invokes.payloads() == [{"job_id": job_id}]
-    # The job is stored before the worker starts, and nothing is written before the worker runs.
+    assert job_queues.bodies() == [{"job_id": job_id}]
+    # The job is stored before it is queued, and nothing is written before the worker runs.
     assert get_job(job_id)[1]["status"] == "queued"
     assert "Versions" not in with_jobs.data_s3().list_object_versions(Bucket=BUCKET)
     emitted = emf.by_name(capfd.readouterr().out)
@@ -296,19 +302,15 @@ def test_a_size_past_the_synchronous_limit_is_accepted_as_a_job(
     assert "Failures" not in emitted
 
 
-def test_mode_async_makes_a_job_of_any_size(
-    with_jobs: TwoAccounts, worker_invokes: WorkerInvokes
-) -> None:
-    worker_invokes.expect()
+def test_mode_async_makes_a_job_of_any_size(with_jobs: TwoAccounts, job_queues: JobQueues) -> None:
     status, body, _ = call({"size_bytes": 10, "mode": "async"})
     assert status == 202, body
-    assert worker_invokes.payloads() == [{"job_id": body["job_id"]}]
+    assert job_queues.bodies() == [{"job_id": body["job_id"]}]
 
 
 def test_the_status_url_keeps_the_stage_of_an_execute_api_call(
-    with_jobs: TwoAccounts, worker_invokes: WorkerInvokes
+    with_jobs: TwoAccounts, job_queues: JobQueues
 ) -> None:
-    worker_invokes.expect()
     context = {
         **api_event()["requestContext"],
         "domainName": "d4e5f6g7h8.execute-api.eu-west-1.amazonaws.com",
@@ -332,20 +334,23 @@ def test_the_status_url_keeps_the_stage_of_an_execute_api_call(
 )
 def test_sizes_past_their_mode_s_limit_are_refused(
     with_jobs: TwoAccounts,
-    worker_invokes: WorkerInvokes,
+    job_queues: JobQueues,
     monkeypatch: pytest.MonkeyPatch,
     request_body: dict[str, Any],
     rule: str,
 ) -> None:
-    monkeypatch.setenv("RANDFILE_MAX_BYTES", "4096")
+    monkeypatch.setenv("RANDFILE_MAX_SYNC_BYTES", "4096")
     monkeypatch.setenv("RANDFILE_MAX_JOB_BYTES", "8192")
     status, body, _ = call(request_body)
     assert (status, body["error"]["code"]) == (400, "invalid_request")
     assert rule in body["error"]["message"]
-    assert worker_invokes.sent == []
+    assert job_queues.bodies() == []
 
 
-@pytest.mark.parametrize("missing", ["RANDFILE_JOBS_TABLE", "RANDFILE_WORKER_FUNCTION"])
+@pytest.mark.parametrize(
+    "missing",
+    ["RANDFILE_JOBS_TABLE", "RANDFILE_JOB_QUEUE_URL", "RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN"],
+)
 def test_jobs_without_their_settings_are_a_clean_500_and_sync_still_works(
     with_jobs: TwoAccounts,
     monkeypatch: pytest.MonkeyPatch,
@@ -362,24 +367,42 @@ def test_jobs_without_their_settings_are_a_clean_500_and_sync_still_works(
     assert call({"size_bytes": 10})[0] == 201
 
 
-def test_a_worker_that_cannot_be_started_fails_the_job_and_answers_503(
-    with_jobs: TwoAccounts, worker_invokes: WorkerInvokes
-) -> None:
-    worker_invokes.stubber.add_client_error(
-        "invoke", "TooManyRequestsException", http_status_code=429
+def unavailable(**_: Any) -> None:
+    raise ClientError(
+        {"Error": {"Code": "ServiceUnavailable", "Message": "try again"}}, "SendMessage"
     )
+
+
+def test_a_job_that_cannot_be_queued_ends_failed_and_answers_503(
+    with_jobs: TwoAccounts, job_queues: JobQueues
+) -> None:
+    sqs_client().meta.events.register("before-call.sqs.SendMessage", unavailable)
     status, body, headers = call({"mode": "async"})
     assert (status, body["error"]["code"]) == (503, "jobs_unavailable")
     assert headers["Retry-After"] == "1"
-    [payload] = worker_invokes.payloads()
-    status, job, _ = get_job(payload["job_id"])
+    assert job_queues.bodies() == []
+    [item] = with_jobs.workload_dynamodb().scan(TableName=JOBS_TABLE)["Items"]
+    status, job, _ = get_job(item["job_id"]["S"])
     assert (status, job["status"], job["error"]["code"]) == (200, "failed", "jobs_unavailable")
 
 
-def test_a_job_s_status_is_read_by_its_id(
-    with_jobs: TwoAccounts, worker_invokes: WorkerInvokes
+def test_a_job_queued_despite_an_error_stays_failed_and_its_message_writes_nothing(
+    with_jobs: TwoAccounts, job_queues: JobQueues
 ) -> None:
-    worker_invokes.expect()
+    # SQS stored the message, but the answer was lost (a timeout): the caller is told 503.
+    sqs_client().meta.events.register("after-call.sqs.SendMessage", unavailable)
+    status, body, _ = call({"mode": "async", "size_bytes": 100})
+    assert status == 503, body
+    [message] = job_queues.bodies()
+    event = job_queues.event()
+    answer = worker.handler(event, FakeContext("req-worker"))
+    assert answer == {"batchItemFailures": []}
+    status, job, _ = get_job(message["job_id"])
+    assert (job["status"], job["error"]["code"]) == ("failed", "jobs_unavailable")
+    assert "Versions" not in with_jobs.data_s3().list_object_versions(Bucket=BUCKET)
+
+
+def test_a_job_s_status_is_read_by_its_id(with_jobs: TwoAccounts, job_queues: JobQueues) -> None:
     _, accepted, _ = call({"size_bytes": 100, "format": "text", "mode": "async"})
     status, body, headers = get_job(accepted["job_id"])
     assert status == 200

@@ -67,7 +67,7 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
     # Out of range and huge numbers
     ("zero size", body('{"size_bytes": 0}')),
     ("negative size", body('{"size_bytes": -1}')),
-    # Past RANDFILE_MAX_BYTES without a mode is a job (issue 16), not an error.
+    # Past RANDFILE_MAX_SYNC_BYTES without a mode is a job (issue 16), not an error.
     ("size above max in sync mode", body('{"size_bytes": 104857601, "mode": "sync"}')),
     ("size above the job max", body('{"size_bytes": 10737418241}')),
     ("mode unknown", body('{"mode": "batch"}')),

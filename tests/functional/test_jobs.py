@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from randfile.content import Format
 from randfile.errors import JobsUnavailableError
-from randfile.jobs import Job, JobStatus, JobStore, WorkerStarter
-from tests.functional.conftest import JOBS_TABLE, REGION, TwoAccounts, create_jobs_table
+from randfile.jobs import Claim, Job, JobStatus, JobStore
+from tests.functional.conftest import JOBS_TABLE, TwoAccounts, create_jobs_table
 
 JOB_ID = "01JDZQ5V8X6M3N2P4R7S9T0W1Y"
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -98,15 +95,22 @@ def test_an_expired_job_is_gone_before_ttl_deletes_it(store: JobStore, clock: Cl
     assert store.get(JOB_ID) is None
 
 
+LEASE_MS = 900_000
+
+
 def test_a_job_runs_then_succeeds(store: JobStore, clock: Clock, accounts: TwoAccounts) -> None:
     job = new_job(store)
     store.accept(job)
     clock.now = START + timedelta(seconds=1)
-    running = store.mark_running(job)
+    claim = store.claim(JOB_ID, LEASE_MS)
+    assert claim.held
+    running = claim.job
     assert running is not None
-    assert running.status is JobStatus.RUNNING
+    assert (running.status, running.attempt) == (JobStatus.RUNNING, 1)
+    assert running.lease_expires_at == int((clock.now.timestamp()) * 1000) + LEASE_MS
+    assert store.record_content(running, "ab" * 32) is not None
     clock.now = START + timedelta(minutes=3)
-    done = store.mark_succeeded(running, "ab" * 32, "etag-2", "v1")
+    done = store.succeed(running, "ab" * 32, "etag-2", "v1")
     assert done == store.get(JOB_ID)
     assert done is not None
     assert done.updated_at == "2026-11-28T09:03:00.000Z"
@@ -127,41 +131,93 @@ def test_a_job_runs_then_succeeds(store: JobStore, clock: Clock, accounts: TwoAc
         "version_id": "v1",
     }
     item = stored_item(accounts)
-    assert (item["sha256"], item["etag"], item["version_id"]) == (
+    assert (item["sha256"], item["etag"], item["version_id"], item["attempt"]) == (
         {"S": "ab" * 32},
         {"S": "etag-2"},
         {"S": "v1"},
+        {"N": "1"},
     )
 
 
-def test_a_failed_job_says_why_and_a_retry_clears_it(store: JobStore) -> None:
+def test_a_live_lease_keeps_the_job_for_its_delivery(store: JobStore, clock: Clock) -> None:
+    store.accept(new_job(store))
+    first = store.claim(JOB_ID, LEASE_MS)
+    clock.now = START + timedelta(milliseconds=LEASE_MS - 1)
+    second = store.claim(JOB_ID, LEASE_MS)
+    assert (first.held, second.held) == (True, False)
+    assert second.job == first.job
+
+
+def test_an_expired_lease_passes_the_job_to_the_next_delivery(
+    store: JobStore, clock: Clock
+) -> None:
+    store.accept(new_job(store))
+    killed = store.claim(JOB_ID, LEASE_MS).job
+    assert killed is not None
+    clock.now = START + timedelta(milliseconds=LEASE_MS + 1)
+    retry = store.claim(JOB_ID, LEASE_MS)
+    assert retry.held
+    assert retry.job is not None
+    assert retry.job.attempt == 2
+    # The killed attempt's writes no longer hold: its attempt is not the job's.
+    assert store.succeed(killed, "ab" * 32, "etag", None) == retry.job
+    assert store.fail(killed, "internal_error", "late") == retry.job
+    assert store.record_content(killed, "ab" * 32) == retry.job
+
+
+def test_a_failed_job_says_why_and_stays_failed(store: JobStore, clock: Clock) -> None:
     job = new_job(store)
     store.accept(job)
-    failed = store.mark_failed(job, "deadline_exceeded", "stopped before part 9")
+    running = store.claim(JOB_ID, LEASE_MS).job
+    assert running is not None
+    failed = store.fail(running, "deadline_exceeded", "stopped before part 9")
     assert failed is not None
     assert failed.status_fields()["error"] == {
         "code": "deadline_exceeded",
         "message": "stopped before part 9",
     }
     assert "sha256" not in failed.status_fields()
-    again = store.mark_running(failed)
-    assert again == store.get(JOB_ID)
-    assert again is not None
-    assert (again.status, again.error_code, again.error_message) == (JobStatus.RUNNING, None, None)
+    clock.now = START + timedelta(days=1)
+    # Final: no claim, success or other failure changes it.
+    assert store.claim(JOB_ID, LEASE_MS) == Claim(failed, held=False)
+    assert store.succeed(running, "ab" * 32, "etag", None) == failed
+    assert store.fail_unstarted(job, "jobs_unavailable", "x") == failed
+    assert store.get(JOB_ID) == failed
 
 
-def test_a_job_that_succeeded_stays_so(store: JobStore) -> None:
+def test_a_job_that_succeeded_stays_so(store: JobStore, clock: Clock) -> None:
     job = new_job(store)
     store.accept(job)
-    done = store.mark_succeeded(job, "cd" * 32, "etag", None)
-    # A late delivery or a failing one cannot undo it: each mark answers the stored job.
-    assert store.mark_running(job) == done
-    assert store.mark_failed(job, "internal_error", "boom") == done
+    running = store.claim(JOB_ID, LEASE_MS).job
+    assert running is not None
+    done = store.succeed(running, "cd" * 32, "etag", None)
+    clock.now = START + timedelta(days=1)
+    assert store.claim(JOB_ID, LEASE_MS) == Claim(done, held=False)
+    assert store.fail(running, "internal_error", "boom") == done
+    assert store.fail_unstarted(job, "jobs_unavailable", "x") == done
     assert store.get(JOB_ID) == done
 
 
-def test_marking_a_job_that_is_gone_answers_none(store: JobStore) -> None:
-    assert store.mark_running(new_job(store)) is None
+def test_only_a_queued_job_fails_unstarted(store: JobStore) -> None:
+    job = new_job(store)
+    store.accept(job)
+    failed = store.fail_unstarted(job, "jobs_unavailable", "could not queue the job")
+    assert failed is not None
+    assert (failed.status, failed.error_code) == (JobStatus.FAILED, "jobs_unavailable")
+    other = new_job(store, "01JDZQ5V8X6M3N2P4R7S9T0W1Z")
+    store.accept(other)
+    running = store.claim(other.job_id, LEASE_MS).job
+    # A delivery took it first: it runs, and the API answers for it.
+    assert store.fail_unstarted(other, "jobs_unavailable", "x") == running
+
+
+def test_transitions_of_a_job_that_is_gone_answer_none(store: JobStore, clock: Clock) -> None:
+    job = new_job(store)
+    assert store.claim(JOB_ID, LEASE_MS) == Claim(None, held=False)
+    store.accept(job)
+    clock.now = START + timedelta(days=7)
+    assert store.claim(JOB_ID, LEASE_MS) == Claim(None, held=False)
+    assert store.fail_unstarted(job, "jobs_unavailable", "x") is None
 
 
 def test_a_missing_table_is_jobs_unavailable(accounts: TwoAccounts) -> None:
@@ -171,47 +227,3 @@ def test_a_missing_table_is_jobs_unavailable(accounts: TwoAccounts) -> None:
     with pytest.raises(JobsUnavailableError) as caught:
         store.accept(new_job(store))
     assert caught.value.headers == {"Retry-After": "1"}
-
-
-def lambda_stub() -> tuple[Any, Stubber]:
-    client = boto3.client(
-        "lambda", region_name=REGION, aws_access_key_id="a", aws_secret_access_key="b"
-    )
-    return client, Stubber(client)
-
-
-def test_the_worker_is_started_with_an_event_invoke() -> None:
-    client, stubber = lambda_stub()
-    stubber.add_response(
-        "invoke",
-        {"StatusCode": 202},
-        {
-            "FunctionName": "randfile-dev-worker",
-            "InvocationType": "Event",
-            "Payload": json.dumps({"job_id": JOB_ID}).encode(),
-        },
-    )
-    with stubber:
-        WorkerStarter(client, "randfile-dev-worker").start(JOB_ID)
-    stubber.assert_no_pending_responses()
-
-
-@pytest.mark.parametrize(
-    ("respond", "message"),
-    [
-        (
-            lambda stub: stub.add_client_error(
-                "invoke", "TooManyRequestsException", http_status_code=429
-            ),
-            "could not start the worker randfile-dev-worker",
-        ),
-        (lambda stub: stub.add_response("invoke", {"StatusCode": 200}), "HTTP 200"),
-    ],
-)
-def test_a_worker_that_does_not_take_the_job_is_jobs_unavailable(
-    respond: Any, message: str
-) -> None:
-    client, stubber = lambda_stub()
-    respond(stubber)
-    with stubber, pytest.raises(JobsUnavailableError, match=message):
-        WorkerStarter(client, "randfile-dev-worker").start(JOB_ID)

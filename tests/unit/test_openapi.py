@@ -17,7 +17,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from randfile.config import DEFAULT_MAX_BYTES, DEFAULT_MAX_JOB_BYTES
+from randfile.config import DEFAULT_MAX_JOB_BYTES, DEFAULT_MAX_SYNC_BYTES
 from randfile.content import FORMATS, Format
 from randfile.errors import BadRequestError, IdempotencyKeyInUseError, IdempotencyKeyReusedError
 from randfile.idempotency import MAX_KEY_LENGTH, idempotency_key
@@ -195,8 +195,8 @@ def test_each_format_s_documented_minimum_is_the_code_s(fmt: Format) -> None:
 
 def test_the_documented_synchronous_limit_is_the_default_one() -> None:
     [rule] = _rules(_file_request_schema(), "mode", Mode.SYNC.value)
-    assert rule["maximum"] == DEFAULT_MAX_BYTES
-    assert "RANDFILE_MAX_BYTES" in rule["description"]
+    assert rule["maximum"] == DEFAULT_MAX_SYNC_BYTES
+    assert "RANDFILE_MAX_SYNC_BYTES" in rule["description"]
 
 
 _FILE_REQUEST = _file_request_schema()
@@ -205,7 +205,7 @@ _FILE_REQUEST_VALIDATOR = OAS31Validator(_FILE_REQUEST)
 
 def _refused(body: dict[str, Any]) -> bool:
     try:
-        parse_request(api_event(body), DEFAULT_MAX_BYTES, DEFAULT_MAX_JOB_BYTES)
+        parse_request(api_event(body), DEFAULT_MAX_SYNC_BYTES, DEFAULT_MAX_JOB_BYTES)
     except BadRequestError:
         return True
     return False
@@ -214,7 +214,7 @@ def _refused(body: dict[str, Any]) -> bool:
 _SIZE_LIMITS = sorted(
     {
         1,
-        DEFAULT_MAX_BYTES,
+        DEFAULT_MAX_SYNC_BYTES,
         DEFAULT_MAX_JOB_BYTES,
         *(info.min_size_bytes for info in FORMATS.values()),
     }

@@ -131,6 +131,11 @@ data "aws_servicequotas_service_quota" "concurrency" {
 }
 
 locals {
+  # max_bytes is max_sync_bytes' older name, read for one more release (CHANGELOG.md).
+  max_sync_bytes = coalesce(var.max_sync_bytes, var.max_bytes, 104857600)
+}
+
+locals {
   worker_name                 = "${var.function_name}-worker"
   jobs_table_name             = "${var.function_name}-jobs"
   jobs_queue_name             = "${var.function_name}-jobs-queue"
@@ -163,7 +168,7 @@ locals {
       RANDFILE_BUCKET                    = var.bucket_name
       RANDFILE_BUCKET_OWNER              = var.bucket_owner
       RANDFILE_KEY_PREFIX                = var.key_prefix
-      RANDFILE_MAX_BYTES                 = tostring(var.max_bytes)
+      RANDFILE_MAX_SYNC_BYTES            = tostring(local.max_sync_bytes)
       RANDFILE_JOBS_TABLE                = local.jobs_table_name
       RANDFILE_JOB_QUEUE_URL             = aws_sqs_queue.jobs.url
       RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN = aws_sqs_queue.jobs_dead_letter.arn

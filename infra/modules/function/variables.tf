@@ -82,13 +82,24 @@ variable "kms_key_arn" {
   }
 }
 
-variable "max_bytes" {
-  description = "Largest file the function accepts to write (RANDFILE_MAX_BYTES)."
+variable "max_sync_bytes" {
+  description = "The synchronous limit: the largest file written during the request (RANDFILE_MAX_SYNC_BYTES); a larger one becomes a job. null: 104857600 (100 MiB), or max_bytes when that older name is set."
   type        = number
-  default     = 104857600
+  default     = null
 
   validation {
-    condition     = var.max_bytes >= 1 && var.max_bytes <= 5497558138880 && floor(var.max_bytes) == var.max_bytes
+    condition     = var.max_sync_bytes == null ? true : var.max_sync_bytes >= 1 && var.max_sync_bytes <= 5497558138880 && floor(var.max_sync_bytes) == var.max_sync_bytes
+    error_message = "max_sync_bytes must be a whole number from 1 to 5497558138880 (5 TiB, S3's largest object)."
+  }
+}
+
+variable "max_bytes" {
+  description = "Deprecated: the older name of max_sync_bytes, still read for this release (CHANGELOG.md); set max_sync_bytes instead."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.max_bytes == null ? true : var.max_bytes >= 1 && var.max_bytes <= 5497558138880 && floor(var.max_bytes) == var.max_bytes
     error_message = "max_bytes must be a whole number from 1 to 5497558138880 (5 TiB, S3's largest object)."
   }
 }

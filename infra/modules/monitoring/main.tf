@@ -20,6 +20,7 @@ locals {
     "invalid_request", "not_found", "method_not_allowed", "payload_too_large", "unsupported_media_type",
     "internal_error", "service_misconfigured", "runtime_outdated", "storage_error", "storage_unavailable",
     "deadline_exceeded", "jobs_unavailable", "idempotency_key_in_use", "idempotency_key_reused",
+    "job_abandoned",
   ]
 
   api_dimensions      = { ApiName = var.api_name, Stage = var.api_stage_name }

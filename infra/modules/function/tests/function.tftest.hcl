@@ -24,12 +24,34 @@ variables {
   bucket_owner  = "222222222222"
 }
 
+run "the_synchronous_limit_s_older_name_still_sets_it" {
+  command = plan
+
+  variables {
+    max_bytes = 2048
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["RANDFILE_MAX_SYNC_BYTES"] == "2048"
+    error_message = "max_bytes, max_sync_bytes' older name, must still set the limit for a release (CHANGELOG.md)."
+  }
+}
+
+run "the_synchronous_limit_defaults_to_100_mib" {
+  command = plan
+
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["RANDFILE_MAX_SYNC_BYTES"] == "104857600"
+    error_message = "Without max_sync_bytes (or max_bytes) the synchronous limit is 100 MiB."
+  }
+}
+
 run "environment_is_the_service_contract" {
   command = plan
 
   variables {
-    key_prefix = "generated/"
-    max_bytes  = 1048576
+    key_prefix     = "generated/"
+    max_sync_bytes = 1048576
   }
 
   assert {
@@ -37,7 +59,7 @@ run "environment_is_the_service_contract" {
       RANDFILE_BUCKET                    = "randfile-test-222222222222-eu-west-1"
       RANDFILE_BUCKET_OWNER              = "222222222222"
       RANDFILE_KEY_PREFIX                = "generated/"
-      RANDFILE_MAX_BYTES                 = "1048576"
+      RANDFILE_MAX_SYNC_BYTES            = "1048576"
       RANDFILE_JOBS_TABLE                = "randfile-test-jobs"
       RANDFILE_JOB_QUEUE_URL             = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-test-jobs-queue"
       RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN = "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-dead-letter"

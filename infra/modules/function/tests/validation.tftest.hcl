@@ -26,6 +26,7 @@ run "rejects_bad_values" {
     bucket_owner         = "22222222222"                          # 11 digits
     key_prefix           = "random"
     kms_key_arn          = "alias/randfile-test-data"
+    max_sync_bytes       = 0
     max_bytes            = 0
     memory_size          = 127
     timeout              = 0
@@ -49,6 +50,7 @@ run "rejects_bad_values" {
     var.bucket_owner,
     var.key_prefix,
     var.kms_key_arn,
+    var.max_sync_bytes,
     var.max_bytes,
     var.memory_size,
     var.timeout,
@@ -74,7 +76,7 @@ run "rejects_other_bad_values" {
     bucket_owner         = "arn:aws:iam::222222222222:root"
     key_prefix           = "/random/"
     kms_key_arn          = "0d1c2b3a-0000-4000-8000-000000000001" # a key ID, not its ARN
-    max_bytes            = 1.5
+    max_sync_bytes       = 1.5
     memory_size          = 10241
     timeout              = 901
     reserved_concurrency = -1
@@ -97,7 +99,7 @@ run "rejects_other_bad_values" {
     var.bucket_owner,
     var.key_prefix,
     var.kms_key_arn,
-    var.max_bytes,
+    var.max_sync_bytes,
     var.memory_size,
     var.timeout,
     var.reserved_concurrency,
@@ -117,15 +119,15 @@ run "rejects_what_the_function_would_refuse" {
   command = plan
 
   variables {
-    bucket_name = "Randfile_Test"
-    key_prefix  = "random//daily/"
-    max_bytes   = 5497558138881
+    bucket_name    = "Randfile_Test"
+    key_prefix     = "random//daily/"
+    max_sync_bytes = 5497558138881
   }
 
   expect_failures = [
     var.bucket_name,
     var.key_prefix,
-    var.max_bytes,
+    var.max_sync_bytes,
   ]
 }
 

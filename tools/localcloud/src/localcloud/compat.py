@@ -10,7 +10,7 @@ import json
 import os
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from moto.apigateway.models import RestAPI, UsagePlan
 from moto.iam.access_control import IAMPolicy, PermissionResult
@@ -19,6 +19,7 @@ from moto.s3.models import FakeBucket
 from moto.servicequotas.exceptions import NoSuchResource
 from moto.servicequotas.models import ServiceQuotasBackend
 from moto.servicequotas.responses import ServiceQuotasResponse
+from moto.sqs.models import Queue
 
 
 def _escape_rest_api_policy() -> None:
@@ -184,8 +185,38 @@ def _logs_query_definitions() -> None:
     LogsResponse.delete_query_definition = delete_query_definition  # type: ignore[attr-defined]
 
 
+def _sqs_redrive_attributes_as_aws_answers() -> None:
+    """GetQueueAttributes answers RedriveAllowPolicy when it is set, and both redrive policies as
+    compact JSON, as SQS does
+    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html).
+    moto stores RedriveAllowPolicy but never answers it, so the AWS provider waits for it to
+    read back forever; it answers RedrivePolicy with spaces, which the next plan shows as a
+    change."""
+    if "RedriveAllowPolicy" in Queue.BASE_ATTRIBUTES:
+        return  # applied already
+    original = cast("property", Queue.__dict__["attributes"]).fget
+    if original is None:
+        raise RuntimeError("moto's Queue.attributes is no longer a property")
+    # A name GetQueueAttributes accepts, unset (None) on a queue that has none.
+    Queue.BASE_ATTRIBUTES = [*Queue.BASE_ATTRIBUTES, "RedriveAllowPolicy"]
+    Queue.redrive_allow_policy = None  # type: ignore[attr-defined]
+
+    def attributes(self: Queue) -> dict[str, Any]:
+        result: dict[str, Any] = original(self)
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        allow = result.pop("RedriveAllowPolicy", None)
+        if allow:
+            document = json.loads(allow) if isinstance(allow, str) else allow
+            result["RedriveAllowPolicy"] = json.dumps(document, separators=(",", ":"))
+        return result
+
+    Queue.attributes = property(attributes)  # type: ignore[assignment,method-assign]
+
+
 def apply() -> None:
     """Apply every patch; the emulator process calls this once, before serving."""
+    _sqs_redrive_attributes_as_aws_answers()
     _escape_rest_api_policy()
     _bucket_policy_conditions_do_not_deny()
     _lambda_concurrency_quota()

@@ -43,12 +43,13 @@ class Throttled(RuntimeError):
     concurrency limit."""
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Slot:
     """One concurrent execution of a function, held from admission until the invocation ends."""
 
     account_id: str
     function_name: str
+    executing: bool = False
 
 
 def _no_reservations(account_id: str) -> dict[str, int]:
@@ -68,6 +69,9 @@ class AccountConcurrency:
         self._reservations = reservations or _no_reservations
         self._lock = threading.Lock()
         self._running: dict[tuple[str, str], int] = {}
+        """Slots held: executions, and an event source poller's slot while it receives."""
+        self._executing: dict[tuple[str, str], int] = {}
+        """Executions only: what the figures report."""
         self._peaks: dict[tuple[str, str], int] = {}
 
     def _admissible(self, account_id: str, name: str) -> bool:
@@ -83,16 +87,29 @@ class AccountConcurrency:
         )
         return unreserved_running < unreserved_pool
 
-    def try_acquire(self, function: Function) -> Slot | None:
-        """A slot for one execution of ``function``, or None when Lambda would throttle it."""
+    def try_acquire(self, function: Function, *, executing: bool = True) -> Slot | None:
+        """A slot for one execution of ``function``, or None when Lambda would throttle it.
+        ``executing=False`` holds the slot without counting an execution yet (an event source
+        poller receiving: Lambda does not receive what it cannot invoke, but a receive that
+        finds nothing starts nothing); ``executes`` counts it once it runs."""
         account_id = _account(function)
         key = (account_id, function.name)
         with self._lock:
             if not self._admissible(account_id, function.name):
                 return None
             self._running[key] = self._running.get(key, 0) + 1
-            self._peaks[key] = max(self._peaks.get(key, 0), self._running[key])
-        return Slot(account_id, function.name)
+        slot = Slot(account_id, function.name)
+        if executing:
+            self.executes(slot)
+        return slot
+
+    def executes(self, slot: Slot) -> None:
+        """The held slot's execution starts."""
+        key = (slot.account_id, slot.function_name)
+        with self._lock:
+            self._executing[key] = self._executing.get(key, 0) + 1
+            self._peaks[key] = max(self._peaks.get(key, 0), self._executing[key])
+            slot.executing = True
 
     def acquire(self, function: Function) -> Slot:
         slot = self.try_acquire(function)
@@ -107,6 +124,8 @@ class AccountConcurrency:
         key = (slot.account_id, slot.function_name)
         with self._lock:
             self._running[key] -= 1
+            if slot.executing:
+                self._executing[key] -= 1
 
     def figures(self) -> dict[str, dict[str, dict[str, int]]]:
         """account -> function -> {"running", "peak"}: what the control endpoint reports."""
@@ -114,7 +133,7 @@ class AccountConcurrency:
             found: dict[str, dict[str, dict[str, int]]] = {}
             for (account_id, name), peak in self._peaks.items():
                 found.setdefault(account_id, {})[name] = {
-                    "running": self._running.get((account_id, name), 0),
+                    "running": self._executing.get((account_id, name), 0),
                     "peak": peak,
                 }
             return found
@@ -122,4 +141,4 @@ class AccountConcurrency:
     def reset_peaks(self) -> None:
         """Forget the peaks (a test starting a new measurement)."""
         with self._lock:
-            self._peaks = {key: count for key, count in self._running.items() if count}
+            self._peaks = {key: count for key, count in self._executing.items() if count}

@@ -10,21 +10,32 @@ test waits on (the event source poller idle, the concurrency each function reach
   {"in_flight", "invocations", "last_receive_empty"}}}, "concurrency": {account: {function:
   {"running", "peak"}}}, "account_concurrency", "time_scale"}``.
 - ``POST /_localcloud/concurrency/reset``: forget the peaks (a new measurement starts).
+- ``PUT /_localcloud/settings``: ``{"time_scale", "account_concurrency"}`` (either or both)
+  changed while the emulator runs, as LOCALCLOUD_TIME_SCALE and LOCALCLOUD_ACCOUNT_CONCURRENCY set
+  them at its start; answers both as now in force. A test that needs seconds where a stack says
+  minutes scales one deployment for its own duration, instead of starting another.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.wrappers import Request as HttpRequest
 
 from localcloud.authorizer import StartResponse, WsgiApp
-from localcloud.concurrency import AccountConcurrency
+from localcloud.concurrency import AccountConcurrency, account_limit
 from localcloud.fault_injection import FaultRules
-from localcloud.faults import CONCURRENCY_RESET_PATH, FAULTS_PATH, STATUS_PATH, FaultRule
-from localcloud.timescale import time_scale
+from localcloud.faults import (
+    CONCURRENCY_RESET_PATH,
+    FAULTS_PATH,
+    SETTINGS_PATH,
+    STATUS_PATH,
+    FaultRule,
+)
+from localcloud.timescale import TIME_SCALE_VARIABLE, time_scale
 
 PREFIX = "/_localcloud/"
 
@@ -66,10 +77,37 @@ class ControlEndpoint:
                 "account_concurrency": self._concurrency.limit,
                 "time_scale": time_scale(),
             }
+        if path == SETTINGS_PATH and request.method == "PUT":
+            return self._settings(request)
         if path == CONCURRENCY_RESET_PATH and request.method == "POST":
             self._concurrency.reset_peaks()
             return "200 OK", {}
         return "404 Not Found", {"message": f"no control endpoint {request.method} {path}"}
+
+    def _settings(self, request: HttpRequest) -> tuple[str, Any]:
+        """Both settings are validated before either changes: a bad request changes nothing."""
+        try:
+            changes = json.loads(request.get_data() or b"{}")
+            unknown = set(changes) - {"time_scale", "account_concurrency"}
+            if unknown:
+                raise ValueError(f"unknown settings {sorted(unknown)}")
+            scale = changes.get("time_scale")
+            limit = changes.get("account_concurrency")
+            if scale is not None:
+                time_scale(str(scale))
+            if limit is not None:
+                limit = account_limit(str(limit))
+        except (ValueError, TypeError) as error:
+            return "400 Bad Request", {"message": str(error)}
+        if scale is not None:
+            # The scale is read at each use (localcloud.timescale), from this process's environment.
+            os.environ[TIME_SCALE_VARIABLE] = str(scale)
+        if limit is not None:
+            self._concurrency.limit = limit
+        return "200 OK", {
+            "account_concurrency": self._concurrency.limit,
+            "time_scale": time_scale(),
+        }
 
     def _faults(self, request: HttpRequest, path: str) -> tuple[str, Any]:
         method = request.method

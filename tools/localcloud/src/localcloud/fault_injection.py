@@ -18,6 +18,7 @@ import threading
 import uuid
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote
 
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request as HttpRequest
@@ -64,9 +65,11 @@ class FaultRules:
             return [rule for rule in self._rules if rule.rule.function == name]
 
     def fire(
-        self, candidates: list[InstalledRule], actions: set[str], body: str
+        self, candidates: list[InstalledRule], actions: set[str], body: str, where: str = ""
     ) -> InstalledRule | None:
-        """Count the match of every candidate rule; the first that fires on this request."""
+        """Count the match of every candidate rule; the first that fires on this request.
+        ``where`` is the request's decoded path and query string."""
+        request_text = f"{where}\n{body}"
         fired = None
         with self._lock:
             for installed in candidates:
@@ -74,6 +77,8 @@ class FaultRules:
                 if rule.action not in actions:
                     continue
                 if rule.body_contains is not None and rule.body_contains not in body:
+                    continue
+                if not all(text in request_text for text in rule.contains):
                     continue
                 installed.matched += 1
                 if (
@@ -148,7 +153,8 @@ class FaultInjector:
             actions = actions_of(entry, function.role_arn)
         except requests.UnmappedRequestError:
             return None
-        fired = self._rules.fire(candidates, actions, entry["body"])
+        where = f"{unquote(entry['path'])}?{unquote(entry['query'])}"
+        fired = self._rules.fire(candidates, actions, entry["body"], where)
         if fired is None:
             return None
         logger.warning(

@@ -29,6 +29,7 @@ from typing import Any, Literal
 FAULTS_PATH = "/_localcloud/faults"
 STATUS_PATH = "/_localcloud/status"
 CONCURRENCY_RESET_PATH = "/_localcloud/concurrency/reset"
+SETTINGS_PATH = "/_localcloud/settings"
 
 Effect = Literal["kill", "error"]
 When = Literal["before", "after"]
@@ -50,6 +51,10 @@ class FaultRule:
     occurrence: int = 1
     """Fire from the Nth matching request on (1: the first)."""
     body_contains: str | None = None
+    contains: list[str] = field(default_factory=list)
+    """Every one of these appears in the request's URL path, its query string or, but for S3
+    (whose bodies are the objects' bytes), its body: e.g. an object's key, or a DynamoDB item's
+    key, so that a rule takes one object's or one item's requests among many."""
     status: int = 500
     code: str = "InternalError"
     message: str = "We encountered an internal error. Please try again."
@@ -142,3 +147,10 @@ class FaultClient:
 
     def reset_concurrency_peaks(self) -> None:
         self._call("POST", CONCURRENCY_RESET_PATH, {})
+
+    def settings(self, **changes: float) -> dict[str, Any]:
+        """Change the emulator's ``time_scale`` or ``account_concurrency`` while it runs (what
+        LOCALCLOUD_TIME_SCALE and LOCALCLOUD_ACCOUNT_CONCURRENCY set at its start); answers the
+        settings now in force. A change applies to invocations and receives that start after it."""
+        found: dict[str, Any] = self._call("PUT", SETTINGS_PATH, dict(changes))
+        return found

@@ -35,6 +35,20 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
+LAMBDA_SERVICE = "lambda.amazonaws.com"
+LAMBDA_SESSION_PREFIX = "awslambda_"
+"""The session name under which the local cloud's event source pollers assume an execution role
+(localcloud.sqs_event_source), as Lambda's own pollers do."""
+
+
+def lambda_service(role: signing.AssumedRole | None, body: bytes) -> bool:
+    """Whether Lambda itself made the request (an event source poller, or its AssumeRole), not
+    whoever holds the role: a record of what a deployer did leaves these out."""
+    if role is not None:
+        return role.session_arn.rsplit("/", 1)[-1].startswith(LAMBDA_SESSION_PREFIX)
+    return f"RoleSessionName={LAMBDA_SESSION_PREFIX}".encode() in body
+
+
 class Recorder:
     """WSGI middleware writing one JSON line per request to ``path``."""
 
@@ -66,6 +80,8 @@ class Recorder:
                 service=signed.service,
                 principal=role.role_arn if role else None,
             )
+            if lambda_service(role, body):
+                entry["service_principal"] = LAMBDA_SERVICE
 
         def recording_start_response(status: str, headers: Any, *args: Any) -> Any:
             entry["status"] = int(status.split(" ", 1)[0])

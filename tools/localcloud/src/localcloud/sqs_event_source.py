@@ -48,6 +48,7 @@ from localcloud.aws import Identities, Identity
 from localcloud.concurrency import Slot
 from localcloud.environments import Environments, RoleNotAssumed
 from localcloud.model import Function, function_from_configuration
+from localcloud.recorder import LAMBDA_SESSION_PREFIX
 from localcloud.timescale import scaled
 
 logger = logging.getLogger(__name__)
@@ -270,7 +271,9 @@ class SqsPoller:
         cached = self._roles.get(function.role_arn)
         if cached is not None and cached[1] > time.monotonic() + 300:
             return cached[0]
-        identity = self._identities.assume(function.role_arn, f"awslambda_{function.name}"[:64])
+        identity = self._identities.assume(
+            function.role_arn, f"{LAMBDA_SESSION_PREFIX}{function.name}"[:64]
+        )
         self._roles[function.role_arn] = (identity, time.monotonic() + 3600)
         return identity
 
@@ -282,7 +285,7 @@ class SqsPoller:
                 return False
         function = self._function(mapping)
         # The account's concurrency first: Lambda does not receive what it cannot invoke.
-        slot = self._environments.concurrency.try_acquire(function)
+        slot = self._environments.concurrency.try_acquire(function, executing=False)
         if slot is None:
             return False
         try:
@@ -296,6 +299,7 @@ class SqsPoller:
         if not messages:
             self._environments.concurrency.release(slot)
             return False
+        self._environments.concurrency.executes(slot)
         with self._lock:
             state.in_flight += 1
             state.invocations += 1

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request
 
 from localcloud import esm_validation, gateway
 from localcloud.concurrency import AccountConcurrency, Throttled
+from localcloud.control import ControlEndpoint
 from localcloud.environments import Environments
 from localcloud.fault_injection import FaultRules
 from localcloud.faults import FaultRule
@@ -233,6 +234,71 @@ def test_a_body_condition_narrows_a_rule() -> None:
     assert rules.fire(candidates, {"sqs:SendMessage"}, '{"job_id": "job-7"}') is not None
 
 
+def test_contains_narrows_a_rule_to_one_object_or_item_among_many() -> None:
+    rules = FaultRules()
+    rules.add(
+        FaultRule(
+            function="f",
+            action="dynamodb:UpdateItem",
+            effect="kill",
+            contains=["job#01A", ":succeeded"],
+        )
+    )
+    rules.add(
+        FaultRule(function="f", action="s3:UploadPart", effect="kill", contains=["a/b c.bin"])
+    )
+    candidates = rules.of_function("f")
+    update = {"dynamodb:UpdateItem"}
+    assert rules.fire(candidates, update, '{"Key": {"id": {"S": "job#01B"}}, ":succeeded"}') is None
+    assert rules.fire(candidates, update, '{"Key": {"id": {"S": "job#01A"}}, ":running"}') is None
+    assert rules.fire(candidates, update, '{"id": "job#01A", ":succeeded": 1}') is not None
+    # An S3 request's key is in its path (decoded), not its body.
+    part = {"s3:UploadPart", "s3:PutObject"}
+    assert rules.fire(candidates, part, "", "/bucket/a/b other.bin?partNumber=1") is None
+    assert rules.fire(candidates, part, "", "/bucket/a/b c.bin?partNumber=2") is not None
+
+
+def control_call(
+    endpoint: ControlEndpoint, method: str, path: str, body: Any = None
+) -> tuple[str, Any]:
+    environ = EnvironBuilder(method=method, path=path, json=body).get_environ()
+    answer: dict[str, str] = {}
+
+    def start_response(status: str, headers: Any) -> None:
+        del headers
+        answer["status"] = status
+
+    document = json.loads(b"".join(endpoint(environ, start_response)))
+    return answer["status"], document
+
+
+def nothing_behind(environ: Any, start_response: Any) -> list[bytes]:
+    """The app behind the control endpoint, which these requests never reach."""
+    del environ, start_response
+    raise AssertionError("a control request went past the control endpoint")
+
+
+def test_the_settings_change_while_the_emulator_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Set, so that the test's end restores what was there: the endpoint writes the variable.
+    monkeypatch.setenv("LOCALCLOUD_TIME_SCALE", "1")
+    concurrency = AccountConcurrency(limit=1000)
+    endpoint = ControlEndpoint(nothing_behind, FaultRules(), concurrency)
+    status, now = control_call(
+        endpoint, "PUT", "/_localcloud/settings", {"time_scale": 0.02, "account_concurrency": 10}
+    )
+    assert (status, now) == ("200 OK", {"time_scale": 0.02, "account_concurrency": 10})
+    assert (time_scale(), concurrency.limit) == (0.02, 10)
+    # A bad value changes nothing, the good one beside it included.
+    status, refused = control_call(
+        endpoint, "PUT", "/_localcloud/settings", {"time_scale": 0.5, "account_concurrency": 0}
+    )
+    assert status == "400 Bad Request"
+    assert "LOCALCLOUD_ACCOUNT_CONCURRENCY" in refused["message"]
+    assert (time_scale(), concurrency.limit) == (0.02, 10)
+    status, _ = control_call(endpoint, "PUT", "/_localcloud/settings", {"speed": 2})
+    assert status == "400 Bad Request"
+
+
 @pytest.mark.parametrize(
     "document",
     [
@@ -272,3 +338,23 @@ def test_api_gateway_answers_a_throttled_lambda_with_500(monkeypatch: pytest.Mon
     assert answer.status_code == 500
     assert json.loads(answer.get_data()) == {"message": "Internal server error"}
     assert answer.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
+
+
+def test_a_poller_s_receive_holds_a_slot_but_is_no_execution() -> None:
+    concurrency = AccountConcurrency(limit=3)
+    worker = _function("worker")
+    running = [concurrency.acquire(worker), concurrency.acquire(worker)]
+    receiving = concurrency.try_acquire(worker, executing=False)
+    assert receiving is not None
+    # The account's limit counts it (Lambda receives only what it can invoke)...
+    assert concurrency.try_acquire(worker) is None
+    # ...but the figures count executions only: a receive that finds nothing ran nothing.
+    assert concurrency.figures()["111111111111"]["worker"] == {"running": 2, "peak": 2}
+    concurrency.release(receiving)
+    started = concurrency.try_acquire(worker, executing=False)
+    assert started is not None
+    concurrency.executes(started)
+    assert concurrency.figures()["111111111111"]["worker"] == {"running": 3, "peak": 3}
+    for slot in [*running, started]:
+        concurrency.release(slot)
+    assert concurrency.figures()["111111111111"]["worker"]["running"] == 0

@@ -291,3 +291,72 @@ def test_a_key_named_by_its_alias_is_authorised_on_the_key_with_the_alias_as_con
     [resolved] = list(authorizations(known, World(key_aliases={alias_arn: key})))
     assert resolved.request.resource == key
     assert resolved.request.context["kms:RequestAlias"] == ["alias/randfile-dev-alarms"]
+
+
+def test_event_source_mappings_are_authorized_with_the_function_they_invoke() -> None:
+    worker = "arn:aws:lambda:eu-west-1:111111111111:function:randfile-dev-worker"
+    mapping = "arn:aws:lambda:eu-west-1:111111111111:event-source-mapping:6f1b"
+    tags = {"environment": "dev"}
+    world = World(event_source_mappings={"6f1b": worker}, tags={mapping: tags})
+
+    def found(method: str, path: str, body: Any = None) -> list[tuple[str, str, dict[str, Any]]]:
+        call = decode(
+            entry(service="lambda", method=method, path=path, body=json.dumps(body or {}))
+        )
+        return [
+            (
+                a.request.action,
+                a.request.resource,
+                {k: v for k, v in a.request.context.items() if k.startswith(("lambda:", "aws:Re"))},
+            )
+            for a in authorizations(call, world)
+        ]
+
+    created = found(
+        "POST",
+        "/2015-03-31/event-source-mappings",
+        {"FunctionName": "randfile-dev-worker", "EventSourceArn": "arn:aws:sqs:...", "Tags": tags},
+    )
+    assert created == [
+        (
+            "lambda:CreateEventSourceMapping",
+            "*",
+            {"lambda:FunctionArn": [worker], "aws:RequestTag/environment": ["dev"]},
+        ),
+        (
+            "lambda:TagResource",
+            "arn:aws:lambda:eu-west-1:111111111111:event-source-mapping:*",
+            {"aws:RequestTag/environment": ["dev"]},
+        ),
+    ]
+    on_mapping = {"lambda:FunctionArn": [worker], "aws:ResourceTag/environment": ["dev"]}
+    # The mapping's function comes from what the world knows of it, as AWS knows it.
+    assert found("GET", "/2015-03-31/event-source-mappings/6f1b") == [
+        ("lambda:GetEventSourceMapping", mapping, on_mapping)
+    ]
+    assert found("DELETE", "/2015-03-31/event-source-mappings/6f1b") == [
+        ("lambda:DeleteEventSourceMapping", mapping, on_mapping)
+    ]
+    assert found("PUT", "/2015-03-31/event-source-mappings/6f1b", {"Enabled": False}) == [
+        ("lambda:UpdateEventSourceMapping", mapping, on_mapping)
+    ]
+    assert found("GET", f"/2017-03-31/tags/{mapping}") == [
+        ("lambda:ListTags", mapping, {"aws:ResourceTag/environment": ["dev"]})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "operation"),
+    [
+        ("partNumber=2&uploadId=abc", {}, "UploadPart"),
+        ("partNumber=2&uploadId=abc", {"x-amz-copy-source": "b/other"}, "UploadPartCopy"),
+        ("", {}, "PutObject"),
+        ("", {"X-Amz-Copy-Source": "b/other"}, "CopyObject"),
+    ],
+)
+def test_a_copy_is_told_from_a_write_by_its_copy_source_header(
+    query: str, headers: dict[str, str], operation: str
+) -> None:
+    call = decode(entry(service="s3", method="PUT", path="/b/k.bin", query=query, headers=headers))
+    assert call.operation == operation
+    assert [a.request.action for a in authorizations(call, World())] == ["s3:PutObject"]

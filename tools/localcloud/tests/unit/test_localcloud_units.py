@@ -17,6 +17,8 @@ from localcloud.aws import Credentials, Identity
 from localcloud.concurrency import Throttled
 from localcloud.environments import Environments
 from localcloud.model import Caller, Function, Route
+from localcloud.recorder import lambda_service
+from localcloud.signing import AssumedRole
 
 # The Python running the tests stands for the function's runtime: any version this package runs on.
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -390,3 +392,13 @@ def test_the_proxy_event_carries_the_template_and_the_path_parameters() -> None:
     assert event["path"] == "/files/01J9Z3K8W5T7R2N4M6P8Q0S1V3"
     assert event["pathParameters"] == {"job_id": "01J9Z3K8W5T7R2N4M6P8Q0S1V3"}
     assert event["httpMethod"] == "GET"
+
+
+def test_the_recorder_tells_lambda_s_own_requests_from_a_deployer_s() -> None:
+    role = "arn:aws:iam::111111111111:role/randfile-dev-function"
+    poller = AssumedRole(role, "arn:aws:sts::111111111111:assumed-role/x/awslambda_worker")
+    deployer = AssumedRole(role, "arn:aws:sts::111111111111:assumed-role/x/github-actions")
+    assert lambda_service(poller, b"")
+    assert not lambda_service(deployer, b"")
+    assert lambda_service(None, b"Action=AssumeRole&RoleSessionName=awslambda_worker")
+    assert not lambda_service(None, b"Action=AssumeRole&RoleSessionName=terraform")

@@ -30,7 +30,7 @@ module "function" {
   key_prefix   = "generated/random/"
   kms_key_arn  = "arn:aws:kms:eu-west-1:222222222222:key/0d1c2b3a-0000-4000-8000-000000000001"
 
-  max_bytes            = 10485760
+  max_sync_bytes       = 10485760
   memory_size          = 1024
   timeout              = 20
   reserved_concurrency = 5

@@ -75,6 +75,8 @@ S3_ACTIONS = {
     "CreateMultipartUpload": "PutObject",
     "UploadPartCopy": "PutObject",
     "UploadPart": "PutObject",
+    # The destination's authorization; the source's s3:GetObject is not modelled.
+    "CopyObject": "PutObject",
     "CompleteMultipartUpload": "PutObject",
 }
 # Operations that write an object, and whether each creates it (s3:ObjectCreationOperation).
@@ -149,6 +151,8 @@ class World:
     tags: dict[str, dict[str, str]] = field(default_factory=dict)
     role_boundaries: dict[str, str] = field(default_factory=dict)
     key_aliases: dict[str, str] = field(default_factory=dict)
+    event_source_mappings: dict[str, str] = field(default_factory=dict)
+    """An event source mapping's UUID -> its function's ARN (lambda:FunctionArn)."""
 
 
 # --- operation matching ----------------------------------------------------------------------
@@ -164,8 +168,11 @@ def _model(service: str) -> ServiceModel:
 
 
 @cache
-def _routes(service: str) -> list[tuple[str, str, re.Pattern[str], dict[str, str | None]]]:
-    """(operation, method, path pattern, query parameters the request must carry) per operation.
+def _routes(
+    service: str,
+) -> list[tuple[str, str, re.Pattern[str], dict[str, str | None], set[str]]]:
+    """(operation, method, path pattern, query parameters and headers the request must carry)
+    per operation.
 
     The query must hold the URI's literal keys (``?versioning``) and the input members bound to
     the query string that the operation requires (``uploadId`` of ListParts). ``x-id`` is only a
@@ -187,21 +194,31 @@ def _routes(service: str) -> list[tuple[str, str, re.Pattern[str], dict[str, str
             for key, _, value in (item.partition("=") for item in query.split("&") if item)
             if key != "x-id"
         }
+        headers: set[str] = set()
         shape = operation.input_shape
         if shape is not None:
             for member in shape.required_members:
                 serialization = shape.members[member].serialization
                 if serialization.get("location") == "querystring":
                     required[serialization.get("name", member)] = None
-        routes.append((name, http["method"], re.compile(f"^{pattern}$"), required))
+                if serialization.get("location") == "header":
+                    # UploadPartCopy and CopyObject share UploadPart's and PutObject's routes; only
+                    # their required x-amz-copy-source tells them apart.
+                    headers.add(str(serialization.get("name", member)).lower())
+        routes.append((name, http["method"], re.compile(f"^{pattern}$"), required, headers))
     return routes
 
 
 def _rest_operation(
-    service: str, method: str, path: str, query: Mapping[str, str]
+    service: str,
+    method: str,
+    path: str,
+    query: Mapping[str, str],
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[str, dict[str, str]]:
+    present = {name.lower() for name in headers or {}}
     candidates = []
-    for name, route_method, pattern, required in _routes(service):
+    for name, route_method, pattern, required, required_headers in _routes(service):
         match = pattern.match(path.rstrip("/") or "/")
         if route_method != method or match is None:
             continue
@@ -209,8 +226,10 @@ def _rest_operation(
             key not in query or (value and query[key] != value) for key, value in required.items()
         ):
             continue
+        if not required_headers <= present:
+            continue
         literal = len(pattern.pattern) - sum(len(v) for v in match.groupdict().values())
-        candidates.append((len(required), literal, name, match.groupdict()))
+        candidates.append((len(required) + len(required_headers), literal, name, match.groupdict()))
     if not candidates:
         raise UnmappedRequestError(f"{service}: no operation for {method} {path}?{dict(query)}")
     _, _, name, groups = max(candidates)
@@ -238,7 +257,7 @@ def decode(entry: Mapping[str, Any]) -> Call:
         params.update(json.loads(body) if body else {})
     else:
         operation, path_params = _rest_operation(
-            botocore_name, entry["method"], entry["path"], query
+            botocore_name, entry["method"], entry["path"], query, entry.get("headers")
         )
         params.update(path_params)
         if protocol == "rest-json" and body.startswith("{"):
@@ -318,20 +337,62 @@ def _iam(call: Call, world: World) -> Iterator[Item]:
         yield "TagRole", role, context
 
 
+_EVENT_SOURCE_MAPPING_OPERATIONS = frozenset(
+    {"CreateEventSourceMapping", "GetEventSourceMapping", "UpdateEventSourceMapping"}
+    | {"DeleteEventSourceMapping"}
+)
+
+
+def _function_arn(call: Call, name: str) -> str:
+    return (
+        name
+        if name.startswith("arn:")
+        else f"arn:aws:lambda:{call.region}:{call.account}:function:{name}"
+    )
+
+
+def _event_source_mapping(call: Call, world: World) -> Iterator[Item]:
+    """Create on "*", the others on the mapping's ARN, each with lambda:FunctionArn: the function
+    the mapping invokes (named by the request, or the mapping's own)
+    (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html,
+    https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions)."""
+    params = call.params
+    uuid = str(params.get("UUID", ""))
+    function = params.get("FunctionName") or world.event_source_mappings.get(uuid)
+    context = {"lambda:FunctionArn": [_function_arn(call, str(function))]} if function else {}
+    if call.operation == "CreateEventSourceMapping":
+        tags = _json_tags(params.get("Tags", {}))
+        yield call.operation, "*", {**context, **_tags_context(tags, "aws:RequestTag")}
+        if tags:
+            # Tags given at creation are authorized as lambda:TagResource too, on the mapping
+            # being made, whose UUID nobody knows yet: any mapping's ARN of the account.
+            # https://docs.aws.amazon.com/lambda/latest/dg/tags-esm.html
+            new = f"arn:aws:lambda:{call.region}:{call.account}:event-source-mapping:*"
+            yield "TagResource", new, _tags_context(tags, "aws:RequestTag")
+        return
+    arn = f"arn:aws:lambda:{call.region}:{call.account}:event-source-mapping:{uuid}"
+    yield call.operation, arn, {**context, **_resource_tags(world, arn)}
+
+
 def _lambda(call: Call, world: World) -> Iterator[Item]:
     params = call.params
     if call.operation in {"TagResource", "UntagResource", "ListTags"}:
-        yield call.operation, str(params["Resource"]), {}
+        resource = str(params["Resource"])
+        tags = _json_tags(params.get("Tags", {}))
+        yield (
+            call.operation,
+            resource,
+            {**_resource_tags(world, resource), **_tags_context(tags, "aws:RequestTag")},
+        )
+        return
+    if call.operation in _EVENT_SOURCE_MAPPING_OPERATIONS:
+        yield from _event_source_mapping(call, world)
         return
     name = str(params.get("FunctionName", ""))
     if not name:
         yield call.operation, "*", {}
         return
-    arn = (
-        name
-        if name.startswith("arn:")
-        else (f"arn:aws:lambda:{call.region}:{call.account}:function:{name}")
-    )
+    arn = _function_arn(call, name)
     yield LAMBDA_ACTIONS.get(call.operation, call.operation), arn, _resource_tags(world, arn)
     if "Role" in params and call.operation in {"CreateFunction", "UpdateFunctionConfiguration"}:
         yield "iam:PassRole", str(params["Role"]), {"iam:PassedToService": ["lambda.amazonaws.com"]}

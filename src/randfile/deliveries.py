@@ -1,0 +1,187 @@
+"""The worker's use cases: what one delivery of a job's message does.
+
+SQS delivers a message at least once, and again after its visibility timeout when a delivery did
+not delete it (the worker killed, out of memory, timed out); after the stack's
+`job_max_receive_count` receives it goes to the dead-letter queue
+(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+So a delivery may be the first, a duplicate running beside another, a retry after a killed attempt
+or the dead-letter queue's last word. Each starts from what is stored: the job's item (its state,
+attempt and lease; see randfile.jobs) and the bucket (the job's object, or uploads left open), and
+never generates what an earlier attempt already wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from randfile.errors import (
+    JobAbandonedError,
+    JobsUnavailableError,
+    KeyTakenError,
+    ServiceError,
+    StorageError,
+    StorageUnavailableError,
+)
+from randfile.files import CreatedFile, PlannedFile, object_metadata, write_file
+from randfile.jobs import Job, JobStore
+from randfile.lambda_context import Deadline
+from randfile.storage import BucketWriter
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """What a delivery did: `job` as recorded afterwards (None: there is no such job), `created`
+    the file when this delivery wrote it or found it written by an earlier one, and `retry` when
+    the message must come back later (another delivery holds the job, or a transient failure);
+    `ended` when this delivery made the job final."""
+
+    job: Job | None
+    created: CreatedFile | None = None
+    retry: bool = False
+    ended: bool = False
+
+
+def run_job(
+    job_id: str,
+    store: JobStore,
+    writer: BucketWriter,
+    deadline: Deadline,
+    watch: Callable[[Iterable[bytes]], Iterable[bytes]] = iter,
+) -> JobRun:
+    """A delivery from the jobs queue: claims the job, writes its file (or finds it written) and
+    records the outcome. The service's own errors end the job `failed`; transient ones (S3 or
+    DynamoDB unavailable) and unexpected ones leave it to the message's next delivery."""
+    held = _claim(job_id, store, deadline)
+    if isinstance(held, JobRun):
+        return held
+    planned = _planned(held)
+    try:
+        created = _found(held, planned, writer)
+        if created is None:
+            # An attempt killed mid-upload left its upload open: nothing may stay behind.
+            writer.abort_uploads(planned.key)
+            try:
+                created = write_file(
+                    planned,
+                    writer,
+                    deadline,
+                    watch,
+                    job_id=job_id,
+                    before_final_write=lambda sha256: _record_content(store, held, sha256),
+                )
+            except KeyTakenError as taken:
+                created = _written_earlier(planned, writer, job_id, taken)
+    except (StorageUnavailableError, JobsUnavailableError):
+        return JobRun(held, retry=True)
+    except ServiceError as error:
+        return JobRun(store.fail(held, error.code, error.message), ended=True)
+    succeeded = store.succeed(held, created.sha256, created.etag, created.version_id)
+    return JobRun(succeeded, created, ended=True)
+
+
+def abandon_job(job_id: str, store: JobStore, writer: BucketWriter, deadline: Deadline) -> JobRun:
+    """A delivery from the dead-letter queue: every delivery of the job's message ended without
+    recording an outcome. The job ends now: `succeeded` when its last attempt did write the object
+    (killed before it could record so), else `failed`, with any upload it left aborted."""
+    held = _claim(job_id, store, deadline)
+    if isinstance(held, JobRun):
+        return held
+    planned = _planned(held)
+    try:
+        created = _found(held, planned, writer)
+        if created is None:
+            writer.abort_uploads(planned.key)
+    except (StorageUnavailableError, JobsUnavailableError):
+        return JobRun(held, retry=True)
+    except ServiceError as error:
+        return JobRun(store.fail(held, error.code, error.message), ended=True)
+    if created is not None:
+        succeeded = store.succeed(held, created.sha256, created.etag, created.version_id)
+        return JobRun(succeeded, created, ended=True)
+    # This delivery's own claim is not an attempt at the file.
+    attempts = held.attempt - 1
+    abandoned = JobAbandonedError(
+        f"every delivery of the job ended without a result ({attempts} attempt"
+        f"{'' if attempts == 1 else 's'}: killed, out of memory or timed out); see the worker's"
+        " logs"
+    )
+    return JobRun(store.fail(held, abandoned.code, abandoned.message), ended=True)
+
+
+def _claim(job_id: str, store: JobStore, deadline: Deadline) -> Job | JobRun:
+    """Takes the job for this delivery, under a lease that lasts as long as the invocation: the
+    job held, or what to answer instead: JobRun(None), no such job; `retry`, another delivery
+    holds a live lease; a final job, nothing to do."""
+    job = store.get(job_id)
+    if job is None or job.is_final:
+        return JobRun(job)
+    lease_ms = deadline.remaining_ms()
+    if lease_ms is None:
+        raise ValueError("a job's delivery needs the invocation's deadline for its lease")
+    claim = store.claim(job_id, lease_ms)
+    if claim.job is None or claim.job.is_final:
+        return JobRun(claim.job)
+    return claim.job if claim.held else JobRun(claim.job, retry=True)
+
+
+def _planned(job: Job) -> PlannedFile:
+    return PlannedFile(
+        key=job.key,
+        size_bytes=job.size_bytes,
+        format=job.format,
+        seed=job.seed,
+        content_type=job.content_type,
+    )
+
+
+def _record_content(store: JobStore, held: Job, sha256: str) -> None:
+    recorded = store.record_content(held, sha256)
+    if recorded is None or recorded.sha256 != sha256 or recorded.attempt != held.attempt:
+        # Another delivery took the job over: it writes the object, not this one.
+        raise JobsUnavailableError("the job was taken over by another delivery")
+
+
+def _found(held: Job, planned: PlannedFile, writer: BucketWriter) -> CreatedFile | None:
+    """The job's object when an earlier attempt wrote it after recording its digest (and was
+    killed before recording the outcome); None when there is no object yet."""
+    if held.sha256 is None:
+        return None
+    found = writer.exists(planned.key)
+    if found is None:
+        return None
+    _check_is_the_jobs(planned, held.job_id, found.metadata, found.size_bytes, found.bucket)
+    return planned.written(
+        found.bucket, found.size_bytes, held.sha256, found.etag, found.version_id
+    )
+
+
+def _written_earlier(
+    planned: PlannedFile, writer: BucketWriter, job_id: str, taken: KeyTakenError
+) -> CreatedFile:
+    """The job's object, written by an earlier delivery of the same job whose outcome was not
+    recorded (this delivery's create-only write then meets it: 412). Its content is a function of
+    the job's format, seed, size and generator version, the very bytes this delivery sent, so their
+    SHA-256 is the object's."""
+    found = writer.existing(planned.key)
+    _check_is_the_jobs(planned, job_id, found.metadata, found.size_bytes, found.bucket)
+    if taken.sent_sha256 is None:
+        raise taken
+    return planned.written(
+        found.bucket, found.size_bytes, taken.sent_sha256, found.etag, found.version_id
+    )
+
+
+def _check_is_the_jobs(
+    planned: PlannedFile, job_id: str, metadata: dict[str, str], size_bytes: int, bucket: str
+) -> None:
+    """An object at the job's key is the job's when its metadata names the job with the planned
+    format, seed and generator version, and its size is the planned one."""
+    expected = object_metadata(planned, job_id)
+    if {name: metadata.get(name) for name in expected} != expected or (
+        size_bytes != planned.size_bytes
+    ):
+        raise StorageError(
+            f"s3://{bucket}/{planned.key} exists but is not this job's object"
+            f" (metadata {metadata}, {size_bytes} bytes)"
+        )

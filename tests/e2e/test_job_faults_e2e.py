@@ -1,0 +1,306 @@
+"""The jobs' fault matrix on the local cloud: at each step of a job, the worker's process is killed
+hard (SIGKILL, from the local cloud's fault injection, when the process makes the AWS request that
+marks the step), the start of a job fails or times out, DynamoDB throttles, two deliveries run at
+once, a POST is retried with its Idempotency-Key; and every job must then end within the bound
+docs/operations.md states, with the bucket agreeing with its status: at most one object at its
+key, exactly one when `succeeded`, of the reported size and SHA-256, and no upload left open.
+
+All the worker's cases run at once: the jobs are accepted while the queue's event source mapping
+is disabled, each gets its own rule (matched by its job id or object key), then the mapping is
+enabled. Lambda's and SQS's timings are scaled down by the local cloud's time scale (the worker's
+900 s timeout runs in 13.5 s), so the bound is seconds, not the hour it is on AWS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pytest
+
+from localcloud.endpoint import Published
+from localcloud.faults import FaultClient, FaultRule
+from randfile_client import AcceptedJob, ApiError
+from randfile_localcloud.cloud import Cloud
+from tests.e2e.api_client import api_client
+from tests.e2e.jobs_mapping import jobs_waiting
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
+
+MIB = 2**20
+SIZE = 17 * MIB
+"""Three parts (8 + 8 + 1 MiB): there is a step between parts."""
+TIME_SCALE = 0.015
+SDK_ATTEMPTS = 3
+"""The SDK's standard retry mode tries a failed request three times (src/randfile/aws.py)."""
+WORKER_TIMEOUT = 900
+MAX_RECEIVE_COUNT = 3
+VISIBILITY_MARGIN = 1.1
+ATTEMPT_SECONDS = WORKER_TIMEOUT * TIME_SCALE * VISIBILITY_MARGIN + 1
+BOUND_SECONDS = MAX_RECEIVE_COUNT * ATTEMPT_SECONDS + 45
+"""docs/operations.md's bound, scaled: job_max_receive_count x (worker timeout x 1.1 + 1 s),
+with room for the dead-letter mapping's poll and a busy machine."""
+
+
+@dataclass
+class Case:
+    """One cell of the matrix: the fault, and how its job must end."""
+
+    name: str
+    ends: str
+    seed: int
+    rules: list[FaultRule] = field(default_factory=list)
+    rule_ids: list[str] = field(default_factory=list)
+    job: AcceptedJob | None = None
+    extra_jobs: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A rule for the worker, matched by the job's id (DynamoDB's requests name the item) or its
+    object key (S3's requests name the key), and anything else in `also`."""
+
+    action: str
+    on: str  # "job" or "key"
+    effect: str = "kill"
+    when: str = "before"
+    also: tuple[str, ...] = ()
+    times: int = 1
+    occurrence: int = 1
+    status: int = 500
+    code: str = "InternalError"
+    message: str = "We encountered an internal error. Please try again."
+
+    def rule(self, worker: str, job: AcceptedJob) -> FaultRule:
+        return FaultRule(
+            function=worker,
+            action=self.action,
+            effect=self.effect,  # type: ignore[arg-type]
+            when=self.when,  # type: ignore[arg-type]
+            contains=[job.job_id if self.on == "job" else job.key, *self.also],
+            times=self.times,
+            occurrence=self.occurrence,
+            status=self.status,
+            code=self.code,
+            message=self.message,
+        )
+
+
+THROTTLED = Fault(
+    "dynamodb:UpdateItem",
+    "job",
+    effect="error",
+    times=4,
+    status=400,
+    code="ProvisionedThroughputExceededException",
+    message="The level of configured provisioned throughput for the table was exceeded.",
+)
+"""Four: one past the three attempts of the SDK's standard retry mode."""
+
+WORKER_CASES: list[tuple[str, str, list[Fault]]] = [
+    ("killed before the job is claimed", "succeeded", [Fault("dynamodb:UpdateItem", "job")]),
+    ("killed during generation", "succeeded", [Fault("s3:CreateMultipartUpload", "key")]),
+    (
+        "killed between parts",
+        "succeeded",
+        [Fault("s3:UploadPart", "key", when="after", occurrence=2)],
+    ),
+    (
+        "killed after CompleteMultipartUpload, before recording",
+        "succeeded",
+        [Fault("s3:CompleteMultipartUpload", "key", when="after")],
+    ),
+    (
+        "killed while recording, before the write",
+        "succeeded",
+        [Fault("dynamodb:UpdateItem", "job", also=(":succeeded",))],
+    ),
+    (
+        "killed while recording, after the write",
+        "succeeded",
+        [Fault("dynamodb:UpdateItem", "job", when="after", also=(":succeeded",))],
+    ),
+    ("DynamoDB throttling past the SDK's retries", "succeeded", [THROTTLED]),
+    (
+        "killed in every attempt: the dead-letter queue ends it",
+        "failed",
+        [Fault("s3:UploadPart", "key", times=MAX_RECEIVE_COUNT)],
+    ),
+    ("two deliveries at once", "succeeded", []),
+]
+
+
+def _objects(local: Cloud, bucket: str, key: str) -> list[dict[str, Any]]:
+    versions = local.data().s3().list_object_versions(Bucket=bucket, Prefix=key)
+    return [dict(v) for v in versions.get("Versions", []) if v["Key"] == key]
+
+
+def _open_uploads(local: Cloud, bucket: str, key: str) -> list[str]:
+    uploads = local.data().s3().list_multipart_uploads(Bucket=bucket, Prefix=key)
+    return [u["UploadId"] for u in uploads.get("Uploads", []) if u["Key"] == key]
+
+
+def _job_status(published: Published, job_id: str) -> dict[str, Any]:
+    with api_client(published) as client:
+        return client.job_status(job_id)
+
+
+def _job_ids_with_seed(local: Cloud, table: str, seed: int) -> list[str]:
+    items = local.workload().dynamodb().scan(TableName=table)["Items"]
+    return [
+        item["job_id"]["S"]
+        for item in items
+        if item["id"]["S"].startswith("job#") and item["seed"]["N"] == str(seed)
+    ]
+
+
+@pytest.fixture(scope="module")
+def faults(local: Cloud) -> Iterator[FaultClient]:
+    client = FaultClient(local.endpoint_url)
+    client.clear()
+    before = client.status()["time_scale"]
+    client.settings(time_scale=TIME_SCALE)
+    try:
+        yield client
+    finally:
+        client.clear()
+        client.settings(time_scale=before)
+
+
+@pytest.fixture(scope="module")
+def matrix(
+    local: Cloud, published: Published, outputs: dict[str, Any], faults: FaultClient
+) -> list[Case]:
+    worker, api = outputs["worker_function_name"], outputs["function_name"]
+    cases: list[Case] = []
+    with jobs_waiting(local, outputs), api_client(published, poll_interval=0.5) as client:
+        for seed, (name, ends, planned) in enumerate(WORKER_CASES, start=9100):
+            job = client.submit(SIZE, "binary", seed=seed, mode="async")
+            assert isinstance(job, AcceptedJob)
+            rules = [fault.rule(worker, job) for fault in planned]
+            case = Case(name, ends, seed, rules, job=job)
+            case.rule_ids = [faults.add(rule) for rule in case.rules]
+            cases.append(case)
+            if name == "two deliveries at once":
+                local.workload().sqs().send_message(
+                    QueueUrl=outputs["jobs_queue_url"],
+                    MessageBody=json.dumps({"job_id": job.job_id}),
+                )
+        cases.extend(_api_cases(local, published, outputs, faults, client, api))
+    started = time.monotonic()
+    _until_final(published, cases, started)
+    return cases
+
+
+def _api_cases(
+    local: Cloud,
+    published: Published,
+    outputs: dict[str, Any],
+    faults: FaultClient,
+    client: Any,
+    api: str,
+) -> list[Case]:
+    """The start of a job failing (nothing queued), timing out (queued, but the API was told
+    otherwise) and a POST retried with its Idempotency-Key after such a timeout."""
+    cases = []
+    starts: list[tuple[str, Literal["before", "after"]]] = [
+        ("the start of the job fails", "before"),
+        ("the start of the job times out", "after"),
+    ]
+    for seed, (name, when) in enumerate(starts, start=9200):
+        rule = faults.add(
+            FaultRule(
+                function=api,
+                action="sqs:SendMessage",
+                effect="error",
+                when=when,
+                times=SDK_ATTEMPTS,
+            )
+        )
+        with pytest.raises(ApiError) as refused:
+            client.submit(SIZE, "binary", seed=seed, mode="async")
+        assert faults.rule(rule)["hits"] == SDK_ATTEMPTS
+        faults.remove(rule)
+        assert (refused.value.status, refused.value.code) == (503, "jobs_unavailable")
+        [job_id] = _job_ids_with_seed(local, outputs["jobs_table_name"], seed)
+        status = _job_status(published, job_id)
+        job = AcceptedJob.from_json({**status, "status_url": f"/files/{job_id}"})
+        cases.append(Case(name, "failed", seed, job=job))
+    seed = 9300
+    rule = faults.add(
+        FaultRule(
+            function=api,
+            action="sqs:SendMessage",
+            effect="error",
+            when="after",
+            times=SDK_ATTEMPTS,
+        )
+    )
+    with pytest.raises(ApiError):
+        client.submit(SIZE, "binary", seed=seed, mode="async", idempotency_key="faults-9300")
+    faults.remove(rule)
+    # The caller retries with the same key: a failed first attempt left no answer to repeat.
+    job = client.submit(SIZE, "binary", seed=seed, mode="async", idempotency_key="faults-9300")
+    assert isinstance(job, AcceptedJob)
+    first = [
+        j for j in _job_ids_with_seed(local, outputs["jobs_table_name"], seed) if j != job.job_id
+    ]
+    cases.append(Case("a POST retried with its Idempotency-Key", "succeeded", seed, job=job,
+                      extra_jobs=first))  # fmt: skip
+    return cases
+
+
+def _until_final(published: Published, cases: list[Case], started: float) -> None:
+    pending = {case.job.job_id for case in cases if case.job is not None}
+    pending |= {job_id for case in cases for job_id in case.extra_jobs}
+    while pending:
+        for job_id in sorted(pending):
+            if _job_status(published, job_id)["status"] in ("succeeded", "failed"):
+                pending.discard(job_id)
+        waited = time.monotonic() - started
+        assert waited < BOUND_SECONDS, f"jobs not final after {waited:.0f} s: {sorted(pending)}"
+        time.sleep(1)
+
+
+def _case_ids() -> list[str]:
+    names = [name for name, _, _ in WORKER_CASES]
+    return [*names, "the start of the job fails", "the start of the job times out",
+            "a POST retried with its Idempotency-Key"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", _case_ids())
+def test_every_job_ends_within_the_bound_and_the_bucket_agrees(
+    name: str, matrix: list[Case], local: Cloud, published: Published, faults: FaultClient
+) -> None:
+    [case] = [case for case in matrix if case.name == name]
+    assert case.job is not None
+    status = _job_status(published, case.job.job_id)
+    assert status["status"] == case.ends, status
+    objects = _objects(local, case.job.bucket, case.job.key)
+    assert _open_uploads(local, case.job.bucket, case.job.key) == []
+    if case.ends == "failed":
+        assert objects == []
+        return
+    [version] = objects
+    assert (version["VersionId"], version["Size"]) == (status["version_id"], SIZE)
+    body = (
+        local.data()
+        .s3()
+        .get_object(Bucket=case.job.bucket, Key=case.job.key, VersionId=version["VersionId"])[
+            "Body"
+        ]
+        .read()
+    )
+    assert hashlib.sha256(body).hexdigest() == status["sha256"]
+    for rule_id, rule in zip(case.rule_ids, case.rules, strict=True):
+        # The fault hit the step it names, as often as it says: a case that passed without its
+        # fault would prove nothing.
+        assert faults.rule(rule_id)["hits"] == rule.times, faults.rule(rule_id)
+    for other in case.extra_jobs:
+        earlier = _job_status(published, other)
+        assert earlier["status"] == "failed"
+        assert _objects(local, earlier["bucket"], earlier["key"]) == []
