@@ -38,7 +38,8 @@ sys.path[:0] = [str(REPO / "src"), str(REPO / "tools" / "localcloud" / "src"), s
 
 from localcloud import emulator  # noqa: E402
 from randfile.content import Format, generate  # noqa: E402
-from randfile.storage import PART_BYTES, BucketWriter, Deadline, ObjectSpec  # noqa: E402
+from randfile.lambda_context import Deadline  # noqa: E402
+from randfile.storage import PART_BYTES, BucketWriter, ObjectSpec  # noqa: E402
 from randfile_localcloud.cloud import start_emulator  # noqa: E402
 
 MIB = 1024 * 1024

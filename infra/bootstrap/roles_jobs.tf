@@ -143,12 +143,24 @@ data "aws_iam_policy_document" "workload_jobs_apply" {
     resources = [local.jobs_arn[each.key].former_queue]
   }
 
-  # CreateEventSourceMapping's resource is "*" (a new mapping has no ARN yet), Update's and
-  # Delete's the mapping's ARN: "*" covers both, and the condition holds every one to the worker.
+  # CreateEventSourceMapping's resource is "*" (a new mapping has no ARN yet); Update's and
+  # Delete's the mapping's ARN. The condition holds every one to the worker.
   statement {
-    sid       = "ManageWorkerEventSourceMappings"
-    actions   = ["lambda:CreateEventSourceMapping", "lambda:DeleteEventSourceMapping", "lambda:UpdateEventSourceMapping"]
+    sid       = "CreateWorkerEventSourceMappings"
+    actions   = ["lambda:CreateEventSourceMapping"]
     resources = ["*"]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "lambda:FunctionArn"
+      values   = [local.jobs_arn[each.key].worker]
+    }
+  }
+
+  statement {
+    sid       = "ChangeWorkerEventSourceMappings"
+    actions   = ["lambda:DeleteEventSourceMapping", "lambda:UpdateEventSourceMapping"]
+    resources = [local.event_source_mappings_arn]
 
     condition {
       test     = "ArnEquals"

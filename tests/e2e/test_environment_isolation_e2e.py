@@ -376,9 +376,10 @@ def attempts(state: dict[str, Any], intruder: str) -> list[Attempt]:
         )
     )
 
-    queue = _one(state, "aws_sqs_queue")["url"]
+    # The jobs queue and its dead-letter queue alike.
     found += [
-        Attempt("sqs", "workload", "sqs", op, {"QueueUrl": queue, **extra}, owner_may=may)
+        Attempt("sqs", "workload", "sqs", op, {"QueueUrl": queue["url"], **extra}, owner_may=may)
+        for queue in _values(state, "aws_sqs_queue")
         for op, extra, may in [
             ("GetQueueAttributes", {}, True),
             ("SetQueueAttributes", {}, True),

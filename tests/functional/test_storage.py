@@ -20,7 +20,8 @@ from randfile.errors import (
     StorageError,
     StorageUnavailableError,
 )
-from randfile.storage import PART_BYTES, PARTS_IN_FLIGHT, BucketWriter, Deadline, ObjectSpec
+from randfile.lambda_context import Deadline
+from randfile.storage import PART_BYTES, PARTS_IN_FLIGHT, BucketWriter, ObjectSpec
 from tests.functional.conftest import BUCKET, DATA_ACCOUNT, TwoAccounts
 
 SPEC = ObjectSpec("random/2026/01/01/test.bin", "application/octet-stream", {"randfile-seed": "1"})

@@ -56,7 +56,12 @@ logger = logging.getLogger(__name__)
 RESCAN_SECONDS = 0.5
 """How often the mappings are listed again (new, changed, deleted)."""
 IDLE_POLL_SECONDS = 0.2
-"""Between receives of an empty queue (Lambda long-polls; this is the local equivalent)."""
+"""Between receives of an empty queue, after a long poll found nothing."""
+LONG_POLL_SECONDS = 2
+"""Lambda long-polls a queue (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html);
+so does the poller, for at most this long, so that an idle mapping costs the local cloud a request
+every two seconds, not five a second, while a message sent meanwhile is received at once (moto
+answers a waiting receive as soon as one arrives)."""
 # Lambda's default maximum concurrency for an SQS mapping without ScalingConfig is the
 # account's: here the account concurrency alone caps it.
 UNCAPPED = 1_000_000
@@ -296,6 +301,10 @@ class SqsPoller:
             raise
         with self._lock:
             state.last_receive_empty = not messages
+        if messages and state.stop.is_set():
+            # Disabled or deleted during the long poll: the messages go back, nothing runs.
+            self._hide(mapping.event_source_arn, messages, 0)
+            messages = []
         if not messages:
             self._environments.concurrency.release(slot)
             return False
@@ -324,6 +333,8 @@ class SqsPoller:
                 MaxNumberOfMessages=min(MAX_MESSAGES_PER_RECEIVE, mapping.batch_size - len(batch)),
                 AttributeNames=["All"],
                 MessageAttributeNames=["All"],
+                # Long-poll only for the first message: then the batching window decides.
+                WaitTimeSeconds=0 if batch else LONG_POLL_SECONDS,
             )
             received = answer.get("Messages", [])
             self._hide(mapping.event_source_arn, received, visibility)
