@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from localcloud.faults import FaultClient
-from localcloud.sqs_event_source import LONG_POLL_SECONDS
 from randfile_localcloud.cloud import Cloud
 
 
@@ -38,15 +37,13 @@ def jobs_waiting(local: Cloud, outputs: dict[str, Any]) -> Iterator[None]:
     uuid = jobs_mapping(local, outputs)
     lambda_ = local.workload().lambda_()
     lambda_.update_event_source_mapping(UUID=uuid, Enabled=False)
-    # A receive already waiting (the poller long-polls) could still take a message sent now:
-    # wait until the local cloud's poller has let the mapping go.
+    # A receive under way could still take a message sent now: wait until the local cloud's
+    # poller has let the mapping go.
     control = FaultClient(local.endpoint_url)
     deadline = time.monotonic() + 30
     while uuid in control.status()["event_source_mappings"]["mappings"]:
         assert time.monotonic() < deadline, f"the poller still polls mapping {uuid}"
         time.sleep(0.2)
-    # ...and until a receive it had under way has ended (LONG_POLL_SECONDS).
-    time.sleep(LONG_POLL_SECONDS + 0.5)
     try:
         yield
     finally:

@@ -56,12 +56,8 @@ logger = logging.getLogger(__name__)
 RESCAN_SECONDS = 0.5
 """How often the mappings are listed again (new, changed, deleted)."""
 IDLE_POLL_SECONDS = 0.2
-"""Between receives of an empty queue, after a long poll found nothing."""
-LONG_POLL_SECONDS = 2
-"""Lambda long-polls a queue (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html);
-so does the poller, for at most this long, so that an idle mapping costs the local cloud a request
-every two seconds, not five a second, while a message sent meanwhile is received at once (moto
-answers a waiting receive as soon as one arrives)."""
+"""Between receives of an empty queue (Lambda long-polls; this is the local equivalent)."""
+
 # Lambda's default maximum concurrency for an SQS mapping without ScalingConfig is the
 # account's: here the account concurrency alone caps it.
 UNCAPPED = 1_000_000
@@ -333,8 +329,6 @@ class SqsPoller:
                 MaxNumberOfMessages=min(MAX_MESSAGES_PER_RECEIVE, mapping.batch_size - len(batch)),
                 AttributeNames=["All"],
                 MessageAttributeNames=["All"],
-                # Long-poll only for the first message: then the batching window decides.
-                WaitTimeSeconds=0 if batch else LONG_POLL_SECONDS,
             )
             received = answer.get("Messages", [])
             self._hide(mapping.event_source_arn, received, visibility)
