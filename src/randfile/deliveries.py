@@ -56,28 +56,21 @@ def run_job(
     if isinstance(held, JobRun):
         return held
     planned = _planned(held)
-    try:
-        created = _found(held, planned, writer)
-        if created is None:
-            # An attempt killed mid-upload left its upload open: nothing may stay behind.
-            writer.abort_uploads(planned.key)
-            try:
-                created = write_file(
-                    planned,
-                    writer,
-                    deadline,
-                    watch,
-                    job_id=job_id,
-                    before_final_write=lambda sha256: _record_content(store, held, sha256),
-                )
-            except KeyTakenError as taken:
-                created = _written_earlier(planned, writer, job_id, taken)
-    except (StorageUnavailableError, JobsUnavailableError):
-        return JobRun(held, retry=True)
-    except ServiceError as error:
-        return JobRun(store.fail(held, error.code, error.message), ended=True)
-    succeeded = store.succeed(held, created.sha256, created.etag, created.version_id)
-    return JobRun(succeeded, created, ended=True)
+
+    def write() -> CreatedFile:
+        try:
+            return write_file(
+                planned,
+                writer,
+                deadline,
+                watch,
+                job_id=job_id,
+                before_final_write=lambda sha256: _record_content(store, held, sha256),
+            )
+        except KeyTakenError as taken:
+            return _written_earlier(planned, writer, job_id, taken)
+
+    return _ended(store, held, lambda: _left_by_earlier_attempts(held, planned, writer) or write())
 
 
 def abandon_job(job_id: str, store: JobStore, writer: BucketWriter, deadline: Deadline) -> JobRun:
@@ -88,25 +81,46 @@ def abandon_job(job_id: str, store: JobStore, writer: BucketWriter, deadline: De
     if isinstance(held, JobRun):
         return held
     planned = _planned(held)
-    try:
-        created = _found(held, planned, writer)
-        if created is None:
-            writer.abort_uploads(planned.key)
-    except (StorageUnavailableError, JobsUnavailableError):
-        return JobRun(held, retry=True)
-    except ServiceError as error:
-        return JobRun(store.fail(held, error.code, error.message), ended=True)
-    if created is not None:
-        succeeded = store.succeed(held, created.sha256, created.etag, created.version_id)
-        return JobRun(succeeded, created, ended=True)
+    return _ended(
+        store, held, lambda: _left_by_earlier_attempts(held, planned, writer) or _abandoned(held)
+    )
+
+
+def _abandoned(held: Job) -> JobAbandonedError:
     # This delivery's own claim is not an attempt at the file.
     attempts = held.attempt - 1
-    abandoned = JobAbandonedError(
+    return JobAbandonedError(
         f"every delivery of the job ended without a result ({attempts} attempt"
         f"{'' if attempts == 1 else 's'}: killed, out of memory or timed out); see the worker's"
         " logs"
     )
-    return JobRun(store.fail(held, abandoned.code, abandoned.message), ended=True)
+
+
+def _ended(store: JobStore, held: Job, outcome: Callable[[], CreatedFile | ServiceError]) -> JobRun:
+    """Records what `outcome` gives under the delivery's attempt: the file, `succeeded`; an error
+    of the service (returned or raised), `failed`; S3 or DynamoDB unavailable, nothing: the
+    message's next delivery tries again."""
+    try:
+        result = outcome()
+    except (StorageUnavailableError, JobsUnavailableError):
+        return JobRun(held, retry=True)
+    except ServiceError as error:
+        result = error
+    if isinstance(result, ServiceError):
+        return JobRun(store.fail(held, result.code, result.message), ended=True)
+    succeeded = store.succeed(held, result.sha256, result.etag, result.version_id)
+    return JobRun(succeeded, result, ended=True)
+
+
+def _left_by_earlier_attempts(
+    held: Job, planned: PlannedFile, writer: BucketWriter
+) -> CreatedFile | None:
+    """The object an earlier attempt wrote (`_found`); without one, the uploads an attempt killed
+    mid-upload left open are aborted first: nothing may stay behind."""
+    created = _found(held, planned, writer)
+    if created is None:
+        writer.abort_uploads(planned.key)
+    return created
 
 
 def _claim(job_id: str, store: JobStore, deadline: Deadline) -> Job | JobRun:
