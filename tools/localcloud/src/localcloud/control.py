@@ -7,7 +7,8 @@ test waits on (the event source poller idle, the concurrency each function reach
   ``pids_killed``.
 - ``DELETE /_localcloud/faults``: remove every rule; ``DELETE /_localcloud/faults/<id>``: one.
 - ``GET /_localcloud/status``: ``{"event_source_mappings": {"idle", "mappings": {uuid:
-  {"in_flight", "invocations", "last_receive_empty"}}}, "concurrency": {account: {function:
+  {"in_flight", "invocations", "last_receive_empty"}}, "retired_in_flight": {uuid: n}},
+  "concurrency": {account: {function:
   {"running", "peak"}}}, "account_concurrency", "time_scale"}``.
 - ``POST /_localcloud/concurrency/reset``: forget the peaks (a new measurement starts).
 - ``PUT /_localcloud/settings``: ``{"time_scale", "account_concurrency"}`` (either or both)
@@ -53,7 +54,11 @@ class ControlEndpoint:
         self._rules = rules
         self._concurrency = concurrency
         # The event source poller's status; set once the poller exists (it needs the port).
-        self.poller_status: Callable[[], dict[str, Any]] = lambda: {"idle": True, "mappings": {}}
+        self.poller_status: Callable[[], dict[str, Any]] = lambda: {
+            "idle": True,
+            "mappings": {},
+            "retired_in_flight": {},
+        }
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

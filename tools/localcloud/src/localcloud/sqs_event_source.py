@@ -198,12 +198,16 @@ class SqsPoller:
                 }
                 for state in self._states.values()
             }
-            # A disabled or deleted mapping's invocations under way still count.
-            retired_in_flight = sum(state.in_flight for state in self._retired)
-        idle = retired_in_flight == 0 and all(
+            # A disabled or deleted mapping's invocations under way still count, by mapping, so
+            # that a caller can wait for a deleted mapping's last invocation to end (on AWS a
+            # deleted mapping stays `Deleting` while its invocations finish).
+            retired: dict[str, int] = {}
+            for state in self._retired:
+                retired[state.uuid] = retired.get(state.uuid, 0) + state.in_flight
+        idle = not retired and all(
             m["in_flight"] == 0 and m["last_receive_empty"] for m in mappings.values()
         )
-        return {"idle": idle, "mappings": mappings}
+        return {"idle": idle, "mappings": mappings, "retired_in_flight": retired}
 
     # --- scanning -----------------------------------------------------------------------------
 
@@ -297,8 +301,9 @@ class SqsPoller:
             raise
         with self._lock:
             state.last_receive_empty = not messages
-        if messages and state.stop.is_set():
-            # Disabled or deleted during the long poll: the messages go back, nothing runs.
+        if messages and (state.stop.is_set() or self._mapping(state.uuid) is None):
+            # Disabled or deleted during the receive (the scan that stops this poller may not
+            # have run yet): the messages go back, nothing runs.
             self._hide(mapping.event_source_arn, messages, 0)
             messages = []
         if not messages:

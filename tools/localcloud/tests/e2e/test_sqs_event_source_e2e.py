@@ -222,6 +222,13 @@ def counts(workload: Identity, url: str) -> tuple[int, int]:
     )
 
 
+def retired(faults: FaultClient, mapping_id: str) -> bool | None:
+    """True once the mapping is gone from the poller and none of its invocations is under way."""
+    found = faults.status()["event_source_mappings"]
+    gone = mapping_id not in found["mappings"] and mapping_id not in found["retired_in_flight"]
+    return True if gone else None
+
+
 def idle(faults: FaultClient) -> bool | None:
     return True if faults.status()["event_source_mappings"]["idle"] else None
 
@@ -308,7 +315,7 @@ def test_a_failed_item_comes_back_after_the_scaled_visibility_then_goes_to_the_d
 def test_a_function_error_or_an_invalid_answer_deletes_nothing(
     cloud: tuple[Identity, FaultClient], package: Path
 ) -> None:
-    workload, _ = cloud
+    workload, faults = cloud
     deploy(workload, package, "esm-raise", "handlers.consume")
     url, queue_arn = queue(workload, "esm-raise")
     mapping = workload.lambda_().create_event_source_mapping(
@@ -323,7 +330,7 @@ def test_a_function_error_or_an_invalid_answer_deletes_nothing(
         eventually(partial(received_again, workload, token), f"{token} received again")
     # A deleted mapping stops: these messages would otherwise come back forever.
     workload.lambda_().delete_event_source_mapping(UUID=mapping["UUID"])
-    time.sleep(1)
+    eventually(partial(retired, faults, mapping["UUID"]), "the deleted mapping's invocations ended")
     before = len(seen(workload, raising))
     time.sleep(QUEUE_VISIBILITY * TIME_SCALE + 1)
     assert len(seen(workload, raising)) == before
