@@ -7,20 +7,32 @@ from randfile_client.client import RandfileClient
 from randfile_client.errors import (
     ApiError,
     ConfigurationError,
+    DatasetTimeoutError,
     JobFailedError,
     JobTimeoutError,
     RandfileError,
     TransportError,
 )
-from randfile_client.models import AcceptedJob, CreatedFile, RawResponse
+from randfile_client.models import (
+    AcceptedDataset,
+    AcceptedJob,
+    CreatedFile,
+    DatasetStatus,
+    FailedDatasetFile,
+    RawResponse,
+)
 from randfile_client.retries import RetryPolicy
 from randfile_client.sizes import parse_size
 
 __all__ = [
+    "AcceptedDataset",
     "AcceptedJob",
     "ApiError",
     "ConfigurationError",
     "CreatedFile",
+    "DatasetStatus",
+    "DatasetTimeoutError",
+    "FailedDatasetFile",
     "JobFailedError",
     "JobTimeoutError",
     "RandfileClient",

@@ -1,4 +1,5 @@
-"""The `randfile` command: `create` files, follow a job's `status`; EXIT_CODES lists how it ends."""
+"""The `randfile` command: `create` files, follow a job's `status`, `dataset create`; EXIT_CODES
+and DATASET_EXIT_CODES list how they end."""
 
 from __future__ import annotations
 
@@ -24,10 +25,23 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from randfile_client import batch, targets
+from randfile_client import batch, manifests, targets
 from randfile_client.client import DEFAULT_JOB_TIMEOUT_SECONDS, RandfileClient
-from randfile_client.errors import ApiError, ConfigurationError, JobTimeoutError, RandfileError
-from randfile_client.models import AcceptedJob, CreatedFile, is_job_id
+from randfile_client.dataset_report import DatasetReport
+from randfile_client.errors import (
+    ApiError,
+    ConfigurationError,
+    DatasetTimeoutError,
+    JobTimeoutError,
+    RandfileError,
+)
+from randfile_client.models import (
+    AcceptedDataset,
+    AcceptedJob,
+    CreatedFile,
+    DatasetStatus,
+    is_job_id,
+)
 from randfile_client.retries import RetryPolicy
 from randfile_client.sizes import parse_size
 
@@ -233,18 +247,25 @@ class Connection:
     def of(cls, options: dict[str, Any]) -> Connection:
         return cls(**{name: options.pop(name) for name in cls.__dataclass_fields__})
 
-    def client(self, max_connections: int = 1) -> RandfileClient:
-        """The client for these options; exits 3 when one cannot be made."""
+    def target(self) -> targets.Target:
+        """Where these options point (ConfigurationError when they point nowhere)."""
+        return targets.resolve(
+            env=self.env,
+            endpoint=self.endpoint,
+            outputs_file=self.outputs_file,
+            region=self.region,
+            host=self.host,
+            api_key=self.api_key,
+            api_key_ssm_parameter=self.api_key_ssm_parameter,
+        )
+
+    def client(
+        self, max_connections: int = 1, target: targets.Target | None = None
+    ) -> RandfileClient:
+        """The client for these options (or the target already resolved from them); exits 3
+        when one cannot be made."""
         try:
-            target = targets.resolve(
-                env=self.env,
-                endpoint=self.endpoint,
-                outputs_file=self.outputs_file,
-                region=self.region,
-                host=self.host,
-                api_key=self.api_key,
-                api_key_ssm_parameter=self.api_key_ssm_parameter,
-            )
+            target = target or self.target()
             return RandfileClient(
                 target.endpoint,
                 region=str(target.region),
@@ -498,3 +519,219 @@ def _many(client: RandfileClient, run: CreateRun, count: int, parallel: int) -> 
             f"manifest {run.manifest}"
         )
     return exit_code_for(errors)
+
+
+# --- randfile dataset ------------------------------------------------------------------------
+
+DATASET_EXIT_CODES = """\b
+Exit codes:
+  0  the dataset succeeded (with --no-wait: the API accepted it)
+  1  unexpected failure (a bug: please report it)
+  2  bad usage (an unknown option, a size or format that is not valid)
+  3  configuration: no endpoint, region, credentials or API key could be found
+  4  the API refused the dataset (4xx: its code and message are printed, e.g. a limit)
+  5  the dataset ended failed (its failed files are printed), the API failed (5xx) or could
+     not be reached after retries, or --manifest could not be saved
+  6  the dataset had not ended within --timeout: it goes on, and its status URL is printed
+  130 interrupted (Ctrl-C); the dataset goes on
+"""
+# Failed files printed at the end; the status lists up to 100, the manifest all of them.
+SHOWN_FAILED_FILES = 10
+
+
+@main.group()
+def dataset() -> None:
+    """Datasets: many files under one prefix, made by the service (POST /datasets)."""
+
+
+@dataset.command("create", epilog=DATASET_EXIT_CODES)
+@_api_options
+@click.option(
+    "--count", type=click.IntRange(1), required=True, help="How many files the dataset has."
+)
+@click.option(
+    "--size", "size_bytes", type=SizeType(), default=None, help="Every file's size: 64KiB, 10MB ..."
+)
+@click.option(
+    "--min-size",
+    "min_size_bytes",
+    type=SizeType(),
+    default=None,
+    help="With --max-size: each file's size is drawn from this range, reproducibly from the seed.",
+)
+@click.option("--max-size", "max_size_bytes", type=SizeType(), default=None)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Content format (default: binary).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, batch.MAX_SEED),
+    default=None,
+    help="The dataset's seed; each file's seed (and size, for a range) derives from it and the "
+    "file's index (default: the API's choice, printed).",
+)
+@click.option(
+    "--no-wait", is_flag=True, help="Print the accepted dataset (id, status URL, prefix) and exit."
+)
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Save the dataset's JSON Lines manifest (read from the bucket) to this file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
+def dataset_create(
+    *,
+    count: int,
+    size_bytes: int | None,
+    min_size_bytes: int | None,
+    max_size_bytes: int | None,
+    file_format: str | None,
+    seed: int | None,
+    no_wait: bool,
+    manifest: Path | None,
+    as_json: bool,
+    **api: Any,
+) -> None:
+    """Create a dataset of COUNT files (POST /datasets), follow it with a progress bar (GET
+    /datasets/{id}) and report its throughput and the files' write times."""
+    ranged = min_size_bytes is not None or max_size_bytes is not None
+    if (size_bytes is None) == (not ranged):
+        raise click.UsageError("give either --size or both --min-size and --max-size")
+    if ranged and (min_size_bytes is None or max_size_bytes is None):
+        raise click.UsageError("--min-size and --max-size go together")
+    connection = Connection.of(api)
+    try:
+        target = connection.target()
+    except ConfigurationError as error:
+        report_error(error)
+        sys.exit(EXIT_CONFIGURATION)
+    with connection.client(target=target) as client:
+        try:
+            accepted = client.create_dataset(
+                count,
+                file_format,
+                size_bytes=size_bytes,
+                min_size_bytes=min_size_bytes,
+                max_size_bytes=max_size_bytes,
+                seed=seed,
+            )
+        except RandfileError as error:
+            _exit_for(error)
+            return
+        if no_wait:
+            click.echo(_describe_accepted(client, accepted, as_json))
+            sys.exit(EXIT_OK)
+        final = _follow_dataset(client, accepted)
+    if isinstance(final, int):
+        sys.exit(final)
+    sys.exit(_dataset_report(final, target, manifest, as_json))
+
+
+def _describe_accepted(client: RandfileClient, accepted: AcceptedDataset, as_json: bool) -> str:
+    url = client.dataset_url(accepted)
+    if as_json:
+        return json.dumps({**asdict(accepted), "status_url": url})
+    return (
+        f"accepted dataset {accepted.dataset_id}: {accepted.count} files, "
+        f"{decimal(accepted.total_bytes)}, {accepted.format}, seed {accepted.seed}, under "
+        f"s3://{accepted.bucket}/{accepted.prefix}; status {url}"
+    )
+
+
+def _follow_dataset(client: RandfileClient, accepted: AcceptedDataset) -> DatasetStatus | int:
+    """Waits for the dataset with a progress bar of files done and bytes written: its final
+    status, or the exit code when the wait stopped first (the dataset going on)."""
+    progress = Progress(
+        TextColumn(f"dataset {accepted.dataset_id}: {{task.fields[status]}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[volume]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+    )
+    total = decimal(accepted.total_bytes)
+    task = progress.add_task(
+        "dataset", total=accepted.count, status=accepted.status, volume=f"0 bytes of {total}"
+    )
+
+    def show(status: DatasetStatus) -> None:
+        progress.update(
+            task,
+            completed=status.files_done,
+            status=status.status,
+            volume=f"{decimal(status.bytes_written)} of {total}",
+        )
+
+    try:
+        with progress:
+            return client.wait_dataset(accepted, on_progress=show)
+    except KeyboardInterrupt:
+        click.echo(
+            f"randfile: stopped waiting; the dataset goes on: {client.dataset_url(accepted)}",
+            err=True,
+        )
+        return EXIT_INTERRUPTED
+    except DatasetTimeoutError as error:
+        report_error(error)
+        return EXIT_JOB_TIMEOUT
+    except RandfileError as error:
+        report_error(error)
+        return exit_code_for([error])
+
+
+def _dataset_report(
+    final: DatasetStatus, target: targets.Target, manifest: Path | None, as_json: bool
+) -> int:
+    """Prints the report (and the failed files), saves the manifest; the command's exit code.
+    The write times come from the manifest: without read access to the bucket the report has
+    the throughput only, unless --manifest asked for the file."""
+    code = EXIT_OK if final.status == "succeeded" else EXIT_FAILED
+    write_ms: list[float] | None = None
+    try:
+        data = manifests.download(targets.s3_client(target), final.bucket, final.manifest_key)
+        write_ms = manifests.write_times(manifests.entries(data))
+        if manifest is not None:
+            manifest.parent.mkdir(parents=True, exist_ok=True)
+            manifest.write_bytes(data)
+    except (RandfileError, OSError) as error:
+        click.echo(f"randfile: no write times: {error}", err=True)
+        if manifest is not None:
+            code = EXIT_FAILED
+    report = DatasetReport.of(final, write_ms)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    **report.as_json(),
+                    "manifest": f"s3://{final.bucket}/{final.manifest_key}",
+                    "failed_files": [asdict(failed) for failed in final.failed_files],
+                }
+            )
+        )
+    else:
+        for line in report.lines():
+            click.echo(line)
+        click.echo(f"  manifest     s3://{final.bucket}/{final.manifest_key}")
+        if manifest is not None and code == EXIT_OK:
+            click.echo(f"  saved to     {manifest}")
+    if final.status == "failed":
+        shown = final.failed_files[:SHOWN_FAILED_FILES]
+        for failed in shown:
+            click.echo(
+                f"randfile: file {failed.index} s3://{final.bucket}/{failed.key} failed: "
+                f"{failed.error_code}: {failed.error_message}",
+                err=True,
+            )
+        click.echo(
+            f"randfile: dataset {final.dataset_id} failed: {final.files_failed} of "
+            f"{final.count} files failed ({len(shown)} shown)",
+            err=True,
+        )
+    return code

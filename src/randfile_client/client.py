@@ -1,6 +1,8 @@
-"""`RandfileClient`: `POST /files` and `GET /files/{job_id}`, signed with SigV4 by botocore,
+"""`RandfileClient`: `POST /files`, `GET /files/{job_id}`, `POST /datasets` and
+`GET /datasets/{dataset_id}`, signed with SigV4 by botocore,
 sent by httpx, retried as its RetryPolicy says (retries.py). A file past the API's synchronous
-limit is a job (202): the client polls its status until it has succeeded or failed.
+limit is a job (202): the client polls its status until it has succeeded or failed; a dataset
+(always 202) is polled the same way, its counters handed to a progress callback.
 
 Credentials come from botocore's standard chain (environment, shared config and credentials
 files, SSO, container and instance roles), the same as the AWS CLI's; requests are signed for
@@ -28,16 +30,26 @@ from botocore.session import Session
 from randfile_client.errors import (
     ApiError,
     ConfigurationError,
+    DatasetTimeoutError,
     JobFailedError,
     JobTimeoutError,
     RandfileError,
     TransportError,
 )
-from randfile_client.models import AcceptedJob, CreatedFile, RawResponse, is_job_id
+from randfile_client.models import (
+    AcceptedDataset,
+    AcceptedJob,
+    CreatedFile,
+    DatasetStatus,
+    RawResponse,
+    is_dataset_id,
+    is_job_id,
+)
 from randfile_client.retries import RetryPolicy
 
 SERVICE = "execute-api"
 FILES_PATH = "/files"
+DATASETS_PATH = "/datasets"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _LOOPBACK_NAMES = frozenset({"localhost"})
 # How long `wait` follows a job by default: the longest the stack lets Lambda keep trying one. An
@@ -142,10 +154,16 @@ class RandfileClient:
         self._signer.add_auth(request)
         return request
 
-    def send(self, body: Mapping[str, Any], idempotency_key: str | None = None) -> RawResponse:
-        """One signed POST /files, no retry: whatever the API answered."""
+    def send(
+        self,
+        body: Mapping[str, Any],
+        idempotency_key: str | None = None,
+        path: str = FILES_PATH,
+    ) -> RawResponse:
+        """One signed POST of `path` (default /files), no retry: whatever the API answered."""
         payload = json.dumps(dict(body), separators=(",", ":")).encode()
-        return self._exchange("POST", self.url, payload, idempotency_key)
+        url = self.url if path == FILES_PATH else self.endpoint.rstrip("/") + path
+        return self._exchange("POST", url, payload, idempotency_key)
 
     def _exchange(
         self, method: str, url: str, payload: bytes, idempotency_key: str | None = None
@@ -278,6 +296,96 @@ class RandfileClient:
         if isinstance(outcome, AcceptedJob):
             return self.wait(outcome, on_status)
         return outcome
+
+    def create_dataset(
+        self,
+        count: int,
+        format: str | None = None,  # the API's field, as the contract names it
+        *,
+        size_bytes: int | None = None,
+        min_size_bytes: int | None = None,
+        max_size_bytes: int | None = None,
+        seed: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> AcceptedDataset:
+        """POST /datasets once: `count` files of `size_bytes` each, or of sizes drawn from
+        `min_size_bytes`..`max_size_bytes`. Retried as `submit` is, every try with the same
+        `idempotency_key` (default: a new UUID), so one dataset is made however many are sent.
+        Raises ApiError when the API refuses (a 400 names the limit), TransportError when it
+        cannot be reached."""
+        fixed = size_bytes is not None
+        ranged = min_size_bytes is not None or max_size_bytes is not None
+        if fixed == ranged or (ranged and (min_size_bytes is None or max_size_bytes is None)):
+            raise RandfileError(
+                "a dataset has either size_bytes or both min_size_bytes and max_size_bytes"
+            )
+        body: dict[str, Any] = {"count": count}
+        if format is not None:
+            body["format"] = format
+        if fixed:
+            body["size_bytes"] = size_bytes
+        else:
+            body["min_size_bytes"] = min_size_bytes
+            body["max_size_bytes"] = max_size_bytes
+        if seed is not None:
+            body["seed"] = seed
+        key = idempotency_key or str(uuid.uuid4())
+        accepted: AcceptedDataset = self.retry.retrying()(self._accept_dataset, body, key)
+        return accepted
+
+    def _accept_dataset(self, body: Mapping[str, Any], idempotency_key: str) -> AcceptedDataset:
+        response = self.send(body, idempotency_key, DATASETS_PATH)
+        if response.status != 202:
+            raise ApiError(response)
+        return AcceptedDataset.from_json(_json_answer(response))
+
+    def dataset_url(self, dataset: AcceptedDataset | str) -> str:
+        """The dataset's status URL as a person reaches it: the API's domain and base path.
+        (The 202's `status_url` is a path; the endpoint may be an address serving the domain.)"""
+        dataset_id = self._dataset_id(dataset)
+        base = urlsplit(self.endpoint)
+        host = self.host or base.netloc
+        scheme = "https" if self.host else base.scheme
+        return f"{scheme}://{host}{base.path.rstrip('/')}{DATASETS_PATH}/{dataset_id}"
+
+    @staticmethod
+    def _dataset_id(dataset: AcceptedDataset | str) -> str:
+        dataset_id = dataset.dataset_id if isinstance(dataset, AcceptedDataset) else dataset
+        if not is_dataset_id(dataset_id):
+            raise RandfileError(f"{dataset_id!r} is not a dataset id (26 characters, a ULID)")
+        return dataset_id
+
+    def dataset_status(self, dataset: AcceptedDataset | str) -> DatasetStatus:
+        """GET /datasets/{dataset_id}, retried as a job's status is: reading changes nothing."""
+        url = f"{self.endpoint.rstrip('/')}{DATASETS_PATH}/{self._dataset_id(dataset)}"
+        return DatasetStatus.from_json(self.retry.retrying()(self._read, url))
+
+    def wait_dataset(
+        self,
+        accepted: AcceptedDataset | str,
+        *,
+        timeout: float | None = None,
+        on_progress: Callable[[DatasetStatus], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> DatasetStatus:
+        """Polls the dataset every `poll_interval` seconds until it has ended, `succeeded` or
+        `failed` (both returned: a failed dataset's status lists its failed files), for at most
+        `timeout` seconds (default: the client's `job_timeout`), after which it raises
+        DatasetTimeoutError; `on_progress` hears every status read."""
+        limit = self.job_timeout if timeout is None else timeout
+        started = time.monotonic()
+        while True:
+            status = self.dataset_status(accepted)
+            if on_progress is not None:
+                on_progress(status)
+            if status.final:
+                return status
+            waited = time.monotonic() - started
+            if waited >= limit:
+                raise DatasetTimeoutError(
+                    status.dataset_id, self.dataset_url(accepted), status.status, waited
+                )
+            sleep(min(self.poll_interval, limit - waited))
 
 
 def _json_answer(response: RawResponse) -> Any:

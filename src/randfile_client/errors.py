@@ -46,6 +46,23 @@ class JobTimeoutError(RandfileError):
         )
 
 
+class DatasetTimeoutError(RandfileError):
+    """A dataset had not ended when the wait's limit came; it goes on, and `status_url` follows
+    it."""
+
+    def __init__(
+        self, dataset_id: str, status_url: str, status: str, waited_seconds: float
+    ) -> None:
+        self.dataset_id = dataset_id
+        self.status_url = status_url
+        self.status = status
+        self.waited_seconds = waited_seconds
+        super().__init__(
+            f"dataset {dataset_id} still {status} after {waited_seconds:.0f} s; it goes on: "
+            f"{status_url}"
+        )
+
+
 class ApiError(RandfileError):
     """The API answered with an error; `code` and `message` are the API's own."""
 

@@ -1,7 +1,8 @@
 """What a local cloud hands to clients: the endpoint file and an AWS credentials profile.
 
-A project's client can read the endpoint file (URL, Host, region, API key); any SigV4 client
-(awscurl, the AWS SDKs) reads the profile through the standard credential chain:
+A project's client can read the endpoint file (URL, Host, region, API key, and where the
+emulator's AWS APIs answer with which other profiles, e.g. to read a bucket as its account); any
+SigV4 client (awscurl, the AWS SDKs) reads the profile through the standard credential chain:
 AWS_SHARED_CREDENTIALS_FILE=<state>/aws/credentials AWS_PROFILE=<profile>.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,23 +72,34 @@ def publish(
     profile: str,
     api_key: str | None,
     credentials: Credentials,
+    aws_endpoint_url: str | None = None,
+    other_profiles: Mapping[str, Credentials] | None = None,
 ) -> Published:
+    """Writes the endpoint file and the credentials file: ``profile`` (the caller's) and
+    ``other_profiles``, named in the endpoint file (``profiles``) beside ``aws_endpoint_url``,
+    the emulator's AWS endpoint those profiles are for."""
     endpoint_file = paths.state_dir / "endpoint.json"
     credentials_file = paths.state_dir / "aws" / "credentials"
-    _private(
-        endpoint_file,
-        json.dumps(
-            {"endpoint": api_url, "host": domain, "region": region, "api_key": api_key}, indent=2
-        )
-        + "\n",
-    )
-    keys = {
-        "aws_access_key_id": credentials.access_key_id,
-        "aws_secret_access_key": credentials.secret_access_key,
-        "aws_session_token": credentials.session_token or "",
+    saved: dict[str, object] = {
+        "endpoint": api_url,
+        "host": domain,
         "region": region,
+        "api_key": api_key,
     }
-    lines = [f"[{profile}]", *(f"{name} = {value}" for name, value in keys.items())]
+    if aws_endpoint_url is not None:
+        saved["aws_endpoint_url"] = aws_endpoint_url
+    if other_profiles:
+        saved["profiles"] = sorted(other_profiles)
+    _private(endpoint_file, json.dumps(saved, indent=2) + "\n")
+    lines: list[str] = []
+    for name, keys_of in {profile: credentials, **(other_profiles or {})}.items():
+        keys = {
+            "aws_access_key_id": keys_of.access_key_id,
+            "aws_secret_access_key": keys_of.secret_access_key,
+            "aws_session_token": keys_of.session_token or "",
+            "region": region,
+        }
+        lines += [f"[{name}]", *(f"{key} = {value}" for key, value in keys.items())]
     _private(credentials_file, "\n".join(lines) + "\n")
     return Published(
         api_url, domain, region, profile, endpoint_file, credentials_file, api_key, credentials
