@@ -109,6 +109,7 @@ module "monitoring" {
   kms_key_reader_arns         = var.alarm_key_reader_arns
 
   jobs_failed_threshold                = var.jobs_failed_threshold
+  datasets_failed_threshold            = var.datasets_failed_threshold
   job_oldest_waiting_threshold_seconds = var.job_oldest_waiting_threshold_seconds
   jobs_dead_letter_alarm_periods       = var.jobs_dead_letter_alarm_periods
 }

@@ -351,6 +351,12 @@ variable "jobs_failed_threshold" {
   default     = 0
 }
 
+variable "datasets_failed_threshold" {
+  description = "Datasets ending failed in 5 minutes above which the datasets-failed alarm fires (docs/operations.md#datasets-failed)."
+  type        = number
+  default     = 0
+}
+
 variable "job_oldest_waiting_threshold_seconds" {
   description = "Age in seconds of the oldest job in the jobs queue above which the jobs-oldest-waiting alarm fires (docs/operations.md#jobs-oldest-waiting); keep it above the bound a job ends within."
   type        = number

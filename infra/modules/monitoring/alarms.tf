@@ -111,6 +111,19 @@ locals {
       threshold          = var.jobs_failed_threshold
       treat_missing_data = "notBreaching"
     }
+    datasets-failed = {
+      description = "Datasets that ended failed (worker metric DatasetsFailed) above ${var.datasets_failed_threshold} in 5 minutes: files of a dataset could not be written."
+      namespace   = var.metrics_namespace
+      metric_name = "DatasetsFailed"
+      dimensions  = { environment = var.environment }
+      statistic   = "Sum"
+      # The worker writes this metric only when a dataset ends failed: absence means none did.
+      extended_statistic = null
+      period             = 300
+      evaluation_periods = 1
+      threshold          = var.datasets_failed_threshold
+      treat_missing_data = "notBreaching"
+    }
     jobs-abandoned = {
       description = "Jobs ended failed from the dead-letter queue (worker metric JobsAbandoned): every attempt of a job failed or was killed."
       namespace   = var.metrics_namespace

@@ -35,10 +35,10 @@ locals {
       metrics = [for format in local.file_formats : [var.metrics_namespace, "BytesWritten", "environment", var.environment, "format", format, { label = format }]]
     },
     {
-      title = "Jobs: worker runs, errors, ended failed or abandoned", stat = "Sum"
+      title = "Jobs: worker runs, errors, jobs ended failed or abandoned, datasets ended failed", stat = "Sum"
       metrics = concat(
         [for name in ["Invocations", "Errors", "Throttles"] : [local.worker_metric[0], name, local.worker_metric[1], local.worker_metric[2], { label = "worker ${name}" }]],
-        [for name in ["JobsFailed", "JobsAbandoned"] : [var.metrics_namespace, name, "environment", var.environment, { label = name }]],
+        [for name in ["JobsFailed", "JobsAbandoned", "DatasetsFailed"] : [var.metrics_namespace, name, "environment", var.environment, { label = name }]],
       )
     },
     {

@@ -214,6 +214,17 @@ variable "jobs_failed_threshold" {
   }
 }
 
+variable "datasets_failed_threshold" {
+  description = "Datasets that end failed (the worker's DatasetsFailed metric) in 5 minutes above which the datasets-failed alarm fires; 0 alarms on the first."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.datasets_failed_threshold >= 0 && floor(var.datasets_failed_threshold) == var.datasets_failed_threshold
+    error_message = "datasets_failed_threshold must be a whole number, 0 or more."
+  }
+}
+
 variable "job_oldest_waiting_threshold_seconds" {
   description = "Age in seconds of the oldest message in the jobs queue above which the jobs-oldest-waiting alarm fires. A running job's message counts, and so does a job waiting for its retry: keep it above the bound one job ends within (docs/operations.md, 2973 s with the defaults)."
   type        = number

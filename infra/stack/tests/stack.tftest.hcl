@@ -64,10 +64,11 @@ run "metrics_and_alarms_name_the_same_environment_and_function" {
   }
 
   assert {
-    condition = [for key in ["jobs-failed", "jobs-abandoned", "jobs-oldest-waiting", "jobs-dead-letter"] : module.monitoring.alarm_names[key]] == [
+    condition = [for key in ["jobs-failed", "jobs-abandoned", "jobs-oldest-waiting", "jobs-dead-letter", "datasets-failed"] : module.monitoring.alarm_names[key]] == [
       "randfile-test-jobs-failed", "randfile-test-jobs-abandoned", "randfile-test-jobs-oldest-waiting", "randfile-test-jobs-dead-letter",
+      "randfile-test-datasets-failed",
     ] && output.worker_function_name == "randfile-test-worker"
-    error_message = "The job alarms must be this environment's."
+    error_message = "The job and dataset alarms must be this environment's."
   }
 
   assert {

@@ -32,6 +32,7 @@ variables {
   s3_refusals_threshold        = 1
 
   jobs_failed_threshold                = 4
+  datasets_failed_threshold            = 6
   job_oldest_waiting_threshold_seconds = 5400
   jobs_dead_letter_alarm_periods       = 2
 }
@@ -40,8 +41,8 @@ run "every_alarm_watches_its_metric_with_its_threshold_variable" {
   command = plan
 
   assert {
-    condition     = sort(keys(aws_cloudwatch_metric_alarm.this)) == sort(["api-5xx-rate", "function-errors", "function-throttles", "duration-near-timeout", "api-4xx-surge", "usage-quota", "s3-refusals", "jobs-failed", "jobs-abandoned", "jobs-oldest-waiting", "jobs-dead-letter"])
-    error_message = "The alarms must be exactly the seven of issue 13 and issue 25's four on jobs (each a section of docs/operations.md)."
+    condition     = sort(keys(aws_cloudwatch_metric_alarm.this)) == sort(["api-5xx-rate", "function-errors", "function-throttles", "duration-near-timeout", "api-4xx-surge", "usage-quota", "s3-refusals", "jobs-failed", "jobs-abandoned", "jobs-oldest-waiting", "jobs-dead-letter", "datasets-failed"])
+    error_message = "The alarms must be exactly the seven of issue 13, issue 25's four on jobs and issue 27's on datasets (each a section of docs/operations.md)."
   }
 
   assert {
@@ -57,16 +58,17 @@ run "every_alarm_watches_its_metric_with_its_threshold_variable" {
       s3-refusals           = ["randfile", "Failures", "Sum", "1"]
       jobs-failed           = ["randfile", "JobsFailed", "Sum", "4"]
       jobs-abandoned        = ["randfile", "JobsAbandoned", "Sum", "0"]
+      datasets-failed       = ["randfile", "DatasetsFailed", "Sum", "6"]
       jobs-oldest-waiting   = ["AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", "5400"]
     }
     error_message = "An alarm watches the wrong metric or statistic, or ignores its threshold variable."
   }
 
   assert {
-    condition = [for key in ["jobs-failed", "jobs-abandoned"] : aws_cloudwatch_metric_alarm.this[key].dimensions] == [
-      tomap({ environment = "test" }), tomap({ environment = "test" }),
+    condition = [for key in ["jobs-failed", "jobs-abandoned", "datasets-failed"] : aws_cloudwatch_metric_alarm.this[key].dimensions] == [
+      tomap({ environment = "test" }), tomap({ environment = "test" }), tomap({ environment = "test" }),
     ]
-    error_message = "The job alarms must watch the worker's metrics of this environment, by environment alone as the worker writes them."
+    error_message = "The job and dataset alarms must watch the worker's metrics of this environment, by environment alone as the worker writes them."
   }
 
   assert {
@@ -246,7 +248,7 @@ run "dashboard_charts_only_metrics_that_exist" {
         "AWS/Lambda/Errors", "AWS/Lambda/Throttles", "AWS/Lambda/ConcurrentExecutions", "AWS/Lambda/Invocations",
         "AWS/SQS/ApproximateNumberOfMessagesVisible", "AWS/SQS/ApproximateNumberOfMessagesNotVisible", "AWS/SQS/ApproximateAgeOfOldestMessage",
         "randfile/FilesWritten", "randfile/BytesWritten", "randfile/GenerationTime", "randfile/UploadTime", "randfile/Failures",
-        "randfile/JobsFailed", "randfile/JobsAbandoned",
+        "randfile/JobsFailed", "randfile/JobsAbandoned", "randfile/DatasetsFailed",
       ], "${metric[0]}/${metric[1]}")
     ]]))
     error_message = "A dashboard widget charts a metric neither AWS nor the function (src/randfile/metrics.py) publishes."
@@ -255,7 +257,7 @@ run "dashboard_charts_only_metrics_that_exist" {
   assert {
     condition = alltrue(flatten([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [
       for metric in try(widget.properties.metrics, []) :
-      metric[0] != "randfile" ? true : (metric[2] == "environment" && metric[3] == "test" && (contains(["JobsFailed", "JobsAbandoned"], metric[1]) ? length(metric) == 5 : contains(["format", "code"], metric[4])))
+      metric[0] != "randfile" ? true : (metric[2] == "environment" && metric[3] == "test" && (contains(["JobsFailed", "JobsAbandoned", "DatasetsFailed"], metric[1]) ? length(metric) == 5 : contains(["format", "code"], metric[4])))
     ]]))
     error_message = "The function's metrics must be charted with the dimensions it writes: environment, then format or code (the job counts by environment alone)."
   }
@@ -264,9 +266,9 @@ run "dashboard_charts_only_metrics_that_exist" {
     condition = toset(flatten([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [
       for metric in try(widget.properties.metrics, []) : metric[1]
       ]])) == toset(["Count", "Latency", "4XXError", "5XXError", "Errors", "Throttles", "ConcurrentExecutions",
-      "FilesWritten", "BytesWritten", "GenerationTime", "UploadTime", "Failures", "Invocations", "JobsFailed", "JobsAbandoned",
+      "FilesWritten", "BytesWritten", "GenerationTime", "UploadTime", "Failures", "Invocations", "JobsFailed", "JobsAbandoned", "DatasetsFailed",
     "ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible", "ApproximateAgeOfOldestMessage"])
-    error_message = "The dashboard must show requests, latency, errors by code, throttles, concurrency, files and bytes per format, and the jobs (worker runs, failed and abandoned jobs, the queues)."
+    error_message = "The dashboard must show requests, latency, errors by code, throttles, concurrency, files and bytes per format, and the jobs (worker runs, failed and abandoned jobs, failed datasets, the queues)."
   }
 
   assert {
@@ -327,6 +329,7 @@ run "bad_values_are_refused" {
     s3_refusals_threshold        = -1
 
     jobs_failed_threshold                = -1
+    datasets_failed_threshold            = -1
     job_oldest_waiting_threshold_seconds = 299
     jobs_dead_letter_alarm_periods       = 0
   }
@@ -336,7 +339,8 @@ run "bad_values_are_refused" {
     var.alarm_subscriptions, var.api_5xx_rate_threshold, var.function_errors_threshold,
     var.function_throttles_threshold, var.duration_timeout_share, var.api_4xx_surge_threshold,
     var.quota_usage_share, var.s3_refusals_threshold,
-    var.jobs_failed_threshold, var.job_oldest_waiting_threshold_seconds, var.jobs_dead_letter_alarm_periods,
+    var.jobs_failed_threshold, var.datasets_failed_threshold, var.job_oldest_waiting_threshold_seconds,
+    var.jobs_dead_letter_alarm_periods,
   ]
 }
 
@@ -345,11 +349,12 @@ run "other_bad_job_alarm_values_are_refused" {
 
   variables {
     jobs_failed_threshold                = 0.5
+    datasets_failed_threshold            = 1.5
     job_oldest_waiting_threshold_seconds = 1209601 # past SQS's longest retention
     jobs_dead_letter_alarm_periods       = 289
   }
 
-  expect_failures = [var.jobs_failed_threshold, var.job_oldest_waiting_threshold_seconds, var.jobs_dead_letter_alarm_periods]
+  expect_failures = [var.jobs_failed_threshold, var.datasets_failed_threshold, var.job_oldest_waiting_threshold_seconds, var.jobs_dead_letter_alarm_periods]
 }
 
 run "an_http_subscription_is_refused" {

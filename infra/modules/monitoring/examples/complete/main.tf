@@ -32,6 +32,7 @@ module "monitoring" {
   s3_refusals_threshold        = 0
 
   jobs_failed_threshold                = 0
+  datasets_failed_threshold            = 0
   job_oldest_waiting_threshold_seconds = 7200
   jobs_dead_letter_alarm_periods       = 2
   metrics_namespace                    = "randfile"
