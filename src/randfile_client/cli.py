@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -583,6 +583,15 @@ def dataset() -> None:
     default=None,
     help="Save the dataset's JSON Lines manifest (read from the bucket) to this file.",
 )
+@click.option(
+    "--s3-profile",
+    envvar="RANDFILE_S3_PROFILE",
+    metavar="NAME",
+    default=None,
+    help="AWS profile that reads the bucket (the manifest), when the API's credentials cannot: "
+    "the bucket is the data account's (default: the API's credentials; with --env local, the "
+    "local data account's profile). AWS_ENDPOINT_URL_S3 sets where S3 is.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
 def dataset_create(
     *,
@@ -594,6 +603,7 @@ def dataset_create(
     seed: int | None,
     no_wait: bool,
     manifest: Path | None,
+    s3_profile: str | None,
     as_json: bool,
     **api: Any,
 ) -> None:
@@ -610,6 +620,8 @@ def dataset_create(
     except ConfigurationError as error:
         report_error(error)
         sys.exit(EXIT_CONFIGURATION)
+    if s3_profile is not None:
+        target = replace(target, storage_profile=s3_profile)
     with connection.client(target=target) as client:
         try:
             accepted = client.create_dataset(

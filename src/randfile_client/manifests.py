@@ -41,10 +41,13 @@ def entries(manifest: bytes) -> list[dict[str, Any]]:
 
 
 def write_times(manifest: list[dict[str, Any]]) -> list[float]:
-    """Each file's write time in milliseconds (`write_ms`), in the manifest's order."""
+    """Each file's write time in milliseconds (`write_ms`), in the manifest's order. A file an
+    earlier attempt wrote, found and recorded by a later one, has none (null): it is left out."""
     times = []
     for entry in manifest:
         value = entry.get("write_ms")
+        if value is None:
+            continue
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise RandfileError(f"manifest entry {entry.get('index')} has no write_ms: {entry}")
         times.append(float(value))

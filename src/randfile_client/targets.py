@@ -134,9 +134,12 @@ def s3_client(target: Target) -> S3Client:
         session.set_config_variable("credentials_file", str(target.credentials_file))
     if target.storage_profile is not None:
         session.set_config_variable("profile", target.storage_profile)
-    client: S3Client = boto3.session.Session(botocore_session=session).client(
-        "s3", region_name=target.region, endpoint_url=target.aws_endpoint_url
-    )
+    try:
+        client: S3Client = boto3.session.Session(botocore_session=session).client(
+            "s3", region_name=target.region, endpoint_url=target.aws_endpoint_url
+        )
+    except BotoCoreError as error:  # ProfileNotFound, a bad endpoint, ...
+        raise ConfigurationError(f"cannot read the bucket: {error}") from error
     return client
 
 

@@ -25,6 +25,7 @@ from randfile_client import (
     RandfileClient,
     RandfileError,
     RetryPolicy,
+    manifests,
     targets,
 )
 from randfile_client.cli import main
@@ -440,6 +441,27 @@ def test_a_manifest_asked_for_but_unreadable_exits_5(
     assert not (tmp_path / "m.jsonl").exists()
 
 
+@pytest.mark.parametrize(("profile", "code"), [("owner", 0), ("nobody", 5)])
+def test_s3_profile_names_who_reads_the_bucket(
+    api: tuple[str, StandIn, Recorder], bucket: Any, tmp_path: Path, profile: str, code: int
+) -> None:
+    url, stand_in, _ = api
+    stand_in.gets = [(200, status("succeeded", done=4))]
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[owner]\naws_access_key_id = OWNER\naws_secret_access_key = o\n")
+    saved = tmp_path / "m.jsonl"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+        result = run(
+            url, "--count=4", "--size=64KiB", f"--s3-profile={profile}", f"--manifest={saved}"
+        )
+
+    assert result.exit_code == code, result.output
+    assert saved.exists() == (code == 0)
+    if code:
+        assert "could not be found" in result.stderr
+
+
 def test_env_local_reads_the_bucket_as_the_data_account(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -484,3 +506,12 @@ def test_env_local_reads_the_bucket_as_the_data_account(
     assert s3.meta.endpoint_url == "http://127.0.0.1:2"
     # The client signs with the data profile's keys, whatever AWS_PROFILE says.
     assert s3._get_credentials().access_key == "OWNER"  # type: ignore[attr-defined]
+
+
+def test_write_times_leave_out_files_found_rather_than_written() -> None:
+    lines = manifests.entries(manifest_lines([10, 20]) + b'{"index": 2, "write_ms": null}\n')
+    assert manifests.write_times(lines) == [10.0, 20.0]
+    with pytest.raises(RandfileError, match="manifest entry 0 has no write_ms"):
+        manifests.write_times([{"index": 0, "write_ms": "fast"}])
+    with pytest.raises(RandfileError, match="line 1 is not JSON"):
+        manifests.entries(b"{not json\n")
