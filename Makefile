@@ -128,8 +128,9 @@ test-unit-runtime: $(RUNTIME_VENV)/.installed $(RUNTIME_CLIENT)/.installed ## Th
 	  --ignore=tests/functional/ci_scripts --ignore=tests/functional/test_client.py
 
 .PHONY: bench
-bench: $(VENV)/.installed ## Measure generation throughput and streaming memory (docs/performance.md)
+bench: $(VENV)/.installed build $(RUNTIME_CLIENT)/.installed ## Measure generation throughput, streaming memory, and a dataset against `randfile create --count` on a local cloud of its own (docs/performance.md)
 	$(PY) bench/bench_generate.py
+	$(PY) bench/bench_datasets.py
 
 .PHONY: bench-local
 bench-local: $(VENV)/.installed ## Measure `randfile create` (20 x 1 MiB, 4 at a time) on the running demo's local cloud (docs/performance.md)
