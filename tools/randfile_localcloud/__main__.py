@@ -43,6 +43,12 @@ def client_command(published: Published) -> str:
     return f"{published.environment} randfile create --env local --size 10KiB --format csv --seed 7"
 
 
+def dataset_command(published: Published) -> str:
+    """The same for a dataset (docs/client.md): its report reads the manifest as the data
+    account, whose profile the endpoint file names."""
+    return f"{published.environment} randfile dataset create --env local --count 100 --size 64KiB"
+
+
 def _print_response(response: Response) -> None:
     print(f"HTTP {response.status}")
     try:
@@ -95,6 +101,7 @@ def demo(local: Cloud, body: str) -> int:
         f"\nthe API over HTTP: {published.api_url}/files (Host: {published.domain})\n"
         "  the randfile client (pip install . or make venv):\n"
         f"    {client_command(published)}\n"
+        f"    {dataset_command(published)}\n"
         "  awscurl, signing on its own (201):\n"
         f"    {published.awscurl_command(FILES_PATH, DEMO_BODY)}\n"
         "  curl without a signature (403):\n"
