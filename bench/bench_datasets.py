@@ -4,12 +4,17 @@ Run by `make bench` after the generation benchmarks (issue 27). It starts a loca
 own (tools/randfile_localcloud, as `make demo` does, in build/bench-localcloud; the demo's is
 left alone), deploys infra/stack into it with the local environment's settings, the usage
 plan's daily quota raised so that both runs fit in one day's (its rate and burst stay the
-stack's defaults, the throttle a caller of `create --count` meets), then runs, as a user runs
-them (the caller's credentials profile, the published endpoint, the data account's profile for
-the manifest):
+stack's defaults, 5/s and 10, the throttle a caller of `create --count` meets; `--api-rate R`
+raises them and the stage's to R/s, burst 2R, to see the API path without it), then runs, as a
+user runs them (the caller's credentials profile, the published endpoint, the data account's
+profile for the manifest):
 
-    randfile create --count 1000 --parallel 8 --size 64KiB
+    randfile create --count 1000 --parallel 8 --size 64KiB --retries 20
     randfile dataset create --count 1000 --size 64KiB
+
+(`--retries 20`, the most the command takes: with 8 requests in flight against 5/s, its default 4
+retries of a 429 leave a few files out, as they would for a user; a file still throttled out is
+printed, and the create's files/s counts the files it made.)
 
 and prints both wall times, files/s and their ratio side by side with the target (the dataset at
 least 3 times faster). The create's time is the command's own (its summary line); the dataset's
@@ -46,6 +51,7 @@ STATE_DIR = REPO / "build" / "bench-localcloud"
 DAILY_QUOTA = 100_000
 # The command's summary line: "1000 of 1000 files, 65.5 MB in 80.1 s: 12.5 files/s, ..."
 _SUMMARY = re.compile(r"(\d+) of (\d+) files, .* in ([0-9.]+) s: ([0-9.]+) files/s")
+_FAILURES = re.compile(r"; failures: (.*?); manifest")
 
 
 @dataclass(frozen=True)
@@ -93,8 +99,11 @@ def _environment(credentials_file: Path, profile: str) -> dict[str, str]:
     }
 
 
-def _randfile(arguments: list[str], environment: dict[str, str]) -> tuple[str, float]:
-    """Runs the `randfile` command; its output and wall time. Fails with its output."""
+def _randfile(
+    arguments: list[str], environment: dict[str, str], accept: frozenset[int] = frozenset({0})
+) -> tuple[str, float]:
+    """Runs the `randfile` command; its output and wall time. Fails with its output unless it
+    exits with a code of `accept`."""
     started = time.perf_counter()
     done = subprocess.run(  # nosec B603
         [str(Path(sys.executable).parent / "randfile"), *arguments],
@@ -105,7 +114,7 @@ def _randfile(arguments: list[str], environment: dict[str, str]) -> tuple[str, f
         check=False,
     )
     seconds = time.perf_counter() - started
-    if done.returncode != 0:
+    if done.returncode not in accept:
         raise RuntimeError(
             f"randfile {' '.join(arguments[:2])} exited {done.returncode}:\n"
             f"{done.stdout[-2000:]}{done.stderr[-2000:]}"
@@ -137,6 +146,13 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=8)
     parser.add_argument("--state-dir", type=Path, default=STATE_DIR)
     parser.add_argument("--keep", action="store_true", help="leave the local cloud running")
+    parser.add_argument(
+        "--api-rate",
+        type=float,
+        default=None,
+        help="usage plan and stage rate limit, requests/s (default: the stack's, 5 and 10)",
+    )
+    parser.add_argument("--create-retries", type=int, default=20)
     args = parser.parse_args()
     size_bytes = parse_size(args.size)
     if not DEFAULT_ZIP.is_file():
@@ -146,9 +162,16 @@ def main() -> int:
         f"(load average {os.getloadavg()[0]:.2f} at the start):\n",
         flush=True,
     )
-    cloud = Cloud(
-        Paths(args.state_dir.resolve()), DEFAULT_ZIP, {"api_usage_plan_daily_quota": DAILY_QUOTA}
-    )
+    overrides: dict[str, Any] = {"api_usage_plan_daily_quota": DAILY_QUOTA}
+    if args.api_rate is not None:
+        burst = max(1, round(2 * args.api_rate))
+        overrides |= {
+            "api_usage_plan_rate_limit": args.api_rate,
+            "api_usage_plan_burst_limit": burst,
+            "api_throttling_rate_limit": args.api_rate,
+            "api_throttling_burst_limit": burst,
+        }
+    cloud = Cloud(Paths(args.state_dir.resolve()), DEFAULT_ZIP, overrides)
     try:
         cloud.up()
         outputs = cloud.deploy()
@@ -160,9 +183,10 @@ def main() -> int:
             f"--api-key={published.api_key}",
         ]
         caller = _environment(published.credentials_file, published.profile)
+        rate = "the stack's" if args.api_rate is None else f"{args.api_rate:g}/s"
         print(
-            f"deployed: the worker's concurrency {worker_concurrency(cloud, outputs)}, the usage "
-            f"plan's rate and burst the stack's defaults; {os.cpu_count()} cores",
+            f"deployed: the worker's concurrency {worker_concurrency(cloud, outputs)}, the API's "
+            f"rate limit {rate}; {os.cpu_count()} cores",
             flush=True,
         )
         with tempfile.TemporaryDirectory(prefix="bench-datasets-") as scratch:
@@ -173,14 +197,20 @@ def main() -> int:
                     f"--size={args.size}",
                     f"--count={args.count}",
                     f"--parallel={args.parallel}",
+                    f"--retries={args.create_retries}",
                     f"--manifest={Path(scratch) / 'create.jsonl'}",
                 ],
                 caller,
+                # 4: a file refused, which the summary's failures name (429s past the retries).
+                accept=frozenset({0, 4}),
             )
         summary = _SUMMARY.search(made)
-        if summary is None or {summary[1], summary[2]} != {str(args.count)}:
-            raise SystemExit(f"not every file was made:\n{made}")
-        create = Measured(args.count, float(summary[3]), create_seconds)
+        failures = _FAILURES.search(made)
+        if summary is None or failures is None or summary[2] != str(args.count):
+            raise SystemExit(f"randfile create did not report its files:\n{made}")
+        if failures[1] != "none":
+            print(f"randfile create: failures {failures[1]} (after {args.create_retries} retries)")
+        create = Measured(int(summary[1]), float(summary[3]), create_seconds)
         try:
             report, dataset_seconds = _randfile(
                 [
