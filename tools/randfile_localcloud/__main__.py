@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from botocore.credentials import Credentials
+
 from localcloud.cloud import NotRunningError
 from localcloud.emulator import EmulatorError
 from localcloud.endpoint import Published
@@ -17,6 +19,8 @@ from localcloud.paths import Paths
 from localcloud.runtime import InvocationError
 from localcloud.stack import UnsupportedResourceError
 from localcloud.terraform import TerraformError
+from randfile_client import DatasetStatus, RandfileClient, RandfileError
+from randfile_client.dataset_report import seconds_between
 from randfile_localcloud.cloud import FILES_PATH, Cloud
 from randfile_localcloud.settings import (
     DATA_ACCOUNT_ID,
@@ -28,6 +32,10 @@ from randfile_localcloud.settings import (
 from randfile_localcloud.verify import VerificationError
 
 DEMO_BODY = '{"size_bytes": 2048, "format": "csv"}'
+# The demo's dataset: a few small files, made by the worker through the jobs queue.
+DEMO_DATASET_FILES = 5
+DEMO_DATASET_BYTES = 1024
+DEMO_DATASET_TIMEOUT_SECONDS = 180.0
 
 
 class Progress:
@@ -47,6 +55,25 @@ def dataset_command(published: Published) -> str:
     """The same for a dataset (docs/client.md): its report reads the manifest as the data
     account, whose profile the endpoint file names."""
     return f"{published.environment} randfile dataset create --env local --count 100 --size 64KiB"
+
+
+def make_dataset(published: Published) -> DatasetStatus:
+    """A dataset of a few files through the published endpoint, as the client makes one, waited
+    for until it has ended (RandfileError when it cannot be made or waited for)."""
+    keys = published.credentials
+    client = RandfileClient(
+        published.api_url,
+        region=published.region,
+        api_key=published.api_key,
+        host=published.domain,
+        credentials=Credentials(keys.access_key_id, keys.secret_access_key, keys.session_token),
+        poll_interval=0.5,
+    )
+    with client:
+        accepted = client.create_dataset(
+            DEMO_DATASET_FILES, "csv", size_bytes=DEMO_DATASET_BYTES, seed=7
+        )
+        return client.wait_dataset(accepted, timeout=DEMO_DATASET_TIMEOUT_SECONDS)
 
 
 def _print_response(response: Response) -> None:
@@ -90,6 +117,19 @@ def demo(local: Cloud, body: str) -> int:
     progress(
         f"object verified with the data account's credentials ({stored.owner_account}): "
         f"s3://{stored.bucket}/{stored.key}"
+    )
+    try:
+        dataset = make_dataset(published)
+    except RandfileError as error:
+        print(f"dataset: {error}", file=sys.stderr)
+        return 1
+    if dataset.status != "succeeded":
+        print(f"dataset {dataset.dataset_id} {dataset.status}: {dataset}", file=sys.stderr)
+        return 1
+    progress(
+        f"dataset made by the worker: POST /datasets -> {dataset.files_succeeded} files in "
+        f"{seconds_between(dataset.created_at, dataset.updated_at):.1f} s under "
+        f"s3://{dataset.bucket}/{dataset.prefix} (manifest {dataset.manifest_key})"
     )
     print(
         "\nrandfile is running on the local cloud\n"
