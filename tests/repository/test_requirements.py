@@ -18,18 +18,20 @@ LOCKS: list[str | Path] = ["dev.txt", "demo.txt", "checkov.txt", "uv.txt", LAMBD
 # The function process's entry point: it runs on the runtime's Python with the runtime interface
 # client of tools/localcloud/requirements/lambda-runtime.txt, not with the venv.
 FUNCTION_BOOTSTRAP = REPO / "tools" / "localcloud" / "src" / "localcloud" / "lambda_bootstrap.py"
-# What `make demo` runs with the venv's Python: the local cloud and the zip builder.
+# What `make demo` runs with the venv's Python: the local cloud, the zip builder, and the client
+# that makes the demo's dataset.
 DEMO_CODE = [
     *sorted(
         set((REPO / "tools" / "localcloud" / "src" / "localcloud").glob("*.py"))
         - {FUNCTION_BOOTSTRAP}
     ),
     *sorted((REPO / "tools" / "randfile_localcloud").glob("*.py")),
+    *sorted((REPO / "src" / "randfile_client").glob("*.py")),
     REPO / "scripts" / "build_zip.py",
 ]
 
 
-FIRST_PARTY = {"localcloud", "randfile", "randfile_localcloud"}
+FIRST_PARTY = {"localcloud", "randfile", "randfile_client", "randfile_localcloud"}
 
 
 def _normalise(name: str) -> str:
