@@ -116,7 +116,11 @@ def test_the_alarms_dashboard_and_queries_are_deployed(
     assert {d["Name"]: d["Value"] for d in oldest["Dimensions"]} == {
         "QueueName": outputs["jobs_queue_url"].rsplit("/", 1)[-1]
     }
-    for alarm_key, name in (("jobs-failed", "JobsFailed"), ("jobs-abandoned", "JobsAbandoned")):
+    for alarm_key, name in (
+        ("jobs-failed", "JobsFailed"),
+        ("jobs-abandoned", "JobsAbandoned"),
+        ("datasets-failed", "DatasetsFailed"),
+    ):
         jobs = by_name[f"{outputs['function_name']}-{alarm_key}"]
         assert (jobs["Namespace"], jobs["MetricName"]) == (NAMESPACE, name)
         assert {d["Name"]: d["Value"] for d in jobs["Dimensions"]} == {"environment": environment}
@@ -130,7 +134,7 @@ def test_the_alarms_dashboard_and_queries_are_deployed(
         (name, [{"Name": "QueueName", "Value": dead_letter_queue}])
         for name in ("ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesVisible")
     ]
-    assert len(by_name) == 11
+    assert len(by_name) == 12
     for alarm in by_name.values():
         assert alarm["AlarmActions"] == alarm["OKActions"] == [outputs["alarm_topic_arn"]]
         assert alarm["TreatMissingData"] == "notBreaching"
