@@ -52,7 +52,7 @@ data "aws_iam_policy_document" "workload_monitoring_read" {
   }
 
   # The key's settings are read through its key policy, which names the plan role
-  # (stack_inputs.alarm_key_reader_arns; infra/modules/monitoring explains why not by tag).
+  # (stack_inputs.alarm_kms_key_reader_arns; infra/modules/monitoring explains why not by tag).
 
   # ListAliases supports no resource-level permission; it lists names only.
   statement {
@@ -119,7 +119,7 @@ data "aws_iam_policy_document" "workload_monitoring_apply" {
   # A new key has no ARN yet, so creating one cannot be scoped to a key: it is allowed only with
   # this environment's tag in the request, and tagging at creation is authorised as
   # kms:TagResource too. Everything after CreateKey is granted by the key's policy, which names
-  # this role (stack_inputs.alarm_key_administrator_arns): a tag can take minutes to count in
+  # this role (stack_inputs.alarm_kms_key_administrator_arns): a tag can take minutes to count in
   # authorization, the key policy counts at once.
   # https://docs.aws.amazon.com/kms/latest/developerguide/abac.html#abac-eventual-consistency
   # https://docs.aws.amazon.com/kms/latest/developerguide/tag-permissions.html

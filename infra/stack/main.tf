@@ -27,9 +27,9 @@ module "data_bucket" {
   writer_role_arn                    = local.function_role_arn
   key_prefix                         = var.key_prefix
   kms_encryption                     = var.kms_encryption
-  kms_key_administrator_arns         = var.kms_key_administrator_arns
-  kms_key_reader_arns                = var.kms_key_reader_arns
-  current_version_expiration_days    = var.object_expiration_days
+  kms_key_administrator_arns         = local.bucket_kms_key_administrator_arns
+  kms_key_reader_arns                = local.bucket_kms_key_reader_arns
+  current_version_expiration_days    = local.current_version_expiration_days
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   force_destroy                      = var.bucket_force_destroy
 }
@@ -105,8 +105,8 @@ module "monitoring" {
   usage_plan_daily_quota      = var.api_usage_plan_daily_quota
   alarm_subscriptions         = var.alarm_subscriptions
   create_query_definitions    = var.create_query_definitions
-  kms_key_administrator_arns  = var.alarm_key_administrator_arns
-  kms_key_reader_arns         = var.alarm_key_reader_arns
+  kms_key_administrator_arns  = local.alarm_kms_key_administrator_arns
+  kms_key_reader_arns         = local.alarm_kms_key_reader_arns
 
   jobs_failed_threshold                = var.jobs_failed_threshold
   job_oldest_waiting_threshold_seconds = var.job_oldest_waiting_threshold_seconds

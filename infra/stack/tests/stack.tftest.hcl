@@ -148,12 +148,12 @@ run "a_kms_key_needs_the_data_role_in_its_policy" {
   command = plan
 
   variables {
-    kms_encryption             = true
-    data_role_arn              = "arn:aws:iam::222222222222:role/randfile-ci-test-apply"
-    kms_key_administrator_arns = ["arn:aws:iam::222222222222:role/someone-else"]
+    kms_encryption                    = true
+    data_role_arn                     = "arn:aws:iam::222222222222:role/randfile-ci-test-apply"
+    bucket_kms_key_administrator_arns = ["arn:aws:iam::222222222222:role/someone-else"]
   }
 
-  expect_failures = [var.kms_key_reader_arns]
+  expect_failures = [var.bucket_kms_key_reader_arns]
 }
 
 # The CI apply role manages the alarm key only through the key's policy: a CI deploy (one with the
@@ -165,17 +165,17 @@ run "a_ci_deploy_names_the_alarm_key_administrator" {
     role_permissions_boundary_arn = "arn:aws:iam::111111111111:policy/randfile-ci-test-boundary"
   }
 
-  expect_failures = [var.alarm_key_administrator_arns]
+  expect_failures = [var.alarm_kms_key_administrator_arns]
 }
 
 run "alarm_key_roles_are_in_the_workload_account" {
   command = plan
 
   variables {
-    alarm_key_reader_arns = ["arn:aws:iam::222222222222:role/randfile-ci-test-plan"]
+    alarm_kms_key_reader_arns = ["arn:aws:iam::222222222222:role/randfile-ci-test-plan"]
   }
 
-  expect_failures = [var.alarm_key_reader_arns]
+  expect_failures = [var.alarm_kms_key_reader_arns]
 }
 
 run "jobs_are_wired_with_their_limits" {
@@ -233,4 +233,131 @@ run "job_queue_variables_reach_the_function" {
     condition     = [module.function.worker_max_concurrency, module.function.job_max_receive_count] == [5, 4]
     error_message = "worker_max_concurrency and job_max_receive_count must reach the jobs queue's mapping and redrive policy."
   }
+}
+
+# The stack's variables take their modules' names (DEVELOPERS.md); the older names are read for one
+# release (deprecated.tf). Both spellings must give the modules the same values (main.tf passes
+# them the locals asserted here), the old one with a warning, and two different values under both
+# names must be refused.
+run "new_variable_names_reach_the_modules" {
+  command = plan
+
+  variables {
+    kms_encryption                    = true
+    current_version_expiration_days   = 9
+    bucket_kms_key_administrator_arns = ["arn:aws:iam::222222222222:role/bucket-admin"]
+    bucket_kms_key_reader_arns        = ["arn:aws:iam::222222222222:role/bucket-reader"]
+    alarm_kms_key_administrator_arns  = ["arn:aws:iam::111111111111:role/alarm-admin"]
+    alarm_kms_key_reader_arns         = ["arn:aws:iam::111111111111:role/alarm-reader"]
+  }
+
+  assert {
+    condition     = local.current_version_expiration_days == 9
+    error_message = "current_version_expiration_days must be what the data-bucket module gets."
+  }
+
+  assert {
+    condition = jsonencode([
+      local.bucket_kms_key_administrator_arns, local.bucket_kms_key_reader_arns,
+      local.alarm_kms_key_administrator_arns, local.alarm_kms_key_reader_arns,
+      ]) == jsonencode([
+      ["arn:aws:iam::222222222222:role/bucket-admin"], ["arn:aws:iam::222222222222:role/bucket-reader"],
+      ["arn:aws:iam::111111111111:role/alarm-admin"], ["arn:aws:iam::111111111111:role/alarm-reader"],
+    ])
+    error_message = "The key policies' roles must be the new names' values."
+  }
+
+  assert {
+    condition     = length(local.deprecated_variables_set) == 0
+    error_message = "The new names alone must not warn."
+  }
+}
+
+run "old_variable_names_still_work_for_a_release" {
+  command = plan
+
+  variables {
+    kms_encryption               = true
+    object_expiration_days       = 9
+    kms_key_administrator_arns   = ["arn:aws:iam::222222222222:role/bucket-admin"]
+    kms_key_reader_arns          = ["arn:aws:iam::222222222222:role/bucket-reader"]
+    alarm_key_administrator_arns = ["arn:aws:iam::111111111111:role/alarm-admin"]
+    alarm_key_reader_arns        = ["arn:aws:iam::111111111111:role/alarm-reader"]
+  }
+
+  # The deprecation warning: a check block's failed assertion is a warning, not an error.
+  expect_failures = [check.deprecated_variable_names]
+
+  assert {
+    condition     = local.current_version_expiration_days == 9
+    error_message = "object_expiration_days must still be what the data-bucket module gets."
+  }
+
+  assert {
+    condition = jsonencode([
+      local.bucket_kms_key_administrator_arns, local.bucket_kms_key_reader_arns,
+      local.alarm_kms_key_administrator_arns, local.alarm_kms_key_reader_arns,
+      ]) == jsonencode([
+      ["arn:aws:iam::222222222222:role/bucket-admin"], ["arn:aws:iam::222222222222:role/bucket-reader"],
+      ["arn:aws:iam::111111111111:role/alarm-admin"], ["arn:aws:iam::111111111111:role/alarm-reader"],
+    ])
+    error_message = "The old names must give the key policies the same roles as the new ones."
+  }
+
+  assert {
+    condition     = length(local.deprecated_variables_set) == 5
+    error_message = "Each old name set must be named in the warning."
+  }
+}
+
+run "the_same_value_under_both_names_is_accepted" {
+  command = plan
+
+  variables {
+    object_expiration_days          = 9
+    current_version_expiration_days = 9
+  }
+
+  expect_failures = [check.deprecated_variable_names]
+
+  assert {
+    condition     = local.current_version_expiration_days == 9
+    error_message = "The same value under both names must be taken."
+  }
+}
+
+run "different_values_under_both_names_are_refused" {
+  command = plan
+
+  variables {
+    object_expiration_days           = 9
+    current_version_expiration_days  = 10
+    kms_key_reader_arns              = ["arn:aws:iam::222222222222:role/old"]
+    bucket_kms_key_reader_arns       = ["arn:aws:iam::222222222222:role/new"]
+    alarm_key_administrator_arns     = ["arn:aws:iam::111111111111:role/old"]
+    alarm_kms_key_administrator_arns = ["arn:aws:iam::111111111111:role/new"]
+    alarm_key_reader_arns            = ["arn:aws:iam::111111111111:role/old"]
+    alarm_kms_key_reader_arns        = ["arn:aws:iam::111111111111:role/new"]
+  }
+
+  expect_failures = [
+    var.current_version_expiration_days,
+    var.bucket_kms_key_reader_arns,
+    var.alarm_kms_key_administrator_arns,
+    var.alarm_kms_key_reader_arns,
+    check.deprecated_variable_names,
+  ]
+}
+
+# Apart: bucket_kms_key_reader_arns' validations read the administrators, and Terraform does not
+# evaluate a validation whose inputs already failed theirs.
+run "different_bucket_key_administrators_under_both_names_are_refused" {
+  command = plan
+
+  variables {
+    kms_key_administrator_arns        = ["arn:aws:iam::222222222222:role/old"]
+    bucket_kms_key_administrator_arns = ["arn:aws:iam::222222222222:role/new"]
+  }
+
+  expect_failures = [var.bucket_kms_key_administrator_arns, check.deprecated_variable_names]
 }
