@@ -1,6 +1,7 @@
-# What the CI roles need for infra/modules/monitoring (alarms, their topic and key, the dashboard,
-# the saved queries), one statement list per role kind, merged into workload_read and
-# workload_apply through source_policy_documents. Names are the stack's: <name_prefix>-<env>...
+# Permission statements, no roles (the roles are in roles_workload.tf): what the CI roles need for
+# infra/modules/monitoring (alarms, their topic and key, the dashboard, the saved queries), one
+# statement list per role kind, merged into workload_read and workload_apply through
+# source_policy_documents. Names are the stack's: <name_prefix>-<env>...
 
 locals {
   monitoring_arn = {

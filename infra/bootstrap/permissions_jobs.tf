@@ -1,9 +1,9 @@
-# What the CI roles need for the asynchronous jobs of infra/modules/function (the worker function
-# and its log group, the jobs table, the jobs queue and its dead-letter queue, the worker's two
-# event source mappings), and what the roles the stack creates may at most do with them (the
-# boundary). Merged into workload_read, workload_apply and stack_role_boundary through
-# source_policy_documents. Names are the stack's: <name_prefix>-<env>-worker, -jobs,
-# -jobs-queue, -jobs-dead-letter.
+# Permission statements, no roles (the roles are in roles_workload.tf): what the CI roles need for
+# the asynchronous jobs of infra/modules/function (the worker function and its log group, the jobs
+# table, the jobs queue and its dead-letter queue, the worker's two event source mappings), and
+# what the roles the stack creates may at most do with them (the boundary). Merged into
+# workload_read, workload_apply and stack_role_boundary through source_policy_documents. Names are
+# the stack's: <name_prefix>-<env>-worker, -jobs, -jobs-queue, -jobs-dead-letter.
 
 locals {
   jobs_arn = {
