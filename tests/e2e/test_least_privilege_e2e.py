@@ -55,9 +55,9 @@ ALLOWED_BROAD_GRANTS = {
     Grant(FUNCTION_POLICY, "SendTraces", "Resource", "*"),
     # In a key policy Resource "*" means this key and nothing else. The data account's root holds
     # kms:* so the key stays manageable through IAM (AWS's default key policy; without it a key
-    # can become unmanageable).
-    Grant(KMS_KEY, "DataAccountAdministers", "Action", "kms:*"),
-    Grant(KMS_KEY, "DataAccountAdministers", "Resource", "*"),
+    # can become unmanageable). Both keys take these statements from infra/modules/_kms-key-policy.
+    Grant(KMS_KEY, "AccountAdministers", "Action", "kms:*"),
+    Grant(KMS_KEY, "AccountAdministers", "Resource", "*"),
     Grant(KMS_KEY, "WriterUsesKeyThroughS3", "Resource", "*"),
     Grant(KMS_KEY, "KeyAdministrators", "Resource", "*"),
     # The alarm topic's key: the same root statement, and the key actions SNS performs for
@@ -285,11 +285,11 @@ def test_the_key_policy_lets_the_writer_use_the_key_only_through_s3(
     policy = _document(state, KMS_KEY)
 
     assert _sids(policy) == [
-        "DataAccountAdministers",
+        "AccountAdministers",
         "KeyAdministrators",
         "WriterUsesKeyThroughS3",
     ]
-    admin = policy.statement("DataAccountAdministers")
+    admin = policy.statement("AccountAdministers")
     assert admin["Effect"] == "Allow"
     assert admin["Principal"] == {"AWS": DATA_ROOT}
     assert "Condition" not in admin

@@ -177,10 +177,8 @@ run "ci_roles_manage_and_read_the_key_by_its_policy" {
   }
 
   assert {
-    condition = {
-      for s in data.aws_iam_policy_document.alarm_key.statement : s.sid => flatten([for p in s.principals : p.identifiers]) if s.sid != "CloudWatchAlarmsPublish"
-      } == {
-      AccountAdministers = ["arn:aws:iam::111111111111:root"]
+    condition = { for s in jsondecode(module.kms_key_policy.json).Statement : s.Sid => s.Principal.AWS } == {
+      AccountAdministers = "arn:aws:iam::111111111111:root"
       KeyAdministrators  = ["arn:aws:iam::111111111111:role/randfile-ci-dev-apply"]
       KeyReaders         = ["arn:aws:iam::111111111111:role/randfile-ci-dev-plan"]
     }
@@ -188,9 +186,13 @@ run "ci_roles_manage_and_read_the_key_by_its_policy" {
   }
 
   assert {
-    condition = alltrue([for s in data.aws_iam_policy_document.alarm_key.statement :
-    alltrue([for a in s.actions : !endswith(a, "*") || s.sid == "AccountAdministers" || a == "kms:GenerateDataKey*"])])
-    error_message = "Only the account root may hold every key action; the CI roles get named actions."
+    condition     = data.aws_iam_policy_document.alarm_key.source_policy_documents == tolist([module.kms_key_policy.json])
+    error_message = "The key policy must start from the statements both key policies share (../_kms-key-policy)."
+  }
+
+  assert {
+    condition     = [for s in data.aws_iam_policy_document.alarm_key.statement : s.sid] == ["CloudWatchAlarmsPublish"]
+    error_message = "The module's own statements must be CloudWatch's alone; the roles' come from the shared statements."
   }
 }
 
