@@ -1,15 +1,15 @@
 # Permission statements, no roles (the roles are in roles_workload.tf): what the CI roles need for
 # infra/modules/monitoring (alarms, their topic and key, the dashboard, the saved queries), one
 # statement list per role kind, merged into workload_read and workload_apply through
-# source_policy_documents. Names are the stack's: <name_prefix>-<env>...
+# source_policy_documents. Names are the stack's, from infra/modules/_names (module.stack_names).
 
 locals {
   monitoring_arn = {
     for env in var.environments : env => {
-      topic     = "arn:${local.partition}:sns:${var.region}:${var.workload_account_id}:${var.name_prefix}-${env}-alarms"
-      alarms    = "arn:${local.partition}:cloudwatch:${var.region}:${var.workload_account_id}:alarm:${var.name_prefix}-${env}-*"
-      dashboard = "arn:${local.partition}:cloudwatch::${var.workload_account_id}:dashboard/${var.name_prefix}-${env}"
-      key_alias = "arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:alias/${var.name_prefix}-${env}-alarms"
+      topic     = "arn:${local.partition}:sns:${var.region}:${var.workload_account_id}:${module.stack_names[env].alarm_topic}"
+      alarms    = "arn:${local.partition}:cloudwatch:${var.region}:${var.workload_account_id}:alarm:${module.stack_names[env].alarms_pattern}"
+      dashboard = "arn:${local.partition}:cloudwatch::${var.workload_account_id}:dashboard/${module.stack_names[env].dashboard}"
+      key_alias = "arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:${module.stack_names[env].alarm_key_alias}"
       any_key   = "arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:key/*"
     }
   }

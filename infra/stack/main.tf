@@ -1,5 +1,13 @@
+# Every name the stack creates, derived where infra/bootstrap reads them too (the CI roles are
+# scoped to them); tests/stack.tftest.hcl checks the modules create exactly these.
+module "names" {
+  source = "../modules/_names"
+
+  environment = var.environment
+}
+
 locals {
-  name = "randfile-${var.environment}"
+  name = module.names.name
 
   default_tags = {
     project     = "randfile"
@@ -10,7 +18,7 @@ locals {
 
   # Built from names rather than read from the role, so the bucket policy (data account) and the
   # role (workload account) do not depend on each other.
-  function_role_name = "${local.name}-function"
+  function_role_name = module.names.function_role
   function_role_arn  = "arn:${data.aws_partition.workload.partition}:iam::${var.workload_account_id}:role/${local.function_role_name}"
 }
 

@@ -1,9 +1,10 @@
 """Every Terraform root keeps the house's module conventions (CONTRIBUTING.md).
 
 Each module and the stack has `terraform test` files; every module ships the `minimal` and
-`complete` examples (an internal module, `_<name>`, none), each planned by a run of the module's tests (scripts/tf-module-tests); every
-variable with a validation block is named in some run's `expect_failures`. The files are read
-with python-hcl2; the README tables are generated (scripts/module_docs.py, `make docs-check`).
+`complete` examples (an internal module, `_<name>`, none), each planned by a run of the module's
+tests (scripts/tf-module-tests); every variable with a validation block is named in some run's
+`expect_failures`. The files are read with python-hcl2; the README tables are generated
+(scripts/module_docs.py, `make docs-check`).
 """
 
 from __future__ import annotations

@@ -361,3 +361,33 @@ run "different_bucket_key_administrators_under_both_names_are_refused" {
 
   expect_failures = [var.bucket_kms_key_administrator_arns, check.deprecated_variable_names]
 }
+
+# infra/bootstrap scopes the CI roles to the names modules/_names derives: what the modules create
+# must be named exactly so, or a CI deploy is refused (tests/repository/test_resource_names.py
+# checks that both roots read their names there).
+run "the_modules_create_what_the_names_module_names" {
+  command = plan
+
+  assert {
+    condition = [
+      module.function.function_name, module.function.role_name, module.function.worker_function_name,
+      module.function.log_group_name, module.function.worker_log_group_name, module.function.jobs_table_name,
+      module.function.jobs_queue_name, module.function.jobs_dead_letter_queue_name, module.monitoring.dashboard_name,
+      ] == [
+      module.names.name, module.names.function_role, module.names.worker_function,
+      module.names.function_log_groups.api, module.names.function_log_groups.worker, module.names.jobs_table,
+      module.names.jobs_queue, module.names.jobs_dead_letter_queue, module.names.dashboard,
+    ]
+    error_message = "The function and monitoring modules must create what modules/_names names (the bootstrap's roles are scoped to it)."
+  }
+
+  assert {
+    condition     = alltrue([for name in values(module.monitoring.alarm_names) : startswith(name, trimsuffix(module.names.alarms_pattern, "*"))])
+    error_message = "Every alarm must be named as modules/_names says."
+  }
+
+  assert {
+    condition     = startswith(module.api.access_log_group_name, trimsuffix(module.names.api_log_groups_pattern, "*")) && output.bucket_name == "${module.names.name}-222222222222-eu-west-1"
+    error_message = "The API's access log group and the data bucket must match modules/_names' patterns."
+  }
+}
