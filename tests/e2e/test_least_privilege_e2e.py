@@ -24,17 +24,15 @@ from localcloud.iam.audit import (
     trust_problems,
     unexpected_lint_findings,
 )
-from localcloud.terraform import Root
 from randfile_localcloud.cloud import Cloud
 from randfile_localcloud.settings import (
     DATA_ACCOUNT_ID,
     DEPLOY_ROLE,
     REGION,
     STACK,
-    TERRAFORM,
     WORKLOAD_ACCOUNT_ID,
 )
-from tests.e2e.test_bootstrap_e2e import OIDC_HOST, REPO, variables
+from tests.e2e.test_bootstrap_e2e import OIDC_HOST, bootstrap_copy, variables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
@@ -370,11 +368,7 @@ def bootstrap_plan(local: Cloud, tmp_path_factory: pytest.TempPathFactory) -> di
     With the OIDC provider taken as existing, its ARN is derived from the account id, so every
     trust policy is known at plan time; otherwise they would only be known after apply.
     """
-    root = Root.copy(
-        REPO / "infra" / "bootstrap",
-        tmp_path_factory.mktemp("bootstrap-plan"),
-        executable=TERRAFORM,
-    )
+    root = bootstrap_copy(tmp_path_factory.mktemp("bootstrap-plan"))
     workdir = root.workdir
     (workdir / "localcloud_override.tf").write_text(STACK.override_file(local.endpoint_url))
     (workdir / "test.auto.tfvars.json").write_text(
