@@ -13,13 +13,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.repository.test_module_conventions import REPO, load
+
 NAMES = "../modules/_names"
 ROOTS = {"stack": REPO / "infra" / "stack", "bootstrap": REPO / "infra" / "bootstrap"}
-OPTIONS = hcl2.SerializationOptions(strip_string_quotes=True, with_comments=False)
 
 # What building a stack's name by hand looks like: the prefix joined to an environment, or a
 # resource's suffix, log group path or alias written out. STS session names are not resources.
@@ -31,18 +30,11 @@ HAND_MADE_NAME = re.compile(
 )
 
 
-def hcl(path: Path) -> dict[str, Any]:
-    parsed: dict[str, Any] = hcl2.loads(
-        path.read_text(encoding="utf-8"), serialization_options=OPTIONS
-    )
-    return parsed
-
-
 def names_calls(root: Path) -> list[dict[str, Any]]:
     return [
         body
         for path in sorted(root.glob("*.tf"))
-        for block in hcl(path).get("module", [])
+        for block in load(path).get("module", [])
         for body in block.values()
         if body.get("source") == NAMES
     ]
@@ -63,7 +55,7 @@ def hand_made_names(text: str) -> list[str]:
 def default(path: Path, variable: str) -> Any:
     [value] = [
         body[variable].get("default")
-        for block in hcl(path).get("variable", [])
+        for block in load(path).get("variable", [])
         for body in [block]
         if variable in body
     ]

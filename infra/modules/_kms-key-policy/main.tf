@@ -39,6 +39,12 @@ locals {
   # What refreshing an aws_kms_key reads.
   reader_actions = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
 
+  # The roles named in the policy, by statement (a map's keys come in order: administrators first).
+  roles = {
+    KeyAdministrators = { arns = var.administrator_arns, actions = local.administrator_actions }
+    KeyReaders        = { arns = var.reader_arns, actions = local.reader_actions }
+  }
+
   # A key policy's Resource "*" is the key itself.
   statements = concat(
     [{
@@ -48,19 +54,12 @@ locals {
       Action    = "kms:*"
       Resource  = "*"
     }],
-    length(var.administrator_arns) == 0 ? [] : [{
-      Sid       = "KeyAdministrators"
+    [for sid, role in local.roles : {
+      Sid       = sid
       Effect    = "Allow"
-      Principal = { AWS = var.administrator_arns }
-      Action    = local.administrator_actions
+      Principal = { AWS = role.arns }
+      Action    = role.actions
       Resource  = "*"
-    }],
-    length(var.reader_arns) == 0 ? [] : [{
-      Sid       = "KeyReaders"
-      Effect    = "Allow"
-      Principal = { AWS = var.reader_arns }
-      Action    = local.reader_actions
-      Resource  = "*"
-    }],
+    } if length(role.arns) > 0],
   )
 }

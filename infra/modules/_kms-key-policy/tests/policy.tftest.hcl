@@ -63,16 +63,3 @@ run "administrators_and_readers_get_named_actions" {
     error_message = "Readers must read the key's settings only."
   }
 }
-
-run "rejects_bad_values" {
-  command = plan
-
-  variables {
-    account_id         = "1111"
-    partition          = "azure"
-    administrator_arns = ["randfile-ci-dev-apply"]
-    reader_arns        = ["arn:aws:iam::111111111111:user/someone"]
-  }
-
-  expect_failures = [var.account_id, var.partition, var.administrator_arns, var.reader_arns]
-}

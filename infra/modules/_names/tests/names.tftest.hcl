@@ -46,14 +46,3 @@ run "the_bootstrap_prefix_reaches_every_name" {
     error_message = "prefix must be the first word of every name."
   }
 }
-
-run "rejects_bad_values" {
-  command = plan
-
-  variables {
-    prefix      = "Randfile"
-    environment = "dev_1"
-  }
-
-  expect_failures = [var.prefix, var.environment]
-}
