@@ -55,9 +55,11 @@ locals {
       Resource  = "*"
     }],
     [for sid, role in local.roles : {
-      Sid       = sid
-      Effect    = "Allow"
-      Principal = { AWS = role.arns }
+      Sid    = sid
+      Effect = "Allow"
+      # One principal as a string, as aws_iam_policy_document writes it (the policies read as they
+      # did before this module); jsondecode lets the two branches differ in type.
+      Principal = { AWS = jsondecode(length(role.arns) == 1 ? jsonencode(role.arns[0]) : jsonencode(role.arns)) }
       Action    = role.actions
       Resource  = "*"
     } if length(role.arns) > 0],

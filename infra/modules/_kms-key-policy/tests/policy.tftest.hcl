@@ -35,10 +35,10 @@ run "administrators_and_readers_get_named_actions" {
   assert {
     condition = { for s in jsondecode(output.json).Statement : s.Sid => s.Principal.AWS } == {
       AccountAdministers = "arn:aws-cn:iam::111111111111:root"
-      KeyAdministrators  = ["arn:aws-cn:iam::111111111111:role/randfile-ci-dev-apply"]
+      KeyAdministrators  = "arn:aws-cn:iam::111111111111:role/randfile-ci-dev-apply"
       KeyReaders         = ["arn:aws-cn:iam::111111111111:role/randfile-ci-dev-plan", "arn:aws-cn:iam::111111111111:role/randfile-ci-dev-pr"]
     }
-    error_message = "The root, the administrators and the readers must each have their statement, in the key's partition."
+    error_message = "The root, the administrators and the readers must each have their statement, in the key's partition (one principal as a string, as aws_iam_policy_document writes it)."
   }
 
   # The drift issue 26 found: the alarm key's administrators could not cancel a deletion, nor

@@ -179,8 +179,8 @@ run "ci_roles_manage_and_read_the_key_by_its_policy" {
   assert {
     condition = { for s in jsondecode(module.kms_key_policy.json).Statement : s.Sid => s.Principal.AWS } == {
       AccountAdministers = "arn:aws:iam::111111111111:root"
-      KeyAdministrators  = ["arn:aws:iam::111111111111:role/randfile-ci-dev-apply"]
-      KeyReaders         = ["arn:aws:iam::111111111111:role/randfile-ci-dev-plan"]
+      KeyAdministrators  = "arn:aws:iam::111111111111:role/randfile-ci-dev-apply"
+      KeyReaders         = "arn:aws:iam::111111111111:role/randfile-ci-dev-plan"
     }
     error_message = "The key policy must keep the account root and name the CI apply role as administrator and the plan role as reader."
   }
