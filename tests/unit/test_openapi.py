@@ -18,9 +18,9 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
 from randfile.config import DEFAULT_MAX_DATASET_FILES, DEFAULT_MAX_JOB_BYTES, DEFAULT_MAX_SYNC_BYTES
+from randfile.content import FORMATS, Format
 from randfile.dataset_plan import Sizes
 from randfile.datasets import Dataset, FailedFile
-from randfile.content import FORMATS, Format
 from randfile.errors import BadRequestError, IdempotencyKeyInUseError, IdempotencyKeyReusedError
 from randfile.idempotency import MAX_KEY_LENGTH, idempotency_key
 from randfile.jobs import Job, JobStatus
@@ -343,7 +343,7 @@ def _beyond_the_schema(body: Any) -> bool:
     min_size_bytes at most max_size_bytes."""
     low, high = body.get("min_size_bytes"), body.get("max_size_bytes")
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high))
-    return numbers and low > high  # type: ignore[operator]
+    return numbers and low > high
 
 
 def test_the_document_allows_exactly_the_dataset_requests_the_function_accepts_at_every_limit() -> (
