@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from randfile import dataset_plan
+from randfile import dataset_plan, metrics
 from randfile.datasets import MAX_FAILED_FILES_LISTED, Dataset, DatasetStore, FailedFile
 from randfile.errors import BadRequestError, NotFoundError, ServiceError
 from randfile.job_queue import JobQueue, dataset_message
@@ -62,6 +62,7 @@ def start_dataset(
             dataset, unstarted_files(dataset, error), error.code, error.message
         )
         if now is None or now.status is JobStatus.FAILED:
+            metrics.dataset_failed()
             raise
         return now
     return dataset

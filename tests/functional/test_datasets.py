@@ -306,6 +306,7 @@ def test_a_failed_send_at_post_ends_the_dataset_failed(
     assert (done["status"], done["files_failed"], done["files_waiting"]) == ("failed", 3, 0)
     assert {f["error_code"] for f in done["failed_files"]} == {"jobs_unavailable"}
     assert job_queues.bodies() == []
+    assert emf.by_name(capfd.readouterr().out)["DatasetsFailed"].value == 1
 
 
 @pytest.mark.parametrize(
