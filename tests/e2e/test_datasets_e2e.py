@@ -5,7 +5,9 @@ chunk's transaction, the batch send), and GET /datasets/{dataset_id} follows it 
 The manifests are read back from the data bucket with the data account's own credentials and held
 to the objects.
 
-Uses the session's shared deployment (worker_max_concurrency 2, the stack's default).
+Uses the session's shared deployment (worker_max_concurrency 2, the stack's default). A worker
+killed hard mid-chunk (SIGKILL from the local cloud's fault injection, when its process has sent a
+file's PUT) is retried and the dataset still ends with each file written once.
 """
 
 from __future__ import annotations
@@ -21,14 +23,21 @@ from typing import Any
 import pytest
 
 from localcloud.endpoint import Published
+from localcloud.faults import FaultClient, FaultRule
 from randfile_localcloud.cloud import Cloud
 from tests.e2e.api_client import signed_call
+from tests.e2e.jobs_mapping import jobs_waiting
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
 FILES = 40
 SIZE = 64 * 1024
 DEADLINE_SECONDS = 300
+TIME_SCALE = 0.015
+"""The worker's 900 s run in 13.5 s, as in test_job_faults_e2e: a killed attempt's lease and its
+message's visibility run out in seconds."""
+KILLED_FILES = 10
+KILLED_AT = 4
 
 
 def _call(published: Published, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -93,3 +102,73 @@ def test_a_dataset_over_the_file_limit_is_refused_with_400(published: Published)
     assert status == 400
     assert answer["error"]["code"] == "invalid_request"
     assert "count: must be between 1 and 10000" in answer["error"]["message"]
+
+
+def test_a_worker_killed_mid_chunk_is_retried_and_writes_each_file_once(
+    local: Cloud, published: Published, outputs: dict[str, Any]
+) -> None:
+    faults = FaultClient(local.endpoint_url)
+    with jobs_waiting(local, outputs):
+        status, accepted = _call(
+            published, "POST", "/datasets", {"count": KILLED_FILES, "size_bytes": SIZE, "seed": 5}
+        )
+        assert status == 202, accepted
+        killed_key = f"{accepted['prefix']}{KILLED_AT}.bin"
+        rule = faults.add(
+            FaultRule(
+                function=outputs["worker_function_name"],
+                action="s3:PutObject",
+                effect="kill",
+                when="after",
+                contains=[killed_key],
+            )
+        )
+        # Scaled while the dataset runs, and back before the API is called again: the scale
+        # shortens the API function's timeout too. The dataset is followed in the table.
+        before = faults.status()["time_scale"]
+        faults.settings(time_scale=TIME_SCALE)
+    try:
+        _until_final_in_the_table(local, outputs, accepted["dataset_id"])
+    finally:
+        faults.settings(time_scale=before)
+        fired = faults.rule(rule)
+        faults.remove(rule)
+    assert fired["hits"] == 1
+    assert fired["pids_killed"], fired
+    status, dataset = _call(published, "GET", f"/datasets/{accepted['dataset_id']}")
+    assert (dataset["status"], dataset["files_succeeded"]) == ("succeeded", KILLED_FILES), dataset
+    s3 = local.data().s3()
+    listed = s3.list_object_versions(Bucket=accepted["bucket"], Prefix=accepted["prefix"])
+    keys = sorted(version["Key"] for version in listed.get("Versions", []))
+    # One version each: the files written before the kill were found, not written again.
+    assert keys == sorted(
+        [
+            *(f"{accepted['prefix']}{index}.bin" for index in range(KILLED_FILES)),
+            accepted["manifest_key"],
+            accepted["manifest_csv_key"],
+        ]
+    )
+    jsonl = s3.get_object(Bucket=accepted["bucket"], Key=accepted["manifest_key"])["Body"].read()
+    lines = [json.loads(line) for line in jsonl.decode().splitlines()]
+    for line in lines:
+        data = s3.get_object(Bucket=accepted["bucket"], Key=line["key"])["Body"].read()
+        assert hashlib.sha256(data).hexdigest() == line["sha256"]
+    # The retry found files 0 to 4 (their digests recorded, their objects there): no write_ms.
+    assert [line["index"] for line in lines if line["write_ms"] is None] == list(
+        range(KILLED_AT + 1)
+    )
+
+
+def _until_final_in_the_table(local: Cloud, outputs: dict[str, Any], dataset_id: str) -> None:
+    dynamodb = local.workload().dynamodb()
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while True:
+        item = dynamodb.get_item(
+            TableName=outputs["jobs_table_name"],
+            Key={"id": {"S": f"dataset#{dataset_id}"}},
+            ConsistentRead=True,
+        )["Item"]
+        if item["status"]["S"] in ("succeeded", "failed"):
+            return
+        assert time.monotonic() < deadline, f"dataset not final: {item['status']['S']}"
+        time.sleep(1)
