@@ -71,15 +71,20 @@ def deliver(queues: JobQueues, *, dead_letter: bool = False, count: int = 1) -> 
     return answer
 
 
-def run_all(queues: JobQueues) -> int:
+def run_all(queues: JobQueues, *, dead_letter: bool = False) -> int:
     """Delivers every message, one at a time as the jobs mapping does (batch size 1), until the
-    queue is empty; answers how many deliveries it took."""
+    queue is empty; answers how many deliveries it took. Each message is received only to be
+    delivered (a look at the queue is a receive too, which counts towards the redrive)."""
     deliveries = 0
-    while queues.bodies():
-        assert deliver(queues) == {"batchItemFailures": []}
+    while True:
+        event = queues.event(dead_letter=dead_letter, count=1)
+        if not event["Records"]:
+            return deliveries
+        answer = worker.handler(event, FakeContext("req-worker"))
+        assert answer == {"batchItemFailures": []}
+        queues.delete(event, answer)
         deliveries += 1
         assert deliveries < 50, "the dataset's messages never end"
-    return deliveries
 
 
 def objects(accounts: TwoAccounts, prefix: str) -> dict[str, bytes]:
@@ -366,3 +371,59 @@ def test_a_retried_post_with_its_idempotency_key_answers_the_same_dataset(
     assert len(job_queues.bodies()) == 1
     other = post({**body, "count": 4}, {"Idempotency-Key": "dataset-key-1"})
     assert other["statusCode"] == 422
+
+
+def test_a_final_dataset_is_never_changed_by_a_later_delivery(
+    with_jobs: TwoAccounts, job_queues: JobQueues
+) -> None:
+    accepted = accept(count=FILES, size_bytes=SIZE)
+    dataset_id = accepted["dataset_id"]
+    run_all(job_queues)
+    done = status(dataset_id)
+    written = sorted(versions(with_jobs, accepted["prefix"]))
+    # Every message of the dataset again, from both queues: no count grows, nothing is written.
+    again = [
+        {"dataset_id": dataset_id},
+        {"dataset_id": dataset_id, "chunk": 0},
+        {"dataset_id": dataset_id, "chunk": 1},
+        {"dataset_id": dataset_id, "finalize": True},
+    ]
+    for body in again:
+        job_queues.client.send_message(QueueUrl=job_queues.url, MessageBody=json.dumps(body))
+        job_queues.client.send_message(
+            QueueUrl=job_queues.dead_letter_url, MessageBody=json.dumps(body)
+        )
+    assert run_all(job_queues) == len(again)
+    assert run_all(job_queues, dead_letter=True) == len(again)
+    assert status(dataset_id) == done
+    assert sorted(versions(with_jobs, accepted["prefix"])) == written
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"dataset_id": "01JDZQ5V8X6M3N2P4R7S9T0W1Y", "chunk": -1}',
+        '{"dataset_id": "01JDZQ5V8X6M3N2P4R7S9T0W1Y", "chunk": true}',
+        '{"dataset_id": "01JDZQ5V8X6M3N2P4R7S9T0W1Y", "chunk": 0, "finalize": true}',
+        '{"dataset_id": "nope"}',
+    ],
+)
+def test_a_dataset_message_that_names_nothing_is_deleted(
+    with_jobs: TwoAccounts, job_queues: JobQueues, body: str
+) -> None:
+    job_queues.client.send_message(QueueUrl=job_queues.url, MessageBody=body)
+    assert deliver(job_queues) == {"batchItemFailures": []}
+    assert job_queues.bodies() == []
+
+
+def test_a_message_for_a_dataset_that_is_not_in_the_table_is_deleted(
+    with_jobs: TwoAccounts, job_queues: JobQueues
+) -> None:
+    for body in (
+        {"dataset_id": "01JDZQ5V8X6M3N2P4R7S9T0W1Y"},
+        {"dataset_id": "01JDZQ5V8X6M3N2P4R7S9T0W1Y", "chunk": 3},
+        {"dataset_id": "01JDZQ5V8X6M3N2P4R7S9T0W1Y", "finalize": True},
+    ):
+        job_queues.client.send_message(QueueUrl=job_queues.url, MessageBody=json.dumps(body))
+    assert run_all(job_queues) == 3
+    assert job_queues.bodies() == []
