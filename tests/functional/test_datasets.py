@@ -427,3 +427,31 @@ def test_a_message_for_a_dataset_that_is_not_in_the_table_is_deleted(
         job_queues.client.send_message(QueueUrl=job_queues.url, MessageBody=json.dumps(body))
     assert run_all(job_queues) == 3
     assert job_queues.bodies() == []
+
+
+def test_a_chunk_killed_mid_upload_aborts_the_open_upload_and_writes_once(
+    with_jobs: TwoAccounts, job_queues: JobQueues
+) -> None:
+    multipart = 9 * 1024 * 1024 + 1
+    accepted = accept(count=2, size_bytes=multipart, seed=4)
+    dataset_id = accepted["dataset_id"]
+    deliver(job_queues)  # the fan-out
+    second = f"{accepted['prefix']}1.bin"
+    # Killed as file 1's upload completes: its digest is recorded, its parts are in S3, and no
+    # object exists.
+    with (
+        Kill("CompleteMultipartUpload", when=lambda p: p["Key"] == second),
+        pytest.raises(Killed),
+    ):
+        deliver(job_queues)
+    s3 = with_jobs.data_s3()
+    assert len(s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])) == 1
+    lease_runs_out(with_jobs, f"dataset#{dataset_id}#chunk#0")
+    job_queues.reappear()
+    run_all(job_queues)
+    done = status(dataset_id)
+    assert (done["status"], done["bytes_written"]) == ("succeeded", 2 * multipart)
+    assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+    files = [key for key in versions(with_jobs, accepted["prefix"]) if "manifest" not in key]
+    assert sorted(files) == [f"{accepted['prefix']}0.bin", second]
+    check_manifests(with_jobs, accepted, 2)
