@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from randfile import dataset_plan, manifest
 from randfile.content import GENERATOR_VERSION, generate
@@ -233,7 +233,7 @@ def _write(
     base: FileResult,
 ) -> FileResult:
     def record_digest(sha256: str) -> None:
-        if store.record(held, FileResult(**{**base.__dict__, "sha256": sha256})) is None:
+        if store.record(held, replace(base, sha256=sha256)) is None:
             raise JobsUnavailableError("the chunk was taken over by another delivery")
 
     started = time.perf_counter()
@@ -251,17 +251,15 @@ def _write(
         if taken.sent_sha256 is None:
             raise
         return _found(dataset, spec, writer.existing(spec.key), taken.sent_sha256, base)
-    return FileResult(
-        **{
-            **base.__dict__,
-            "sha256": stored.sha256,
-            "etag": stored.etag,
-            "version_id": stored.version_id,
-            # S3's full-object CRC64NVME comes with the checksums change to storage.py
-            # (StoredObject.checksum_crc64nvme); until then the manifest has none for this file.
-            "checksum_crc64nvme": None,
-            "write_ms": (time.perf_counter() - started) * 1000,
-        }
+    return replace(
+        base,
+        sha256=stored.sha256,
+        etag=stored.etag,
+        version_id=stored.version_id,
+        # S3's full-object CRC64NVME comes with the checksums change to storage.py
+        # (StoredObject.checksum_crc64nvme); until then the manifest has none for this file.
+        checksum_crc64nvme=None,
+        write_ms=(time.perf_counter() - started) * 1000,
     )
 
 
@@ -281,13 +279,11 @@ def _found(
             f"s3://{found.bucket}/{spec.key} exists but is not this dataset's file"
             f" (metadata {found.metadata}, {found.size_bytes} bytes)"
         )
-    return FileResult(
-        **{**base.__dict__, "sha256": sha256, "etag": found.etag, "version_id": found.version_id}
-    )
+    return replace(base, sha256=sha256, etag=found.etag, version_id=found.version_id)
 
 
 def _failed(base: FileResult, error: ServiceError) -> FileResult:
-    return FileResult(**{**base.__dict__, "error_code": error.code, "error_message": error.message})
+    return replace(base, error_code=error.code, error_message=error.message)
 
 
 # --- Finalize -----------------------------------------------------------------------------------

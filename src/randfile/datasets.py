@@ -3,9 +3,11 @@
 A dataset is one item `id = "dataset#<dataset_id>"` and one item per chunk of its files,
 `id = "dataset#<dataset_id>#chunk#<n>"`, all kept as long as jobs (the table's TTL attribute
 `expiration`). Chunk n holds the files from its first index (`first_index`) for `files` files, and
-one result per file in the map `results` (by index): the file's SHA-256 recorded before the write
-that makes its object exist (`pending`), then what S3 answered (`written`) or why it failed
-(`failed`).
+one result per file in the map `results` (by index): the file's SHA-256, recorded before the write
+that makes its object exist (`pending`: a retry that finds the object reads it back with HEAD
+instead of generating it again), then, with the chunk's ending, what S3 answered (`written`) or
+why it failed (`failed`). Recording each written file at once would cost one more write per file
+and save only HEADs on a retry, which is rare.
 
     dataset: queued -> running (fan-out, then chunks, then finalize) -> succeeded | failed;
              queued -> failed (the API could not queue it)
