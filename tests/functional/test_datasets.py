@@ -455,3 +455,42 @@ def test_a_chunk_killed_mid_upload_aborts_the_open_upload_and_writes_once(
     files = [key for key in versions(with_jobs, accepted["prefix"]) if "manifest" not in key]
     assert sorted(files) == [f"{accepted['prefix']}0.bin", second]
     check_manifests(with_jobs, accepted, 2)
+
+
+def test_a_chunk_out_of_time_between_files_is_finished_by_the_next_delivery(
+    with_jobs: TwoAccounts, job_queues: JobQueues, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accepted = accept(count=6, size_bytes=SIZE, seed=2)
+    dataset_id = accepted["dataset_id"]
+    deliver(job_queues)  # the fan-out
+    context = FakeContext("req-worker", remaining_ms=60_000)
+    puts: list[int] = []
+
+    def time_runs_out(**_: Any) -> None:
+        # Once the third file's PUT is answered, too little time is left for a fourth.
+        puts.append(1)
+        if len(puts) == 3:
+            context.remaining_ms = 3_000
+
+    s3_client().meta.events.register("after-call.s3.PutObject", time_runs_out)
+    event = job_queues.event(count=1)
+    answer = worker.handler(event, context)
+    s3_client().meta.events.unregister("after-call.s3.PutObject", time_runs_out)
+    # Handed back, not failed: files 0 to 2 are written, the chunk still held.
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert len(versions(with_jobs, accepted["prefix"])) == 3
+    assert status(dataset_id)["status"] == "running"
+    lease_runs_out(with_jobs, f"dataset#{dataset_id}#chunk#0")
+    job_queues.reappear()
+    generated: list[int] = []
+    real = generate
+
+    def counted(fmt: Any, size: int, seed: int) -> Any:
+        generated.append(seed)
+        return real(fmt, size, seed)
+
+    monkeypatch.setattr(dataset_deliveries, "generate", counted)
+    run_all(job_queues)
+    assert generated == [dataset_plan.file_seed(2, index) for index in range(3, 6)]
+    assert status(dataset_id)["status"] == "succeeded"
+    check_manifests(with_jobs, accepted, 6)
