@@ -57,6 +57,8 @@ module "function" {
   max_sync_bytes       = var.max_sync_bytes
   max_bytes            = var.max_bytes
   max_job_bytes        = var.max_job_bytes
+  max_dataset_files    = var.max_dataset_files
+  max_dataset_bytes    = var.max_dataset_bytes
   job_retention_days   = var.job_retention_days
   memory_size          = var.function_memory_size
   timeout              = var.function_timeout

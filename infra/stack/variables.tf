@@ -118,6 +118,18 @@ variable "max_job_bytes" {
   default     = 10737418240
 }
 
+variable "max_dataset_files" {
+  description = "Most files one dataset may have (RANDFILE_MAX_DATASET_FILES, 1-100000): POST /datasets with a larger count is refused with 400. docs/security.md's ceilings follow from it."
+  type        = number
+  default     = 10000
+}
+
+variable "max_dataset_bytes" {
+  description = "Most bytes one dataset may hold, all its files together (RANDFILE_MAX_DATASET_BYTES, at most 1 PiB): 1 TiB by default. Each file is also at most max_job_bytes; docs/security.md's ceilings follow from it."
+  type        = number
+  default     = 1099511627776
+}
+
 variable "job_retention_days" {
   description = "Days a job's status stays readable (GET /files/{job_id}) before the jobs table's TTL removes it."
   type        = number

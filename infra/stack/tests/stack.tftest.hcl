@@ -186,6 +186,14 @@ run "jobs_are_wired_with_their_limits" {
     job_retention_days = 2
     worker_timeout     = 300
     worker_memory_size = 3008
+    max_dataset_files  = 2000
+    max_dataset_bytes  = 10737418240
+  }
+
+  assert {
+    condition = [for name in ["RANDFILE_MAX_DATASET_FILES", "RANDFILE_MAX_DATASET_BYTES"] :
+    module.function.environment_variables[name]] == ["2000", "10737418240"]
+    error_message = "The stack must pass its dataset limits to both functions."
   }
 
   assert {
@@ -218,6 +226,11 @@ run "jobs_defaults_are_ten_gib_seven_days_fifteen_minutes" {
   assert {
     condition     = [module.function.environment_variables["RANDFILE_MAX_JOB_BYTES"], module.function.environment_variables["RANDFILE_JOB_RETENTION_DAYS"]] == ["10737418240", "7"]
     error_message = "A job may write 10 GiB by default, and its status stays 7 days (docs/security.md's ceilings assume it)."
+  }
+
+  assert {
+    condition     = [module.function.environment_variables["RANDFILE_MAX_DATASET_FILES"], module.function.environment_variables["RANDFILE_MAX_DATASET_BYTES"]] == ["10000", "1099511627776"]
+    error_message = "A dataset may have 10,000 files and 1 TiB by default (issue 27)."
   }
 }
 
