@@ -48,6 +48,9 @@ def test_the_module_uses_the_metric_names_and_namespace_of_the_code() -> None:
         metrics.GENERATION_TIME,
         metrics.UPLOAD_TIME,
         metrics.FAILURES,
+        metrics.JOBS_FAILED,
+        metrics.JOBS_ABANDONED,
+        metrics.DATASETS_FAILED,
     }
     assert written <= set(re.findall(r'"([A-Za-z]+)"', MAIN))
     variables = (MODULE / "variables.tf").read_text(encoding="utf-8")
