@@ -320,7 +320,7 @@ bootstrap-check: $(CHECKOV_VENV)/.installed ## Terraform fmt, validate and check
 
 # The local cloud (tools/localcloud, a package of its own) and randfile's shell around it
 # (tools/randfile_localcloud: accounts, stack settings, the demo).
-LOCALCLOUD := PYTHONPATH=tools/localcloud/src:tools $(PY) -m randfile_localcloud
+LOCALCLOUD := PYTHONPATH=src:tools/localcloud/src:tools $(PY) -m randfile_localcloud
 BODY ?= {"size_bytes": 2048, "format": "csv"}
 
 .PHONY: demo

@@ -109,5 +109,13 @@ class DatasetReport:
             "bytes_per_second": round(self.bytes_per_second, 1),
             "write_ms": None
             if times is None
-            else {"p50": times.p50, "p90": times.p90, "p99": times.p99, "max": times.max},
+            else {
+                name: round(value, 3)
+                for name, value in (
+                    ("p50", times.p50),
+                    ("p90", times.p90),
+                    ("p99", times.p99),
+                    ("max", times.max),
+                )
+            },
         }

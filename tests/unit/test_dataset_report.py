@@ -61,6 +61,17 @@ def test_rates_are_over_the_dataset_s_wall_time() -> None:
     ]
 
 
+def test_the_json_report_rounds_the_percentiles_to_microseconds() -> None:
+    report = DatasetReport.of(final(), [18.0065, 18.0065000001, 33.041, 55.4772899])
+    # Unrounded: 25.52375000005, 48.74640293, 54.804201203, 55.4772899.
+    assert report.as_json()["write_ms"] == {
+        "p50": 25.524,
+        "p90": 48.746,
+        "p99": 54.804,
+        "max": 55.477,
+    }
+
+
 def test_no_time_elapsed_is_no_rate_rather_than_a_division_by_zero() -> None:
     report = DatasetReport.of(final(updated_at="2026-12-06T10:00:00.000Z"))
     assert (report.files_per_second, report.bytes_per_second, report.write_times) == (0, 0, None)
