@@ -42,6 +42,13 @@ KMS_KEY = "module.data_bucket.aws_kms_key.this[0]"
 ALARM_KEY = "module.monitoring.aws_kms_key.alarms"
 BUCKET_POLICY = "module.data_bucket.aws_s3_bucket_policy.this"
 API_POLICY = "module.api.aws_api_gateway_rest_api_policy.this"
+ROUTES = {
+    "post": "POST/files",
+    "get_job": "GET/files/*",
+    "post_datasets": "POST/datasets",
+    "get_dataset": "GET/datasets/*",
+}
+"""The API's methods (by resource name) and their routes, as execute-api ARNs end."""
 WORKLOAD_ROOT = f"arn:aws:iam::{WORKLOAD_ACCOUNT_ID}:root"
 DATA_ROOT = f"arn:aws:iam::{DATA_ACCOUNT_ID}:root"
 
@@ -309,7 +316,7 @@ def test_the_key_policy_lets_the_writer_use_the_key_only_through_s3(
     }
 
 
-def test_only_the_listed_principals_may_invoke_only_the_files_routes(
+def test_only_the_listed_principals_may_invoke_only_the_api_s_routes(
     state: dict[str, Any], deployed: dict[str, dict[str, Any]], outputs: dict[str, Any]
 ) -> None:
     execution_arn = deployed["module.api.aws_api_gateway_rest_api.this"]["execution_arn"]
@@ -321,8 +328,7 @@ def test_only_the_listed_principals_may_invoke_only_the_files_routes(
     assert statement["Effect"] == "Allow"
     assert _actions(statement) == {"execute-api:Invoke"}
     assert sorted(as_list(statement["Resource"])) == [
-        f"{execution_arn}/{outputs['stage_name']}/GET/files/*",
-        f"{execution_arn}/{outputs['stage_name']}/POST/files",
+        f"{execution_arn}/{outputs['stage_name']}/{route}" for route in sorted(ROUTES.values())
     ]
     # api_invoke_principals is empty in the local environment: the workload account alone.
     assert statement["Principal"] == {"AWS": WORKLOAD_ROOT}
@@ -332,28 +338,24 @@ def test_only_the_listed_principals_may_invoke_only_the_files_routes(
 def test_the_method_requires_iam_authorization_and_an_api_key(state: dict[str, Any]) -> None:
     methods = _of_type(state, "aws_api_gateway_method")
 
-    assert sorted(methods) == [
-        "module.api.aws_api_gateway_method.get_job",
-        "module.api.aws_api_gateway_method.post",
-    ]
-    for address, http_method in [("post", "POST"), ("get_job", "GET")]:
+    assert sorted(methods) == sorted(f"module.api.aws_api_gateway_method.{a}" for a in ROUTES)
+    for address, route in ROUTES.items():
         method = methods[f"module.api.aws_api_gateway_method.{address}"]
-        assert method["http_method"] == http_method
+        assert method["http_method"] == route.split("/")[0]
         assert method["authorization"] == "AWS_IAM"
         assert method["api_key_required"] is True
 
 
-def test_the_lambda_permissions_are_limited_to_the_files_routes_of_this_api(
+def test_the_lambda_permissions_are_limited_to_the_routes_of_this_api(
     state: dict[str, Any], deployed: dict[str, dict[str, Any]], outputs: dict[str, Any]
 ) -> None:
     execution_arn = deployed["module.api.aws_api_gateway_rest_api.this"]["execution_arn"]
     permissions = _of_type(state, "aws_lambda_permission")
 
-    assert sorted(permissions) == [
-        "module.api.aws_lambda_permission.api",
-        "module.api.aws_lambda_permission.get_job",
-    ]
-    for address, source in [("api", "POST/files"), ("get_job", "GET/files/*")]:
+    # The permission of POST /files kept its first address, `api`.
+    addresses = {("api" if name == "post" else name): route for name, route in ROUTES.items()}
+    assert sorted(permissions) == sorted(f"module.api.aws_lambda_permission.{a}" for a in addresses)
+    for address, source in addresses.items():
         permission = permissions[f"module.api.aws_lambda_permission.{address}"]
         assert permission["action"] == "lambda:InvokeFunction"
         assert permission["principal"] == "apigateway.amazonaws.com"
