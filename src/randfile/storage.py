@@ -182,9 +182,10 @@ class BucketWriter:
         )
 
     def existing(self, key: str) -> ExistingObject:
-        """The object at `key`: its size, ETag, version, user metadata and stored checksum (HEAD
-        needs s3:GetObject, checksum mode included, and for an SSE-KMS object nothing more than
-        the key's kms:Decrypt a GET needs: https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html)."""
+        """The object at `key`: its size, ETag, version, user metadata and stored checksum. HEAD
+        needs s3:GetObject, and with checksum mode on an SSE-KMS object kms:Decrypt too, which
+        the role and the bucket's key policy grant already for multipart uploads
+        (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html, ChecksumMode)."""
         with self._s3_errors(key):
             answer = self._client.head_object(
                 Bucket=self._bucket,
