@@ -36,7 +36,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.session import Session as BotocoreSession
 
-from randfile_client.errors import RandfileError
+from randfile_client.errors import ConfigurationError, RandfileError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -148,7 +148,15 @@ def s3_client(
     core = BotocoreSession()
     if credentials_file is not None:
         core.set_config_variable("credentials_file", str(credentials_file))
-    session = boto3.Session(botocore_session=core, profile_name=profile, region_name=region)
+    try:
+        session = boto3.Session(botocore_session=core, profile_name=profile, region_name=region)
+        credentials = session.get_credentials()
+    except BotoCoreError as error:  # such as a profile that does not exist
+        raise ConfigurationError(f"no AWS credentials to read S3 with: {error}") from error
+    if credentials is None:
+        raise ConfigurationError(
+            "no AWS credentials to read S3 with: set a profile (--profile, AWS_PROFILE) or keys"
+        )
     client: S3Client = session.client(
         "s3",
         endpoint_url=endpoint_url,

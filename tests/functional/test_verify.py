@@ -314,3 +314,21 @@ def test_env_local_reads_with_the_local_cloud_s_data_profile(
         assert result.exit_code == 1, result.output
     finally:
         server.stop()
+
+
+def test_the_command_exits_3_without_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text('{"bucket": "b", "key": "k", "size_bytes": 1}\n')
+    runner = CliRunner()
+    result = runner.invoke(cli.main, ["verify", str(manifest), "--region", REGION])
+    assert result.exit_code == 3, result.output
+    assert "no AWS credentials" in result.stderr
+    unknown = runner.invoke(cli.main, ["verify", str(manifest), "--profile", "nobody"])
+    assert unknown.exit_code == 3, unknown.output
