@@ -211,12 +211,13 @@ class BucketWriter:
         deadline: Deadline,
         before_final_write: Callable[[], str],
     ) -> _Receipt:
-        """Sends content of at most one part in a single PUT, with its CRC64NVME: S3 stores the
-        checksum it is sent (one x-amz-checksum-* header at most), and botocore, which sends the
-        one it computes with x-amz-sdk-checksum-algorithm beside it, does the same here."""
+        """Sends content of at most one part in a single PUT, with its CRC64NVME (the one
+        `before_final_write` answers, computed as the body was gathered): S3 stores the checksum
+        it is sent (one x-amz-checksum-* header at most); x-amz-sdk-checksum-algorithm goes
+        beside it, as botocore sends it with a checksum it computes."""
         body = b"".join(parts)
         deadline.ensure(0, "uploading")
-        before_final_write()
+        checksum = before_final_write()
         return _Receipt.of(
             self._client.put_object(
                 Bucket=self._bucket,
@@ -225,7 +226,7 @@ class BucketWriter:
                 ContentType=spec.content_type,
                 Metadata=spec.metadata,
                 ChecksumAlgorithm=CHECKSUM_ALGORITHM,
-                ChecksumCRC64NVME=_crc64nvme(body),
+                ChecksumCRC64NVME=checksum,
                 IfNoneMatch="*",
                 ExpectedBucketOwner=self._owner,
             )
