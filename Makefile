@@ -161,8 +161,9 @@ TF_INIT = $(TF_STACK) init -input=false -lockfile=readonly -backend-config=envs/
 tf-check: $(CHECKOV_VENV)/.installed ## Terraform fmt, validate (stack and every module) and checkov over infra/
 	CHECKOV="$(CHECKOV)" scripts/tf-checks
 
-# The README tables (Requirements, Providers, Inputs, Outputs) of infra/stack, infra/bootstrap and
-# every module, written from the code between terraform-docs' markers by scripts/module_docs.py.
+# The README tables (Requirements, Providers, Modules, Resources, Inputs, Outputs) of infra/stack,
+# infra/bootstrap and every module, written from the code between terraform-docs' markers by
+# scripts/module_docs.py.
 .PHONY: docs
 docs: $(VENV)/.installed ## Regenerate the Terraform READMEs' tables from the code
 	$(PY) -m scripts.module_docs

@@ -1,4 +1,5 @@
-"""Writes the Requirements, Providers, Inputs and Outputs tables of the Terraform READMEs.
+"""Writes the Requirements, Providers, Modules, Resources, Inputs and Outputs tables of the
+Terraform READMEs.
 
 terraform-docs, the field's tool, is a Go binary on none of the registries this project installs
 from (PyPI, npm, Debian), so this does its `markdown table` job for our roots with python-hcl2:
@@ -73,11 +74,36 @@ class Versioned:
 
 
 @dataclass(frozen=True)
+class ModuleCall:
+    """A row of the Modules table."""
+
+    name: str
+    source: str
+    version: str | None
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A row of the Resources table: a managed resource or a data source, as terraform-docs
+    names it (`<provider>_<type>.<name>`) and links it to the provider's registry page."""
+
+    spec: str
+    data: bool
+    url: str | None
+
+    @property
+    def kind(self) -> str:
+        return "data source" if self.data else "resource"
+
+
+@dataclass(frozen=True)
 class Root:
     """What the tables of one Terraform root module say."""
 
     requirements: list[Versioned]
     providers: list[Versioned]
+    modules: list[ModuleCall]
+    resources: list[Resource]
     variables: list[Variable]
     outputs: list[Output]
 
@@ -127,11 +153,57 @@ def _locked_versions(root: Path) -> dict[str, str]:
     }
 
 
+def _registry_version(constraint: str | None) -> str:
+    """The provider version in a resource's registry link: terraform-docs takes it from the
+    constraint only when that pins one version (`5.1.0`, `= 5.1.0`), else `latest`."""
+    if not constraint:
+        return "latest"
+    parts = constraint.split(" ")
+    if len(parts) == 1:
+        if parts[0][:1].isdigit():
+            return parts[0]
+        return parts[0][1:] if parts[0].startswith("=") else "latest"
+    if len(parts) == 2 and parts[0] == "=":
+        return parts[1]
+    return "latest"
+
+
+def _resource(
+    resource_type: str, name: str, body: dict[str, Any], data: bool, required: dict[str, Any]
+) -> Resource:
+    """One Resources row, the way terraform-docs builds it: the provider is the `provider`
+    argument's local name or the type's first word, its source the required_providers' (default
+    hashicorp/<name>), the link https://registry.terraform.io/providers/<source>/<version>/docs/
+    {resources,data-sources}/<type without the provider's prefix>; no link for a source outside
+    the public registry (one with a host)."""
+    provider_argument = body.get("provider")
+    provider = (
+        _expression(provider_argument).split(".")[0]
+        if provider_argument
+        else resource_type.split("_", maxsplit=1)[0]
+    )
+    settings = required.get(provider, {})
+    source = str(settings.get("source", f"hashicorp/{provider}"))
+    short_type = resource_type.removeprefix(f"{provider}_")
+    url = None
+    if source.count("/") <= 1:
+        namespace, _, name_in_registry = source.partition("/")
+        url = (
+            f"https://registry.terraform.io/providers/{namespace}/{name_in_registry or namespace}/"
+            f"{_registry_version(settings.get('version'))}/docs/"
+            f"{'data-sources' if data else 'resources'}/{short_type}"
+        )
+    return Resource(spec=f"{provider}_{short_type}.{name}", data=data, url=url)
+
+
 def read_root(root: Path) -> Root:
-    """The requirements, providers, variables and outputs declared in root's *.tf files."""
+    """What root's *.tf files declare: requirements, providers, module calls, resources and data
+    sources, variables and outputs."""
     required_version: str | None = None
     required: dict[str, dict[str, Any]] = {}
     used: set[str] = set()
+    blocks: list[tuple[str, str, dict[str, Any], bool]] = []
+    modules: list[ModuleCall] = []
     variables: list[Variable] = []
     outputs: list[Output] = []
     for path in sorted(root.glob("*.tf")):
@@ -147,9 +219,13 @@ def read_root(root: Path) -> Root:
         for kind in ("resource", "data"):
             for block in parsed.get(kind, []):
                 for resource_type, instances in block.items():
-                    for body in instances.values():
+                    for name, body in instances.items():
                         provider = body.get("provider")
                         used.add(_expression(provider) if provider else resource_type.split("_")[0])
+                        blocks.append((resource_type, name, body, kind == "data"))
+        for name, body in _labelled(parsed.get("module", [])):
+            pinned = body.get("version")
+            modules.append(ModuleCall(name, str(body["source"]), str(pinned) if pinned else None))
         for name, body in _labelled(parsed.get("variable", [])):
             variables.append(
                 Variable(
@@ -175,12 +251,16 @@ def read_root(root: Path) -> Root:
         return locked.get(address) or settings.get("version")
 
     requirements = [Versioned(name, settings.get("version")) for name, settings in required.items()]
+    resources = [_resource(*block, required) for block in blocks]
     return Root(
         requirements=(
             ([Versioned("terraform", required_version)] if required_version else [])
             + sorted(requirements, key=lambda row: row.name)
         ),
         providers=[Versioned(name, version(name)) for name in sorted(used)],
+        modules=sorted(modules, key=lambda call: call.name),
+        # terraform-docs' order: managed resources, then data sources, each by address.
+        resources=sorted(resources, key=lambda resource: (resource.data, resource.spec)),
         variables=sorted(variables, key=lambda variable: variable.name),
         outputs=sorted(outputs, key=lambda output: output.name),
     )
@@ -270,6 +350,25 @@ def render(root: Root) -> str:
         ],
         "No providers.",
     )
+    modules = _table(
+        "| Name | Source | Version |",
+        "|------|--------|---------|",
+        [
+            f"| {_anchor('module', call.name)} | {_cell(call.source)} "
+            f"| {_cell(call.version or NOT_SET)} |"
+            for call in root.modules
+        ],
+        "No modules.",
+    )
+    resources = _table(
+        "| Name | Type |",
+        "|------|------|",
+        [
+            f"| {f'[{row.spec}]({row.url})' if row.url else row.spec} | {row.kind} |"
+            for row in root.resources
+        ],
+        "No resources.",
+    )
     inputs = _table(
         "| Name | Description | Type | Default | Required |",
         "|------|-------------|------|---------|:--------:|",
@@ -293,6 +392,7 @@ def render(root: Root) -> str:
     )
     return (
         f"## Requirements\n\n{requirements}\n\n## Providers\n\n{providers}\n\n"
+        f"## Modules\n\n{modules}\n\n## Resources\n\n{resources}\n\n"
         f"## Inputs\n\n{inputs}\n\n## Outputs\n\n{outputs}"
     )
 

@@ -77,7 +77,16 @@ locals {
 
   # The stack names everything "<name_prefix>-<env>" or "<name_prefix>-<env>-...": the roles of one
   # environment cannot touch another environment's resources even when both share an account.
-  stack_names = { for env in var.environments : env => ["${var.name_prefix}-${env}", "${var.name_prefix}-${env}-*"] }
+  stack_names = { for env in var.environments : env => module.stack_names[env].name_patterns }
+}
+
+# The names of each environment's stack, from where infra/stack reads them too.
+module "stack_names" {
+  source   = "../modules/_names"
+  for_each = toset(var.environments)
+
+  prefix      = var.name_prefix
+  environment = each.key
 }
 
 # --- Terraform state ------------------------------------------------------------------------------

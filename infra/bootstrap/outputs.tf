@@ -60,11 +60,11 @@ output "stack_inputs" {
   description = "Per environment, the infra/stack inputs that name what this bootstrap made: copy them into infra/stack/envs/<env>.tfvars."
   value = {
     for env in var.environments : env => {
-      role_permissions_boundary_arn = aws_iam_policy.stack_role_boundary[env].arn
-      kms_key_administrator_arns    = [aws_iam_role.data["${env}-apply"].arn]
-      kms_key_reader_arns           = [aws_iam_role.data["${env}-plan"].arn]
-      alarm_key_administrator_arns  = [aws_iam_role.workload["${env}-apply"].arn]
-      alarm_key_reader_arns         = [aws_iam_role.workload["${env}-plan"].arn, aws_iam_role.workload["${env}-pr"].arn]
+      role_permissions_boundary_arn     = aws_iam_policy.stack_role_boundary[env].arn
+      bucket_kms_key_administrator_arns = [aws_iam_role.data["${env}-apply"].arn]
+      bucket_kms_key_reader_arns        = [aws_iam_role.data["${env}-plan"].arn]
+      alarm_kms_key_administrator_arns  = [aws_iam_role.workload["${env}-apply"].arn]
+      alarm_kms_key_reader_arns         = [aws_iam_role.workload["${env}-plan"].arn, aws_iam_role.workload["${env}-pr"].arn]
     }
   }
 }

@@ -61,7 +61,7 @@ data "aws_iam_policy_document" "data_read" {
   }
 
   # Keys: no identity-policy grant. The bucket key's own policy names this environment's data
-  # roles (infra/stack's kms_key_administrator_arns and kms_key_reader_arns, see the
+  # roles (infra/stack's bucket_kms_key_administrator_arns and bucket_kms_key_reader_arns, see the
   # stack_inputs output), so they reach that key and no other.
 
   statement {

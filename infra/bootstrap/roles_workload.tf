@@ -8,7 +8,7 @@ locals {
         "arn:${local.partition}:lambda:${var.region}:${var.workload_account_id}:function:${name}:*",
       ]])
       roles = [for name in local.stack_names[env] : "arn:${local.partition}:iam::${var.workload_account_id}:role/${name}"]
-      log_groups = flatten([for group in ["/aws/lambda/${var.name_prefix}-${env}", "/aws/lambda/${var.name_prefix}-${env}-worker", "/aws/apigateway/${var.name_prefix}-${env}/*"] : [
+      log_groups = flatten([for group in concat(values(module.stack_names[env].function_log_groups), [module.stack_names[env].api_log_groups_pattern]) : [
         "arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:${group}",
         "arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:${group}:*",
       ]])
@@ -640,7 +640,7 @@ data "aws_iam_policy_document" "stack_role_boundary" {
   statement {
     sid       = "WriteFunctionLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:/aws/lambda/${var.name_prefix}-${each.key}*:*"]
+    resources = [for group in values(module.stack_names[each.key].function_log_groups) : "arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:${group}:*"]
   }
 
   statement {

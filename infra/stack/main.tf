@@ -1,5 +1,13 @@
+# Every name the stack creates, derived where infra/bootstrap reads them too (the CI roles are
+# scoped to them); tests/stack.tftest.hcl checks the modules create exactly these.
+module "names" {
+  source = "../modules/_names"
+
+  environment = var.environment
+}
+
 locals {
-  name = "randfile-${var.environment}"
+  name = module.names.name
 
   default_tags = {
     project     = "randfile"
@@ -10,7 +18,7 @@ locals {
 
   # Built from names rather than read from the role, so the bucket policy (data account) and the
   # role (workload account) do not depend on each other.
-  function_role_name = "${local.name}-function"
+  function_role_name = module.names.function_role
   function_role_arn  = "arn:${data.aws_partition.workload.partition}:iam::${var.workload_account_id}:role/${local.function_role_name}"
 }
 
@@ -27,9 +35,9 @@ module "data_bucket" {
   writer_role_arn                    = local.function_role_arn
   key_prefix                         = var.key_prefix
   kms_encryption                     = var.kms_encryption
-  kms_key_administrator_arns         = var.kms_key_administrator_arns
-  kms_key_reader_arns                = var.kms_key_reader_arns
-  current_version_expiration_days    = var.object_expiration_days
+  kms_key_administrator_arns         = local.bucket_kms_key_administrator_arns
+  kms_key_reader_arns                = local.bucket_kms_key_reader_arns
+  current_version_expiration_days    = local.current_version_expiration_days
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   force_destroy                      = var.bucket_force_destroy
 }
@@ -49,6 +57,8 @@ module "function" {
   max_sync_bytes       = var.max_sync_bytes
   max_bytes            = var.max_bytes
   max_job_bytes        = var.max_job_bytes
+  max_dataset_files    = var.max_dataset_files
+  max_dataset_bytes    = var.max_dataset_bytes
   job_retention_days   = var.job_retention_days
   memory_size          = var.function_memory_size
   timeout              = var.function_timeout
@@ -105,8 +115,8 @@ module "monitoring" {
   usage_plan_daily_quota      = var.api_usage_plan_daily_quota
   alarm_subscriptions         = var.alarm_subscriptions
   create_query_definitions    = var.create_query_definitions
-  kms_key_administrator_arns  = var.alarm_key_administrator_arns
-  kms_key_reader_arns         = var.alarm_key_reader_arns
+  kms_key_administrator_arns  = local.alarm_kms_key_administrator_arns
+  kms_key_reader_arns         = local.alarm_kms_key_reader_arns
 
   jobs_failed_threshold                = var.jobs_failed_threshold
   job_oldest_waiting_threshold_seconds = var.job_oldest_waiting_threshold_seconds

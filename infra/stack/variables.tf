@@ -118,6 +118,18 @@ variable "max_job_bytes" {
   default     = 10737418240
 }
 
+variable "max_dataset_files" {
+  description = "Most files one dataset may have (RANDFILE_MAX_DATASET_FILES, 1-100000): POST /datasets with a larger count is refused with 400. docs/security.md's ceilings follow from it."
+  type        = number
+  default     = 10000
+}
+
+variable "max_dataset_bytes" {
+  description = "Most bytes one dataset may hold, all its files together (RANDFILE_MAX_DATASET_BYTES, at most 1 PiB): 1 TiB by default. Each file is also at most max_job_bytes; docs/security.md's ceilings follow from it."
+  type        = number
+  default     = 1099511627776
+}
+
 variable "job_retention_days" {
   description = "Days a job's status stays readable (GET /files/{job_id}) before the jobs table's TTL removes it."
   type        = number
@@ -192,29 +204,44 @@ variable "kms_encryption" {
   default     = false
 }
 
-variable "kms_key_administrator_arns" {
-  description = "Data-account roles that administer the key through its key policy: infra/bootstrap's `stack_inputs[<env>].kms_key_administrator_arns` (the data apply role)."
+variable "bucket_kms_key_administrator_arns" {
+  description = "Data-account roles that administer the bucket's key through its key policy (the data-bucket module's kms_key_administrator_arns): infra/bootstrap's `stack_inputs[<env>].bucket_kms_key_administrator_arns` (the data apply role)."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = var.kms_key_administrator_arns == null || length(var.bucket_kms_key_administrator_arns) == 0 || var.kms_key_administrator_arns == var.bucket_kms_key_administrator_arns
+    error_message = "kms_key_administrator_arns (deprecated) and bucket_kms_key_administrator_arns are both set, to different values: keep bucket_kms_key_administrator_arns only."
+  }
 }
 
-variable "kms_key_reader_arns" {
-  description = "Data-account roles that read the key's settings through its key policy: infra/bootstrap's `stack_inputs[<env>].kms_key_reader_arns` (the data plan role)."
+variable "bucket_kms_key_reader_arns" {
+  description = "Data-account roles that read the bucket key's settings through its key policy (the data-bucket module's kms_key_reader_arns): infra/bootstrap's `stack_inputs[<env>].bucket_kms_key_reader_arns` (the data plan role)."
   type        = list(string)
   default     = []
 
   # A role that is not in the key policy cannot create the key (KMS's lockout check) or read it:
-  # caught here instead of halfway through an apply.
+  # caught here instead of halfway through an apply. The older names count too (deprecated.tf).
   validation {
-    condition     = !var.kms_encryption || var.data_role_arn == null || contains(concat(var.kms_key_administrator_arns, var.kms_key_reader_arns), coalesce(var.data_role_arn, "-"))
-    error_message = "With kms_encryption, the data role Terraform runs as (data_role_arn) must be named in kms_key_administrator_arns (apply) or kms_key_reader_arns (plan): copy them from infra/bootstrap's stack_inputs output."
+    condition     = !var.kms_encryption || var.data_role_arn == null || contains(concat(var.bucket_kms_key_administrator_arns, var.bucket_kms_key_reader_arns, coalesce(var.kms_key_administrator_arns, []), coalesce(var.kms_key_reader_arns, [])), coalesce(var.data_role_arn, "-"))
+    error_message = "With kms_encryption, the data role Terraform runs as (data_role_arn) must be named in bucket_kms_key_administrator_arns (apply) or bucket_kms_key_reader_arns (plan): copy them from infra/bootstrap's stack_inputs output."
+  }
+
+  validation {
+    condition     = var.kms_key_reader_arns == null || length(var.bucket_kms_key_reader_arns) == 0 || var.kms_key_reader_arns == var.bucket_kms_key_reader_arns
+    error_message = "kms_key_reader_arns (deprecated) and bucket_kms_key_reader_arns are both set, to different values: keep bucket_kms_key_reader_arns only."
   }
 }
 
-variable "object_expiration_days" {
-  description = "Days after which written files expire."
+variable "current_version_expiration_days" {
+  description = "Days after which written files expire. null: 30, or object_expiration_days when that older name is set."
   type        = number
-  default     = 30
+  default     = null
+
+  validation {
+    condition     = var.object_expiration_days == null || var.current_version_expiration_days == null || var.object_expiration_days == var.current_version_expiration_days
+    error_message = "object_expiration_days (deprecated) and current_version_expiration_days are both set, to different values: keep current_version_expiration_days only."
+  }
 }
 
 variable "noncurrent_version_expiration_days" {
@@ -287,32 +314,42 @@ variable "api_usage_plan_daily_quota" {
 
 # --- Monitoring -----------------------------------------------------------------------------------
 
-variable "alarm_key_administrator_arns" {
-  description = "Workload-account roles that administer the alarm topic's key through its key policy: infra/bootstrap's `stack_inputs[<env>].alarm_key_administrator_arns` (the workload apply role)."
+variable "alarm_kms_key_administrator_arns" {
+  description = "Workload-account roles that administer the alarm topic's key through its key policy (the monitoring module's kms_key_administrator_arns): infra/bootstrap's `stack_inputs[<env>].alarm_kms_key_administrator_arns` (the workload apply role)."
   type        = list(string)
   default     = []
 
   # The bootstrap's apply role manages the key only through its key policy (see the monitoring
   # module), so a CI deploy (one with the bootstrap's boundary) without it fails halfway.
   validation {
-    condition     = var.role_permissions_boundary_arn == null || length(var.alarm_key_administrator_arns) > 0
-    error_message = "A deploy with the bootstrap's CI roles (role_permissions_boundary_arn set) needs alarm_key_administrator_arns: copy it from infra/bootstrap's stack_inputs output."
+    condition     = var.role_permissions_boundary_arn == null || length(concat(var.alarm_kms_key_administrator_arns, coalesce(var.alarm_key_administrator_arns, []))) > 0
+    error_message = "A deploy with the bootstrap's CI roles (role_permissions_boundary_arn set) needs alarm_kms_key_administrator_arns: copy it from infra/bootstrap's stack_inputs output."
   }
 
   validation {
-    condition     = alltrue([for arn in var.alarm_key_administrator_arns : can(regex("^arn:aws[a-z-]*:iam::${var.workload_account_id}:role/", arn))])
+    condition     = alltrue([for arn in concat(var.alarm_kms_key_administrator_arns, coalesce(var.alarm_key_administrator_arns, [])) : can(regex("^arn:aws[a-z-]*:iam::${var.workload_account_id}:role/", arn))])
     error_message = "Each alarm key administrator must be a role ARN in the workload account (workload_account_id)."
+  }
+
+  validation {
+    condition     = var.alarm_key_administrator_arns == null || length(var.alarm_kms_key_administrator_arns) == 0 || var.alarm_key_administrator_arns == var.alarm_kms_key_administrator_arns
+    error_message = "alarm_key_administrator_arns (deprecated) and alarm_kms_key_administrator_arns are both set, to different values: keep alarm_kms_key_administrator_arns only."
   }
 }
 
-variable "alarm_key_reader_arns" {
-  description = "Workload-account roles that read the alarm topic's key settings through its key policy: infra/bootstrap's `stack_inputs[<env>].alarm_key_reader_arns` (the workload plan role)."
+variable "alarm_kms_key_reader_arns" {
+  description = "Workload-account roles that read the alarm topic's key settings through its key policy (the monitoring module's kms_key_reader_arns): infra/bootstrap's `stack_inputs[<env>].alarm_kms_key_reader_arns` (the workload plan and pr roles)."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for arn in var.alarm_key_reader_arns : can(regex("^arn:aws[a-z-]*:iam::${var.workload_account_id}:role/", arn))])
+    condition     = alltrue([for arn in concat(var.alarm_kms_key_reader_arns, coalesce(var.alarm_key_reader_arns, [])) : can(regex("^arn:aws[a-z-]*:iam::${var.workload_account_id}:role/", arn))])
     error_message = "Each alarm key reader must be a role ARN in the workload account (workload_account_id)."
+  }
+
+  validation {
+    condition     = var.alarm_key_reader_arns == null || length(var.alarm_kms_key_reader_arns) == 0 || var.alarm_key_reader_arns == var.alarm_kms_key_reader_arns
+    error_message = "alarm_key_reader_arns (deprecated) and alarm_kms_key_reader_arns are both set, to different values: keep alarm_kms_key_reader_arns only."
   }
 }
 

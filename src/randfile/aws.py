@@ -11,6 +11,7 @@ from botocore.config import Config
 
 from randfile.botocore_check import require_conditional_writes
 from randfile.config import JobSettings
+from randfile.datasets import DatasetStore
 from randfile.job_queue import JobQueue
 from randfile.jobs import JobStore
 
@@ -59,3 +60,7 @@ def job_store(jobs: JobSettings) -> JobStore:
 
 def job_queue(jobs: JobSettings) -> JobQueue:
     return JobQueue(sqs_client(), jobs.queue_url)
+
+
+def dataset_store(jobs: JobSettings) -> DatasetStore:
+    return DatasetStore(dynamodb_client(), jobs.table, jobs.retention_days)

@@ -16,6 +16,14 @@ DEFAULT_KEY_PREFIX = "random/"
 DEFAULT_MAX_SYNC_BYTES = 104_857_600
 DEFAULT_MAX_JOB_BYTES = 10 * 1024**3
 DEFAULT_JOB_RETENTION_DAYS = 7
+DEFAULT_MAX_DATASET_FILES = 10_000
+DEFAULT_MAX_DATASET_BYTES = 1024**4
+MAX_DATASET_FILES = 100_000
+"""The largest max_dataset_files the stack accepts (infra/modules/function): a dataset's item
+lists its chunks' first indexes (4,000 numbers at most), well within DynamoDB's 400 KB item, and
+its fan-out and manifest fit in one worker invocation."""
+MAX_DATASET_BYTES = 1024**5
+"""The largest max_dataset_bytes the stack accepts: 1 PiB."""
 MAX_JOB_RETENTION_DAYS = 365
 S3_MAX_OBJECT_BYTES = 5 * 1024**4
 
@@ -49,6 +57,8 @@ class Settings:
     """The synchronous limit: the largest file written during the request."""
     max_job_bytes: int
     job_retention_days: int
+    max_dataset_files: int
+    max_dataset_bytes: int
     jobs_table: str | None
     job_queue_url: str | None
     job_dead_letter_queue_arn: str | None
@@ -116,6 +126,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             "RANDFILE_JOB_RETENTION_DAYS",
             DEFAULT_JOB_RETENTION_DAYS,
             MAX_JOB_RETENTION_DAYS,
+        ),
+        max_dataset_files=_integer(
+            environ, "RANDFILE_MAX_DATASET_FILES", DEFAULT_MAX_DATASET_FILES, MAX_DATASET_FILES
+        ),
+        max_dataset_bytes=_integer(
+            environ, "RANDFILE_MAX_DATASET_BYTES", DEFAULT_MAX_DATASET_BYTES, MAX_DATASET_BYTES
         ),
         jobs_table=_optional_name(environ, "RANDFILE_JOBS_TABLE", _TABLE_NAME, "a DynamoDB table"),
         job_queue_url=_optional_name(

@@ -1,5 +1,6 @@
-"""Lambda entry point for `POST /files` and `GET /files/{job_id}`: adapts the proxy event to the
-use cases and their results, or errors, to the proxy response. The work is in randfile.files."""
+"""Lambda entry point for `POST /files`, `GET /files/{job_id}`, `POST /datasets` and
+`GET /datasets/{dataset_id}`: adapts the proxy event to the use cases and their results, or errors,
+to the proxy response. The work is in randfile.files and randfile.datasets_service."""
 
 from __future__ import annotations
 
@@ -9,16 +10,20 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from randfile import idempotency, logs, metrics
-from randfile.aws import job_queue, job_store, s3_client
+from randfile.aws import dataset_store, job_queue, job_store, s3_client
 from randfile.config import Settings, load_settings
+from randfile.datasets_service import dataset_status, start_dataset
 from randfile.errors import MisconfiguredError, ServiceError
 from randfile.files import create_file, job_status, start_job
 from randfile.lambda_context import Deadline, LambdaContext
 from randfile.request import (
+    DatasetRequest,
     FileRequest,
     Mode,
     Route,
     check_route,
+    parse_dataset_id,
+    parse_dataset_request,
     parse_job_id,
     parse_request,
     status_url,
@@ -54,11 +59,19 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 @metrics.count_failures
 def _answer(event: dict[str, Any], context: LambdaContext) -> _Answer:
     settings = load_settings(os.environ)
-    if check_route(event) is Route.STATUS:
+    route = check_route(event)
+    if route is Route.STATUS:
         job_id = parse_job_id(event)
         job = job_status(job_id, job_store(settings.jobs()))
         return _Answer(200, job.status_fields(), "job status read")
-    request = parse_request(event, settings.max_sync_bytes, settings.max_job_bytes)
+    if route is Route.DATASET_STATUS:
+        dataset = dataset_status(parse_dataset_id(event), dataset_store(settings.jobs()))
+        return _Answer(200, dataset.status_fields(), "dataset status read")
+    request: FileRequest | DatasetRequest
+    if route is Route.CREATE_DATASET:
+        request = parse_dataset_request(event, settings.max_dataset_files, settings.max_job_bytes)
+    else:
+        request = parse_request(event, settings.max_sync_bytes, settings.max_job_bytes)
     key = idempotency.idempotency_key(event.get("headers"))
     if key is None:
         return _create(event, request, settings, context)
@@ -90,9 +103,15 @@ _ACCEPTED = "job accepted"
 
 
 def _create(
-    event: dict[str, Any], request: FileRequest, settings: Settings, context: LambdaContext
+    event: dict[str, Any],
+    request: FileRequest | DatasetRequest,
+    settings: Settings,
+    context: LambdaContext,
 ) -> _Answer:
-    """POST /files: the file written at once (201), or the job started (202)."""
+    """POST /files: the file written at once (201), or the job started (202); POST /datasets:
+    the dataset started (202)."""
+    if isinstance(request, DatasetRequest):
+        return _start_dataset(event, request, settings)
     if request.mode is Mode.ASYNC:
         return _start_job(event, request, settings)
     writer = BucketWriter(s3_client(), settings.bucket, settings.bucket_owner)
@@ -108,6 +127,23 @@ def _start_job(event: dict[str, Any], request: FileRequest, settings: Settings) 
     job = start_job(request, settings.bucket, settings.key_prefix, job_store(jobs), job_queue(jobs))
     url = status_url(event, job.job_id)
     return _Answer(202, job.accepted_fields(url), _ACCEPTED, {"Location": url})
+
+
+_DATASET_ACCEPTED = "dataset accepted"
+
+
+def _start_dataset(event: dict[str, Any], request: DatasetRequest, settings: Settings) -> _Answer:
+    jobs = settings.jobs()
+    dataset = start_dataset(
+        request,
+        bucket=settings.bucket,
+        key_prefix=settings.key_prefix,
+        max_dataset_bytes=settings.max_dataset_bytes,
+        store=dataset_store(jobs),
+        queue=job_queue(jobs),
+    )
+    url = status_url(event, dataset.dataset_id)
+    return _Answer(202, dataset.accepted_fields(url), _DATASET_ACCEPTED, {"Location": url})
 
 
 def _refusal(error: ServiceError) -> dict[str, Any]:

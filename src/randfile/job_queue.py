@@ -6,6 +6,7 @@ timeout when a delivery did not finish, and to the dead-letter queue after the s
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -15,11 +16,28 @@ from randfile.storage import RETRY_AFTER_SECONDS
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
+
+
+BATCH_SIZE = 10
+"""Messages per SendMessageBatch at most
+(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html)."""
 
 
 def job_message(job_id: str) -> str:
     """The body of a job's message; the worker reads the job from its item."""
     return json.dumps({"job_id": job_id})
+
+
+def dataset_message(dataset_id: str, *, chunk: int | None = None, finalize: bool = False) -> str:
+    """A dataset's messages: its fan-out `{"dataset_id"}`, one per chunk `{"dataset_id",
+    "chunk"}` and its finalize `{"dataset_id", "finalize": true}` (randfile.worker)."""
+    message: dict[str, object] = {"dataset_id": dataset_id}
+    if chunk is not None:
+        message["chunk"] = chunk
+    if finalize:
+        message["finalize"] = True
+    return json.dumps(message)
 
 
 class JobQueue:
@@ -29,12 +47,41 @@ class JobQueue:
 
     def send(self, job_id: str) -> None:
         """Queues the job; JobsUnavailableError when SQS did not say it took it (it may have)."""
+        self.send_body(job_message(job_id))
+
+    def send_body(self, body: str) -> None:
+        """Queues one message; JobsUnavailableError when SQS did not say it took it."""
         try:
-            self._client.send_message(QueueUrl=self._queue_url, MessageBody=job_message(job_id))
+            self._client.send_message(QueueUrl=self._queue_url, MessageBody=body)
         except (ClientError, BotoCoreError) as error:
             raise JobsUnavailableError(
-                f"could not queue the job: {error}", retry_after_seconds=RETRY_AFTER_SECONDS
+                f"could not queue the message: {error}", retry_after_seconds=RETRY_AFTER_SECONDS
             ) from error
+
+    def send_batch(self, bodies: Sequence[str]) -> None:
+        """Queues the messages, ten to a SendMessageBatch (authorized as sqs:SendMessage);
+        JobsUnavailableError when SQS did not take one of them (some may have been taken: their
+        receivers absorb duplicates)."""
+        for start in range(0, len(bodies), BATCH_SIZE):
+            entries: list[SendMessageBatchRequestEntryTypeDef] = [
+                {"Id": str(number), "MessageBody": body}
+                for number, body in enumerate(bodies[start : start + BATCH_SIZE])
+            ]
+            try:
+                answer = self._client.send_message_batch(QueueUrl=self._queue_url, Entries=entries)
+            except (ClientError, BotoCoreError) as error:
+                raise JobsUnavailableError(
+                    f"could not queue the messages: {error}",
+                    retry_after_seconds=RETRY_AFTER_SECONDS,
+                ) from error
+            # A batch succeeds as a call while entries in it fail, each named in `Failed`.
+            failed = answer.get("Failed", [])
+            if failed:
+                raise JobsUnavailableError(
+                    f"SQS did not take {len(failed)} of {len(entries)} messages:"
+                    f" {failed[0].get('Code')}",
+                    retry_after_seconds=RETRY_AFTER_SECONDS,
+                )
 
     def extend(self, receipt_handle: str, seconds: int) -> None:
         """Sets a received message's visibility timeout to `seconds` from now."""

@@ -10,7 +10,7 @@ from typing import TypeGuard
 _CROCKFORD_BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _RANDOM_BITS = 80
 # 26 characters of which the first holds 3 bits (130 bits in all; a ULID uses 128).
-_ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
+_ULID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
 
 
 def ulid(now: datetime) -> str:
@@ -30,7 +30,8 @@ def ulid(now: datetime) -> str:
 
 def is_ulid(text: object) -> TypeGuard[str]:
     """Whether `text` is a ULID as `ulid` writes them."""
-    return isinstance(text, str) and _ULID.match(text) is not None
+    # fullmatch: `$` would also accept a trailing newline.
+    return isinstance(text, str) and _ULID.fullmatch(text) is not None
 
 
 def new_object_key(prefix: str, extension: str, now: datetime | None = None) -> str:

@@ -9,7 +9,8 @@ dimension (RANDFILE_ENVIRONMENT), and carries the request id so a metric leads b
   (Milliseconds), by `environment` and `format`;
 - a failed request: Failures (Count), by `environment` and `code` (the error body's code);
 - a job that ended `failed`: Failures by `code` as above, and JobsFailed (Count) by `environment`
-  alone, with JobsAbandoned (Count) too when the dead-letter queue ended it.
+  alone, with JobsAbandoned (Count) too when the dead-letter queue ended it;
+- a dataset that ended `failed`: DatasetsFailed (Count) by `environment` alone.
 
 infra/modules/monitoring alarms on and charts these names; its tests read them from here.
 """
@@ -39,6 +40,7 @@ UPLOAD_TIME = "UploadTime"
 FAILURES = "Failures"
 JOBS_FAILED = "JobsFailed"
 JOBS_ABANDONED = "JobsAbandoned"
+DATASETS_FAILED = "DatasetsFailed"
 UNEXPECTED_FAILURE_CODE = ServiceError.code
 
 P = ParamSpec("P")
@@ -105,6 +107,10 @@ def job_failed(code: str, *, abandoned: bool) -> None:
     if abandoned:
         values.append((JOBS_ABANDONED, MetricUnit.Count, 1.0))
     _emit({}, values)
+
+
+def dataset_failed() -> None:
+    _emit({}, [(DATASETS_FAILED, MetricUnit.Count, 1.0)])
 
 
 def count_failures(function: Callable[P, R]) -> Callable[P, R]:

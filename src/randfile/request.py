@@ -1,5 +1,5 @@
 """Turns an API Gateway REST API proxy event (payload 1.0) into a route and a validated
-FileRequest or job id."""
+FileRequest, DatasetRequest, job id or dataset id."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from enum import Enum, StrEnum
 from typing import Any, NoReturn, TypeVar
 
 from randfile.content import FORMATS, Format
+from randfile.dataset_plan import Sizes
 from randfile.errors import (
     BadRequestError,
     MethodNotAllowedError,
@@ -27,6 +28,8 @@ ROUTE_PATH = "/files"
 ROUTE_METHOD = "POST"
 JOB_ROUTE_PATH = "/files/{job_id}"
 JOB_ROUTE_METHOD = "GET"
+DATASETS_ROUTE_PATH = "/datasets"
+DATASET_ROUTE_PATH = "/datasets/{dataset_id}"
 DEFAULT_SIZE_BYTES = 1_048_576
 MAX_SEED = 2**63 - 1
 MAX_BODY_BYTES = 4096
@@ -39,6 +42,7 @@ The json module has no depth limit of its own: Python 3.11 stops near the recurs
 got different answers on different interpreters."""
 
 _FIELDS = ("size_bytes", "format", "seed", "mode")
+_DATASET_FIELDS = ("count", "format", "size_bytes", "min_size_bytes", "max_size_bytes", "seed")
 # A string literal (closed or running to the end of the text) or a bracket: brackets inside
 # strings do not nest anything.
 _STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
@@ -54,6 +58,8 @@ class Mode(StrEnum):
 class Route(Enum):
     CREATE = (ROUTE_PATH, ROUTE_METHOD)
     STATUS = (JOB_ROUTE_PATH, JOB_ROUTE_METHOD)
+    CREATE_DATASET = (DATASETS_ROUTE_PATH, "POST")
+    DATASET_STATUS = (DATASET_ROUTE_PATH, "GET")
 
 
 _Choice = TypeVar("_Choice", Format, Mode)
@@ -76,9 +82,31 @@ class FileRequest:
         }
 
 
+@dataclass(frozen=True)
+class DatasetRequest:
+    """POST /datasets: `count` files of `format`, sized `sizes`; the seed drawn when absent."""
+
+    count: int
+    format: Format
+    sizes: Sizes
+    seed: int | None
+
+    def fields(self) -> dict[str, Any]:
+        """The request as JSON: what an Idempotency-Key's retry must repeat (its route too, so a
+        key sent to /files is not taken for a dataset's)."""
+        return {
+            "route": DATASETS_ROUTE_PATH,
+            "count": self.count,
+            "format": self.format.value,
+            "min_size_bytes": self.sizes.min_bytes,
+            "max_size_bytes": self.sizes.max_bytes,
+            "seed": self.seed,
+        }
+
+
 def check_route(event: Mapping[str, Any]) -> Route:
-    """POST /files and GET /files/{job_id}; the resource template is used so a base path does not
-    matter."""
+    """POST /files, GET /files/{job_id}, POST /datasets and GET /datasets/{dataset_id}; the
+    resource template is used so a base path does not matter."""
     resource = event.get("resource") or event.get("path")
     routes = {route.value[0]: route for route in Route}
     if resource not in routes:
@@ -103,6 +131,65 @@ def parse_job_id(event: Mapping[str, Any]) -> str:
     if not is_ulid(job_id):
         raise NotFoundError(f"no job {job_id!r}: job ids are ULIDs, as the 202 answer gives them")
     return job_id
+
+
+def parse_dataset_id(event: Mapping[str, Any]) -> str:
+    """The dataset id of GET /datasets/{dataset_id}: a ULID, or 404 without a look in the store."""
+    dataset_id = (event.get("pathParameters") or {}).get("dataset_id")
+    if not is_ulid(dataset_id):
+        raise NotFoundError(
+            f"no dataset {dataset_id!r}: dataset ids are ULIDs, as the 202 answer gives them"
+        )
+    return dataset_id
+
+
+def parse_dataset_request(
+    event: Mapping[str, Any], max_dataset_files: int, max_job_bytes: int
+) -> DatasetRequest:
+    """The request of POST /datasets: `count` from 1 to `max_dataset_files`; either `size_bytes`
+    or both `min_size_bytes` and `max_size_bytes`, each file at most `max_job_bytes` and at least
+    its format's minimum. The dataset's total (max_dataset_bytes) needs the drawn sizes, so it is
+    checked when the dataset is planned (randfile.datasets_service)."""
+    _check_content_type(event.get("headers"))
+    document = _decode_json(_body_bytes(event))
+    if not isinstance(document, dict):
+        _reject("body", f"must be a JSON object, got {_json_type(document)}")
+    unknown = sorted(set(document) - set(_DATASET_FIELDS))
+    if unknown:
+        _reject("body", f"unknown field(s) {unknown}; allowed fields are {list(_DATASET_FIELDS)}")
+    count = _optional_integer(document, "count", 1, max_dataset_files)
+    if count is None:
+        _reject("count", f"is required: the number of files, from 1 to {max_dataset_files}")
+    fmt = _choice(document, "format", Format) or Format.BINARY
+    sizes = _sizes(document, max_job_bytes)
+    minimum = FORMATS[fmt].min_size_bytes
+    if sizes.min_bytes < minimum:
+        field = "size_bytes" if "size_bytes" in document else "min_size_bytes"
+        _reject(field, f"must be at least {minimum} for format {fmt.value!r}")
+    seed = _optional_integer(document, "seed", 0, MAX_SEED)
+    return DatasetRequest(count=count, format=fmt, sizes=sizes, seed=seed)
+
+
+def _sizes(document: Mapping[str, Any], max_job_bytes: int) -> Sizes:
+    fixed = _optional_integer(document, "size_bytes", 1, max_job_bytes)
+    low = _optional_integer(document, "min_size_bytes", 1, max_job_bytes)
+    high = _optional_integer(document, "max_size_bytes", 1, max_job_bytes)
+    if fixed is not None and (low is not None or high is not None):
+        _reject(
+            "size_bytes",
+            "give either size_bytes (every file that size) or min_size_bytes and max_size_bytes"
+            " (each file's size drawn between them), not both",
+        )
+    if fixed is not None:
+        return Sizes.fixed(fixed)
+    if low is None or high is None:
+        _reject(
+            "size_bytes",
+            "is required: give size_bytes, or both min_size_bytes and max_size_bytes",
+        )
+    if low > high:
+        _reject("min_size_bytes", f"must be at most max_size_bytes ({high}), got {low}")
+    return Sizes(low, high)
 
 
 def status_url(event: Mapping[str, Any], job_id: str) -> str:

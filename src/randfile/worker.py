@@ -1,7 +1,9 @@
 """Lambda entry point of the jobs' worker, `randfile.worker.handler`, fed by two SQS event source
 mappings (infra/modules/function): the jobs queue, whose messages are `{"job_id": "<ULID>"}` as
-`POST /files` sends them, and its dead-letter queue, where a message lands after every delivery of
-it ended without a result. The work is in randfile.deliveries.
+`POST /files` sends them, or a dataset's (`{"dataset_id"}`, `{"dataset_id", "chunk": n}`,
+`{"dataset_id", "finalize": true}`: randfile.dataset_deliveries), and its dead-letter queue, where
+a message lands after every delivery of it ended without a result. The work is in
+randfile.deliveries and randfile.dataset_deliveries.
 
 Each record is answered on its own through Powertools' batch processor: a record whose job is done
 (or that no delivery can ever do) is deleted; one that must come back later (another delivery holds
@@ -16,6 +18,7 @@ import json
 import logging
 import math
 import os
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +28,10 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 
-from randfile import logs, metrics
-from randfile.aws import job_queue, job_store, s3_client
+from randfile import dataset_deliveries, logs, metrics
+from randfile.aws import dataset_store, job_queue, job_store, s3_client
 from randfile.config import Settings, load_settings
+from randfile.dataset_deliveries import DatasetRun
 from randfile.deliveries import JobRun, abandon_job, run_job
 from randfile.jobs import JobStatus
 from randfile.keys import is_ulid
@@ -80,23 +84,31 @@ def _deliver(record: SQSRecord, *, settings: Settings, context: LambdaContext) -
 
 
 def _deliver_record(record: SQSRecord, settings: Settings, context: LambdaContext) -> None:
-    job_id = _job_id(record.body)
-    if job_id is None:
+    message = _message(record.body)
+    dataset = _dataset_message(message)
+    job_id = message.get("job_id") if is_ulid(message.get("job_id")) else None
+    if job_id is None and dataset is None:
         # No delivery of this message can succeed: deleted, and said so.
         logger.error("not a job message", extra={"message_id": record.message_id})
         return
     jobs = settings.jobs()
     writer = BucketWriter(s3_client(), settings.bucket, settings.bucket_owner)
     deadline = Deadline.for_job(context.get_remaining_time_in_millis)
+    dead_letter = record.event_source_arn == jobs.dead_letter_queue_arn
+    if not dead_letter:
+        job_queue(jobs).extend(
+            record.receipt_handle,
+            math.ceil(context.get_remaining_time_in_millis() / 1000 * VISIBILITY_MARGIN) + 1,
+        )
+    if dataset is not None or job_id is None:
+        if dataset is not None:
+            _deliver_dataset(dataset, settings, writer, deadline, dead_letter=dead_letter)
+        return
     store = job_store(jobs)
-    if record.event_source_arn == jobs.dead_letter_queue_arn:
+    if dead_letter:
         done = abandon_job(job_id, store, writer, deadline)
         _report(done, job_id, abandoned=True)
         return
-    job_queue(jobs).extend(
-        record.receipt_handle,
-        math.ceil(context.get_remaining_time_in_millis() / 1000 * VISIBILITY_MARGIN) + 1,
-    )
     timer = metrics.GenerationTimer()
     done = run_job(job_id, store, writer, deadline, timer.watch)
     if done.ended and done.created is not None:
@@ -125,13 +137,80 @@ def _report(done: JobRun, job_id: str, *, abandoned: bool) -> None:
         logger.info("file written", extra=fields)
 
 
-def _job_id(body: str) -> str | None:
+@dataclass(frozen=True)
+class _DatasetMessage:
+    dataset_id: str
+    chunk: int | None
+    finalize: bool
+
+
+def _message(body: str) -> dict[str, Any]:
     try:
         message = json.loads(body)
     except ValueError:
+        return {}
+    return message if isinstance(message, dict) else {}
+
+
+def _dataset_message(message: dict[str, Any]) -> _DatasetMessage | None:
+    dataset_id = message.get("dataset_id")
+    chunk = message.get("chunk")
+    finalize = message.get("finalize", False)
+    if not is_ulid(dataset_id) or not isinstance(finalize, bool):
         return None
-    job_id = message.get("job_id") if isinstance(message, dict) else None
-    return job_id if is_ulid(job_id) else None
+    if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 0):
+        return None
+    if chunk is not None and finalize:
+        return None
+    return _DatasetMessage(dataset_id, chunk, finalize)
+
+
+def _deliver_dataset(
+    message: _DatasetMessage,
+    settings: Settings,
+    writer: BucketWriter,
+    deadline: Deadline,
+    *,
+    dead_letter: bool,
+) -> None:
+    jobs = settings.jobs()
+    store = dataset_store(jobs)
+    queue = job_queue(jobs)
+    dataset_id = message.dataset_id
+    if dead_letter:
+        done = dataset_deliveries.abandon(
+            dataset_id, None if message.finalize else message.chunk, store, writer, deadline
+        )
+    elif message.finalize:
+        done = dataset_deliveries.finalize(dataset_id, store, writer, deadline)
+    elif message.chunk is not None:
+        done = dataset_deliveries.run_chunk(
+            dataset_id, message.chunk, store=store, writer=writer, queue=queue, deadline=deadline
+        )
+    else:
+        done = dataset_deliveries.fan_out(dataset_id, store, queue, deadline)
+    _report_dataset(done, message)
+
+
+def _report_dataset(done: DatasetRun, message: _DatasetMessage) -> None:
+    """Logs and counts what a dataset's delivery did; RetryLater when its message comes back."""
+    extra = {"dataset_id": message.dataset_id, "chunk": message.chunk, "finalize": message.finalize}
+    if done.retry:
+        logger.info("dataset's message left for a later delivery", extra=extra)
+        raise RetryLater(message.dataset_id)
+    if done.dataset is None:
+        logger.warning("no such dataset: expired or never accepted", extra=extra)
+        return
+    if not done.ended:
+        logger.info("dataset's message done", extra={**extra, "status": done.dataset.status.value})
+        return
+    fields = done.dataset.status_fields()
+    fields.pop("failed_files", None)
+    if done.dataset.status is JobStatus.FAILED:
+        metrics.dataset_failed()
+        logger.warning("dataset failed", extra=fields)
+    else:
+        logger.info("dataset written", extra=fields)
 
 
 def _powertools(context: LambdaContext) -> PowertoolsContext:

@@ -58,6 +58,13 @@ class Deployed:
     root: Root
 
 
+def bootstrap_copy(workdir: Path) -> Root:
+    """infra/bootstrap in a working copy of infra/ under ``workdir``: it reads the stack's names
+    from ../modules/_names."""
+    infra = Root.copy(REPO / "infra", workdir, executable=TERRAFORM).workdir
+    return Root(infra / "bootstrap", executable=TERRAFORM)
+
+
 def variables(**overrides: Any) -> dict[str, Any]:
     return {
         "github_repository": REPOSITORY,
@@ -83,9 +90,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     state_dir = tmp_path_factory.mktemp("bootstrap-cloud")
     cloud = start_emulator(state_dir)
     try:
-        root = Root.copy(
-            REPO / "infra" / "bootstrap", state_dir / "bootstrap", executable=TERRAFORM
-        )
+        root = bootstrap_copy(state_dir / "infra")
         (root.workdir / "localcloud_override.tf").write_text(
             STACK.override_file(cloud.endpoint_url)
         )

@@ -57,7 +57,7 @@ from randfile_localcloud.settings import (
     WORKLOAD_ACCOUNT_ID,
     stack_variables,
 )
-from tests.e2e.test_bootstrap_e2e import REPO, policy, variables
+from tests.e2e.test_bootstrap_e2e import REPO, bootstrap_copy, policy, variables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci_roles")]
 
@@ -170,9 +170,7 @@ def apply_bootstrap(
     **overrides: Any,
 ) -> dict[str, Any]:
     """infra/bootstrap applied by the accounts' administrator; returns its outputs."""
-    bootstrap_dir = Root.copy(
-        REPO / "infra" / "bootstrap", state_dir / "bootstrap", executable=TERRAFORM
-    ).workdir
+    bootstrap_dir = bootstrap_copy(state_dir / "bootstrap-infra").workdir
     (bootstrap_dir / "localcloud_override.tf").write_text(STACK.override_file(endpoint_url))
     bootstrap_variables = variables(**overrides)
     (bootstrap_dir / "test.auto.tfvars.json").write_text(json.dumps(bootstrap_variables))

@@ -24,17 +24,15 @@ from localcloud.iam.audit import (
     trust_problems,
     unexpected_lint_findings,
 )
-from localcloud.terraform import Root
 from randfile_localcloud.cloud import Cloud
 from randfile_localcloud.settings import (
     DATA_ACCOUNT_ID,
     DEPLOY_ROLE,
     REGION,
     STACK,
-    TERRAFORM,
     WORKLOAD_ACCOUNT_ID,
 )
-from tests.e2e.test_bootstrap_e2e import OIDC_HOST, REPO, variables
+from tests.e2e.test_bootstrap_e2e import OIDC_HOST, bootstrap_copy, variables
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 
@@ -55,9 +53,9 @@ ALLOWED_BROAD_GRANTS = {
     Grant(FUNCTION_POLICY, "SendTraces", "Resource", "*"),
     # In a key policy Resource "*" means this key and nothing else. The data account's root holds
     # kms:* so the key stays manageable through IAM (AWS's default key policy; without it a key
-    # can become unmanageable).
-    Grant(KMS_KEY, "DataAccountAdministers", "Action", "kms:*"),
-    Grant(KMS_KEY, "DataAccountAdministers", "Resource", "*"),
+    # can become unmanageable). Both keys take these statements from infra/modules/_kms-key-policy.
+    Grant(KMS_KEY, "AccountAdministers", "Action", "kms:*"),
+    Grant(KMS_KEY, "AccountAdministers", "Resource", "*"),
     Grant(KMS_KEY, "WriterUsesKeyThroughS3", "Resource", "*"),
     Grant(KMS_KEY, "KeyAdministrators", "Resource", "*"),
     # The alarm topic's key: the same root statement, and the key actions SNS performs for
@@ -285,11 +283,11 @@ def test_the_key_policy_lets_the_writer_use_the_key_only_through_s3(
     policy = _document(state, KMS_KEY)
 
     assert _sids(policy) == [
-        "DataAccountAdministers",
+        "AccountAdministers",
         "KeyAdministrators",
         "WriterUsesKeyThroughS3",
     ]
-    admin = policy.statement("DataAccountAdministers")
+    admin = policy.statement("AccountAdministers")
     assert admin["Effect"] == "Allow"
     assert admin["Principal"] == {"AWS": DATA_ROOT}
     assert "Condition" not in admin
@@ -370,11 +368,7 @@ def bootstrap_plan(local: Cloud, tmp_path_factory: pytest.TempPathFactory) -> di
     With the OIDC provider taken as existing, its ARN is derived from the account id, so every
     trust policy is known at plan time; otherwise they would only be known after apply.
     """
-    root = Root.copy(
-        REPO / "infra" / "bootstrap",
-        tmp_path_factory.mktemp("bootstrap-plan"),
-        executable=TERRAFORM,
-    )
+    root = bootstrap_copy(tmp_path_factory.mktemp("bootstrap-plan"))
     workdir = root.workdir
     (workdir / "localcloud_override.tf").write_text(STACK.override_file(local.endpoint_url))
     (workdir / "test.auto.tfvars.json").write_text(

@@ -46,8 +46,9 @@ def messages(module: str, variables: str, bad_values: list[str], tmp_path: Path)
     """Plan a copy of the module with the bad values; what Terraform prints, whitespace collapsed.
 
     One run for all: a failed run skips the runs after it, and every validation is reported."""
-    copy = tmp_path / module
-    shutil.copytree(REPO / "infra" / "modules" / module, copy)
+    # The modules beside it too: data-bucket and monitoring call ../_kms-key-policy.
+    shutil.copytree(REPO / "infra" / "modules", tmp_path / "modules")
+    copy = tmp_path / "modules" / module
     for test_file in (copy / "tests").glob("*.tftest.hcl"):
         test_file.unlink()
     blocks = [

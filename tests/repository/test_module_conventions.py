@@ -1,9 +1,10 @@
 """Every Terraform root keeps the house's module conventions (CONTRIBUTING.md).
 
 Each module and the stack has `terraform test` files; every module ships the `minimal` and
-`complete` examples, each planned by a run of the module's tests (scripts/tf-module-tests); every
-variable with a validation block is named in some run's `expect_failures`. The files are read
-with python-hcl2; the README tables are generated (scripts/module_docs.py, `make docs-check`).
+`complete` examples (an internal module, `_<name>`, none), each planned by a run of the module's
+tests (scripts/tf-module-tests); every variable with a validation block is named in some run's
+`expect_failures`. The files are read with python-hcl2; the README tables are generated
+(scripts/module_docs.py, `make docs-check`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 MODULES = sorted(path.parent for path in (REPO / "infra" / "modules").glob("*/variables.tf"))
+# Internal modules (a leading `_`, as terraform-aws-eks's modules/_user_data) are called only by
+# the modules beside them: tested, but without examples of their own.
+PUBLIC_MODULES = [module for module in MODULES if not module.name.startswith("_")]
 ROOTS = [*MODULES, REPO / "infra" / "stack"]
 REQUIRED_EXAMPLES = ("minimal", "complete")
 OPTIONS = hcl2.SerializationOptions(strip_string_quotes=True, with_comments=False)
@@ -46,7 +50,13 @@ def test_has_terraform_tests(root: Path) -> None:
     assert sorted((root / "tests").glob("*.tftest.hcl")), "no tests/*.tftest.hcl"
 
 
-@pytest.mark.parametrize("module", MODULES, ids=ids(MODULES))
+def test_internal_modules_are_found() -> None:
+    assert {module.name for module in MODULES} - {module.name for module in PUBLIC_MODULES} >= {
+        "_kms-key-policy"
+    }
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES, ids=ids(PUBLIC_MODULES))
 def test_examples_exist_and_are_planned_by_the_tests(module: Path) -> None:
     examples = {path.parent.name for path in (module / "examples").glob("*/main.tf")}
     planned = {

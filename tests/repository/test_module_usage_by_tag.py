@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-MODULES = sorted(path.parent for path in (REPO / "infra" / "modules").glob("*/main.tf"))
+# An internal module (`_<name>`) is called only by the modules beside it, never by tag.
+MODULES = sorted(
+    path.parent
+    for path in (REPO / "infra" / "modules").glob("*/main.tf")
+    if not path.parent.name.startswith("_")
+)
 GENERATED = re.compile(r"<!-- BEGIN_TF_DOCS -->.*?<!-- END_TF_DOCS -->", re.DOTALL)
 # Terraform's GitHub source with a subdirectory (//) and a tag (ref):
 # https://developer.hashicorp.com/terraform/language/modules/sources#github

@@ -33,3 +33,4 @@ def test_every_ulid_made_is_recognised_and_nothing_else() -> None:
     for letter in "ILOUa":
         assert not is_ulid("01JDZQ5V8X6M3N2P4R7S9T0W1" + letter)
     assert not is_ulid(None)
+    assert not is_ulid(ulid(moments[1]) + "\n")

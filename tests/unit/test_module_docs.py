@@ -87,6 +87,16 @@ EXPECTED_TABLES = """\
 |------|---------|
 | <a name="provider_random"></a> [random](#provider\\_random) | >= 3.6 |
 
+## Modules
+
+No modules.
+
+## Resources
+
+| Name | Type |
+|------|------|
+| [random_id.this](https://registry.terraform.io/providers/hashicorp/random/latest/docs/resources/id) | resource |
+
 ## Inputs
 
 | Name | Description | Type | Default | Required |
@@ -210,3 +220,106 @@ def test_prose_is_escaped_outside_code_spans_and_urls(module: Path) -> None:
     )
     module_docs.main([str(module)])
     assert "| See https://example.com/a_b: a\\_b for &lt;env>, `c_d`. |" in readme(module)
+
+
+RESOURCES_TF = """\
+module "names" {
+  source = "../_names"
+}
+
+module "vpc" {
+  source  = "terraform-aws-modules/vpc/aws"
+  version = "~> 5.0"
+}
+
+data "aws_partition" "workload" {
+  provider = aws.workload
+}
+
+resource "aws_s3_bucket" "this" {}
+
+resource "aws_kms_key" "this" {
+  count = 1
+}
+
+resource "terraform_data" "marker" {}
+
+resource "acme_thing" "pinned" {}
+
+resource "internal_thing" "private" {}
+"""
+
+PINNED_TF = """\
+terraform {
+  required_providers {
+    aws      = { source = "hashicorp/aws", version = ">= 5.100, < 7.0" }
+    acme     = { source = "acme/acme", version = "1.2.3" }
+    internal = { source = "registry.example.com/team/internal" }
+  }
+}
+"""
+
+
+def test_resources_and_modules_as_terraform_docs_lists_and_links_them(module: Path) -> None:
+    (module / "main.tf").write_text(RESOURCES_TF, encoding="utf-8")
+    (module / "versions.tf").write_text(PINNED_TF, encoding="utf-8")
+    root = module_docs.read_root(module)
+    assert root.modules == [
+        module_docs.ModuleCall("names", "../_names", None),
+        module_docs.ModuleCall("vpc", "terraform-aws-modules/vpc/aws", "~> 5.0"),
+    ]
+    registry = "https://registry.terraform.io/providers"
+    # Managed resources first, then data sources, each by address; the link's version is
+    # `latest` unless the constraint pins one; a provider outside the public registry gets no link.
+    assert root.resources == [
+        module_docs.Resource(
+            "acme_thing.pinned", False, f"{registry}/acme/acme/1.2.3/docs/resources/thing"
+        ),
+        module_docs.Resource(
+            "aws_kms_key.this", False, f"{registry}/hashicorp/aws/latest/docs/resources/kms_key"
+        ),
+        module_docs.Resource(
+            "aws_s3_bucket.this", False, f"{registry}/hashicorp/aws/latest/docs/resources/s3_bucket"
+        ),
+        module_docs.Resource("internal_thing.private", False, None),
+        module_docs.Resource(
+            "terraform_data.marker",
+            False,
+            f"{registry}/hashicorp/terraform/latest/docs/resources/data",
+        ),
+        module_docs.Resource(
+            "aws_partition.workload",
+            True,
+            f"{registry}/hashicorp/aws/latest/docs/data-sources/partition",
+        ),
+    ]
+    module_docs.main([str(module)])
+    text = readme(module)
+    assert (
+        "## Modules\n\n| Name | Source | Version |\n|------|--------|---------|\n"
+        '| <a name="module_names"></a> [names](#module\\_names) | ../_names | n/a |\n'
+        '| <a name="module_vpc"></a> [vpc](#module\\_vpc) | terraform-aws-modules/vpc/aws | ~> 5.0 |\n'
+    ) in text
+    assert "| internal_thing.private | resource |" in text
+    assert (
+        f"| [aws_partition.workload]({registry}/hashicorp/aws/latest/docs/data-sources/partition) "
+        "| data source |\n\n## Inputs"
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("constraint", "version"),
+    [
+        (None, "latest"),
+        (">= 5.100, < 7.0", "latest"),
+        ("~> 5.0", "latest"),
+        (">= 3.6", "latest"),
+        ("5.1.0", "5.1.0"),
+        ("=5.1.0", "5.1.0"),
+        ("= 5.1.0", "5.1.0"),
+    ],
+)
+def test_the_link_names_a_version_only_when_the_constraint_pins_one(
+    constraint: str | None, version: str
+) -> None:
+    assert module_docs._registry_version(constraint) == version

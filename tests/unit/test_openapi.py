@@ -17,13 +17,21 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from randfile.config import DEFAULT_MAX_JOB_BYTES, DEFAULT_MAX_SYNC_BYTES
+from randfile.config import DEFAULT_MAX_DATASET_FILES, DEFAULT_MAX_JOB_BYTES, DEFAULT_MAX_SYNC_BYTES
 from randfile.content import FORMATS, Format
+from randfile.dataset_plan import Sizes
+from randfile.datasets import Dataset, FailedFile
 from randfile.errors import BadRequestError, IdempotencyKeyInUseError, IdempotencyKeyReusedError
 from randfile.idempotency import MAX_KEY_LENGTH, idempotency_key
 from randfile.jobs import Job, JobStatus
 from randfile.keys import is_ulid, ulid
-from randfile.request import DEFAULT_SIZE_BYTES, MAX_SEED, Mode, parse_request
+from randfile.request import (
+    DEFAULT_SIZE_BYTES,
+    MAX_SEED,
+    Mode,
+    parse_dataset_request,
+    parse_request,
+)
 from tests.events import api_event
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
@@ -275,3 +283,140 @@ def test_the_request_examples_are_allowed_and_accepted() -> None:
     for body in examples:
         assert _FILE_REQUEST_VALIDATOR.is_valid(body), body
         assert not _refused(body), body
+
+
+# --- Datasets -------------------------------------------------------------------------------------
+
+
+def _schemas() -> dict[str, Any]:
+    document, _ = read_from_filename(str(DOCUMENT))
+    schemas: dict[str, Any] = document["components"]["schemas"]
+    return schemas
+
+
+def test_the_dataset_schemas_match_the_function() -> None:
+    schemas = _schemas()
+    dataset = Dataset(
+        dataset_id="01JDZQ5V8X6M3N2P4R7S9T0W1Y",
+        status=JobStatus.RUNNING,
+        bucket="b",
+        prefix="random/datasets/01JDZQ5V8X6M3N2P4R7S9T0W1Y/",
+        count=2,
+        format=Format.BINARY,
+        sizes=Sizes.fixed(1),
+        seed=0,
+        total_bytes=2,
+        chunk_starts=(0,),
+        created_at="2026-11-28T09:00:00.000Z",
+        updated_at="2026-11-28T09:00:00.000Z",
+        expiration=0,
+    )
+    failed = replace(dataset, status=JobStatus.FAILED, failed_files=(FailedFile(0, "k", "x", "y"),))
+    accepted = dataset.accepted_fields("https://d/datasets/id")
+    assert set(schemas["AcceptedDataset"]["properties"]) == set(accepted)
+    assert set(schemas["AcceptedDataset"]["required"]) == set(accepted)
+    assert set(schemas["Dataset"]["properties"]) == set(failed.status_fields())
+    assert set(schemas["Dataset"]["required"]) == set(dataset.status_fields())
+    item = schemas["Dataset"]["properties"]["failed_files"]["items"]
+    assert set(item["required"]) == set(failed.status_fields()["failed_files"][0])
+    assert set(schemas["Dataset"]["properties"]["status"]["enum"]) == {s.value for s in JobStatus}
+    fields = schemas["DatasetRequest"]["properties"]
+    assert fields["count"]["maximum"] == DEFAULT_MAX_DATASET_FILES
+    for name in ("size_bytes", "min_size_bytes", "max_size_bytes"):
+        assert fields[name]["maximum"] == DEFAULT_MAX_JOB_BYTES
+
+
+_DATASET_VALIDATOR = OAS31Validator(_schemas()["DatasetRequest"])
+
+
+def _dataset_refused(body: Any) -> bool:
+    try:
+        parse_dataset_request(
+            api_event(body, resource="/datasets"), DEFAULT_MAX_DATASET_FILES, DEFAULT_MAX_JOB_BYTES
+        )
+    except BadRequestError:
+        return True
+    return False
+
+
+def _beyond_the_schema(body: Any) -> bool:
+    """The one rule between fields the schema cannot say, the function's (documented):
+    min_size_bytes at most max_size_bytes."""
+    low, high = body.get("min_size_bytes"), body.get("max_size_bytes")
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high))
+    return numbers and low > high
+
+
+def test_the_document_allows_exactly_the_dataset_requests_the_function_accepts_at_every_limit() -> (
+    None
+):
+    counts = [_ABSENT, 0, 1, DEFAULT_MAX_DATASET_FILES, DEFAULT_MAX_DATASET_FILES + 1]
+    sizes = [_ABSENT, *(limit + step for limit in _SIZE_LIMITS for step in (-1, 0, 1))]
+    formats = [_ABSENT, *(fmt.value for fmt in Format)]
+    for count, fmt, (low, high), fixed in itertools.product(
+        counts,
+        formats,
+        [(_ABSENT, _ABSENT), *itertools.product(sizes[1:], repeat=2)][::7],
+        sizes[::3],
+    ):
+        fields = {
+            "count": count,
+            "format": fmt,
+            "size_bytes": fixed,
+            "min_size_bytes": low,
+            "max_size_bytes": high,
+        }
+        body = {name: value for name, value in fields.items() if value is not _ABSENT}
+        if _beyond_the_schema(body):
+            assert _dataset_refused(body), body
+            continue
+        assert _DATASET_VALIDATOR.is_valid(body) == (not _dataset_refused(body)), body
+
+
+_DATASET_BODIES = st.fixed_dictionaries(
+    {},
+    optional={
+        "count": st.sampled_from([0, 1, 2, DEFAULT_MAX_DATASET_FILES + 1])
+        | _INTEGERS
+        | _NOT_INTEGERS,
+        "size_bytes": _INTEGERS | _NOT_INTEGERS,
+        "min_size_bytes": _INTEGERS | _NOT_INTEGERS,
+        "max_size_bytes": _INTEGERS | _NOT_INTEGERS,
+        "format": st.sampled_from([fmt.value for fmt in Format]) | _NOT_INTEGERS,
+        "seed": st.sampled_from([-1, 0, MAX_SEED, MAX_SEED + 1]) | _INTEGERS | _NOT_INTEGERS,
+        "mode": st.just("async"),
+    },
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(body=_DATASET_BODIES)
+def test_the_document_allows_exactly_the_dataset_requests_the_function_accepts(
+    body: dict[str, Any],
+) -> None:
+    if _beyond_the_schema(body):
+        assert _dataset_refused(body), body
+        return
+    assert _DATASET_VALIDATOR.is_valid(body) == (not _dataset_refused(body)), body
+
+
+def test_the_dataset_examples_are_allowed_and_accepted() -> None:
+    document, _ = read_from_filename(str(DOCUMENT))
+    media = document["paths"]["/datasets"]["post"]["requestBody"]["content"]["application/json"]
+    examples = [example["value"] for example in media["examples"].values()]
+    assert examples
+    for body in examples:
+        assert _DATASET_VALIDATOR.is_valid(body), body
+        assert not _dataset_refused(body), body
+
+
+def test_the_dataset_routes_share_the_files_idempotency_key_pattern_and_id_pattern() -> None:
+    document, _ = read_from_filename(str(DOCUMENT))
+    [key] = document["paths"]["/datasets"]["post"]["parameters"]
+    assert key["schema"]["pattern"] == _KEY_PATTERN
+    [dataset_id] = document["paths"]["/datasets/{dataset_id}"]["get"]["parameters"]
+    assert (
+        dataset_id["schema"]["pattern"]
+        == _schemas()["Dataset"]["properties"]["dataset_id"]["pattern"]
+    )
+    assert re.match(dataset_id["schema"]["pattern"], ulid(datetime.now(UTC)))

@@ -5,6 +5,7 @@ import base64
 import pytest
 
 from randfile.content import Format
+from randfile.dataset_plan import Sizes
 from randfile.errors import (
     BadRequestError,
     MethodNotAllowedError,
@@ -16,10 +17,13 @@ from randfile.errors import (
 from randfile.request import (
     DEFAULT_SIZE_BYTES,
     MAX_JSON_DEPTH,
+    DatasetRequest,
     FileRequest,
     Mode,
     Route,
     check_route,
+    parse_dataset_id,
+    parse_dataset_request,
     parse_job_id,
     parse_request,
     status_url,
@@ -268,3 +272,71 @@ def test_a_job_id_is_a_ulid_or_404(parameters: dict[str, str] | None, job_id: st
 def test_the_status_url_is_where_the_caller_called(domain: str, path: str, url: str) -> None:
     context = {**api_event()["requestContext"], "domainName": domain, "path": path}
     assert status_url(api_event(requestContext=context), "ID") == url
+
+
+def dataset_event(body: object) -> dict[str, object]:
+    return api_event(body, resource="/datasets")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"size_bytes": 10}, "count: is required: the number of files, from 1 to 100"),
+        ({"count": 0, "size_bytes": 10}, "count: must be between 1 and 100, got 0"),
+        ({"count": 101, "size_bytes": 10}, "count: must be between 1 and 100, got 101"),
+        ({"count": 2}, "size_bytes: is required: give size_bytes, or both min_size_bytes"),
+        ({"count": 2, "max_size_bytes": 5}, "size_bytes: is required"),
+        (
+            {"count": 2, "size_bytes": 5, "max_size_bytes": 5},
+            "size_bytes: give either size_bytes (every file that size) or min_size_bytes and"
+            " max_size_bytes (each file's size drawn between them), not both",
+        ),
+        (
+            {"count": 2, "min_size_bytes": 6, "max_size_bytes": 5},
+            "min_size_bytes: must be at most max_size_bytes (5), got 6",
+        ),
+        ({"count": 2, "size_bytes": MAX + 1}, f"size_bytes: must be between 1 and {MAX}"),
+        ({"count": 2, "min_size_bytes": 1, "max_size_bytes": MAX + 1}, "max_size_bytes: must be"),
+        ({"count": 2, "size_bytes": 1, "format": "jsonl"}, "size_bytes: must be at least"),
+        (
+            {"count": 2, "min_size_bytes": 1, "max_size_bytes": 500, "format": "csv"},
+            "min_size_bytes: must be at least",
+        ),
+        ({"count": 2, "size_bytes": 1, "seed": -1}, "seed: must be between 0 and"),
+        ({"count": 2, "size_bytes": 1, "mode": "sync"}, "body: unknown field(s) ['mode']"),
+        ([1], "body: must be a JSON object, got array"),
+    ],
+)
+def test_a_dataset_request_is_refused_with_its_reason(body: object, message: str) -> None:
+    with pytest.raises(BadRequestError) as refused:
+        parse_dataset_request(dataset_event(body), 100, MAX)
+    assert message in refused.value.message
+
+
+def test_a_dataset_request_of_either_form() -> None:
+    fixed = parse_dataset_request(dataset_event({"count": 3, "size_bytes": 9}), 100, MAX)
+    assert fixed == DatasetRequest(3, Format.BINARY, Sizes.fixed(9), None)
+    ranged = parse_dataset_request(
+        dataset_event(
+            {"count": 100, "min_size_bytes": 1, "max_size_bytes": MAX, "format": "text", "seed": 4}
+        ),
+        100,
+        MAX,
+    )
+    assert ranged == DatasetRequest(100, Format.TEXT, Sizes(1, MAX), 4)
+    assert ranged.fields()["route"] == "/datasets"
+
+
+@pytest.mark.parametrize("dataset_id", [None, "", "nope", "01JDZQ5V8X"])
+def test_a_dataset_id_that_is_no_ulid_is_404(dataset_id: str | None) -> None:
+    event = api_event(None, pathParameters={"dataset_id": dataset_id})
+    with pytest.raises(NotFoundError):
+        parse_dataset_id(event)
+
+
+def test_the_dataset_routes() -> None:
+    assert check_route(api_event(None, resource="/datasets")) is Route.CREATE_DATASET
+    status = api_event(None, resource="/datasets/{dataset_id}", httpMethod="GET")
+    assert check_route(status) is Route.DATASET_STATUS
+    with pytest.raises(MethodNotAllowedError):
+        check_route(api_event(None, resource="/datasets", httpMethod="GET"))

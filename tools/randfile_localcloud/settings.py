@@ -66,7 +66,7 @@ def stack_variables(zip_path: Path, overrides: Mapping[str, Any] | None = None) 
         "data_role_arn": role_arn(DATA_ACCOUNT_ID, DEPLOY_ROLE),
         # The deploy role administers the bucket key (when there is one) through its key policy,
         # as the CI apply role does in AWS.
-        "kms_key_administrator_arns": [role_arn(DATA_ACCOUNT_ID, DEPLOY_ROLE)],
+        "bucket_kms_key_administrator_arns": [role_arn(DATA_ACCOUNT_ID, DEPLOY_ROLE)],
         "repository": "local/randfile",
         "hosted_zone_name": HOSTED_ZONE,
         "domain_name": DOMAIN,

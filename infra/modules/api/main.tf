@@ -8,19 +8,22 @@ locals {
   ]
   # The methods this API serves, as execute-api ARNs name them: a path parameter is any one
   # segment, which an ARN can only match with "*".
-  post_files_path = "${aws_api_gateway_method.post.http_method}${aws_api_gateway_resource.files.path}"
-  get_job_path    = "${aws_api_gateway_method.get_job.http_method}${aws_api_gateway_resource.files.path}/*"
+  post_files_path    = "${aws_api_gateway_method.post.http_method}${aws_api_gateway_resource.files.path}"
+  get_job_path       = "${aws_api_gateway_method.get_job.http_method}${aws_api_gateway_resource.files.path}/*"
+  post_datasets_path = "${aws_api_gateway_method.post_datasets.http_method}${aws_api_gateway_resource.datasets.path}"
+  get_dataset_path   = "${aws_api_gateway_method.get_dataset.http_method}${aws_api_gateway_resource.datasets.path}/*"
   method_arns = [
-    for path in [local.post_files_path, local.get_job_path] :
+    for path in [local.post_files_path, local.get_job_path, local.post_datasets_path, local.get_dataset_path] :
     "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/${path}"
   ]
 }
 
-# --- REST API: POST /files and GET /files/{job_id} -> Lambda proxy ------------------------------
+# --- REST API: POST /files, GET /files/{job_id}, POST /datasets, GET /datasets/{dataset_id} ------
+# --- -> Lambda proxy ---------------------------------------------------------------------------
 
 resource "aws_api_gateway_rest_api" "this" {
   name        = var.name
-  description = "Writes files of random bytes: POST /files, GET /files/{job_id}"
+  description = "Writes files of random bytes: POST /files, GET /files/{job_id}, POST /datasets, GET /datasets/{dataset_id}"
   # Only the custom domain answers; the default execute-api host would bypass its TLS policy.
   disable_execute_api_endpoint = true
   tags                         = var.tags
@@ -105,6 +108,76 @@ resource "aws_lambda_permission" "get_job" {
   source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${local.get_job_path}"
 }
 
+# Datasets: many files from one request, served by the same function with the same authorization,
+# API key and resource-policy principals as /files (the usage plan covers the whole stage).
+resource "aws_api_gateway_resource" "datasets" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "datasets"
+}
+
+resource "aws_api_gateway_method" "post_datasets" {
+  #checkov:skip=CKV2_AWS_53:Lambda proxy integration: the function validates the JSON body itself and answers 400 with a reason; a model here would duplicate that contract.
+  rest_api_id      = aws_api_gateway_rest_api.this.id
+  resource_id      = aws_api_gateway_resource.datasets.id
+  http_method      = "POST"
+  authorization    = var.authorization
+  api_key_required = var.api_key_required
+}
+
+resource "aws_api_gateway_integration" "post_datasets" {
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = aws_api_gateway_resource.datasets.id
+  http_method             = aws_api_gateway_method.post_datasets.http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = var.function_invoke_arn
+}
+
+resource "aws_lambda_permission" "post_datasets" {
+  statement_id  = "AllowInvokeFromApiGatewayPostDatasets"
+  action        = "lambda:InvokeFunction"
+  function_name = var.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${local.post_datasets_path}"
+}
+
+resource "aws_api_gateway_resource" "dataset" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.datasets.id
+  path_part   = "{dataset_id}"
+}
+
+resource "aws_api_gateway_method" "get_dataset" {
+  #checkov:skip=CKV2_AWS_53:Lambda proxy integration: the function checks the dataset id (a ULID) itself and answers 404 without reading the store; a validator could only check that the segment is present, which routing already does.
+  rest_api_id      = aws_api_gateway_rest_api.this.id
+  resource_id      = aws_api_gateway_resource.dataset.id
+  http_method      = "GET"
+  authorization    = var.authorization
+  api_key_required = var.api_key_required
+
+  request_parameters = {
+    "method.request.path.dataset_id" = true
+  }
+}
+
+resource "aws_api_gateway_integration" "get_dataset" {
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = aws_api_gateway_resource.dataset.id
+  http_method             = aws_api_gateway_method.get_dataset.http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = var.function_invoke_arn
+}
+
+resource "aws_lambda_permission" "get_dataset" {
+  statement_id  = "AllowInvokeFromApiGatewayGetDataset"
+  action        = "lambda:InvokeFunction"
+  function_name = var.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${local.get_dataset_path}"
+}
+
 data "aws_iam_policy_document" "invoke" {
   statement {
     sid       = "InvokeFiles"
@@ -155,6 +228,19 @@ resource "aws_api_gateway_deployment" "this" {
       merge({}, aws_api_gateway_method.get_job.request_parameters),
       aws_api_gateway_integration.get_job.id,
       aws_api_gateway_integration.get_job.uri,
+      aws_api_gateway_resource.datasets.id,
+      aws_api_gateway_method.post_datasets.id,
+      aws_api_gateway_method.post_datasets.authorization,
+      aws_api_gateway_method.post_datasets.api_key_required,
+      aws_api_gateway_integration.post_datasets.id,
+      aws_api_gateway_integration.post_datasets.uri,
+      aws_api_gateway_resource.dataset.id,
+      aws_api_gateway_method.get_dataset.id,
+      aws_api_gateway_method.get_dataset.authorization,
+      aws_api_gateway_method.get_dataset.api_key_required,
+      merge({}, aws_api_gateway_method.get_dataset.request_parameters),
+      aws_api_gateway_integration.get_dataset.id,
+      aws_api_gateway_integration.get_dataset.uri,
       aws_api_gateway_rest_api_policy.this.id,
       data.aws_iam_policy_document.invoke.json,
       {

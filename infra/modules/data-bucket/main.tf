@@ -9,7 +9,6 @@ locals {
   account_id    = data.aws_caller_identity.current.account_id
   partition     = data.aws_partition.current.partition
   bucket_name   = coalesce(var.bucket_name, "${var.name}-${local.account_id}-${data.aws_region.current.id}")
-  account_root  = "arn:${local.partition}:iam::${local.account_id}:root"
   writer_root   = "arn:${local.partition}:iam::${split(":", var.writer_role_arn)[4]}:root"
   bucket_arn    = "arn:${local.partition}:s3:::${local.bucket_name}"
   writer_prefix = "${local.bucket_arn}/${var.key_prefix}*"
@@ -92,74 +91,23 @@ resource "aws_kms_alias" "this" {
   target_key_id = aws_kms_key.this[0].key_id
 }
 
+module "kms_key_policy" {
+  source = "../_kms-key-policy"
+
+  account_id         = local.account_id
+  partition          = local.partition
+  administrator_arns = var.kms_key_administrator_arns
+  reader_arns        = var.kms_key_reader_arns
+}
+
 data "aws_iam_policy_document" "kms" {
   count = var.kms_encryption ? 1 : 0
 
   #checkov:skip=CKV_AWS_109:Key policy: Resource "*" is this key only, and the account-root admin statement is what keeps the key manageable through IAM.
   #checkov:skip=CKV_AWS_111:Key policy: Resource "*" is this key only, and the account-root admin statement is what keeps the key manageable through IAM.
   #checkov:skip=CKV_AWS_356:Key policy: Resource "*" is this key only; key policies cannot name a narrower resource.
-  statement {
-    sid       = "DataAccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = [local.account_root]
-    }
-  }
-
-  # Named roles (the CI apply role) administer this key through this policy alone: a role ARN as
-  # principal needs no identity policy, is in force from CreateKey on (no tag to propagate), and
-  # passes CreateKey's lockout check, which requires the caller to be allowed kms:PutKeyPolicy.
-  # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators
-  dynamic "statement" {
-    for_each = length(var.kms_key_administrator_arns) > 0 ? [var.kms_key_administrator_arns] : []
-
-    content {
-      sid = "KeyAdministrators"
-      actions = [
-        "kms:CancelKeyDeletion",
-        "kms:CreateAlias",
-        "kms:DeleteAlias",
-        "kms:DescribeKey",
-        "kms:DisableKey",
-        "kms:DisableKeyRotation",
-        "kms:EnableKey",
-        "kms:EnableKeyRotation",
-        "kms:GetKeyPolicy",
-        "kms:GetKeyRotationStatus",
-        "kms:ListResourceTags",
-        "kms:PutKeyPolicy",
-        "kms:ScheduleKeyDeletion",
-        "kms:TagResource",
-        "kms:UntagResource",
-        "kms:UpdateAlias",
-        "kms:UpdateKeyDescription",
-      ]
-      resources = ["*"]
-
-      principals {
-        type        = "AWS"
-        identifiers = statement.value
-      }
-    }
-  }
-
-  dynamic "statement" {
-    for_each = length(var.kms_key_reader_arns) > 0 ? [var.kms_key_reader_arns] : []
-
-    content {
-      sid       = "KeyReaders"
-      actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
-      resources = ["*"]
-
-      principals {
-        type        = "AWS"
-        identifiers = statement.value
-      }
-    }
-  }
+  # The account root, the key administrators and readers: the statements both key policies share.
+  source_policy_documents = [module.kms_key_policy.json]
 
   # The writer lives in another account: name that account and pin the role with aws:PrincipalArn,
   # so a re-created role keeps working and no other identity of that account qualifies.

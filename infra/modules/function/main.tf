@@ -49,16 +49,20 @@ data "aws_iam_policy_document" "permissions" {
     resources = ["${aws_cloudwatch_log_group.this.arn}:*", "${aws_cloudwatch_log_group.worker.arn}:*"]
   }
 
-  # Item-level actions on the jobs table only: job records and Powertools' idempotency records
-  # (get, put, conditional update, delete of an expired or failed claim). No scan, query or
-  # table-level action.
+  # Item-level actions on the jobs table only: job and dataset records and Powertools' idempotency
+  # records (get, put, conditional update, delete of an expired or failed claim). No scan, query or
+  # table-level action. A dataset's chunk ends in a TransactWriteItems of two updates, which IAM
+  # authorizes as dynamodb:UpdateItem on each item's table
+  # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
   statement {
     sid       = "KeepJobs"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
     resources = [aws_dynamodb_table.jobs.arn]
   }
 
-  # The API function queues a job: one message per job, {"job_id": ...}.
+  # The API function queues a job ({"job_id": ...}) or a dataset's fan-out ({"dataset_id": ...});
+  # the worker queues a dataset's chunks and its finalize (SendMessageBatch is authorized as
+  # sqs:SendMessage, https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api.html).
   statement {
     sid       = "QueueJobs"
     actions   = ["sqs:SendMessage"]
@@ -174,6 +178,8 @@ locals {
       RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN = aws_sqs_queue.jobs_dead_letter.arn
       RANDFILE_MAX_JOB_BYTES             = tostring(var.max_job_bytes)
       RANDFILE_JOB_RETENTION_DAYS        = tostring(var.job_retention_days)
+      RANDFILE_MAX_DATASET_FILES         = tostring(var.max_dataset_files)
+      RANDFILE_MAX_DATASET_BYTES         = tostring(var.max_dataset_bytes)
     },
     var.environment == null ? {} : { RANDFILE_ENVIRONMENT = var.environment },
   )

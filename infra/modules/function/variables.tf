@@ -125,6 +125,28 @@ variable "max_job_bytes" {
   }
 }
 
+variable "max_dataset_files" {
+  description = "Most files one dataset may have (RANDFILE_MAX_DATASET_FILES): POST /datasets with a larger count is refused with 400. 10,000 by default; at most 100,000, so that a dataset's item (its chunks' first indexes) stays well within DynamoDB's 400 KB and its fan-out and manifests fit in one worker run."
+  type        = number
+  default     = 10000
+
+  validation {
+    condition     = var.max_dataset_files >= 1 && var.max_dataset_files <= 100000 && floor(var.max_dataset_files) == var.max_dataset_files
+    error_message = "max_dataset_files must be a whole number of files from 1 to 100000 (a dataset's chunks are listed in one DynamoDB item and its manifests written by one worker run)."
+  }
+}
+
+variable "max_dataset_bytes" {
+  description = "Most bytes one dataset may hold, all its files together (RANDFILE_MAX_DATASET_BYTES): POST /datasets whose sizes add up to more is refused with 400. 1 TiB (1099511627776) by default; at most 1 PiB. Each file is also at most max_job_bytes."
+  type        = number
+  default     = 1099511627776
+
+  validation {
+    condition     = var.max_dataset_bytes >= 1 && var.max_dataset_bytes <= 1125899906842624 && floor(var.max_dataset_bytes) == var.max_dataset_bytes
+    error_message = "max_dataset_bytes must be a whole number of bytes from 1 to 1125899906842624 (1 PiB); the default, 1099511627776, is 1 TiB."
+  }
+}
+
 variable "job_retention_days" {
   description = "Days a job's record (its status) is kept before DynamoDB's TTL removes it (RANDFILE_JOB_RETENTION_DAYS); after that its id is 404."
   type        = number

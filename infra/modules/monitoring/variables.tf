@@ -105,7 +105,7 @@ variable "create_query_definitions" {
 }
 
 variable "kms_key_administrator_arns" {
-  description = "Roles that administer the alarm topic's key through its key policy (the CI apply role: infra/bootstrap's `stack_inputs[<env>].alarm_key_administrator_arns`). The account root always may, through IAM."
+  description = "Roles that administer the alarm topic's key through its key policy (the CI apply role: infra/bootstrap's `stack_inputs[<env>].alarm_kms_key_administrator_arns`). The account root always may, through IAM."
   type        = list(string)
   default     = []
 
@@ -116,7 +116,7 @@ variable "kms_key_administrator_arns" {
 }
 
 variable "kms_key_reader_arns" {
-  description = "Roles that read the alarm topic's key settings through its key policy (the CI plan role: infra/bootstrap's `stack_inputs[<env>].alarm_key_reader_arns`)."
+  description = "Roles that read the alarm topic's key settings through its key policy (the CI plan role: infra/bootstrap's `stack_inputs[<env>].alarm_kms_key_reader_arns`)."
   type        = list(string)
   default     = []
 

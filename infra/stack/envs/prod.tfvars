@@ -12,15 +12,15 @@ domain_name      = "files.example.com"
 
 # Made by infra/bootstrap (its `stack_inputs` output): the CI apply role may create roles only with
 # this boundary, and the key policies (bucket key, alarm topic key) name the CI roles.
-role_permissions_boundary_arn = "arn:aws:iam::333333333333:policy/randfile-ci-prod-boundary"
-alarm_key_administrator_arns  = ["arn:aws:iam::333333333333:role/randfile-ci-prod-apply"]
-alarm_key_reader_arns         = ["arn:aws:iam::333333333333:role/randfile-ci-prod-plan", "arn:aws:iam::333333333333:role/randfile-ci-prod-pr"]
-kms_encryption                = true
-kms_key_administrator_arns    = ["arn:aws:iam::444444444444:role/randfile-ci-prod-apply"]
-kms_key_reader_arns           = ["arn:aws:iam::444444444444:role/randfile-ci-prod-plan"]
-log_retention_days            = 365
-object_expiration_days        = 30
-api_usage_plan_daily_quota    = 5000
+role_permissions_boundary_arn     = "arn:aws:iam::333333333333:policy/randfile-ci-prod-boundary"
+alarm_kms_key_administrator_arns  = ["arn:aws:iam::333333333333:role/randfile-ci-prod-apply"]
+alarm_kms_key_reader_arns         = ["arn:aws:iam::333333333333:role/randfile-ci-prod-plan", "arn:aws:iam::333333333333:role/randfile-ci-prod-pr"]
+kms_encryption                    = true
+bucket_kms_key_administrator_arns = ["arn:aws:iam::444444444444:role/randfile-ci-prod-apply"]
+bucket_kms_key_reader_arns        = ["arn:aws:iam::444444444444:role/randfile-ci-prod-plan"]
+log_retention_days                = 365
+current_version_expiration_days   = 30
+api_usage_plan_daily_quota        = 5000
 
 # The jobs table survives a mistaken destroy and can be restored to any second of 35 days.
 jobs_table_deletion_protection    = true

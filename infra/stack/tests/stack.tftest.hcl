@@ -148,12 +148,12 @@ run "a_kms_key_needs_the_data_role_in_its_policy" {
   command = plan
 
   variables {
-    kms_encryption             = true
-    data_role_arn              = "arn:aws:iam::222222222222:role/randfile-ci-test-apply"
-    kms_key_administrator_arns = ["arn:aws:iam::222222222222:role/someone-else"]
+    kms_encryption                    = true
+    data_role_arn                     = "arn:aws:iam::222222222222:role/randfile-ci-test-apply"
+    bucket_kms_key_administrator_arns = ["arn:aws:iam::222222222222:role/someone-else"]
   }
 
-  expect_failures = [var.kms_key_reader_arns]
+  expect_failures = [var.bucket_kms_key_reader_arns]
 }
 
 # The CI apply role manages the alarm key only through the key's policy: a CI deploy (one with the
@@ -165,17 +165,17 @@ run "a_ci_deploy_names_the_alarm_key_administrator" {
     role_permissions_boundary_arn = "arn:aws:iam::111111111111:policy/randfile-ci-test-boundary"
   }
 
-  expect_failures = [var.alarm_key_administrator_arns]
+  expect_failures = [var.alarm_kms_key_administrator_arns]
 }
 
 run "alarm_key_roles_are_in_the_workload_account" {
   command = plan
 
   variables {
-    alarm_key_reader_arns = ["arn:aws:iam::222222222222:role/randfile-ci-test-plan"]
+    alarm_kms_key_reader_arns = ["arn:aws:iam::222222222222:role/randfile-ci-test-plan"]
   }
 
-  expect_failures = [var.alarm_key_reader_arns]
+  expect_failures = [var.alarm_kms_key_reader_arns]
 }
 
 run "jobs_are_wired_with_their_limits" {
@@ -186,6 +186,14 @@ run "jobs_are_wired_with_their_limits" {
     job_retention_days = 2
     worker_timeout     = 300
     worker_memory_size = 3008
+    max_dataset_files  = 2000
+    max_dataset_bytes  = 10737418240
+  }
+
+  assert {
+    condition = [for name in ["RANDFILE_MAX_DATASET_FILES", "RANDFILE_MAX_DATASET_BYTES"] :
+    module.function.environment_variables[name]] == ["2000", "10737418240"]
+    error_message = "The stack must pass its dataset limits to both functions."
   }
 
   assert {
@@ -219,6 +227,11 @@ run "jobs_defaults_are_ten_gib_seven_days_fifteen_minutes" {
     condition     = [module.function.environment_variables["RANDFILE_MAX_JOB_BYTES"], module.function.environment_variables["RANDFILE_JOB_RETENTION_DAYS"]] == ["10737418240", "7"]
     error_message = "A job may write 10 GiB by default, and its status stays 7 days (docs/security.md's ceilings assume it)."
   }
+
+  assert {
+    condition     = [module.function.environment_variables["RANDFILE_MAX_DATASET_FILES"], module.function.environment_variables["RANDFILE_MAX_DATASET_BYTES"]] == ["10000", "1099511627776"]
+    error_message = "A dataset may have 10,000 files and 1 TiB by default (issue 27)."
+  }
 }
 
 run "job_queue_variables_reach_the_function" {
@@ -232,5 +245,162 @@ run "job_queue_variables_reach_the_function" {
   assert {
     condition     = [module.function.worker_max_concurrency, module.function.job_max_receive_count] == [5, 4]
     error_message = "worker_max_concurrency and job_max_receive_count must reach the jobs queue's mapping and redrive policy."
+  }
+}
+
+# The stack's variables take their modules' names (DEVELOPERS.md); the older names are read for one
+# release (deprecated.tf). Both spellings must give the modules the same values (main.tf passes
+# them the locals asserted here), the old one with a warning, and two different values under both
+# names must be refused.
+run "new_variable_names_reach_the_modules" {
+  command = plan
+
+  variables {
+    kms_encryption                    = true
+    current_version_expiration_days   = 9
+    bucket_kms_key_administrator_arns = ["arn:aws:iam::222222222222:role/bucket-admin"]
+    bucket_kms_key_reader_arns        = ["arn:aws:iam::222222222222:role/bucket-reader"]
+    alarm_kms_key_administrator_arns  = ["arn:aws:iam::111111111111:role/alarm-admin"]
+    alarm_kms_key_reader_arns         = ["arn:aws:iam::111111111111:role/alarm-reader"]
+  }
+
+  assert {
+    condition     = local.current_version_expiration_days == 9
+    error_message = "current_version_expiration_days must be what the data-bucket module gets."
+  }
+
+  assert {
+    condition = jsonencode([
+      local.bucket_kms_key_administrator_arns, local.bucket_kms_key_reader_arns,
+      local.alarm_kms_key_administrator_arns, local.alarm_kms_key_reader_arns,
+      ]) == jsonencode([
+      ["arn:aws:iam::222222222222:role/bucket-admin"], ["arn:aws:iam::222222222222:role/bucket-reader"],
+      ["arn:aws:iam::111111111111:role/alarm-admin"], ["arn:aws:iam::111111111111:role/alarm-reader"],
+    ])
+    error_message = "The key policies' roles must be the new names' values."
+  }
+
+  assert {
+    condition     = length(local.deprecated_variables_set) == 0
+    error_message = "The new names alone must not warn."
+  }
+}
+
+run "old_variable_names_still_work_for_a_release" {
+  command = plan
+
+  variables {
+    kms_encryption               = true
+    object_expiration_days       = 9
+    kms_key_administrator_arns   = ["arn:aws:iam::222222222222:role/bucket-admin"]
+    kms_key_reader_arns          = ["arn:aws:iam::222222222222:role/bucket-reader"]
+    alarm_key_administrator_arns = ["arn:aws:iam::111111111111:role/alarm-admin"]
+    alarm_key_reader_arns        = ["arn:aws:iam::111111111111:role/alarm-reader"]
+  }
+
+  # The deprecation warning: a check block's failed assertion is a warning, not an error.
+  expect_failures = [check.deprecated_variable_names]
+
+  assert {
+    condition     = local.current_version_expiration_days == 9
+    error_message = "object_expiration_days must still be what the data-bucket module gets."
+  }
+
+  assert {
+    condition = jsonencode([
+      local.bucket_kms_key_administrator_arns, local.bucket_kms_key_reader_arns,
+      local.alarm_kms_key_administrator_arns, local.alarm_kms_key_reader_arns,
+      ]) == jsonencode([
+      ["arn:aws:iam::222222222222:role/bucket-admin"], ["arn:aws:iam::222222222222:role/bucket-reader"],
+      ["arn:aws:iam::111111111111:role/alarm-admin"], ["arn:aws:iam::111111111111:role/alarm-reader"],
+    ])
+    error_message = "The old names must give the key policies the same roles as the new ones."
+  }
+
+  assert {
+    condition     = length(local.deprecated_variables_set) == 5
+    error_message = "Each old name set must be named in the warning."
+  }
+}
+
+run "the_same_value_under_both_names_is_accepted" {
+  command = plan
+
+  variables {
+    object_expiration_days          = 9
+    current_version_expiration_days = 9
+  }
+
+  expect_failures = [check.deprecated_variable_names]
+
+  assert {
+    condition     = local.current_version_expiration_days == 9
+    error_message = "The same value under both names must be taken."
+  }
+}
+
+run "different_values_under_both_names_are_refused" {
+  command = plan
+
+  variables {
+    object_expiration_days           = 9
+    current_version_expiration_days  = 10
+    kms_key_reader_arns              = ["arn:aws:iam::222222222222:role/old"]
+    bucket_kms_key_reader_arns       = ["arn:aws:iam::222222222222:role/new"]
+    alarm_key_administrator_arns     = ["arn:aws:iam::111111111111:role/old"]
+    alarm_kms_key_administrator_arns = ["arn:aws:iam::111111111111:role/new"]
+    alarm_key_reader_arns            = ["arn:aws:iam::111111111111:role/old"]
+    alarm_kms_key_reader_arns        = ["arn:aws:iam::111111111111:role/new"]
+  }
+
+  expect_failures = [
+    var.current_version_expiration_days,
+    var.bucket_kms_key_reader_arns,
+    var.alarm_kms_key_administrator_arns,
+    var.alarm_kms_key_reader_arns,
+    check.deprecated_variable_names,
+  ]
+}
+
+# Apart: bucket_kms_key_reader_arns' validations read the administrators, and Terraform does not
+# evaluate a validation whose inputs already failed theirs.
+run "different_bucket_key_administrators_under_both_names_are_refused" {
+  command = plan
+
+  variables {
+    kms_key_administrator_arns        = ["arn:aws:iam::222222222222:role/old"]
+    bucket_kms_key_administrator_arns = ["arn:aws:iam::222222222222:role/new"]
+  }
+
+  expect_failures = [var.bucket_kms_key_administrator_arns, check.deprecated_variable_names]
+}
+
+# infra/bootstrap scopes the CI roles to the names modules/_names derives: what the modules create
+# must be named exactly so, or a CI deploy is refused (tests/repository/test_resource_names.py
+# checks that both roots read their names there).
+run "the_modules_create_what_the_names_module_names" {
+  command = plan
+
+  assert {
+    condition = [
+      module.function.function_name, module.function.role_name, module.function.worker_function_name,
+      module.function.log_group_name, module.function.worker_log_group_name, module.function.jobs_table_name,
+      module.function.jobs_queue_name, module.function.jobs_dead_letter_queue_name, module.monitoring.dashboard_name,
+      ] == [
+      module.names.name, module.names.function_role, module.names.worker_function,
+      module.names.function_log_groups.api, module.names.function_log_groups.worker, module.names.jobs_table,
+      module.names.jobs_queue, module.names.jobs_dead_letter_queue, module.names.dashboard,
+    ]
+    error_message = "The function and monitoring modules must create what modules/_names names (the bootstrap's roles are scoped to it)."
+  }
+
+  assert {
+    condition     = alltrue([for name in values(module.monitoring.alarm_names) : startswith(name, trimsuffix(module.names.alarms_pattern, "*"))])
+    error_message = "Every alarm must be named as modules/_names says."
+  }
+
+  assert {
+    condition     = startswith(module.api.access_log_group_name, trimsuffix(module.names.api_log_groups_pattern, "*")) && output.bucket_name == "${module.names.name}-222222222222-eu-west-1"
+    error_message = "The API's access log group and the data bucket must match modules/_names' patterns."
   }
 }

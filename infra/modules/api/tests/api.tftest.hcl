@@ -1,4 +1,5 @@
-# The API's behaviour: who may call POST /files and GET /files/{job_id} and how, what it costs
+# The API's behaviour: who may call POST /files, GET /files/{job_id}, POST /datasets and
+# GET /datasets/{dataset_id} and how, what it costs
 # them (throttles, quota), where it is served (custom domain, TLS policy, DNS records), what the
 # function lets it do.
 # Policies are checked on the statements of their aws_iam_policy_document (a mock provider cannot
@@ -16,6 +17,25 @@ variables {
   invoke_principals   = ["111111111111", "arn:aws:iam::333333333333:role/caller"]
   hosted_zone_name    = "example.com"
   domain_name         = "files.example.com"
+}
+
+# The mocks give every resource the path of /files; the dataset routes' paths are their own.
+override_resource {
+  target          = aws_api_gateway_resource.datasets
+  override_during = plan
+  values = {
+    id   = "d4t4s3"
+    path = "/datasets"
+  }
+}
+
+override_resource {
+  target          = aws_api_gateway_resource.dataset
+  override_during = plan
+  values = {
+    id   = "d4t4s3t"
+    path = "/datasets/{dataset_id}"
+  }
 }
 
 run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
@@ -60,13 +80,13 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
       ] == [{
         effect    = "Allow"
         actions   = toset(["execute-api:Invoke"])
-        resources = toset(["arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/v1/POST/files", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/v1/GET/files/*"])
+        resources = toset(["arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/v1/POST/files", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/v1/GET/files/*", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/v1/POST/datasets", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/v1/GET/datasets/*"])
         principals = toset([{
           type        = "AWS"
           identifiers = toset(["arn:aws:iam::111111111111:root", "arn:aws:iam::333333333333:role/caller"])
         }])
     }]
-    error_message = "The policy must allow only the listed accounts (as their root ARN) and roles to invoke POST /files and GET /files/{job_id} on the stage."
+    error_message = "The policy must allow only the listed accounts (as their root ARN) and roles to invoke POST /files, GET /files/{job_id}, POST /datasets and GET /datasets/{dataset_id} on the stage."
   }
 
   assert {
@@ -110,6 +130,39 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
       aws_lambda_permission.get_job.source_arn,
     ] == ["lambda:InvokeFunction", "apigateway.amazonaws.com", "randfile-test", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/GET/files/*"]
     error_message = "API Gateway may invoke the function for GET /files/{job_id} of this API (any stage, any job id) too."
+  }
+
+  assert {
+    condition = [
+      aws_api_gateway_resource.datasets.path_part,
+      aws_api_gateway_resource.datasets.parent_id,
+      aws_api_gateway_method.post_datasets.http_method,
+      aws_api_gateway_method.post_datasets.authorization,
+      aws_api_gateway_method.post_datasets.api_key_required,
+      aws_api_gateway_resource.dataset.path_part,
+      aws_api_gateway_resource.dataset.parent_id,
+      aws_api_gateway_method.get_dataset.http_method,
+      aws_api_gateway_method.get_dataset.authorization,
+      aws_api_gateway_method.get_dataset.api_key_required,
+      aws_api_gateway_method.get_dataset.request_parameters,
+    ] == ["datasets", aws_api_gateway_rest_api.this.root_resource_id, "POST", "AWS_IAM", true, "{dataset_id}", aws_api_gateway_resource.datasets.id, "GET", "AWS_IAM", true, tomap({ "method.request.path.dataset_id" = true })]
+    error_message = "POST /datasets and GET /datasets/{dataset_id} must be authorized like POST /files (SigV4 and an API key)."
+  }
+
+  assert {
+    condition = [
+      for integration in [aws_api_gateway_integration.post_datasets, aws_api_gateway_integration.get_dataset] :
+      [integration.type, integration.integration_http_method, integration.uri]
+    ] == [for _ in range(2) : ["AWS_PROXY", "POST", var.function_invoke_arn]]
+    error_message = "The dataset routes must proxy to the same function."
+  }
+
+  assert {
+    condition = [aws_lambda_permission.post_datasets.source_arn, aws_lambda_permission.get_dataset.source_arn] == [
+      "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/POST/datasets",
+      "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/GET/datasets/*",
+    ]
+    error_message = "API Gateway may invoke the function for the dataset routes of this API (any stage, any dataset id)."
   }
 
   assert {
@@ -189,7 +242,7 @@ run "without_iam_anyone_with_the_key_may_call" {
 
   assert {
     condition = alltrue([
-      for method in [aws_api_gateway_method.post, aws_api_gateway_method.get_job] : method.authorization == "NONE" && method.api_key_required
+      for method in [aws_api_gateway_method.post, aws_api_gateway_method.get_job, aws_api_gateway_method.post_datasets, aws_api_gateway_method.get_dataset] : method.authorization == "NONE" && method.api_key_required
     ])
     error_message = "With authorization NONE both methods must still require the API key."
   }
@@ -218,7 +271,7 @@ run "iam_only_without_key" {
   }
 
   assert {
-    condition     = !aws_api_gateway_method.post.api_key_required && !aws_api_gateway_method.get_job.api_key_required && length(aws_api_gateway_api_key.this) == 0 && length(aws_api_gateway_usage_plan_key.this) == 0
+    condition     = !aws_api_gateway_method.post.api_key_required && !aws_api_gateway_method.get_job.api_key_required && !aws_api_gateway_method.post_datasets.api_key_required && !aws_api_gateway_method.get_dataset.api_key_required && length(aws_api_gateway_api_key.this) == 0 && length(aws_api_gateway_usage_plan_key.this) == 0
     error_message = "Without api_key_required no key is created or demanded."
   }
 

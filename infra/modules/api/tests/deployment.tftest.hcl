@@ -50,7 +50,7 @@ override_resource {
 
 run "baseline" {
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "a45406bd1c86f970eca6ec816934fe35b1293930" # BASELINE
     error_message = "The trigger of the baseline API changed to ${aws_api_gateway_deployment.this.triggers.redeployment}: if the module now hashes something else on purpose, update BASELINE in this file."
   }
 
@@ -74,7 +74,7 @@ run "limits_logs_and_tags_keep_the_deployment" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment == "a45406bd1c86f970eca6ec816934fe35b1293930" # BASELINE
     error_message = "Stage settings, the usage plan, logging and tags are not part of the deployed API: they must not redeploy it."
   }
 }
@@ -88,7 +88,7 @@ run "authorization_change_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "a45406bd1c86f970eca6ec816934fe35b1293930" # BASELINE
     error_message = "A new authorization type only takes effect once deployed."
   }
 }
@@ -101,7 +101,7 @@ run "api_key_requirement_change_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "a45406bd1c86f970eca6ec816934fe35b1293930" # BASELINE
     error_message = "Dropping the API key requirement only takes effect once deployed."
   }
 }
@@ -114,7 +114,7 @@ run "new_integration_target_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "a45406bd1c86f970eca6ec816934fe35b1293930" # BASELINE
     error_message = "A new integration URI only takes effect once deployed."
   }
 }
@@ -135,7 +135,7 @@ run "resource_policy_change_redeploys" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "a45406bd1c86f970eca6ec816934fe35b1293930" # BASELINE
     error_message = "A REST API's resource policy only takes effect once the API is deployed again."
   }
 }
@@ -159,7 +159,30 @@ run "gateway_responses_are_in_the_deployment" {
   }
 
   assert {
-    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "d3d5d9647b1376eb4342ee00a4bc88d2ee262357" # BASELINE
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "a45406bd1c86f970eca6ec816934fe35b1293930" # BASELINE
     error_message = "A gateway response that API Gateway holds differently only takes effect once deployed: the deployment must reference the responses themselves."
+  }
+}
+
+# POST /datasets and GET /datasets/{dataset_id} are part of the deployed API: an integration of
+# theirs replaced (another function, or recreated) is served only once the API is deployed again.
+run "dataset_routes_are_in_the_deployment" {
+  command = plan
+
+  plan_options {
+    replace = [aws_api_gateway_integration.get_dataset]
+  }
+
+  override_resource {
+    target          = aws_api_gateway_integration.get_dataset
+    override_during = plan
+    values = {
+      id = "agi-a1b2c3d4e5-replaced"
+    }
+  }
+
+  assert {
+    condition     = aws_api_gateway_deployment.this.triggers.redeployment != "a45406bd1c86f970eca6ec816934fe35b1293930" # BASELINE
+    error_message = "The dataset routes' integrations must be in the deployment's trigger."
   }
 }

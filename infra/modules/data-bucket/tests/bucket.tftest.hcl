@@ -249,9 +249,14 @@ run "sse_kms_with_a_key_for_the_writer_through_s3" {
 
   assert {
     condition = one([
-      for s in data.aws_iam_policy_document.kms[0].statement : one(s.principals).identifiers if s.sid == "DataAccountAdministers"
-    ]) == toset(["arn:aws:iam::222222222222:root"])
+      for s in jsondecode(module.kms_key_policy.json).Statement : s.Principal.AWS if s.Sid == "AccountAdministers"
+    ]) == "arn:aws:iam::222222222222:root"
     error_message = "The data account (its root) must administer the key, or the key becomes unmanageable."
+  }
+
+  assert {
+    condition     = data.aws_iam_policy_document.kms[0].source_policy_documents == tolist([module.kms_key_policy.json])
+    error_message = "The key policy must start from the statements both key policies share (../_kms-key-policy)."
   }
 
   assert {

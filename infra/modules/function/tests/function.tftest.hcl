@@ -65,6 +65,8 @@ run "environment_is_the_service_contract" {
       RANDFILE_JOB_DEAD_LETTER_QUEUE_ARN = "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-dead-letter"
       RANDFILE_MAX_JOB_BYTES             = "10737418240"
       RANDFILE_JOB_RETENTION_DAYS        = "7"
+      RANDFILE_MAX_DATASET_FILES         = "10000"
+      RANDFILE_MAX_DATASET_BYTES         = "1099511627776"
     })
     error_message = "The function must get exactly the RANDFILE_* variables randfile.config reads (DEVELOPERS.md)."
   }
@@ -334,6 +336,14 @@ run "the_worker_runs_the_same_package_as_the_same_role" {
     max_job_bytes      = 2147483648
     job_retention_days = 3
     environment        = "dev"
+    max_dataset_files  = 500
+    max_dataset_bytes  = 1073741824
+  }
+
+  assert {
+    condition = [for name in ["RANDFILE_MAX_DATASET_FILES", "RANDFILE_MAX_DATASET_BYTES"] :
+    aws_lambda_function.worker.environment[0].variables[name]] == ["500", "1073741824"]
+    error_message = "The dataset limits must come from the variables."
   }
 
   assert {

@@ -199,3 +199,34 @@ run "rejects_5_tib_within_lambda_s_longest_timeout" {
 
   expect_failures = [var.max_job_bytes]
 }
+
+run "rejects_dataset_limits_out_of_range" {
+  command = plan
+
+  variables {
+    max_dataset_files = 100001
+    max_dataset_bytes = 0
+  }
+
+  expect_failures = [var.max_dataset_files, var.max_dataset_bytes]
+}
+
+run "rejects_fractional_and_oversized_dataset_limits" {
+  command = plan
+
+  variables {
+    max_dataset_files = 2.5
+    max_dataset_bytes = 1125899906842625
+  }
+
+  expect_failures = [var.max_dataset_files, var.max_dataset_bytes]
+}
+
+run "accepts_the_largest_dataset_limits" {
+  command = plan
+
+  variables {
+    max_dataset_files = 100000
+    max_dataset_bytes = 1125899906842624
+  }
+}

@@ -156,7 +156,7 @@ run "topic_is_encrypted_with_a_key_cloudwatch_may_use" {
   }
 
   assert {
-    condition = anytrue([for s in data.aws_iam_policy_document.alarm_key.statement :
+    condition = anytrue([for s in data.aws_iam_policy_document.cloudwatch_alarms_publish["key"].statement :
       s.sid == "CloudWatchAlarmsPublish" && contains(flatten([for p in s.principals : p.identifiers]), "cloudwatch.amazonaws.com") &&
     toset(s.actions) == toset(["kms:Decrypt", "kms:GenerateDataKey*"])])
     error_message = "The key policy must let cloudwatch.amazonaws.com encrypt and decrypt for the topic."
@@ -177,20 +177,19 @@ run "ci_roles_manage_and_read_the_key_by_its_policy" {
   }
 
   assert {
-    condition = {
-      for s in data.aws_iam_policy_document.alarm_key.statement : s.sid => flatten([for p in s.principals : p.identifiers]) if s.sid != "CloudWatchAlarmsPublish"
-      } == {
-      AccountAdministers = ["arn:aws:iam::111111111111:root"]
-      KeyAdministrators  = ["arn:aws:iam::111111111111:role/randfile-ci-dev-apply"]
-      KeyReaders         = ["arn:aws:iam::111111111111:role/randfile-ci-dev-plan"]
+    condition = { for s in jsondecode(module.kms_key_policy.json).Statement : s.Sid => s.Principal.AWS } == {
+      AccountAdministers = "arn:aws:iam::111111111111:root"
+      KeyAdministrators  = "arn:aws:iam::111111111111:role/randfile-ci-dev-apply"
+      KeyReaders         = "arn:aws:iam::111111111111:role/randfile-ci-dev-plan"
     }
     error_message = "The key policy must keep the account root and name the CI apply role as administrator and the plan role as reader."
   }
 
   assert {
-    condition = alltrue([for s in data.aws_iam_policy_document.alarm_key.statement :
-    alltrue([for a in s.actions : !endswith(a, "*") || s.sid == "AccountAdministers" || a == "kms:GenerateDataKey*"])])
-    error_message = "Only the account root may hold every key action; the CI roles get named actions."
+    condition = data.aws_iam_policy_document.alarm_key.source_policy_documents == tolist([
+      module.kms_key_policy.json, data.aws_iam_policy_document.cloudwatch_alarms_publish["key"].json,
+    ]) && length(data.aws_iam_policy_document.alarm_key.statement) == 0
+    error_message = "The key policy must be the statements both key policies share (../_kms-key-policy) and CloudWatch's, nothing else."
   }
 }
 
@@ -209,7 +208,7 @@ run "only_this_environments_alarms_publish_to_the_topic" {
   command = plan
 
   assert {
-    condition = [for s in data.aws_iam_policy_document.alarm_topic.statement : {
+    condition = [for s in data.aws_iam_policy_document.cloudwatch_alarms_publish["topic"].statement : {
       sid        = s.sid
       actions    = s.actions
       resources  = s.resources

@@ -31,4 +31,9 @@ run "environment_plans" {
     condition     = var.environment != "prod" || (var.jobs_table_deletion_protection && var.jobs_table_point_in_time_recovery)
     error_message = "prod's jobs table must refuse deletion and be restorable (envs/prod.tfvars)."
   }
+
+  assert {
+    condition     = length(local.deprecated_variables_set) == 0
+    error_message = "The environments' tfvars must use the stack's current variable names (deprecated.tf)."
+  }
 }

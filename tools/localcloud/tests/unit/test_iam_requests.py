@@ -212,6 +212,32 @@ def test_dynamodb_requests_name_their_table_and_a_tagged_create_also_tags() -> N
     ]
 
 
+def test_a_dynamodb_transaction_is_authorized_as_each_of_its_actions_on_its_table() -> None:
+    jobs = "arn:aws:dynamodb:eu-west-1:111111111111:table/app-jobs"
+    other = "arn:aws:dynamodb:eu-west-1:111111111111:table/other"
+    key = {"id": {"S": "a"}}
+    assert _json(
+        "dynamodb",
+        "DynamoDB_20120810.TransactWriteItems",
+        TransactItems=[
+            {"Update": {"TableName": "app-jobs", "Key": key, "UpdateExpression": "SET a = :a"}},
+            {"Put": {"TableName": "other", "Item": key}},
+            {"ConditionCheck": {"TableName": "app-jobs", "Key": key, "ConditionExpression": "x"}},
+            {"Delete": {"TableName": "other", "Key": key}},
+        ],
+    ) == [
+        ("dynamodb:UpdateItem", jobs, {}),
+        ("dynamodb:PutItem", other, {}),
+        ("dynamodb:ConditionCheckItem", jobs, {}),
+        ("dynamodb:DeleteItem", other, {}),
+    ]
+    assert _json(
+        "dynamodb",
+        "DynamoDB_20120810.TransactGetItems",
+        TransactItems=[{"Get": {"TableName": "app-jobs", "Key": key}}],
+    ) == [("dynamodb:GetItem", jobs, {})]
+
+
 def test_sqs_requests_name_their_queue_by_name_or_url_and_a_tagged_create_also_tags() -> None:
     queue = "arn:aws:sqs:eu-west-1:111111111111:randfile-dev-jobs-failed"
     tagged = {"aws:RequestTag/environment": ["dev"], "aws:TagKeys": ["environment"]}

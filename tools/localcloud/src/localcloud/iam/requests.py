@@ -623,8 +623,33 @@ def _sns(call: Call, world: World) -> Iterator[Item]:
     )
 
 
+# A transaction is authorized as each of its actions on its own table: "Permissions for Put,
+# Update, Delete, and Get actions are governed by the permissions used for the underlying PutItem,
+# UpdateItem, DeleteItem, and GetItem operations. For the ConditionCheck action, you can use the
+# dynamodb:ConditionCheckItem permission"
+# (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
+DYNAMODB_TRANSACTION_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Get": "GetItem",
+}
+
+
+def _dynamodb_transaction(call: Call) -> Iterator[Item]:
+    for entry in call.params.get("TransactItems") or []:
+        for kind, action in DYNAMODB_TRANSACTION_ACTIONS.items():
+            if kind in entry:
+                table = entry[kind]["TableName"]
+                yield action, f"arn:aws:dynamodb:{call.region}:{call.account}:table/{table}", {}
+
+
 def _dynamodb(call: Call, world: World) -> Iterator[Item]:
     params = call.params
+    if call.operation in ("TransactWriteItems", "TransactGetItems"):
+        yield from _dynamodb_transaction(call)
+        return
     if "ResourceArn" in params:
         arn = str(params["ResourceArn"])
     elif "TableName" in params:

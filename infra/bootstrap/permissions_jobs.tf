@@ -1,22 +1,22 @@
-# What the CI roles need for the asynchronous jobs of infra/modules/function (the worker function
-# and its log group, the jobs table, the jobs queue and its dead-letter queue, the worker's two
-# event source mappings), and what the roles the stack creates may at most do with them (the
-# boundary). Merged into workload_read, workload_apply and stack_role_boundary through
-# source_policy_documents. Names are the stack's: <name_prefix>-<env>-worker, -jobs,
-# -jobs-queue, -jobs-dead-letter.
+# Permission statements, no roles (the roles are in roles_workload.tf): what the CI roles need for
+# the asynchronous jobs of infra/modules/function (the worker function and its log group, the jobs
+# table, the jobs queue and its dead-letter queue, the worker's two event source mappings), and
+# what the roles the stack creates may at most do with them (the boundary). Merged into
+# workload_read, workload_apply and stack_role_boundary through source_policy_documents. Names are
+# the stack's, from infra/modules/_names (module.stack_names, main.tf).
 
 locals {
   jobs_arn = {
     for env in var.environments : env => {
-      worker = "arn:${local.partition}:lambda:${var.region}:${var.workload_account_id}:function:${var.name_prefix}-${env}-worker"
-      table  = "arn:${local.partition}:dynamodb:${var.region}:${var.workload_account_id}:table/${var.name_prefix}-${env}-jobs"
+      worker = "arn:${local.partition}:lambda:${var.region}:${var.workload_account_id}:function:${module.stack_names[env].worker_function}"
+      table  = "arn:${local.partition}:dynamodb:${var.region}:${var.workload_account_id}:table/${module.stack_names[env].jobs_table}"
       queues = [
-        for queue in ["jobs-queue", "jobs-dead-letter"] : "arn:${local.partition}:sqs:${var.region}:${var.workload_account_id}:${var.name_prefix}-${env}-${queue}"
+        for queue in [module.stack_names[env].jobs_queue, module.stack_names[env].jobs_dead_letter_queue] : "arn:${local.partition}:sqs:${var.region}:${var.workload_account_id}:${queue}"
       ]
       # The failed-jobs queue of the worker's former Event invoke: the first apply of the queue
       # version refreshes and deletes it (and the event-invoke configuration), so the roles keep
       # reading and deleting it until every environment has applied that version.
-      former_queue = "arn:${local.partition}:sqs:${var.region}:${var.workload_account_id}:${var.name_prefix}-${env}-jobs-failed"
+      former_queue = "arn:${local.partition}:sqs:${var.region}:${var.workload_account_id}:${module.stack_names[env].retired_jobs_failed_queue}"
     }
   }
 

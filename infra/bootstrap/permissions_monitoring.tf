@@ -1,14 +1,15 @@
-# What the CI roles need for infra/modules/monitoring (alarms, their topic and key, the dashboard,
-# the saved queries), one statement list per role kind, merged into workload_read and
-# workload_apply through source_policy_documents. Names are the stack's: <name_prefix>-<env>...
+# Permission statements, no roles (the roles are in roles_workload.tf): what the CI roles need for
+# infra/modules/monitoring (alarms, their topic and key, the dashboard, the saved queries), one
+# statement list per role kind, merged into workload_read and workload_apply through
+# source_policy_documents. Names are the stack's, from infra/modules/_names (module.stack_names).
 
 locals {
   monitoring_arn = {
     for env in var.environments : env => {
-      topic     = "arn:${local.partition}:sns:${var.region}:${var.workload_account_id}:${var.name_prefix}-${env}-alarms"
-      alarms    = "arn:${local.partition}:cloudwatch:${var.region}:${var.workload_account_id}:alarm:${var.name_prefix}-${env}-*"
-      dashboard = "arn:${local.partition}:cloudwatch::${var.workload_account_id}:dashboard/${var.name_prefix}-${env}"
-      key_alias = "arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:alias/${var.name_prefix}-${env}-alarms"
+      topic     = "arn:${local.partition}:sns:${var.region}:${var.workload_account_id}:${module.stack_names[env].alarm_topic}"
+      alarms    = "arn:${local.partition}:cloudwatch:${var.region}:${var.workload_account_id}:alarm:${module.stack_names[env].alarms_pattern}"
+      dashboard = "arn:${local.partition}:cloudwatch::${var.workload_account_id}:dashboard/${module.stack_names[env].dashboard}"
+      key_alias = "arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:${module.stack_names[env].alarm_key_alias}"
       any_key   = "arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:key/*"
     }
   }
@@ -52,7 +53,7 @@ data "aws_iam_policy_document" "workload_monitoring_read" {
   }
 
   # The key's settings are read through its key policy, which names the plan role
-  # (stack_inputs.alarm_key_reader_arns; infra/modules/monitoring explains why not by tag).
+  # (stack_inputs.alarm_kms_key_reader_arns; infra/modules/monitoring explains why not by tag).
 
   # ListAliases supports no resource-level permission; it lists names only.
   statement {
@@ -119,7 +120,7 @@ data "aws_iam_policy_document" "workload_monitoring_apply" {
   # A new key has no ARN yet, so creating one cannot be scoped to a key: it is allowed only with
   # this environment's tag in the request, and tagging at creation is authorised as
   # kms:TagResource too. Everything after CreateKey is granted by the key's policy, which names
-  # this role (stack_inputs.alarm_key_administrator_arns): a tag can take minutes to count in
+  # this role (stack_inputs.alarm_kms_key_administrator_arns): a tag can take minutes to count in
   # authorization, the key policy counts at once.
   # https://docs.aws.amazon.com/kms/latest/developerguide/abac.html#abac-eventual-consistency
   # https://docs.aws.amazon.com/kms/latest/developerguide/tag-permissions.html

@@ -1,0 +1,4 @@
+terraform {
+  # No provider: this module only renders a document.
+  required_version = ">= 1.10"
+}

@@ -1,0 +1,4 @@
+terraform {
+  # No provider: this module only derives names.
+  required_version = ">= 1.10"
+}
