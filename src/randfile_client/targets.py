@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 LOCAL_ENV = "local"
 # Relative to the repository root; `make demo` writes it (localcloud.endpoint).
 LOCAL_ENDPOINT_FILE = Path("build") / "localcloud" / "endpoint.json"
+# Beside it, the credentials profiles `make demo` writes; the data account's reads the bucket.
+LOCAL_CREDENTIALS_FILE = Path("build") / "localcloud" / "aws" / "credentials"
+LOCAL_DATA_PROFILE = "randfile-local-data"
 STACK_DIR = Path("infra") / "stack"
 TERRAFORM = Path("scripts") / "terraform"
 
@@ -108,6 +111,33 @@ def local_target(repository: Path) -> Target:
         region=saved["region"],
         host=saved.get("host"),
         api_key=saved.get("api_key"),
+    )
+
+
+@dataclass(frozen=True)
+class LocalS3:
+    """How to read the local cloud's buckets: its emulator's URL and the data account's profile."""
+
+    endpoint_url: str
+    region: str
+    profile: str
+    credentials_file: Path
+
+
+def local_s3(repository: Path) -> LocalS3:
+    path = repository / LOCAL_ENDPOINT_FILE
+    if not path.is_file():
+        raise ConfigurationError(f"{path} does not exist: start the local cloud with `make demo`")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    if "aws_endpoint" not in saved:
+        raise ConfigurationError(
+            f"{path} names no AWS endpoint (written by an older `make demo`): run `make demo` again"
+        )
+    return LocalS3(
+        endpoint_url=saved["aws_endpoint"],
+        region=saved["region"],
+        profile=LOCAL_DATA_PROFILE,
+        credentials_file=repository / LOCAL_CREDENTIALS_FILE,
     )
 
 
