@@ -49,13 +49,22 @@ venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Create the virtualenvs wi
 
 # The libraries the zip bundles (requirements/function.txt), installed from their hashed wheels with
 # the uv that make-venv brought (pip where it fell back to pip); scripts/build_zip.py packs them
-# without the installer's traces.
+# without the installer's traces. They are the wheels of the functions' platform, not the build
+# machine's: Python <python-version> on arm64 (infra/modules/function/main.tf, `architectures`)
+# under Amazon Linux 2023, whose glibc 2.34 takes manylinux_2_34 wheels and older
+# (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html); a pure-Python wheel is the
+# same everywhere, a native one (awscrt) is the aarch64 build. tests/repository checks the
+# platform against the module.
 FUNCTION_DEPS := build/function-deps
 UV := build/uv/bin/uv
+LAMBDA_PLATFORM := aarch64-manylinux_2_34
+LAMBDA_PIP_PLATFORMS := manylinux_2_34_aarch64 manylinux_2_28_aarch64 manylinux2014_aarch64
+LAMBDA_PYTHON_VERSION = $(shell cat infra/modules/function/python-version)
 
-$(FUNCTION_DEPS)/.installed: requirements/function.txt | $(VENV)/.installed-demo
+$(FUNCTION_DEPS)/.installed: requirements/function.txt infra/modules/function/python-version | $(VENV)/.installed-demo
 	rm -rf $(FUNCTION_DEPS)
-	$(if $(wildcard $(UV)),$(UV) pip install --python $(PY),$(PY) -m pip install --disable-pip-version-check) \
+	$(if $(wildcard $(UV)),$(UV) pip install --python $(PY) --python-platform $(LAMBDA_PLATFORM) --no-build,$(PY) -m pip install --disable-pip-version-check $(addprefix --platform ,$(LAMBDA_PIP_PLATFORMS)) --implementation cp --only-binary :all:) \
+	  --python-version $(LAMBDA_PYTHON_VERSION) \
 	  --quiet --require-hashes --no-deps --no-compile --target $(FUNCTION_DEPS) -r requirements/function.txt
 	touch $@
 

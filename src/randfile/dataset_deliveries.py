@@ -44,7 +44,7 @@ from randfile.errors import (
 from randfile.job_queue import JobQueue, dataset_message
 from randfile.jobs import JobStatus
 from randfile.lambda_context import Deadline
-from randfile.storage import PART_BYTES, BucketWriter, ExistingObject, ObjectSpec
+from randfile.storage import PART_BYTES, BucketWriter, Digests, ExistingObject, ObjectSpec
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +211,7 @@ def _file(
         if recorded is not None and recorded.sha256 is not None:
             found = writer.exists(spec.key)
             if found is not None:
-                return _found(dataset, spec, found, recorded.sha256, base)
+                return _found(dataset, spec, found, base, recorded)
         # Nothing written: what an earlier attempt's killed multipart upload left open goes first.
         if held.attempt > 1 and spec.size_bytes > PART_BYTES:
             writer.abort_uploads(spec.key)
@@ -232,8 +232,11 @@ def _write(
     deadline: Deadline,
     base: FileResult,
 ) -> FileResult:
-    def record_digest(sha256: str) -> None:
-        if store.record(held, replace(base, sha256=sha256)) is None:
+    def record_digest(digests: Digests) -> None:
+        recorded = replace(
+            base, sha256=digests.sha256, checksum_crc64nvme=digests.checksum_crc64nvme
+        )
+        if store.record(held, recorded) is None:
             raise JobsUnavailableError("the chunk was taken over by another delivery")
 
     started = time.perf_counter()
@@ -248,17 +251,18 @@ def _write(
     except KeyTakenError as taken:
         # Written by an earlier attempt of the same chunk between the digest and its record:
         # the same bytes, as this write sent them.
-        if taken.sent_sha256 is None:
+        if taken.sent is None:
             raise
-        return _found(dataset, spec, writer.existing(spec.key), taken.sent_sha256, base)
+        sent = replace(
+            base, sha256=taken.sent.sha256, checksum_crc64nvme=taken.sent.checksum_crc64nvme
+        )
+        return _found(dataset, spec, writer.existing(spec.key), base, sent)
     return replace(
         base,
         sha256=stored.sha256,
         etag=stored.etag,
         version_id=stored.version_id,
-        # S3's full-object CRC64NVME comes with the checksums change to storage.py
-        # (StoredObject.checksum_crc64nvme); until then the manifest has none for this file.
-        checksum_crc64nvme=None,
+        checksum_crc64nvme=stored.checksum_crc64nvme,
         write_ms=(time.perf_counter() - started) * 1000,
     )
 
@@ -267,19 +271,31 @@ def _found(
     dataset: Dataset,
     spec: dataset_plan.FileSpec,
     found: ExistingObject,
-    sha256: str,
     base: FileResult,
+    sent: FileResult,
 ) -> FileResult:
-    """The file an earlier attempt wrote, once its metadata and size show it is this file."""
+    """The file an earlier attempt wrote, once its metadata, size and the CRC64NVME S3 stores
+    (against the digests `sent` recorded, when they hold one) show it is this file."""
     expected = _metadata(dataset, spec)
-    if {name: found.metadata.get(name) for name in expected} != expected or (
-        found.size_bytes != spec.size_bytes
+    # A result recorded before objects carried a checksum has none: S3's is the object's.
+    checksum = sent.checksum_crc64nvme or found.checksum_crc64nvme
+    if (
+        {name: found.metadata.get(name) for name in expected} != expected
+        or found.size_bytes != spec.size_bytes
+        or found.checksum_crc64nvme not in (None, checksum)
     ):
         raise StorageError(
             f"s3://{found.bucket}/{spec.key} exists but is not this dataset's file"
-            f" (metadata {found.metadata}, {found.size_bytes} bytes)"
+            f" (metadata {found.metadata}, {found.size_bytes} bytes,"
+            f" CRC64NVME {found.checksum_crc64nvme})"
         )
-    return replace(base, sha256=sha256, etag=found.etag, version_id=found.version_id)
+    return replace(
+        base,
+        sha256=sent.sha256,
+        checksum_crc64nvme=checksum,
+        etag=found.etag,
+        version_id=found.version_id,
+    )
 
 
 def _failed(base: FileResult, error: ServiceError) -> FileResult:
@@ -406,7 +422,7 @@ def _abandon_chunk(
             found = writer.exists(spec.key)
             if found is not None:
                 try:
-                    result = _found(dataset, spec, found, recorded.sha256, base)
+                    result = _found(dataset, spec, found, base, recorded)
                 except StorageError as error:
                     result = _failed(base, error)
         if result is None:

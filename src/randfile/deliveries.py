@@ -26,7 +26,7 @@ from randfile.errors import (
 from randfile.files import CreatedFile, PlannedFile, object_metadata, write_file
 from randfile.jobs import Job, JobStore
 from randfile.lambda_context import Deadline
-from randfile.storage import BucketWriter
+from randfile.storage import BucketWriter, Digests, ExistingObject
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def run_job(
                 deadline,
                 watch,
                 job_id=job_id,
-                before_final_write=lambda sha256: _record_content(store, held, sha256),
+                before_final_write=lambda digests: _record_content(store, held, digests),
             )
         except KeyTakenError as taken:
             return _written_earlier(planned, writer, job_id, taken)
@@ -108,7 +108,9 @@ def _ended(store: JobStore, held: Job, outcome: Callable[[], CreatedFile | Servi
         result = error
     if isinstance(result, ServiceError):
         return JobRun(store.fail(held, result.code, result.message), ended=True)
-    succeeded = store.succeed(held, result.sha256, result.etag, result.version_id)
+    succeeded = store.succeed(
+        held, Digests(result.sha256, result.checksum_crc64nvme), result.etag, result.version_id
+    )
     return JobRun(succeeded, result, ended=True)
 
 
@@ -149,24 +151,36 @@ def _planned(job: Job) -> PlannedFile:
     )
 
 
-def _record_content(store: JobStore, held: Job, sha256: str) -> None:
-    recorded = store.record_content(held, sha256)
-    if recorded is None or recorded.sha256 != sha256 or recorded.attempt != held.attempt:
+def _record_content(store: JobStore, held: Job, digests: Digests) -> None:
+    recorded = store.record_content(held, digests)
+    if (
+        recorded is None
+        or recorded.sha256 != digests.sha256
+        or recorded.checksum_crc64nvme != digests.checksum_crc64nvme
+        or recorded.attempt != held.attempt
+    ):
         # Another delivery took the job over: it writes the object, not this one.
         raise JobsUnavailableError("the job was taken over by another delivery")
 
 
 def _found(held: Job, planned: PlannedFile, writer: BucketWriter) -> CreatedFile | None:
-    """The job's object when an earlier attempt wrote it after recording its digest (and was
+    """The job's object when an earlier attempt wrote it after recording its digests (and was
     killed before recording the outcome); None when there is no object yet."""
     if held.sha256 is None:
         return None
     found = writer.exists(planned.key)
     if found is None:
         return None
-    _check_is_the_jobs(planned, held.job_id, found.metadata, found.size_bytes, found.bucket)
+    # A job recorded by a version before checksums has none of its own: S3's is the object's.
+    checksum = held.checksum_crc64nvme or found.checksum_crc64nvme
+    if checksum is None:
+        raise StorageError(
+            f"s3://{found.bucket}/{planned.key} is this job's object but carries no CRC64NVME"
+            " checksum (written by an earlier version of randfile)"
+        )
+    _check_is_the_jobs(planned, held.job_id, found, checksum)
     return planned.written(
-        found.bucket, found.size_bytes, held.sha256, found.etag, found.version_id
+        found.bucket, found.size_bytes, Digests(held.sha256, checksum), found.etag, found.version_id
     )
 
 
@@ -176,26 +190,29 @@ def _written_earlier(
     """The job's object, written by an earlier delivery of the same job whose outcome was not
     recorded (this delivery's create-only write then meets it: 412). Its content is a function of
     the job's format, seed, size and generator version, the very bytes this delivery sent, so their
-    SHA-256 is the object's."""
+    digests are the object's (and S3's checksum of it says so)."""
     found = writer.existing(planned.key)
-    _check_is_the_jobs(planned, job_id, found.metadata, found.size_bytes, found.bucket)
-    if taken.sent_sha256 is None:
+    if taken.sent is None:
         raise taken
-    return planned.written(
-        found.bucket, found.size_bytes, taken.sent_sha256, found.etag, found.version_id
-    )
+    _check_is_the_jobs(planned, job_id, found, taken.sent.checksum_crc64nvme)
+    return planned.written(found.bucket, found.size_bytes, taken.sent, found.etag, found.version_id)
 
 
 def _check_is_the_jobs(
-    planned: PlannedFile, job_id: str, metadata: dict[str, str], size_bytes: int, bucket: str
+    planned: PlannedFile, job_id: str, found: ExistingObject, checksum_crc64nvme: str
 ) -> None:
     """An object at the job's key is the job's when its metadata names the job with the planned
-    format, seed and generator version, and its size is the planned one."""
+    format, seed and generator version, its size is the planned one and the CRC64NVME S3 stores
+    (when it stores one) is the one the job's content has."""
     expected = object_metadata(planned, job_id)
-    if {name: metadata.get(name) for name in expected} != expected or (
-        size_bytes != planned.size_bytes
+    metadata = found.metadata
+    stored = found.checksum_crc64nvme
+    if (
+        {name: metadata.get(name) for name in expected} != expected
+        or found.size_bytes != planned.size_bytes
+        or stored not in (None, checksum_crc64nvme)
     ):
         raise StorageError(
-            f"s3://{bucket}/{planned.key} exists but is not this job's object"
-            f" (metadata {metadata}, {size_bytes} bytes)"
+            f"s3://{found.bucket}/{planned.key} exists but is not this job's object"
+            f" (metadata {metadata}, {found.size_bytes} bytes, CRC64NVME {stored})"
         )

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from randfile.storage import Digests
+
 
 class ServiceError(Exception):
     """An error the caller is told about: `status` and `code` go into the JSON error body,
@@ -98,10 +103,10 @@ class StorageUnavailableError(ServiceError):
 
 class KeyTakenError(StorageUnavailableError):
     """The create-only write met an existing object (412): a retry gets a new key, and a job's
-    retried delivery finds the object an earlier attempt wrote. `sent_sha256` is the SHA-256 of
-    the content this write sent, whole by then."""
+    retried delivery finds the object an earlier attempt wrote. `sent` holds the digests of the
+    content this write sent, whole by then."""
 
-    sent_sha256: str | None = None
+    sent: Digests | None = None
 
 
 class JobsUnavailableError(ServiceError):

@@ -16,7 +16,7 @@ from randfile.jobs import Job, JobStatus, JobStore
 from randfile.keys import new_object_key, ulid
 from randfile.lambda_context import Deadline
 from randfile.request import MAX_SEED, FileRequest
-from randfile.storage import BucketWriter, ObjectSpec
+from randfile.storage import BucketWriter, Digests, ObjectSpec
 
 JOB_ID_METADATA = "randfile-job-id"
 """Metadata of every object a job writes: the job's id."""
@@ -32,6 +32,8 @@ class CreatedFile:
     format: Format
     seed: int
     sha256: str
+    checksum_crc64nvme: str
+    """The full-object CRC64NVME S3 stores with the object (base64, as HEAD reports it)."""
     etag: str
     version_id: str | None
     content_type: str
@@ -51,7 +53,12 @@ class PlannedFile:
     content_type: str
 
     def written(
-        self, bucket: str, size_bytes: int, sha256: str, etag: str, version_id: str | None
+        self,
+        bucket: str,
+        size_bytes: int,
+        digests: Digests,
+        etag: str,
+        version_id: str | None,
     ) -> CreatedFile:
         """The file once in `bucket`, as S3 reported it."""
         return CreatedFile(
@@ -60,7 +67,8 @@ class PlannedFile:
             size_bytes=size_bytes,
             format=self.format,
             seed=self.seed,
-            sha256=sha256,
+            sha256=digests.sha256,
+            checksum_crc64nvme=digests.checksum_crc64nvme,
             etag=etag,
             version_id=version_id,
             content_type=self.content_type,
@@ -89,7 +97,7 @@ def write_file(
     watch: Callable[[Iterable[bytes]], Iterable[bytes]] = iter,
     *,
     job_id: str | None = None,
-    before_final_write: Callable[[str], None] | None = None,
+    before_final_write: Callable[[Digests], None] | None = None,
 ) -> CreatedFile:
     """Generates the planned content and writes it create-only; a job's object names its job in
     its metadata. The chunks pass through `watch` on their way to the bucket, so the caller can
@@ -102,7 +110,11 @@ def write_file(
     chunks = watch(generate(planned.format, planned.size_bytes, planned.seed))
     stored = writer.write(spec, chunks, deadline, planned.size_bytes, before_final_write)
     return planned.written(
-        stored.bucket, stored.size_bytes, stored.sha256, stored.etag, stored.version_id
+        stored.bucket,
+        stored.size_bytes,
+        Digests(stored.sha256, stored.checksum_crc64nvme),
+        stored.etag,
+        stored.version_id,
     )
 
 

@@ -3,7 +3,8 @@
 A job's item is `id = "job#<job_id>"` with the file it will make (bucket, key, format, size, seed,
 content type), its `status` (queued, running, succeeded, failed), ISO 8601 UTC `created_at` and
 `updated_at`, and `expiration` (epoch seconds), the table's TTL attribute; once a delivery has
-claimed it, its `attempt` and `lease_expires_at`, and before its object is written, its `sha256`.
+claimed it, its `attempt` and `lease_expires_at`, and before its object is written, its `sha256`
+and `checksum_crc64nvme`.
 
     queued -> running -> succeeded | failed;  queued -> failed;  running (lease over) -> running
 
@@ -25,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from randfile.content import Format
 from randfile.errors import JobsUnavailableError
-from randfile.storage import RETRY_AFTER_SECONDS
+from randfile.storage import RETRY_AFTER_SECONDS, Digests
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -57,6 +58,8 @@ class Job:
     updated_at: str
     expiration: int
     sha256: str | None = None
+    checksum_crc64nvme: str | None = None
+    """Recorded with `sha256`; None only for a job recorded before objects carried one."""
     etag: str | None = None
     version_id: str | None = None
     error_code: str | None = None
@@ -78,7 +81,10 @@ class Job:
             "updated_at": self.updated_at,
         }
         if self.status is JobStatus.SUCCEEDED:
-            fields |= {"sha256": self.sha256, "etag": self.etag, "version_id": self.version_id}
+            fields["sha256"] = self.sha256
+            if self.checksum_crc64nvme is not None:
+                fields["checksum_crc64nvme"] = self.checksum_crc64nvme
+            fields |= {"etag": self.etag, "version_id": self.version_id}
         elif self.status is JobStatus.FAILED:
             fields["error"] = {"code": self.error_code, "message": self.error_message}
         return fields
@@ -102,7 +108,7 @@ class Job:
 
 _STRINGS = (
     *("job_id", "status", "bucket", "key", "format", "content_type", "created_at", "updated_at"),
-    *("sha256", "etag", "version_id", "error_code", "error_message"),
+    *("sha256", "checksum_crc64nvme", "etag", "version_id", "error_code", "error_message"),
 )
 _NUMBERS = ("size_bytes", "seed", "expiration")
 _OPTIONAL_NUMBERS = ("attempt", "lease_expires_at")
@@ -142,6 +148,7 @@ def _job(item: Mapping[str, Any]) -> Job:
         updated_at=item["updated_at"]["S"],
         expiration=number("expiration"),
         sha256=text("sha256"),
+        checksum_crc64nvme=text("checksum_crc64nvme"),
         etag=text("etag"),
         version_id=text("version_id"),
         error_code=text("error_code"),
@@ -267,23 +274,32 @@ class JobStore:
         )
         return Claim(job, held=applied)
 
-    def record_content(self, job: Job, sha256: str) -> Job | None:
-        """Keeps the content's digest before the write that makes the object exist, under the
+    def record_content(self, job: Job, digests: Digests) -> Job | None:
+        """Keeps the content's digests before the write that makes the object exist, under the
         attempt that holds the job."""
         return self._transition(
             job.job_id,
-            "SET sha256 = :sha256, updated_at = :now",
+            "SET sha256 = :sha256, checksum_crc64nvme = :checksum, updated_at = :now",
             _HELD,
-            {**_held(job), ":sha256": {"S": sha256}, ":now": {"S": _timestamp(self._now())}},
+            {
+                **_held(job),
+                ":sha256": {"S": digests.sha256},
+                ":checksum": {"S": digests.checksum_crc64nvme},
+                ":now": {"S": _timestamp(self._now())},
+            },
         )[0]
 
-    def succeed(self, job: Job, sha256: str, etag: str, version_id: str | None) -> Job | None:
+    def succeed(self, job: Job, digests: Digests, etag: str, version_id: str | None) -> Job | None:
         """`running` under `job`'s attempt -> `succeeded`, with the object's identity."""
-        names = "SET #status = :succeeded, sha256 = :sha256, etag = :etag, updated_at = :now"
+        names = (
+            "SET #status = :succeeded, sha256 = :sha256, checksum_crc64nvme = :checksum,"
+            " etag = :etag, updated_at = :now"
+        )
         values: dict[str, AttributeValueTypeDef] = {
             **_held(job),
             ":succeeded": _s(JobStatus.SUCCEEDED),
-            ":sha256": {"S": sha256},
+            ":sha256": {"S": digests.sha256},
+            ":checksum": {"S": digests.checksum_crc64nvme},
             ":etag": {"S": etag},
             ":now": {"S": _timestamp(self._now())},
         }

@@ -8,6 +8,14 @@ the one being generated, whatever the object's size. Both the PUT and the multip
 carry `If-None-Match: *`, so an existing object is never replaced. Any failure after a multipart
 upload has started (a part, the generator, the deadline) stops generating, cancels the parts not
 yet started, waits for those on the wire and aborts the upload before the error is raised.
+
+Every object carries a full-object CRC64NVME checksum, computed here over the bytes as they are
+sent: S3 recomputes it, refuses the write when it differs (BadDigest), stores it, returns it on
+HEAD with `ChecksumMode=ENABLED` and replication keeps it, so an object can be verified later
+without reading it. A multipart upload declares `ChecksumType=FULL_OBJECT`: its checksum is the
+CRC64NVME of the whole object, the same value a single PUT of the same bytes gets, not a checksum
+of the parts' checksums ("Checking object integrity", full object and composite checksums:
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html).
 """
 
 from __future__ import annotations
@@ -16,15 +24,15 @@ import base64
 import hashlib
 import logging
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+from awscrt.checksums import crc64nvme
 from botocore.exceptions import BotoCoreError, ClientError
 from s3transfer.utils import ChunksizeAdjuster
 
@@ -55,6 +63,12 @@ botocore's default pool of 10 connections; low-level clients are thread safe
 (https://docs.aws.amazon.com/boto3/latest/guide/clients.html#multithreading-or-multiprocessing-with-clients)."""
 
 RETRY_AFTER_SECONDS = 1
+
+CHECKSUM_ALGORITHM: Final = "CRC64NVME"
+"""The checksum every object carries. botocore computes CRC64NVME only with the AWS Common Runtime
+(awscrt, `botocore[crt]`), which the Lambda runtime does not promise, so the zip bundles awscrt
+(requirements/function.in) and the writer computes the value itself with
+`awscrt.checksums.crc64nvme`, botocore's own implementation."""
 
 _TRANSIENT_CODES = frozenset(
     {
@@ -90,6 +104,8 @@ class StoredObject:
     sha256: str
     etag: str
     version_id: str | None
+    checksum_crc64nvme: str
+    """The full-object CRC64NVME, base64 of its 8 big-endian bytes, as S3 reports it."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +118,8 @@ class ExistingObject:
     etag: str
     version_id: str | None
     metadata: dict[str, str]
+    checksum_crc64nvme: str | None
+    """The full-object CRC64NVME S3 stores (None: the object has none, or another checksum)."""
 
 
 @dataclass(frozen=True)
@@ -132,15 +150,15 @@ class BucketWriter:
         chunks: Iterable[bytes],
         deadline: Deadline,
         size_bytes: int | None = None,
-        before_final_write: Callable[[str], None] | None = None,
+        before_final_write: Callable[[Digests], None] | None = None,
     ) -> StoredObject:
         """Writes `chunks` create-only; `size_bytes`, their total when known, sets the part size
         (`part_size`), without which a file past 10,000 parts cannot be completed.
 
-        `before_final_write` is called with the content's SHA-256 (hex) once every byte is
+        `before_final_write` is called with the content's digests (`Digests`) once every byte is
         generated, before the request that makes the object exist (the PUT, or the upload's
-        completion): a job records it there, so a later delivery that finds the object knows its
-        digest without generating it again."""
+        completion): a job records them there, so a later delivery that finds the object knows
+        them without generating it again."""
         parts = _parts(chunks, part_size(size_bytes, self._part_bytes))
         head = list(islice(parts, 2))
         send = self._put if len(head) < 2 else self._multipart
@@ -150,23 +168,30 @@ class BucketWriter:
                 receipt = send(spec, content, deadline, partial(_call, before_final_write, content))
         except KeyTakenError as taken:
             # S3 answers 412 to the PUT or to the completion, when every byte has been sent.
-            taken.sent_sha256 = content.sha256()
+            taken.sent = content.digests()
             raise
+        sent = content.digests()
         return StoredObject(
             bucket=self._bucket,
             key=spec.key,
             size_bytes=content.size_bytes,
-            sha256=content.sha256(),
+            sha256=sent.sha256,
             etag=receipt.etag,
             version_id=receipt.version_id,
+            checksum_crc64nvme=sent.checksum_crc64nvme,
         )
 
     def existing(self, key: str) -> ExistingObject:
-        """The object at `key`: its size, ETag, version and user metadata (HEAD needs
-        s3:GetObject, https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html)."""
+        """The object at `key`: its size, ETag, version, user metadata and stored checksum. HEAD
+        needs s3:GetObject, and with checksum mode on an SSE-KMS object kms:Decrypt too, which
+        the role and the bucket's key policy grant already for multipart uploads
+        (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html, ChecksumMode)."""
         with self._s3_errors(key):
             answer = self._client.head_object(
-                Bucket=self._bucket, Key=key, ExpectedBucketOwner=self._owner
+                Bucket=self._bucket,
+                Key=key,
+                ExpectedBucketOwner=self._owner,
+                ChecksumMode="ENABLED",
             )
         receipt = _Receipt.of(answer)
         return ExistingObject(
@@ -176,6 +201,7 @@ class BucketWriter:
             etag=receipt.etag,
             version_id=receipt.version_id,
             metadata=dict(answer.get("Metadata", {})),
+            checksum_crc64nvme=answer.get("ChecksumCRC64NVME"),
         )
 
     def _put(
@@ -183,12 +209,15 @@ class BucketWriter:
         spec: ObjectSpec,
         parts: Iterable[bytes],
         deadline: Deadline,
-        before_final_write: Callable[[], None],
+        before_final_write: Callable[[], str],
     ) -> _Receipt:
-        """Sends content of at most one part in a single PUT."""
+        """Sends content of at most one part in a single PUT, with its CRC64NVME (the one
+        `before_final_write` answers, computed as the body was gathered): S3 stores the checksum
+        it is sent (one x-amz-checksum-* header at most); x-amz-sdk-checksum-algorithm goes
+        beside it, as botocore sends it with a checksum it computes."""
         body = b"".join(parts)
         deadline.ensure(0, "uploading")
-        before_final_write()
+        checksum = before_final_write()
         return _Receipt.of(
             self._client.put_object(
                 Bucket=self._bucket,
@@ -196,7 +225,8 @@ class BucketWriter:
                 Body=body,
                 ContentType=spec.content_type,
                 Metadata=spec.metadata,
-                ChecksumSHA256=_sha256(body),
+                ChecksumAlgorithm=CHECKSUM_ALGORITHM,
+                ChecksumCRC64NVME=checksum,
                 IfNoneMatch="*",
                 ExpectedBucketOwner=self._owner,
             )
@@ -207,29 +237,34 @@ class BucketWriter:
         spec: ObjectSpec,
         parts: Iterable[bytes],
         deadline: Deadline,
-        before_final_write: Callable[[], None],
+        before_final_write: Callable[[], str],
     ) -> _Receipt:
-        """Sends content of two parts or more as a multipart upload, aborted on any failure."""
+        """Sends content of two parts or more as a multipart upload, aborted on any failure. The
+        upload is declared full-object CRC64NVME, each part carries its own CRC64NVME and the
+        completion the whole object's, which S3 checks against the parts it combines."""
         deadline.ensure(0, "starting a multipart upload")
         upload_id = self._client.create_multipart_upload(
             Bucket=self._bucket,
             Key=spec.key,
             ContentType=spec.content_type,
             Metadata=spec.metadata,
-            ChecksumAlgorithm="CRC32",
+            ChecksumAlgorithm=CHECKSUM_ALGORITHM,
+            ChecksumType="FULL_OBJECT",
             ExpectedBucketOwner=self._owner,
         )["UploadId"]
         try:
             upload = _PartUploads(partial(self._upload_part, spec.key, upload_id))
             upload.send(parts, deadline, self._parts_in_flight)
             deadline.ensure(upload.slowest_part_ms, "completing the upload")
-            before_final_write()
+            checksum = before_final_write()
             return _Receipt.of(
                 self._client.complete_multipart_upload(
                     Bucket=self._bucket,
                     Key=spec.key,
                     UploadId=upload_id,
                     MultipartUpload={"Parts": upload.completed()},
+                    ChecksumCRC64NVME=checksum,
+                    ChecksumType="FULL_OBJECT",
                     IfNoneMatch="*",
                     ExpectedBucketOwner=self._owner,
                 )
@@ -271,24 +306,24 @@ class BucketWriter:
     def _upload_part(self, key: str, upload_id: str, number: int, body: bytes) -> _SentPart:
         """Sends one part (from a pool thread) and says how long it took.
 
-        S3 recomputes the part's CRC32 and refuses the part when it differs (BadDigest; see
+        S3 recomputes the part's CRC64NVME and refuses the part when it differs (BadDigest; see
         https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html), which
-        catches corruption in transit as SHA-256 would, at a fraction of the CPU on both ends
-        (boto3's managed upload sends CRC32 too). The whole object's SHA-256 is still reported.
+        catches corruption in transit as SHA-256 would, at a fraction of the CPU on both ends.
+        The whole object's SHA-256 is still reported.
         """
         started = time.monotonic()
-        checksum = _crc32(body)
+        checksum = _crc64nvme(body)
         uploaded = self._client.upload_part(
             Bucket=self._bucket,
             Key=key,
             UploadId=upload_id,
             PartNumber=number,
             Body=body,
-            ChecksumCRC32=checksum,
+            ChecksumCRC64NVME=checksum,
             ExpectedBucketOwner=self._owner,
         )
         return _SentPart(
-            {"PartNumber": number, "ETag": uploaded["ETag"], "ChecksumCRC32": checksum},
+            {"PartNumber": number, "ETag": uploaded["ETag"], "ChecksumCRC64NVME": checksum},
             (time.monotonic() - started) * 1000,
         )
 
@@ -348,22 +383,34 @@ class _Receipt:
         return cls(etag=str(answer["ETag"]).strip('"'), version_id=answer.get("VersionId"))
 
 
+@dataclass(frozen=True)
+class Digests:
+    """What identifies the content sent: its SHA-256 (hex) and its full-object CRC64NVME (base64,
+    as S3 reports it)."""
+
+    sha256: str
+    checksum_crc64nvme: str
+
+
 class _Tally:
-    """The parts on their way to S3, counted and hashed as the sending path takes them."""
+    """The parts on their way to S3, counted and hashed as the sending path takes them, in order:
+    the CRC64NVME continues from one part to the next, which makes it the whole object's."""
 
     def __init__(self, parts: Iterator[bytes]) -> None:
         self._parts = parts
         self._digest = hashlib.sha256()
+        self._crc64nvme = 0
         self.size_bytes = 0
 
     def __iter__(self) -> Iterator[bytes]:
         for part in self._parts:
             self._digest.update(part)
+            self._crc64nvme = crc64nvme(part, self._crc64nvme)
             self.size_bytes += len(part)
             yield part
 
-    def sha256(self) -> str:
-        return self._digest.hexdigest()
+    def digests(self) -> Digests:
+        return Digests(self._digest.hexdigest(), _base64_crc64(self._crc64nvme))
 
 
 @dataclass(frozen=True)
@@ -417,17 +464,21 @@ class _PartUploads:
         return [self._sent[number] for number in sorted(self._sent)]
 
 
-def _call(before_final_write: Callable[[str], None] | None, content: _Tally) -> None:
+def _call(before_final_write: Callable[[Digests], None] | None, content: _Tally) -> str:
+    """Hands the finished content's digests to `before_final_write`; answers its checksum."""
+    sent = content.digests()
     if before_final_write is not None:
-        before_final_write(content.sha256())
+        before_final_write(sent)
+    return sent.checksum_crc64nvme
 
 
-def _sha256(body: bytes) -> str:
-    return base64.b64encode(hashlib.sha256(body).digest()).decode()
+def _crc64nvme(body: bytes) -> str:
+    return _base64_crc64(crc64nvme(body))
 
 
-def _crc32(body: bytes) -> str:
-    return base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+def _base64_crc64(value: int) -> str:
+    """S3's form of a CRC64NVME: base64 of its 8 bytes, big-endian (as botocore encodes it)."""
+    return base64.b64encode(value.to_bytes(8, "big")).decode()
 
 
 def _http_status(error: ClientError) -> int:

@@ -1,5 +1,6 @@
-"""The `randfile` command: `create` files, follow a job's `status`, `dataset create`; EXIT_CODES
-and DATASET_EXIT_CODES list how they end."""
+"""The `randfile` command: `create` files, follow a job's `status`, `verify` a manifest's objects,
+`dataset create`; EXIT_CODES (VERIFY_EXIT_CODES for verify, DATASET_EXIT_CODES for dataset create)
+lists how it ends."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -26,6 +27,7 @@ from rich.progress import (
 )
 
 from randfile_client import batch, manifests, targets
+from randfile_client import verify as verification
 from randfile_client.client import DEFAULT_JOB_TIMEOUT_SECONDS, RandfileClient
 from randfile_client.dataset_report import DatasetReport
 from randfile_client.errors import (
@@ -521,7 +523,175 @@ def _many(client: RandfileClient, run: CreateRun, count: int, parallel: int) -> 
     return exit_code_for(errors)
 
 
+# --- randfile verify ----------------------------------------------------------------------------
+
+EXIT_MISMATCH = 1
+VERIFY_EXIT_CODES = """\b
+Exit codes:
+  0  every object is there, of its size and content
+  1  an object is missing or different (listed in --mismatches)
+  2  bad usage, or a manifest that cannot be read or has a line that is no object
+  3  configuration: no region or credentials for S3 could be found
+  5  an object could not be checked (access denied, S3 unreachable after retries)
+  130 interrupted (Ctrl-C)
+"""
+SHOWN_MISMATCHES = 10
+
+
+@main.command(epilog=VERIFY_EXIT_CODES)
+@click.argument("manifest_source", metavar="MANIFEST")
+@click.option(
+    "--bucket",
+    "replica",
+    metavar="BUCKET",
+    help="Check the objects in BUCKET (a replica, by key) instead of the manifest's bucket.",
+)
+@click.option(
+    "--mismatches",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write each missing or different object as a JSON line (key, problem, expected, found).",
+)
+@click.option(
+    "--parallel",
+    type=click.IntRange(1, 256),
+    default=verification.DEFAULT_PARALLEL,
+    show_default=True,
+    help="Objects checked at once.",
+)
+@click.option(
+    "--env",
+    "env",
+    envvar="RANDFILE_ENV",
+    metavar="ENV",
+    help="`local`: read with the data account's credentials on the local cloud of `make demo`; "
+    "otherwise the standard AWS credential chain (or --profile) is used.",
+)
+@click.option("--profile", help="AWS profile to read S3 with (default: the standard chain).")
+@click.option("--region", envvar="RANDFILE_REGION", help="Region of the S3 client.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def verify(
+    *,
+    manifest_source: str,
+    replica: str | None,
+    mismatches: Path | None,
+    parallel: int,
+    env: str | None,
+    profile: str | None,
+    region: str | None,
+    as_json: bool,
+) -> None:
+    """Check that every object MANIFEST lists (a JSON Lines file, local or s3://BUCKET/KEY) is
+    there with its size and checksum: a HEAD each, with S3's stored CRC64NVME, or a read and its
+    SHA-256 where no checksum is stored."""
+    try:
+        s3 = _verify_s3(env, profile, region, parallel)
+        entries = verification.read_manifest(manifest_source, s3)
+    except verification.ManifestError as error:
+        report_error(error)
+        sys.exit(2)
+    except ConfigurationError as error:
+        report_error(error)
+        sys.exit(EXIT_CONFIGURATION)
+    try:
+        result = _verify_with_progress(entries, s3, replica, parallel)
+    except KeyboardInterrupt:
+        click.echo("randfile: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if mismatches is not None:
+        mismatches.parent.mkdir(parents=True, exist_ok=True)
+        mismatches.write_text(
+            "".join(mismatch.json_line() + "\n" for mismatch in result.mismatches),
+            encoding="utf-8",
+        )
+    for mismatch in result.mismatches[:SHOWN_MISMATCHES]:
+        click.echo(f"randfile: {_describe_mismatch(mismatch)}", err=True)
+    for unchecked in result.unchecked[:SHOWN_MISMATCHES]:
+        click.echo(
+            f"randfile: s3://{unchecked.bucket}/{unchecked.key} not checked: {unchecked.reason}",
+            err=True,
+        )
+    summary = result.summary()
+    if as_json:
+        click.echo(json.dumps({**summary, "mismatches": str(mismatches) if mismatches else None}))
+    else:
+        click.echo(
+            f"checked {result.checked} objects, {decimal(result.bytes_ok)} intact, in "
+            f"{result.elapsed_seconds:.1f} s ({result.objects_per_second:.0f} objects/s): "
+            f"ok {result.ok}, missing {result.missing}, different {result.different}, "
+            f"not checked {len(result.unchecked)}; read and hashed {result.read}"
+            + (f"; mismatches in {mismatches}" if mismatches and result.mismatches else "")
+        )
+    sys.exit(EXIT_MISMATCH if result.mismatches else EXIT_FAILED if result.unchecked else EXIT_OK)
+
+
+def _verify_s3(env: str | None, profile: str | None, region: str | None, parallel: int) -> Any:
+    """The S3 client verify and dataset create read with: the local cloud's data account for
+    `--env local`, else the caller's own credentials (or `profile`)."""
+    if env == targets.LOCAL_ENV:
+        local = targets.local_s3(targets.find_repository())
+        return verification.s3_client(
+            parallel=parallel,
+            profile=local.profile,
+            region=region or local.region,
+            endpoint_url=local.endpoint_url,
+            credentials_file=local.credentials_file,
+        )
+    client = verification.s3_client(parallel=parallel, profile=profile, region=region)
+    if client.meta.region_name is None:
+        raise ConfigurationError("no region for S3: pass --region or set AWS_REGION")
+    return client
+
+
+def _verify_with_progress(
+    entries: list[verification.ManifestEntry], s3: Any, replica: str | None, parallel: int
+) -> verification.VerifyResult:
+    progress = Progress(
+        TextColumn("verifying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[problems]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+    )
+    task = progress.add_task("verify", total=len(entries), problems="")
+    problems = 0
+
+    def checked(_entry: verification.ManifestEntry, outcome: object) -> None:
+        nonlocal problems
+        problems += outcome is not None
+        progress.update(task, advance=1, problems=f"{problems} not ok" if problems else "")
+
+    with progress:
+        return verification.verify(
+            entries, s3, bucket=replica, parallel=parallel, on_checked=checked
+        )
+
+
+def _describe_mismatch(mismatch: verification.Mismatch) -> str:
+    where = f"s3://{mismatch.bucket}/{mismatch.key}"
+    if mismatch.problem == "missing":
+        return f"{where} is missing"
+    return f"{where}: {mismatch.problem} {mismatch.found}, the manifest says {mismatch.expected}"
+
+
 # --- randfile dataset ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class S3Reader:
+    """Who reads the dataset's manifest: as `randfile verify` reads (`_verify_s3`), made only
+    when the report needs it."""
+
+    env: str | None
+    profile: str | None
+    region: str | None
+
+    def client(self) -> Any:
+        return _verify_s3(self.env, self.profile, self.region, parallel=1)
+
 
 DATASET_EXIT_CODES = """\b
 Exit codes:
@@ -620,8 +790,6 @@ def dataset_create(
     except ConfigurationError as error:
         report_error(error)
         sys.exit(EXIT_CONFIGURATION)
-    if s3_profile is not None:
-        target = replace(target, storage_profile=s3_profile)
     with connection.client(target=target) as client:
         try:
             accepted = client.create_dataset(
@@ -641,7 +809,8 @@ def dataset_create(
         final = _follow_dataset(client, accepted)
     if isinstance(final, int):
         sys.exit(final)
-    sys.exit(_dataset_report(final, target, manifest, as_json))
+    reader = S3Reader(connection.env, s3_profile, target.region)
+    sys.exit(_dataset_report(final, reader, manifest, as_json))
 
 
 def _describe_accepted(client: RandfileClient, accepted: AcceptedDataset, as_json: bool) -> str:
@@ -699,7 +868,7 @@ def _follow_dataset(client: RandfileClient, accepted: AcceptedDataset) -> Datase
 
 
 def _dataset_report(
-    final: DatasetStatus, target: targets.Target, manifest: Path | None, as_json: bool
+    final: DatasetStatus, reader: S3Reader, manifest: Path | None, as_json: bool
 ) -> int:
     """Prints the report (and the failed files), saves the manifest; the command's exit code.
     The write times come from the manifest: without read access to the bucket the report has
@@ -707,7 +876,7 @@ def _dataset_report(
     code = EXIT_OK if final.status == "succeeded" else EXIT_FAILED
     write_ms: list[float] | None = None
     try:
-        data = manifests.download(targets.s3_client(target), final.bucket, final.manifest_key)
+        data = manifests.download(reader.client(), final.bucket, final.manifest_key)
         write_ms = manifests.write_times(manifests.entries(data))
         if manifest is not None:
             manifest.parent.mkdir(parents=True, exist_ok=True)

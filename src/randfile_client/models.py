@@ -43,6 +43,8 @@ class CreatedFile:
     etag: str | None = None
     version_id: str | None = None
     content_type: str | None = None
+    checksum_crc64nvme: str | None = None
+    """The object's full-object CRC64NVME as S3 stores it (`randfile verify` compares it)."""
 
     @classmethod
     def from_json(cls, document: Mapping[str, Any]) -> CreatedFile:
@@ -57,6 +59,7 @@ class CreatedFile:
                 etag=document.get("etag"),
                 version_id=document.get("version_id"),
                 content_type=document.get("content_type"),
+                checksum_crc64nvme=document.get("checksum_crc64nvme"),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise RandfileError(f"the 201 answer does not describe a file: {document}") from error

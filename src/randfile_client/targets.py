@@ -6,9 +6,6 @@
 - `--env local`: the endpoint file that `make demo` writes for the local cloud.
 - The API key: a flag or RANDFILE_API_KEY, else an SSM parameter name, else the stack's key
   (`api_key_id` output) read with the caller's credentials.
-- S3, where the client reads what the API wrote (a dataset's manifest): the caller's own
-  credentials (the standard chain) on AWS; for `--env local`, the emulator's endpoint and the
-  data account's profile that `make demo` saved beside the endpoint file, as the bucket's owner.
 """
 
 from __future__ import annotations
@@ -29,14 +26,13 @@ from randfile_client.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from mypy_boto3_apigateway import APIGatewayClient
-    from mypy_boto3_s3 import S3Client
     from mypy_boto3_ssm import SSMClient
 
 LOCAL_ENV = "local"
 # Relative to the repository root; `make demo` writes it (localcloud.endpoint).
 LOCAL_ENDPOINT_FILE = Path("build") / "localcloud" / "endpoint.json"
+# Beside it, the credentials profiles `make demo` writes; the data account's reads the bucket.
 LOCAL_CREDENTIALS_FILE = Path("build") / "localcloud" / "aws" / "credentials"
-# The profile of the local data account, the bucket's owner (randfile_localcloud.cloud).
 LOCAL_DATA_PROFILE = "randfile-local-data"
 STACK_DIR = Path("infra") / "stack"
 TERRAFORM = Path("scripts") / "terraform"
@@ -49,10 +45,6 @@ class Target:
     host: str | None = None
     api_key: str | None = None
     api_key_id: str | None = None
-    # S3 as the caller reaches it: None is AWS's endpoint and the standard credential chain.
-    aws_endpoint_url: str | None = None
-    storage_profile: str | None = None
-    credentials_file: Path | None = None
 
 
 def find_repository(start: Path | None = None) -> Path:
@@ -114,33 +106,39 @@ def local_target(repository: Path) -> Target:
     if not path.is_file():
         raise ConfigurationError(f"{path} does not exist: start the local cloud with `make demo`")
     saved = json.loads(path.read_text(encoding="utf-8"))
-    data_profile = LOCAL_DATA_PROFILE if LOCAL_DATA_PROFILE in saved.get("profiles", []) else None
     return Target(
         endpoint=saved["endpoint"],
         region=saved["region"],
         host=saved.get("host"),
         api_key=saved.get("api_key"),
-        aws_endpoint_url=saved.get("aws_endpoint_url"),
-        storage_profile=data_profile,
-        credentials_file=repository / LOCAL_CREDENTIALS_FILE if data_profile else None,
     )
 
 
-def s3_client(target: Target) -> S3Client:
-    """An S3 client for reading what the API wrote, as the caller: the standard chain in the
-    target's region, or the local cloud's data-account profile on its emulator."""
-    session = Session()
-    if target.credentials_file is not None:
-        session.set_config_variable("credentials_file", str(target.credentials_file))
-    if target.storage_profile is not None:
-        session.set_config_variable("profile", target.storage_profile)
-    try:
-        client: S3Client = boto3.session.Session(botocore_session=session).client(
-            "s3", region_name=target.region, endpoint_url=target.aws_endpoint_url
+@dataclass(frozen=True)
+class LocalS3:
+    """How to read the local cloud's buckets: its emulator's URL and the data account's profile."""
+
+    endpoint_url: str
+    region: str
+    profile: str
+    credentials_file: Path
+
+
+def local_s3(repository: Path) -> LocalS3:
+    path = repository / LOCAL_ENDPOINT_FILE
+    if not path.is_file():
+        raise ConfigurationError(f"{path} does not exist: start the local cloud with `make demo`")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    if "aws_endpoint" not in saved:
+        raise ConfigurationError(
+            f"{path} names no AWS endpoint (written by an older `make demo`): run `make demo` again"
         )
-    except BotoCoreError as error:  # ProfileNotFound, a bad endpoint, ...
-        raise ConfigurationError(f"cannot read the bucket: {error}") from error
-    return client
+    return LocalS3(
+        endpoint_url=saved["aws_endpoint"],
+        region=saved["region"],
+        profile=LOCAL_DATA_PROFILE,
+        credentials_file=repository / LOCAL_CREDENTIALS_FILE,
+    )
 
 
 def default_region() -> str | None:

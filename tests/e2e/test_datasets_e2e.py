@@ -24,6 +24,7 @@ import pytest
 
 from localcloud.endpoint import Published
 from localcloud.faults import FaultClient, FaultRule
+from randfile_client.verify import parse_manifest, verify
 from randfile_localcloud.cloud import Cloud
 from tests.e2e.api_client import signed_call
 from tests.e2e.jobs_mapping import jobs_waiting
@@ -95,6 +96,9 @@ def test_a_dataset_of_40_files_ends_succeeded_with_manifests_that_match_its_obje
     ]
     listed = s3.list_object_versions(Bucket=bucket, Prefix=accepted["prefix"])
     assert len(listed.get("Versions", [])) == FILES + 2
+    # `randfile verify` finds every file by HEAD and the CRC64NVME S3 keeps, reading none.
+    verified = verify(parse_manifest(jsonl.splitlines()), s3)
+    assert (verified.ok, verified.read, verified.all_match) == (FILES, 0, True)
 
 
 def test_a_dataset_over_the_file_limit_is_refused_with_400(published: Published) -> None:
@@ -153,6 +157,8 @@ def test_a_worker_killed_mid_chunk_is_retried_and_writes_each_file_once(
     for line in lines:
         data = s3.get_object(Bucket=accepted["bucket"], Key=line["key"])["Body"].read()
         assert hashlib.sha256(data).hexdigest() == line["sha256"]
+        head = s3.head_object(Bucket=accepted["bucket"], Key=line["key"], ChecksumMode="ENABLED")
+        assert head["ChecksumCRC64NVME"] == line["checksum_crc64nvme"]
     # The retry found files 0 to 4 (their digests recorded, their objects there): no write_ms.
     assert [line["index"] for line in lines if line["write_ms"] is None] == list(
         range(KILLED_AT + 1)

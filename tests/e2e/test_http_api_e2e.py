@@ -27,7 +27,7 @@ from localcloud.aws import role_arn
 from localcloud.endpoint import Published
 from randfile_client import ApiError, RetryPolicy
 from randfile_localcloud import verify
-from randfile_localcloud.cloud import Cloud
+from randfile_localcloud.cloud import DATA_PROFILE, Cloud
 from randfile_localcloud.settings import DATA_ACCOUNT_ID, DEPLOY_ROLE, REGION
 from tests.e2e.api_client import api_client
 
@@ -36,6 +36,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
 BODY = '{"size_bytes": 2048, "format": "csv"}'
 RANDFILE = Path(sys.executable).with_name("randfile")
 AWSCURL = Path(sys.executable).with_name("awscurl")
+# The command runs this checkout's client, whichever checkout the venv's editable install names.
+CHECKOUT_SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def _post(
@@ -177,7 +179,11 @@ def test_the_randfile_command_makes_a_batch_each_file_in_the_data_account(
         text=True,
         timeout=300,
         check=False,
-        env={**client_environment, "RANDFILE_API_KEY": str(published.api_key)},
+        env={
+            **client_environment,
+            "RANDFILE_API_KEY": str(published.api_key),
+            "PYTHONPATH": CHECKOUT_SRC,
+        },
     )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
@@ -188,6 +194,42 @@ def test_the_randfile_command_makes_a_batch_each_file_in_the_data_account(
     for line in lines:
         stored = _verified(local, {**line, "size_bytes": line["size"]})
         assert stored.size_bytes == 3072
+
+    # `randfile verify` checks the manifest's objects by HEAD and S3's CRC64NVME, read with the
+    # data account's profile `make demo` publishes, at the local cloud's AWS endpoint.
+    assert all(line["checksum_crc64nvme"] for line in lines)
+    aws_endpoint = json.loads(published.endpoint_file.read_text())["aws_endpoint"]
+    reader = {
+        **client_environment,
+        "AWS_PROFILE": DATA_PROFILE,
+        "AWS_ENDPOINT_URL_S3": aws_endpoint,
+        "PYTHONPATH": CHECKOUT_SRC,
+    }
+
+    def verify_command(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(RANDFILE), "verify", str(manifest), "--json", *arguments],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env=reader,
+        )
+
+    checked = verify_command()
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)["ok"] == 6
+    lines[2]["checksum_crc64nvme"] = "AAAAAAAAAAA="
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    mismatches = tmp_path / "mismatches.jsonl"
+    different = verify_command(f"--mismatches={mismatches}")
+    assert different.returncode == 1, different.stderr
+    [mismatch] = [json.loads(line) for line in mismatches.read_text().splitlines()]
+    assert (mismatch["key"], mismatch["problem"], mismatch["expected"]) == (
+        lines[2]["key"],
+        "checksum",
+        "AAAAAAAAAAA=",
+    )
 
 
 def test_api_gateways_refusals_come_in_the_error_format(local: Cloud, published: Published) -> None:

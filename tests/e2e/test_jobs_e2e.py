@@ -95,6 +95,12 @@ def test_a_file_past_the_synchronous_limit_is_a_job_that_ends_succeeded(
     status = _job_status(published, job)
     assert status["status"] == "succeeded"
     assert (status["sha256"], status["version_id"]) == (created.sha256, created.version_id)
+    # The worker's multipart upload is full-object CRC64NVME: S3 answers the checksum reported.
+    head = local.data().s3().head_object(Bucket=job.bucket, Key=job.key, ChecksumMode="ENABLED")
+    assert (head["ChecksumCRC64NVME"], head["ChecksumType"]) == (
+        status["checksum_crc64nvme"],
+        "FULL_OBJECT",
+    )
 
 
 def test_a_redelivered_job_writes_no_second_object(

@@ -77,8 +77,12 @@ def test_every_format_lands_in_the_data_account(
     assert stored.owner_account == DATA_ACCOUNT_ID
     assert stored.size_bytes == size
     assert stored.sha256 == reported["sha256"]
-    head = local.data().s3().head_object(Bucket=stored.bucket, Key=stored.key)
+    # S3 keeps the full-object CRC64NVME the function sent, and answers it on HEAD in checksum mode.
+    head = (
+        local.data().s3().head_object(Bucket=stored.bucket, Key=stored.key, ChecksumMode="ENABLED")
+    )
     assert head["ContentType"] == reported["content_type"]
+    assert head["ChecksumCRC64NVME"] == reported["checksum_crc64nvme"]
 
 
 def test_the_route_is_the_deployed_wiring(local: Cloud, outputs: dict[str, Any]) -> None:

@@ -96,6 +96,7 @@ class Api:
                 "format": document.get("format", "binary"),
                 "seed": document.get("seed", 1000 + index),
                 "sha256": "0" * 64,
+                "checksum_crc64nvme": "AAAAAAAAAAA=",
                 "etag": '"e"',
                 "version_id": None,
                 "content_type": "application/octet-stream",
@@ -287,6 +288,8 @@ def test_a_batch_writes_a_manifest_line_per_file(api: tuple[str, Api], tmp_path:
     lines = [json.loads(line) for line in manifest.read_text().splitlines()]
     assert len(lines) == 5
     assert list(lines[0])[:4] == ["key", "size", "sha256", "seed"]
+    # What `randfile verify` compares with S3's stored checksum.
+    assert lines[0]["checksum_crc64nvme"] == "AAAAAAAAAAA="
     sent_seeds = sorted(request["body"]["seed"] for request in state.requests)
     assert sent_seeds == list(range(40, 46))
     assert {line["seed"] for line in lines} < set(sent_seeds)

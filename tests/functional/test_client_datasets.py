@@ -28,7 +28,7 @@ from randfile_client import (
     manifests,
     targets,
 )
-from randfile_client.cli import main
+from randfile_client.cli import S3Reader, main
 from tests.http_stand_in import Recorder, serve
 
 CREDENTIALS = Credentials("AKIDDATASETTEST", "dataset-secret", "dataset-token")
@@ -478,8 +478,7 @@ def test_env_local_reads_the_bucket_as_the_data_account(
                 "host": HOST,
                 "region": REGION,
                 "api_key": "k",
-                "aws_endpoint_url": "http://127.0.0.1:2",
-                "profiles": [targets.LOCAL_DATA_PROFILE],
+                "aws_endpoint": "http://127.0.0.1:2",
             }
         )
     )
@@ -490,22 +489,14 @@ def test_env_local_reads_the_bucket_as_the_data_account(
         f"[{targets.LOCAL_DATA_PROFILE}]\naws_access_key_id = OWNER\naws_secret_access_key = o\n"
     )
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
     monkeypatch.setenv("AWS_PROFILE", "randfile-local")
 
-    target = targets.resolve(
-        env="local",
-        endpoint=None,
-        outputs_file=None,
-        region=None,
-        host=None,
-        api_key=None,
-        api_key_ssm_parameter=None,
-    )
-    s3 = targets.s3_client(target)
+    s3 = S3Reader(targets.LOCAL_ENV, None, REGION).client()
 
     assert s3.meta.endpoint_url == "http://127.0.0.1:2"
-    # The client signs with the data profile's keys, whatever AWS_PROFILE says.
-    assert s3._get_credentials().access_key == "OWNER"  # type: ignore[attr-defined]
+    # The reader signs with the data profile's keys, whatever AWS_PROFILE (the API's) says.
+    assert s3._get_credentials().access_key == "OWNER"
 
 
 def test_write_times_leave_out_files_found_rather_than_written() -> None:

@@ -24,7 +24,9 @@ from randfile import dataset_deliveries, dataset_plan, worker
 from randfile.aws import s3_client, sqs_client
 from randfile.content import Format, generate
 from randfile.handler import handler as api_handler
+from randfile_client.verify import parse_manifest, verify
 from tests import emf
+from tests.checksums import crc64nvme_of
 from tests.events import api_event
 from tests.functional.conftest import BUCKET, JOBS_TABLE, FakeContext, JobQueues, TwoAccounts
 from tests.functional.test_worker import Kill, Killed
@@ -137,10 +139,15 @@ def check_manifests(accounts: TwoAccounts, accepted: dict[str, Any], written: in
         obj = s3.get_object(Bucket=BUCKET, Key=line["key"], VersionId=line["version_id"])
         data = obj["Body"].read()
         assert hashlib.sha256(data).hexdigest() == line["sha256"]
+        head = s3.head_object(Bucket=BUCKET, Key=line["key"], ChecksumMode="ENABLED")
+        assert crc64nvme_of(data) == line["checksum_crc64nvme"] == head["ChecksumCRC64NVME"]
         assert (len(data), obj["ETag"]) == (line["size_bytes"], line["etag"])
         assert line["bucket"] == BUCKET
         assert line["seed"] == dataset_plan.file_seed(accepted["seed"], line["index"])
         assert obj["Metadata"]["randfile-seed"] == str(line["seed"])
+    # `randfile verify` finds every file as the manifest lists it, by HEAD and checksum alone.
+    verified = verify(parse_manifest(jsonl.splitlines()), s3)
+    assert (verified.ok, verified.read, verified.all_match) == (written, 0, True)
     raw = s3.get_object(Bucket=BUCKET, Key=accepted["manifest_csv_key"])["Body"].read().decode()
     rows = list(csv.reader(io.StringIO(raw)))
     assert rows == [

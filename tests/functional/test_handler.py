@@ -15,6 +15,7 @@ from randfile.aws import sqs_client
 from randfile.content import Format
 from randfile.handler import handler
 from tests import emf
+from tests.checksums import crc64nvme_of
 from tests.events import api_event
 from tests.functional.conftest import (
     BUCKET,
@@ -44,6 +45,7 @@ def test_writes_a_new_object_into_the_data_account(deployed: TwoAccounts, fmt: F
         "format",
         "seed",
         "sha256",
+        "checksum_crc64nvme",
         "etag",
         "version_id",
         "content_type",
@@ -54,6 +56,9 @@ def test_writes_a_new_object_into_the_data_account(deployed: TwoAccounts, fmt: F
     data = obj["Body"].read()
     assert len(data) == body["size_bytes"] == 4096
     assert hashlib.sha256(data).hexdigest() == body["sha256"]
+    assert crc64nvme_of(data) == body["checksum_crc64nvme"]
+    head = deployed.data_s3().head_object(Bucket=BUCKET, Key=body["key"], ChecksumMode="ENABLED")
+    assert head["ChecksumCRC64NVME"] == body["checksum_crc64nvme"]
     assert obj["ContentType"] == body["content_type"]
     assert obj["VersionId"] == body["version_id"]
     assert obj["Metadata"] == {

@@ -10,10 +10,12 @@ import pytest
 from randfile.content import Format
 from randfile.errors import JobsUnavailableError
 from randfile.jobs import Claim, Job, JobStatus, JobStore
+from randfile.storage import Digests
 from tests.functional.conftest import JOBS_TABLE, TwoAccounts, create_jobs_table
 
 JOB_ID = "01JDZQ5V8X6M3N2P4R7S9T0W1Y"
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+DIGESTS = Digests("ab" * 32, "q83vASNFZ4k=")
 
 
 class Clock:
@@ -108,9 +110,9 @@ def test_a_job_runs_then_succeeds(store: JobStore, clock: Clock, accounts: TwoAc
     assert running is not None
     assert (running.status, running.attempt) == (JobStatus.RUNNING, 1)
     assert running.lease_expires_at == int((clock.now.timestamp()) * 1000) + LEASE_MS
-    assert store.record_content(running, "ab" * 32) is not None
+    assert store.record_content(running, DIGESTS) is not None
     clock.now = START + timedelta(minutes=3)
-    done = store.succeed(running, "ab" * 32, "etag-2", "v1")
+    done = store.succeed(running, DIGESTS, "etag-2", "v1")
     assert done == store.get(JOB_ID)
     assert done is not None
     assert done.updated_at == "2026-11-28T09:03:00.000Z"
@@ -127,10 +129,12 @@ def test_a_job_runs_then_succeeds(store: JobStore, clock: Clock, accounts: TwoAc
         "created_at": "2026-11-28T09:00:00.000Z",
         "updated_at": "2026-11-28T09:03:00.000Z",
         "sha256": "ab" * 32,
+        "checksum_crc64nvme": "q83vASNFZ4k=",
         "etag": "etag-2",
         "version_id": "v1",
     }
     item = stored_item(accounts)
+    assert (item["sha256"], item["checksum_crc64nvme"]) == ({"S": "ab" * 32}, {"S": "q83vASNFZ4k="})
     assert (item["sha256"], item["etag"], item["version_id"], item["attempt"]) == (
         {"S": "ab" * 32},
         {"S": "etag-2"},
@@ -160,9 +164,9 @@ def test_an_expired_lease_passes_the_job_to_the_next_delivery(
     assert retry.job is not None
     assert retry.job.attempt == 2
     # The killed attempt's writes no longer hold: its attempt is not the job's.
-    assert store.succeed(killed, "ab" * 32, "etag", None) == retry.job
+    assert store.succeed(killed, DIGESTS, "etag", None) == retry.job
     assert store.fail(killed, "internal_error", "late") == retry.job
-    assert store.record_content(killed, "ab" * 32) == retry.job
+    assert store.record_content(killed, DIGESTS) == retry.job
 
 
 def test_a_failed_job_says_why_and_stays_failed(store: JobStore, clock: Clock) -> None:
@@ -180,7 +184,7 @@ def test_a_failed_job_says_why_and_stays_failed(store: JobStore, clock: Clock) -
     clock.now = START + timedelta(days=1)
     # Final: no claim, success or other failure changes it.
     assert store.claim(JOB_ID, LEASE_MS) == Claim(failed, held=False)
-    assert store.succeed(running, "ab" * 32, "etag", None) == failed
+    assert store.succeed(running, DIGESTS, "etag", None) == failed
     assert store.fail_unstarted(job, "jobs_unavailable", "x") == failed
     assert store.get(JOB_ID) == failed
 
@@ -190,7 +194,7 @@ def test_a_job_that_succeeded_stays_so(store: JobStore, clock: Clock) -> None:
     store.accept(job)
     running = store.claim(JOB_ID, LEASE_MS).job
     assert running is not None
-    done = store.succeed(running, "cd" * 32, "etag", None)
+    done = store.succeed(running, Digests("cd" * 32, "AAAAAAAAAAA="), "etag", None)
     clock.now = START + timedelta(days=1)
     assert store.claim(JOB_ID, LEASE_MS) == Claim(done, held=False)
     assert store.fail(running, "internal_error", "boom") == done

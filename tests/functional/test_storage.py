@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import threading
-import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,7 +19,8 @@ from randfile.errors import (
     StorageUnavailableError,
 )
 from randfile.lambda_context import Deadline
-from randfile.storage import PART_BYTES, PARTS_IN_FLIGHT, BucketWriter, ObjectSpec
+from randfile.storage import PART_BYTES, PARTS_IN_FLIGHT, BucketWriter, Digests, ObjectSpec
+from tests.checksums import crc64nvme_of
 from tests.functional.conftest import BUCKET, DATA_ACCOUNT, TwoAccounts
 
 SPEC = ObjectSpec("random/2026/01/01/test.bin", "application/octet-stream", {"randfile-seed": "1"})
@@ -254,27 +253,72 @@ class PartTracker:
             self.events.append(("abort", self.running))
 
 
-def test_every_part_carries_the_crc32_of_its_bytes(accounts: TwoAccounts) -> None:
-    # S3 refuses a part whose body does not match its checksum; moto does not check, so this
-    # checks what the writer sends: each part's CRC32, and the same list in the completion.
+def test_every_part_carries_the_crc64nvme_of_its_bytes(accounts: TwoAccounts) -> None:
+    # S3 refuses a part whose body does not match its checksum, and a completion whose full-object
+    # checksum is not the parts' combined; moto checks neither, so this checks what the writer
+    # sends: a full-object CRC64NVME upload, each part's CRC64NVME, the same list in the
+    # completion, and the whole object's CRC64NVME with it.
     target = writer(accounts)
     sent: dict[int, str] = {}
     listed: list[Any] = []
+    completed: list[dict[str, Any]] = []
 
     def record(params: dict[str, Any], model: Any, **_: Any) -> None:
         if model.name == "UploadPart":
-            crc = zlib.crc32(params["Body"]).to_bytes(4, "big")
-            assert params["ChecksumCRC32"] == base64.b64encode(crc).decode()
-            sent[params["PartNumber"]] = params["ChecksumCRC32"]
+            assert params["ChecksumCRC64NVME"] == crc64nvme_of(params["Body"])
+            sent[params["PartNumber"]] = params["ChecksumCRC64NVME"]
         elif model.name == "CompleteMultipartUpload":
             listed.extend(params["MultipartUpload"]["Parts"])
+            completed.append(params)
         elif model.name == "CreateMultipartUpload":
-            assert params["ChecksumAlgorithm"] == "CRC32"
+            assert (params["ChecksumAlgorithm"], params["ChecksumType"]) == (
+                "CRC64NVME",
+                "FULL_OBJECT",
+            )
 
     target._client.meta.events.register("provide-client-params.s3.*", record)
-    target.write(SPEC, chunks(2 * PART_BYTES + 7), NO_DEADLINE)
+    size = 2 * PART_BYTES + 7
+    stored = target.write(SPEC, chunks(size), NO_DEADLINE)
     assert sorted(sent) == [1, 2, 3]
-    assert [(part["PartNumber"], part["ChecksumCRC32"]) for part in listed] == sorted(sent.items())
+    assert [(part["PartNumber"], part["ChecksumCRC64NVME"]) for part in listed] == sorted(
+        sent.items()
+    )
+    whole = crc64nvme_of(b"".join(chunks(size)))
+    assert [(c["ChecksumType"], c["ChecksumCRC64NVME"]) for c in completed] == [
+        ("FULL_OBJECT", whole)
+    ]
+    assert stored.checksum_crc64nvme == whole
+
+
+@pytest.mark.parametrize("size", [1, 1000, PART_BYTES, PART_BYTES + 1, 2 * PART_BYTES + 5])
+def test_s3_keeps_the_full_object_crc64nvme_of_what_it_holds(
+    accounts: TwoAccounts, size: int
+) -> None:
+    # One PUT and multipart uploads alike: the checksum reported is the CRC64NVME (awscrt's, as
+    # botocore computes it) of the bytes read back, and S3 returns it on HEAD in checksum mode.
+    target = writer(accounts)
+    stored = target.write(SPEC, chunks(size), NO_DEADLINE)
+    s3 = accounts.data_s3()
+    data = s3.get_object(Bucket=BUCKET, Key=SPEC.key)["Body"].read()
+    head = s3.head_object(Bucket=BUCKET, Key=SPEC.key, ChecksumMode="ENABLED")
+    assert stored.checksum_crc64nvme == crc64nvme_of(data) == head["ChecksumCRC64NVME"]
+    assert target.existing(SPEC.key).checksum_crc64nvme == stored.checksum_crc64nvme
+
+
+def test_a_single_put_sends_its_crc64nvme_and_no_other_checksum(accounts: TwoAccounts) -> None:
+    # S3 takes one x-amz-checksum-* header per PUT; the SHA-256 is the service's own report.
+    target = writer(accounts)
+    puts: list[dict[str, Any]] = []
+    target._client.meta.events.register(
+        "provide-client-params.s3.PutObject", lambda params, **_: puts.append(dict(params))
+    )
+    target.write(SPEC, chunks(1000), NO_DEADLINE)
+    [put] = puts
+    assert {name for name in put if name.startswith("Checksum")} == {
+        "ChecksumAlgorithm",
+        "ChecksumCRC64NVME",
+    }
+    assert put["ChecksumCRC64NVME"] == crc64nvme_of(put["Body"])
 
 
 @pytest.mark.parametrize(("hint", "sizes"), [(None, [8, 8, 8, 1]), (25, [16, 9])])
@@ -402,7 +446,7 @@ def test_an_existing_key_is_key_taken_with_the_hash_of_what_was_sent(
     first = target.write(SPEC, chunks(size), NO_DEADLINE)
     with pytest.raises(KeyTakenError) as caught:
         target.write(SPEC, chunks(size), NO_DEADLINE)
-    assert caught.value.sent_sha256 == first.sha256
+    assert caught.value.sent == Digests(first.sha256, first.checksum_crc64nvme)
     assert caught.value.code == "storage_unavailable"
     assert accounts.data_s3().list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
     found = target.existing(SPEC.key)

@@ -22,6 +22,7 @@ from randfile import files, worker
 from randfile.aws import dynamodb_client, s3_client, sqs_client
 from randfile.handler import handler as api_handler
 from tests import emf
+from tests.checksums import crc64nvme_of
 from tests.events import api_event
 from tests.functional.conftest import BUCKET, JOBS_TABLE, FakeContext, JobQueues, TwoAccounts
 
@@ -173,6 +174,7 @@ def test_a_job_ends_succeeded_with_the_object_in_the_data_account(
     data = obj["Body"].read()
     assert len(data) == status["size_bytes"] == MULTIPART_SIZE
     assert hashlib.sha256(data).hexdigest() == status["sha256"]
+    assert crc64nvme_of(data) == status["checksum_crc64nvme"]
     assert (obj["VersionId"], obj["ETag"].strip('"')) == (status["version_id"], status["etag"])
     assert obj["Metadata"] == {
         "randfile-job-id": accepted["job_id"],
@@ -272,6 +274,11 @@ def test_a_retry_after_a_kill_between_writing_and_recording_records_the_object_u
     assert (done["version_id"], done["etag"]) == (written["VersionId"], written["ETag"].strip('"'))
     data = with_jobs.data_s3().get_object(Bucket=BUCKET, Key=accepted["key"])["Body"].read()
     assert hashlib.sha256(data).hexdigest() == done["sha256"]
+    # The checksum the killed attempt recorded, S3's, and that of the bytes are one.
+    head = with_jobs.data_s3().head_object(
+        Bucket=BUCKET, Key=accepted["key"], ChecksumMode="ENABLED"
+    )
+    assert done["checksum_crc64nvme"] == crc64nvme_of(data) == head["ChecksumCRC64NVME"]
     assert len(versions(with_jobs)) == 1
     assert open_uploads(with_jobs) == []
 
@@ -308,6 +315,31 @@ def test_another_object_at_the_job_s_key_fails_the_job_and_stays(
     assert "is not this job's object" in outcome["error"]["message"]
     body = with_jobs.data_s3().get_object(Bucket=BUCKET, Key=accepted["key"])["Body"].read()
     assert body == b"x" * 100
+
+
+def test_an_object_with_the_job_s_metadata_but_another_checksum_fails_the_job(
+    with_jobs: TwoAccounts, job_queues: JobQueues
+) -> None:
+    # The job's key, metadata and size, other bytes: S3's CRC64NVME tells them apart.
+    accepted = accept(size_bytes=100, format="binary", seed=9)
+    other = b"y" * 100
+    with_jobs.data_s3().put_object(
+        Bucket=BUCKET,
+        Key=accepted["key"],
+        Body=other,
+        ChecksumAlgorithm="CRC64NVME",
+        ChecksumCRC64NVME=crc64nvme_of(other),
+        Metadata={
+            "randfile-job-id": accepted["job_id"],
+            "randfile-format": "binary",
+            "randfile-seed": "9",
+            "randfile-generator-version": "2",
+        },
+    )
+    assert deliver(job_queues) == {"batchItemFailures": []}
+    outcome = job_status(accepted["job_id"])
+    assert (outcome["status"], outcome["error"]["code"]) == ("failed", "storage_error")
+    assert f"CRC64NVME {crc64nvme_of(other)}" in outcome["error"]["message"]
 
 
 def test_a_job_near_the_timeout_stops_aborts_its_upload_and_ends_failed(

@@ -72,6 +72,7 @@ def test_the_job_schemas_match_the_function() -> None:
         updated_at="2026-11-28T09:00:00.000Z",
         expiration=0,
         sha256="0" * 64,
+        checksum_crc64nvme="AAAAAAAAAAA=",
         etag="e",
         version_id=None,
     )

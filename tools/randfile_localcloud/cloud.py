@@ -33,8 +33,7 @@ from randfile_localcloud.settings import (
 FILES_PATH = "/files"
 # The credentials profile `make demo` writes for the caller role (README, docs).
 PROFILE = "randfile-local"
-# ...and the data account's, whose owner reads what randfile wrote into its bucket: `randfile
-# dataset create --env local` downloads a dataset's manifest with it (docs/client.md).
+# The data account's profile beside it: what `randfile verify --env local` reads the bucket with.
 DATA_PROFILE = "randfile-local-data"
 
 
@@ -80,17 +79,18 @@ class Cloud(LocalCloud):
 
     def publish_endpoint(self) -> Published:
         """Write what the `randfile` client and awscurl need: the endpoint file (URL, Host,
-        region, API key, the emulator's AWS endpoint) and credentials profiles of the caller role
-        and of the data account's deploy role, the bucket owner's (12-hour keys)."""
+        region, API key, the emulator's URL) and credentials profiles of the caller role and,
+        for `randfile verify --env local`'s reads of the bucket, of the data account (12-hour
+        keys)."""
         outputs = self.outputs()
         caller = self.identity(
             role_arn(WORKLOAD_ACCOUNT_ID, CALLER_ROLE),
             "localcloud-client",
             accounts.MAX_SESSION_SECONDS,
         )
-        owner = self.identity(
+        data = self.identity(
             role_arn(DATA_ACCOUNT_ID, DEPLOY_ROLE),
-            "localcloud-client",
+            "localcloud-reader",
             accounts.MAX_SESSION_SECONDS,
         )
         return publish(
@@ -101,8 +101,8 @@ class Cloud(LocalCloud):
             profile=PROFILE,
             api_key=self.caller().api_key,
             credentials=caller.credentials,
-            aws_endpoint_url=self.endpoint_url,
-            other_profiles={DATA_PROFILE: owner.credentials},
+            aws_endpoint=self.endpoint_url,
+            other_profiles={DATA_PROFILE: data.credentials},
         )
 
     def _identity(self, role: str, session_name: str) -> Identity:

@@ -59,4 +59,14 @@ def stored_object(data: Identity, workload: Identity, reported: dict[str, Any]) 
             f"s3://{bucket}/{key} is version {version_id}, "
             f"the function reported {reported['version_id']}"
         )
+    # The full-object CRC64NVME S3 keeps with the object is the one the function reported.
+    if reported.get("checksum_crc64nvme"):
+        head = s3.head_object(
+            Bucket=bucket, Key=key, ExpectedBucketOwner=data_account, ChecksumMode="ENABLED"
+        )
+        if head.get("ChecksumCRC64NVME") != reported["checksum_crc64nvme"]:
+            raise VerificationError(
+                f"s3://{bucket}/{key} has CRC64NVME {head.get('ChecksumCRC64NVME')}, "
+                f"the function reported {reported['checksum_crc64nvme']}"
+            )
     return StoredObject(bucket, key, len(content), digest, version_id, data_account)

@@ -13,9 +13,13 @@ import uuid
 from typing import Any, cast
 
 from moto.apigateway.models import RestAPI, UsagePlan
+from moto.core.compat import HAS_CRT
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.logs.responses import LogsResponse
+from moto.s3.exceptions import S3ClientError
 from moto.s3.models import FakeBucket
+from moto.s3.responses import S3Response
+from moto.s3.utils import compute_checksum
 from moto.servicequotas.exceptions import NoSuchResource
 from moto.servicequotas.models import ServiceQuotasBackend
 from moto.servicequotas.responses import ServiceQuotasResponse
@@ -214,6 +218,91 @@ def _sqs_redrive_attributes_as_aws_answers() -> None:
     Queue.attributes = property(attributes)  # type: ignore[assignment,method-assign]
 
 
+_CHECKSUM_HEADER = "x-amz-checksum-"
+_NOT_A_CHECKSUM = frozenset(
+    {"x-amz-checksum-mode", "x-amz-checksum-type", "x-amz-checksum-algorithm"}
+)
+_CHECKED_ALGORITHMS = frozenset({"CRC32", "SHA1", "SHA256"} | ({"CRC64NVME"} if HAS_CRT else set()))
+"""What moto computes as S3 does: its CRC64NVME needs awscrt (a dependency of this package) and
+its CRC32C the crc32c library (not one), else it computes a CRC32 in their place."""
+
+
+class BadDigestError(S3ClientError):
+    def __init__(self, algorithm: str) -> None:
+        super().__init__(
+            "BadDigest", f"The {algorithm} you specified did not match the calculated checksum."
+        )
+
+
+def _sent_checksums(headers: Any) -> dict[str, str]:
+    """The x-amz-checksum-<algorithm> headers of a request: algorithm -> base64 value."""
+    return {
+        name.lower().removeprefix(_CHECKSUM_HEADER).upper(): str(value)
+        for name, value in headers.items()
+        if name.lower().startswith(_CHECKSUM_HEADER) and name.lower() not in _NOT_A_CHECKSUM
+    }
+
+
+def _s3_checks_the_checksums_it_is_sent() -> None:
+    """S3 recomputes the checksum a PutObject or UploadPart sends in an x-amz-checksum-<algorithm>
+    header, refuses the request when it differs (400 BadDigest), and stores a PutObject's with the
+    object even without x-amz-sdk-checksum-algorithm beside it; a FULL_OBJECT
+    CompleteMultipartUpload's checksum must be that of the whole object
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html). moto
+    takes any value, stores a PutObject's only with x-amz-sdk-checksum-algorithm, and ignores a
+    completion's (it stores the one it computes)."""
+    if getattr(S3Response, "_localcloud_checksums", False):
+        return  # applied already
+    original_get = S3Response._get_checksum
+    original_put = S3Response.put_object
+    original_part = S3Response.upload_part
+    original_post = S3Response._key_response_post
+
+    def check_body(self: S3Response) -> None:
+        for algorithm, sent in _sent_checksums(self.headers).items():
+            if algorithm not in _CHECKED_ALGORITHMS:
+                continue
+            if compute_checksum(self.body or b"", algorithm).decode() != sent:
+                raise BadDigestError(algorithm)
+
+    def get_checksum(self: S3Response, response_headers: dict[str, Any]) -> tuple[str, str | None]:
+        if not self.headers.get("x-amz-sdk-checksum-algorithm"):
+            sent = _sent_checksums(self.headers)
+            if len(sent) == 1:
+                [(algorithm, value)] = sent.items()
+                response_headers[f"{_CHECKSUM_HEADER}{algorithm.lower()}"] = value
+                return algorithm, value
+        return original_get(self, response_headers)
+
+    def put_object(self: S3Response) -> Any:
+        check_body(self)
+        return original_put(self)
+
+    def upload_part(self: S3Response) -> Any:
+        check_body(self)
+        return original_part(self)
+
+    def key_response_post(self: S3Response, *arguments: Any) -> Any:
+        request, body, bucket_name, query, _key_name = arguments
+        sent = _sent_checksums(request.headers).get("CRC64NVME")
+        upload_id = (query.get("uploadId") or [None])[0]
+        full_object = request.headers.get("x-amz-checksum-type", "").upper() == "FULL_OBJECT"
+        if sent and upload_id and full_object and "CRC64NVME" in _CHECKED_ALGORITHMS:
+            multipart = self.backend.get_bucket(bucket_name).multiparts.get(upload_id)
+            if multipart is not None:
+                listed = [number for number, _ in self._complete_multipart_body(body)]
+                whole = b"".join(multipart.parts[n].value for n in listed if n in multipart.parts)
+                if compute_checksum(whole, "CRC64NVME").decode() != sent:
+                    raise BadDigestError("CRC64NVME")
+        return original_post(self, *arguments)
+
+    S3Response._get_checksum = get_checksum  # type: ignore[method-assign]
+    S3Response.put_object = put_object  # type: ignore[method-assign]
+    S3Response.upload_part = upload_part  # type: ignore[method-assign]
+    S3Response._key_response_post = key_response_post  # type: ignore[method-assign,assignment]
+    S3Response._localcloud_checksums = True  # type: ignore[attr-defined]
+
+
 def apply() -> None:
     """Apply every patch; the emulator process calls this once, before serving."""
     _sqs_redrive_attributes_as_aws_answers()
@@ -222,3 +311,4 @@ def apply() -> None:
     _lambda_concurrency_quota()
     _usage_plan_patches_keep_numbers()
     _logs_query_definitions()
+    _s3_checks_the_checksums_it_is_sent()

@@ -1,8 +1,8 @@
 """What a local cloud hands to clients: the endpoint file and an AWS credentials profile.
 
-A project's client can read the endpoint file (URL, Host, region, API key, and where the
-emulator's AWS APIs answer with which other profiles, e.g. to read a bucket as its account); any
-SigV4 client (awscurl, the AWS SDKs) reads the profile through the standard credential chain:
+A project's client can read the endpoint file (URL, Host, region, API key, and the emulator's URL
+when the project publishes it); any SigV4 client
+(awscurl, the AWS SDKs) reads the profile through the standard credential chain:
 AWS_SHARED_CREDENTIALS_FILE=<state>/aws/credentials AWS_PROFILE=<profile>.
 """
 
@@ -63,6 +63,16 @@ def _private(path: Path, text: str) -> None:
         handle.write(text)
 
 
+def _profile(name: str, credentials: Credentials, region: str) -> list[str]:
+    keys = {
+        "aws_access_key_id": credentials.access_key_id,
+        "aws_secret_access_key": credentials.secret_access_key,
+        "aws_session_token": credentials.session_token or "",
+        "region": region,
+    }
+    return [f"[{name}]", *(f"{key} = {value}" for key, value in keys.items())]
+
+
 def publish(
     paths: Paths,
     *,
@@ -72,34 +82,20 @@ def publish(
     profile: str,
     api_key: str | None,
     credentials: Credentials,
-    aws_endpoint_url: str | None = None,
+    aws_endpoint: str | None = None,
     other_profiles: Mapping[str, Credentials] | None = None,
 ) -> Published:
-    """Writes the endpoint file and the credentials file: ``profile`` (the caller's) and
-    ``other_profiles``, named in the endpoint file (``profiles``) beside ``aws_endpoint_url``,
-    the emulator's AWS endpoint those profiles are for."""
+    """``aws_endpoint``: the emulator's URL, for clients that call AWS services themselves (S3
+    reads with one of ``other_profiles``, profiles written beside the caller's)."""
     endpoint_file = paths.state_dir / "endpoint.json"
     credentials_file = paths.state_dir / "aws" / "credentials"
-    saved: dict[str, object] = {
-        "endpoint": api_url,
-        "host": domain,
-        "region": region,
-        "api_key": api_key,
-    }
-    if aws_endpoint_url is not None:
-        saved["aws_endpoint_url"] = aws_endpoint_url
-    if other_profiles:
-        saved["profiles"] = sorted(other_profiles)
+    saved = {"endpoint": api_url, "host": domain, "region": region, "api_key": api_key}
+    if aws_endpoint is not None:
+        saved["aws_endpoint"] = aws_endpoint
     _private(endpoint_file, json.dumps(saved, indent=2) + "\n")
     lines: list[str] = []
-    for name, keys_of in {profile: credentials, **(other_profiles or {})}.items():
-        keys = {
-            "aws_access_key_id": keys_of.access_key_id,
-            "aws_secret_access_key": keys_of.secret_access_key,
-            "aws_session_token": keys_of.session_token or "",
-            "region": region,
-        }
-        lines += [f"[{name}]", *(f"{key} = {value}" for key, value in keys.items())]
+    for name, keys in {profile: credentials, **(other_profiles or {})}.items():
+        lines += _profile(name, keys, region)
     _private(credentials_file, "\n".join(lines) + "\n")
     return Published(
         api_url, domain, region, profile, endpoint_file, credentials_file, api_key, credentials

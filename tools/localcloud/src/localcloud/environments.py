@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from localcloud import interpreters, runtime, runtime_client
+from localcloud import interpreters, native, runtime, runtime_client
 from localcloud.aws import Identity
 from localcloud.concurrency import AccountConcurrency, Slot
 from localcloud.model import Function
@@ -196,6 +196,11 @@ class ExecutionEnvironment:
         task_root = self._scratch / "task"
         with zipfile.ZipFile(zip_path) as package:
             package.extractall(task_root)
+        # The package's native libraries are Lambda's architecture's; this machine runs its own.
+        for swapped in native.substitute_foreign_extensions(task_root, runtime.library_paths()):
+            logger.debug(
+                "%s: %s runs as this machine's build", self.function.name, swapped.relative
+            )
         tmp = self._scratch / "tmp"
         tmp.mkdir()
         variables = runtime.environment(

@@ -11,7 +11,7 @@ from localcloud.endpoint import publish
 from localcloud.paths import Paths
 
 
-def test_the_published_endpoint_names_the_other_profiles_and_the_aws_endpoint(
+def test_the_published_endpoint_names_the_aws_endpoint_beside_the_other_profiles(
     tmp_path: Path,
 ) -> None:
     published = publish(
@@ -22,7 +22,7 @@ def test_the_published_endpoint_names_the_other_profiles_and_the_aws_endpoint(
         profile="caller",
         api_key="k",
         credentials=Credentials("CALLER", "c", "t"),
-        aws_endpoint_url="http://127.0.0.1:2",
+        aws_endpoint="http://127.0.0.1:2",
         other_profiles={"owner": Credentials("OWNER", "o")},
     )
 
@@ -32,7 +32,7 @@ def test_the_published_endpoint_names_the_other_profiles_and_the_aws_endpoint(
         "api.example.test",
         "k",
     )
-    assert (saved["aws_endpoint_url"], saved["profiles"]) == ("http://127.0.0.1:2", ["owner"])
+    assert saved["aws_endpoint"] == "http://127.0.0.1:2"
     profiles = configparser.ConfigParser()
     profiles.read(published.credentials_file)
     assert profiles["caller"]["aws_access_key_id"] == "CALLER"
