@@ -19,7 +19,16 @@ variables {
   domain_name         = "files.example.com"
 }
 
-# The mocks give every resource the path of /files; the dataset routes' paths are their own.
+# The mocks give every resource the path of /files; the other routes' paths are their own.
+override_resource {
+  target          = aws_api_gateway_resource.job
+  override_during = plan
+  values = {
+    id   = "j0b"
+    path = "/files/{job_id}"
+  }
+}
+
 override_resource {
   target          = aws_api_gateway_resource.datasets
   override_during = plan
@@ -48,18 +57,18 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
 
   assert {
     condition = [
-      aws_api_gateway_method.post.http_method,
-      aws_api_gateway_method.post.authorization,
-      aws_api_gateway_method.post.api_key_required,
+      aws_api_gateway_method.this["post_files"].http_method,
+      aws_api_gateway_method.this["post_files"].authorization,
+      aws_api_gateway_method.this["post_files"].api_key_required,
     ] == ["POST", "AWS_IAM", true]
     error_message = "By default POST /files must require a SigV4 signature (AWS_IAM) and an API key."
   }
 
   assert {
     condition = [
-      aws_api_gateway_integration.lambda.type,
-      aws_api_gateway_integration.lambda.integration_http_method,
-      aws_api_gateway_integration.lambda.uri,
+      aws_api_gateway_integration.this["post_files"].type,
+      aws_api_gateway_integration.this["post_files"].integration_http_method,
+      aws_api_gateway_integration.this["post_files"].uri,
     ] == ["AWS_PROXY", "POST", var.function_invoke_arn]
     error_message = "The method must proxy to the function (Lambda invocations are POSTs)."
   }
@@ -91,10 +100,10 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
 
   assert {
     condition = [
-      aws_lambda_permission.api.action,
-      aws_lambda_permission.api.principal,
-      aws_lambda_permission.api.function_name,
-      aws_lambda_permission.api.source_arn,
+      aws_lambda_permission.this["post_files"].action,
+      aws_lambda_permission.this["post_files"].principal,
+      aws_lambda_permission.this["post_files"].function_name,
+      aws_lambda_permission.this["post_files"].source_arn,
     ] == ["lambda:InvokeFunction", "apigateway.amazonaws.com", "randfile-test", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/POST/files"]
     error_message = "API Gateway may invoke the function only for POST /files of this API (any stage)."
   }
@@ -103,31 +112,31 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
     condition = [
       aws_api_gateway_resource.job.path_part,
       aws_api_gateway_resource.job.parent_id,
-      aws_api_gateway_method.get_job.http_method,
-      aws_api_gateway_method.get_job.resource_id,
-      aws_api_gateway_method.get_job.authorization,
-      aws_api_gateway_method.get_job.api_key_required,
-      aws_api_gateway_method.get_job.request_parameters,
+      aws_api_gateway_method.this["get_job"].http_method,
+      aws_api_gateway_method.this["get_job"].resource_id,
+      aws_api_gateway_method.this["get_job"].authorization,
+      aws_api_gateway_method.this["get_job"].api_key_required,
+      aws_api_gateway_method.this["get_job"].request_parameters,
     ] == ["{job_id}", aws_api_gateway_resource.files.id, "GET", aws_api_gateway_resource.job.id, "AWS_IAM", true, tomap({ "method.request.path.job_id" = true })]
     error_message = "GET /files/{job_id} must sit under /files and be authorized like POST /files (SigV4 and an API key)."
   }
 
   assert {
     condition = [
-      aws_api_gateway_integration.get_job.resource_id,
-      aws_api_gateway_integration.get_job.type,
-      aws_api_gateway_integration.get_job.integration_http_method,
-      aws_api_gateway_integration.get_job.uri,
+      aws_api_gateway_integration.this["get_job"].resource_id,
+      aws_api_gateway_integration.this["get_job"].type,
+      aws_api_gateway_integration.this["get_job"].integration_http_method,
+      aws_api_gateway_integration.this["get_job"].uri,
     ] == [aws_api_gateway_resource.job.id, "AWS_PROXY", "POST", var.function_invoke_arn]
     error_message = "GET /files/{job_id} must proxy to the same function."
   }
 
   assert {
     condition = [
-      aws_lambda_permission.get_job.action,
-      aws_lambda_permission.get_job.principal,
-      aws_lambda_permission.get_job.function_name,
-      aws_lambda_permission.get_job.source_arn,
+      aws_lambda_permission.this["get_job"].action,
+      aws_lambda_permission.this["get_job"].principal,
+      aws_lambda_permission.this["get_job"].function_name,
+      aws_lambda_permission.this["get_job"].source_arn,
     ] == ["lambda:InvokeFunction", "apigateway.amazonaws.com", "randfile-test", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/GET/files/*"]
     error_message = "API Gateway may invoke the function for GET /files/{job_id} of this API (any stage, any job id) too."
   }
@@ -136,33 +145,48 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
     condition = [
       aws_api_gateway_resource.datasets.path_part,
       aws_api_gateway_resource.datasets.parent_id,
-      aws_api_gateway_method.post_datasets.http_method,
-      aws_api_gateway_method.post_datasets.authorization,
-      aws_api_gateway_method.post_datasets.api_key_required,
+      aws_api_gateway_method.this["post_datasets"].http_method,
+      aws_api_gateway_method.this["post_datasets"].authorization,
+      aws_api_gateway_method.this["post_datasets"].api_key_required,
       aws_api_gateway_resource.dataset.path_part,
       aws_api_gateway_resource.dataset.parent_id,
-      aws_api_gateway_method.get_dataset.http_method,
-      aws_api_gateway_method.get_dataset.authorization,
-      aws_api_gateway_method.get_dataset.api_key_required,
-      aws_api_gateway_method.get_dataset.request_parameters,
+      aws_api_gateway_method.this["get_dataset"].http_method,
+      aws_api_gateway_method.this["get_dataset"].authorization,
+      aws_api_gateway_method.this["get_dataset"].api_key_required,
+      aws_api_gateway_method.this["get_dataset"].request_parameters,
     ] == ["datasets", aws_api_gateway_rest_api.this.root_resource_id, "POST", "AWS_IAM", true, "{dataset_id}", aws_api_gateway_resource.datasets.id, "GET", "AWS_IAM", true, tomap({ "method.request.path.dataset_id" = true })]
     error_message = "POST /datasets and GET /datasets/{dataset_id} must be authorized like POST /files (SigV4 and an API key)."
   }
 
   assert {
     condition = [
-      for integration in [aws_api_gateway_integration.post_datasets, aws_api_gateway_integration.get_dataset] :
+      for integration in [aws_api_gateway_integration.this["post_datasets"], aws_api_gateway_integration.this["get_dataset"]] :
       [integration.type, integration.integration_http_method, integration.uri]
     ] == [for _ in range(2) : ["AWS_PROXY", "POST", var.function_invoke_arn]]
     error_message = "The dataset routes must proxy to the same function."
   }
 
   assert {
-    condition = [aws_lambda_permission.post_datasets.source_arn, aws_lambda_permission.get_dataset.source_arn] == [
+    condition = [aws_lambda_permission.this["post_datasets"].source_arn, aws_lambda_permission.this["get_dataset"].source_arn] == [
       "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/POST/datasets",
       "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/GET/datasets/*",
     ]
     error_message = "API Gateway may invoke the function for the dataset routes of this API (any stage, any dataset id)."
+  }
+
+  assert {
+    condition = { for name, permission in aws_lambda_permission.this : name => permission.statement_id } == {
+      post_files    = "AllowInvokeFromApiGatewayPostFiles"
+      get_job       = "AllowInvokeFromApiGatewayGetJob"
+      post_datasets = "AllowInvokeFromApiGatewayPostDatasets"
+      get_dataset   = "AllowInvokeFromApiGatewayGetDataset"
+    }
+    error_message = "Each route's Lambda permission must keep the statement id it was created with: another one replaces the permission on AWS."
+  }
+
+  assert {
+    condition     = aws_api_gateway_method.this["post_files"].request_parameters == null && aws_api_gateway_method.this["post_datasets"].request_parameters == null
+    error_message = "A POST route has no path parameter to declare."
   }
 
   assert {
@@ -242,9 +266,9 @@ run "without_iam_anyone_with_the_key_may_call" {
 
   assert {
     condition = alltrue([
-      for method in [aws_api_gateway_method.post, aws_api_gateway_method.get_job, aws_api_gateway_method.post_datasets, aws_api_gateway_method.get_dataset] : method.authorization == "NONE" && method.api_key_required
+      for method in aws_api_gateway_method.this : method.authorization == "NONE" && method.api_key_required
     ])
-    error_message = "With authorization NONE both methods must still require the API key."
+    error_message = "With authorization NONE every method must still require the API key."
   }
 
   assert {
@@ -271,7 +295,7 @@ run "iam_only_without_key" {
   }
 
   assert {
-    condition     = !aws_api_gateway_method.post.api_key_required && !aws_api_gateway_method.get_job.api_key_required && !aws_api_gateway_method.post_datasets.api_key_required && !aws_api_gateway_method.get_dataset.api_key_required && length(aws_api_gateway_api_key.this) == 0 && length(aws_api_gateway_usage_plan_key.this) == 0
+    condition     = !aws_api_gateway_method.this["post_files"].api_key_required && !aws_api_gateway_method.this["get_job"].api_key_required && !aws_api_gateway_method.this["post_datasets"].api_key_required && !aws_api_gateway_method.this["get_dataset"].api_key_required && length(aws_api_gateway_api_key.this) == 0 && length(aws_api_gateway_usage_plan_key.this) == 0
     error_message = "Without api_key_required no key is created or demanded."
   }
 
