@@ -92,6 +92,12 @@ class Fault:
         )
 
 
+EVERY_ATTEMPT = 100
+"""Every delivery of the job, however many: SQS delivers at least once, so a job may have more
+messages than one (an SDK retry of a SendMessage that SQS had stored), each received up to
+job_max_receive_count times
+(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/standard-queues-at-least-once-delivery.html)."""
+
 THROTTLED = Fault(
     "dynamodb:UpdateItem",
     "job",
@@ -130,7 +136,7 @@ WORKER_CASES: list[tuple[str, str, list[Fault]]] = [
     (
         "killed in every attempt: the dead-letter queue ends it",
         "failed",
-        [Fault("s3:UploadPart", "key", times=MAX_RECEIVE_COUNT)],
+        [Fault("s3:UploadPart", "key", times=EVERY_ATTEMPT)],
     ),
     ("two deliveries at once", "succeeded", []),
 ]
@@ -320,7 +326,7 @@ def test_every_job_ends_within_the_bound_and_the_bucket_agrees(
     [case] = [case for case in matrix if case.name == name]
     assert case.job is not None
     status = _job_status(published, case.job.job_id)
-    assert status["status"] == case.ends, status
+    assert status["status"] == case.ends, (status, [faults.rule(r) for r in case.rule_ids])
     objects = _objects(local, case.job.bucket, case.job.key)
     assert _open_uploads(local, case.job.bucket, case.job.key) == []
     if case.ends == "failed":
@@ -340,7 +346,11 @@ def test_every_job_ends_within_the_bound_and_the_bucket_agrees(
     for rule_id, rule in zip(case.rule_ids, case.rules, strict=True):
         # The fault hit the step it names, as often as it says: a case that passed without its
         # fault would prove nothing.
-        assert faults.rule(rule_id)["hits"] == rule.times, faults.rule(rule_id)
+        hits = faults.rule(rule_id)["hits"]
+        if rule.times == EVERY_ATTEMPT:
+            assert MAX_RECEIVE_COUNT <= hits < EVERY_ATTEMPT, faults.rule(rule_id)
+        else:
+            assert hits == rule.times, faults.rule(rule_id)
     for other in case.extra_jobs:
         earlier = _job_status(published, other)
         assert earlier["status"] == "failed"

@@ -43,12 +43,12 @@ ALARM_KEY = "module.monitoring.aws_kms_key.alarms"
 BUCKET_POLICY = "module.data_bucket.aws_s3_bucket_policy.this"
 API_POLICY = "module.api.aws_api_gateway_rest_api_policy.this"
 ROUTES = {
-    "post": "POST/files",
+    "post_files": "POST/files",
     "get_job": "GET/files/*",
     "post_datasets": "POST/datasets",
     "get_dataset": "GET/datasets/*",
 }
-"""The API's methods (by resource name) and their routes, as execute-api ARNs end."""
+"""The API's routes (by their key in infra/modules/api's `routes`), as execute-api ARNs end."""
 WORKLOAD_ROOT = f"arn:aws:iam::{WORKLOAD_ACCOUNT_ID}:root"
 DATA_ROOT = f"arn:aws:iam::{DATA_ACCOUNT_ID}:root"
 
@@ -92,6 +92,11 @@ def _of_type(state: dict[str, Any], resource_type: str) -> dict[str, dict[str, A
         for address, resource in managed(state).items()
         if resource["type"] == resource_type
     }
+
+
+def _route_address(resource_type: str, route: str) -> str:
+    """The address of a route's instance of one of the api module's per-route resources."""
+    return f'module.api.{resource_type}.this["{route}"]'
 
 
 def _document(state: dict[str, Any], address: str, attribute: str = "policy") -> Document:
@@ -338,9 +343,9 @@ def test_only_the_listed_principals_may_invoke_only_the_api_s_routes(
 def test_the_method_requires_iam_authorization_and_an_api_key(state: dict[str, Any]) -> None:
     methods = _of_type(state, "aws_api_gateway_method")
 
-    assert sorted(methods) == sorted(f"module.api.aws_api_gateway_method.{a}" for a in ROUTES)
-    for address, route in ROUTES.items():
-        method = methods[f"module.api.aws_api_gateway_method.{address}"]
+    assert sorted(methods) == sorted(_route_address("aws_api_gateway_method", r) for r in ROUTES)
+    for name, route in ROUTES.items():
+        method = methods[_route_address("aws_api_gateway_method", name)]
         assert method["http_method"] == route.split("/")[0]
         assert method["authorization"] == "AWS_IAM"
         assert method["api_key_required"] is True
@@ -352,11 +357,9 @@ def test_the_lambda_permissions_are_limited_to_the_routes_of_this_api(
     execution_arn = deployed["module.api.aws_api_gateway_rest_api.this"]["execution_arn"]
     permissions = _of_type(state, "aws_lambda_permission")
 
-    # The permission of POST /files kept its first address, `api`.
-    addresses = {("api" if name == "post" else name): route for name, route in ROUTES.items()}
-    assert sorted(permissions) == sorted(f"module.api.aws_lambda_permission.{a}" for a in addresses)
-    for address, source in addresses.items():
-        permission = permissions[f"module.api.aws_lambda_permission.{address}"]
+    assert sorted(permissions) == sorted(_route_address("aws_lambda_permission", r) for r in ROUTES)
+    for name, source in ROUTES.items():
+        permission = permissions[_route_address("aws_lambda_permission", name)]
         assert permission["action"] == "lambda:InvokeFunction"
         assert permission["principal"] == "apigateway.amazonaws.com"
         assert permission["function_name"] == outputs["function_name"]

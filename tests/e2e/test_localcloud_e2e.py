@@ -18,6 +18,7 @@ import pytest
 
 from localcloud.iam import evaluator as policy
 from localcloud.model import WiringError
+from localcloud.terraform import Root
 from randfile_localcloud.cloud import Cloud
 from randfile_localcloud.settings import (
     CALLER_ROLE,
@@ -30,6 +31,7 @@ from randfile_localcloud.settings import (
     STACK,
     STATE_BUCKET,
     STATE_KEY,
+    TERRAFORM,
     WORKLOAD_ACCOUNT_ID,
 )
 
@@ -333,6 +335,62 @@ def test_a_second_plan_has_no_changes(local: Cloud) -> None:
 
     assert result.returncode != 1, result.stderr
     assert result.returncode == 0, "\n".join(_plan_changes(result.stdout))
+
+
+# The api module's per-route resources as they were declared before its routes became one map
+# (old name -> route key), which infra/modules/api/moved.tf moves.
+API_ROUTES_BEFORE_THE_MAP = {
+    "aws_api_gateway_method": {
+        "post": "post_files",
+        "get_job": "get_job",
+        "post_datasets": "post_datasets",
+        "get_dataset": "get_dataset",
+    },
+    "aws_api_gateway_integration": {
+        "lambda": "post_files",
+        "get_job": "get_job",
+        "post_datasets": "post_datasets",
+        "get_dataset": "get_dataset",
+    },
+    "aws_lambda_permission": {
+        "api": "post_files",
+        "get_job": "get_job",
+        "post_datasets": "post_datasets",
+        "get_dataset": "get_dataset",
+    },
+}
+
+
+def test_a_state_from_before_the_api_routes_map_moves_without_change(
+    local: Cloud, tmp_path: Path
+) -> None:
+    """The deployed state, its routes moved back to their former addresses, plans with the
+    current configuration as moves alone: moved.tf covers every one, and nothing is replaced.
+
+    On a copy of the stack with a local backend, so the shared deployment's state is untouched.
+    """
+    root = Root.copy(local.paths.working_copy, tmp_path / "infra", executable=TERRAFORM)
+    stack = Root(root.workdir / STACK.root, executable=TERRAFORM)
+    (stack.workdir / "localcloud_override.tf").write_text(STACK.override_file(local.endpoint_url))
+    (stack.workdir / "backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
+    (stack.workdir / "terraform.tfstate").write_text(STACK.run(local.paths, "state", "pull").stdout)
+    stack.run("init", "-input=false", "-no-color", "-lockfile=readonly")
+    for resource_type, routes in API_ROUTES_BEFORE_THE_MAP.items():
+        for old, route in routes.items():
+            stack.run(
+                "state",
+                "mv",
+                f'module.api.{resource_type}.this["{route}"]',
+                f"module.api.{resource_type}.{old}",
+            )
+
+    planned = stack.run(
+        "plan", "-input=false", "-no-color", "-refresh=false", f"-var-file={local.paths.tfvars}"
+    )
+
+    changes = "\n".join(_plan_changes(planned.stdout))
+    assert "Plan: 0 to add, 0 to change, 0 to destroy." in planned.stdout, changes
+    assert planned.stdout.count("has moved to") == 12, changes
 
 
 # The modules take the default `aws` provider and the stack passes each call its account's

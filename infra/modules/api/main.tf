@@ -6,16 +6,64 @@ locals {
     for principal in var.invoke_principals :
     can(regex("^[0-9]{12}$", principal)) ? "arn:${local.partition}:iam::${principal}:root" : principal
   ]
-  # The methods this API serves, as execute-api ARNs name them: a path parameter is any one
+
+  # The API's resources, a tree: each names its parent, which a for_each over one resource type
+  # could not reference (a resource cannot depend on its own instances), so they stay explicit.
+  resources = {
+    files    = aws_api_gateway_resource.files
+    job      = aws_api_gateway_resource.job
+    datasets = aws_api_gateway_resource.datasets
+    dataset  = aws_api_gateway_resource.dataset
+  }
+
+  # Every route, each served by the function through a Lambda proxy integration with the same
+  # authorization and API key. statement_id is the Lambda permission's: a new one would replace
+  # the permission on AWS, so each keeps the one it was created with.
+  routes = {
+    post_files = {
+      http_method    = "POST"
+      resource       = "files"
+      path_parameter = null
+      statement_id   = "AllowInvokeFromApiGatewayPostFiles"
+    }
+    # An asynchronous job's status: whoever may create a job may read it, and nobody else.
+    get_job = {
+      http_method    = "GET"
+      resource       = "job"
+      path_parameter = "job_id"
+      statement_id   = "AllowInvokeFromApiGatewayGetJob"
+    }
+    # Datasets: many files from one request (the usage plan covers the whole stage).
+    post_datasets = {
+      http_method    = "POST"
+      resource       = "datasets"
+      path_parameter = null
+      statement_id   = "AllowInvokeFromApiGatewayPostDatasets"
+    }
+    get_dataset = {
+      http_method    = "GET"
+      resource       = "dataset"
+      path_parameter = "dataset_id"
+      statement_id   = "AllowInvokeFromApiGatewayGetDataset"
+    }
+  }
+
+  # Each route's method as execute-api ARNs name it ("GET/files/*"): a path parameter is any one
   # segment, which an ARN can only match with "*".
-  post_files_path    = "${aws_api_gateway_method.post.http_method}${aws_api_gateway_resource.files.path}"
-  get_job_path       = "${aws_api_gateway_method.get_job.http_method}${aws_api_gateway_resource.files.path}/*"
-  post_datasets_path = "${aws_api_gateway_method.post_datasets.http_method}${aws_api_gateway_resource.datasets.path}"
-  get_dataset_path   = "${aws_api_gateway_method.get_dataset.http_method}${aws_api_gateway_resource.datasets.path}/*"
+  # https://docs.aws.amazon.com/apigateway/latest/developerguide/arn-format-reference.html
+  route_paths = {
+    for name, route in local.routes :
+    name => "${aws_api_gateway_method.this[name].http_method}${replace(local.resources[route.resource].path, "/\\{[^/]+\\}/", "*")}"
+  }
   method_arns = [
-    for path in [local.post_files_path, local.get_job_path, local.post_datasets_path, local.get_dataset_path] :
-    "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/${path}"
+    for name in local.route_order :
+    "${aws_api_gateway_rest_api.this.execution_arn}/${var.stage_name}/${local.route_paths[name]}"
   ]
+
+  # The routes in the order the module listed them before they were one map, any route added
+  # since after them: the deployment's trigger hashes them in this order, so the same routes give
+  # the same hash and the change to a map redeployed no stage.
+  route_order = distinct(concat(["post_files", "get_job", "post_datasets", "get_dataset"], keys(local.routes)))
 }
 
 # --- REST API: POST /files, GET /files/{job_id}, POST /datasets, GET /datasets/{dataset_id} ------
@@ -44,102 +92,16 @@ resource "aws_api_gateway_resource" "files" {
   path_part   = "files"
 }
 
-resource "aws_api_gateway_method" "post" {
-  #checkov:skip=CKV2_AWS_53:Lambda proxy integration: the function validates the JSON body itself and answers 400 with a reason; a model here would duplicate that contract.
-  rest_api_id      = aws_api_gateway_rest_api.this.id
-  resource_id      = aws_api_gateway_resource.files.id
-  http_method      = "POST"
-  authorization    = var.authorization
-  api_key_required = var.api_key_required
-}
-
-resource "aws_api_gateway_integration" "lambda" {
-  rest_api_id             = aws_api_gateway_rest_api.this.id
-  resource_id             = aws_api_gateway_resource.files.id
-  http_method             = aws_api_gateway_method.post.http_method
-  type                    = "AWS_PROXY"
-  integration_http_method = "POST"
-  uri                     = var.function_invoke_arn
-}
-
-resource "aws_lambda_permission" "api" {
-  statement_id  = "AllowInvokeFromApiGatewayPostFiles"
-  action        = "lambda:InvokeFunction"
-  function_name = var.function_name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${local.post_files_path}"
-}
-
-# An asynchronous job's status: the same function answers it, so whoever may create a job may
-# read it (same authorization, API key and resource-policy principals), and nobody else.
 resource "aws_api_gateway_resource" "job" {
   rest_api_id = aws_api_gateway_rest_api.this.id
   parent_id   = aws_api_gateway_resource.files.id
   path_part   = "{job_id}"
 }
 
-resource "aws_api_gateway_method" "get_job" {
-  #checkov:skip=CKV2_AWS_53:Lambda proxy integration: the function checks the job id (a ULID) itself and answers 404 without reading the store; a validator could only check that the segment is present, which routing already does.
-  rest_api_id      = aws_api_gateway_rest_api.this.id
-  resource_id      = aws_api_gateway_resource.job.id
-  http_method      = "GET"
-  authorization    = var.authorization
-  api_key_required = var.api_key_required
-
-  request_parameters = {
-    "method.request.path.job_id" = true
-  }
-}
-
-resource "aws_api_gateway_integration" "get_job" {
-  rest_api_id             = aws_api_gateway_rest_api.this.id
-  resource_id             = aws_api_gateway_resource.job.id
-  http_method             = aws_api_gateway_method.get_job.http_method
-  type                    = "AWS_PROXY"
-  integration_http_method = "POST"
-  uri                     = var.function_invoke_arn
-}
-
-resource "aws_lambda_permission" "get_job" {
-  statement_id  = "AllowInvokeFromApiGatewayGetJob"
-  action        = "lambda:InvokeFunction"
-  function_name = var.function_name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${local.get_job_path}"
-}
-
-# Datasets: many files from one request, served by the same function with the same authorization,
-# API key and resource-policy principals as /files (the usage plan covers the whole stage).
 resource "aws_api_gateway_resource" "datasets" {
   rest_api_id = aws_api_gateway_rest_api.this.id
   parent_id   = aws_api_gateway_rest_api.this.root_resource_id
   path_part   = "datasets"
-}
-
-resource "aws_api_gateway_method" "post_datasets" {
-  #checkov:skip=CKV2_AWS_53:Lambda proxy integration: the function validates the JSON body itself and answers 400 with a reason; a model here would duplicate that contract.
-  rest_api_id      = aws_api_gateway_rest_api.this.id
-  resource_id      = aws_api_gateway_resource.datasets.id
-  http_method      = "POST"
-  authorization    = var.authorization
-  api_key_required = var.api_key_required
-}
-
-resource "aws_api_gateway_integration" "post_datasets" {
-  rest_api_id             = aws_api_gateway_rest_api.this.id
-  resource_id             = aws_api_gateway_resource.datasets.id
-  http_method             = aws_api_gateway_method.post_datasets.http_method
-  type                    = "AWS_PROXY"
-  integration_http_method = "POST"
-  uri                     = var.function_invoke_arn
-}
-
-resource "aws_lambda_permission" "post_datasets" {
-  statement_id  = "AllowInvokeFromApiGatewayPostDatasets"
-  action        = "lambda:InvokeFunction"
-  function_name = var.function_name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${local.post_datasets_path}"
 }
 
 resource "aws_api_gateway_resource" "dataset" {
@@ -148,34 +110,40 @@ resource "aws_api_gateway_resource" "dataset" {
   path_part   = "{dataset_id}"
 }
 
-resource "aws_api_gateway_method" "get_dataset" {
-  #checkov:skip=CKV2_AWS_53:Lambda proxy integration: the function checks the dataset id (a ULID) itself and answers 404 without reading the store; a validator could only check that the segment is present, which routing already does.
+resource "aws_api_gateway_method" "this" {
+  #checkov:skip=CKV2_AWS_53:Lambda proxy integration: the function validates every request itself, a POST's JSON body (400 with a reason; a model here would duplicate that contract) and a GET's job or dataset id (a ULID, 404 without reading the store; a validator could only check that the segment is present, which routing already does).
+  for_each = local.routes
+
   rest_api_id      = aws_api_gateway_rest_api.this.id
-  resource_id      = aws_api_gateway_resource.dataset.id
-  http_method      = "GET"
+  resource_id      = local.resources[each.value.resource].id
+  http_method      = each.value.http_method
   authorization    = var.authorization
   api_key_required = var.api_key_required
 
-  request_parameters = {
-    "method.request.path.dataset_id" = true
+  request_parameters = each.value.path_parameter == null ? null : {
+    "method.request.path.${each.value.path_parameter}" = true
   }
 }
 
-resource "aws_api_gateway_integration" "get_dataset" {
+resource "aws_api_gateway_integration" "this" {
+  for_each = local.routes
+
   rest_api_id             = aws_api_gateway_rest_api.this.id
-  resource_id             = aws_api_gateway_resource.dataset.id
-  http_method             = aws_api_gateway_method.get_dataset.http_method
+  resource_id             = local.resources[each.value.resource].id
+  http_method             = aws_api_gateway_method.this[each.key].http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
   uri                     = var.function_invoke_arn
 }
 
-resource "aws_lambda_permission" "get_dataset" {
-  statement_id  = "AllowInvokeFromApiGatewayGetDataset"
+resource "aws_lambda_permission" "this" {
+  for_each = local.routes
+
+  statement_id  = each.value.statement_id
   action        = "lambda:InvokeFunction"
   function_name = var.function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${local.get_dataset_path}"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${local.route_paths[each.key]}"
 }
 
 data "aws_iam_policy_document" "invoke" {
@@ -214,44 +182,31 @@ resource "aws_api_gateway_deployment" "this" {
   # place. Whole resources are not hashed, and optional attributes are read with null, "" and {}
   # alike: a refresh fills in empty defaults, which would redeploy on every plan.
   triggers = {
-    redeployment = sha1(jsonencode([
-      aws_api_gateway_resource.files.id,
-      aws_api_gateway_method.post.id,
-      aws_api_gateway_method.post.authorization,
-      aws_api_gateway_method.post.api_key_required,
-      aws_api_gateway_integration.lambda.id,
-      aws_api_gateway_integration.lambda.uri,
-      aws_api_gateway_resource.job.id,
-      aws_api_gateway_method.get_job.id,
-      aws_api_gateway_method.get_job.authorization,
-      aws_api_gateway_method.get_job.api_key_required,
-      merge({}, aws_api_gateway_method.get_job.request_parameters),
-      aws_api_gateway_integration.get_job.id,
-      aws_api_gateway_integration.get_job.uri,
-      aws_api_gateway_resource.datasets.id,
-      aws_api_gateway_method.post_datasets.id,
-      aws_api_gateway_method.post_datasets.authorization,
-      aws_api_gateway_method.post_datasets.api_key_required,
-      aws_api_gateway_integration.post_datasets.id,
-      aws_api_gateway_integration.post_datasets.uri,
-      aws_api_gateway_resource.dataset.id,
-      aws_api_gateway_method.get_dataset.id,
-      aws_api_gateway_method.get_dataset.authorization,
-      aws_api_gateway_method.get_dataset.api_key_required,
-      merge({}, aws_api_gateway_method.get_dataset.request_parameters),
-      aws_api_gateway_integration.get_dataset.id,
-      aws_api_gateway_integration.get_dataset.uri,
-      aws_api_gateway_rest_api_policy.this.id,
-      data.aws_iam_policy_document.invoke.json,
-      {
-        for type, response in aws_api_gateway_gateway_response.this : type => [
-          response.id,
-          response.status_code == null ? "" : response.status_code,
-          merge({}, response.response_templates),
-          merge({}, response.response_parameters),
+    redeployment = sha1(jsonencode(concat(
+      flatten([
+        for name in local.route_order : [
+          local.resources[local.routes[name].resource].id,
+          aws_api_gateway_method.this[name].id,
+          aws_api_gateway_method.this[name].authorization,
+          aws_api_gateway_method.this[name].api_key_required,
+          # Hashed only where a route has a path parameter, as before the map (the same hash).
+          local.routes[name].path_parameter == null ? [] : [merge({}, aws_api_gateway_method.this[name].request_parameters)],
+          aws_api_gateway_integration.this[name].id,
+          aws_api_gateway_integration.this[name].uri,
         ]
-      },
-    ]))
+      ]),
+      [
+        aws_api_gateway_rest_api_policy.this.id,
+        data.aws_iam_policy_document.invoke.json,
+        {
+          for type, response in aws_api_gateway_gateway_response.this : type => [
+            response.id,
+            response.status_code == null ? "" : response.status_code,
+            merge({}, response.response_templates),
+            merge({}, response.response_parameters),
+          ]
+        },
+    ])))
   }
 
   lifecycle {

@@ -19,7 +19,16 @@ variables {
   domain_name         = "files.example.com"
 }
 
-# The mocks give every resource the path of /files; the dataset routes' paths are their own.
+# The mocks give every resource the path of /files; the other routes' paths are their own.
+override_resource {
+  target          = aws_api_gateway_resource.job
+  override_during = plan
+  values = {
+    id   = "j0b"
+    path = "/files/{job_id}"
+  }
+}
+
 override_resource {
   target          = aws_api_gateway_resource.datasets
   override_during = plan
@@ -42,26 +51,42 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
   command = plan
 
   assert {
-    condition     = aws_api_gateway_resource.files.path_part == "files" && aws_api_gateway_resource.files.parent_id == aws_api_gateway_rest_api.this.root_resource_id
-    error_message = "The route must be /files, directly under the API's root."
+    condition = {
+      for name, resource in { files = aws_api_gateway_resource.files, job = aws_api_gateway_resource.job, datasets = aws_api_gateway_resource.datasets, dataset = aws_api_gateway_resource.dataset } :
+      name => [resource.path_part, resource.parent_id]
+      } == {
+      files    = ["files", aws_api_gateway_rest_api.this.root_resource_id]
+      job      = ["{job_id}", aws_api_gateway_resource.files.id]
+      datasets = ["datasets", aws_api_gateway_rest_api.this.root_resource_id]
+      dataset  = ["{dataset_id}", aws_api_gateway_resource.datasets.id]
+    }
+    error_message = "The resources must be /files and /datasets under the API's root, each with its {job_id} or {dataset_id} below it."
   }
 
   assert {
-    condition = [
-      aws_api_gateway_method.post.http_method,
-      aws_api_gateway_method.post.authorization,
-      aws_api_gateway_method.post.api_key_required,
-    ] == ["POST", "AWS_IAM", true]
-    error_message = "By default POST /files must require a SigV4 signature (AWS_IAM) and an API key."
+    condition = {
+      for name, method in aws_api_gateway_method.this :
+      name => [method.http_method, method.resource_id, method.authorization, method.api_key_required, jsonencode(method.request_parameters)]
+      } == {
+      post_files    = ["POST", aws_api_gateway_resource.files.id, "AWS_IAM", true, "null"]
+      get_job       = ["GET", aws_api_gateway_resource.job.id, "AWS_IAM", true, jsonencode({ "method.request.path.job_id" = true })]
+      post_datasets = ["POST", aws_api_gateway_resource.datasets.id, "AWS_IAM", true, "null"]
+      get_dataset   = ["GET", aws_api_gateway_resource.dataset.id, "AWS_IAM", true, jsonencode({ "method.request.path.dataset_id" = true })]
+    }
+    error_message = "By default every route (POST /files, GET /files/{job_id}, POST /datasets, GET /datasets/{dataset_id}) must require a SigV4 signature (AWS_IAM) and an API key, on its own resource, a GET declaring its path parameter."
   }
 
   assert {
-    condition = [
-      aws_api_gateway_integration.lambda.type,
-      aws_api_gateway_integration.lambda.integration_http_method,
-      aws_api_gateway_integration.lambda.uri,
-    ] == ["AWS_PROXY", "POST", var.function_invoke_arn]
-    error_message = "The method must proxy to the function (Lambda invocations are POSTs)."
+    condition = {
+      for name, integration in aws_api_gateway_integration.this :
+      name => [integration.resource_id, integration.http_method, integration.type, integration.integration_http_method, integration.uri]
+      } == {
+      post_files    = [aws_api_gateway_resource.files.id, "POST", "AWS_PROXY", "POST", var.function_invoke_arn]
+      get_job       = [aws_api_gateway_resource.job.id, "GET", "AWS_PROXY", "POST", var.function_invoke_arn]
+      post_datasets = [aws_api_gateway_resource.datasets.id, "POST", "AWS_PROXY", "POST", var.function_invoke_arn]
+      get_dataset   = [aws_api_gateway_resource.dataset.id, "GET", "AWS_PROXY", "POST", var.function_invoke_arn]
+    }
+    error_message = "Every route must proxy to the function (Lambda invocations are POSTs)."
   }
 
   assert {
@@ -89,80 +114,18 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
     error_message = "The policy must allow only the listed accounts (as their root ARN) and roles to invoke POST /files, GET /files/{job_id}, POST /datasets and GET /datasets/{dataset_id} on the stage."
   }
 
+  # A new statement id would replace the permission on AWS: each keeps the one it was created with.
   assert {
-    condition = [
-      aws_lambda_permission.api.action,
-      aws_lambda_permission.api.principal,
-      aws_lambda_permission.api.function_name,
-      aws_lambda_permission.api.source_arn,
-    ] == ["lambda:InvokeFunction", "apigateway.amazonaws.com", "randfile-test", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/POST/files"]
-    error_message = "API Gateway may invoke the function only for POST /files of this API (any stage)."
-  }
-
-  assert {
-    condition = [
-      aws_api_gateway_resource.job.path_part,
-      aws_api_gateway_resource.job.parent_id,
-      aws_api_gateway_method.get_job.http_method,
-      aws_api_gateway_method.get_job.resource_id,
-      aws_api_gateway_method.get_job.authorization,
-      aws_api_gateway_method.get_job.api_key_required,
-      aws_api_gateway_method.get_job.request_parameters,
-    ] == ["{job_id}", aws_api_gateway_resource.files.id, "GET", aws_api_gateway_resource.job.id, "AWS_IAM", true, tomap({ "method.request.path.job_id" = true })]
-    error_message = "GET /files/{job_id} must sit under /files and be authorized like POST /files (SigV4 and an API key)."
-  }
-
-  assert {
-    condition = [
-      aws_api_gateway_integration.get_job.resource_id,
-      aws_api_gateway_integration.get_job.type,
-      aws_api_gateway_integration.get_job.integration_http_method,
-      aws_api_gateway_integration.get_job.uri,
-    ] == [aws_api_gateway_resource.job.id, "AWS_PROXY", "POST", var.function_invoke_arn]
-    error_message = "GET /files/{job_id} must proxy to the same function."
-  }
-
-  assert {
-    condition = [
-      aws_lambda_permission.get_job.action,
-      aws_lambda_permission.get_job.principal,
-      aws_lambda_permission.get_job.function_name,
-      aws_lambda_permission.get_job.source_arn,
-    ] == ["lambda:InvokeFunction", "apigateway.amazonaws.com", "randfile-test", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/GET/files/*"]
-    error_message = "API Gateway may invoke the function for GET /files/{job_id} of this API (any stage, any job id) too."
-  }
-
-  assert {
-    condition = [
-      aws_api_gateway_resource.datasets.path_part,
-      aws_api_gateway_resource.datasets.parent_id,
-      aws_api_gateway_method.post_datasets.http_method,
-      aws_api_gateway_method.post_datasets.authorization,
-      aws_api_gateway_method.post_datasets.api_key_required,
-      aws_api_gateway_resource.dataset.path_part,
-      aws_api_gateway_resource.dataset.parent_id,
-      aws_api_gateway_method.get_dataset.http_method,
-      aws_api_gateway_method.get_dataset.authorization,
-      aws_api_gateway_method.get_dataset.api_key_required,
-      aws_api_gateway_method.get_dataset.request_parameters,
-    ] == ["datasets", aws_api_gateway_rest_api.this.root_resource_id, "POST", "AWS_IAM", true, "{dataset_id}", aws_api_gateway_resource.datasets.id, "GET", "AWS_IAM", true, tomap({ "method.request.path.dataset_id" = true })]
-    error_message = "POST /datasets and GET /datasets/{dataset_id} must be authorized like POST /files (SigV4 and an API key)."
-  }
-
-  assert {
-    condition = [
-      for integration in [aws_api_gateway_integration.post_datasets, aws_api_gateway_integration.get_dataset] :
-      [integration.type, integration.integration_http_method, integration.uri]
-    ] == [for _ in range(2) : ["AWS_PROXY", "POST", var.function_invoke_arn]]
-    error_message = "The dataset routes must proxy to the same function."
-  }
-
-  assert {
-    condition = [aws_lambda_permission.post_datasets.source_arn, aws_lambda_permission.get_dataset.source_arn] == [
-      "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/POST/datasets",
-      "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/GET/datasets/*",
-    ]
-    error_message = "API Gateway may invoke the function for the dataset routes of this API (any stage, any dataset id)."
+    condition = {
+      for name, permission in aws_lambda_permission.this :
+      name => [permission.statement_id, permission.action, permission.principal, permission.function_name, permission.source_arn]
+      } == {
+      post_files    = ["AllowInvokeFromApiGatewayPostFiles", "lambda:InvokeFunction", "apigateway.amazonaws.com", "randfile-test", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/POST/files"]
+      get_job       = ["AllowInvokeFromApiGatewayGetJob", "lambda:InvokeFunction", "apigateway.amazonaws.com", "randfile-test", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/GET/files/*"]
+      post_datasets = ["AllowInvokeFromApiGatewayPostDatasets", "lambda:InvokeFunction", "apigateway.amazonaws.com", "randfile-test", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/POST/datasets"]
+      get_dataset   = ["AllowInvokeFromApiGatewayGetDataset", "lambda:InvokeFunction", "apigateway.amazonaws.com", "randfile-test", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3d4e5/*/GET/datasets/*"]
+    }
+    error_message = "API Gateway may invoke the function only for the routes of this API (any stage, any job or dataset id), each permission under the statement id it was created with."
   }
 
   assert {
@@ -242,9 +205,9 @@ run "without_iam_anyone_with_the_key_may_call" {
 
   assert {
     condition = alltrue([
-      for method in [aws_api_gateway_method.post, aws_api_gateway_method.get_job, aws_api_gateway_method.post_datasets, aws_api_gateway_method.get_dataset] : method.authorization == "NONE" && method.api_key_required
+      for method in aws_api_gateway_method.this : method.authorization == "NONE" && method.api_key_required
     ])
-    error_message = "With authorization NONE both methods must still require the API key."
+    error_message = "With authorization NONE every method must still require the API key."
   }
 
   assert {
@@ -271,7 +234,7 @@ run "iam_only_without_key" {
   }
 
   assert {
-    condition     = !aws_api_gateway_method.post.api_key_required && !aws_api_gateway_method.get_job.api_key_required && !aws_api_gateway_method.post_datasets.api_key_required && !aws_api_gateway_method.get_dataset.api_key_required && length(aws_api_gateway_api_key.this) == 0 && length(aws_api_gateway_usage_plan_key.this) == 0
+    condition     = !aws_api_gateway_method.this["post_files"].api_key_required && !aws_api_gateway_method.this["get_job"].api_key_required && !aws_api_gateway_method.this["post_datasets"].api_key_required && !aws_api_gateway_method.this["get_dataset"].api_key_required && length(aws_api_gateway_api_key.this) == 0 && length(aws_api_gateway_usage_plan_key.this) == 0
     error_message = "Without api_key_required no key is created or demanded."
   }
 

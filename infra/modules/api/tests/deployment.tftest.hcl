@@ -170,11 +170,11 @@ run "dataset_routes_are_in_the_deployment" {
   command = plan
 
   plan_options {
-    replace = [aws_api_gateway_integration.get_dataset]
+    replace = [aws_api_gateway_integration.this["get_dataset"]]
   }
 
   override_resource {
-    target          = aws_api_gateway_integration.get_dataset
+    target          = aws_api_gateway_integration.this["get_dataset"]
     override_during = plan
     values = {
       id = "agi-a1b2c3d4e5-replaced"
