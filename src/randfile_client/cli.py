@@ -565,9 +565,15 @@ SHOWN_MISMATCHES = 10
     envvar="RANDFILE_ENV",
     metavar="ENV",
     help="`local`: read with the data account's credentials on the local cloud of `make demo`; "
-    "otherwise the standard AWS credential chain (or --profile) is used.",
+    "otherwise the standard AWS credential chain (or --s3-profile) is used.",
 )
-@click.option("--profile", help="AWS profile to read S3 with (default: the standard chain).")
+@click.option(
+    "--s3-profile",
+    "profile",
+    envvar="RANDFILE_S3_PROFILE",
+    metavar="NAME",
+    help="AWS profile to read S3 with, as `dataset create` names it (default: the standard chain).",
+)
 @click.option("--region", envvar="RANDFILE_REGION", help="Region of the S3 client.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def verify(

@@ -330,5 +330,5 @@ def test_the_command_exits_3_without_credentials(
     result = runner.invoke(cli.main, ["verify", str(manifest), "--region", REGION])
     assert result.exit_code == 3, result.output
     assert "no AWS credentials" in result.stderr
-    unknown = runner.invoke(cli.main, ["verify", str(manifest), "--profile", "nobody"])
+    unknown = runner.invoke(cli.main, ["verify", str(manifest), "--s3-profile", "nobody"])
     assert unknown.exit_code == 3, unknown.output
