@@ -196,9 +196,9 @@ def _api_options(command: Callable[..., None]) -> Callable[..., None]:
             type=click.FloatRange(0),
             default=DEFAULT_JOB_TIMEOUT_SECONDS,
             show_default=True,
-            help="Longest wait for a job to end, seconds (default: the stack's 3600 s event age "
-            "plus the worker's 900 s timeout, past which Lambda does not run it again); "
-            "reached, the command exits 6 and prints the job's status URL.",
+            help="Longest wait for a job to end, seconds (default: above the 2,973 s within "
+            "which a job that a worker has received ends, with the stack's defaults; "
+            "docs/operations.md); reached, the command exits 6 and prints the job's status URL.",
         ),
         click.option(
             "--retries",
