@@ -205,8 +205,9 @@ def _api_options(command: Callable[..., None]) -> Callable[..., None]:
             type=click.IntRange(0, 20),
             default=4,
             show_default=True,
-            help="Retries of a request throttled (429), unavailable (503), still in progress "
-            "(409) or whose connection was lost; each carries the same Idempotency-Key.",
+            help="Retries of a request unavailable (503), still in progress (409) or whose "
+            "connection was lost; each carries the same Idempotency-Key. A request the API's "
+            "rate limit throttles (429) is also sent again past them, for up to 120 s.",
         ),
         click.option(
             "--max-wait",

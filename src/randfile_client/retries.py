@@ -8,7 +8,6 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception,
-    stop_after_attempt,
     wait_random_exponential,
 )
 
@@ -32,6 +31,13 @@ class RetryPolicy:
     attempts: int = 5
     initial_wait: float = 0.5
     max_wait: float = 20.0
+    throttled_for: float = 120.0
+    """How long a request the stage's rate limit throttles (429, not a spent quota) is sent again,
+    past `attempts`: a batch of parallel requests above the rate limit is refused a share of its
+    requests all along (API Gateway's token bucket,
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html),
+    a throttled request wrote nothing, and the batch gets through at the limit's rate. With
+    `attempts` 1 nothing is retried."""
 
     def should_retry(self, error: BaseException) -> bool:
         """Whether to send a request again. A GET changes nothing, and every POST carries an
@@ -54,10 +60,21 @@ class RetryPolicy:
         backoff = wait_random_exponential(multiplier=self.initial_wait, max=self.max_wait)
         return float(backoff(state))
 
+    def stops(self, state: RetryCallState) -> bool:
+        """After `attempts` tries; a throttled request goes on until `throttled_for` seconds after
+        its first try."""
+        if self.attempts <= 1:
+            return True
+        error = state.outcome.exception() if state.outcome else None
+        throttled = isinstance(error, ApiError) and error.status == 429
+        if throttled and (state.seconds_since_start or 0.0) < self.throttled_for:
+            return False
+        return state.attempt_number >= self.attempts
+
     def retrying(self) -> Retrying:
         """A tenacity loop that follows this policy and raises the last error when it stops."""
         return Retrying(
-            stop=stop_after_attempt(max(1, self.attempts)),
+            stop=self.stops,
             wait=self.wait_before,
             retry=retry_if_exception(self.should_retry),
             reraise=True,

@@ -201,13 +201,46 @@ def test_throttling_is_retried_honouring_retry_after(api: tuple[str, Api]) -> No
 
 def test_retries_are_bounded(api: tuple[str, Api]) -> None:
     url, state = api
-    throttled = {"error": {"code": "throttled", "message": "Too Many Requests"}}
-    state.script = [(429, {"Retry-After": "0"}, throttled)] * 5
+    unavailable = {"error": {"code": "storage_unavailable", "message": "S3 is slow"}}
+    state.script = [(503, {"Retry-After": "0"}, unavailable)] * 5
     with client(url) as randfile, pytest.raises(ApiError) as raised:
         randfile.create(10, "text")
 
-    assert raised.value.code == "throttled"
+    assert raised.value.code == "storage_unavailable"
     assert len(state.requests) == 3
+
+
+def test_a_throttled_request_goes_on_past_the_attempts_for_throttled_for(
+    api: tuple[str, Api],
+) -> None:
+    url, state = api
+    throttled = {"error": {"code": "throttled", "message": "Too Many Requests"}}
+    state.script = [(429, {}, throttled)] * 5
+    with client(url) as randfile:
+        created = randfile.create(10, "text")
+
+    assert created.key == "random/0006.bin"
+    assert len(state.requests) == 6
+
+
+@pytest.mark.parametrize(
+    ("policy", "requests"),
+    [
+        (RetryPolicy(attempts=3, initial_wait=0.01, max_wait=1, throttled_for=0), 3),
+        (RetryPolicy(attempts=1, initial_wait=0.01, max_wait=1), 1),
+    ],
+)
+def test_throttled_retries_end_after_throttled_for_and_never_without_retries(
+    api: tuple[str, Api], policy: RetryPolicy, requests: int
+) -> None:
+    url, state = api
+    throttled = {"error": {"code": "throttled", "message": "Too Many Requests"}}
+    state.script = [(429, {}, throttled)] * 5
+    with client(url, retry=policy) as randfile, pytest.raises(ApiError) as raised:
+        randfile.create(10, "text")
+
+    assert raised.value.code == "throttled"
+    assert len(state.requests) == requests
 
 
 @pytest.mark.parametrize(
