@@ -123,18 +123,6 @@ data "aws_iam_policy_document" "workload_read" {
   }
 
   statement {
-    sid       = "ReadOwnExecutionLogGroups"
-    actions   = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"]
-    resources = local.execution_log_groups
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
-      values   = [each.key]
-    }
-  }
-
-  statement {
     # DescribeLogGroups supports no resource-level permission: it takes "*".
     # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
     sid       = "ListLogGroups"
@@ -142,16 +130,29 @@ data "aws_iam_policy_document" "workload_read" {
     resources = ["*"]
   }
 
-  # No GET on the collections: GET /apikeys?includeValues=true would return every key's value.
-  statement {
-    sid       = "ReadOwnApiGateway"
-    actions   = ["apigateway:GET"]
-    resources = local.api_gateway_tagged
+  # What is named by a generated id is reached by this environment's tag (local.api_gateway_tagged,
+  # local.execution_log_groups, local.certificates_arn): each of these statements holds only where
+  # aws:ResourceTag/environment is this environment.
+  dynamic "statement" {
+    for_each = {
+      ReadOwnExecutionLogGroups = { actions = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"], resources = local.execution_log_groups }
+      # No GET on the collections: GET /apikeys?includeValues=true would return every key's value.
+      ReadOwnApiGateway = { actions = ["apigateway:GET"], resources = local.api_gateway_tagged }
+      # Certificates are named by random ids: this environment's are those it tagged at request
+      # time. https://docs.aws.amazon.com/acm/latest/userguide/security-iam.html
+      ReadOwnCertificates = { actions = ["acm:DescribeCertificate", "acm:ListTagsForCertificate"], resources = [local.certificates_arn] }
+    }
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
-      values   = [each.key]
+    content {
+      sid       = statement.key
+      actions   = statement.value.actions
+      resources = statement.value.resources
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/environment"
+        values   = [each.key]
+      }
     }
   }
 
@@ -175,20 +176,6 @@ data "aws_iam_policy_document" "workload_read" {
     sid       = "ReadLambdaDefaultConcurrencyQuota"
     actions   = ["servicequotas:GetAWSDefaultServiceQuota"]
     resources = ["*"]
-  }
-
-  statement {
-    # Certificates are named by random ids: this environment's are those it tagged at request time.
-    # https://docs.aws.amazon.com/acm/latest/userguide/security-iam.html
-    sid       = "ReadOwnCertificates"
-    actions   = ["acm:DescribeCertificate", "acm:ListTagsForCertificate"]
-    resources = [local.certificates_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
-      values   = [each.key]
-    }
   }
 
   statement {
@@ -433,64 +420,52 @@ data "aws_iam_policy_document" "workload_apply" {
     resources = local.workload_arn[each.key].log_groups
   }
 
-  statement {
-    # Execution logs of this environment's tag only (local.execution_log_groups).
-    sid = "ManageOwnExecutionLogGroups"
-    actions = [
-      "logs:DeleteLogGroup",
-      "logs:DeleteRetentionPolicy",
-      "logs:PutRetentionPolicy",
-      "logs:TagLogGroup",
-      "logs:TagResource",
-      "logs:UntagLogGroup",
-      "logs:UntagResource",
-    ]
-    resources = local.execution_log_groups
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
-      values   = [each.key]
+  # What is named by a generated id (local.api_gateway_tagged, local.execution_log_groups, API
+  # Gateway's domain names, certificates) is created with this environment's tag (RequestTag) and
+  # changed and deleted only while it carries it (ResourceTag): each statement here holds only where
+  # aws:<tag>/environment is this environment.
+  dynamic "statement" {
+    for_each = {
+      # Created with the tag (tags at CreateLogGroup are authorised as logs:TagResource too).
+      # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
+      CreateTaggedExecutionLogGroups = { tag = "RequestTag", actions = ["logs:CreateLogGroup", "logs:TagResource"], resources = local.execution_log_groups }
+      ManageOwnExecutionLogGroups = {
+        tag = "ResourceTag"
+        actions = [
+          "logs:DeleteLogGroup",
+          "logs:DeleteRetentionPolicy",
+          "logs:PutRetentionPolicy",
+          "logs:TagLogGroup",
+          "logs:TagResource",
+          "logs:UntagLogGroup",
+          "logs:UntagResource",
+        ]
+        resources = local.execution_log_groups
+      }
+      # REST APIs, API keys and usage plans.
+      CreateTaggedApiGatewayResources = { tag = "RequestTag", actions = ["apigateway:POST"], resources = local.api_gateway_collections }
+      ManageOwnApiGatewayResources    = { tag = "ResourceTag", actions = ["apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT", "apigateway:UpdateRestApiPolicy"], resources = local.api_gateway_tagged }
+      CreateOwnDomainName             = { tag = "RequestTag", actions = ["apigateway:POST"], resources = [local.api_gateway_domains_arn] }
+      # A requested certificate gets a new random id, so there is no ARN to name in advance:
+      # RequestCertificate takes no resource, and its tags (authorised as AddTagsToCertificate)
+      # must carry this environment.
+      RequestCertificates = { tag = "RequestTag", actions = ["acm:AddTagsToCertificate", "acm:RequestCertificate"], resources = ["*"] }
+      # Deletion and tag changes reach only this environment's certificates. The tag was set at
+      # request time, long before a certificate is replaced or destroyed.
+      # https://docs.aws.amazon.com/acm/latest/userguide/security-iam.html
+      ManageOwnCertificates = { tag = "ResourceTag", actions = ["acm:DeleteCertificate", "acm:RemoveTagsFromCertificate"], resources = [local.certificates_arn] }
     }
-  }
 
-  statement {
-    # Created with the tag (tags at CreateLogGroup are authorised as logs:TagResource too).
-    # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
-    sid       = "CreateTaggedExecutionLogGroups"
-    actions   = ["logs:CreateLogGroup", "logs:TagResource"]
-    resources = local.execution_log_groups
+    content {
+      sid       = statement.key
+      actions   = statement.value.actions
+      resources = statement.value.resources
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/environment"
-      values   = [each.key]
-    }
-  }
-
-  # See local.api_gateway_tagged: REST APIs, API keys and usage plans are created with this
-  # environment's tag, and read, changed and deleted only while they carry it.
-  statement {
-    sid       = "CreateTaggedApiGatewayResources"
-    actions   = ["apigateway:POST"]
-    resources = local.api_gateway_collections
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/environment"
-      values   = [each.key]
-    }
-  }
-
-  statement {
-    sid       = "ManageOwnApiGatewayResources"
-    actions   = ["apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT", "apigateway:UpdateRestApiPolicy"]
-    resources = local.api_gateway_tagged
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
-      values   = [each.key]
+      condition {
+        test     = "StringEquals"
+        variable = "aws:${statement.value.tag}/environment"
+        values   = [each.key]
+      }
     }
   }
 
@@ -498,48 +473,6 @@ data "aws_iam_policy_document" "workload_apply" {
     sid       = "ManageOwnDomainName"
     actions   = ["apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT"]
     resources = local.workload_arn[each.key].domain_name
-  }
-
-  statement {
-    sid       = "CreateOwnDomainName"
-    actions   = ["apigateway:POST"]
-    resources = [local.api_gateway_domains_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/environment"
-      values   = [each.key]
-    }
-  }
-
-  statement {
-    # A requested certificate gets a new random id, so there is no ARN to name in advance:
-    # RequestCertificate takes no resource, and its tags (authorised as AddTagsToCertificate) must
-    # carry this environment.
-    sid       = "RequestCertificates"
-    actions   = ["acm:AddTagsToCertificate", "acm:RequestCertificate"]
-    resources = ["*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/environment"
-      values   = [each.key]
-    }
-  }
-
-  statement {
-    # Deletion and tag changes reach only this environment's certificates. The tag was set at
-    # request time, long before a certificate is replaced or destroyed.
-    # https://docs.aws.amazon.com/acm/latest/userguide/security-iam.html
-    sid       = "ManageOwnCertificates"
-    actions   = ["acm:DeleteCertificate", "acm:RemoveTagsFromCertificate"]
-    resources = [local.certificates_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
-      values   = [each.key]
-    }
   }
 
   statement {
