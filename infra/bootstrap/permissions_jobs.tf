@@ -27,6 +27,21 @@ locals {
   # https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html
   # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
   event_source_mappings_arn = "arn:${local.partition}:lambda:${var.region}:${var.workload_account_id}:event-source-mapping:*"
+
+  # Statements held to aws:<tag>/environment = this environment, rendered by
+  # data.aws_iam_policy_document.environment_tagged. The mappings carry the stack's default tags:
+  # tags given at creation are authorised as lambda:TagResource too
+  # (https://docs.aws.amazon.com/lambda/latest/dg/tags-esm.html), with this environment's tag in the
+  # request; later tag changes only on mappings that already carry it.
+  jobs_tag_scoped = {
+    read = {
+      ReadOwnEventSourceMappingTags = { tag = "ResourceTag", actions = ["lambda:ListTags"], resources = [local.event_source_mappings_arn] }
+    }
+    apply = {
+      TagNewEventSourceMappings = { tag = "RequestTag", actions = ["lambda:TagResource"], resources = [local.event_source_mappings_arn] }
+      TagOwnEventSourceMappings = { tag = "ResourceTag", actions = ["lambda:TagResource", "lambda:UntagResource"], resources = [local.event_source_mappings_arn] }
+    }
+  }
 }
 
 data "aws_iam_policy_document" "workload_jobs_read" {
@@ -59,18 +74,6 @@ data "aws_iam_policy_document" "workload_jobs_read" {
       test     = "ArnEquals"
       variable = "lambda:FunctionArn"
       values   = [local.jobs_arn[each.key].worker]
-    }
-  }
-
-  statement {
-    sid       = "ReadOwnEventSourceMappingTags"
-    actions   = ["lambda:ListTags"]
-    resources = [local.event_source_mappings_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
-      values   = [each.key]
     }
   }
 
@@ -169,32 +172,7 @@ data "aws_iam_policy_document" "workload_jobs_apply" {
     }
   }
 
-  # The mappings carry the stack's default tags: tags given at creation are authorised as
-  # lambda:TagResource too (https://docs.aws.amazon.com/lambda/latest/dg/tags-esm.html), with this
-  # environment's tag in the request; later tag changes on mappings that already carry it.
-  statement {
-    sid       = "TagNewEventSourceMappings"
-    actions   = ["lambda:TagResource"]
-    resources = [local.event_source_mappings_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/environment"
-      values   = [each.key]
-    }
-  }
-
-  statement {
-    sid       = "TagOwnEventSourceMappings"
-    actions   = ["lambda:TagResource", "lambda:UntagResource"]
-    resources = [local.event_source_mappings_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/environment"
-      values   = [each.key]
-    }
-  }
+  # Tagging the mappings: local.jobs_tag_scoped.
 }
 
 # The function role's job permissions, capped by name: the item actions on this environment's

@@ -10,7 +10,22 @@ locals {
       alarms    = "arn:${local.partition}:cloudwatch:${var.region}:${var.workload_account_id}:alarm:${module.stack_names[env].alarms_pattern}"
       dashboard = "arn:${local.partition}:cloudwatch::${var.workload_account_id}:dashboard/${module.stack_names[env].dashboard}"
       key_alias = "arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:${module.stack_names[env].alarm_key_alias}"
-      any_key   = "arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:key/*"
+    }
+  }
+
+  # A new key has no ARN yet, so creating one cannot be scoped to a key: it is allowed only with
+  # this environment's tag in the request, and tagging at creation is authorised as
+  # kms:TagResource too. Everything after CreateKey is granted by the key's policy, which names
+  # this role (stack_inputs.alarm_kms_key_administrator_arns): a tag can take minutes to count in
+  # authorization, the key policy counts at once.
+  # https://docs.aws.amazon.com/kms/latest/developerguide/abac.html#abac-eventual-consistency
+  # https://docs.aws.amazon.com/kms/latest/developerguide/tag-permissions.html
+  # sid => a statement held to aws:<tag>/environment = this environment, rendered by
+  # data.aws_iam_policy_document.environment_tagged (environment_fence.tf).
+  monitoring_tag_scoped = {
+    apply = {
+      CreateTaggedAlarmKey = { tag = "RequestTag", actions = ["kms:CreateKey"], resources = ["*"] }
+      TagAlarmKeyOnCreate  = { tag = "RequestTag", actions = ["kms:TagResource"], resources = ["arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:key/*"] }
     }
   }
 }
@@ -39,19 +54,6 @@ data "aws_iam_policy_document" "workload_monitoring_read" {
     resources = [local.monitoring_arn[each.key].topic]
   }
 
-  # SNS's subscription actions name no resource type: a policy must grant them on "*", so only
-  # where the account pair holds one environment (var.unscoped_permissions).
-  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html
-  dynamic "statement" {
-    for_each = contains(var.unscoped_permissions, "sns-subscriptions") ? [true] : []
-
-    content {
-      sid       = "ReadAlarmSubscriptions"
-      actions   = ["sns:GetSubscriptionAttributes"]
-      resources = ["*"]
-    }
-  }
-
   # The key's settings are read through its key policy, which names the plan role
   # (stack_inputs.alarm_kms_key_reader_arns; infra/modules/monitoring explains why not by tag).
 
@@ -62,15 +64,22 @@ data "aws_iam_policy_document" "workload_monitoring_read" {
     resources = ["*"]
   }
 
-  # Nor do the Logs Insights query definition APIs: only where the account pair holds one
-  # environment (var.unscoped_permissions).
+  # SNS's subscription actions and the Logs Insights query definition APIs name no resource type:
+  # a policy must grant them on "*", so each only where the account pair holds one environment
+  # (its feature in var.unscoped_permissions).
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html
   # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
   dynamic "statement" {
-    for_each = contains(var.unscoped_permissions, "logs-query-definitions") ? [true] : []
+    for_each = {
+      for sid, unscoped in {
+        ReadAlarmSubscriptions = { feature = "sns-subscriptions", actions = ["sns:GetSubscriptionAttributes"] }
+        ListQueryDefinitions   = { feature = "logs-query-definitions", actions = ["logs:DescribeQueryDefinitions"] }
+      } : sid => unscoped.actions if contains(var.unscoped_permissions, unscoped.feature)
+    }
 
     content {
-      sid       = "ListQueryDefinitions"
-      actions   = ["logs:DescribeQueryDefinitions"]
+      sid       = statement.key
+      actions   = statement.value
       resources = ["*"]
     }
   }
@@ -106,47 +115,7 @@ data "aws_iam_policy_document" "workload_monitoring_apply" {
     resources = [local.monitoring_arn[each.key].topic]
   }
 
-  # As GetSubscriptionAttributes (the read statement): no resource type, so "*" only.
-  dynamic "statement" {
-    for_each = contains(var.unscoped_permissions, "sns-subscriptions") ? [true] : []
-
-    content {
-      sid       = "ManageAlarmSubscriptions"
-      actions   = ["sns:SetSubscriptionAttributes", "sns:Unsubscribe"]
-      resources = ["*"]
-    }
-  }
-
-  # A new key has no ARN yet, so creating one cannot be scoped to a key: it is allowed only with
-  # this environment's tag in the request, and tagging at creation is authorised as
-  # kms:TagResource too. Everything after CreateKey is granted by the key's policy, which names
-  # this role (stack_inputs.alarm_kms_key_administrator_arns): a tag can take minutes to count in
-  # authorization, the key policy counts at once.
-  # https://docs.aws.amazon.com/kms/latest/developerguide/abac.html#abac-eventual-consistency
-  # https://docs.aws.amazon.com/kms/latest/developerguide/tag-permissions.html
-  statement {
-    sid       = "CreateTaggedAlarmKey"
-    actions   = ["kms:CreateKey"]
-    resources = ["*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/environment"
-      values   = [each.key]
-    }
-  }
-
-  statement {
-    sid       = "TagAlarmKeyOnCreate"
-    actions   = ["kms:TagResource"]
-    resources = [local.monitoring_arn[each.key].any_key]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/environment"
-      values   = [each.key]
-    }
-  }
+  # The alarm key is created with this environment's tag: local.monitoring_tag_scoped.
 
   # An alias is authorised on the alias (here) and on the key it points to (its key policy).
   # https://docs.aws.amazon.com/kms/latest/developerguide/alias-access.html
@@ -156,14 +125,19 @@ data "aws_iam_policy_document" "workload_monitoring_apply" {
     resources = [local.monitoring_arn[each.key].key_alias]
   }
 
+  # As in the read document: no resource type, so "*" only, per feature in var.unscoped_permissions.
   dynamic "statement" {
-    for_each = contains(var.unscoped_permissions, "logs-query-definitions") ? [true] : []
+    for_each = {
+      for sid, unscoped in {
+        ManageAlarmSubscriptions = { feature = "sns-subscriptions", actions = ["sns:SetSubscriptionAttributes", "sns:Unsubscribe"] }
+        ManageQueryDefinitions   = { feature = "logs-query-definitions", actions = ["logs:DeleteQueryDefinition", "logs:PutQueryDefinition"] }
+      } : sid => unscoped.actions if contains(var.unscoped_permissions, unscoped.feature)
+    }
 
     content {
-      sid       = "ManageQueryDefinitions"
-      actions   = ["logs:DeleteQueryDefinition", "logs:PutQueryDefinition"]
+      sid       = statement.key
+      actions   = statement.value
       resources = ["*"]
     }
   }
-
 }

@@ -10,6 +10,26 @@ locals {
       aliases = [for name in local.stack_names[env] : "arn:${local.partition}:kms:${var.region}:${var.data_account_id}:alias/${name}"]
     }
   }
+
+  # A new key has no id yet, so creating one cannot be scoped to a key; it is allowed only with
+  # this environment's tag in the request. Tagging at creation is authorised as kms:TagResource
+  # too. Nothing grants access by that tag, so tagging another key gives this role nothing: the
+  # key's administrators are named in its key policy (principal = role ARN, which KMS honours
+  # without an identity policy). That policy is part of CreateKey, so EnableKeyRotation and the
+  # reads right after it need no tag to have propagated, and CreateKey's lockout check (the caller
+  # must be allowed kms:PutKeyPolicy by the new policy) passes.
+  # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key
+  # https://docs.aws.amazon.com/kms/latest/developerguide/abac.html
+  # sid => a statement held to aws:<tag>/environment = this environment, rendered by
+  # data.aws_iam_policy_document.environment_tagged (environment_fence.tf).
+  data_tag_scoped = {
+    apply = {
+      CreateTaggedKeys = { tag = "RequestTag", actions = ["kms:CreateKey"], resources = ["*"] }
+      # "To add tags while creating a KMS key, the principal must have permission in an IAM policy
+      # that isn't restricted to particular KMS keys" (kms tag-permissions).
+      TagKeysOnCreate = { tag = "RequestTag", actions = ["kms:TagResource"], resources = ["arn:${local.partition}:kms:${var.region}:${var.data_account_id}:key/*"] }
+    }
+  }
 }
 
 data "aws_iam_policy_document" "data_trust" {
@@ -76,7 +96,10 @@ data "aws_iam_policy_document" "data_apply" {
   for_each = toset(var.environments)
   provider = aws.data
 
-  source_policy_documents = [data.aws_iam_policy_document.data_read[each.key].json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.data_read[each.key].json,
+    data.aws_iam_policy_document.environment_tagged["${each.key}/data-apply"].json,
+  ]
 
   statement {
     sid = "ManageBucket"
@@ -101,41 +124,6 @@ data "aws_iam_policy_document" "data_apply" {
     sid       = "EmptyBucketOnDestroy"
     actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ListBucketVersions"]
     resources = concat(local.data_arn[each.key].buckets, local.data_arn[each.key].objects)
-  }
-
-  # A new key has no id yet, so creating one cannot be scoped to a key; it is allowed only with
-  # this environment's tag in the request. Tagging at creation is authorised as kms:TagResource
-  # too. Nothing grants access by that tag, so tagging another key gives this role nothing: the
-  # key's administrators are named in its key policy (principal = role ARN, which KMS honours
-  # without an identity policy). That policy is part of CreateKey, so EnableKeyRotation and the
-  # reads right after it need no tag to have propagated, and CreateKey's lockout check (the caller
-  # must be allowed kms:PutKeyPolicy by the new policy) passes.
-  # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key
-  # https://docs.aws.amazon.com/kms/latest/developerguide/abac.html
-  statement {
-    sid       = "CreateTaggedKeys"
-    actions   = ["kms:CreateKey"]
-    resources = ["*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/environment"
-      values   = [each.key]
-    }
-  }
-
-  statement {
-    # "To add tags while creating a KMS key, the principal must have permission in an IAM policy
-    # that isn't restricted to particular KMS keys" (kms tag-permissions).
-    sid       = "TagKeysOnCreate"
-    actions   = ["kms:TagResource"]
-    resources = ["arn:${local.partition}:kms:${var.region}:${var.data_account_id}:key/*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/environment"
-      values   = [each.key]
-    }
   }
 
   statement {

@@ -54,6 +54,52 @@ locals {
   # domain names among others). Creating it takes iam:CreateServiceLinkedRole from the caller.
   # https://docs.aws.amazon.com/apigateway/latest/developerguide/using-service-linked-roles.html
   api_gateway_service_linked_role = "arn:${local.partition}:iam::${var.workload_account_id}:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway"
+
+  # What API Gateway, CloudWatch Logs and ACM name by a generated id (local.api_gateway_tagged,
+  # local.execution_log_groups, API Gateway's domain names, local.certificates_arn) is created with
+  # this environment's tag and read, changed and deleted only while it carries it: sid => actions
+  # and resources of a statement held to aws:<tag>/environment = this environment, rendered by
+  # data.aws_iam_policy_document.environment_tagged (environment_fence.tf).
+  workload_tag_scoped = {
+    read = {
+      ReadOwnExecutionLogGroups = { tag = "ResourceTag", actions = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"], resources = local.execution_log_groups }
+      # No GET on the collections: GET /apikeys?includeValues=true would return every key's value.
+      ReadOwnApiGateway = { tag = "ResourceTag", actions = ["apigateway:GET"], resources = local.api_gateway_tagged }
+      # Certificates are named by random ids: this environment's are those it tagged at request
+      # time. https://docs.aws.amazon.com/acm/latest/userguide/security-iam.html
+      ReadOwnCertificates = { tag = "ResourceTag", actions = ["acm:DescribeCertificate", "acm:ListTagsForCertificate"], resources = [local.certificates_arn] }
+    }
+    apply = {
+      # Created with the tag (tags at CreateLogGroup are authorised as logs:TagResource too).
+      # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
+      CreateTaggedExecutionLogGroups = { tag = "RequestTag", actions = ["logs:CreateLogGroup", "logs:TagResource"], resources = local.execution_log_groups }
+      ManageOwnExecutionLogGroups = {
+        tag = "ResourceTag"
+        actions = [
+          "logs:DeleteLogGroup",
+          "logs:DeleteRetentionPolicy",
+          "logs:PutRetentionPolicy",
+          "logs:TagLogGroup",
+          "logs:TagResource",
+          "logs:UntagLogGroup",
+          "logs:UntagResource",
+        ]
+        resources = local.execution_log_groups
+      }
+      # REST APIs, API keys and usage plans.
+      CreateTaggedApiGatewayResources = { tag = "RequestTag", actions = ["apigateway:POST"], resources = local.api_gateway_collections }
+      ManageOwnApiGatewayResources    = { tag = "ResourceTag", actions = ["apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT", "apigateway:UpdateRestApiPolicy"], resources = local.api_gateway_tagged }
+      CreateOwnDomainName             = { tag = "RequestTag", actions = ["apigateway:POST"], resources = [local.api_gateway_domains_arn] }
+      # A requested certificate gets a new random id, so there is no ARN to name in advance:
+      # RequestCertificate takes no resource, and its tags (authorised as AddTagsToCertificate)
+      # must carry this environment.
+      RequestCertificates = { tag = "RequestTag", actions = ["acm:AddTagsToCertificate", "acm:RequestCertificate"], resources = ["*"] }
+      # Deletion and tag changes reach only this environment's certificates. The tag was set at
+      # request time, long before a certificate is replaced or destroyed.
+      # https://docs.aws.amazon.com/acm/latest/userguide/security-iam.html
+      ManageOwnCertificates = { tag = "ResourceTag", actions = ["acm:DeleteCertificate", "acm:RemoveTagsFromCertificate"], resources = [local.certificates_arn] }
+    }
+  }
 }
 
 # The pull-request roles trust pull requests, the plan roles the drift environment (the deploy's
@@ -95,6 +141,7 @@ data "aws_iam_policy_document" "workload_read" {
     data.aws_iam_policy_document.environment_fence[each.key].json,
     data.aws_iam_policy_document.workload_monitoring_read[each.key].json,
     data.aws_iam_policy_document.workload_jobs_read[each.key].json,
+    data.aws_iam_policy_document.environment_tagged["${each.key}/workload-read"].json,
   ]
 
   statement {
@@ -128,32 +175,6 @@ data "aws_iam_policy_document" "workload_read" {
     sid       = "ListLogGroups"
     actions   = ["logs:DescribeLogGroups"]
     resources = ["*"]
-  }
-
-  # What is named by a generated id is reached by this environment's tag (local.api_gateway_tagged,
-  # local.execution_log_groups, local.certificates_arn): each of these statements holds only where
-  # aws:ResourceTag/environment is this environment.
-  dynamic "statement" {
-    for_each = {
-      ReadOwnExecutionLogGroups = { actions = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"], resources = local.execution_log_groups }
-      # No GET on the collections: GET /apikeys?includeValues=true would return every key's value.
-      ReadOwnApiGateway = { actions = ["apigateway:GET"], resources = local.api_gateway_tagged }
-      # Certificates are named by random ids: this environment's are those it tagged at request
-      # time. https://docs.aws.amazon.com/acm/latest/userguide/security-iam.html
-      ReadOwnCertificates = { actions = ["acm:DescribeCertificate", "acm:ListTagsForCertificate"], resources = [local.certificates_arn] }
-    }
-
-    content {
-      sid       = statement.key
-      actions   = statement.value.actions
-      resources = statement.value.resources
-
-      condition {
-        test     = "StringEquals"
-        variable = "aws:ResourceTag/environment"
-        values   = [each.key]
-      }
-    }
   }
 
   statement {
@@ -268,6 +289,7 @@ data "aws_iam_policy_document" "workload_apply" {
     data.aws_iam_policy_document.workload_read[each.key].json,
     data.aws_iam_policy_document.workload_monitoring_apply[each.key].json,
     data.aws_iam_policy_document.workload_jobs_apply[each.key].json,
+    data.aws_iam_policy_document.environment_tagged["${each.key}/workload-apply"].json,
   ]
 
   statement {
@@ -420,55 +442,6 @@ data "aws_iam_policy_document" "workload_apply" {
     resources = local.workload_arn[each.key].log_groups
   }
 
-  # What is named by a generated id (local.api_gateway_tagged, local.execution_log_groups, API
-  # Gateway's domain names, certificates) is created with this environment's tag (RequestTag) and
-  # changed and deleted only while it carries it (ResourceTag): each statement here holds only where
-  # aws:<tag>/environment is this environment.
-  dynamic "statement" {
-    for_each = {
-      # Created with the tag (tags at CreateLogGroup are authorised as logs:TagResource too).
-      # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
-      CreateTaggedExecutionLogGroups = { tag = "RequestTag", actions = ["logs:CreateLogGroup", "logs:TagResource"], resources = local.execution_log_groups }
-      ManageOwnExecutionLogGroups = {
-        tag = "ResourceTag"
-        actions = [
-          "logs:DeleteLogGroup",
-          "logs:DeleteRetentionPolicy",
-          "logs:PutRetentionPolicy",
-          "logs:TagLogGroup",
-          "logs:TagResource",
-          "logs:UntagLogGroup",
-          "logs:UntagResource",
-        ]
-        resources = local.execution_log_groups
-      }
-      # REST APIs, API keys and usage plans.
-      CreateTaggedApiGatewayResources = { tag = "RequestTag", actions = ["apigateway:POST"], resources = local.api_gateway_collections }
-      ManageOwnApiGatewayResources    = { tag = "ResourceTag", actions = ["apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT", "apigateway:UpdateRestApiPolicy"], resources = local.api_gateway_tagged }
-      CreateOwnDomainName             = { tag = "RequestTag", actions = ["apigateway:POST"], resources = [local.api_gateway_domains_arn] }
-      # A requested certificate gets a new random id, so there is no ARN to name in advance:
-      # RequestCertificate takes no resource, and its tags (authorised as AddTagsToCertificate)
-      # must carry this environment.
-      RequestCertificates = { tag = "RequestTag", actions = ["acm:AddTagsToCertificate", "acm:RequestCertificate"], resources = ["*"] }
-      # Deletion and tag changes reach only this environment's certificates. The tag was set at
-      # request time, long before a certificate is replaced or destroyed.
-      # https://docs.aws.amazon.com/acm/latest/userguide/security-iam.html
-      ManageOwnCertificates = { tag = "ResourceTag", actions = ["acm:DeleteCertificate", "acm:RemoveTagsFromCertificate"], resources = [local.certificates_arn] }
-    }
-
-    content {
-      sid       = statement.key
-      actions   = statement.value.actions
-      resources = statement.value.resources
-
-      condition {
-        test     = "StringEquals"
-        variable = "aws:${statement.value.tag}/environment"
-        values   = [each.key]
-      }
-    }
-  }
-
   statement {
     sid       = "ManageOwnDomainName"
     actions   = ["apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT"]
@@ -582,7 +555,6 @@ data "aws_iam_policy_document" "stack_role_boundary" {
     actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
     resources = ["*"]
   }
-
 
 }
 
