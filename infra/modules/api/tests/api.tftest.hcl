@@ -10,13 +10,10 @@ mock_provider "aws" {
   override_during = plan
 }
 
+# The module's inputs are tests/terraform.tfvars' (every test file here reads them); callers here
+# include a role besides the account.
 variables {
-  name                = "randfile-test"
-  function_name       = "randfile-test"
-  function_invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:randfile-test/invocations"
-  invoke_principals   = ["111111111111", "arn:aws:iam::333333333333:role/caller"]
-  hosted_zone_name    = "example.com"
-  domain_name         = "files.example.com"
+  invoke_principals = ["111111111111", "arn:aws:iam::333333333333:role/caller"]
 }
 
 # The mocks give every resource the path of /files; the other routes' paths are their own.

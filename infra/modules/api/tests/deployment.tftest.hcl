@@ -8,15 +8,6 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
-variables {
-  name                = "randfile-test"
-  function_name       = "randfile-test"
-  function_invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:randfile-test/invocations"
-  invoke_principals   = ["111111111111"]
-  hosted_zone_name    = "example.com"
-  domain_name         = "files.example.com"
-}
-
 # The validation records are keyed by what ACM asks for, which for_each needs while planning.
 override_resource {
   target          = aws_acm_certificate.this

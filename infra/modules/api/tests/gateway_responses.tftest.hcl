@@ -7,15 +7,6 @@ mock_provider "aws" {
   override_during = plan
 }
 
-variables {
-  name                = "randfile-test"
-  function_name       = "randfile-test"
-  function_invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:randfile-test/invocations"
-  invoke_principals   = ["111111111111"]
-  hosted_zone_name    = "example.com"
-  domain_name         = "files.example.com"
-}
-
 run "every_refusal_answers_in_the_error_format" {
   command = plan
 
