@@ -15,15 +15,6 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
-variables {
-  function_name = "randfile-test"
-  role_name     = "randfile-test-function"
-  zip_path      = "tests/fixtures/randfile.zip"
-  bucket_name   = "randfile-test-222222222222-eu-west-1"
-  bucket_arn    = "arn:aws:s3:::randfile-test-222222222222-eu-west-1"
-  bucket_owner  = "222222222222"
-}
-
 run "the_synchronous_limit_s_older_name_still_sets_it" {
   command = plan
 
