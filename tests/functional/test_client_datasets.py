@@ -30,6 +30,7 @@ from randfile_client import (
 )
 from randfile_client.cli import S3Reader, main
 from tests.http_stand_in import Recorder, serve
+from tests.local_checkout import local_checkout
 
 CREDENTIALS = Credentials("AKIDDATASETTEST", "dataset-secret", "dataset-token")
 REGION: Final = "eu-west-1"
@@ -465,28 +466,17 @@ def test_s3_profile_names_who_reads_the_bucket(
 def test_env_local_reads_the_bucket_as_the_data_account(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "infra" / "stack").mkdir(parents=True)
-    (tmp_path / "infra" / "stack" / "main.tf").write_text("")
-    (tmp_path / "scripts").mkdir()
-    (tmp_path / "scripts" / "terraform").write_text("")
-    saved = tmp_path / targets.LOCAL_ENDPOINT_FILE
-    saved.parent.mkdir(parents=True)
-    saved.write_text(
-        json.dumps(
-            {
-                "endpoint": "http://127.0.0.1:1",
-                "host": HOST,
-                "region": REGION,
-                "api_key": "k",
-                "aws_endpoint": "http://127.0.0.1:2",
-            }
-        )
-    )
-    credentials = tmp_path / targets.LOCAL_CREDENTIALS_FILE
-    credentials.parent.mkdir(parents=True)
-    credentials.write_text(
+    credentials = local_checkout(
+        tmp_path,
+        {
+            "endpoint": "http://127.0.0.1:1",
+            "host": HOST,
+            "region": REGION,
+            "api_key": "k",
+            "aws_endpoint": "http://127.0.0.1:2",
+        },
         "[randfile-local]\naws_access_key_id = CALLER\naws_secret_access_key = c\n"
-        f"[{targets.LOCAL_DATA_PROFILE}]\naws_access_key_id = OWNER\naws_secret_access_key = o\n"
+        f"[{targets.LOCAL_DATA_PROFILE}]\naws_access_key_id = OWNER\naws_secret_access_key = o\n",
     )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))

@@ -26,6 +26,7 @@ from randfile_client.verify import (
 )
 from tests.checksums import crc64nvme_of
 from tests.functional.conftest import BUCKET, DATA_ACCOUNT, REGION, TwoAccounts
+from tests.local_checkout import local_checkout
 
 REPLICA = "randfile-test-replica"
 SIZES = {"random/a.bin": 1000, "random/b.bin": 1, "random/c.bin": PART_BYTES + 3}
@@ -265,21 +266,11 @@ def test_env_local_reads_with_the_local_cloud_s_data_profile(
     try:
         host, port = server.get_host_and_port()
         emulator = f"http://{host}:{port}"
-        (tmp_path / "infra" / "stack").mkdir(parents=True)
-        (tmp_path / "infra" / "stack" / "main.tf").write_text("")
-        (tmp_path / "scripts").mkdir()
-        (tmp_path / "scripts" / "terraform").write_text("")
-        endpoint_file = tmp_path / targets.LOCAL_ENDPOINT_FILE
-        endpoint_file.parent.mkdir(parents=True)
-        endpoint_file.write_text(
-            json.dumps(
-                {"endpoint": "http://127.0.0.1:1", "region": REGION, "aws_endpoint": emulator}
-            )
-        )
-        credentials = tmp_path / targets.LOCAL_CREDENTIALS_FILE
-        credentials.parent.mkdir(parents=True)
-        credentials.write_text(
-            f"[{targets.LOCAL_DATA_PROFILE}]\naws_access_key_id = data\naws_secret_access_key = s\n"
+        credentials = local_checkout(
+            tmp_path,
+            {"endpoint": "http://127.0.0.1:1", "region": REGION, "aws_endpoint": emulator},
+            f"[{targets.LOCAL_DATA_PROFILE}]\n"
+            "aws_access_key_id = data\naws_secret_access_key = s\n",
         )
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
             monkeypatch.delenv(name, raising=False)
