@@ -24,7 +24,7 @@ from randfile_client.verify import (
     s3_client,
     verify,
 )
-from tests.checksums import crc64nvme_of
+from tests.checksums import crc64nvme_of, put_with_crc64nvme
 from tests.functional.conftest import BUCKET, DATA_ACCOUNT, REGION, TwoAccounts
 from tests.local_checkout import local_checkout
 
@@ -100,13 +100,7 @@ def test_changed_content_of_the_same_size_is_a_checksum_mismatch(accounts: TwoAc
     changed = b"x" * 1000
     s3 = accounts.data_s3()
     # A later version under the key; a manifest line without a version checks the latest.
-    s3.put_object(
-        Bucket=BUCKET,
-        Key="random/a.bin",
-        Body=changed,
-        ChecksumAlgorithm="CRC64NVME",
-        ChecksumCRC64NVME=crc64nvme_of(changed),
-    )
+    put_with_crc64nvme(s3, BUCKET, "random/a.bin", changed)
     lines[0]["version_id"] = None
     result = verify(entries(lines), s3)
     assert result.mismatches == [
@@ -151,13 +145,7 @@ def test_a_replica_is_checked_by_key_in_its_own_bucket(accounts: TwoAccounts) ->
     for line in lines[:2]:
         # Replication keeps the object's checksum; its versions have ids of their own.
         body = s3.get_object(Bucket=BUCKET, Key=line["key"])["Body"].read()
-        s3.put_object(
-            Bucket=REPLICA,
-            Key=line["key"],
-            Body=body,
-            ChecksumAlgorithm="CRC64NVME",
-            ChecksumCRC64NVME=crc64nvme_of(body),
-        )
+        put_with_crc64nvme(s3, REPLICA, line["key"], body)
     result = verify(entries(lines), s3, bucket=REPLICA)
     assert result.ok == 2
     assert result.mismatches == [Mismatch(REPLICA, "random/c.bin", "missing", PART_BYTES + 3, None)]
@@ -283,13 +271,7 @@ def test_env_local_reads_with_the_local_cloud_s_data_profile(
         )
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         body = b"z" * 100
-        s3.put_object(
-            Bucket=BUCKET,
-            Key="k",
-            Body=body,
-            ChecksumAlgorithm="CRC64NVME",
-            ChecksumCRC64NVME=crc64nvme_of(body),
-        )
+        put_with_crc64nvme(s3, BUCKET, "k", body)
         manifest = tmp_path / "manifest.jsonl"
         line = {"bucket": BUCKET, "key": "k", "size_bytes": 100}
         manifest.write_text(json.dumps({**line, "checksum_crc64nvme": crc64nvme_of(body)}) + "\n")

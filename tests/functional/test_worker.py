@@ -22,7 +22,7 @@ from randfile import files, worker
 from randfile.aws import dynamodb_client, s3_client, sqs_client
 from randfile.handler import handler as api_handler
 from tests import emf
-from tests.checksums import crc64nvme_of
+from tests.checksums import crc64nvme_of, put_with_crc64nvme
 from tests.events import api_event
 from tests.functional.conftest import BUCKET, JOBS_TABLE, FakeContext, JobQueues, TwoAccounts
 
@@ -323,12 +323,11 @@ def test_an_object_with_the_job_s_metadata_but_another_checksum_fails_the_job(
     # The job's key, metadata and size, other bytes: S3's CRC64NVME tells them apart.
     accepted = accept(size_bytes=100, format="binary", seed=9)
     other = b"y" * 100
-    with_jobs.data_s3().put_object(
-        Bucket=BUCKET,
-        Key=accepted["key"],
-        Body=other,
-        ChecksumAlgorithm="CRC64NVME",
-        ChecksumCRC64NVME=crc64nvme_of(other),
+    put_with_crc64nvme(
+        with_jobs.data_s3(),
+        BUCKET,
+        accepted["key"],
+        other,
         Metadata={
             "randfile-job-id": accepted["job_id"],
             "randfile-format": "binary",
