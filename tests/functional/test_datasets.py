@@ -128,6 +128,25 @@ def to_dead_letter(queues: JobQueues, wanted: Any) -> None:
             )
 
 
+def chunk_0_runs_again(
+    accounts: TwoAccounts, queues: JobQueues, dataset_id: str, monkeypatch: pytest.MonkeyPatch
+) -> list[int]:
+    """Chunk 0's lease runs out and its message comes back, then every message runs; answers the
+    seeds of the files generated on the way (a file read back from S3 is not generated again)."""
+    lease_runs_out(accounts, f"dataset#{dataset_id}#chunk#0")
+    queues.reappear()
+    generated: list[int] = []
+    real = generate
+
+    def counted(fmt: Any, size: int, seed: int) -> Any:
+        generated.append(seed)
+        return real(fmt, size, seed)
+
+    monkeypatch.setattr(dataset_deliveries, "generate", counted)
+    run_all(queues)
+    return generated
+
+
 def check_manifests(accounts: TwoAccounts, accepted: dict[str, Any], written: int) -> None:
     """Both manifests list every written file in index order, each as it is in the bucket."""
     s3 = accounts.data_s3()
@@ -238,17 +257,7 @@ def test_a_chunk_killed_mid_way_is_finished_by_its_retry_without_regenerating(
         deliver(job_queues)
     assert len(versions(with_jobs, accepted["prefix"])) == 4
     assert status(dataset_id)["status"] == "running"
-    lease_runs_out(with_jobs, f"dataset#{dataset_id}#chunk#0")
-    job_queues.reappear()
-    generated: list[int] = []
-    real = generate
-
-    def counted(fmt: Any, size: int, seed: int) -> Any:
-        generated.append(seed)
-        return real(fmt, size, seed)
-
-    monkeypatch.setattr(dataset_deliveries, "generate", counted)
-    run_all(job_queues)
+    generated = chunk_0_runs_again(with_jobs, job_queues, dataset_id, monkeypatch)
     assert generated == [dataset_plan.file_seed(9, index) for index in range(4, 8)]
     done = status(dataset_id)
     assert (done["status"], done["files_succeeded"]) == ("succeeded", 8)
@@ -487,17 +496,7 @@ def test_a_chunk_out_of_time_between_files_is_finished_by_the_next_delivery(
     assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
     assert len(versions(with_jobs, accepted["prefix"])) == 3
     assert status(dataset_id)["status"] == "running"
-    lease_runs_out(with_jobs, f"dataset#{dataset_id}#chunk#0")
-    job_queues.reappear()
-    generated: list[int] = []
-    real = generate
-
-    def counted(fmt: Any, size: int, seed: int) -> Any:
-        generated.append(seed)
-        return real(fmt, size, seed)
-
-    monkeypatch.setattr(dataset_deliveries, "generate", counted)
-    run_all(job_queues)
+    generated = chunk_0_runs_again(with_jobs, job_queues, dataset_id, monkeypatch)
     assert generated == [dataset_plan.file_seed(2, index) for index in range(3, 6)]
     assert status(dataset_id)["status"] == "succeeded"
     check_manifests(with_jobs, accepted, 6)
