@@ -33,11 +33,9 @@ from randfile_client import (
 )
 from randfile_client.cli import main
 from tests.local_checkout import local_checkout
+from tests.stand_in_client import API_KEY, HOST, REGION, stand_in_client
 
 CREDENTIALS = Credentials("AKIDCLIENTTEST", "client-secret", "client-token")
-REGION = "eu-west-1"
-HOST = "files.example.test"
-API_KEY = "the-api-key"
 
 
 @dataclass
@@ -140,14 +138,7 @@ def api() -> Iterator[tuple[str, Api]]:
 
 
 def client(url: str, **overrides: Any) -> RandfileClient:
-    settings: dict[str, Any] = {
-        "region": REGION,
-        "api_key": API_KEY,
-        "credentials": CREDENTIALS,
-        "host": HOST,
-        "retry": RetryPolicy(attempts=3, initial_wait=0.01, max_wait=1),
-    }
-    return RandfileClient(url, **(settings | overrides))
+    return stand_in_client(url, **({"credentials": CREDENTIALS} | overrides))
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import boto3
 import pytest
@@ -24,18 +24,15 @@ from randfile_client import (
     DatasetTimeoutError,
     RandfileClient,
     RandfileError,
-    RetryPolicy,
     manifests,
     targets,
 )
 from randfile_client.cli import S3Reader, main
 from tests.http_stand_in import Recorder, serve
 from tests.local_checkout import local_checkout
+from tests.stand_in_client import API_KEY, HOST, REGION, stand_in_client
 
 CREDENTIALS = Credentials("AKIDDATASETTEST", "dataset-secret", "dataset-token")
-REGION: Final = "eu-west-1"
-HOST = "files.example.test"
-API_KEY = "the-api-key"
 DATASET_ID = "01JE0AAAAAAAAAAAAAAAAAAAAA"
 BUCKET = "randfile-test-data"
 PREFIX = f"random/datasets/{DATASET_ID}/"
@@ -109,15 +106,8 @@ def api() -> Iterator[tuple[str, StandIn, Recorder]]:
 
 
 def client(url: str, **overrides: Any) -> RandfileClient:
-    settings: dict[str, Any] = {
-        "region": REGION,
-        "api_key": API_KEY,
-        "credentials": CREDENTIALS,
-        "host": HOST,
-        "retry": RetryPolicy(attempts=3, initial_wait=0.01, max_wait=1),
-        "poll_interval": 0.01,
-    }
-    return RandfileClient(url, **(settings | overrides))
+    settings: dict[str, Any] = {"credentials": CREDENTIALS, "poll_interval": 0.01}
+    return stand_in_client(url, **(settings | overrides))
 
 
 def posted(recorder: Recorder) -> list[tuple[dict[str, str], Any]]:
