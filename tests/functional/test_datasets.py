@@ -29,7 +29,7 @@ from tests import emf
 from tests.checksums import crc64nvme_of
 from tests.events import api_event
 from tests.functional.conftest import BUCKET, JOBS_TABLE, FakeContext, JobQueues, TwoAccounts
-from tests.functional.test_worker import Kill, Killed
+from tests.functional.test_worker import Kill, Killed, delivered_twice_at_once
 
 FILES = 30
 SIZE = 1000
@@ -224,19 +224,11 @@ def test_a_chunk_delivered_twice_at_once_writes_each_file_once(
     deliver(job_queues)  # the fan-out
     [chunk] = job_queues.bodies()
     job_queues.client.send_message(QueueUrl=job_queues.url, MessageBody=json.dumps(chunk))
-    first, duplicate = job_queues.event(count=1), job_queues.event(count=1)
-    answers: list[dict[str, Any]] = []
-
-    def deliver_the_duplicate(**_: Any) -> None:
-        if not answers:
-            answers.append(worker.handler(duplicate, FakeContext("req-duplicate")))
-
-    s3_client().meta.events.register("before-call.s3.PutObject", deliver_the_duplicate)
-    assert worker.handler(first, FakeContext("req-first")) == {"batchItemFailures": []}
+    first, answer, duplicate, answers = delivered_twice_at_once(job_queues)
+    assert answer == {"batchItemFailures": []}
     job_queues.delete(first, {"batchItemFailures": []})
     [record] = duplicate["Records"]
     assert answers == [{"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}]
-    s3_client().meta.events.unregister("before-call.s3.PutObject", deliver_the_duplicate)
     job_queues.reappear()
     run_all(job_queues)
     assert status(accepted["dataset_id"])["status"] == "succeeded"
