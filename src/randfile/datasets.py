@@ -25,19 +25,15 @@ docs/operations.md draws the lifecycle and its bound.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from randfile import job_table
 from randfile.content import FORMATS, Format
 from randfile.dataset_plan import Sizes
-from randfile.errors import JobsUnavailableError
 from randfile.jobs import JobStatus
-from randfile.storage import RETRY_AFTER_SECONDS
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -347,17 +343,6 @@ def _chunk(item: Mapping[str, Any]) -> Chunk:
     )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-_HELD = "#status = :running AND #attempt = :attempt"
-"""The condition of a write by the delivery that holds the item: `running` under its attempt."""
-
 _CLAIMABLE = "#status = :queued OR (#status = :running AND lease_expires_at < :now_ms)"
 
 
@@ -382,7 +367,7 @@ class DatasetStore:
         client: DynamoDBClient,
         table: str,
         retention_days: int,
-        now: Callable[[], datetime] = _now,
+        now: Callable[[], datetime] = job_table.now,
     ) -> None:
         self._client = client
         self._table = table
@@ -417,14 +402,14 @@ class DatasetStore:
             seed=seed,
             total_bytes=total_bytes,
             chunk_starts=tuple(chunk_starts),
-            created_at=_timestamp(moment),
-            updated_at=_timestamp(moment),
+            created_at=job_table.timestamp(moment),
+            updated_at=job_table.timestamp(moment),
             expiration=int((moment + self._retention).timestamp()),
         )
 
     def accept(self, dataset: Dataset) -> None:
         """Stores a new dataset; never replaces one."""
-        with self._errors("store the dataset"):
+        with job_table.dynamodb_errors(self._table, "store the dataset"):
             self._client.put_item(
                 TableName=self._table,
                 Item=_dataset_item(dataset),
@@ -449,7 +434,7 @@ class DatasetStore:
         item, _ = self._update(
             dataset_item_id(dataset.dataset_id),
             "SET fanned_out = :true, lease_expires_at = :zero, updated_at = :now",
-            _HELD,
+            job_table.HELD,
             {**self._held(dataset.attempt), ":true": {"BOOL": True}, ":zero": _n(0)},
         )
         return None if item is None else _dataset(item)
@@ -462,7 +447,9 @@ class DatasetStore:
         error: tuple[str, str] | None = None,
     ) -> Dataset | None:
         """`running` under `dataset`'s attempt -> `status`, with the failed files listed."""
-        return self._end(dataset, status, failed_files, error, _HELD, self._held(dataset.attempt))
+        return self._end(
+            dataset, status, failed_files, error, job_table.HELD, self._held(dataset.attempt)
+        )
 
     def fail_unstarted(
         self, dataset: Dataset, failed_files: Sequence[FailedFile], code: str, message: str
@@ -510,7 +497,7 @@ class DatasetStore:
         """Stores chunk `number` `queued` unless it exists (a fan-out redelivered after a kill)."""
         first, files = dataset.chunk_of(number)
         try:
-            with self._errors("store a chunk"):
+            with job_table.dynamodb_errors(self._table, "store a chunk"):
                 self._client.put_item(
                     TableName=self._table,
                     Item={
@@ -525,7 +512,7 @@ class DatasetStore:
                     },
                     ConditionExpression="attribute_not_exists(id)",
                 )
-        except _ConditionFailedError:
+        except job_table.ConditionFailedError:
             pass
 
     def get_chunk(self, dataset_id: str, number: int) -> Chunk | None:
@@ -543,7 +530,7 @@ class DatasetStore:
         item, applied = self._update(
             chunk_item_id(chunk.dataset_id, chunk.number),
             "SET results.#index = :result, updated_at = :now",
-            _HELD,
+            job_table.HELD,
             {**self._held(chunk.attempt), ":result": _result_value(result)},
             names={"#index": str(result.index)},
         )
@@ -552,7 +539,7 @@ class DatasetStore:
     def end_chunk(self, dataset: Dataset, chunk: Chunk, results: Mapping[int, FileResult]) -> bool:
         """The chunk held by this delivery ends, `succeeded` when every file was written, else
         `failed`; the dataset's counters grow by the chunk's files in the same transaction."""
-        return self._end_chunk(dataset, chunk, results, _HELD, self._held(chunk.attempt))
+        return self._end_chunk(dataset, chunk, results, job_table.HELD, self._held(chunk.attempt))
 
     def abandon_unstarted_chunk(
         self, dataset: Dataset, chunk: Chunk, results: Mapping[int, FileResult]
@@ -574,7 +561,7 @@ class DatasetStore:
         failed = chunk.files - len(written)
         size = sum(r.size_bytes for r in written)
         status = JobStatus.SUCCEEDED if failed == 0 else JobStatus.FAILED
-        now = _s(_timestamp(self._now()))
+        now = _s(job_table.timestamp(self._now()))
         chunk_values: dict[str, AttributeValueTypeDef] = {
             **values,
             ":final": _s(status.value),
@@ -612,9 +599,9 @@ class DatasetStore:
             },
         ]
         try:
-            with self._errors("end a chunk"):
+            with job_table.dynamodb_errors(self._table, "end a chunk"):
                 self._client.transact_write_items(TransactItems=items)
-        except _ConditionFailedError:
+        except job_table.ConditionFailedError:
             return False
         return True
 
@@ -624,7 +611,7 @@ class DatasetStore:
         return {":running": _s(JobStatus.RUNNING.value), ":attempt": _n(attempt)}
 
     def _get(self, item_id: str, doing: str) -> dict[str, Any] | None:
-        with self._errors(doing):
+        with job_table.dynamodb_errors(self._table, doing):
             item = self._client.get_item(
                 TableName=self._table, Key={"id": _s(item_id)}, ConsistentRead=True
             ).get("Item")
@@ -661,12 +648,12 @@ class DatasetStore:
         """The item after the update and whether it was made; when its condition failed, the
         item as it is (None: there is none, or it expired)."""
         values = {
-            ":now": _s(_timestamp(self._now())),
+            ":now": _s(job_table.timestamp(self._now())),
             **values,
             ":epoch": _n(int(self._now().timestamp())),
         }
         try:
-            with self._errors("update the dataset"):
+            with job_table.dynamodb_errors(self._table, "update the dataset"):
                 answer = self._client.update_item(
                     TableName=self._table,
                     Key={"id": _s(item_id)},
@@ -679,47 +666,13 @@ class DatasetStore:
                     | {":epoch": values[":epoch"]},
                     ReturnValues="ALL_NEW",
                 )
-        except _ConditionFailedError:
+        except job_table.ConditionFailedError:
             return self._get(item_id, "read the dataset"), False
         return dict(answer["Attributes"]), True
-
-    @contextmanager
-    def _errors(self, doing: str) -> Iterator[None]:
-        try:
-            yield
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "Unknown")
-            if code == "ConditionalCheckFailedException" or (
-                code == "TransactionCanceledException" and _condition_cancelled(error)
-            ):
-                raise _ConditionFailedError(f"could not {doing}: its condition failed") from error
-            raise JobsUnavailableError(
-                f"could not {doing} in table {self._table}: {code}",
-                retry_after_seconds=RETRY_AFTER_SECONDS,
-            ) from error
-        except BotoCoreError as error:
-            raise JobsUnavailableError(
-                f"could not reach DynamoDB to {doing}: {error}",
-                retry_after_seconds=RETRY_AFTER_SECONDS,
-            ) from error
 
 
 def _names(expression: str) -> dict[str, str]:
     return {name: name[1:] for name in ("#status", "#attempt") if name in expression}
-
-
-def _condition_cancelled(error: ClientError) -> bool:
-    """Whether a cancelled transaction failed on a condition (not on a conflict or throttling,
-    which a retry may pass): its CancellationReasons, one per action, name the one that did
-    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html)."""
-    reasons: list[Any] = list(error.response.get("CancellationReasons", []))
-    if reasons:
-        return any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons)
-    return "ConditionalCheckFailed" in str(error.response.get("Error", {}).get("Message", ""))
-
-
-class _ConditionFailedError(JobsUnavailableError):
-    """A conditional write found the item in another state than it required."""
 
 
 def with_result(chunk: Chunk, result: FileResult) -> Chunk:

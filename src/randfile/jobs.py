@@ -15,18 +15,15 @@ own format, which never start with `job#`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from randfile import job_table
 from randfile.content import Format
-from randfile.errors import JobsUnavailableError
-from randfile.storage import RETRY_AFTER_SECONDS, Digests
+from randfile.storage import Digests
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -162,20 +159,8 @@ def _s(status: JobStatus) -> AttributeValueTypeDef:
     return {"S": status.value}
 
 
-_HELD = "#status = :running AND #attempt = :attempt"
-"""The condition of a write by the delivery that holds the job: `running` under its attempt."""
-
-
 def _held(job: Job) -> dict[str, AttributeValueTypeDef]:
     return {":running": _s(JobStatus.RUNNING), ":attempt": {"N": str(job.attempt)}}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class JobStore:
@@ -186,7 +171,7 @@ class JobStore:
         client: DynamoDBClient,
         table: str,
         retention_days: int,
-        now: Callable[[], datetime] = _now,
+        now: Callable[[], datetime] = job_table.now,
     ) -> None:
         self._client = client
         self._table = table
@@ -215,14 +200,14 @@ class JobStore:
             format=file_format,
             seed=seed,
             content_type=content_type,
-            created_at=_timestamp(moment),
-            updated_at=_timestamp(moment),
+            created_at=job_table.timestamp(moment),
+            updated_at=job_table.timestamp(moment),
             expiration=int((moment + self._retention).timestamp()),
         )
 
     def accept(self, job: Job) -> None:
         """Stores a new job; never replaces one (a ULID collision fails instead)."""
-        with self._dynamodb_errors("store the job"):
+        with job_table.dynamodb_errors(self._table, "store the job"):
             self._client.put_item(
                 TableName=self._table,
                 Item=_item(job),
@@ -231,7 +216,7 @@ class JobStore:
 
     def get(self, job_id: str) -> Job | None:
         """The job, or None when it does not exist or has expired."""
-        with self._dynamodb_errors("read the job"):
+        with job_table.dynamodb_errors(self._table, "read the job"):
             item = self._client.get_item(
                 TableName=self._table,
                 Key={"id": {"S": ITEM_PREFIX + job_id}},
@@ -268,7 +253,7 @@ class JobStore:
                 ":zero": {"N": "0"},
                 ":one": {"N": "1"},
                 ":lease": {"N": str(lease)},
-                ":now": {"S": _timestamp(now)},
+                ":now": {"S": job_table.timestamp(now)},
                 ":now_ms": {"N": str(int(now.timestamp() * 1000))},
             },
         )
@@ -280,12 +265,12 @@ class JobStore:
         return self._transition(
             job.job_id,
             "SET sha256 = :sha256, checksum_crc64nvme = :checksum, updated_at = :now",
-            _HELD,
+            job_table.HELD,
             {
                 **_held(job),
                 ":sha256": {"S": digests.sha256},
                 ":checksum": {"S": digests.checksum_crc64nvme},
-                ":now": {"S": _timestamp(self._now())},
+                ":now": {"S": job_table.timestamp(self._now())},
             },
         )[0]
 
@@ -301,16 +286,16 @@ class JobStore:
             ":sha256": {"S": digests.sha256},
             ":checksum": {"S": digests.checksum_crc64nvme},
             ":etag": {"S": etag},
-            ":now": {"S": _timestamp(self._now())},
+            ":now": {"S": job_table.timestamp(self._now())},
         }
         if version_id is not None:
             names += ", version_id = :version_id"
             values[":version_id"] = {"S": version_id}
-        return self._transition(job.job_id, names, _HELD, values)[0]
+        return self._transition(job.job_id, names, job_table.HELD, values)[0]
 
     def fail(self, job: Job, code: str, message: str) -> Job | None:
         """`running` under `job`'s attempt -> `failed`."""
-        return self._fail(job.job_id, code, message, _HELD, _held(job))
+        return self._fail(job.job_id, code, message, job_table.HELD, _held(job))
 
     def fail_unstarted(self, job: Job, code: str, message: str) -> Job | None:
         """`queued` -> `failed`: no delivery has taken the job (the API could not queue it)."""
@@ -336,7 +321,7 @@ class JobStore:
                 ":failed": _s(JobStatus.FAILED),
                 ":code": {"S": code},
                 ":message": {"S": message},
-                ":now": {"S": _timestamp(self._now())},
+                ":now": {"S": job_table.timestamp(self._now())},
             },
         )[0]
 
@@ -350,7 +335,7 @@ class JobStore:
         """The job after the update, and whether the update was made."""
         key: dict[str, AttributeValueTypeDef] = {"id": {"S": ITEM_PREFIX + job_id}}
         try:
-            with self._dynamodb_errors("update the job"):
+            with job_table.dynamodb_errors(self._table, "update the job"):
                 answer = self._client.update_item(
                     TableName=self._table,
                     Key=key,
@@ -368,27 +353,9 @@ class JobStore:
                     },
                     ReturnValues="ALL_NEW",
                 )
-        except _ConditionFailedError:
+        except job_table.ConditionFailedError:
             return self.get(job_id), False
         return _job(answer["Attributes"]), True
-
-    @contextmanager
-    def _dynamodb_errors(self, doing: str) -> Iterator[None]:
-        try:
-            yield
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "Unknown")
-            if code == "ConditionalCheckFailedException":
-                raise _ConditionFailedError(f"could not {doing}: its condition failed") from error
-            raise JobsUnavailableError(
-                f"could not {doing} in table {self._table}: {code}",
-                retry_after_seconds=RETRY_AFTER_SECONDS,
-            ) from error
-        except BotoCoreError as error:
-            raise JobsUnavailableError(
-                f"could not reach DynamoDB to {doing}: {error}",
-                retry_after_seconds=RETRY_AFTER_SECONDS,
-            ) from error
 
 
 @dataclass(frozen=True)
@@ -398,7 +365,3 @@ class Claim:
 
     job: Job | None
     held: bool
-
-
-class _ConditionFailedError(JobsUnavailableError):
-    """A conditional write found the item in another state than it required."""

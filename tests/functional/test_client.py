@@ -32,11 +32,10 @@ from randfile_client import (
     targets,
 )
 from randfile_client.cli import main
+from tests.local_checkout import local_checkout
+from tests.stand_in_client import API_KEY, HOST, REGION, stand_in_client
 
 CREDENTIALS = Credentials("AKIDCLIENTTEST", "client-secret", "client-token")
-REGION = "eu-west-1"
-HOST = "files.example.test"
-API_KEY = "the-api-key"
 
 
 @dataclass
@@ -139,14 +138,7 @@ def api() -> Iterator[tuple[str, Api]]:
 
 
 def client(url: str, **overrides: Any) -> RandfileClient:
-    settings: dict[str, Any] = {
-        "region": REGION,
-        "api_key": API_KEY,
-        "credentials": CREDENTIALS,
-        "host": HOST,
-        "retry": RetryPolicy(attempts=3, initial_wait=0.01, max_wait=1),
-    }
-    return RandfileClient(url, **(settings | overrides))
+    return stand_in_client(url, **({"credentials": CREDENTIALS} | overrides))
 
 
 @pytest.mark.parametrize(
@@ -371,16 +363,8 @@ def test_a_bad_size_is_a_usage_error() -> None:
 def test_env_local_reads_the_endpoint_file_above_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "infra" / "stack").mkdir(parents=True)
-    (tmp_path / "infra" / "stack" / "main.tf").write_text("")
-    (tmp_path / "scripts").mkdir()
-    (tmp_path / "scripts" / "terraform").write_text("")
-    saved = tmp_path / targets.LOCAL_ENDPOINT_FILE
-    saved.parent.mkdir(parents=True)
-    saved.write_text(
-        json.dumps(
-            {"endpoint": "http://127.0.0.1:1", "host": HOST, "region": REGION, "api_key": "k"}
-        )
+    local_checkout(
+        tmp_path, {"endpoint": "http://127.0.0.1:1", "host": HOST, "region": REGION, "api_key": "k"}
     )
     (tmp_path / "docs").mkdir()
     monkeypatch.chdir(tmp_path / "docs")

@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import boto3
 import pytest
@@ -24,17 +24,15 @@ from randfile_client import (
     DatasetTimeoutError,
     RandfileClient,
     RandfileError,
-    RetryPolicy,
     manifests,
     targets,
 )
 from randfile_client.cli import S3Reader, main
 from tests.http_stand_in import Recorder, serve
+from tests.local_checkout import local_checkout
+from tests.stand_in_client import API_KEY, HOST, REGION, stand_in_client
 
 CREDENTIALS = Credentials("AKIDDATASETTEST", "dataset-secret", "dataset-token")
-REGION: Final = "eu-west-1"
-HOST = "files.example.test"
-API_KEY = "the-api-key"
 DATASET_ID = "01JE0AAAAAAAAAAAAAAAAAAAAA"
 BUCKET = "randfile-test-data"
 PREFIX = f"random/datasets/{DATASET_ID}/"
@@ -108,15 +106,8 @@ def api() -> Iterator[tuple[str, StandIn, Recorder]]:
 
 
 def client(url: str, **overrides: Any) -> RandfileClient:
-    settings: dict[str, Any] = {
-        "region": REGION,
-        "api_key": API_KEY,
-        "credentials": CREDENTIALS,
-        "host": HOST,
-        "retry": RetryPolicy(attempts=3, initial_wait=0.01, max_wait=1),
-        "poll_interval": 0.01,
-    }
-    return RandfileClient(url, **(settings | overrides))
+    settings: dict[str, Any] = {"credentials": CREDENTIALS, "poll_interval": 0.01}
+    return stand_in_client(url, **(settings | overrides))
 
 
 def posted(recorder: Recorder) -> list[tuple[dict[str, str], Any]]:
@@ -465,28 +456,17 @@ def test_s3_profile_names_who_reads_the_bucket(
 def test_env_local_reads_the_bucket_as_the_data_account(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "infra" / "stack").mkdir(parents=True)
-    (tmp_path / "infra" / "stack" / "main.tf").write_text("")
-    (tmp_path / "scripts").mkdir()
-    (tmp_path / "scripts" / "terraform").write_text("")
-    saved = tmp_path / targets.LOCAL_ENDPOINT_FILE
-    saved.parent.mkdir(parents=True)
-    saved.write_text(
-        json.dumps(
-            {
-                "endpoint": "http://127.0.0.1:1",
-                "host": HOST,
-                "region": REGION,
-                "api_key": "k",
-                "aws_endpoint": "http://127.0.0.1:2",
-            }
-        )
-    )
-    credentials = tmp_path / targets.LOCAL_CREDENTIALS_FILE
-    credentials.parent.mkdir(parents=True)
-    credentials.write_text(
+    credentials = local_checkout(
+        tmp_path,
+        {
+            "endpoint": "http://127.0.0.1:1",
+            "host": HOST,
+            "region": REGION,
+            "api_key": "k",
+            "aws_endpoint": "http://127.0.0.1:2",
+        },
         "[randfile-local]\naws_access_key_id = CALLER\naws_secret_access_key = c\n"
-        f"[{targets.LOCAL_DATA_PROFILE}]\naws_access_key_id = OWNER\naws_secret_access_key = o\n"
+        f"[{targets.LOCAL_DATA_PROFILE}]\naws_access_key_id = OWNER\naws_secret_access_key = o\n",
     )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))

@@ -29,7 +29,7 @@ from tests import emf
 from tests.checksums import crc64nvme_of
 from tests.events import api_event
 from tests.functional.conftest import BUCKET, JOBS_TABLE, FakeContext, JobQueues, TwoAccounts
-from tests.functional.test_worker import Kill, Killed
+from tests.functional.test_worker import Kill, Killed, delivered_twice_at_once
 
 FILES = 30
 SIZE = 1000
@@ -128,6 +128,25 @@ def to_dead_letter(queues: JobQueues, wanted: Any) -> None:
             )
 
 
+def chunk_0_runs_again(
+    accounts: TwoAccounts, queues: JobQueues, dataset_id: str, monkeypatch: pytest.MonkeyPatch
+) -> list[int]:
+    """Chunk 0's lease runs out and its message comes back, then every message runs; answers the
+    seeds of the files generated on the way (a file read back from S3 is not generated again)."""
+    lease_runs_out(accounts, f"dataset#{dataset_id}#chunk#0")
+    queues.reappear()
+    generated: list[int] = []
+    real = generate
+
+    def counted(fmt: Any, size: int, seed: int) -> Any:
+        generated.append(seed)
+        return real(fmt, size, seed)
+
+    monkeypatch.setattr(dataset_deliveries, "generate", counted)
+    run_all(queues)
+    return generated
+
+
 def check_manifests(accounts: TwoAccounts, accepted: dict[str, Any], written: int) -> None:
     """Both manifests list every written file in index order, each as it is in the bucket."""
     s3 = accounts.data_s3()
@@ -205,19 +224,11 @@ def test_a_chunk_delivered_twice_at_once_writes_each_file_once(
     deliver(job_queues)  # the fan-out
     [chunk] = job_queues.bodies()
     job_queues.client.send_message(QueueUrl=job_queues.url, MessageBody=json.dumps(chunk))
-    first, duplicate = job_queues.event(count=1), job_queues.event(count=1)
-    answers: list[dict[str, Any]] = []
-
-    def deliver_the_duplicate(**_: Any) -> None:
-        if not answers:
-            answers.append(worker.handler(duplicate, FakeContext("req-duplicate")))
-
-    s3_client().meta.events.register("before-call.s3.PutObject", deliver_the_duplicate)
-    assert worker.handler(first, FakeContext("req-first")) == {"batchItemFailures": []}
+    first, answer, duplicate, answers = delivered_twice_at_once(job_queues)
+    assert answer == {"batchItemFailures": []}
     job_queues.delete(first, {"batchItemFailures": []})
     [record] = duplicate["Records"]
     assert answers == [{"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}]
-    s3_client().meta.events.unregister("before-call.s3.PutObject", deliver_the_duplicate)
     job_queues.reappear()
     run_all(job_queues)
     assert status(accepted["dataset_id"])["status"] == "succeeded"
@@ -238,17 +249,7 @@ def test_a_chunk_killed_mid_way_is_finished_by_its_retry_without_regenerating(
         deliver(job_queues)
     assert len(versions(with_jobs, accepted["prefix"])) == 4
     assert status(dataset_id)["status"] == "running"
-    lease_runs_out(with_jobs, f"dataset#{dataset_id}#chunk#0")
-    job_queues.reappear()
-    generated: list[int] = []
-    real = generate
-
-    def counted(fmt: Any, size: int, seed: int) -> Any:
-        generated.append(seed)
-        return real(fmt, size, seed)
-
-    monkeypatch.setattr(dataset_deliveries, "generate", counted)
-    run_all(job_queues)
+    generated = chunk_0_runs_again(with_jobs, job_queues, dataset_id, monkeypatch)
     assert generated == [dataset_plan.file_seed(9, index) for index in range(4, 8)]
     done = status(dataset_id)
     assert (done["status"], done["files_succeeded"]) == ("succeeded", 8)
@@ -487,17 +488,7 @@ def test_a_chunk_out_of_time_between_files_is_finished_by_the_next_delivery(
     assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
     assert len(versions(with_jobs, accepted["prefix"])) == 3
     assert status(dataset_id)["status"] == "running"
-    lease_runs_out(with_jobs, f"dataset#{dataset_id}#chunk#0")
-    job_queues.reappear()
-    generated: list[int] = []
-    real = generate
-
-    def counted(fmt: Any, size: int, seed: int) -> Any:
-        generated.append(seed)
-        return real(fmt, size, seed)
-
-    monkeypatch.setattr(dataset_deliveries, "generate", counted)
-    run_all(job_queues)
+    generated = chunk_0_runs_again(with_jobs, job_queues, dataset_id, monkeypatch)
     assert generated == [dataset_plan.file_seed(2, index) for index in range(3, 6)]
     assert status(dataset_id)["status"] == "succeeded"
     check_manifests(with_jobs, accepted, 6)

@@ -24,8 +24,9 @@ from randfile_client.verify import (
     s3_client,
     verify,
 )
-from tests.checksums import crc64nvme_of
+from tests.checksums import crc64nvme_of, put_with_crc64nvme
 from tests.functional.conftest import BUCKET, DATA_ACCOUNT, REGION, TwoAccounts
+from tests.local_checkout import local_checkout
 
 REPLICA = "randfile-test-replica"
 SIZES = {"random/a.bin": 1000, "random/b.bin": 1, "random/c.bin": PART_BYTES + 3}
@@ -99,13 +100,7 @@ def test_changed_content_of_the_same_size_is_a_checksum_mismatch(accounts: TwoAc
     changed = b"x" * 1000
     s3 = accounts.data_s3()
     # A later version under the key; a manifest line without a version checks the latest.
-    s3.put_object(
-        Bucket=BUCKET,
-        Key="random/a.bin",
-        Body=changed,
-        ChecksumAlgorithm="CRC64NVME",
-        ChecksumCRC64NVME=crc64nvme_of(changed),
-    )
+    put_with_crc64nvme(s3, BUCKET, "random/a.bin", changed)
     lines[0]["version_id"] = None
     result = verify(entries(lines), s3)
     assert result.mismatches == [
@@ -150,13 +145,7 @@ def test_a_replica_is_checked_by_key_in_its_own_bucket(accounts: TwoAccounts) ->
     for line in lines[:2]:
         # Replication keeps the object's checksum; its versions have ids of their own.
         body = s3.get_object(Bucket=BUCKET, Key=line["key"])["Body"].read()
-        s3.put_object(
-            Bucket=REPLICA,
-            Key=line["key"],
-            Body=body,
-            ChecksumAlgorithm="CRC64NVME",
-            ChecksumCRC64NVME=crc64nvme_of(body),
-        )
+        put_with_crc64nvme(s3, REPLICA, line["key"], body)
     result = verify(entries(lines), s3, bucket=REPLICA)
     assert result.ok == 2
     assert result.mismatches == [Mismatch(REPLICA, "random/c.bin", "missing", PART_BYTES + 3, None)]
@@ -265,21 +254,11 @@ def test_env_local_reads_with_the_local_cloud_s_data_profile(
     try:
         host, port = server.get_host_and_port()
         emulator = f"http://{host}:{port}"
-        (tmp_path / "infra" / "stack").mkdir(parents=True)
-        (tmp_path / "infra" / "stack" / "main.tf").write_text("")
-        (tmp_path / "scripts").mkdir()
-        (tmp_path / "scripts" / "terraform").write_text("")
-        endpoint_file = tmp_path / targets.LOCAL_ENDPOINT_FILE
-        endpoint_file.parent.mkdir(parents=True)
-        endpoint_file.write_text(
-            json.dumps(
-                {"endpoint": "http://127.0.0.1:1", "region": REGION, "aws_endpoint": emulator}
-            )
-        )
-        credentials = tmp_path / targets.LOCAL_CREDENTIALS_FILE
-        credentials.parent.mkdir(parents=True)
-        credentials.write_text(
-            f"[{targets.LOCAL_DATA_PROFILE}]\naws_access_key_id = data\naws_secret_access_key = s\n"
+        credentials = local_checkout(
+            tmp_path,
+            {"endpoint": "http://127.0.0.1:1", "region": REGION, "aws_endpoint": emulator},
+            f"[{targets.LOCAL_DATA_PROFILE}]\n"
+            "aws_access_key_id = data\naws_secret_access_key = s\n",
         )
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
             monkeypatch.delenv(name, raising=False)
@@ -292,13 +271,7 @@ def test_env_local_reads_with_the_local_cloud_s_data_profile(
         )
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         body = b"z" * 100
-        s3.put_object(
-            Bucket=BUCKET,
-            Key="k",
-            Body=body,
-            ChecksumAlgorithm="CRC64NVME",
-            ChecksumCRC64NVME=crc64nvme_of(body),
-        )
+        put_with_crc64nvme(s3, BUCKET, "k", body)
         manifest = tmp_path / "manifest.jsonl"
         line = {"bucket": BUCKET, "key": "k", "size_bytes": 100}
         manifest.write_text(json.dumps({**line, "checksum_crc64nvme": crc64nvme_of(body)}) + "\n")

@@ -22,7 +22,7 @@ from randfile import files, worker
 from randfile.aws import dynamodb_client, s3_client, sqs_client
 from randfile.handler import handler as api_handler
 from tests import emf
-from tests.checksums import crc64nvme_of
+from tests.checksums import crc64nvme_of, put_with_crc64nvme
 from tests.events import api_event
 from tests.functional.conftest import BUCKET, JOBS_TABLE, FakeContext, JobQueues, TwoAccounts
 
@@ -162,6 +162,27 @@ def killed_delivery(queues: JobQueues, operation: str, **kill: Any) -> None:
         deliver(queues)
 
 
+def delivered_twice_at_once(
+    queues: JobQueues,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """The queue's message received twice, the duplicate delivered while the first delivery is
+    writing (about to call PutObject): the first event and its answer, the duplicate event and
+    what its delivery answered."""
+    first, duplicate = queues.event(count=1), queues.event(count=1)
+    answers: list[dict[str, Any]] = []
+
+    def deliver_the_duplicate(**_: Any) -> None:
+        if not answers:
+            answers.append(worker.handler(duplicate, FakeContext("req-duplicate")))
+
+    s3_client().meta.events.register("before-call.s3.PutObject", deliver_the_duplicate)
+    try:
+        answer = worker.handler(first, FakeContext("req-first"))
+    finally:
+        s3_client().meta.events.unregister("before-call.s3.PutObject", deliver_the_duplicate)
+    return first, answer, duplicate, answers
+
+
 def test_a_job_ends_succeeded_with_the_object_in_the_data_account(
     with_jobs: TwoAccounts, job_queues: JobQueues, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -237,16 +258,9 @@ def test_a_delivery_while_the_job_runs_leaves_it_to_the_running_one(
     job_queues.client.send_message(
         QueueUrl=job_queues.url, MessageBody=json.dumps({"job_id": accepted["job_id"]})
     )
-    first, duplicate = job_queues.event(count=1), job_queues.event(count=1)
-    answers: list[dict[str, Any]] = []
-
-    def deliver_the_duplicate(**_: Any) -> None:
-        if not answers:
-            answers.append(worker.handler(duplicate, FakeContext("req-duplicate")))
-
     # The duplicate arrives while the first delivery is writing.
-    s3_client().meta.events.register("before-call.s3.PutObject", deliver_the_duplicate)
-    assert worker.handler(first, FakeContext("req-first")) == {"batchItemFailures": []}
+    _, answer, duplicate, answers = delivered_twice_at_once(job_queues)
+    assert answer == {"batchItemFailures": []}
     [record] = duplicate["Records"]
     assert answers == [{"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}]
     assert job_status(accepted["job_id"])["status"] == "succeeded"
@@ -323,12 +337,11 @@ def test_an_object_with_the_job_s_metadata_but_another_checksum_fails_the_job(
     # The job's key, metadata and size, other bytes: S3's CRC64NVME tells them apart.
     accepted = accept(size_bytes=100, format="binary", seed=9)
     other = b"y" * 100
-    with_jobs.data_s3().put_object(
-        Bucket=BUCKET,
-        Key=accepted["key"],
-        Body=other,
-        ChecksumAlgorithm="CRC64NVME",
-        ChecksumCRC64NVME=crc64nvme_of(other),
+    put_with_crc64nvme(
+        with_jobs.data_s3(),
+        BUCKET,
+        accepted["key"],
+        other,
         Metadata={
             "randfile-job-id": accepted["job_id"],
             "randfile-format": "binary",
