@@ -7,6 +7,10 @@ calls (schemathesis, the load test), several minutes of calls in a row, form the
 `localcloud_traffic` group, which another worker can run beside it on its own deployment.
 The test marked `destroys_localcloud` tears the stack down and is therefore moved after every
 other test, whatever the file order.
+
+The pipeline rehearsal's modules deploy through the pipeline's own jobs instead: each has a
+local cloud of its own (the module-scoped `pipeline`) and a group of its own (`rehearsal`,
+`rehearsal_reruns`), so that their two deployments' waits overlap on two workers.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from localcloud import endpoint
 from localcloud.paths import Paths
 from randfile_localcloud.cloud import Cloud
 from randfile_localcloud.settings import DEFAULT_ZIP
+from tests.e2e.pipeline import Pipeline, rehearsal
 
 DESTROYS = "destroys_localcloud"
 
@@ -82,3 +87,10 @@ def client_environment(
         AWS_EC2_METADATA_DISABLED="true",
     )
     return environment
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    """The deploy workflow on a local cloud of the requesting module's own, nothing deployed."""
+    with rehearsal(tmp_path_factory.mktemp("rehearsal")) as running:
+        yield running
