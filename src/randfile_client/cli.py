@@ -285,6 +285,16 @@ class Connection:
             sys.exit(EXIT_CONFIGURATION)
 
 
+_format_option = click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Content format (default: binary).",
+)
+"""The content format of `create` and `dataset create`."""
+
+
 @main.command(epilog=EXIT_CODES)
 @_api_options
 @click.option(
@@ -294,13 +304,7 @@ class Connection:
     default=None,
     help="File size: 512, 10KiB, 10MiB, 1GB ... (default: the API's, 1 MiB).",
 )
-@click.option(
-    "--format",
-    "file_format",
-    type=click.Choice(FORMATS),
-    default=None,
-    help="Content format (default: binary).",
-)
+@_format_option
 @click.option(
     "--seed",
     type=click.IntRange(0, batch.MAX_SEED),
@@ -737,13 +741,7 @@ def dataset() -> None:
     help="With --max-size: each file's size is drawn from this range, reproducibly from the seed.",
 )
 @click.option("--max-size", "max_size_bytes", type=SizeType(), default=None)
-@click.option(
-    "--format",
-    "file_format",
-    type=click.Choice(FORMATS),
-    default=None,
-    help="Content format (default: binary).",
-)
+@_format_option
 @click.option(
     "--seed",
     type=click.IntRange(0, batch.MAX_SEED),
