@@ -19,9 +19,12 @@ ends whatever its messages went through.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import ParamSpec
 
 from randfile import dataset_plan, manifest
 from randfile.content import GENERATOR_VERSION, generate
@@ -65,6 +68,21 @@ class DatasetRun:
 
 _Transient = (StorageUnavailableError, JobsUnavailableError)
 
+_P = ParamSpec("_P")
+
+
+def _retried_when_unavailable(deliver: Callable[_P, DatasetRun]) -> Callable[_P, DatasetRun]:
+    """S3 or DynamoDB unavailable during a delivery leaves its work to the message's next one."""
+
+    @functools.wraps(deliver)
+    def delivery(*args: _P.args, **kwargs: _P.kwargs) -> DatasetRun:
+        try:
+            return deliver(*args, **kwargs)
+        except _Transient:
+            return DatasetRun(None, retry=True)
+
+    return delivery
+
 
 def _lease_ms(deadline: Deadline) -> int:
     lease_ms = deadline.remaining_ms()
@@ -84,34 +102,31 @@ def _claim(dataset_id: str, store: DatasetStore, deadline: Deadline) -> Dataset 
 # --- Fan-out ------------------------------------------------------------------------------------
 
 
+@_retried_when_unavailable
 def fan_out(
     dataset_id: str, store: DatasetStore, queue: JobQueue, deadline: Deadline
 ) -> DatasetRun:
     """Stores every chunk and sends its message; the finalize's message too when every chunk
     has already ended (a fan-out redelivered after its chunks ran)."""
-    try:
-        dataset = store.get(dataset_id)
-        if dataset is None or dataset.is_final or dataset.fanned_out:
-            return DatasetRun(dataset)
-        held = _claim(dataset_id, store, deadline)
-        if isinstance(held, DatasetRun):
-            return held
-        for number in range(held.chunks):
-            store.put_chunk(held, number)
-        queue.send_batch(
-            [dataset_message(dataset_id, chunk=number) for number in range(held.chunks)]
-        )
-        done = store.fanned_out(held)
-        if done is not None and done.all_chunks_ended:
-            queue.send_body(dataset_message(dataset_id, finalize=True))
-        return DatasetRun(done)
-    except _Transient:
-        return DatasetRun(None, retry=True)
+    dataset = store.get(dataset_id)
+    if dataset is None or dataset.is_final or dataset.fanned_out:
+        return DatasetRun(dataset)
+    held = _claim(dataset_id, store, deadline)
+    if isinstance(held, DatasetRun):
+        return held
+    for number in range(held.chunks):
+        store.put_chunk(held, number)
+    queue.send_batch([dataset_message(dataset_id, chunk=number) for number in range(held.chunks)])
+    done = store.fanned_out(held)
+    if done is not None and done.all_chunks_ended:
+        queue.send_body(dataset_message(dataset_id, finalize=True))
+    return DatasetRun(done)
 
 
 # --- Chunks -------------------------------------------------------------------------------------
 
 
+@_retried_when_unavailable
 def run_chunk(
     dataset_id: str,
     number: int,
@@ -124,23 +139,6 @@ def run_chunk(
     """Claims chunk `number`, writes its files that no attempt has written, and ends it. A file
     S3 or the generator refuses fails alone; S3 or DynamoDB unavailable, or too little time left
     for the next file, leaves the chunk to the message's next delivery."""
-    try:
-        return _run_chunk(
-            dataset_id, number, store=store, writer=writer, queue=queue, deadline=deadline
-        )
-    except _Transient:
-        return DatasetRun(None, retry=True)
-
-
-def _run_chunk(
-    dataset_id: str,
-    number: int,
-    *,
-    store: DatasetStore,
-    writer: BucketWriter,
-    queue: JobQueue,
-    deadline: Deadline,
-) -> DatasetRun:
     dataset = store.get(dataset_id)
     chunk = store.get_chunk(dataset_id, number)
     if dataset is None or chunk is None:
@@ -305,43 +303,39 @@ def _failed(base: FileResult, error: ServiceError) -> FileResult:
 # --- Finalize -----------------------------------------------------------------------------------
 
 
+@_retried_when_unavailable
 def finalize(
     dataset_id: str, store: DatasetStore, writer: BucketWriter, deadline: Deadline
 ) -> DatasetRun:
     """Once every chunk has ended: writes both manifests create-only under the dataset's prefix
     and ends the dataset, `succeeded` when every file was written, else `failed` with its failed
     files listed."""
-    try:
-        dataset = store.get(dataset_id)
-        if dataset is None or dataset.is_final or not dataset.all_chunks_ended:
-            # Not yet: the delivery that ends the last chunk sends another message.
-            return DatasetRun(dataset)
-        held = _claim(dataset_id, store, deadline)
-        if isinstance(held, DatasetRun):
-            return held
-        results: list[FileResult] = []
-        for number in range(held.chunks):
-            chunk = store.get_chunk(dataset_id, number)
-            if chunk is None:
-                raise JobsUnavailableError(f"chunk {number} of dataset {dataset_id} is missing")
-            results.extend(chunk.results[index] for index in sorted(chunk.results))
-        written = [result for result in results if result.written]
-        failed = [result.failure() for result in results if not result.written]
-        jsonl, csv = manifest.manifests(held.bucket, written)
-        for key, body, content_type in (
-            (held.manifest_key, jsonl, MANIFEST_CONTENT_TYPES[0]),
-            (held.manifest_csv_key, csv, MANIFEST_CONTENT_TYPES[1]),
-        ):
-            _write_manifest(
-                held, key, body, content_type=content_type, writer=writer, deadline=deadline
-            )
-        status = (
-            JobStatus.SUCCEEDED if not failed and len(written) == held.count else JobStatus.FAILED
+    dataset = store.get(dataset_id)
+    if dataset is None or dataset.is_final or not dataset.all_chunks_ended:
+        # Not yet: the delivery that ends the last chunk sends another message.
+        return DatasetRun(dataset)
+    held = _claim(dataset_id, store, deadline)
+    if isinstance(held, DatasetRun):
+        return held
+    results: list[FileResult] = []
+    for number in range(held.chunks):
+        chunk = store.get_chunk(dataset_id, number)
+        if chunk is None:
+            raise JobsUnavailableError(f"chunk {number} of dataset {dataset_id} is missing")
+        results.extend(chunk.results[index] for index in sorted(chunk.results))
+    written = [result for result in results if result.written]
+    failed = [result.failure() for result in results if not result.written]
+    jsonl, csv = manifest.manifests(held.bucket, written)
+    for key, body, content_type in (
+        (held.manifest_key, jsonl, MANIFEST_CONTENT_TYPES[0]),
+        (held.manifest_csv_key, csv, MANIFEST_CONTENT_TYPES[1]),
+    ):
+        _write_manifest(
+            held, key, body, content_type=content_type, writer=writer, deadline=deadline
         )
-        ended = store.end(held, status, failed)
-        return DatasetRun(ended, ended=ended is not None and ended.status is status)
-    except _Transient:
-        return DatasetRun(None, retry=True)
+    status = JobStatus.SUCCEEDED if not failed and len(written) == held.count else JobStatus.FAILED
+    ended = store.end(held, status, failed)
+    return DatasetRun(ended, ended=ended is not None and ended.status is status)
 
 
 def _write_manifest(
