@@ -361,7 +361,7 @@ lint: lint-python lint-shell tf-check docs-check bootstrap-check lint-workflows 
 
 # The end-to-end groups (each on its own local cloud, kept on one worker by xdist_group) spend most
 # of their time in the AWS provider's fixed waits (S3 lifecycle 55 s, SQS 27 s, Route 53 10-30 s,
-# its minimum on AWS too), not on the CPU, so there is a worker for each (PYTEST_WORKERS: nine
+# its minimum on AWS too), not on the CPU, so there is a worker for each (PYTEST_WORKERS: ten
 # groups; with fewer, xdist's loadgroup gives the groups left over to a worker whose own group is
 # down to its last two tests, behind them) and one group's waits leave the CPU to the others. The
 # static checks, `terraform test` and the runtime-Python tests use those idle cores too: they run
@@ -370,7 +370,7 @@ lint: lint-python lint-shell tf-check docs-check bootstrap-check lint-workflows 
 # longest end-to-end groups, not they, decide when the suite ends (figures in
 # docs/performance.md). The slowest tests are listed so the suite's time can be watched; the last
 # line repeats pytest's own summary so that it closes the output.
-PYTEST_WORKERS ?= 9
+PYTEST_WORKERS ?= 10
 STATIC_CHECKS_LOG := build/static-checks.log
 PYTEST_LOG := build/pytest.log
 .PHONY: test

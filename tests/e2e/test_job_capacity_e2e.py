@@ -20,7 +20,7 @@ from randfile_localcloud.cloud import Cloud
 from tests.e2e.api_client import api_client
 from tests.e2e.jobs_mapping import jobs_waiting
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud_jobs")]
 
 MIB = 2**20
 NEW_ACCOUNT_CONCURRENCY = 10

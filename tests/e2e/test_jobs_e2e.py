@@ -23,7 +23,7 @@ from randfile_localcloud import verify
 from randfile_localcloud.cloud import Cloud
 from tests.e2e.api_client import api_client
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud_jobs")]
 
 MIB = 2**20
 # Past the synchronous limit (the stack's max_sync_bytes, 100 MiB): a job without asking for one.
