@@ -26,7 +26,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud import async_invoke, authorizer, compat, snapshots, sqs_event_source
+from localcloud import async_invoke, authorizer, compat, moto_speedups, snapshots, sqs_event_source
 from localcloud.concurrency import AccountConcurrency
 from localcloud.control import ControlEndpoint
 from localcloud.emulator import HOST
@@ -57,6 +57,7 @@ def serve(
     port_file: Path, api_port_file: Path, zip_path: Path, *, region: str, gateway_role_arn: str
 ) -> None:
     compat.apply()
+    moto_speedups.apply()
     snapshots.install()
     sqs_event_source.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
