@@ -36,13 +36,13 @@ from randfile.datasets import (
     with_result,
 )
 from randfile.errors import (
+    TRANSIENT_ERRORS,
     DeadlineExceededError,
     JobAbandonedError,
     JobsUnavailableError,
     KeyTakenError,
     ServiceError,
     StorageError,
-    StorageUnavailableError,
 )
 from randfile.job_queue import JobQueue, dataset_message
 from randfile.jobs import JobStatus
@@ -66,8 +66,6 @@ class DatasetRun:
     ended: bool = False
 
 
-_Transient = (StorageUnavailableError, JobsUnavailableError)
-
 _P = ParamSpec("_P")
 
 
@@ -78,7 +76,7 @@ def _retried_when_unavailable(deliver: Callable[_P, DatasetRun]) -> Callable[_P,
     def delivery(*args: _P.args, **kwargs: _P.kwargs) -> DatasetRun:
         try:
             return deliver(*args, **kwargs)
-        except _Transient:
+        except TRANSIENT_ERRORS:
             return DatasetRun(None, retry=True)
 
     return delivery
@@ -214,7 +212,7 @@ def _file(
         if held.attempt > 1 and spec.size_bytes > PART_BYTES:
             writer.abort_uploads(spec.key)
         return _write(dataset, held, spec, store=store, writer=writer, deadline=deadline, base=base)
-    except _Transient:
+    except TRANSIENT_ERRORS:
         raise
     except ServiceError as error:
         return _failed(base, error)
@@ -381,7 +379,7 @@ def abandon(
             outcome = _abandon_fan_out(dataset_id, store, deadline)
         if outcome is not None:
             return outcome
-    except _Transient:
+    except TRANSIENT_ERRORS:
         return DatasetRun(None, retry=True)
     return finalize(dataset_id, store, writer, deadline)
 
