@@ -211,30 +211,38 @@ def _file(
         # Nothing written: what an earlier attempt's killed multipart upload left open goes first.
         if held.attempt > 1 and spec.size_bytes > PART_BYTES:
             writer.abort_uploads(spec.key)
-        return _write(dataset, held, spec, store=store, writer=writer, deadline=deadline, base=base)
+        return _write(
+            dataset,
+            spec,
+            writer=writer,
+            deadline=deadline,
+            base=base,
+            record_digest=lambda digests: _record_digest(store, held, base, digests),
+        )
     except TRANSIENT_ERRORS:
         raise
     except ServiceError as error:
         return _failed(base, error)
 
 
+def _record_digest(store: DatasetStore, held: Chunk, base: FileResult, digests: Digests) -> None:
+    """Keeps the file's digests in its chunk, under the chunk's attempt, before the write that
+    makes its object exist."""
+    recorded = replace(base, sha256=digests.sha256, checksum_crc64nvme=digests.checksum_crc64nvme)
+    if store.record(held, recorded) is None:
+        raise JobsUnavailableError("the chunk was taken over by another delivery")
+
+
 def _write(
     dataset: Dataset,
-    held: Chunk,
     spec: dataset_plan.FileSpec,
     *,
-    store: DatasetStore,
     writer: BucketWriter,
     deadline: Deadline,
     base: FileResult,
+    record_digest: Callable[[Digests], None],
 ) -> FileResult:
-    def record_digest(digests: Digests) -> None:
-        recorded = replace(
-            base, sha256=digests.sha256, checksum_crc64nvme=digests.checksum_crc64nvme
-        )
-        if store.record(held, recorded) is None:
-            raise JobsUnavailableError("the chunk was taken over by another delivery")
-
+    """Writes the file create-only; `record_digest` keeps its digests before the final write."""
     started = time.perf_counter()
     try:
         stored = writer.write(
