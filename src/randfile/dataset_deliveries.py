@@ -36,13 +36,13 @@ from randfile.datasets import (
     with_result,
 )
 from randfile.errors import (
+    TRANSIENT_ERRORS,
     DeadlineExceededError,
     JobAbandonedError,
     JobsUnavailableError,
     KeyTakenError,
     ServiceError,
     StorageError,
-    StorageUnavailableError,
 )
 from randfile.job_queue import JobQueue, dataset_message
 from randfile.jobs import JobStatus
@@ -66,8 +66,6 @@ class DatasetRun:
     ended: bool = False
 
 
-_Transient = (StorageUnavailableError, JobsUnavailableError)
-
 _P = ParamSpec("_P")
 
 
@@ -78,7 +76,7 @@ def _retried_when_unavailable(deliver: Callable[_P, DatasetRun]) -> Callable[_P,
     def delivery(*args: _P.args, **kwargs: _P.kwargs) -> DatasetRun:
         try:
             return deliver(*args, **kwargs)
-        except _Transient:
+        except TRANSIENT_ERRORS:
             return DatasetRun(None, retry=True)
 
     return delivery
@@ -213,30 +211,38 @@ def _file(
         # Nothing written: what an earlier attempt's killed multipart upload left open goes first.
         if held.attempt > 1 and spec.size_bytes > PART_BYTES:
             writer.abort_uploads(spec.key)
-        return _write(dataset, held, spec, store=store, writer=writer, deadline=deadline, base=base)
-    except _Transient:
+        return _write(
+            dataset,
+            spec,
+            writer=writer,
+            deadline=deadline,
+            base=base,
+            record_digest=lambda digests: _record_digest(store, held, base, digests),
+        )
+    except TRANSIENT_ERRORS:
         raise
     except ServiceError as error:
         return _failed(base, error)
 
 
+def _record_digest(store: DatasetStore, held: Chunk, base: FileResult, digests: Digests) -> None:
+    """Keeps the file's digests in its chunk, under the chunk's attempt, before the write that
+    makes its object exist."""
+    recorded = replace(base, sha256=digests.sha256, checksum_crc64nvme=digests.checksum_crc64nvme)
+    if store.record(held, recorded) is None:
+        raise JobsUnavailableError("the chunk was taken over by another delivery")
+
+
 def _write(
     dataset: Dataset,
-    held: Chunk,
     spec: dataset_plan.FileSpec,
     *,
-    store: DatasetStore,
     writer: BucketWriter,
     deadline: Deadline,
     base: FileResult,
+    record_digest: Callable[[Digests], None],
 ) -> FileResult:
-    def record_digest(digests: Digests) -> None:
-        recorded = replace(
-            base, sha256=digests.sha256, checksum_crc64nvme=digests.checksum_crc64nvme
-        )
-        if store.record(held, recorded) is None:
-            raise JobsUnavailableError("the chunk was taken over by another delivery")
-
+    """Writes the file create-only; `record_digest` keeps its digests before the final write."""
     started = time.perf_counter()
     try:
         stored = writer.write(
@@ -381,7 +387,7 @@ def abandon(
             outcome = _abandon_fan_out(dataset_id, store, deadline)
         if outcome is not None:
             return outcome
-    except _Transient:
+    except TRANSIENT_ERRORS:
         return DatasetRun(None, retry=True)
     return finalize(dataset_id, store, writer, deadline)
 

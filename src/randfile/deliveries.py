@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from randfile.errors import (
+    TRANSIENT_ERRORS,
     JobAbandonedError,
     JobsUnavailableError,
     KeyTakenError,
     ServiceError,
     StorageError,
-    StorageUnavailableError,
 )
 from randfile.files import CreatedFile, PlannedFile, object_metadata, write_file
 from randfile.jobs import Job, JobStore
@@ -102,7 +102,7 @@ def _ended(store: JobStore, held: Job, outcome: Callable[[], CreatedFile | Servi
     message's next delivery tries again."""
     try:
         result = outcome()
-    except (StorageUnavailableError, JobsUnavailableError):
+    except TRANSIENT_ERRORS:
         return JobRun(held, retry=True)
     except ServiceError as error:
         result = error

@@ -116,6 +116,10 @@ class JobsUnavailableError(ServiceError):
     code = "jobs_unavailable"
 
 
+TRANSIENT_ERRORS = (StorageUnavailableError, JobsUnavailableError)
+"""S3 or DynamoDB unavailable: a worker's delivery leaves its work to the message's next one."""
+
+
 class DeadlineExceededError(ServiceError):
     status = 503
     code = "deadline_exceeded"

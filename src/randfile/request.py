@@ -150,13 +150,7 @@ def parse_dataset_request(
     or both `min_size_bytes` and `max_size_bytes`, each file at most `max_job_bytes` and at least
     its format's minimum. The dataset's total (max_dataset_bytes) needs the drawn sizes, so it is
     checked when the dataset is planned (randfile.datasets_service)."""
-    _check_content_type(event.get("headers"))
-    document = _decode_json(_body_bytes(event))
-    if not isinstance(document, dict):
-        _reject("body", f"must be a JSON object, got {_json_type(document)}")
-    unknown = sorted(set(document) - set(_DATASET_FIELDS))
-    if unknown:
-        _reject("body", f"unknown field(s) {unknown}; allowed fields are {list(_DATASET_FIELDS)}")
+    document = _json_object(event, _DATASET_FIELDS)
     count = _optional_integer(document, "count", 1, max_dataset_files)
     if count is None:
         _reject("count", f"is required: the number of files, from 1 to {max_dataset_files}")
@@ -209,13 +203,7 @@ def parse_request(
     """The request of POST /files. Without `mode`, a size up to `max_sync_bytes` is written at once
     and a larger one, up to `max_job_bytes`, becomes a job; `max_job_bytes` None offers no job
     larger than `max_sync_bytes`."""
-    _check_content_type(event.get("headers"))
-    document = _decode_json(_body_bytes(event))
-    if not isinstance(document, dict):
-        _reject("body", f"must be a JSON object, got {_json_type(document)}")
-    unknown = sorted(set(document) - set(_FIELDS))
-    if unknown:
-        _reject("body", f"unknown field(s) {unknown}; allowed fields are {list(_FIELDS)}")
+    document = _json_object(event, _FIELDS)
     chosen = _choice(document, "mode", Mode)
     job_bytes = max_sync_bytes if max_job_bytes is None else max_job_bytes
     limits = {
@@ -238,6 +226,18 @@ def parse_request(
 
 def _reject(field: str, rule: str) -> NoReturn:
     raise BadRequestError(f"{field}: {rule}")
+
+
+def _json_object(event: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The request's body: a JSON object (with a JSON content type) of the `allowed` fields only."""
+    _check_content_type(event.get("headers"))
+    document = _decode_json(_body_bytes(event))
+    if not isinstance(document, dict):
+        _reject("body", f"must be a JSON object, got {_json_type(document)}")
+    unknown = sorted(set(document) - set(allowed))
+    if unknown:
+        _reject("body", f"unknown field(s) {unknown}; allowed fields are {list(allowed)}")
+    return document
 
 
 def _check_content_type(headers: Mapping[str, str] | None) -> None:

@@ -33,20 +33,28 @@ class JobFailedError(RandfileError):
         super().__init__(f"job {job_id} failed: {code}: {message}")
 
 
-class JobTimeoutError(RandfileError):
-    """A job had not ended when the wait's limit came; it goes on, and `status_url` follows it."""
+class _WaitLimitError(RandfileError):
+    """What the API accepted had not ended when the wait's limit came; it goes on, and
+    `status_url` follows it. `what` names it in the message (`job <id>`, `dataset <id>`)."""
 
-    def __init__(self, job_id: str, status_url: str, status: str, waited_seconds: float) -> None:
-        self.job_id = job_id
+    def __init__(self, what: str, status_url: str, status: str, waited_seconds: float) -> None:
         self.status_url = status_url
         self.status = status
         self.waited_seconds = waited_seconds
         super().__init__(
-            f"job {job_id} still {status} after {waited_seconds:.0f} s; it goes on: {status_url}"
+            f"{what} still {status} after {waited_seconds:.0f} s; it goes on: {status_url}"
         )
 
 
-class DatasetTimeoutError(RandfileError):
+class JobTimeoutError(_WaitLimitError):
+    """A job had not ended when the wait's limit came; it goes on, and `status_url` follows it."""
+
+    def __init__(self, job_id: str, status_url: str, status: str, waited_seconds: float) -> None:
+        self.job_id = job_id
+        super().__init__(f"job {job_id}", status_url, status, waited_seconds)
+
+
+class DatasetTimeoutError(_WaitLimitError):
     """A dataset had not ended when the wait's limit came; it goes on, and `status_url` follows
     it."""
 
@@ -54,13 +62,7 @@ class DatasetTimeoutError(RandfileError):
         self, dataset_id: str, status_url: str, status: str, waited_seconds: float
     ) -> None:
         self.dataset_id = dataset_id
-        self.status_url = status_url
-        self.status = status
-        self.waited_seconds = waited_seconds
-        super().__init__(
-            f"dataset {dataset_id} still {status} after {waited_seconds:.0f} s; it goes on: "
-            f"{status_url}"
-        )
+        super().__init__(f"dataset {dataset_id}", status_url, status, waited_seconds)
 
 
 class ApiError(RandfileError):
