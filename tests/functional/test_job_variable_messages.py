@@ -46,13 +46,16 @@ def messages(module: str, variables: str, bad_values: list[str], tmp_path: Path)
     """Plan a copy of the module with the bad values; what Terraform prints, whitespace collapsed.
 
     One run for all: a failed run skips the runs after it, and every validation is reported."""
-    # The modules beside it too: data-bucket and monitoring call ../_kms-key-policy.
-    shutil.copytree(REPO / "infra" / "modules", tmp_path / "modules")
-    copy = tmp_path / "modules" / module
+    # The modules beside it too (monitoring calls ../_kms-key-policy), and the shared mocks.
+    shutil.copytree(
+        REPO / "infra", tmp_path / "infra", ignore=shutil.ignore_patterns(".terraform*")
+    )
+    copy = tmp_path / "infra" / "modules" / module
     for test_file in (copy / "tests").glob("*.tftest.hcl"):
         test_file.unlink()
     blocks = [
-        f'mock_provider "aws" {{\n  source = "./tests/mocks"\n}}\n\nvariables {{{variables}}}\n'
+        'mock_provider "aws" {\n  source = "../../tests/mocks/workload"\n}\n\n'
+        f"variables {{{variables}}}\n"
     ]
     assignments = "\n    ".join(bad_values)
     blocks.append(

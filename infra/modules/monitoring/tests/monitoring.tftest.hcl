@@ -4,7 +4,7 @@
 # are refused at plan time.
 
 mock_provider "aws" {
-  source          = "./tests/mocks"
+  source          = "../../tests/mocks/workload"
   override_during = plan
 }
 
