@@ -1,5 +1,5 @@
-# The examples plan, with the shared mocks (infra/tests/mocks) standing in for the provider they configure: what
-# a user copies from examples/ works with the module as it is.
+# The examples plan, with the shared mocks (infra/tests/mocks) standing in for the provider they
+# configure: what a user copies from examples/ works with the module as it is.
 
 mock_provider "aws" {
   source          = "../../tests/mocks/data"
