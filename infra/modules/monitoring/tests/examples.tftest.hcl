@@ -1,4 +1,4 @@
-# The examples plan, with the shared mocks (infra/tests/mocks) standing in for the provider they configure.
+# The examples plan, with the shared mocks (infra/tests/mocks) standing in for their provider.
 
 mock_provider "aws" {
   source          = "../../tests/mocks/workload"
