@@ -17,43 +17,20 @@ REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "scripts" / "terraform"
 LOCK_FILE = REPO / "infra" / "stack" / ".terraform.lock.hcl"
 
-FUNCTION_VARIABLES = """
-  function_name = "randfile-test"
-  role_name     = "randfile-test-function"
-  zip_path      = "tests/fixtures/randfile.zip"
-  bucket_name   = "randfile-test-222222222222-eu-west-1"
-  bucket_arn    = "arn:aws:s3:::randfile-test-222222222222-eu-west-1"
-  bucket_owner  = "222222222222"
-"""
 
-MONITORING_VARIABLES = """
-  name                        = "randfile-test"
-  environment                 = "test"
-  function_name               = "randfile-test"
-  worker_function_name        = "randfile-test-worker"
-  jobs_queue_name             = "randfile-test-jobs-queue"
-  jobs_dead_letter_queue_name = "randfile-test-jobs-dead-letter"
-  function_timeout_seconds    = 20
-  function_log_group_name     = "/aws/lambda/randfile-test"
-  api_name                    = "randfile-test"
-  api_stage_name              = "v1"
-  api_access_log_group_name   = "/aws/apigateway/randfile-test/v1/access"
-  usage_plan_daily_quota      = 1000
-"""
-
-
-def messages(module: str, variables: str, bad_values: list[str], tmp_path: Path) -> str:
+def messages(module: str, bad_values: list[str], tmp_path: Path) -> str:
     """Plan a copy of the module with the bad values; what Terraform prints, whitespace collapsed.
 
-    One run for all: a failed run skips the runs after it, and every validation is reported."""
-    # The modules beside it too: data-bucket and monitoring call ../_kms-key-policy.
-    shutil.copytree(REPO / "infra" / "modules", tmp_path / "modules")
-    copy = tmp_path / "modules" / module
+    One run for all: a failed run skips the runs after it, and every validation is reported. The
+    other inputs are the valid ones the module's tests start from (its tests/terraform.tfvars)."""
+    # The modules beside it too (monitoring calls ../_kms-key-policy), and the shared mocks.
+    shutil.copytree(
+        REPO / "infra", tmp_path / "infra", ignore=shutil.ignore_patterns(".terraform*")
+    )
+    copy = tmp_path / "infra" / "modules" / module
     for test_file in (copy / "tests").glob("*.tftest.hcl"):
         test_file.unlink()
-    blocks = [
-        f'mock_provider "aws" {{\n  source = "./tests/mocks"\n}}\n\nvariables {{{variables}}}\n'
-    ]
+    blocks = ['mock_provider "aws" {\n  source = "../../tests/mocks/workload"\n}\n']
     assignments = "\n    ".join(bad_values)
     blocks.append(
         f'run "bad_values" {{\n  command = plan\n\n  variables {{\n    {assignments}\n  }}\n}}\n'
@@ -82,7 +59,6 @@ def messages(module: str, variables: str, bad_values: list[str], tmp_path: Path)
 def test_the_function_module_explains_the_job_limits(tmp_path: Path) -> None:
     found = messages(
         "function",
-        FUNCTION_VARIABLES,
         ["max_job_bytes = 67080000001", "worker_max_concurrency = 1", "job_max_receive_count = 11"],
         tmp_path,
     )
@@ -103,7 +79,6 @@ def test_the_function_module_explains_the_job_limits(tmp_path: Path) -> None:
 def test_the_monitoring_module_explains_the_job_alarm_limits(tmp_path: Path) -> None:
     found = messages(
         "monitoring",
-        MONITORING_VARIABLES,
         [
             "job_oldest_waiting_threshold_seconds = 299",
             "jobs_dead_letter_alarm_periods = 0",

@@ -4,14 +4,24 @@
 
 mock_provider "aws" {
   alias           = "workload"
-  source          = "./tests/mocks/workload"
+  source          = "../tests/mocks/workload"
   override_during = plan
 }
 
 mock_provider "aws" {
   alias           = "data"
-  source          = "./tests/mocks/data"
+  source          = "../tests/mocks/data"
   override_during = plan
+}
+
+# The shared workload mock names every queue the jobs queue; the dead-letter queue gets its own ARN,
+# as SQS would name it, so the functions' environment shows which queue is which.
+override_resource {
+  target          = module.function.aws_sqs_queue.jobs_dead_letter
+  override_during = plan
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111111111111:randfile-test-jobs-dead-letter"
+  }
 }
 
 variables {

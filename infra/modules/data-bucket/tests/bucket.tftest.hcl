@@ -4,7 +4,7 @@
 # ARN from the mocked account, region and partition.
 
 mock_provider "aws" {
-  source          = "./tests/mocks"
+  source          = "../../tests/mocks/data"
   override_during = plan
 }
 
@@ -12,16 +12,7 @@ mock_provider "aws" {
 # made up again and contradict the plan.
 mock_provider "aws" {
   alias  = "applied"
-  source = "./tests/mocks"
-}
-
-# The provider derives a bucket's ARN from its name; a mock would make one up.
-override_resource {
-  target          = aws_s3_bucket.this
-  override_during = plan
-  values = {
-    arn = "arn:aws:s3:::randfile-test-222222222222-eu-west-1"
-  }
+  source = "../../tests/mocks/data"
 }
 
 variables {

@@ -1,8 +1,8 @@
-# The examples plan, with this folder's mocks standing in for the providers they configure: what
-# a user copies from examples/ works with the module as it is.
+# The examples plan, with the shared mocks (infra/tests/mocks) standing in for the provider they
+# configure: what a user copies from examples/ works with the module as it is.
 
 mock_provider "aws" {
-  source          = "./tests/mocks"
+  source          = "../../tests/mocks/data"
   override_during = plan
 }
 

@@ -3,7 +3,7 @@
 # different bad values for each.
 
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../../tests/mocks/data"
 }
 
 run "rejects_bad_values" {

@@ -4,7 +4,7 @@
 # render the JSON). The package is a small committed zip standing in for dist/randfile.zip.
 
 mock_provider "aws" {
-  source          = "./tests/mocks"
+  source          = "../../tests/mocks/workload"
   override_during = plan
 }
 
@@ -12,7 +12,7 @@ mock_provider "aws" {
 # made up again and contradict the plan.
 mock_provider "aws" {
   alias  = "applied"
-  source = "./tests/mocks"
+  source = "../../tests/mocks/workload"
 }
 
 run "the_synchronous_limit_s_older_name_still_sets_it" {

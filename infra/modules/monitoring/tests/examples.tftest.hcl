@@ -1,7 +1,7 @@
-# The examples plan, with this folder's mocks standing in for the provider they configure.
+# The examples plan, with the shared mocks (infra/tests/mocks) standing in for their provider.
 
 mock_provider "aws" {
-  source          = "./tests/mocks"
+  source          = "../../tests/mocks/workload"
   override_during = plan
 }
 

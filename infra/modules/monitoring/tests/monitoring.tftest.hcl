@@ -4,24 +4,12 @@
 # are refused at plan time.
 
 mock_provider "aws" {
-  source          = "./tests/mocks"
+  source          = "../../tests/mocks/workload"
   override_during = plan
 }
 
+# The module's other inputs come from tests/terraform.tfvars.
 variables {
-  name                        = "randfile-test"
-  environment                 = "test"
-  function_name               = "randfile-test"
-  worker_function_name        = "randfile-test-worker"
-  jobs_queue_name             = "randfile-test-jobs-queue"
-  jobs_dead_letter_queue_name = "randfile-test-jobs-dead-letter"
-  function_timeout_seconds    = 20
-  function_log_group_name     = "/aws/lambda/randfile-test"
-  api_name                    = "randfile-test"
-  api_stage_name              = "v1"
-  api_access_log_group_name   = "/aws/apigateway/randfile-test/v1/access"
-  usage_plan_daily_quota      = 1000
-
   # Distinct values, so each alarm's threshold shows which variable it comes from.
   api_5xx_rate_threshold       = 0.03
   function_errors_threshold    = 2

@@ -4,13 +4,13 @@
 
 mock_provider "aws" {
   alias           = "workload"
-  source          = "./tests/mocks/workload"
+  source          = "../tests/mocks/workload"
   override_during = plan
 }
 
 mock_provider "aws" {
   alias           = "data"
-  source          = "./tests/mocks/data"
+  source          = "../tests/mocks/data"
   override_during = plan
 }
 

@@ -1,5 +1,10 @@
 # Every setting: an on-call address and an HTTPS hook, a key administered by the CI apply role,
 # and thresholds tuned for a busier service.
+
+provider "aws" {
+  region = "eu-west-1"
+}
+
 module "monitoring" {
   source = "../.."
 

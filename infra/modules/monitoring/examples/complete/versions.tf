@@ -8,7 +8,3 @@ terraform {
     }
   }
 }
-
-provider "aws" {
-  region = "eu-west-1"
-}

@@ -1,4 +1,9 @@
 # The alarms, topic, dashboard and queries of one environment, notifying nobody yet.
+
+provider "aws" {
+  region = "eu-west-1"
+}
+
 module "monitoring" {
   source = "../.."
 

@@ -1,4 +1,6 @@
-# What the data account's provider would answer. Mocked values are also used while planning
+# What the data account's provider would answer, for the data-bucket module's tests and the
+# stack's `aws.data` provider (mock_provider "aws" { source = "<path to this folder>" }, a path
+# Terraform takes from the folder it tests). Mocked values are also used while planning
 # (override_during = plan in the test files), so plan-only runs see real-looking names.
 
 mock_data "aws_caller_identity" {
@@ -17,6 +19,13 @@ mock_data "aws_region" {
 mock_data "aws_partition" {
   defaults = {
     partition = "aws"
+  }
+}
+
+# The provider derives a bucket's ARN from its name; this is the tests' bucket's.
+mock_resource "aws_s3_bucket" {
+  defaults = {
+    arn = "arn:aws:s3:::randfile-test-222222222222-eu-west-1"
   }
 }
 
