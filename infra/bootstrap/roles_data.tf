@@ -128,6 +128,7 @@ data "aws_iam_policy_document" "data_trust" {
   }
 }
 
+# Each role's policy: its mode's statement lists (local.data_policy_lists), merged in order.
 data "aws_iam_policy_document" "data" {
   for_each = local.ci_roles
   provider = aws.data

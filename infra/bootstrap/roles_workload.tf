@@ -445,6 +445,7 @@ data "aws_iam_policy_document" "github_trust" {
   }
 }
 
+# Each role's policy: its mode's statement lists (local.workload_policy_lists), merged in order.
 data "aws_iam_policy_document" "workload" {
   for_each = local.workload_ci_roles
   provider = aws.workload
