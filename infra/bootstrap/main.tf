@@ -55,10 +55,7 @@ locals {
   # same names.
   role_names = {
     for env in var.environments : env => {
-      pr       = "${var.name_prefix}-ci-${env}-pr"
-      plan     = "${var.name_prefix}-ci-${env}-plan"
-      apply    = "${var.name_prefix}-ci-${env}-apply"
-      boundary = "${var.name_prefix}-ci-${env}-boundary"
+      for role in ["pr", "plan", "apply", "boundary"] : role => "${var.name_prefix}-ci-${env}-${role}"
     }
   }
 

@@ -1,9 +1,10 @@
 # Permission statements, no roles (the roles are in roles_workload.tf): what the CI roles need for
 # the asynchronous jobs of infra/modules/function (the worker function and its log group, the jobs
 # table, the jobs queue and its dead-letter queue, the worker's two event source mappings), and
-# what the roles the stack creates may at most do with them (the boundary). Merged into
-# workload_read, workload_apply and stack_role_boundary through source_policy_documents. Names are
-# the stack's, from infra/modules/_names (module.stack_names, main.tf).
+# what the roles the stack creates may at most do with them (the boundary): the statement lists
+# jobs-read, jobs-apply and jobs-boundary (policy_statements.tf renders them), merged into the
+# workload roles' policies and stack_role_boundary. Names are the stack's, from
+# infra/modules/_names (module.stack_names, main.tf).
 
 locals {
   jobs_arn = {
@@ -28,8 +29,8 @@ locals {
   # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
   event_source_mappings_arn = "arn:${local.partition}:lambda:${var.region}:${var.workload_account_id}:event-source-mapping:*"
 
-  # Statements held to aws:<tag>/environment = this environment, rendered by
-  # data.aws_iam_policy_document.environment_tagged. The mappings carry the stack's default tags:
+  # Statements held to aws:<tag>/environment = this environment
+  # (local.environment_tagged_statements, environment_fence.tf). The mappings carry the stack's default tags:
   # tags given at creation are authorised as lambda:TagResource too
   # (https://docs.aws.amazon.com/lambda/latest/dg/tags-esm.html), with this environment's tag in the
   # request; later tag changes only on mappings that already carry it.
@@ -42,185 +43,142 @@ locals {
       TagOwnEventSourceMappings = { tag = "ResourceTag", actions = ["lambda:TagResource", "lambda:UntagResource"], resources = [local.event_source_mappings_arn] }
     }
   }
-}
 
-data "aws_iam_policy_document" "workload_jobs_read" {
-  for_each = toset(var.environments)
-  provider = aws.workload
+  jobs_statements = {
+    for env in var.environments : env => {
+      jobs-read = [
+        {
+          sid = "ReadJobsTable"
+          actions = [
+            "dynamodb:DescribeContinuousBackups",
+            "dynamodb:DescribeTable",
+            "dynamodb:DescribeTimeToLive",
+            "dynamodb:ListTagsOfResource",
+          ]
+          resources = [local.jobs_arn[env].table]
+        },
+        {
+          sid       = "ReadJobsQueues"
+          actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"]
+          resources = concat(local.jobs_arn[env].queues, [local.jobs_arn[env].former_queue])
+        },
+        {
+          sid        = "ReadWorkerEventSourceMappings"
+          actions    = ["lambda:GetEventSourceMapping"]
+          resources  = [local.event_source_mappings_arn]
+          conditions = [{ test = "ArnEquals", variable = "lambda:FunctionArn", values = [local.jobs_arn[env].worker] }]
+        },
+        # The provider reads the table's key through its AWS managed alias (DescribeKey on
+        # alias/aws/dynamodb); the key's id differs per account, so it is named by the alias the
+        # request uses (kms:RequestAlias), not by its ARN.
+        # https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-request-alias
+        {
+          sid        = "ReadJobsTableKey"
+          actions    = ["kms:DescribeKey"]
+          resources  = ["arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:key/*"]
+          conditions = [{ test = "StringEquals", variable = "kms:RequestAlias", values = ["alias/aws/dynamodb"] }]
+        },
+        # The former event-invoke configuration, refreshed once before it is deleted.
+        {
+          sid       = "ReadWorkerRetries"
+          actions   = ["lambda:GetFunctionEventInvokeConfig"]
+          resources = [local.jobs_arn[env].worker]
+        },
+      ]
 
-  statement {
-    sid = "ReadJobsTable"
-    actions = [
-      "dynamodb:DescribeContinuousBackups",
-      "dynamodb:DescribeTable",
-      "dynamodb:DescribeTimeToLive",
-      "dynamodb:ListTagsOfResource",
-    ]
-    resources = [local.jobs_arn[each.key].table]
-  }
+      jobs-apply = [
+        # The table's SSE uses the AWS managed key aws/dynamodb, whose key policy lets the
+        # account's principals use it through DynamoDB: no KMS permission here.
+        # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html
+        # Tags given at CreateTable are authorised as dynamodb:TagResource too.
+        # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.Operations.html
+        {
+          sid = "ManageJobsTable"
+          actions = [
+            "dynamodb:CreateTable",
+            "dynamodb:DeleteTable",
+            "dynamodb:TagResource",
+            "dynamodb:UntagResource",
+            "dynamodb:UpdateContinuousBackups",
+            "dynamodb:UpdateTable",
+            "dynamodb:UpdateTimeToLive",
+          ]
+          resources = [local.jobs_arn[env].table]
+        },
+        # Tags given at CreateQueue need sqs:TagQueue besides sqs:CreateQueue. The redrive policy
+        # and the redrive allow policy are queue attributes (SetQueueAttributes).
+        # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+        # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+        {
+          sid = "ManageJobsQueues"
+          actions = [
+            "sqs:CreateQueue",
+            "sqs:DeleteQueue",
+            "sqs:SetQueueAttributes",
+            "sqs:TagQueue",
+            "sqs:UntagQueue",
+          ]
+          resources = local.jobs_arn[env].queues
+        },
+        {
+          sid       = "DeleteFormerFailedJobsQueue"
+          actions   = ["sqs:DeleteQueue"]
+          resources = [local.jobs_arn[env].former_queue]
+        },
+        # CreateEventSourceMapping's resource is "*" (a new mapping has no ARN yet); Update's and
+        # Delete's the mapping's ARN. The condition holds every one to the worker.
+        {
+          sid        = "CreateWorkerEventSourceMappings"
+          actions    = ["lambda:CreateEventSourceMapping"]
+          resources  = ["*"]
+          conditions = [{ test = "ArnEquals", variable = "lambda:FunctionArn", values = [local.jobs_arn[env].worker] }]
+        },
+        {
+          sid        = "ChangeWorkerEventSourceMappings"
+          actions    = ["lambda:DeleteEventSourceMapping", "lambda:UpdateEventSourceMapping"]
+          resources  = [local.event_source_mappings_arn]
+          conditions = [{ test = "ArnEquals", variable = "lambda:FunctionArn", values = [local.jobs_arn[env].worker] }]
+        },
+        # Tagging the mappings: local.jobs_tag_scoped.
+      ]
 
-  statement {
-    sid       = "ReadJobsQueues"
-    actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"]
-    resources = concat(local.jobs_arn[each.key].queues, [local.jobs_arn[each.key].former_queue])
-  }
-
-  statement {
-    sid       = "ReadWorkerEventSourceMappings"
-    actions   = ["lambda:GetEventSourceMapping"]
-    resources = [local.event_source_mappings_arn]
-
-    condition {
-      test     = "ArnEquals"
-      variable = "lambda:FunctionArn"
-      values   = [local.jobs_arn[each.key].worker]
-    }
-  }
-
-  # The provider reads the table's key through its AWS managed alias (DescribeKey on
-  # alias/aws/dynamodb); the key's id differs per account, so it is named by the alias the request
-  # uses (kms:RequestAlias), not by its ARN.
-  # https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-request-alias
-  statement {
-    sid       = "ReadJobsTableKey"
-    actions   = ["kms:DescribeKey"]
-    resources = ["arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:key/*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:RequestAlias"
-      values   = ["alias/aws/dynamodb"]
-    }
-  }
-
-  # The former event-invoke configuration, refreshed once before it is deleted.
-  statement {
-    sid       = "ReadWorkerRetries"
-    actions   = ["lambda:GetFunctionEventInvokeConfig"]
-    resources = [local.jobs_arn[each.key].worker]
-  }
-}
-
-data "aws_iam_policy_document" "workload_jobs_apply" {
-  for_each = toset(var.environments)
-  provider = aws.workload
-
-  # The table's SSE uses the AWS managed key aws/dynamodb, whose key policy lets the account's
-  # principals use it through DynamoDB: no KMS permission here.
-  # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html
-  # Tags given at CreateTable are authorised as dynamodb:TagResource too.
-  # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.Operations.html
-  statement {
-    sid = "ManageJobsTable"
-    actions = [
-      "dynamodb:CreateTable",
-      "dynamodb:DeleteTable",
-      "dynamodb:TagResource",
-      "dynamodb:UntagResource",
-      "dynamodb:UpdateContinuousBackups",
-      "dynamodb:UpdateTable",
-      "dynamodb:UpdateTimeToLive",
-    ]
-    resources = [local.jobs_arn[each.key].table]
-  }
-
-  # Tags given at CreateQueue need sqs:TagQueue besides sqs:CreateQueue. The redrive policy and
-  # the redrive allow policy are queue attributes (SetQueueAttributes).
-  # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
-  # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
-  statement {
-    sid = "ManageJobsQueues"
-    actions = [
-      "sqs:CreateQueue",
-      "sqs:DeleteQueue",
-      "sqs:SetQueueAttributes",
-      "sqs:TagQueue",
-      "sqs:UntagQueue",
-    ]
-    resources = local.jobs_arn[each.key].queues
-  }
-
-  statement {
-    sid       = "DeleteFormerFailedJobsQueue"
-    actions   = ["sqs:DeleteQueue"]
-    resources = [local.jobs_arn[each.key].former_queue]
-  }
-
-  # CreateEventSourceMapping's resource is "*" (a new mapping has no ARN yet); Update's and
-  # Delete's the mapping's ARN. The condition holds every one to the worker.
-  statement {
-    sid       = "CreateWorkerEventSourceMappings"
-    actions   = ["lambda:CreateEventSourceMapping"]
-    resources = ["*"]
-
-    condition {
-      test     = "ArnEquals"
-      variable = "lambda:FunctionArn"
-      values   = [local.jobs_arn[each.key].worker]
-    }
-  }
-
-  statement {
-    sid       = "ChangeWorkerEventSourceMappings"
-    actions   = ["lambda:DeleteEventSourceMapping", "lambda:UpdateEventSourceMapping"]
-    resources = [local.event_source_mappings_arn]
-
-    condition {
-      test     = "ArnEquals"
-      variable = "lambda:FunctionArn"
-      values   = [local.jobs_arn[each.key].worker]
-    }
-  }
-
-  # Tagging the mappings: local.jobs_tag_scoped.
-}
-
-# The function role's job permissions, capped by name: the item actions on this environment's
-# table, the API function's send to the jobs queue, the receives Lambda's event source mappings
-# make with the execution role on both queues and the worker's visibility change
-# (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions), and the
-# listing of multipart uploads a retry makes in the data bucket.
-data "aws_iam_policy_document" "stack_role_jobs_boundary" {
-  for_each = toset(var.environments)
-  provider = aws.workload
-
-  statement {
-    sid       = "KeepJobs"
-    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
-    resources = [local.jobs_arn[each.key].table]
-  }
-
-  statement {
-    sid       = "QueueJobs"
-    actions   = ["sqs:SendMessage"]
-    resources = [local.jobs_arn[each.key].queues[0]]
-  }
-
-  statement {
-    sid       = "ReceiveJobs"
-    actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
-    resources = local.jobs_arn[each.key].queues
-  }
-
-  # ListMultipartUploads is authorised on the bucket; the data bucket's policy grants it too.
-  statement {
-    sid       = "ListDataBucketUploads"
-    actions   = ["s3:ListBucketMultipartUploads"]
-    resources = local.data_arn[each.key].buckets
-  }
-
-  # DynamoDB uses the table's key (aws/dynamodb) on the caller's behalf; its key policy grants the
-  # account's principals through DynamoDB only. Allowed within the boundary on the same terms, so
-  # a boundary never stands between the function and its own table.
-  statement {
-    sid       = "UseJobsTableKeyThroughDynamoDB"
-    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
-    resources = ["arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:key/*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["dynamodb.${var.region}.amazonaws.com"]
+      # The function role's job permissions, capped by name: the item actions on this
+      # environment's table, the API function's send to the jobs queue, the receives Lambda's
+      # event source mappings make with the execution role on both queues and the worker's
+      # visibility change (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-permissions),
+      # and the listing of multipart uploads a retry makes in the data bucket.
+      jobs-boundary = [
+        {
+          sid       = "KeepJobs"
+          actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+          resources = [local.jobs_arn[env].table]
+        },
+        {
+          sid       = "QueueJobs"
+          actions   = ["sqs:SendMessage"]
+          resources = [local.jobs_arn[env].queues[0]]
+        },
+        {
+          sid       = "ReceiveJobs"
+          actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+          resources = local.jobs_arn[env].queues
+        },
+        # ListMultipartUploads is authorised on the bucket; the data bucket's policy grants it too.
+        {
+          sid       = "ListDataBucketUploads"
+          actions   = ["s3:ListBucketMultipartUploads"]
+          resources = local.data_arn[env].buckets
+        },
+        # DynamoDB uses the table's key (aws/dynamodb) on the caller's behalf; its key policy
+        # grants the account's principals through DynamoDB only. Allowed within the boundary on
+        # the same terms, so a boundary never stands between the function and its own table.
+        {
+          sid        = "UseJobsTableKeyThroughDynamoDB"
+          actions    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+          resources  = ["arn:${local.partition}:kms:${var.region}:${var.workload_account_id}:key/*"]
+          conditions = [{ test = "StringEquals", variable = "kms:ViaService", values = ["dynamodb.${var.region}.amazonaws.com"] }]
+        },
+      ]
     }
   }
 }

@@ -20,8 +20,8 @@ locals {
   # must be allowed kms:PutKeyPolicy by the new policy) passes.
   # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key
   # https://docs.aws.amazon.com/kms/latest/developerguide/abac.html
-  # sid => a statement held to aws:<tag>/environment = this environment, rendered by
-  # data.aws_iam_policy_document.environment_tagged (environment_fence.tf).
+  # sid => a statement held to aws:<tag>/environment = this environment, listed by
+  # local.environment_tagged_statements (environment_fence.tf).
   data_tag_scoped = {
     apply = {
       CreateTaggedKeys = { tag = "RequestTag", actions = ["kms:CreateKey"], resources = ["*"] }
@@ -29,6 +29,75 @@ locals {
       # that isn't restricted to particular KMS keys" (kms tag-permissions).
       TagKeysOnCreate = { tag = "RequestTag", actions = ["kms:TagResource"], resources = ["arn:${local.partition}:kms:${var.region}:${var.data_account_id}:key/*"] }
     }
+  }
+
+  data_statements = {
+    for env in var.environments : env => {
+      data-read = [
+        {
+          sid = "ReadBucket"
+          actions = [
+            "s3:GetAccelerateConfiguration",
+            "s3:GetBucket*",
+            "s3:GetEncryptionConfiguration",
+            "s3:GetIntelligentTieringConfiguration",
+            "s3:GetLifecycleConfiguration",
+            "s3:GetReplicationConfiguration",
+            "s3:ListBucket",
+          ]
+          resources = local.data_arn[env].buckets
+        },
+        # Keys: no identity-policy grant. The bucket key's own policy names this environment's
+        # data roles (infra/stack's bucket_kms_key_administrator_arns and bucket_kms_key_reader_arns,
+        # see the stack_inputs output), so they reach that key and no other.
+
+        # ListAliases is authorised on the account, not on an alias.
+        {
+          sid       = "ListAliases"
+          actions   = ["kms:ListAliases"]
+          resources = ["*"]
+        },
+      ]
+
+      data-apply = [
+        {
+          sid = "ManageBucket"
+          actions = [
+            "s3:CreateBucket",
+            "s3:DeleteBucket",
+            "s3:DeleteBucketPolicy",
+            "s3:PutAccelerateConfiguration",
+            "s3:PutBucketOwnershipControls",
+            "s3:PutBucketPolicy",
+            "s3:PutBucketPublicAccessBlock",
+            "s3:PutBucketTagging",
+            "s3:PutBucketVersioning",
+            "s3:PutEncryptionConfiguration",
+            "s3:PutLifecycleConfiguration",
+          ]
+          resources = local.data_arn[env].buckets
+        },
+        # force_destroy (on for throw-away environments) empties the bucket before deleting it.
+        {
+          sid       = "EmptyBucketOnDestroy"
+          actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ListBucketVersions"]
+          resources = concat(local.data_arn[env].buckets, local.data_arn[env].objects)
+        },
+        # Alias operations are authorised on the alias as well as on the key.
+        {
+          sid       = "ManageAliases"
+          actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
+          resources = local.data_arn[env].aliases
+        },
+      ]
+    }
+  }
+
+  # The statement lists each data role's policy merges, in order: the plan role reads; the apply
+  # role adds the changes.
+  data_policy_lists = {
+    plan  = ["environment-fence", "data-read"]
+    apply = ["environment-fence", "data-read", "data-apply-tagged", "data-apply"]
   }
 }
 
@@ -59,79 +128,12 @@ data "aws_iam_policy_document" "data_trust" {
   }
 }
 
-data "aws_iam_policy_document" "data_read" {
-  for_each = toset(var.environments)
+# Each role's policy: its mode's statement lists (local.data_policy_lists), merged in order.
+data "aws_iam_policy_document" "data" {
+  for_each = local.ci_roles
   provider = aws.data
 
-  source_policy_documents = [data.aws_iam_policy_document.environment_fence[each.key].json]
-
-  statement {
-
-    sid = "ReadBucket"
-    actions = [
-      "s3:GetAccelerateConfiguration",
-      "s3:GetBucket*",
-      "s3:GetEncryptionConfiguration",
-      "s3:GetIntelligentTieringConfiguration",
-      "s3:GetLifecycleConfiguration",
-      "s3:GetReplicationConfiguration",
-      "s3:ListBucket",
-    ]
-    resources = local.data_arn[each.key].buckets
-  }
-
-  # Keys: no identity-policy grant. The bucket key's own policy names this environment's data
-  # roles (infra/stack's bucket_kms_key_administrator_arns and bucket_kms_key_reader_arns, see the
-  # stack_inputs output), so they reach that key and no other.
-
-  statement {
-    # ListAliases is authorised on the account, not on an alias.
-    sid       = "ListAliases"
-    actions   = ["kms:ListAliases"]
-    resources = ["*"]
-  }
-}
-
-data "aws_iam_policy_document" "data_apply" {
-  for_each = toset(var.environments)
-  provider = aws.data
-
-  source_policy_documents = [
-    data.aws_iam_policy_document.data_read[each.key].json,
-    data.aws_iam_policy_document.environment_tagged["${each.key}/data-apply"].json,
-  ]
-
-  statement {
-    sid = "ManageBucket"
-    actions = [
-      "s3:CreateBucket",
-      "s3:DeleteBucket",
-      "s3:DeleteBucketPolicy",
-      "s3:PutAccelerateConfiguration",
-      "s3:PutBucketOwnershipControls",
-      "s3:PutBucketPolicy",
-      "s3:PutBucketPublicAccessBlock",
-      "s3:PutBucketTagging",
-      "s3:PutBucketVersioning",
-      "s3:PutEncryptionConfiguration",
-      "s3:PutLifecycleConfiguration",
-    ]
-    resources = local.data_arn[each.key].buckets
-  }
-
-  statement {
-    # force_destroy (on for throw-away environments) empties the bucket before deleting it.
-    sid       = "EmptyBucketOnDestroy"
-    actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ListBucketVersions"]
-    resources = concat(local.data_arn[each.key].buckets, local.data_arn[each.key].objects)
-  }
-
-  statement {
-    # Alias operations are authorised on the alias as well as on the key.
-    sid       = "ManageAliases"
-    actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
-    resources = local.data_arn[each.key].aliases
-  }
+  source_policy_documents = [for list in local.data_policy_lists[each.value.mode] : data.aws_iam_policy_document.statements["${each.value.env}/${list}"].json]
 }
 
 resource "aws_iam_role" "data" {
@@ -148,11 +150,7 @@ resource "aws_iam_role_policy" "data" {
   for_each = local.ci_roles
   provider = aws.data
 
-  name = "terraform-${each.value.mode}"
-  role = aws_iam_role.data[each.key].id
-  # The plan role reads; the apply role's document adds the changes to data_read.
-  policy = {
-    plan  = data.aws_iam_policy_document.data_read
-    apply = data.aws_iam_policy_document.data_apply
-  }[each.value.mode][each.value.env].json
+  name   = "terraform-${each.value.mode}"
+  role   = aws_iam_role.data[each.key].id
+  policy = data.aws_iam_policy_document.data[each.key].json
 }

@@ -58,8 +58,8 @@ locals {
   # What API Gateway, CloudWatch Logs and ACM name by a generated id (local.api_gateway_tagged,
   # local.execution_log_groups, API Gateway's domain names, local.certificates_arn) is created with
   # this environment's tag and read, changed and deleted only while it carries it: sid => actions
-  # and resources of a statement held to aws:<tag>/environment = this environment, rendered by
-  # data.aws_iam_policy_document.environment_tagged (environment_fence.tf).
+  # and resources of a statement held to aws:<tag>/environment = this environment, listed by
+  # local.environment_tagged_statements (environment_fence.tf).
   workload_tag_scoped = {
     read = {
       ReadOwnExecutionLogGroups = { tag = "ResourceTag", actions = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"], resources = local.execution_log_groups }
@@ -100,6 +100,319 @@ locals {
       ManageOwnCertificates = { tag = "ResourceTag", actions = ["acm:DeleteCertificate", "acm:RemoveTagsFromCertificate"], resources = [local.certificates_arn] }
     }
   }
+
+  # The workload roles' statement lists (policy_statements.tf renders them), and the stack roles'
+  # boundary beside jobs-boundary (permissions_jobs.tf).
+  workload_statements = {
+    for env in var.environments : env => {
+      # Everything `terraform plan` reads in the workload account; the apply role gets it too.
+      workload-read = [
+        {
+          sid = "ReadFunction"
+          actions = [
+            "lambda:GetFunction",
+            "lambda:GetFunctionCodeSigningConfig",
+            "lambda:GetFunctionConcurrency",
+            "lambda:GetPolicy",
+            "lambda:ListTags",
+            "lambda:ListVersionsByFunction",
+          ]
+          resources = local.workload_arn[env].functions
+        },
+        {
+          sid       = "ReadRoles"
+          actions   = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListRoleTags"]
+          resources = local.workload_arn[env].roles
+        },
+        {
+          sid       = "ReadLogGroups"
+          actions   = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"]
+          resources = local.workload_arn[env].log_groups
+        },
+        # DescribeLogGroups supports no resource-level permission: it takes "*".
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+        {
+          sid       = "ListLogGroups"
+          actions   = ["logs:DescribeLogGroups"]
+          resources = ["*"]
+        },
+        {
+          sid       = "ReadOwnDomainName"
+          actions   = ["apigateway:GET"]
+          resources = local.workload_arn[env].domain_name
+        },
+        # Read only when a reserved concurrency is set: the function module checks it against the
+        # account's "Concurrent executions" quota before Lambda would refuse it.
+        {
+          sid       = "ReadLambdaConcurrencyQuota"
+          actions   = ["servicequotas:GetServiceQuota"]
+          resources = ["arn:${local.partition}:servicequotas:${var.region}:${var.workload_account_id}:lambda/L-B99A9384"]
+        },
+        # The provider's quota data source also reads the AWS default (public values, the same for
+        # every account); that action takes "*" only and no condition.
+        {
+          sid       = "ReadLambdaDefaultConcurrencyQuota"
+          actions   = ["servicequotas:GetAWSDefaultServiceQuota"]
+          resources = ["*"]
+        },
+        {
+          sid       = "ReadHostedZone"
+          actions   = ["route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource"]
+          resources = [local.workload_arn[env].hosted_zone]
+        },
+        # The stack looks the zone up by name; these listing calls support no resource-level scoping.
+        {
+          sid       = "FindHostedZone"
+          actions   = ["route53:ListHostedZones", "route53:ListHostedZonesByName"]
+          resources = ["*"]
+        },
+        {
+          sid       = "ReadDnsChanges"
+          actions   = ["route53:GetChange"]
+          resources = ["arn:${local.partition}:route53:::change/*"]
+        },
+        # The S3 backend lists its workspaces under the default workspace_key_prefix ("env:/") on
+        # every init, plan and apply, besides reading the state's own key.
+        # https://developer.hashicorp.com/terraform/language/backend/s3#s3-bucket-permissions
+        {
+          sid        = "ListStateBucket"
+          actions    = ["s3:ListBucket"]
+          resources  = [aws_s3_bucket.state.arn]
+          conditions = [{ test = "StringLike", variable = "s3:prefix", values = [local.state_keys[env], "${local.state_keys[env]}.tflock", "env:/"] }]
+        },
+        {
+          sid       = "ReadState"
+          actions   = ["s3:GetObject"]
+          resources = [local.workload_arn[env].state_key, local.workload_arn[env].state_lock]
+        },
+      ]
+
+      # Pull requests: read, and reach the data account's read-only plan role. No saved plan: a
+      # pull request's code cannot write where the apply job reads.
+      workload-pr = [
+        {
+          sid       = "AssumeDataPlanRole"
+          actions   = ["sts:AssumeRole"]
+          resources = [aws_iam_role.data["${env}-plan"].arn]
+        },
+      ]
+
+      workload-plan = [
+        # The deploy's plan job hands its saved plan to the apply job here: create-only
+        # (If-None-Match, also enforced by the state bucket's policy), and write-only, because a
+        # saved plan holds the state's sensitive values. The apply job refuses any object whose
+        # sha256 is not the one the plan job reported.
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html
+        {
+          sid        = "CreateSavedPlans"
+          actions    = ["s3:PutObject"]
+          resources  = [local.workload_arn[env].saved_plans]
+          conditions = [{ test = "StringEquals", variable = "s3:if-none-match", values = ["*"] }]
+        },
+      ]
+
+      # What `terraform apply` changes in the workload account, on top of workload-read.
+      workload-apply = [
+        {
+          sid = "ManageFunction"
+          actions = [
+            "lambda:AddPermission",
+            "lambda:CreateFunction",
+            "lambda:DeleteFunction",
+            "lambda:DeleteFunctionConcurrency",
+            "lambda:DeleteFunctionEventInvokeConfig",
+            "lambda:PublishVersion",
+            "lambda:PutFunctionConcurrency",
+            "lambda:PutFunctionEventInvokeConfig",
+            "lambda:RemovePermission",
+            "lambda:TagResource",
+            "lambda:UntagResource",
+            "lambda:UpdateFunctionCode",
+            "lambda:UpdateFunctionConfiguration",
+          ]
+          resources = local.workload_arn[env].functions
+        },
+        # Roles are created and their permissions changed only with this environment's permissions
+        # boundary on them, so no role the stack makes can hold more than the boundary allows,
+        # whatever policy is put on it. iam:PermissionsBoundary is the boundary in the request
+        # (CreateRole, PutRolePermissionsBoundary) or already on the role (Put/Delete RolePolicy,
+        # Attach/Detach).
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html#access_policies_boundaries-delegate
+        {
+          sid = "CreateAndChangeBoundedRoles"
+          actions = [
+            "iam:CreateRole",
+            "iam:DeleteRolePolicy",
+            "iam:PutRolePermissionsBoundary",
+            "iam:PutRolePolicy",
+          ]
+          resources  = local.workload_arn[env].roles
+          conditions = [local.with_boundary[env]]
+        },
+        # What needs no boundary check: none of these adds a permission to the role.
+        {
+          sid = "ManageStackRoles"
+          actions = [
+            "iam:DeleteRole",
+            "iam:ListInstanceProfilesForRole",
+            "iam:TagRole",
+            "iam:UntagRole",
+            "iam:UpdateRole",
+            "iam:UpdateRoleDescription",
+          ]
+          resources = local.workload_arn[env].roles
+        },
+        # A trust policy decides who may use a role: rewritten only on this environment's roles that
+        # carry its boundary (UpdateAssumeRolePolicy supports iam:PermissionsBoundary). IAM has no
+        # condition key on the trust document's principals, so the service principal the stack
+        # names (lambda.amazonaws.com) cannot be pinned here; the boundary caps what any principal
+        # could do with the role.
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
+        {
+          sid        = "UpdateBoundedRoleTrust"
+          actions    = ["iam:UpdateAssumeRolePolicy"]
+          resources  = local.workload_arn[env].roles
+          conditions = [local.with_boundary[env]]
+        },
+        # A boundary, once set, stays: no CI role may remove it or edit the boundary policies.
+        {
+          sid       = "KeepBoundaries"
+          effect    = "Deny"
+          actions   = ["iam:DeleteRolePermissionsBoundary"]
+          resources = ["*"]
+        },
+        {
+          sid       = "NoBoundaryPolicyEdits"
+          effect    = "Deny"
+          actions   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]
+          resources = [for boundary_env in var.environments : local.workload_arn[boundary_env].boundary]
+        },
+        # Only to destroy the API Gateway logging role a stack made before the bootstrap took that
+        # account-wide setting over (api_gateway_account.tf): the stack attaches no managed policy.
+        {
+          sid       = "DetachFormerApiGatewayLoggingPolicy"
+          actions   = ["iam:DetachRolePolicy"]
+          resources = local.workload_arn[env].roles
+          conditions = [
+            { test = "ArnEquals", variable = "iam:PolicyARN", values = ["arn:${local.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"] },
+            local.with_boundary[env],
+          ]
+        },
+        {
+          sid        = "CreateApiGatewayServiceLinkedRole"
+          actions    = ["iam:CreateServiceLinkedRole"]
+          resources  = [local.api_gateway_service_linked_role]
+          conditions = [{ test = "StringEquals", variable = "iam:AWSServiceName", values = ["ops.apigateway.amazonaws.com"] }]
+        },
+        {
+          sid        = "PassStackRoles"
+          actions    = ["iam:PassRole"]
+          resources  = local.workload_arn[env].roles
+          conditions = [{ test = "StringEquals", variable = "iam:PassedToService", values = ["lambda.amazonaws.com"] }]
+        },
+        {
+          sid = "ManageLogGroups"
+          actions = [
+            "logs:AssociateKmsKey",
+            "logs:CreateLogGroup",
+            "logs:DeleteLogGroup",
+            "logs:DeleteRetentionPolicy",
+            "logs:DisassociateKmsKey",
+            "logs:PutRetentionPolicy",
+            "logs:TagLogGroup",
+            "logs:TagResource",
+            "logs:UntagLogGroup",
+            "logs:UntagResource",
+          ]
+          resources = local.workload_arn[env].log_groups
+        },
+        {
+          sid       = "ManageOwnDomainName"
+          actions   = ["apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT"]
+          resources = local.workload_arn[env].domain_name
+        },
+        {
+          sid       = "ChangeRecordsInZone"
+          actions   = ["route53:ChangeResourceRecordSets"]
+          resources = [local.workload_arn[env].hosted_zone]
+        },
+        {
+          sid       = "WriteState"
+          actions   = ["s3:PutObject"]
+          resources = [local.workload_arn[env].state_key]
+        },
+        # Only applies lock: plans (pull requests, drift, the deploy's plan job) run with
+        # -lock=false, so a cancelled plan never leaves a lock behind, and the plan roles cannot
+        # touch the lock.
+        {
+          sid       = "HoldStateLock"
+          actions   = ["s3:PutObject", "s3:DeleteObject"]
+          resources = [local.workload_arn[env].state_lock]
+        },
+        # The only role that may read a saved plan; it deletes the plan once applied. The apply job
+        # fetches the exact version the plan job stored, and a GET naming a VersionId is authorized
+        # as s3:GetObjectVersion, not s3:GetObject
+        # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_Permissions).
+        {
+          sid       = "ApplySavedPlans"
+          actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"]
+          resources = [local.workload_arn[env].saved_plans]
+        },
+        # The post-deploy smoke test calls the API with this role's SigV4 signature.
+        {
+          sid       = "SmokeTestInvoke"
+          actions   = ["execute-api:Invoke"]
+          resources = ["arn:${local.partition}:execute-api:${var.region}:${var.workload_account_id}:*/*/POST/files"]
+        },
+        {
+          sid       = "AssumeDataApplyRole"
+          actions   = ["sts:AssumeRole"]
+          resources = [aws_iam_role.data["${env}-apply"].arn]
+        },
+      ]
+
+      stack-role-boundary = [
+        # s3:GetObject: a retried job reads back (HEAD) the object an earlier delivery wrote.
+        {
+          sid       = "WriteDataBucketObjects"
+          actions   = ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"]
+          resources = [for bucket in local.data_arn[env].buckets : "${bucket}/*"]
+        },
+        # The bucket's key is in the data account and has a generated id.
+        {
+          sid       = "UseDataBucketKey"
+          actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+          resources = ["arn:${local.partition}:kms:${var.region}:${var.data_account_id}:key/*"]
+        },
+        {
+          sid       = "WriteFunctionLogs"
+          actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+          resources = [for group in values(module.stack_names[env].function_log_groups) : "arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:${group}:*"]
+        },
+        # X-Ray's trace APIs support no resource-level permissions.
+        {
+          sid       = "SendTraces"
+          actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+          resources = ["*"]
+        },
+      ]
+    }
+  }
+
+  # The condition of every statement that lets the apply role give a role permissions: the role
+  # carries this environment's permissions boundary.
+  with_boundary = {
+    for env in var.environments : env => { test = "StringEquals", variable = "iam:PermissionsBoundary", values = [local.workload_arn[env].boundary] }
+  }
+
+  # The statement lists each workload role's policy merges, in order: the fence, what every mode
+  # reads, then what the mode adds (the plan role's on top of the pull-request role's).
+  workload_read_lists = ["environment-fence", "monitoring-read", "jobs-read", "workload-read-tagged", "workload-read"]
+  workload_policy_lists = {
+    pr    = concat(local.workload_read_lists, ["workload-pr"])
+    plan  = concat(local.workload_read_lists, ["workload-pr", "workload-plan"])
+    apply = concat(local.workload_read_lists, ["monitoring-apply", "jobs-apply", "workload-apply-tagged", "workload-apply"])
+  }
 }
 
 # The pull-request roles trust pull requests, the plan roles the drift environment (the deploy's
@@ -132,364 +445,12 @@ data "aws_iam_policy_document" "github_trust" {
   }
 }
 
-# Everything `terraform plan` reads in the workload account; the apply role gets it too.
-data "aws_iam_policy_document" "workload_read" {
-  for_each = toset(var.environments)
+# Each role's policy: its mode's statement lists (local.workload_policy_lists), merged in order.
+data "aws_iam_policy_document" "workload" {
+  for_each = local.workload_ci_roles
   provider = aws.workload
 
-  source_policy_documents = [
-    data.aws_iam_policy_document.environment_fence[each.key].json,
-    data.aws_iam_policy_document.workload_monitoring_read[each.key].json,
-    data.aws_iam_policy_document.workload_jobs_read[each.key].json,
-    data.aws_iam_policy_document.environment_tagged["${each.key}/workload-read"].json,
-  ]
-
-  statement {
-    sid = "ReadFunction"
-    actions = [
-      "lambda:GetFunction",
-      "lambda:GetFunctionCodeSigningConfig",
-      "lambda:GetFunctionConcurrency",
-      "lambda:GetPolicy",
-      "lambda:ListTags",
-      "lambda:ListVersionsByFunction",
-    ]
-    resources = local.workload_arn[each.key].functions
-  }
-
-  statement {
-    sid       = "ReadRoles"
-    actions   = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListRoleTags"]
-    resources = local.workload_arn[each.key].roles
-  }
-
-  statement {
-    sid       = "ReadLogGroups"
-    actions   = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"]
-    resources = local.workload_arn[each.key].log_groups
-  }
-
-  statement {
-    # DescribeLogGroups supports no resource-level permission: it takes "*".
-    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
-    sid       = "ListLogGroups"
-    actions   = ["logs:DescribeLogGroups"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "ReadOwnDomainName"
-    actions   = ["apigateway:GET"]
-    resources = local.workload_arn[each.key].domain_name
-  }
-
-  statement {
-    # Read only when a reserved concurrency is set: the function module checks it against the
-    # account's "Concurrent executions" quota before Lambda would refuse it.
-    sid       = "ReadLambdaConcurrencyQuota"
-    actions   = ["servicequotas:GetServiceQuota"]
-    resources = ["arn:${local.partition}:servicequotas:${var.region}:${var.workload_account_id}:lambda/L-B99A9384"]
-  }
-
-  statement {
-    # The provider's quota data source also reads the AWS default (public values, the same for
-    # every account); that action takes "*" only and no condition.
-    sid       = "ReadLambdaDefaultConcurrencyQuota"
-    actions   = ["servicequotas:GetAWSDefaultServiceQuota"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "ReadHostedZone"
-    actions   = ["route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource"]
-    resources = [local.workload_arn[each.key].hosted_zone]
-  }
-
-  statement {
-    # The stack looks the zone up by name; these listing calls support no resource-level scoping.
-    sid       = "FindHostedZone"
-    actions   = ["route53:ListHostedZones", "route53:ListHostedZonesByName"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "ReadDnsChanges"
-    actions   = ["route53:GetChange"]
-    resources = ["arn:${local.partition}:route53:::change/*"]
-  }
-
-  statement {
-    # The S3 backend lists its workspaces under the default workspace_key_prefix ("env:/") on
-    # every init, plan and apply, besides reading the state's own key.
-    # https://developer.hashicorp.com/terraform/language/backend/s3#s3-bucket-permissions
-    sid       = "ListStateBucket"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.state.arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = [local.state_keys[each.key], "${local.state_keys[each.key]}.tflock", "env:/"]
-    }
-  }
-
-  statement {
-    sid       = "ReadState"
-    actions   = ["s3:GetObject"]
-    resources = [local.workload_arn[each.key].state_key, local.workload_arn[each.key].state_lock]
-  }
-
-}
-
-# Pull requests: read, and reach the data account's read-only plan role. No saved plan: a pull
-# request's code cannot write where the apply job reads.
-data "aws_iam_policy_document" "workload_pr" {
-  for_each = toset(var.environments)
-  provider = aws.workload
-
-  source_policy_documents = [data.aws_iam_policy_document.workload_read[each.key].json]
-
-  statement {
-    sid       = "AssumeDataPlanRole"
-    actions   = ["sts:AssumeRole"]
-    resources = [aws_iam_role.data["${each.key}-plan"].arn]
-  }
-}
-
-data "aws_iam_policy_document" "workload_plan" {
-  for_each = toset(var.environments)
-  provider = aws.workload
-
-  source_policy_documents = [data.aws_iam_policy_document.workload_pr[each.key].json]
-
-  statement {
-    # The deploy's plan job hands its saved plan to the apply job here: create-only (If-None-Match,
-    # also enforced by the state bucket's policy), and write-only, because a saved plan holds the
-    # state's sensitive values. The apply job refuses any object whose sha256 is not the one the
-    # plan job reported.
-    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html
-    sid       = "CreateSavedPlans"
-    actions   = ["s3:PutObject"]
-    resources = [local.workload_arn[each.key].saved_plans]
-
-    condition {
-      test     = "StringEquals"
-      variable = "s3:if-none-match"
-      values   = ["*"]
-    }
-  }
-}
-
-# What `terraform apply` changes in the workload account, on top of workload_read.
-data "aws_iam_policy_document" "workload_apply" {
-  for_each = toset(var.environments)
-  provider = aws.workload
-
-  source_policy_documents = [
-    data.aws_iam_policy_document.workload_read[each.key].json,
-    data.aws_iam_policy_document.workload_monitoring_apply[each.key].json,
-    data.aws_iam_policy_document.workload_jobs_apply[each.key].json,
-    data.aws_iam_policy_document.environment_tagged["${each.key}/workload-apply"].json,
-  ]
-
-  statement {
-    sid = "ManageFunction"
-    actions = [
-      "lambda:AddPermission",
-      "lambda:CreateFunction",
-      "lambda:DeleteFunction",
-      "lambda:DeleteFunctionConcurrency",
-      "lambda:DeleteFunctionEventInvokeConfig",
-      "lambda:PublishVersion",
-      "lambda:PutFunctionConcurrency",
-      "lambda:PutFunctionEventInvokeConfig",
-      "lambda:RemovePermission",
-      "lambda:TagResource",
-      "lambda:UntagResource",
-      "lambda:UpdateFunctionCode",
-      "lambda:UpdateFunctionConfiguration",
-    ]
-    resources = local.workload_arn[each.key].functions
-  }
-
-  # Roles are created and their permissions changed only with this environment's permissions
-  # boundary on them, so no role the stack makes can hold more than the boundary allows, whatever
-  # policy is put on it. iam:PermissionsBoundary is the boundary in the request (CreateRole,
-  # PutRolePermissionsBoundary) or already on the role (Put/Delete RolePolicy, Attach/Detach).
-  # https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html#access_policies_boundaries-delegate
-  statement {
-    sid = "CreateAndChangeBoundedRoles"
-    actions = [
-      "iam:CreateRole",
-      "iam:DeleteRolePolicy",
-      "iam:PutRolePermissionsBoundary",
-      "iam:PutRolePolicy",
-    ]
-    resources = local.workload_arn[each.key].roles
-
-    condition {
-      test     = "StringEquals"
-      variable = "iam:PermissionsBoundary"
-      values   = [local.workload_arn[each.key].boundary]
-    }
-  }
-
-  statement {
-    # What needs no boundary check: none of these adds a permission to the role.
-    sid = "ManageStackRoles"
-    actions = [
-      "iam:DeleteRole",
-      "iam:ListInstanceProfilesForRole",
-      "iam:TagRole",
-      "iam:UntagRole",
-      "iam:UpdateRole",
-      "iam:UpdateRoleDescription",
-    ]
-    resources = local.workload_arn[each.key].roles
-  }
-
-  statement {
-    # A trust policy decides who may use a role: rewritten only on this environment's roles that
-    # carry its boundary (UpdateAssumeRolePolicy supports iam:PermissionsBoundary). IAM has no
-    # condition key on the trust document's principals, so the service principal the stack names
-    # (lambda.amazonaws.com) cannot be pinned here; the boundary caps what any principal could do
-    # with the role.
-    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html
-    sid       = "UpdateBoundedRoleTrust"
-    actions   = ["iam:UpdateAssumeRolePolicy"]
-    resources = local.workload_arn[each.key].roles
-
-    condition {
-      test     = "StringEquals"
-      variable = "iam:PermissionsBoundary"
-      values   = [local.workload_arn[each.key].boundary]
-    }
-  }
-
-  statement {
-    # A boundary, once set, stays: no CI role may remove it or edit the boundary policies.
-    sid       = "KeepBoundaries"
-    effect    = "Deny"
-    actions   = ["iam:DeleteRolePermissionsBoundary"]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "NoBoundaryPolicyEdits"
-    effect    = "Deny"
-    actions   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]
-    resources = [for env in var.environments : local.workload_arn[env].boundary]
-  }
-
-  statement {
-    # Only to destroy the API Gateway logging role a stack made before the bootstrap took that
-    # account-wide setting over (api_gateway_account.tf): the stack attaches no managed policy.
-    sid       = "DetachFormerApiGatewayLoggingPolicy"
-    actions   = ["iam:DetachRolePolicy"]
-    resources = local.workload_arn[each.key].roles
-
-    condition {
-      test     = "ArnEquals"
-      variable = "iam:PolicyARN"
-      values   = ["arn:${local.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "iam:PermissionsBoundary"
-      values   = [local.workload_arn[each.key].boundary]
-    }
-  }
-
-  statement {
-    sid       = "CreateApiGatewayServiceLinkedRole"
-    actions   = ["iam:CreateServiceLinkedRole"]
-    resources = [local.api_gateway_service_linked_role]
-
-    condition {
-      test     = "StringEquals"
-      variable = "iam:AWSServiceName"
-      values   = ["ops.apigateway.amazonaws.com"]
-    }
-  }
-
-  statement {
-    sid       = "PassStackRoles"
-    actions   = ["iam:PassRole"]
-    resources = local.workload_arn[each.key].roles
-
-    condition {
-      test     = "StringEquals"
-      variable = "iam:PassedToService"
-      values   = ["lambda.amazonaws.com"]
-    }
-  }
-
-  statement {
-    sid = "ManageLogGroups"
-    actions = [
-      "logs:AssociateKmsKey",
-      "logs:CreateLogGroup",
-      "logs:DeleteLogGroup",
-      "logs:DeleteRetentionPolicy",
-      "logs:DisassociateKmsKey",
-      "logs:PutRetentionPolicy",
-      "logs:TagLogGroup",
-      "logs:TagResource",
-      "logs:UntagLogGroup",
-      "logs:UntagResource",
-    ]
-    resources = local.workload_arn[each.key].log_groups
-  }
-
-  statement {
-    sid       = "ManageOwnDomainName"
-    actions   = ["apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT"]
-    resources = local.workload_arn[each.key].domain_name
-  }
-
-  statement {
-    sid       = "ChangeRecordsInZone"
-    actions   = ["route53:ChangeResourceRecordSets"]
-    resources = [local.workload_arn[each.key].hosted_zone]
-  }
-
-  statement {
-    sid       = "WriteState"
-    actions   = ["s3:PutObject"]
-    resources = [local.workload_arn[each.key].state_key]
-  }
-
-  statement {
-    # Only applies lock: plans (pull requests, drift, the deploy's plan job) run with -lock=false,
-    # so a cancelled plan never leaves a lock behind, and the plan roles cannot touch the lock.
-    sid       = "HoldStateLock"
-    actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = [local.workload_arn[each.key].state_lock]
-  }
-
-  statement {
-    # The only role that may read a saved plan; it deletes the plan once applied. The apply job
-    # fetches the exact version the plan job stored, and a GET naming a VersionId is authorized as
-    # s3:GetObjectVersion, not s3:GetObject
-    # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_Permissions).
-    sid       = "ApplySavedPlans"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"]
-    resources = [local.workload_arn[each.key].saved_plans]
-  }
-
-  statement {
-    # The post-deploy smoke test calls the API with this role's SigV4 signature.
-    sid       = "SmokeTestInvoke"
-    actions   = ["execute-api:Invoke"]
-    resources = ["arn:${local.partition}:execute-api:${var.region}:${var.workload_account_id}:*/*/POST/files"]
-  }
-
-  statement {
-    sid       = "AssumeDataApplyRole"
-    actions   = ["sts:AssumeRole"]
-    resources = [aws_iam_role.data["${each.key}-apply"].arn]
-  }
+  source_policy_documents = [for list in local.workload_policy_lists[each.value.mode] : data.aws_iam_policy_document.statements["${each.value.env}/${list}"].json]
 }
 
 resource "aws_iam_role" "workload" {
@@ -510,13 +471,9 @@ resource "aws_iam_role_policy" "workload" {
   for_each = local.workload_ci_roles
   provider = aws.workload
 
-  name = "terraform-${each.value.mode}"
-  role = aws_iam_role.workload[each.key].id
-  policy = {
-    pr    = data.aws_iam_policy_document.workload_pr
-    plan  = data.aws_iam_policy_document.workload_plan
-    apply = data.aws_iam_policy_document.workload_apply
-  }[each.value.mode][each.value.env].json
+  name   = "terraform-${each.value.mode}"
+  role   = aws_iam_role.workload[each.key].id
+  policy = data.aws_iam_policy_document.workload[each.key].json
 }
 
 # The most any role the stack creates may ever do, whatever policies are put on it: the apply role
@@ -527,35 +484,7 @@ data "aws_iam_policy_document" "stack_role_boundary" {
   for_each = toset(var.environments)
   provider = aws.workload
 
-  source_policy_documents = [data.aws_iam_policy_document.stack_role_jobs_boundary[each.key].json]
-
-  statement {
-    # s3:GetObject: a retried job reads back (HEAD) the object an earlier delivery wrote.
-    sid       = "WriteDataBucketObjects"
-    actions   = ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"]
-    resources = [for bucket in local.data_arn[each.key].buckets : "${bucket}/*"]
-  }
-
-  statement {
-    # The bucket's key is in the data account and has a generated id.
-    sid       = "UseDataBucketKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = ["arn:${local.partition}:kms:${var.region}:${var.data_account_id}:key/*"]
-  }
-
-  statement {
-    sid       = "WriteFunctionLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = [for group in values(module.stack_names[each.key].function_log_groups) : "arn:${local.partition}:logs:${var.region}:${var.workload_account_id}:log-group:${group}:*"]
-  }
-
-  statement {
-    # X-Ray's trace APIs support no resource-level permissions.
-    sid       = "SendTraces"
-    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
-    resources = ["*"]
-  }
-
+  source_policy_documents = [for list in ["jobs-boundary", "stack-role-boundary"] : data.aws_iam_policy_document.statements["${each.key}/${list}"].json]
 }
 
 resource "aws_iam_policy" "stack_role_boundary" {
