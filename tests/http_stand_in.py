@@ -48,11 +48,18 @@ def serve(respond: Respond) -> Iterator[tuple[str, Recorder]]:
         def log_message(self, format: str, *args: Any) -> None:
             """Keep the test output clean."""
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with local_server(Handler) as url:
+        yield url, recorder
+
+
+@contextmanager
+def local_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """The base URL of a server on 127.0.0.1 that answers with ``handler``, until the block ends."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", recorder
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
         httpd.shutdown()
         httpd.server_close()
