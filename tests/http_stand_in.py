@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 Respond = Callable[[str, str, dict[str, str], bytes], tuple[int, Any]]
+StandIn = TypeVar("StandIn")
 
 
 @dataclass
@@ -23,6 +24,11 @@ class Recorder:
 
     respond: Respond
     requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
+
+    def respond_as(self, kind: type[StandIn]) -> StandIn:
+        """``respond`` as the class the test made it of (to look at the state it keeps)."""
+        assert isinstance(self.respond, kind)
+        return self.respond
 
 
 @contextmanager
