@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 Respond = Callable[[str, str, dict[str, str], bytes], tuple[int, Any]]
+StandIn = TypeVar("StandIn")
 
 
 @dataclass
@@ -23,6 +24,11 @@ class Recorder:
 
     respond: Respond
     requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
+
+    def respond_as(self, kind: type[StandIn]) -> StandIn:
+        """``respond`` as the class the test made it of (to look at the state it keeps)."""
+        assert isinstance(self.respond, kind)
+        return self.respond
 
 
 @contextmanager
@@ -48,11 +54,18 @@ def serve(respond: Respond) -> Iterator[tuple[str, Recorder]]:
         def log_message(self, format: str, *args: Any) -> None:
             """Keep the test output clean."""
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with local_server(Handler) as url:
+        yield url, recorder
+
+
+@contextmanager
+def local_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """The base URL of a server on 127.0.0.1 that answers with ``handler``, until the block ends."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", recorder
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -22,9 +22,10 @@ import json
 import subprocess
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from botocore.credentials import Credentials
@@ -179,6 +180,59 @@ def apply_bootstrap(
     return Root(bootstrap_dir, executable=TERRAFORM).outputs(credentials)
 
 
+class Bootstrapped(NamedTuple):
+    running: emulator.Emulator
+    # The accounts' administrator, who applied infra/bootstrap.
+    management: Identity
+    # The workload account's administrator, who created its hosted zone.
+    admin: Identity
+    # infra/bootstrap's outputs.
+    outputs: dict[str, Any]
+
+
+@contextmanager
+def bootstrapped_emulator(
+    state_dir: Path, *, record_to: Path | None = None, **overrides: Any
+) -> Iterator[Bootstrapped]:
+    """An emulator for randfile's stack, its workload account's hosted zone and infra/bootstrap
+    applied for that zone with ``overrides``; stopped when the block ends. The accounts' Lambda
+    quota is raised, so the stack reserves concurrency and its plan reads the quota as the CI
+    roles (a new account's 10 would admit no reservation)."""
+    if not DEFAULT_ZIP.is_file():
+        pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first")
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv(compat.LAMBDA_CONCURRENCY_VARIABLE, "1000")
+        running = start_emulator(state_dir, record_to=record_to)
+    try:
+        management = Identities(running.endpoint_url, REGION).management()
+        admin = management.assume(role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "admin")
+        zone = admin.route53().create_hosted_zone(Name=HOSTED_ZONE, CallerReference=state_dir.name)
+        outputs = apply_bootstrap(
+            state_dir,
+            running.endpoint_url,
+            management.credentials.as_environment(),
+            hosted_zone_id=zone["HostedZone"]["Id"].rsplit("/", 1)[-1],
+            **overrides,
+        )
+        yield Bootstrapped(running, management, admin, outputs)
+    finally:
+        emulator.stop(state_dir)
+
+
+def ci_stack_copy(parent: Path, endpoint_url: str, state_key: str) -> tuple[Path, Path]:
+    """infra copied under ``parent``, its stack set for the local cloud with the CI roles'
+    credentials, and the S3 backend configuration of ``state_key`` as the pipeline's jobs use it:
+    the stack's folder and the backend file."""
+    infra = Root.copy(REPO / "infra", parent / "infra", executable=TERRAFORM)
+    stack_dir = infra.workdir / "stack"
+    (stack_dir / stack.OVERRIDE_FILE).write_text(
+        STACK.override_file(endpoint_url, static_credentials=False)
+    )
+    backend = parent / "ci.s3.tfbackend"
+    backend.write_text(STACK.backend_config(endpoint_url, key=state_key, ci=True))
+    return stack_dir, backend
+
+
 def tfvars_file(path: Path, data_role_arn: str, inputs: Mapping[str, Any]) -> str:
     """The stack's variables as a pipeline job passes them (``inputs`` adds to and overrides the
     defaults below); returns the -var-file argument."""
@@ -276,47 +330,23 @@ def _run_the_service(
 
 @pytest.fixture(scope="module")
 def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
-    if not DEFAULT_ZIP.is_file():
-        pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first")
     state_dir = tmp_path_factory.mktemp("ci-roles")
     record = state_dir / "requests.jsonl"
-    # An account whose Lambda quota was raised, so the stack reserves concurrency and its plan reads
-    # the quota as the CI roles (a new account's 10 would admit no reservation).
-    with pytest.MonkeyPatch.context() as environment:
-        environment.setenv(compat.LAMBDA_CONCURRENCY_VARIABLE, "1000")
-        running = start_emulator(state_dir, record_to=record)
-    try:
-        identities = Identities(running.endpoint_url, REGION)
-        management = identities.management()
-        admin = management.assume(role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "admin")
-        zone = admin.route53().create_hosted_zone(Name=HOSTED_ZONE, CallerReference="ci-roles")
-        zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]
-        admin_credentials = management.credentials.as_environment()
-
-        # An account pair of its own for dev: the only layout where the actions that support no
-        # resource-level permission (query definitions, SNS subscriptions) are granted.
-        outputs = apply_bootstrap(
-            state_dir,
-            running.endpoint_url,
-            admin_credentials,
-            hosted_zone_id=zone_id,
-            environments=[ENVIRONMENT],
-            api_domain_names={ENVIRONMENT: DOMAIN},
-            unscoped_permissions=["logs-query-definitions", "sns-subscriptions"],
-        )
-
+    # An account pair of its own for dev: the only layout where the actions that support no
+    # resource-level permission (query definitions, SNS subscriptions) are granted.
+    with bootstrapped_emulator(
+        state_dir,
+        record_to=record,
+        environments=[ENVIRONMENT],
+        api_domain_names={ENVIRONMENT: DOMAIN},
+        unscoped_permissions=["logs-query-definitions", "sns-subscriptions"],
+    ) as (running, management, admin, outputs):
         roles = {
             (account, mode): outputs[f"{account}_{mode}_role_arns"][ENVIRONMENT]
             for account in ("workload", "data")
             for mode in ("plan", "apply")
         }
-        stack_dir = state_dir / "infra" / "stack"
-        Root.copy(REPO / "infra", state_dir / "infra", executable=TERRAFORM)
-        (stack_dir / stack.OVERRIDE_FILE).write_text(
-            STACK.override_file(running.endpoint_url, static_credentials=False)
-        )
-        backend = state_dir / "ci.s3.tfbackend"
-        backend.write_text(STACK.backend_config(running.endpoint_url, key=STATE_KEY, ci=True))
+        stack_dir, backend = ci_stack_copy(state_dir, running.endpoint_url, STATE_KEY)
         inputs = outputs["stack_inputs"][ENVIRONMENT]
 
         def tfvars(mode: str) -> str:
@@ -370,8 +400,6 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
         world, resource_policies = world_of(state)
         policies = role_policies(management, roles.values())
         yield Rehearsal(phases, policies, world, resource_policies, outputs, service)
-    finally:
-        emulator.stop(state_dir)
 
 
 @pytest.mark.parametrize("phase", ["apply", "plan", "destroy"])

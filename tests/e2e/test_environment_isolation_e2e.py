@@ -27,26 +27,18 @@ from typing import Any
 
 import pytest
 
-from localcloud import compat, emulator, stack
-from localcloud.aws import Identities, role_arn
 from localcloud.iam.audit import managed
 from localcloud.iam.evaluator import decide
 from localcloud.iam.requests import Call, World, authorizations
-from localcloud.terraform import Root
-from randfile_localcloud.cloud import start_emulator
 from randfile_localcloud.settings import (
-    DEFAULT_ZIP,
     DOMAIN,
     HOSTED_ZONE,
-    MEMBER_ACCESS_ROLE,
     REGION,
-    STACK,
-    TERRAFORM,
     WORKLOAD_ACCOUNT_ID,
 )
-from tests.e2e.test_bootstrap_e2e import REPO
 from tests.e2e.test_ci_roles_e2e import (
-    apply_bootstrap,
+    bootstrapped_emulator,
+    ci_stack_copy,
     resource_policy_for,
     role_policies,
     terraform,
@@ -135,38 +127,18 @@ class StackApply:
 
 @pytest.fixture(scope="module")
 def shared_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedPair]:
-    if not DEFAULT_ZIP.is_file():
-        pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first")
     state_dir = tmp_path_factory.mktemp("isolation")
     # A raised Lambda quota, so both stacks may reserve concurrency as tfvars_file asks.
-    with pytest.MonkeyPatch.context() as environment:
-        environment.setenv(compat.LAMBDA_CONCURRENCY_VARIABLE, "1000")
-        running = start_emulator(state_dir)
-    try:
-        management = Identities(running.endpoint_url, REGION).management()
-        admin = management.assume(role_arn(WORKLOAD_ACCOUNT_ID, MEMBER_ACCESS_ROLE), "admin")
-        zone = admin.route53().create_hosted_zone(Name=HOSTED_ZONE, CallerReference="isolation")
-        outputs = apply_bootstrap(
-            state_dir,
-            running.endpoint_url,
-            management.credentials.as_environment(),
-            hosted_zone_id=zone["HostedZone"]["Id"].rsplit("/", 1)[-1],
-            environments=list(ENVIRONMENTS),
-            api_domain_names=DOMAINS,
-            unscoped_permissions=[],
-        )
+    with bootstrapped_emulator(
+        state_dir,
+        environments=list(ENVIRONMENTS),
+        api_domain_names=DOMAINS,
+        unscoped_permissions=[],
+    ) as (running, management, _, outputs):
         applies = {}
         for env in ENVIRONMENTS:
-            infra = Root.copy(REPO / "infra", state_dir / env / "infra", executable=TERRAFORM)
-            stack_dir = infra.workdir / "stack"
-            (stack_dir / stack.OVERRIDE_FILE).write_text(
-                STACK.override_file(running.endpoint_url, static_credentials=False)
-            )
-            backend = state_dir / env / "ci.s3.tfbackend"
-            backend.write_text(
-                STACK.backend_config(
-                    running.endpoint_url, key=f"randfile/{env}/terraform.tfstate", ci=True
-                )
+            stack_dir, backend = ci_stack_copy(
+                state_dir / env, running.endpoint_url, f"randfile/{env}/terraform.tfstate"
             )
             variables = tfvars_file(
                 state_dir / env / "apply.tfvars.json",
@@ -198,8 +170,6 @@ def shared_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedPair
         yield SharedPair(
             states, outputs, role_policies(management, roles), world, resource_policies
         )
-    finally:
-        emulator.stop(state_dir)
 
 
 def _values(state: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:

@@ -67,6 +67,15 @@ def _get(published: Published, path: str) -> tuple[int, Any]:
         connection.close()
 
 
+def _post_body_options(published: Published, *headers: str) -> list[str]:
+    """The options of curl, which awscurl takes too, that POST BODY to /files through the custom
+    domain's Host, with ``headers`` besides its Host and Content-Type."""
+    options = ["-X", "POST"]
+    for header in (f"Host: {published.domain}", "Content-Type: application/json", *headers):
+        options += ["-H", header]
+    return [*options, "-d", BODY, f"{published.api_url}/files"]
+
+
 def _refusal(published: Published, **overrides: Any) -> ApiError:
     with api_client(published, **overrides) as client, pytest.raises(ApiError) as raised:
         client.create(10, "text")
@@ -90,15 +99,7 @@ def test_unsigned_curl_and_http_client_get_403(published: Published) -> None:
             "-",
             "-w",
             "\n%{http_code}",
-            "-X",
-            "POST",
-            "-H",
-            f"Host: {published.domain}",
-            "-H",
-            "Content-Type: application/json",
-            "-d",
-            BODY,
-            f"{published.api_url}/files",
+            *_post_body_options(published),
         ],
         capture_output=True,
         text=True,
@@ -132,17 +133,7 @@ def test_awscurl_signing_on_its_own_gets_201(
             "execute-api",
             "--region",
             REGION,
-            "-X",
-            "POST",
-            "-H",
-            f"Host: {published.domain}",
-            "-H",
-            "Content-Type: application/json",
-            "-H",
-            f"x-api-key: {published.api_key}",
-            "-d",
-            BODY,
-            f"{published.api_url}/files",
+            *_post_body_options(published, f"x-api-key: {published.api_key}"),
         ],
         capture_output=True,
         text=True,

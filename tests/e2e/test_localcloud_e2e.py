@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -175,29 +175,37 @@ def _permission_for_another_api(local: Cloud, outputs: dict[str, Any]) -> Iterat
         grant(original)
 
 
-def test_a_mapping_to_the_wrong_api_names_the_broken_link(
-    local: Cloud, outputs: dict[str, Any]
+@pytest.mark.parametrize(
+    ("broken_link", "named"),
+    [
+        pytest.param(
+            _mapping_to_decoy_api,
+            lambda decoy: [f"REST API {decoy}"],
+            id="a-mapping-to-the-wrong-api",
+        ),
+        pytest.param(
+            _permission_for_another_api,
+            lambda wrong: ["lambda permission", wrong],
+            id="a-permission-with-the-wrong-source-arn",
+        ),
+    ],
+)
+def test_a_broken_link_is_named(
+    local: Cloud,
+    outputs: dict[str, Any],
+    broken_link: Callable[[Cloud, dict[str, Any]], contextlib.AbstractContextManager[str]],
+    named: Callable[[str], list[str]],
 ) -> None:
+    """``broken_link`` breaks one link and yields what it broke it with; ``named`` is what the
+    error must say about it."""
     before = _versions(local, outputs["bucket_name"])
 
-    with _mapping_to_decoy_api(local, outputs) as decoy, pytest.raises(WiringError) as raised:
-        local.call('{"size_bytes": 10, "format": "text"}')
-
-    assert f"REST API {decoy}" in str(raised.value)
-    assert _versions(local, outputs["bucket_name"]) == before
-
-
-def test_a_permission_with_the_wrong_source_arn_names_the_broken_link(
-    local: Cloud, outputs: dict[str, Any]
-) -> None:
-    before = _versions(local, outputs["bucket_name"])
-
-    with _permission_for_another_api(local, outputs) as wrong, pytest.raises(WiringError) as raised:
+    with broken_link(local, outputs) as broken, pytest.raises(WiringError) as raised:
         local.call('{"size_bytes": 10, "format": "text"}')
 
     message = str(raised.value)
-    assert "lambda permission" in message
-    assert wrong in message
+    for part in named(broken):
+        assert part in message
     assert _versions(local, outputs["bucket_name"]) == before
 
 

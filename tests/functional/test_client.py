@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from randfile_client import (
     targets,
 )
 from randfile_client.cli import main
+from tests.http_stand_in import local_server
 from tests.local_checkout import local_checkout
 from tests.stand_in_client import API_KEY, HOST, REGION, stand_in_client
 
@@ -127,14 +128,8 @@ def api() -> Iterator[tuple[str, Api]]:
         def log_message(self, format: str, *args: Any) -> None:
             del format, args
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with local_server(Handler) as url:
+        yield url, state
 
 
 def client(url: str, **overrides: Any) -> RandfileClient:

@@ -29,7 +29,7 @@ from tests import emf
 from tests.checksums import crc64nvme_of
 from tests.events import api_event
 from tests.functional.conftest import BUCKET, JOBS_TABLE, FakeContext, JobQueues, TwoAccounts
-from tests.functional.test_worker import Kill, Killed, delivered_twice_at_once
+from tests.functional.test_worker import Kill, Killed, api_get, delivered_twice_at_once
 
 FILES = 30
 SIZE = 1000
@@ -52,17 +52,7 @@ def accept(**request: Any) -> dict[str, Any]:
 
 
 def status(dataset_id: str) -> dict[str, Any]:
-    event = api_event(
-        None,
-        resource="/datasets/{dataset_id}",
-        path=f"/datasets/{dataset_id}",
-        httpMethod="GET",
-        pathParameters={"dataset_id": dataset_id},
-    )
-    response = api_handler(event, FakeContext())
-    assert response["statusCode"] == 200, response
-    body: dict[str, Any] = json.loads(response["body"])
-    return body
+    return api_get("/datasets/{dataset_id}", dataset_id=dataset_id)
 
 
 def deliver(queues: JobQueues, *, dead_letter: bool = False, count: int = 1) -> dict[str, Any]:
@@ -71,6 +61,13 @@ def deliver(queues: JobQueues, *, dead_letter: bool = False, count: int = 1) -> 
     answer = worker.handler(event, FakeContext("req-worker"))
     queues.delete(event, answer)
     return answer
+
+
+def accept_and_fan_out(queues: JobQueues, **request: Any) -> dict[str, Any]:
+    """Accepts a dataset and delivers its first message: the fan-out into chunk messages."""
+    accepted = accept(**request)
+    deliver(queues)
+    return accepted
 
 
 def run_all(queues: JobQueues, *, dead_letter: bool = False) -> int:
@@ -220,8 +217,7 @@ def test_sizes_drawn_from_a_range_add_up_to_the_total(
 def test_a_chunk_delivered_twice_at_once_writes_each_file_once(
     with_jobs: TwoAccounts, job_queues: JobQueues
 ) -> None:
-    accepted = accept(count=5, size_bytes=SIZE)
-    deliver(job_queues)  # the fan-out
+    accepted = accept_and_fan_out(job_queues, count=5, size_bytes=SIZE)
     [chunk] = job_queues.bodies()
     job_queues.client.send_message(QueueUrl=job_queues.url, MessageBody=json.dumps(chunk))
     first, answer, duplicate, answers = delivered_twice_at_once(job_queues)
@@ -240,9 +236,8 @@ def test_a_chunk_delivered_twice_at_once_writes_each_file_once(
 def test_a_chunk_killed_mid_way_is_finished_by_its_retry_without_regenerating(
     with_jobs: TwoAccounts, job_queues: JobQueues, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    accepted = accept(count=8, size_bytes=SIZE, seed=9)
+    accepted = accept_and_fan_out(job_queues, count=8, size_bytes=SIZE, seed=9)
     dataset_id = accepted["dataset_id"]
-    deliver(job_queues)  # the fan-out
     # Killed once file 3's PUT is answered: files 0 to 3 are in the bucket, file 3 unrecorded.
     fourth = f"{accepted['prefix']}3.bin"
     with Kill("PutObject", after=True, when=lambda p: p["Key"] == fourth), pytest.raises(Killed):
@@ -260,9 +255,8 @@ def test_a_chunk_killed_mid_way_is_finished_by_its_retry_without_regenerating(
 def test_the_dead_letter_queue_ends_a_killed_chunk_and_its_dataset_failed(
     with_jobs: TwoAccounts, job_queues: JobQueues, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    accepted = accept(count=6, size_bytes=SIZE)
+    accepted = accept_and_fan_out(job_queues, count=6, size_bytes=SIZE)
     dataset_id = accepted["dataset_id"]
-    deliver(job_queues)
     third = f"{accepted['prefix']}2.bin"
     with Kill("PutObject", after=True, when=lambda p: p["Key"] == third), pytest.raises(Killed):
         deliver(job_queues)
@@ -407,23 +401,6 @@ def test_a_final_dataset_is_never_changed_by_a_later_delivery(
     assert sorted(versions(with_jobs, accepted["prefix"])) == written
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        '{"dataset_id": "01JDZQ5V8X6M3N2P4R7S9T0W1Y", "chunk": -1}',
-        '{"dataset_id": "01JDZQ5V8X6M3N2P4R7S9T0W1Y", "chunk": true}',
-        '{"dataset_id": "01JDZQ5V8X6M3N2P4R7S9T0W1Y", "chunk": 0, "finalize": true}',
-        '{"dataset_id": "nope"}',
-    ],
-)
-def test_a_dataset_message_that_names_nothing_is_deleted(
-    with_jobs: TwoAccounts, job_queues: JobQueues, body: str
-) -> None:
-    job_queues.client.send_message(QueueUrl=job_queues.url, MessageBody=body)
-    assert deliver(job_queues) == {"batchItemFailures": []}
-    assert job_queues.bodies() == []
-
-
 def test_a_message_for_a_dataset_that_is_not_in_the_table_is_deleted(
     with_jobs: TwoAccounts, job_queues: JobQueues
 ) -> None:
@@ -441,9 +418,8 @@ def test_a_chunk_killed_mid_upload_aborts_the_open_upload_and_writes_once(
     with_jobs: TwoAccounts, job_queues: JobQueues
 ) -> None:
     multipart = 9 * 1024 * 1024 + 1
-    accepted = accept(count=2, size_bytes=multipart, seed=4)
+    accepted = accept_and_fan_out(job_queues, count=2, size_bytes=multipart, seed=4)
     dataset_id = accepted["dataset_id"]
-    deliver(job_queues)  # the fan-out
     second = f"{accepted['prefix']}1.bin"
     # Killed as file 1's upload completes: its digest is recorded, its parts are in S3, and no
     # object exists.
@@ -468,9 +444,8 @@ def test_a_chunk_killed_mid_upload_aborts_the_open_upload_and_writes_once(
 def test_a_chunk_out_of_time_between_files_is_finished_by_the_next_delivery(
     with_jobs: TwoAccounts, job_queues: JobQueues, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    accepted = accept(count=6, size_bytes=SIZE, seed=2)
+    accepted = accept_and_fan_out(job_queues, count=6, size_bytes=SIZE, seed=2)
     dataset_id = accepted["dataset_id"]
-    deliver(job_queues)  # the fan-out
     context = FakeContext("req-worker", remaining_ms=60_000)
     puts: list[int] = []
 

@@ -53,17 +53,24 @@ def deliver(
     return answer
 
 
-def job_status(job_id: str) -> dict[str, Any]:
+def api_get(resource: str, **path_parameters: str) -> dict[str, Any]:
+    """GET ``resource`` (its {names} filled in from ``path_parameters``) through the API function:
+    answers the body of its 200 response."""
     event = api_event(
         None,
-        resource="/files/{job_id}",
+        resource=resource,
+        path=resource.format(**path_parameters),
         httpMethod="GET",
-        pathParameters={"job_id": job_id},
+        pathParameters=path_parameters,
     )
     response = api_handler(event, FakeContext())
     assert response["statusCode"] == 200, response
     body: dict[str, Any] = json.loads(response["body"])
     return body
+
+
+def job_status(job_id: str) -> dict[str, Any]:
+    return api_get("/files/{job_id}", job_id=job_id)
 
 
 def versions(accounts: TwoAccounts) -> list[dict[str, Any]]:
@@ -418,8 +425,21 @@ def test_s3_unavailable_leaves_the_job_running_for_the_next_delivery(
     assert versions(with_jobs) == []
 
 
-@pytest.mark.parametrize("body", ["nope", "{}", '{"job_id": 42}', '{"job_id": "01JDZQ5V8X"}'])
-def test_a_message_that_names_no_job_is_deleted_without_a_retry(
+@pytest.mark.parametrize(
+    "body",
+    [
+        "nope",
+        "{}",
+        '{"job_id": 42}',
+        '{"job_id": "01JDZQ5V8X"}',
+        # A dataset's messages share the queue: one that names no dataset, chunk or finalize.
+        '{"dataset_id": "01JDZQ5V8X6M3N2P4R7S9T0W1Y", "chunk": -1}',
+        '{"dataset_id": "01JDZQ5V8X6M3N2P4R7S9T0W1Y", "chunk": true}',
+        '{"dataset_id": "01JDZQ5V8X6M3N2P4R7S9T0W1Y", "chunk": 0, "finalize": true}',
+        '{"dataset_id": "nope"}',
+    ],
+)
+def test_a_message_that_names_no_job_or_dataset_is_deleted_without_a_retry(
     with_jobs: TwoAccounts, job_queues: JobQueues, body: str
 ) -> None:
     job_queues.client.send_message(QueueUrl=job_queues.url, MessageBody=body)

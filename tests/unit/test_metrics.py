@@ -58,15 +58,22 @@ def test_generation_and_upload_time_are_told_apart() -> None:
     assert 0.03 <= timer.upload_seconds() < timer.generation_seconds
 
 
-def test_an_escaping_service_error_is_counted_under_its_code(
-    capsys: pytest.CaptureFixture[str],
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        pytest.param(StorageError("S3 denied access"), "storage_error", id="service-error"),
+        pytest.param(KeyError("bug"), "internal_error", id="unexpected-error-is-internal"),
+    ],
+)
+def test_an_escaping_error_is_counted_under_its_code(
+    error: Exception, code: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     @metrics.count_failures
-    def refused() -> None:
-        raise StorageError("S3 denied access")
+    def failing() -> None:
+        raise error
 
-    with pytest.raises(StorageError):
-        refused()
+    with pytest.raises(type(error)):
+        failing()
     (failure,) = emf.metrics(capsys.readouterr().out)
     assert (failure.namespace, failure.name, failure.unit, failure.value) == (
         metrics.NAMESPACE,
@@ -74,18 +81,7 @@ def test_an_escaping_service_error_is_counted_under_its_code(
         "Count",
         1,
     )
-    assert failure.dimensions == {"environment": "dev", "code": "storage_error"}
-
-
-def test_an_unexpected_error_is_counted_as_internal(capsys: pytest.CaptureFixture[str]) -> None:
-    @metrics.count_failures
-    def broken() -> None:
-        raise KeyError("bug")
-
-    with pytest.raises(KeyError):
-        broken()
-    (failure,) = emf.metrics(capsys.readouterr().out)
-    assert failure.dimensions["code"] == "internal_error"
+    assert failure.dimensions == {"environment": "dev", "code": code}
 
 
 def test_success_counts_no_failure(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -239,7 +240,9 @@ def test_the_document_allows_exactly_the_requests_the_function_accepts_at_every_
     for size, fmt, mode in itertools.product(sizes, formats, modes):
         fields = {"size_bytes": size, "format": fmt, "mode": mode}
         body = {name: value for name, value in fields.items() if value is not _ABSENT}
-        assert _FILE_REQUEST_VALIDATOR.is_valid(body) == (not _refused(body)), body
+        _assert_the_document_allows_it_exactly_if_the_function_does(
+            body, _FILE_REQUEST_VALIDATOR, _refused
+        )
 
 
 _NOT_INTEGERS = (
@@ -254,35 +257,19 @@ _NOT_INTEGERS = (
 _INTEGERS = st.integers(min_value=-(2**64), max_value=2**64) | st.integers(
     min_value=-(2**53), max_value=2**53
 ).map(float)
+# The strategies of the fields that files and datasets share.
+_FORMATS = st.sampled_from([fmt.value for fmt in Format]) | _NOT_INTEGERS
+_SEEDS = st.sampled_from([-1, 0, MAX_SEED, MAX_SEED + 1]) | _INTEGERS | _NOT_INTEGERS
 _BODIES = st.fixed_dictionaries(
     {},
     optional={
         "size_bytes": _INTEGERS | _NOT_INTEGERS,
-        "format": st.sampled_from([fmt.value for fmt in Format]) | _NOT_INTEGERS,
-        "seed": st.sampled_from([-1, 0, MAX_SEED, MAX_SEED + 1]) | _INTEGERS | _NOT_INTEGERS,
+        "format": _FORMATS,
+        "seed": _SEEDS,
         "mode": st.sampled_from([mode.value for mode in Mode]) | _NOT_INTEGERS,
         "bucket": st.just("other"),
     },
 )
-
-
-@settings(max_examples=500, deadline=None)
-@given(body=_BODIES)
-def test_the_document_allows_exactly_the_requests_the_function_accepts(
-    body: dict[str, Any],
-) -> None:
-    # The function is called with the deployment defaults the document shows.
-    assert _FILE_REQUEST_VALIDATOR.is_valid(body) == (not _refused(body)), body
-
-
-def test_the_request_examples_are_allowed_and_accepted() -> None:
-    document, _ = read_from_filename(str(DOCUMENT))
-    media = document["paths"]["/files"]["post"]["requestBody"]["content"]["application/json"]
-    examples = [example["value"] for example in media["examples"].values()]
-    assert examples
-    for body in examples:
-        assert _FILE_REQUEST_VALIDATOR.is_valid(body), body
-        assert not _refused(body), body
 
 
 # --- Datasets -------------------------------------------------------------------------------------
@@ -367,10 +354,9 @@ def test_the_document_allows_exactly_the_dataset_requests_the_function_accepts_a
             "max_size_bytes": high,
         }
         body = {name: value for name, value in fields.items() if value is not _ABSENT}
-        if _beyond_the_schema(body):
-            assert _dataset_refused(body), body
-            continue
-        assert _DATASET_VALIDATOR.is_valid(body) == (not _dataset_refused(body)), body
+        _assert_the_document_allows_it_exactly_if_the_function_does(
+            body, _DATASET_VALIDATOR, _dataset_refused
+        )
 
 
 _DATASET_BODIES = st.fixed_dictionaries(
@@ -382,32 +368,11 @@ _DATASET_BODIES = st.fixed_dictionaries(
         "size_bytes": _INTEGERS | _NOT_INTEGERS,
         "min_size_bytes": _INTEGERS | _NOT_INTEGERS,
         "max_size_bytes": _INTEGERS | _NOT_INTEGERS,
-        "format": st.sampled_from([fmt.value for fmt in Format]) | _NOT_INTEGERS,
-        "seed": st.sampled_from([-1, 0, MAX_SEED, MAX_SEED + 1]) | _INTEGERS | _NOT_INTEGERS,
+        "format": _FORMATS,
+        "seed": _SEEDS,
         "mode": st.just("async"),
     },
 )
-
-
-@settings(max_examples=500, deadline=None)
-@given(body=_DATASET_BODIES)
-def test_the_document_allows_exactly_the_dataset_requests_the_function_accepts(
-    body: dict[str, Any],
-) -> None:
-    if _beyond_the_schema(body):
-        assert _dataset_refused(body), body
-        return
-    assert _DATASET_VALIDATOR.is_valid(body) == (not _dataset_refused(body)), body
-
-
-def test_the_dataset_examples_are_allowed_and_accepted() -> None:
-    document, _ = read_from_filename(str(DOCUMENT))
-    media = document["paths"]["/datasets"]["post"]["requestBody"]["content"]["application/json"]
-    examples = [example["value"] for example in media["examples"].values()]
-    assert examples
-    for body in examples:
-        assert _DATASET_VALIDATOR.is_valid(body), body
-        assert not _dataset_refused(body), body
 
 
 def test_the_dataset_routes_share_the_files_idempotency_key_pattern_and_id_pattern() -> None:
@@ -420,3 +385,58 @@ def test_the_dataset_routes_share_the_files_idempotency_key_pattern_and_id_patte
         == _schemas()["Dataset"]["properties"]["dataset_id"]["pattern"]
     )
     assert re.match(dataset_id["schema"]["pattern"], ulid(datetime.now(UTC)))
+
+
+# --- Files and datasets ---------------------------------------------------------------------------
+
+
+def _assert_the_document_allows_it_exactly_if_the_function_does(
+    body: Any, validator: OAS31Validator, refused: Callable[[Any], bool]
+) -> None:
+    # A file request has no minimum and maximum sizes: only a dataset request can be refused
+    # beyond the schema.
+    if _beyond_the_schema(body):
+        assert refused(body), body
+        return
+    assert validator.is_valid(body) == (not refused(body)), body
+
+
+@pytest.mark.parametrize(
+    ("bodies", "validator", "refused"),
+    [
+        (_BODIES, _FILE_REQUEST_VALIDATOR, _refused),
+        (_DATASET_BODIES, _DATASET_VALIDATOR, _dataset_refused),
+    ],
+    ids=["files", "datasets"],
+)
+@settings(max_examples=500, deadline=None)
+@given(data=st.data())
+def test_the_document_allows_exactly_the_requests_the_function_accepts(
+    bodies: st.SearchStrategy[dict[str, Any]],
+    validator: OAS31Validator,
+    refused: Callable[[Any], bool],
+    data: st.DataObject,
+) -> None:
+    # The function is called with the deployment defaults the document shows.
+    _assert_the_document_allows_it_exactly_if_the_function_does(
+        data.draw(bodies), validator, refused
+    )
+
+
+@pytest.mark.parametrize(
+    ("route", "validator", "refused"),
+    [
+        ("/files", _FILE_REQUEST_VALIDATOR, _refused),
+        ("/datasets", _DATASET_VALIDATOR, _dataset_refused),
+    ],
+)
+def test_the_request_examples_are_allowed_and_accepted(
+    route: str, validator: OAS31Validator, refused: Callable[[Any], bool]
+) -> None:
+    document, _ = read_from_filename(str(DOCUMENT))
+    media = document["paths"][route]["post"]["requestBody"]["content"]["application/json"]
+    examples = [example["value"] for example in media["examples"].values()]
+    assert examples
+    for body in examples:
+        assert validator.is_valid(body), body
+        assert not refused(body), body

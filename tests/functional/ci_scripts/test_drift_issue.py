@@ -89,8 +89,7 @@ def test_drift_opens_one_issue_updates_it_and_closes_it_when_clean(
     server: tuple[str, Recorder], tmp_path: Path
 ) -> None:
     url, recorder = server
-    github = recorder.respond
-    assert isinstance(github, FakeIssues)
+    github = recorder.respond_as(FakeIssues)
     environment = github_api(url)
 
     def run(summary: Path) -> str:

@@ -58,8 +58,7 @@ def test_the_plan_comment_is_created_once_then_updated(
     server: tuple[str, Recorder], tmp_path: Path
 ) -> None:
     url, recorder = server
-    github = recorder.respond
-    assert isinstance(github, FakeGitHub)
+    github = recorder.respond_as(FakeGitHub)
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": "f" * 40}}}))
     body = tmp_path / "dev.md"

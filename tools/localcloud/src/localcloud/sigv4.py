@@ -127,7 +127,7 @@ def parse(headers: Mapping[str, str], region: str, now: datetime | None = None) 
     )
 
 
-def expected_signature(
+def verify(
     authorization: Authorization,
     credentials: Credentials,
     *,
@@ -135,8 +135,9 @@ def expected_signature(
     url: str,
     headers: Mapping[str, str],
     body: bytes,
-) -> str:
-    """botocore's signature of the request as the client must have signed it."""
+) -> None:
+    """Compares the request's signature with botocore's signature of the request as the client
+    must have signed it."""
     lowered = {name.lower(): value for name, value in headers.items()}
     request = AWSRequest(
         method=method,
@@ -147,21 +148,6 @@ def expected_signature(
     request.context["timestamp"] = authorization.amz_date.strftime("%Y%m%dT%H%M%SZ")
     signer = SigV4Auth(credentials, authorization.service, authorization.region)
     canonical_request = signer.canonical_request(request)
-    signature: str = signer.signature(signer.string_to_sign(request, canonical_request), request)
-    return signature
-
-
-def verify(
-    authorization: Authorization,
-    credentials: Credentials,
-    *,
-    method: str,
-    url: str,
-    headers: Mapping[str, str],
-    body: bytes,
-) -> None:
-    expected = expected_signature(
-        authorization, credentials, method=method, url=url, headers=headers, body=body
-    )
+    expected = signer.signature(signer.string_to_sign(request, canonical_request), request)
     if not hmac.compare_digest(expected, authorization.signature):
         raise _invalid()

@@ -188,6 +188,19 @@ def queue(workload: Identity, name: str, **attributes: str) -> tuple[str, str]:
     return url, arn
 
 
+def consumer_of_a_new_queue(
+    workload: Identity, package: Path, name: str, **mapping: Any
+) -> tuple[str, str]:
+    """handlers.consume deployed as ``name``, fed by a new queue ``name`` through an event source
+    mapping with the settings ``mapping``: answers the queue's URL and the mapping's UUID."""
+    deploy(workload, package, name, "handlers.consume")
+    url, queue_arn = queue(workload, name)
+    created = workload.lambda_().create_event_source_mapping(
+        EventSourceArn=queue_arn, FunctionName=name, **mapping
+    )
+    return url, created["UUID"]
+
+
 def send(workload: Identity, url: str, **body: Any) -> str:
     token = uuid.uuid4().hex
     workload.sqs().send_message(QueueUrl=url, MessageBody=json.dumps({"token": token, **body}))
@@ -316,11 +329,10 @@ def test_a_function_error_or_an_invalid_answer_deletes_nothing(
     cloud: tuple[Identity, FaultClient], package: Path
 ) -> None:
     workload, faults = cloud
-    deploy(workload, package, "esm-raise", "handlers.consume")
-    url, queue_arn = queue(workload, "esm-raise")
-    mapping = workload.lambda_().create_event_source_mapping(
-        EventSourceArn=queue_arn,
-        FunctionName="esm-raise",
+    url, mapping_id = consumer_of_a_new_queue(
+        workload,
+        package,
+        "esm-raise",
         BatchSize=1,
         FunctionResponseTypes=["ReportBatchItemFailures"],
     )
@@ -329,8 +341,8 @@ def test_a_function_error_or_an_invalid_answer_deletes_nothing(
     for token in (raising, invalid):
         eventually(partial(received_again, workload, token), f"{token} received again")
     # A deleted mapping stops: these messages would otherwise come back forever.
-    workload.lambda_().delete_event_source_mapping(UUID=mapping["UUID"])
-    eventually(partial(retired, faults, mapping["UUID"]), "the deleted mapping's invocations ended")
+    workload.lambda_().delete_event_source_mapping(UUID=mapping_id)
+    eventually(partial(retired, faults, mapping_id), "the deleted mapping's invocations ended")
     before = len(seen(workload, raising))
     time.sleep(QUEUE_VISIBILITY * TIME_SCALE + 1)
     assert len(seen(workload, raising)) == before
@@ -368,10 +380,8 @@ def test_a_disabled_mapping_stops_and_an_enabled_one_resumes(
     cloud: tuple[Identity, FaultClient], package: Path
 ) -> None:
     workload, _ = cloud
-    deploy(workload, package, "esm-toggle", "handlers.consume")
-    url, queue_arn = queue(workload, "esm-toggle")
-    mapping = workload.lambda_().create_event_source_mapping(
-        EventSourceArn=queue_arn, FunctionName="esm-toggle", BatchSize=1, Enabled=False
+    url, mapping_id = consumer_of_a_new_queue(
+        workload, package, "esm-toggle", BatchSize=1, Enabled=False
     )
     lambda_ = workload.lambda_()
     # Disabled from the start, then disabled while an invocation runs: each time nothing more is
@@ -380,12 +390,12 @@ def test_a_disabled_mapping_stops_and_an_enabled_one_resumes(
         token = send(workload, url)
         time.sleep(2)
         assert seen(workload, token) == []
-        lambda_.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
+        lambda_.update_event_source_mapping(UUID=mapping_id, Enabled=True)
         eventually(partial(seen_once, workload, token), f"round {round_}'s message consumed")
         if round_ == 0:
             send(workload, url, mode="sleep", seconds=1)
             time.sleep(0.5)
-            lambda_.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
+            lambda_.update_event_source_mapping(UUID=mapping_id, Enabled=False)
 
 
 def test_create_is_refused_as_aws_refuses_it(

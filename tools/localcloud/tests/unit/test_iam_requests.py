@@ -12,6 +12,7 @@ from localcloud.iam.requests import (
     S3_ACTIONS,
     S3_VERSIONED,
     TOLERATED_REFUSALS,
+    Call,
     World,
     authorizations,
     decode,
@@ -122,9 +123,12 @@ def test_an_api_gateway_create_carries_its_request_tags() -> None:
     assert "aws:ResourceTag/environment" not in create.request.context
 
 
-def _query(service: str, **params: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """The authorizations of a query-protocol request (form body, as the provider sends it)."""
-    call = decode(entry(service=service, method="POST", path="/", body=urlencode(params)))
+# The tag condition keys of a create that tags environment=dev (and of its tagging action).
+DEV_TAGGED = {"aws:RequestTag/environment": ["dev"], "aws:TagKeys": ["environment"]}
+
+
+def _actions_resources_and_tags(call: Call) -> list[tuple[str, str, dict[str, Any]]]:
+    """Each authorization of a call as its action, its resource and its tag condition keys."""
     return [
         (
             a.request.action,
@@ -135,16 +139,24 @@ def _query(service: str, **params: str) -> list[tuple[str, str, dict[str, Any]]]
     ]
 
 
+def _query(service: str, **params: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """The authorizations of a query-protocol request (form body, as the provider sends it)."""
+    call = decode(entry(service=service, method="POST", path="/", body=urlencode(params)))
+    return _actions_resources_and_tags(call)
+
+
 def test_a_tagged_topic_is_created_and_tagged_and_its_subscriptions_are_star_only() -> None:
     topic = "arn:aws:sns:eu-west-1:111111111111:randfile-dev-alarms"
-    tagged = {"aws:RequestTag/environment": ["dev"], "aws:TagKeys": ["environment"]}
     created = _query(
         "sns",
         Action="CreateTopic",
         Name="randfile-dev-alarms",
         **{"Tags.member.1.Key": "environment", "Tags.member.1.Value": "dev"},
     )
-    assert created == [("sns:CreateTopic", topic, tagged), ("sns:TagResource", topic, tagged)]
+    assert created == [
+        ("sns:CreateTopic", topic, DEV_TAGGED),
+        ("sns:TagResource", topic, DEV_TAGGED),
+    ]
     assert _query("sns", Action="GetSubscriptionAttributes", SubscriptionArn=f"{topic}:1") == [
         ("sns:GetSubscriptionAttributes", "*", {})
     ]
@@ -181,19 +193,11 @@ def _json(service: str, target: str, **params: Any) -> list[tuple[str, str, dict
     call = decode(
         entry(service=service, method="POST", path="/", target=target, body=json.dumps(params))
     )
-    return [
-        (
-            a.request.action,
-            a.request.resource,
-            {k: v for k, v in a.request.context.items() if "Tag" in k},
-        )
-        for a in authorizations(call, World())
-    ]
+    return _actions_resources_and_tags(call)
 
 
 def test_dynamodb_requests_name_their_table_and_a_tagged_create_also_tags() -> None:
     table = "arn:aws:dynamodb:eu-west-1:111111111111:table/randfile-dev-jobs"
-    tagged = {"aws:RequestTag/environment": ["dev"], "aws:TagKeys": ["environment"]}
     created = _json(
         "dynamodb",
         "DynamoDB_20120810.CreateTable",
@@ -201,8 +205,8 @@ def test_dynamodb_requests_name_their_table_and_a_tagged_create_also_tags() -> N
         Tags=[{"Key": "environment", "Value": "dev"}],
     )
     assert created == [
-        ("dynamodb:CreateTable", table, tagged),
-        ("dynamodb:TagResource", table, tagged),
+        ("dynamodb:CreateTable", table, DEV_TAGGED),
+        ("dynamodb:TagResource", table, DEV_TAGGED),
     ]
     assert _json(
         "dynamodb", "DynamoDB_20120810.DescribeTimeToLive", TableName="randfile-dev-jobs"
@@ -240,14 +244,13 @@ def test_a_dynamodb_transaction_is_authorized_as_each_of_its_actions_on_its_tabl
 
 def test_sqs_requests_name_their_queue_by_name_or_url_and_a_tagged_create_also_tags() -> None:
     queue = "arn:aws:sqs:eu-west-1:111111111111:randfile-dev-jobs-failed"
-    tagged = {"aws:RequestTag/environment": ["dev"], "aws:TagKeys": ["environment"]}
     created = _json(
         "sqs",
         "AmazonSQS.CreateQueue",
         QueueName="randfile-dev-jobs-failed",
         tags={"environment": "dev"},
     )
-    assert created == [("sqs:CreateQueue", queue, tagged), ("sqs:TagQueue", queue, tagged)]
+    assert created == [("sqs:CreateQueue", queue, DEV_TAGGED), ("sqs:TagQueue", queue, DEV_TAGGED)]
     url = "https://sqs.eu-west-1.amazonaws.com/111111111111/randfile-dev-jobs-failed"
     assert _json("sqs", "AmazonSQS.GetQueueAttributes", QueueUrl=url, AttributeNames=["All"]) == [
         ("sqs:GetQueueAttributes", queue, {})

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import boto3
 import pytest
 from awscrt.checksums import crc64nvme
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.s3.responses import S3Response
 
 from localcloud import compat
@@ -30,21 +28,17 @@ def crc(data: bytes) -> str:
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Client]:
+def s3(moto: None, monkeypatch: pytest.MonkeyPatch) -> S3Client:
     # The patch replaces S3Response's methods; the monkeypatch puts moto's back afterwards.
     for name in ("_get_checksum", "put_object", "upload_part", "_key_response_post"):
         monkeypatch.setattr(S3Response, name, getattr(S3Response, name))
     monkeypatch.setattr(S3Response, "_localcloud_checksums", False, raising=False)
     compat._s3_checks_the_checksums_it_is_sent()
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        client = boto3.client("s3", region_name="eu-west-1")
-        client.create_bucket(
-            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
-        )
-        yield client
+    client = boto3.client("s3", region_name="eu-west-1")
+    client.create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    return client
 
 
 def bad_digest(error: pytest.ExceptionInfo[ClientError]) -> bool:

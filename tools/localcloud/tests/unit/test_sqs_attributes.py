@@ -4,27 +4,17 @@ both redrive policies as compact JSON, which is what the AWS provider compares w
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from localcloud import compat
 
 
 @pytest.fixture
-def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def sqs(moto: None) -> object:
     compat._sqs_redrive_attributes_as_aws_answers()
-    with mock_aws():
-        yield boto3.client("sqs", region_name="eu-west-1")
+    return boto3.client("sqs", region_name="eu-west-1")
 
 
 def test_the_redrive_allow_policy_reads_back_and_both_policies_are_compact(sqs: object) -> None:
