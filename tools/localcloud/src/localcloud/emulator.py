@@ -29,13 +29,6 @@ STARTUP_TIMEOUT_SECONDS = 30.0
 EMULATOR_ENVIRONMENT = {
     "MOTO_ACM_VALIDATION_WAIT": "0",
     "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-    # moto keeps each object's bytes, and each multipart upload's parts, in a SpooledTemporaryFile
-    # that moves to a file on disk past this size (moto.settings.get_s3_default_key_buffer_size;
-    # default: 5 MiB - 1 KiB, so every part of 8 MiB and up went to disk, and again on every
-    # ListObjectVersions, which deep-copies each version of the bucket). Up to 128 MiB an object
-    # stays in memory: a profile of the jobs' end-to-end tests spent a sixth of the emulator's CPU
-    # in that move; past it, memory stays bounded as before.
-    "MOTO_S3_DEFAULT_KEY_BUFFER_SIZE": str(128 * 1024 * 1024),
 }
 
 
