@@ -46,16 +46,22 @@ def test_a_written_file_is_one_emf_line_by_environment_and_format(
     assert emitted[metrics.BYTES_WRITTEN].value == 5
 
 
-def test_generation_and_upload_time_are_told_apart() -> None:
-    def slow_generator() -> Iterator[bytes]:
-        time.sleep(0.05)
+def test_generation_and_upload_time_are_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A clock that moves only where the test says, so a loaded machine cannot change the split.
+    now = [1000.0]
+    monkeypatch.setattr(metrics.time, "perf_counter", lambda: now[0])
+
+    def generator() -> Iterator[bytes]:
+        now[0] += 0.05  # making the first chunk
         yield b"x"
+        now[0] += 0.02  # making the second
+        yield b"y"
 
     timer = metrics.GenerationTimer()
-    for _ in timer.watch(slow_generator()):
-        time.sleep(0.03)  # the "upload" of the chunk
-    assert timer.generation_seconds >= 0.05
-    assert 0.03 <= timer.upload_seconds() < timer.generation_seconds
+    for _ in timer.watch(generator()):
+        now[0] += 0.03  # the "upload" of the chunk
+    assert timer.generation_seconds == pytest.approx(0.07)
+    assert timer.upload_seconds() == pytest.approx(0.06)
 
 
 @pytest.mark.parametrize(
