@@ -49,7 +49,7 @@ def test_a_written_file_is_one_emf_line_by_environment_and_format(
 def test_generation_and_upload_time_are_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
     # A clock that moves only where the test says, so a loaded machine cannot change the split.
     now = [1000.0]
-    monkeypatch.setattr(metrics.time, "perf_counter", lambda: now[0])
+    monkeypatch.setattr(time, "perf_counter", lambda: now[0])
 
     def generator() -> Iterator[bytes]:
         now[0] += 0.05  # making the first chunk
