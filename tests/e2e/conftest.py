@@ -2,12 +2,13 @@
 
 Deploying takes a minute or two, so it is made once per session: once per xdist worker, and the
 modules that use it are kept on as few workers as pays. Under `--dist loadgroup` an xdist group
-stays on one worker: the `localcloud` group holds the API's, least privilege's, metrics' and the
-deployment's own modules; the jobs' and datasets' modules, which wait minutes for the worker,
-form the `localcloud_jobs` group; and the two that send hundreds of calls (schemathesis, the load
-test), several minutes of calls in a row, form the `localcloud_traffic` group. Each group runs on
-a worker of its own beside the others, on its own deployment: one group holding them all was the
-last to end, by minutes, with the other workers done and a core idle.
+stays on one worker: the `localcloud` group holds the API's, metrics' and the deployment's own
+modules; the jobs' and datasets' modules, which wait minutes for the worker, form the
+`localcloud_jobs` group; and the two that send hundreds of calls (schemathesis, the load test),
+several minutes of calls in a row, form the `localcloud_traffic` group, with least privilege's
+(it reads the deployed state and plans the bootstrap; that group had minutes to spare). Each group
+runs on a worker of its own beside the others, on its own deployment: one group holding them all
+was the last to end, by minutes, with the other workers done and a core idle.
 The test marked `destroys_localcloud` tears the stack down and is therefore moved after every
 other test, whatever the file order.
 

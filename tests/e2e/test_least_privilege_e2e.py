@@ -34,7 +34,7 @@ from randfile_localcloud.settings import (
 )
 from tests.e2e.test_bootstrap_e2e import OIDC_HOST, bootstrap_copy, variables
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("localcloud_traffic")]
 
 FUNCTION_POLICY = "module.function.aws_iam_role_policy.this"
 FUNCTION_ROLE = "module.function.aws_iam_role.this"
