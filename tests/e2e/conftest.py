@@ -20,6 +20,8 @@ local cloud of its own (the module-scoped `pipeline`) and a group of its own (`r
 from __future__ import annotations
 
 import os
+import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,13 +56,37 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
         Paths(tmp_path_factory.mktemp("localcloud")), DEFAULT_ZIP, {"kms_encryption": True}
     )
     try:
-        cloud.up()
-        cloud.deploy()
+        try:
+            cloud.up()
+            cloud.deploy()
+        except Exception:
+            _report_emulator_refusals(cloud.paths)
+            raise
         yield cloud
     finally:
         # Destroying is test_destroy_leaves_nothing_behind's to check, on the `localcloud` group's
         # deployment; here it would only cost a minute of terraform destroy per deployment.
         cloud.discard()
+
+
+def _report_emulator_refusals(paths: Paths) -> None:
+    """What the emulator answered with an error or raised, on stderr, which pytest shows with the
+    failed setup: the state folder and its logs go with the session, and a failed deploy in CI
+    leaves nothing else to read (a create the provider retried, such as CreateAlias answered
+    AlreadyExists, is seen only here)."""
+    log = paths.state_dir / "emulator.log"
+    if not log.is_file():
+        return
+    lines = log.read_text(errors="replace").splitlines()
+    answered_an_error = re.compile(r'" [45]\d\d ')
+    telling = [
+        line
+        for line in lines
+        if answered_an_error.search(line) or "Traceback" in line or "Error" in line
+    ]
+    print(f"{log}: {len(lines)} lines; the last errors and refusals:", file=sys.stderr)
+    for line in telling[-40:]:
+        print(f"  {line}", file=sys.stderr)
 
 
 @pytest.fixture(scope="session")
