@@ -295,6 +295,19 @@ _format_option = click.option(
 """The content format of `create` and `dataset create`."""
 
 
+def _s3_profile_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`--s3-profile` (RANDFILE_S3_PROFILE): the AWS profile that reads the data bucket, which is
+    another account's; `verify` and `dataset create` read with it, each saying what for."""
+    return click.option(
+        "--s3-profile",
+        "s3_profile",
+        envvar="RANDFILE_S3_PROFILE",
+        metavar="NAME",
+        default=None,
+        help=help_text,
+    )
+
+
 @main.command(epilog=EXIT_CODES)
 @_api_options
 @click.option(
@@ -572,12 +585,8 @@ SHOWN_MISMATCHES = 10
     help="`local`: read with the data account's credentials on the local cloud of `make demo`; "
     "otherwise the standard AWS credential chain (or --s3-profile) is used.",
 )
-@click.option(
-    "--s3-profile",
-    "profile",
-    envvar="RANDFILE_S3_PROFILE",
-    metavar="NAME",
-    help="AWS profile to read S3 with, as `dataset create` names it (default: the standard chain).",
+@_s3_profile_option(
+    "AWS profile to read S3 with, as `dataset create` names it (default: the standard chain)."
 )
 @click.option("--region", envvar="RANDFILE_REGION", help="Region of the S3 client.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -588,7 +597,7 @@ def verify(
     mismatches: Path | None,
     parallel: int,
     env: str | None,
-    profile: str | None,
+    s3_profile: str | None,
     region: str | None,
     as_json: bool,
 ) -> None:
@@ -596,7 +605,7 @@ def verify(
     there with its size and checksum: a HEAD each, with S3's stored CRC64NVME, or a read and its
     SHA-256 where no checksum is stored."""
     try:
-        s3 = _verify_s3(env, profile, region, parallel)
+        s3 = _verify_s3(env, s3_profile, region, parallel)
         entries = verification.read_manifest(manifest_source, s3)
     except verification.ManifestError as error:
         report_error(error)
@@ -758,14 +767,10 @@ def dataset() -> None:
     default=None,
     help="Save the dataset's JSON Lines manifest (read from the bucket) to this file.",
 )
-@click.option(
-    "--s3-profile",
-    envvar="RANDFILE_S3_PROFILE",
-    metavar="NAME",
-    default=None,
-    help="AWS profile that reads the bucket (the manifest), when the API's credentials cannot: "
+@_s3_profile_option(
+    "AWS profile that reads the bucket (the manifest), when the API's credentials cannot: "
     "the bucket is the data account's (default: the API's credentials; with --env local, the "
-    "local data account's profile). AWS_ENDPOINT_URL_S3 sets where S3 is.",
+    "local data account's profile). AWS_ENDPOINT_URL_S3 sets where S3 is."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
 def dataset_create(
