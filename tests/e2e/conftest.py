@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from localcloud import endpoint
+from localcloud import emulator, endpoint
 from localcloud.paths import Paths
 from randfile_localcloud.cloud import Cloud
 from randfile_localcloud.settings import DEFAULT_ZIP
@@ -74,7 +74,7 @@ def _report_emulator_refusals(paths: Paths) -> None:
     failed setup: the state folder and its logs go with the session, and a failed deploy in CI
     leaves nothing else to read (a create the provider retried, such as CreateAlias answered
     AlreadyExists, is seen only here)."""
-    log = paths.state_dir / "emulator.log"
+    log = emulator.log_file(paths.state_dir)
     if not log.is_file():
         return
     lines = log.read_text(errors="replace").splitlines()

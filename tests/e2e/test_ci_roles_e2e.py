@@ -384,7 +384,7 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
             admin,
             management.assume(role_arn(WORKLOAD_ACCOUNT_ID, CALLER_ROLE), "caller"),
             stack_outputs,
-            state_dir / "emulator.log",
+            emulator.log_file(state_dir),
         )
         run(
             "plan",

@@ -87,6 +87,12 @@ def _api_port_file(state_dir: Path) -> Path:
     return state_dir / "api.port"
 
 
+def log_file(state_dir: Path) -> Path:
+    """Where the emulator of ``state_dir`` writes its log: each request it served, with its
+    status, and what it raised."""
+    return state_dir / "emulator.log"
+
+
 def _is_ours(pid: int, state_dir: Path) -> bool:
     """Whether ``pid`` is the emulator of ``state_dir``: a recorded pid may have been reused."""
     try:
@@ -126,7 +132,7 @@ def start(
     port_file = _port_file(state_dir)
     port_file.unlink(missing_ok=True)
     api_port_file = _api_port_file(state_dir)
-    log = (state_dir / "emulator.log").open("ab")
+    log = log_file(state_dir).open("ab")
     # A developer's MOTO_ACCOUNT_ID would put every request into one account; AWS_* settings are
     # none of the emulator's business either.
     environment = {
@@ -167,8 +173,9 @@ def start(
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            log_path = state_dir / "emulator.log"
-            raise EmulatorError(f"moto server exited with {process.returncode}; see {log_path}")
+            raise EmulatorError(
+                f"moto server exited with {process.returncode}; see {log_file(state_dir)}"
+            )
         if port_file.is_file() and port_file.read_text().strip():
             emulator = Emulator(
                 pid=process.pid,
