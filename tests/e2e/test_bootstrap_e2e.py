@@ -23,6 +23,7 @@ from localcloud import emulator
 from localcloud.aws import Identities, Identity, role_arn
 from localcloud.iam.audit import documents, unexpected_lint_findings
 from localcloud.iam.evaluator import Request, decide
+from localcloud.state_moves import move_instances
 from localcloud.terraform import Root
 from randfile_localcloud.cloud import start_emulator
 from randfile_localcloud.settings import (
@@ -485,16 +486,16 @@ def test_a_state_from_before_the_for_each_roles_moves_without_change(deployed: D
     state = deployed.root.workdir / "terraform.tfstate"
     saved = state.read_bytes()
     try:
-        for kind in ("aws_iam_role", "aws_iam_role_policy"):
-            for account in ("workload", "data"):
-                for env in ENVIRONMENTS:
-                    for mode in ("plan", "apply"):
-                        deployed.root.run(
-                            "state",
-                            "mv",
-                            f'{kind}.{account}["{env}-{mode}"]',
-                            f'{kind}.{account}_{mode}["{env}"]',
-                        )
+        move_instances(
+            state,
+            {
+                f'{kind}.{account}["{env}-{mode}"]': f'{kind}.{account}_{mode}["{env}"]'
+                for kind in ("aws_iam_role", "aws_iam_role_policy")
+                for account in ("workload", "data")
+                for env in ENVIRONMENTS
+                for mode in ("plan", "apply")
+            },
+        )
         planned = deployed.root.run("plan", "-no-color", "-refresh=false")
     finally:
         state.write_bytes(saved)

@@ -18,6 +18,7 @@ import pytest
 
 from localcloud.iam import evaluator as policy
 from localcloud.model import WiringError
+from localcloud.state_moves import move_instances
 from localcloud.terraform import Root
 from randfile_localcloud.cloud import Cloud
 from randfile_localcloud.settings import (
@@ -383,14 +384,14 @@ def test_a_state_from_before_the_api_routes_map_moves_without_change(
     (stack.workdir / "backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
     (stack.workdir / "terraform.tfstate").write_text(STACK.run(local.paths, "state", "pull").stdout)
     stack.run("init", "-input=false", "-no-color", "-lockfile=readonly")
-    for resource_type, routes in API_ROUTES_BEFORE_THE_MAP.items():
-        for old, route in routes.items():
-            stack.run(
-                "state",
-                "mv",
-                f'module.api.{resource_type}.this["{route}"]',
-                f"module.api.{resource_type}.{old}",
-            )
+    move_instances(
+        stack.workdir / "terraform.tfstate",
+        {
+            f'module.api.{resource_type}.this["{route}"]': f"module.api.{resource_type}.{old}"
+            for resource_type, routes in API_ROUTES_BEFORE_THE_MAP.items()
+            for old, route in routes.items()
+        },
+    )
 
     planned = stack.run(
         "plan", "-input=false", "-no-color", "-refresh=false", f"-var-file={local.paths.tfvars}"
