@@ -6,9 +6,12 @@ the same work again. Applied inside the emulator process only, before it serves.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
+from typing import Any
 
 from moto import backends
+from moto.s3 import models as s3_models
 
 
 def _moto_modules_listed_once() -> None:
@@ -25,6 +28,58 @@ def _moto_modules_listed_once() -> None:
     backends.list_of_moto_modules = listed
 
 
+class _ListedVersion(s3_models.FakeKey):
+    """An object version's attributes, for a listing: without the content, which stays with the
+    version (a FakeKey closes its content when it is disposed of, as the garbage collector does
+    to a copy, so a copy must not hold the version's). Reading its content fails loudly."""
+
+    def dispose(self, garbage: bool = False) -> None:
+        del garbage
+        self.disposed = True
+
+
+def _listing_copy(version: Any) -> Any:
+    """A copy of an object version (or delete marker) with its attributes, not its content.
+
+    The version's ETag is computed first, under the version's lock (as deepcopy's read of the
+    content took it), so the copy holds everything a listing answers with."""
+    if not isinstance(version, s3_models.FakeKey):
+        return copy.copy(version)
+    with version.lock:
+        _ = version.etag
+    listed = object.__new__(_ListedVersion)
+    listed.__dict__.update(version.__dict__)
+    del listed.__dict__["_value_buffer"]
+    return listed
+
+
+class _ListingCopies:
+    """What moto.s3.models calls `copy`, with a deep copy of a key's versions that copies their
+    attributes only.
+
+    ListObjectVersions deep-copies every version of every key in the bucket to mark the copies
+    IsLatest (moto 5.2.5, moto/s3/models.py, S3Backend.list_object_versions: the module's only
+    deep copy; the unit test checks it stays the only one). A FakeKey's deep copy goes through
+    its __getstate__ and __setstate__, which read its whole content and write it into a new
+    buffer: each listing cost as much as reading the bucket, 11 % of the jobs' emulator's CPU in a
+    profile. The copies are only read to answer the listing, so they share the content instead.
+    Anything else goes to the copy module itself."""
+
+    copy = staticmethod(copy.copy)
+
+    @staticmethod
+    def deepcopy(value: Any) -> Any:
+        versions = (s3_models.FakeKey, s3_models.FakeDeleteMarker)
+        if isinstance(value, list) and all(isinstance(each, versions) for each in value):
+            return [_listing_copy(each) for each in value]
+        return copy.deepcopy(value)
+
+
+def _object_versions_listed_without_copying_their_content() -> None:
+    s3_models.copy = _ListingCopies  # type: ignore[attr-defined,assignment]
+
+
 def apply() -> None:
     """Apply every patch; the emulator process calls this once, before serving."""
     _moto_modules_listed_once()
+    _object_versions_listed_without_copying_their_content()

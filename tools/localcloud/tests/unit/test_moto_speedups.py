@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+from typing import Any
 
+import boto3
 import pytest
 from moto import backends
+from moto.s3 import models as s3_models
 
 from localcloud import moto_speedups
 
@@ -30,3 +34,62 @@ def test_moto_s_modules_are_listed_once_and_answer_as_moto_does(
     assert list(backends.list_of_moto_modules()) == listed_by_moto
     assert listings == []
     assert {"s3", "sqs", "awslambda", "apigateway"} <= set(listed_by_moto)
+
+
+def _listings(s3: Any) -> list[dict[str, Any]]:
+    """Every page of a few ListObjectVersions requests, without their request ids."""
+    pages = []
+    for request in (
+        {},
+        {"Prefix": "a/"},
+        {"Delimiter": "/"},
+        {"MaxKeys": 2},
+        {"MaxKeys": 2, "KeyMarker": "a/1", "VersionIdMarker": "null"},
+    ):
+        page = s3.list_object_versions(Bucket="versions", **request)
+        page.pop("ResponseMetadata")
+        pages.append(page)
+    return pages
+
+
+def test_object_versions_are_listed_as_moto_lists_them_without_copying_content(
+    moto: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Restored after the test: apply() replaces moto.s3.models' `copy` for the whole process.
+    monkeypatch.setattr(s3_models, "copy", s3_models.copy)  # type: ignore[attr-defined]
+    monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    s3.create_bucket(
+        Bucket="versions", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    s3.put_bucket_versioning(Bucket="versions", VersioningConfiguration={"Status": "Enabled"})
+    for key, body in [("a/1", b"one"), ("a/1", b"two"), ("a/2", b"x" * 70_000), ("b", b"b")]:
+        s3.put_object(Bucket="versions", Key=key, Body=body)
+    s3.delete_object(Bucket="versions", Key="b")
+    by_moto = _listings(s3)
+
+    moto_speedups.apply()
+    content_copies: list[str] = []
+    getstate = s3_models.FakeKey.__getstate__
+
+    def counted_getstate(key: s3_models.FakeKey) -> dict[str, Any]:
+        content_copies.append(key.name)
+        return getstate(key)
+
+    monkeypatch.setattr(s3_models.FakeKey, "__getstate__", counted_getstate)
+
+    assert _listings(s3) == by_moto
+    assert content_copies == []
+    assert [v["IsLatest"] for v in by_moto[0]["Versions"]] == [True, False, True, False]
+    assert by_moto[0]["DeleteMarkers"][0]["IsLatest"] is True
+    # The versions listed are unchanged: their content reads back whole.
+    assert s3.get_object(Bucket="versions", Key="a/2")["Body"].read() == b"x" * 70_000
+
+
+def test_listing_is_moto_s3_models_only_deep_copy() -> None:
+    """The patch gives moto.s3.models' one deep copy a shallow meaning for lists of versions; a
+    moto that deep-copies elsewhere in the module must be read again before it is trusted."""
+    source = inspect.getsource(s3_models)
+    assert source.count("deepcopy(") == 1
+    listing = inspect.getsource(s3_models.S3Backend.list_object_versions)
+    assert "copy.deepcopy(version_key)" in listing
