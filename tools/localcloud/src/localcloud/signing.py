@@ -47,11 +47,22 @@ def scope(request: Request) -> Scope | None:
     return Scope(*match.groups()) if match else None
 
 
+# The role each AssumeRole access key was issued for. The answer never changes once the key
+# exists, and moto finds it by scanning every account's users and sessions (4 % of the emulator's
+# CPU in a profile of the jobs' tests, where every request is authorized), so it is found once.
+# A key not (yet) issued by AssumeRole is not remembered.
+_ISSUED: dict[str, AssumedRole] = {}
+
+
 def assumed_role(access_key_id: str) -> AssumedRole | None:
     """The role an access key was issued for by AssumeRole, or None for static test keys."""
+    known = _ISSUED.get(access_key_id)
+    if known is not None:
+        return known
     account_id = get_account_id_from(access_key_id)
     for partition_backend in sts_backends[account_id].values():
         assumed = partition_backend.get_assumed_role_from_access_key(access_key_id)
         if assumed is not None:
-            return AssumedRole(str(assumed.role_arn), str(assumed.arn))
+            _ISSUED[access_key_id] = AssumedRole(str(assumed.role_arn), str(assumed.arn))
+            return _ISSUED[access_key_id]
     return None
