@@ -128,13 +128,19 @@ $(RUNTIME_VENV)/.installed: requirements/dev.txt pyproject.toml infra/modules/fu
 .PHONY: venv-runtime
 venv-runtime: $(RUNTIME_VENV)/.installed ## Create .venv-runtime on the Lambda runtime's Python (found through PATH, pyenv or uv)
 
-# Only the function's code needs its runtime's Python: the tests of scripts/ci (run on the GitHub
-# runner's Python) and of the client (run on the caller's) run once, on the default Python.
+# Only the function's code needs its runtime's Python. The tests of what runs elsewhere run once,
+# on the default Python: scripts/ci and the build's scripts (on the GitHub runner's Python), the
+# client (on the caller's), and the tests that drive Terraform or read the local cloud's settings
+# (no function code in them; about 15 s of CPU that a second interpreter would only repeat).
+RUNTIME_PYTHON_ELSEWHERE := tests/functional/ci_scripts tests/functional/test_client.py \
+  tests/functional/test_client_datasets.py tests/unit/test_dataset_report.py \
+  tests/unit/test_build_zip.py tests/unit/test_build_zip_dependencies.py \
+  tests/unit/test_bench_datasets.py tests/unit/test_module_docs.py tests/unit/test_local_stack.py \
+  tests/functional/test_terraform_wrapper.py tests/functional/test_job_variable_messages.py
 .PHONY: test-unit-runtime
 test-unit-runtime: $(RUNTIME_VENV)/.installed $(RUNTIME_CLIENT)/.installed ## The service's unit and functional tests on the Lambda runtime's Python (.venv-runtime)
 	$(RUNTIME_PY) -c 'import platform; print("unit and functional tests on Python", platform.python_version())'
-	$(RUNTIME_PY) -m pytest tests/unit tests/functional -q \
-	  --ignore=tests/functional/ci_scripts --ignore=tests/functional/test_client.py
+	$(RUNTIME_PY) -m pytest tests/unit tests/functional -q $(addprefix --ignore=,$(RUNTIME_PYTHON_ELSEWHERE))
 
 .PHONY: bench
 bench: $(VENV)/.installed build $(RUNTIME_CLIENT)/.installed ## Measure generation throughput, streaming memory, and a dataset against `randfile create --count` on a local cloud of its own (docs/performance.md)

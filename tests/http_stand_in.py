@@ -62,7 +62,8 @@ def serve(respond: Respond) -> Iterator[tuple[str, Recorder]]:
 def local_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """The base URL of a server on 127.0.0.1 that answers with ``handler``, until the block ends."""
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever's next poll: 0.5 s by default, at the end of every test.
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"
