@@ -369,12 +369,29 @@ API_ROUTES_BEFORE_THE_MAP = {
     },
 }
 
+# Every api module address moved.tf moves (current -> former): the routes' above, then the
+# resource tree's and the stage's log groups', declared one by one before they became maps.
+API_ADDRESSES_BEFORE_THE_MAPS = {
+    **{
+        f'{resource_type}.this["{route}"]': f"{resource_type}.{old}"
+        for resource_type, routes in API_ROUTES_BEFORE_THE_MAP.items()
+        for old, route in routes.items()
+    },
+    'aws_api_gateway_resource.collection["files"]': "aws_api_gateway_resource.files",
+    'aws_api_gateway_resource.collection["datasets"]': "aws_api_gateway_resource.datasets",
+    'aws_api_gateway_resource.item["job"]': "aws_api_gateway_resource.job",
+    'aws_api_gateway_resource.item["dataset"]': "aws_api_gateway_resource.dataset",
+    'aws_cloudwatch_log_group.stage["access"]': "aws_cloudwatch_log_group.access",
+    'aws_cloudwatch_log_group.stage["execution"]': "aws_cloudwatch_log_group.execution",
+}
 
-def test_a_state_from_before_the_api_routes_map_moves_without_change(
+
+def test_a_state_from_before_the_api_s_maps_moves_without_change(
     local: Cloud, tmp_path: Path
 ) -> None:
-    """The deployed state, its routes moved back to their former addresses, plans with the
-    current configuration as moves alone: moved.tf covers every one, and nothing is replaced.
+    """The deployed state, its api resources moved back to their former addresses (routes,
+    resource tree, stage log groups), plans with the current configuration as moves alone:
+    moved.tf covers every one, and nothing is replaced.
 
     On a copy of the stack with a local backend, so the shared deployment's state is untouched.
     """
@@ -387,9 +404,8 @@ def test_a_state_from_before_the_api_routes_map_moves_without_change(
     move_instances(
         stack.workdir / "terraform.tfstate",
         {
-            f'module.api.{resource_type}.this["{route}"]': f"module.api.{resource_type}.{old}"
-            for resource_type, routes in API_ROUTES_BEFORE_THE_MAP.items()
-            for old, route in routes.items()
+            f"module.api.{current}": f"module.api.{former}"
+            for current, former in API_ADDRESSES_BEFORE_THE_MAPS.items()
         },
     )
 
@@ -399,7 +415,7 @@ def test_a_state_from_before_the_api_routes_map_moves_without_change(
 
     changes = "\n".join(_plan_changes(planned.stdout))
     assert "Plan: 0 to add, 0 to change, 0 to destroy." in planned.stdout, changes
-    assert planned.stdout.count("has moved to") == 12, changes
+    assert planned.stdout.count("has moved to") == 18, changes
 
 
 # The modules take the default `aws` provider and the stack passes each call its account's

@@ -7,14 +7,8 @@ locals {
     can(regex("^[0-9]{12}$", principal)) ? "arn:${local.partition}:iam::${principal}:root" : principal
   ]
 
-  # The API's resources, a tree: each names its parent, which a for_each over one resource type
-  # could not reference (a resource cannot depend on its own instances), so they stay explicit.
-  resources = {
-    files    = aws_api_gateway_resource.files
-    job      = aws_api_gateway_resource.job
-    datasets = aws_api_gateway_resource.datasets
-    dataset  = aws_api_gateway_resource.dataset
-  }
+  # The API's resources by name (files, job, datasets, dataset), for the routes below.
+  resources = merge(aws_api_gateway_resource.collection, aws_api_gateway_resource.item)
 
   # Every route, each served by the function through a Lambda proxy integration with the same
   # authorization and API key. statement_id is the Lambda permission's: a new one would replace
@@ -86,28 +80,27 @@ resource "aws_api_gateway_rest_api" "this" {
   }
 }
 
-resource "aws_api_gateway_resource" "files" {
+# The API's resources, a tree two levels deep: a collection under the root for each kind of object
+# (/files, /datasets) and under each collection its item, named by the id a POST answers
+# (/files/{job_id}, /datasets/{dataset_id}). A resource cannot be the parent of its own instances,
+# so the items are a second resource below the first.
+resource "aws_api_gateway_resource" "collection" {
+  for_each = toset(["files", "datasets"])
+
   rest_api_id = aws_api_gateway_rest_api.this.id
   parent_id   = aws_api_gateway_rest_api.this.root_resource_id
-  path_part   = "files"
+  path_part   = each.key
 }
 
-resource "aws_api_gateway_resource" "job" {
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  parent_id   = aws_api_gateway_resource.files.id
-  path_part   = "{job_id}"
-}
+resource "aws_api_gateway_resource" "item" {
+  for_each = {
+    job     = { collection = "files", path_part = "{job_id}" }
+    dataset = { collection = "datasets", path_part = "{dataset_id}" }
+  }
 
-resource "aws_api_gateway_resource" "datasets" {
   rest_api_id = aws_api_gateway_rest_api.this.id
-  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
-  path_part   = "datasets"
-}
-
-resource "aws_api_gateway_resource" "dataset" {
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  parent_id   = aws_api_gateway_resource.datasets.id
-  path_part   = "{dataset_id}"
+  parent_id   = aws_api_gateway_resource.collection[each.value.collection].id
+  path_part   = each.value.path_part
 }
 
 resource "aws_api_gateway_method" "this" {
@@ -214,9 +207,19 @@ resource "aws_api_gateway_deployment" "this" {
   }
 }
 
-resource "aws_cloudwatch_log_group" "access" {
-  #checkov:skip=CKV_AWS_158:CloudWatch Logs already encrypts at rest; access logs hold request metadata and no secrets, so a customer key adds cost and no protection.
-  name              = "/aws/apigateway/${var.name}/${var.stage_name}/access"
+# The stage's log groups, both kept access_log_retention_days: its access log, and the execution
+# log. With logging_level set (aws_api_gateway_method_settings.all), API Gateway writes execution
+# logs to that group and, if it does not exist, creates it itself with no retention: created here
+# first so retention is ours.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+resource "aws_cloudwatch_log_group" "stage" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs already encrypts at rest; access logs hold request metadata and execution logs at ERROR request ids and error messages, no secrets, so a customer key adds cost and no protection.
+  for_each = {
+    access    = "/aws/apigateway/${var.name}/${var.stage_name}/access"
+    execution = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage_name}"
+  }
+
+  name              = each.value
   retention_in_days = var.access_log_retention_days
   tags              = var.tags
 }
@@ -232,7 +235,7 @@ resource "aws_api_gateway_stage" "this" {
   tags                 = var.tags
 
   access_log_settings {
-    destination_arn = aws_cloudwatch_log_group.access.arn
+    destination_arn = aws_cloudwatch_log_group.stage["access"].arn
     format = jsonencode({
       requestId          = "$context.requestId"
       extendedRequestId  = "$context.extendedRequestId"
@@ -259,16 +262,6 @@ resource "aws_api_gateway_stage" "this" {
   # Access logging fails until the account-wide CloudWatch role is set: infra/bootstrap sets it.
 }
 
-# With logging_level set, API Gateway writes execution logs to this group and, if it does not exist,
-# creates it itself with no retention. Created here first so retention is ours.
-# https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
-resource "aws_cloudwatch_log_group" "execution" {
-  #checkov:skip=CKV_AWS_158:CloudWatch Logs already encrypts at rest; execution logs at ERROR hold request ids and error messages, no secrets.
-  name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage_name}"
-  retention_in_days = var.access_log_retention_days
-  tags              = var.tags
-}
-
 resource "aws_api_gateway_method_settings" "all" {
   #checkov:skip=CKV_AWS_225:Every POST creates a new object; cached responses would be wrong, not faster.
   rest_api_id = aws_api_gateway_rest_api.this.id
@@ -284,7 +277,8 @@ resource "aws_api_gateway_method_settings" "all" {
     throttling_burst_limit = var.throttling_burst_limit
   }
 
-  depends_on = [aws_cloudwatch_log_group.execution]
+  # The execution log group first, with its retention (above).
+  depends_on = [aws_cloudwatch_log_group.stage]
 }
 
 # --- Account-wide CloudWatch role ------------------------------------------------------------

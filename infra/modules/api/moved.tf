@@ -61,3 +61,36 @@ moved {
   from = aws_lambda_permission.get_dataset
   to   = aws_lambda_permission.this["get_dataset"]
 }
+
+# Addresses from before the resource tree and the stage's log groups became maps (one resource
+# each, declared on its own), moved to their key: the objects are the same.
+
+moved {
+  from = aws_api_gateway_resource.files
+  to   = aws_api_gateway_resource.collection["files"]
+}
+
+moved {
+  from = aws_api_gateway_resource.datasets
+  to   = aws_api_gateway_resource.collection["datasets"]
+}
+
+moved {
+  from = aws_api_gateway_resource.job
+  to   = aws_api_gateway_resource.item["job"]
+}
+
+moved {
+  from = aws_api_gateway_resource.dataset
+  to   = aws_api_gateway_resource.item["dataset"]
+}
+
+moved {
+  from = aws_cloudwatch_log_group.access
+  to   = aws_cloudwatch_log_group.stage["access"]
+}
+
+moved {
+  from = aws_cloudwatch_log_group.execution
+  to   = aws_cloudwatch_log_group.stage["execution"]
+}

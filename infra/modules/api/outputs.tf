@@ -5,12 +5,12 @@ output "api_url" {
 
 output "invoke_url" {
   description = "URL of the `POST /files` endpoint on the custom domain."
-  value       = "https://${aws_api_gateway_base_path_mapping.this.domain_name}/${aws_api_gateway_resource.files.path_part}"
+  value       = "https://${aws_api_gateway_base_path_mapping.this.domain_name}/${aws_api_gateway_resource.collection["files"].path_part}"
 }
 
 output "job_url_template" {
   description = "URL template of a job's status, `GET` on the custom domain (`{job_id}` is the id a 202 answers)."
-  value       = "https://${aws_api_gateway_base_path_mapping.this.domain_name}/${aws_api_gateway_resource.files.path_part}/${aws_api_gateway_resource.job.path_part}"
+  value       = "https://${aws_api_gateway_base_path_mapping.this.domain_name}/${aws_api_gateway_resource.collection["files"].path_part}/${aws_api_gateway_resource.item["job"].path_part}"
 }
 
 output "rest_api_id" {
@@ -55,10 +55,10 @@ output "usage_plan_id" {
 
 output "access_log_group_name" {
   description = "Name of the stage's access log group."
-  value       = aws_cloudwatch_log_group.access.name
+  value       = aws_cloudwatch_log_group.stage["access"].name
 }
 
 output "execution_log_group_name" {
   description = "Name of the stage's execution log group (`API-Gateway-Execution-Logs_<api-id>/<stage>`), created here so it has a retention."
-  value       = aws_cloudwatch_log_group.execution.name
+  value       = aws_cloudwatch_log_group.stage["execution"].name
 }

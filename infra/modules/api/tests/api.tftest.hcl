@@ -18,7 +18,7 @@ variables {
 
 # The mocks give every resource the path of /files; the other routes' paths are their own.
 override_resource {
-  target          = aws_api_gateway_resource.job
+  target          = aws_api_gateway_resource.item["job"]
   override_during = plan
   values = {
     id   = "j0b"
@@ -27,7 +27,7 @@ override_resource {
 }
 
 override_resource {
-  target          = aws_api_gateway_resource.datasets
+  target          = aws_api_gateway_resource.collection["datasets"]
   override_during = plan
   values = {
     id   = "d4t4s3"
@@ -36,7 +36,7 @@ override_resource {
 }
 
 override_resource {
-  target          = aws_api_gateway_resource.dataset
+  target          = aws_api_gateway_resource.item["dataset"]
   override_during = plan
   values = {
     id   = "d4t4s3t"
@@ -49,13 +49,13 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
 
   assert {
     condition = {
-      for name, resource in { files = aws_api_gateway_resource.files, job = aws_api_gateway_resource.job, datasets = aws_api_gateway_resource.datasets, dataset = aws_api_gateway_resource.dataset } :
+      for name, resource in { files = aws_api_gateway_resource.collection["files"], job = aws_api_gateway_resource.item["job"], datasets = aws_api_gateway_resource.collection["datasets"], dataset = aws_api_gateway_resource.item["dataset"] } :
       name => [resource.path_part, resource.parent_id]
       } == {
       files    = ["files", aws_api_gateway_rest_api.this.root_resource_id]
-      job      = ["{job_id}", aws_api_gateway_resource.files.id]
+      job      = ["{job_id}", aws_api_gateway_resource.collection["files"].id]
       datasets = ["datasets", aws_api_gateway_rest_api.this.root_resource_id]
-      dataset  = ["{dataset_id}", aws_api_gateway_resource.datasets.id]
+      dataset  = ["{dataset_id}", aws_api_gateway_resource.collection["datasets"].id]
     }
     error_message = "The resources must be /files and /datasets under the API's root, each with its {job_id} or {dataset_id} below it."
   }
@@ -65,10 +65,10 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
       for name, method in aws_api_gateway_method.this :
       name => [method.http_method, method.resource_id, method.authorization, method.api_key_required, jsonencode(method.request_parameters)]
       } == {
-      post_files    = ["POST", aws_api_gateway_resource.files.id, "AWS_IAM", true, "null"]
-      get_job       = ["GET", aws_api_gateway_resource.job.id, "AWS_IAM", true, jsonencode({ "method.request.path.job_id" = true })]
-      post_datasets = ["POST", aws_api_gateway_resource.datasets.id, "AWS_IAM", true, "null"]
-      get_dataset   = ["GET", aws_api_gateway_resource.dataset.id, "AWS_IAM", true, jsonencode({ "method.request.path.dataset_id" = true })]
+      post_files    = ["POST", aws_api_gateway_resource.collection["files"].id, "AWS_IAM", true, "null"]
+      get_job       = ["GET", aws_api_gateway_resource.item["job"].id, "AWS_IAM", true, jsonencode({ "method.request.path.job_id" = true })]
+      post_datasets = ["POST", aws_api_gateway_resource.collection["datasets"].id, "AWS_IAM", true, "null"]
+      get_dataset   = ["GET", aws_api_gateway_resource.item["dataset"].id, "AWS_IAM", true, jsonencode({ "method.request.path.dataset_id" = true })]
     }
     error_message = "By default every route (POST /files, GET /files/{job_id}, POST /datasets, GET /datasets/{dataset_id}) must require a SigV4 signature (AWS_IAM) and an API key, on its own resource, a GET declaring its path parameter."
   }
@@ -78,10 +78,10 @@ run "defaults_signed_keyed_proxy_on_a_tls_1_2_domain" {
       for name, integration in aws_api_gateway_integration.this :
       name => [integration.resource_id, integration.http_method, integration.type, integration.integration_http_method, integration.uri]
       } == {
-      post_files    = [aws_api_gateway_resource.files.id, "POST", "AWS_PROXY", "POST", var.function_invoke_arn]
-      get_job       = [aws_api_gateway_resource.job.id, "GET", "AWS_PROXY", "POST", var.function_invoke_arn]
-      post_datasets = [aws_api_gateway_resource.datasets.id, "POST", "AWS_PROXY", "POST", var.function_invoke_arn]
-      get_dataset   = [aws_api_gateway_resource.dataset.id, "GET", "AWS_PROXY", "POST", var.function_invoke_arn]
+      post_files    = [aws_api_gateway_resource.collection["files"].id, "POST", "AWS_PROXY", "POST", var.function_invoke_arn]
+      get_job       = [aws_api_gateway_resource.item["job"].id, "GET", "AWS_PROXY", "POST", var.function_invoke_arn]
+      post_datasets = [aws_api_gateway_resource.collection["datasets"].id, "POST", "AWS_PROXY", "POST", var.function_invoke_arn]
+      get_dataset   = [aws_api_gateway_resource.item["dataset"].id, "GET", "AWS_PROXY", "POST", var.function_invoke_arn]
     }
     error_message = "Every route must proxy to the function (Lambda invocations are POSTs)."
   }
@@ -298,17 +298,17 @@ run "stage_limits_and_logs_follow_the_variables" {
   }
 
   assert {
-    condition     = aws_api_gateway_stage.this.access_log_settings[0].destination_arn == aws_cloudwatch_log_group.access.arn
+    condition     = aws_api_gateway_stage.this.access_log_settings[0].destination_arn == aws_cloudwatch_log_group.stage["access"].arn
     error_message = "Access logs must go to the module's log group."
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.execution.name == "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/live" && aws_cloudwatch_log_group.execution.retention_in_days == 90
+    condition     = aws_cloudwatch_log_group.stage["execution"].name == "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/live" && aws_cloudwatch_log_group.stage["execution"].retention_in_days == 90
     error_message = "The execution log group API Gateway writes to must be created here, named after the API and stage, with a retention."
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.access.name == "/aws/apigateway/randfile-test/live/access" && aws_cloudwatch_log_group.access.retention_in_days == 90
+    condition     = aws_cloudwatch_log_group.stage["access"].name == "/aws/apigateway/randfile-test/live/access" && aws_cloudwatch_log_group.stage["access"].retention_in_days == 90
     error_message = "The access log group must be named after the API and stage, with the requested retention."
   }
 
