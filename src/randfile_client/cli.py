@@ -144,10 +144,20 @@ def main() -> None:
     """Create files of random data through the randfile API."""
 
 
+def _seconds_option(
+    flag: str, *, at_least: float, default: float, help_text: str, dest: str | None = None
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """An option in seconds, at least `at_least`, whose default --help shows."""
+    names = (flag,) if dest is None else (flag, dest)
+    return click.option(
+        *names, type=click.FloatRange(at_least), default=default, show_default=True, help=help_text
+    )
+
+
 def _api_options(command: Callable[..., None]) -> Callable[..., None]:
     """Where the API is and how to talk to it: the options every command that calls it takes,
     gathered into one `Connection` argument."""
-    options = [
+    options: list[Callable[[Callable[..., None]], Callable[..., None]]] = [
         click.option(
             "--env",
             "env",
@@ -183,20 +193,18 @@ def _api_options(command: Callable[..., None]) -> Callable[..., None]:
             metavar="NAME",
             help="SSM parameter (SecureString) holding the API key.",
         ),
-        click.option(
+        _seconds_option(
             "--poll-interval",
-            type=click.FloatRange(0.1),
+            at_least=0.1,
             default=2.0,
-            show_default=True,
-            help="Seconds between two reads of a job's status.",
+            help_text="Seconds between two reads of a job's status.",
         ),
-        click.option(
+        _seconds_option(
             "--timeout",
-            "job_timeout",
-            type=click.FloatRange(0),
+            dest="job_timeout",
+            at_least=0,
             default=DEFAULT_JOB_TIMEOUT_SECONDS,
-            show_default=True,
-            help="Longest wait for a job to end, seconds (default: above the 2,973 s within "
+            help_text="Longest wait for a job to end, seconds (default: above the 2,973 s within "
             "which a job that a worker has received ends, with the stack's defaults; "
             "docs/operations.md); reached, the command exits 6 and prints the job's status URL.",
         ),
@@ -209,19 +217,17 @@ def _api_options(command: Callable[..., None]) -> Callable[..., None]:
             "connection was lost; each carries the same Idempotency-Key. A request the API's "
             "rate limit throttles (429) is also sent again past them, for up to 120 s.",
         ),
-        click.option(
+        _seconds_option(
             "--max-wait",
-            type=click.FloatRange(0),
+            at_least=0,
             default=20.0,
-            show_default=True,
-            help="Longest wait before a retry, seconds.",
+            help_text="Longest wait before a retry, seconds.",
         ),
-        click.option(
+        _seconds_option(
             "--request-timeout",
-            type=click.FloatRange(1),
+            at_least=1,
             default=60.0,
-            show_default=True,
-            help="Seconds to wait for one answer.",
+            help_text="Seconds to wait for one answer.",
         ),
     ]
     for option in reversed(options):
@@ -488,17 +494,24 @@ def _wait(client: RandfileClient, job: AcceptedJob | str) -> CreatedFile:
         return client.wait(job, lambda status: progress.update(task, status=status))
 
 
-def _many(client: RandfileClient, run: CreateRun, count: int, parallel: int) -> int:
-    progress = Progress(
-        TextColumn("[progress.description]{task.description}"),
+def _progress_bar(title: str, figures_field: str) -> Progress:
+    """The bar `create --count`, `verify` and `dataset create` show on stderr until they end:
+    `title` (a column template), the bar, done of total, the task's field `figures_field`, the
+    time taken and the time left."""
+    return Progress(
+        TextColumn(title),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[volume]}"),
+        TextColumn(f"{{task.fields[{figures_field}]}}"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=stderr,
         transient=True,
     )
+
+
+def _many(client: RandfileClient, run: CreateRun, count: int, parallel: int) -> int:
+    progress = _progress_bar("[progress.description]{task.description}", "volume")
     task = progress.add_task("creating", total=count, volume="0 bytes")
     written = 0
 
@@ -666,16 +679,7 @@ def _verify_s3(env: str | None, profile: str | None, region: str | None, paralle
 def _verify_with_progress(
     entries: list[verification.ManifestEntry], s3: Any, replica: str | None, parallel: int
 ) -> verification.VerifyResult:
-    progress = Progress(
-        TextColumn("verifying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[problems]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=stderr,
-        transient=True,
-    )
+    progress = _progress_bar("verifying", "problems")
     task = progress.add_task("verify", total=len(entries), problems="")
     problems = 0
 
@@ -837,16 +841,7 @@ def _describe_accepted(client: RandfileClient, accepted: AcceptedDataset, as_jso
 def _follow_dataset(client: RandfileClient, accepted: AcceptedDataset) -> DatasetStatus | int:
     """Waits for the dataset with a progress bar of files done and bytes written: its final
     status, or the exit code when the wait stopped first (the dataset going on)."""
-    progress = Progress(
-        TextColumn(f"dataset {accepted.dataset_id}: {{task.fields[status]}}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[volume]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=stderr,
-        transient=True,
-    )
+    progress = _progress_bar(f"dataset {accepted.dataset_id}: {{task.fields[status]}}", "volume")
     total = decimal(accepted.total_bytes)
     task = progress.add_task(
         "dataset", total=accepted.count, status=accepted.status, volume=f"0 bytes of {total}"

@@ -191,6 +191,16 @@ def _tags_path(arn: str) -> str:
     return "/tags/" + urllib.parse.quote(arn, safe="")
 
 
+def _workload_requests(
+    service: str, params: dict[str, Any], operations: list[tuple[str, bool]]
+) -> list[Attempt]:
+    """``service``'s ``operations`` on one workload resource, which ``params`` name; each with
+    whether the resource's owner may do it."""
+    return [
+        Attempt(service, "workload", service, op, params, owner_may=may) for op, may in operations
+    ]
+
+
 def attempts(state: dict[str, Any], intruder: str) -> list[Attempt]:
     """Reads, changes, deletions and re-tags of every resource of ``state``'s environment;
     ``intruder`` is the environment whose tag a re-tag would set."""
@@ -262,16 +272,17 @@ def attempts(state: dict[str, Any], intruder: str) -> list[Attempt]:
 
     for function in _values(state, "aws_lambda_function"):
         name = function["function_name"]
-        found += [
-            Attempt("lambda", "workload", "lambda", op, {"FunctionName": name}, owner_may=may)
-            for op, may in [
+        found += _workload_requests(
+            "lambda",
+            {"FunctionName": name},
+            [
                 ("GetFunction", True),
                 ("UpdateFunctionCode", True),
                 ("UpdateFunctionConfiguration", True),
                 ("DeleteFunction", True),
                 ("InvokeFunction", False),
-            ]
-        ]
+            ],
+        )
         found.append(
             Attempt(
                 "lambda",
@@ -299,14 +310,11 @@ def attempts(state: dict[str, Any], intruder: str) -> list[Attempt]:
     ]
 
     for group in _values(state, "aws_cloudwatch_log_group"):
-        found += [
-            Attempt("logs", "workload", "logs", op, {"logGroupName": group["name"]}, owner_may=may)
-            for op, may in [
-                ("PutRetentionPolicy", True),
-                ("DeleteLogGroup", True),
-                ("GetLogEvents", False),
-            ]
-        ]
+        found += _workload_requests(
+            "logs",
+            {"logGroupName": group["name"]},
+            [("PutRetentionPolicy", True), ("DeleteLogGroup", True), ("GetLogEvents", False)],
+        )
         found.append(
             Attempt(
                 "logs",
@@ -327,15 +335,11 @@ def attempts(state: dict[str, Any], intruder: str) -> list[Attempt]:
     ]
 
     table = _one(state, "aws_dynamodb_table")
-    found += [
-        Attempt("dynamodb", "workload", "dynamodb", op, {"TableName": table["name"]}, owner_may=may)
-        for op, may in [
-            ("DescribeTable", True),
-            ("UpdateTable", True),
-            ("DeleteTable", True),
-            ("Scan", False),
-        ]
-    ]
+    found += _workload_requests(
+        "dynamodb",
+        {"TableName": table["name"]},
+        [("DescribeTable", True), ("UpdateTable", True), ("DeleteTable", True), ("Scan", False)],
+    )
     found.append(
         Attempt(
             "dynamodb",
@@ -382,24 +386,25 @@ def attempts(state: dict[str, Any], intruder: str) -> list[Attempt]:
         ]
     ]
 
-    for alarm in _values(state, "aws_cloudwatch_metric_alarm"):
-        name = alarm["alarm_name"]
-        found += [
-            Attempt("cloudwatch", "workload", "monitoring", op, params, owner_may=True)
-            for op, params in [
+    alarms = [alarm["alarm_name"] for alarm in _values(state, "aws_cloudwatch_metric_alarm")]
+    dashboard = _one(state, "aws_cloudwatch_dashboard")["dashboard_name"]
+    monitoring = [
+        *(
+            request
+            for name in alarms
+            for request in [
                 ("DescribeAlarms", {"AlarmNames.member.1": name}),
                 ("PutMetricAlarm", {"AlarmName": name}),
                 ("DeleteAlarms", {"AlarmNames.member.1": name}),
             ]
-        ]
-    dashboard = _one(state, "aws_cloudwatch_dashboard")["dashboard_name"]
+        ),
+        ("GetDashboard", {"DashboardName": dashboard}),
+        ("PutDashboard", {"DashboardName": dashboard}),
+        ("DeleteDashboards", {"DashboardNames.member.1": dashboard}),
+    ]
     found += [
         Attempt("cloudwatch", "workload", "monitoring", op, params, owner_may=True)
-        for op, params in [
-            ("GetDashboard", {"DashboardName": dashboard}),
-            ("PutDashboard", {"DashboardName": dashboard}),
-            ("DeleteDashboards", {"DashboardNames.member.1": dashboard}),
-        ]
+        for op, params in monitoring
     ]
 
     key_requests: list[tuple[str, dict[str, Any], bool]] = [

@@ -82,7 +82,7 @@ def _refusal(published: Published, **overrides: Any) -> ApiError:
     return raised.value
 
 
-def _verified(local: Cloud, reported: dict[str, Any]) -> verify.StoredObject:
+def _verified(local: Cloud, reported: dict[str, Any]) -> verify.VerifiedObject:
     stored = verify.stored_object(local.data(), local.workload(), reported)
     assert stored.owner_account == DATA_ACCOUNT_ID
     return stored

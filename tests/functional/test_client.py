@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import threading
@@ -355,6 +356,12 @@ def test_a_bad_size_is_a_usage_error() -> None:
     assert "bits" in result.stderr
 
 
+def resolve_given(**given: Any) -> targets.Target:
+    """`targets.resolve` as the command calls it: every option it takes, None where not given."""
+    options: dict[str, Any] = dict.fromkeys(inspect.signature(targets.resolve).parameters)
+    return targets.resolve(**(options | given))
+
+
 def test_env_local_reads_the_endpoint_file_above_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -364,15 +371,7 @@ def test_env_local_reads_the_endpoint_file_above_the_working_directory(
     (tmp_path / "docs").mkdir()
     monkeypatch.chdir(tmp_path / "docs")
 
-    target = targets.resolve(
-        env="local",
-        endpoint=None,
-        outputs_file=None,
-        region=None,
-        host=None,
-        api_key=None,
-        api_key_ssm_parameter=None,
-    )
+    target = resolve_given(env="local")
 
     assert target == targets.Target("http://127.0.0.1:1", REGION, HOST, "k")
 
@@ -389,12 +388,8 @@ def test_stack_outputs_give_the_endpoint_region_and_key_id(tmp_path: Path) -> No
         )
     )
 
-    target = targets.resolve(
-        env=None,
-        endpoint=None,
+    target = resolve_given(
         outputs_file=outputs,
-        region=None,
-        host=None,
         api_key="flag-key",
         api_key_ssm_parameter="/ignored/when/a/flag/is/given",
     )

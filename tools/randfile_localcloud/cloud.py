@@ -144,5 +144,5 @@ class Cloud(LocalCloud):
             body=body,
         )
 
-    def verify(self, response: gateway.Response) -> verify.StoredObject:
+    def verify(self, response: gateway.Response) -> verify.VerifiedObject:
         return verify.stored_object(self.data(), self.workload(), response.json())

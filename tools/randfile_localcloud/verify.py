@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from localcloud.aws import Identity
+from randfile.storage import StoredObject
 
 
 class VerificationError(AssertionError):
@@ -16,16 +17,14 @@ class VerificationError(AssertionError):
 
 
 @dataclass(frozen=True)
-class StoredObject:
-    bucket: str
-    key: str
-    size_bytes: int
-    sha256: str
-    version_id: str | None
+class VerifiedObject(StoredObject):
+    """The object as the data account reads it back: what the function reports of an object it
+    stored (randfile.storage.StoredObject), and the account that owns the bucket."""
+
     owner_account: str
 
 
-def stored_object(data: Identity, workload: Identity, reported: dict[str, Any]) -> StoredObject:
+def stored_object(data: Identity, workload: Identity, reported: dict[str, Any]) -> VerifiedObject:
     """Read the object back with the data account's credentials and compare it with the report."""
     bucket, key = reported["bucket"], reported["key"]
     s3 = data.s3()
@@ -59,14 +58,26 @@ def stored_object(data: Identity, workload: Identity, reported: dict[str, Any]) 
             f"s3://{bucket}/{key} is version {version_id}, "
             f"the function reported {reported['version_id']}"
         )
-    # The full-object CRC64NVME S3 keeps with the object is the one the function reported.
-    if reported.get("checksum_crc64nvme"):
-        head = s3.head_object(
-            Bucket=bucket, Key=key, ExpectedBucketOwner=data_account, ChecksumMode="ENABLED"
+    # The full-object CRC64NVME S3 keeps with the object, which every write of the function sends
+    # (randfile.storage), is the one the function reported.
+    head = s3.head_object(
+        Bucket=bucket, Key=key, ExpectedBucketOwner=data_account, ChecksumMode="ENABLED"
+    )
+    checksum = head.get("ChecksumCRC64NVME")
+    if checksum is None:
+        raise VerificationError(f"s3://{bucket}/{key} has no full-object CRC64NVME")
+    if reported.get("checksum_crc64nvme") and checksum != reported["checksum_crc64nvme"]:
+        raise VerificationError(
+            f"s3://{bucket}/{key} has CRC64NVME {checksum}, "
+            f"the function reported {reported['checksum_crc64nvme']}"
         )
-        if head.get("ChecksumCRC64NVME") != reported["checksum_crc64nvme"]:
-            raise VerificationError(
-                f"s3://{bucket}/{key} has CRC64NVME {head.get('ChecksumCRC64NVME')}, "
-                f"the function reported {reported['checksum_crc64nvme']}"
-            )
-    return StoredObject(bucket, key, len(content), digest, version_id, data_account)
+    return VerifiedObject(
+        bucket=bucket,
+        key=key,
+        size_bytes=len(content),
+        sha256=digest,
+        etag=found["ETag"],
+        version_id=version_id,
+        checksum_crc64nvme=checksum,
+        owner_account=data_account,
+    )

@@ -28,7 +28,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -36,9 +35,9 @@ from moto.awslambda.models import LambdaFunction
 from moto.awslambda.responses import LambdaResponse
 
 from localcloud import runtime
-from localcloud.aws import Identities, Identity
+from localcloud.aws import Identity
 from localcloud.concurrency import Throttled
-from localcloud.environments import Environments, RoleNotAssumed
+from localcloud.environments import FunctionHost, RoleNotAssumed
 from localcloud.model import Function, function_from_configuration
 from localcloud.timescale import scaled
 
@@ -169,19 +168,13 @@ class EventInvoker:
 
     def __init__(
         self,
-        endpoint_url: str,
-        zip_path: Path,
-        environments: Environments,
+        host: FunctionHost,
         *,
-        region: str,
         retry_delay: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._identities = Identities(endpoint_url, region)
-        self._endpoint_url = endpoint_url
-        self._zip_path = zip_path
-        self._environments = environments
+        self._host = host
         self._retry_delay = first_retry_delay() if retry_delay is None else retry_delay
         self._clock = clock
         self._sleep = sleep
@@ -242,22 +235,14 @@ class EventInvoker:
 
     def _role(self, function: Function) -> Identity:
         # Lambda runs the function, and sends its records, with its execution role.
-        return self._identities.assume(function.role_arn, function.name)
+        return self._host.identities.assume(function.role_arn, function.name)
 
     def _attempt(self, event: Event) -> Failure | None:
         function = event.function
         try:
             # The run's output goes to the function's log group, as Lambda writes it.
             return failure_of(
-                lambda: self._environments.invoke(
-                    self._zip_path,
-                    function,
-                    event.payload,
-                    assume_role=lambda seconds: self._identities.assume(
-                        function.role_arn, function.name, seconds
-                    ),
-                    request_id=event.request_id,
-                )
+                lambda: self._host.invoke(function, event.payload, request_id=event.request_id)
             )
         # An execution role Lambda cannot assume fails the attempt, as on AWS.
         except RoleNotAssumed as error:
@@ -293,7 +278,8 @@ class EventInvoker:
             return
         try:
             self._role(event.function).sqs().send_message(
-                QueueUrl=queue_url(self._endpoint_url, destination), MessageBody=json.dumps(record)
+                QueueUrl=queue_url(self._host.identities.endpoint_url, destination),
+                MessageBody=json.dumps(record),
             )
         except Exception:
             logger.exception("event %s: could not deliver to %s", event.request_id, destination)

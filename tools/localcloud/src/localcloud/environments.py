@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from localcloud import interpreters, native, runtime, runtime_client
-from localcloud.aws import Identity
+from localcloud.aws import Identities, Identity
 from localcloud.concurrency import AccountConcurrency, Slot
 from localcloud.model import Function
 from localcloud.runtime_api import Event, InitError, Outcome, RuntimeApiServer
@@ -533,3 +533,31 @@ class Environments:
             self._changed.notify_all()
         for environment in environments:
             environment.stop()
+
+
+@dataclass(frozen=True)
+class FunctionHost:
+    """What the emulator runs functions with, whichever way they are invoked (the API's
+    integrations, Event invokes, SQS event source mappings): the emulator's identities, the zip
+    the functions are deployed from, and their warm execution environments."""
+
+    identities: Identities
+    zip_path: Path
+    environments: Environments
+
+    def invoke(
+        self, function: Function, event: Any, request_id: str, slot: Slot | None = None
+    ) -> runtime.Invocation:
+        """``Environments.invoke`` under the function's execution role, which Lambda assumes;
+        ``request_id``: the one Lambda gave the event (an asynchronous event keeps it over its
+        retries)."""
+        return self.environments.invoke(
+            self.zip_path,
+            function,
+            event,
+            assume_role=lambda seconds: self.identities.assume(
+                function.role_arn, function.name, seconds
+            ),
+            request_id=request_id,
+            slot=slot,
+        )

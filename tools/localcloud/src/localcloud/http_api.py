@@ -19,16 +19,15 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 from werkzeug.wrappers import Request, Response
 
 from localcloud import gateway, model, principals, sigv4, wiring
-from localcloud.aws import Identities, Identity
+from localcloud.aws import Identity
 from localcloud.concurrency import Throttled
-from localcloud.environments import Environments
+from localcloud.environments import FunctionHost
 from localcloud.runtime import InvocationError
 from localcloud.throttling import Limits
 
@@ -81,24 +80,15 @@ def render_template(template: str, context: Mapping[str, str]) -> str:
 class FrontDoor:
     """The WSGI application of the API's HTTP endpoint.
 
-    ``gateway_role_arn``: a role in the account that owns the APIs, which the gateway reads their
-    configuration with; ``region``: the APIs' region, which callers sign their requests for;
-    ``environments``: the functions' warm execution environments the integrations run in."""
+    ``host``: what the integrations run functions with, its identities' region the APIs' region,
+    which callers sign their requests for; ``gateway_role_arn``: a role in the account that owns
+    the APIs, which the gateway reads their configuration with."""
 
     def __init__(
-        self,
-        endpoint_url: str,
-        zip_path: Path,
-        environments: Environments,
-        *,
-        region: str,
-        gateway_role_arn: str,
-        limits: Limits | None = None,
+        self, host: FunctionHost, *, gateway_role_arn: str, limits: Limits | None = None
     ) -> None:
-        self._identities = Identities(endpoint_url, region)
+        self._host = host
         self._gateway_role_arn = gateway_role_arn
-        self._zip_path = zip_path
-        self._environments = environments
         self._limits = limits or Limits()
         self._lock = threading.Lock()
         self._workload: Identity | None = None
@@ -107,7 +97,9 @@ class FrontDoor:
         # Creating boto3 clients is not thread-safe: the identity and its clients are made once.
         with self._lock:
             if self._workload is None:
-                identity = self._identities.assume(self._gateway_role_arn, "localcloud-apigateway")
+                identity = self._host.identities.assume(
+                    self._gateway_role_arn, "localcloud-apigateway"
+                )
                 for client in (
                     identity.apigateway,
                     identity.acm,
@@ -210,7 +202,7 @@ class FrontDoor:
         if endpoint.authorization_type != "AWS_IAM":
             return model.Caller("anonymous", "", "", api_key)
         headers = dict(request.headers.items())
-        authorization = sigv4.parse(headers, self._identities.region)
+        authorization = sigv4.parse(headers, self._host.identities.region)
         principal = principals.lookup(authorization.access_key_id, authorization.session_token)
         query = request.query_string.decode()
         sigv4.verify(
@@ -306,8 +298,8 @@ class FrontDoor:
                 workload,
                 route,
                 caller,
-                self._zip_path,
-                environments=self._environments,
+                self._host.zip_path,
+                environments=self._host.environments,
                 path=request.path,
                 body=body.decode("utf-8", errors="replace"),
                 headers=headers,

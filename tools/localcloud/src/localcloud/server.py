@@ -27,10 +27,11 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from localcloud import async_invoke, authorizer, compat, moto_speedups, snapshots, sqs_event_source
+from localcloud.aws import Identities
 from localcloud.concurrency import AccountConcurrency
 from localcloud.control import ControlEndpoint
 from localcloud.emulator import HOST
-from localcloud.environments import Environments
+from localcloud.environments import Environments, FunctionHost
 from localcloud.fault_injection import FaultInjector, FaultRules
 from localcloud.http_api import FrontDoor
 from localcloud.recorder import RECORD_FILE_VARIABLE, Recorder
@@ -80,15 +81,12 @@ def serve(
     control = app = ControlEndpoint(app, rules, concurrency)
     server = make_server(HOST, 0, app, threaded=True, request_handler=MotoRequestHandler)
     endpoint_url = f"http://{HOST}:{server.server_port}"
-    async_invoke.install(
-        async_invoke.EventInvoker(endpoint_url, zip_path, environments, region=region)
-    )
-    poller = sqs_event_source.SqsPoller(endpoint_url, zip_path, environments, region=region)
+    host = FunctionHost(Identities(endpoint_url, region), zip_path, environments)
+    async_invoke.install(async_invoke.EventInvoker(host))
+    poller = sqs_event_source.SqsPoller(host)
     control.poller_status = poller.status
     poller.start()
-    front_door = FrontDoor(
-        endpoint_url, zip_path, environments, region=region, gateway_role_arn=gateway_role_arn
-    )
+    front_door = FrontDoor(host, gateway_role_arn=gateway_role_arn)
     api = make_server(HOST, 0, front_door, threaded=True)
     signal.signal(signal.SIGTERM, _stop)
     threading.Thread(target=api.serve_forever, name="localcloud-api", daemon=True).start()

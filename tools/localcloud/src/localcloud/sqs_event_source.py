@@ -35,7 +35,6 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from moto.awslambda.models import EventSourceMapping, LambdaBackend, lambda_backends
@@ -44,9 +43,9 @@ from moto.sqs.models import sqs_backends
 
 from localcloud import esm_validation, runtime
 from localcloud.async_invoke import failure_of, queue_url
-from localcloud.aws import Identities, Identity
+from localcloud.aws import Identity
 from localcloud.concurrency import Slot
-from localcloud.environments import Environments, RoleNotAssumed
+from localcloud.environments import FunctionHost, RoleNotAssumed
 from localcloud.model import Function, function_from_configuration
 from localcloud.recorder import LAMBDA_SESSION_PREFIX
 from localcloud.timescale import scaled
@@ -164,13 +163,8 @@ class _MappingState:
 class SqsPoller:
     """Polls every enabled SQS mapping in threads of the emulator process."""
 
-    def __init__(
-        self, endpoint_url: str, zip_path: Path, environments: Environments, *, region: str
-    ) -> None:
-        self._identities = Identities(endpoint_url, region)
-        self._endpoint_url = endpoint_url
-        self._zip_path = zip_path
-        self._environments = environments
+    def __init__(self, host: FunctionHost) -> None:
+        self._host = host
         self._lock = threading.Condition()
         self._states: dict[str, _MappingState] = {}
         self._retired: list[_MappingState] = []
@@ -276,7 +270,7 @@ class SqsPoller:
         cached = self._roles.get(function.role_arn)
         if cached is not None and cached[1] > time.monotonic() + 300:
             return cached[0]
-        identity = self._identities.assume(
+        identity = self._host.identities.assume(
             function.role_arn, f"{LAMBDA_SESSION_PREFIX}{function.name}"[:64]
         )
         self._roles[function.role_arn] = (identity, time.monotonic() + 3600)
@@ -290,14 +284,14 @@ class SqsPoller:
                 return False
         function = self._function(mapping)
         # The account's concurrency first: Lambda does not receive what it cannot invoke.
-        slot = self._environments.concurrency.try_acquire(function, executing=False)
+        slot = self._host.environments.concurrency.try_acquire(function, executing=False)
         if slot is None:
             return False
         try:
             role = self._role(function)
             messages = self._receive(role, mapping)
         except Exception:
-            self._environments.concurrency.release(slot)
+            self._host.environments.concurrency.release(slot)
             raise
         with self._lock:
             state.last_receive_empty = not messages
@@ -307,9 +301,9 @@ class SqsPoller:
             self._hide(mapping.event_source_arn, messages, 0)
             messages = []
         if not messages:
-            self._environments.concurrency.release(slot)
+            self._host.environments.concurrency.release(slot)
             return False
-        self._environments.concurrency.executes(slot)
+        self._host.environments.concurrency.executes(slot)
         with self._lock:
             state.in_flight += 1
             state.invocations += 1
@@ -323,7 +317,7 @@ class SqsPoller:
 
     def _receive(self, role: Identity, mapping: EventSourceMapping) -> list[dict[str, Any]]:
         """Up to BatchSize messages, gathered for up to the (scaled) batching window."""
-        url = queue_url(self._endpoint_url, mapping.event_source_arn)
+        url = queue_url(self._host.identities.endpoint_url, mapping.event_source_arn)
         window = scaled(float(mapping.max_batch_window or 0))
         deadline = time.monotonic() + window
         visibility = self._visibility_seconds(mapping.event_source_arn)
@@ -370,16 +364,7 @@ class SqsPoller:
         outcome: dict[str, Any] = {}
 
         def run() -> runtime.Invocation:
-            invocation = self._environments.invoke(
-                self._zip_path,
-                function,
-                event,
-                assume_role=lambda seconds: self._identities.assume(
-                    function.role_arn, function.name, seconds
-                ),
-                request_id=request_id,
-                slot=batch.slot,
-            )
+            invocation = self._host.invoke(function, event, request_id=request_id, slot=batch.slot)
             outcome.update(invocation.outcome)
             return invocation
 
@@ -428,7 +413,7 @@ class SqsPoller:
                 self._lock.notify_all()
 
     def _delete(self, role: Identity, queue_arn: str, messages: list[dict[str, Any]]) -> None:
-        url = queue_url(self._endpoint_url, queue_arn)
+        url = queue_url(self._host.identities.endpoint_url, queue_arn)
         for start in range(0, len(messages), MAX_MESSAGES_PER_RECEIVE):
             chunk = messages[start : start + MAX_MESSAGES_PER_RECEIVE]
             answer = role.sqs().delete_message_batch(

@@ -13,9 +13,10 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from localcloud import esm_validation, gateway
+from localcloud.aws import Identities
 from localcloud.concurrency import AccountConcurrency, Throttled
 from localcloud.control import ControlEndpoint
-from localcloud.environments import Environments
+from localcloud.environments import Environments, FunctionHost
 from localcloud.fault_injection import FaultRules
 from localcloud.faults import FaultRule
 from localcloud.http_api import FrontDoor
@@ -320,10 +321,9 @@ def test_api_gateway_answers_a_throttled_lambda_with_500(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(gateway, "invoke", throttled)
     front_door = FrontDoor(
-        "http://127.0.0.1:9",
-        Path("unused.zip"),
-        Environments(),
-        region="eu-west-1",
+        FunctionHost(
+            Identities("http://127.0.0.1:9", "eu-west-1"), Path("unused.zip"), Environments()
+        ),
         gateway_role_arn="arn:aws:iam::111111111111:role/gateway",
     )
     route = SimpleNamespace(gateway_responses={})

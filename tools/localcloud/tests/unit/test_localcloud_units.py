@@ -13,9 +13,9 @@ import pytest
 
 import localcloud
 from localcloud import async_invoke, gateway, interpreters, runtime, stack, wiring
-from localcloud.aws import Credentials, Identity
+from localcloud.aws import Credentials, Identities, Identity
 from localcloud.concurrency import Throttled
-from localcloud.environments import Environments
+from localcloud.environments import Environments, FunctionHost
 from localcloud.model import Caller, Function, Route
 from localcloud.recorder import lambda_service
 from localcloud.signing import AssumedRole
@@ -247,10 +247,9 @@ class ScriptedInvoker(async_invoke.EventInvoker):
         self.now = 0.0
         self.slept: list[float] = []
         super().__init__(
-            "http://127.0.0.1:1",
-            Path("unused.zip"),
-            Environments(),
-            region="eu-west-1",
+            FunctionHost(
+                Identities("http://127.0.0.1:1", "eu-west-1"), Path("unused.zip"), Environments()
+            ),
             retry_delay=1.0,
             clock=lambda: self.now,
         )
