@@ -47,21 +47,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker(DESTROYS) is not None)
 
 
+# A create answered "already exists" on a fresh local cloud, where nothing else creates: the
+# provider sent it twice, and the local cloud carried out the first one without the provider
+# getting its answer. KMS CreateAlias, IAM CreateRole and Route 53 ChangeResourceRecordSets did so
+# in three of about fifteen fresh-clone runs, all in the first two minutes, when every group
+# deploys at once; the emulator's log shows no error for the first one, and the cause is not
+# found. Such a deployment is made again, once, on a new local cloud, after its errors are printed.
+_SENT_TWICE = re.compile(r"already exists|AlreadyExists", re.IGNORECASE)
+
+
 @pytest.fixture(scope="session")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     if not DEFAULT_ZIP.is_file():
         pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first (make test-e2e does)")
-    # Encrypted with a customer managed key as in prod; `make demo` covers the SSE-S3 default.
-    cloud = Cloud(
-        Paths(tmp_path_factory.mktemp("localcloud")), DEFAULT_ZIP, {"kms_encryption": True}
-    )
-    try:
+    for attempt in (1, 2):
+        # Encrypted with a customer managed key as in prod; `make demo` covers the SSE-S3 default.
+        cloud = Cloud(
+            Paths(tmp_path_factory.mktemp("localcloud")), DEFAULT_ZIP, {"kms_encryption": True}
+        )
         try:
             cloud.up()
             cloud.deploy()
-        except Exception:
+            break
+        except Exception as error:
             _report_emulator_refusals(cloud.paths)
-            raise
+            cloud.discard()
+            if attempt == 2 or not _SENT_TWICE.search(str(error)):
+                raise
+            print("a create was sent twice: deploying again on a new local cloud", file=sys.stderr)
+    try:
         yield cloud
     finally:
         # Destroying is test_destroy_leaves_nothing_behind's to check, on the `localcloud` group's
