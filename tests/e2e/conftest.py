@@ -20,17 +20,17 @@ local cloud of its own (the module-scoped `pipeline`) and a group of its own (`r
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from localcloud import emulator, endpoint
+from localcloud import endpoint
 from localcloud.paths import Paths
 from randfile_localcloud.cloud import Cloud
 from randfile_localcloud.settings import DEFAULT_ZIP
+from tests.e2e.deploys import report_emulator_errors, sent_twice
 from tests.e2e.pipeline import Pipeline, rehearsal
 
 DESTROYS = "destroys_localcloud"
@@ -47,19 +47,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker(DESTROYS) is not None)
 
 
-# A create answered "already exists" on a fresh local cloud, where nothing else creates: the
-# provider sent it twice, and the local cloud carried out the first one without the provider
-# getting its answer. KMS CreateAlias, IAM CreateRole and Route 53 ChangeResourceRecordSets did so
-# in three of about fifteen fresh-clone runs, all in the first two minutes, when every group
-# deploys at once; the emulator's log shows no error for the first one, and the cause is not
-# found. Such a deployment is made again, once, on a new local cloud, after its errors are printed.
-_SENT_TWICE = re.compile(r"already exists|AlreadyExists", re.IGNORECASE)
-
-
 @pytest.fixture(scope="session")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     if not DEFAULT_ZIP.is_file():
         pytest.fail(f"{DEFAULT_ZIP} is missing: run `make build` first (make test-e2e does)")
+    # Made again, once, on a new local cloud if a create was sent twice (tests/e2e/deploys.py).
     for attempt in (1, 2):
         # Encrypted with a customer managed key as in prod; `make demo` covers the SSE-S3 default.
         cloud = Cloud(
@@ -70,9 +62,9 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
             cloud.deploy()
             break
         except Exception as error:
-            _report_emulator_refusals(cloud.paths)
+            report_emulator_errors(cloud.paths.state_dir)
             cloud.discard()
-            if attempt == 2 or not _SENT_TWICE.search(str(error)):
+            if attempt == 2 or not sent_twice(error):
                 raise
             print("a create was sent twice: deploying again on a new local cloud", file=sys.stderr)
     try:
@@ -81,26 +73,6 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
         # Destroying is test_destroy_leaves_nothing_behind's to check, on the `localcloud` group's
         # deployment; here it would only cost a minute of terraform destroy per deployment.
         cloud.discard()
-
-
-def _report_emulator_refusals(paths: Paths) -> None:
-    """What the emulator answered with an error or raised, on stderr, which pytest shows with the
-    failed setup: the state folder and its logs go with the session, and a failed deploy in CI
-    leaves nothing else to read (a create the provider retried, such as CreateAlias answered
-    AlreadyExists, is seen only here)."""
-    log = emulator.log_file(paths.state_dir)
-    if not log.is_file():
-        return
-    lines = log.read_text(errors="replace").splitlines()
-    answered_an_error = re.compile(r'" [45]\d\d ')
-    telling = [
-        line
-        for line in lines
-        if answered_an_error.search(line) or "Traceback" in line or "Error" in line
-    ]
-    print(f"{log}: {len(lines)} lines; the last errors and refusals:", file=sys.stderr)
-    for line in telling[-40:]:
-        print(f"  {line}", file=sys.stderr)
 
 
 @pytest.fixture(scope="session")
