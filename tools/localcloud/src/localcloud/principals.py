@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from botocore.credentials import Credentials
+from moto.iam import models as iam_models
 from moto.iam.access_control import CreateAccessKeyFailure, create_access_key
-from moto.iam.models import get_account_id_from
 from moto.sts.models import sts_backends
 
 from localcloud.sigv4 import SignatureRejected
@@ -38,7 +38,7 @@ def _invalid_token() -> SignatureRejected:
 
 def lookup(access_key_id: str, session_token: str | None) -> Principal:
     """The identity and secret of a key; refuses unknown keys, wrong and expired tokens."""
-    account_id = get_account_id_from(access_key_id)
+    account_id = iam_models.get_account_id_from(access_key_id)
     headers = {"X-Amz-Security-Token": session_token} if session_token else {}
     try:
         key = create_access_key(account_id, PARTITION, access_key_id, headers)

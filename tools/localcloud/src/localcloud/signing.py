@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from moto.iam.models import get_account_id_from
+from moto.iam import models as iam_models
 from moto.sts.models import sts_backends
 from werkzeug.wrappers import Request
 
@@ -59,7 +59,7 @@ def assumed_role(access_key_id: str) -> AssumedRole | None:
     known = _ISSUED.get(access_key_id)
     if known is not None:
         return known
-    account_id = get_account_id_from(access_key_id)
+    account_id = iam_models.get_account_id_from(access_key_id)
     for partition_backend in sts_backends[account_id].values():
         assumed = partition_backend.get_assumed_role_from_access_key(access_key_id)
         if assumed is not None:

@@ -6,7 +6,7 @@ import json
 
 import boto3
 import pytest
-from moto.iam.models import get_account_id_from
+from moto.iam import models as iam_models
 
 from localcloud import signing
 
@@ -29,9 +29,10 @@ def test_an_assumed_role_s_key_is_found_once_and_a_static_key_never(
 
     def counted(access_key_id: str) -> str:
         lookups.append(access_key_id)
-        return get_account_id_from(access_key_id)
+        return found_by_moto(access_key_id)
 
-    monkeypatch.setattr("localcloud.signing.get_account_id_from", counted)
+    found_by_moto = iam_models.get_account_id_from
+    monkeypatch.setattr(iam_models, "get_account_id_from", counted)
 
     first = signing.assumed_role(keys["AccessKeyId"])
     again = signing.assumed_role(keys["AccessKeyId"])
