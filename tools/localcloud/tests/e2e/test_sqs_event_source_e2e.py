@@ -102,8 +102,14 @@ TRUST_LAMBDA = document(
 
 
 @pytest.fixture(scope="module")
+def requests_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the emulator records every request it serves (localcloud.recorder)."""
+    return tmp_path_factory.mktemp("esm-requests") / "requests.jsonl"
+
+
+@pytest.fixture(scope="module")
 def cloud(
-    package: Path, tmp_path_factory: pytest.TempPathFactory
+    package: Path, requests_file: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Identity, FaultClient]]:
     state_dir = tmp_path_factory.mktemp("esm-cloud")
     with pytest.MonkeyPatch.context() as patch:
@@ -111,7 +117,11 @@ def cloud(
         patch.setenv("LOCALCLOUD_TIME_SCALE", str(TIME_SCALE))
         patch.setenv("LOCALCLOUD_ACCOUNT_CONCURRENCY", str(ACCOUNT_CONCURRENCY))
         running = emulator.start(
-            state_dir, package, region=REGION, gateway_role_arn=role_arn(ACCOUNT, ADMIN_ROLE)
+            state_dir,
+            package,
+            region=REGION,
+            gateway_role_arn=role_arn(ACCOUNT, ADMIN_ROLE),
+            record_to=requests_file,
         )
     try:
         workload = Identities(running.endpoint_url, REGION).assume(
@@ -286,6 +296,42 @@ def test_a_mapping_hands_aws_records_to_the_function_and_deletes_them(
     eventually(lambda: counts(workload, url) == (0, 0) or None, "the message deleted")
     eventually(lambda: idle(faults), "the poller idle")
     assert arn.endswith(":function:esm-consume")
+
+
+def _pollers_receives(requests_file: Path, queue_name: str) -> int:
+    """The ReceiveMessage requests Lambda's poller made of the queue, as the emulator recorded
+    them."""
+    entries = [json.loads(line) for line in requests_file.read_text().splitlines()]
+    return sum(
+        1
+        for entry in entries
+        if entry.get("service_principal") == "lambda.amazonaws.com"
+        and entry.get("target") == "AmazonSQS.ReceiveMessage"
+        and f'/{queue_name}"' in (entry.get("body") or "")
+    )
+
+
+def test_an_empty_queue_is_looked_at_and_only_a_message_is_received(
+    cloud: tuple[Identity, FaultClient], package: Path, requests_file: Path
+) -> None:
+    """Lambda long-polls an empty queue; the poller looks at it in the emulator's own process
+    and sends the role's ReceiveMessage only once a message is visible."""
+    workload, faults = cloud
+    deploy(workload, package, "esm-quiet", "handlers.consume")
+    url, queue_arn = queue(workload, "esm-quiet")
+    mapping_id = workload.lambda_().create_event_source_mapping(
+        EventSourceArn=queue_arn, FunctionName="esm-quiet", BatchSize=1
+    )["UUID"]
+    eventually(
+        lambda: mapping_id in faults.status()["event_source_mappings"]["mappings"] or None,
+        "the mapping polled",
+    )
+    time.sleep(1.0)  # five looks at the empty queue (IDLE_POLL_SECONDS)
+
+    assert _pollers_receives(requests_file, "esm-quiet") == 0
+    token = send(workload, url)
+    eventually(lambda: seen_once(workload, token), "the message's invocation")
+    assert _pollers_receives(requests_file, "esm-quiet") >= 1
 
 
 def test_a_failed_item_comes_back_after_the_scaled_visibility_then_goes_to_the_dead_letter_queue(
