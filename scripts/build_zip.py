@@ -20,6 +20,9 @@ import zipfile
 from pathlib import Path
 
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+# zlib's default level: 9 took 1.5 s of CPU against 0.45 s for a zip 0.4 % smaller (5.22 against
+# 5.25 MB), and the pipeline's jobs and the tests build it again and again.
+_COMPRESS_LEVEL = 6
 _PACKAGE = "randfile"
 _INSTALLER_FILES = frozenset({"INSTALLER", "REQUESTED", "RECORD", "direct_url.json"})
 
@@ -55,13 +58,15 @@ def build(source: Path, output: Path, dependencies: Path | None = None) -> bytes
     names = [name.as_posix() for _, name in entries]
     if len(names) != len(set(names)):
         raise SystemExit("build: a dependency has a file of the same name as the package's")
-    with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    with zipfile.ZipFile(
+        staging, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=_COMPRESS_LEVEL
+    ) as zf:
         for path, name in sorted(entries, key=lambda entry: entry[1].as_posix()):
             info = zipfile.ZipInfo(name.as_posix(), date_time=_FIXED_TIME)
             info.external_attr = 0o100644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # Unix, whatever machine builds it
-            zf.writestr(info, path.read_bytes(), compresslevel=9)
+            zf.writestr(info, path.read_bytes(), compresslevel=_COMPRESS_LEVEL)
     # Renamed only when complete, so a failed build never leaves a zip that looks deployable.
     staging.replace(output)
     return output.read_bytes()
