@@ -136,7 +136,13 @@ RUNTIME_PYTHON_ELSEWHERE := tests/functional/ci_scripts tests/functional/test_cl
   tests/functional/test_client_datasets.py tests/unit/test_dataset_report.py \
   tests/unit/test_build_zip.py tests/unit/test_build_zip_dependencies.py \
   tests/unit/test_bench_datasets.py tests/unit/test_module_docs.py tests/unit/test_local_stack.py \
-  tests/functional/test_terraform_wrapper.py tests/functional/test_job_variable_messages.py
+  tests/functional/test_terraform_wrapper.py tests/functional/test_job_variable_messages.py \
+  tests/functional/test_verify.py
+# The rest of tests/unit and tests/functional: the function's code, run by test-unit-runtime on the
+# runtime's Python. `make test` runs them there only, not a second time on the default Python (the
+# function runs on the runtime's alone, on Lambda and in the local cloud): about 30 s of CPU.
+FUNCTION_CODE_TESTS := $(filter-out $(RUNTIME_PYTHON_ELSEWHERE), \
+  $(wildcard tests/unit/test_*.py tests/functional/test_*.py))
 .PHONY: test-unit-runtime
 test-unit-runtime: $(RUNTIME_VENV)/.installed $(RUNTIME_CLIENT)/.installed ## The service's unit and functional tests on the Lambda runtime's Python (.venv-runtime)
 	$(RUNTIME_PY) -c 'import platform; print("unit and functional tests on Python", platform.python_version())'
@@ -401,7 +407,8 @@ test: build $(RUNTIME_CLIENT)/.installed $(PYCACHE_WARM) ## Everything CI checks
 	set +e; \
 	{ sleep $(STATIC_CHECKS_DELAY); nice -n 10 $(MAKE) --no-print-directory -j4 --output-sync=target \
 	  tf-test test-unit-runtime lint; } >$(STATIC_CHECKS_LOG) 2>&1 & checks_pid=$$!; \
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=15 2>&1 | tee $(PYTEST_LOG); \
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=15 \
+	  $(addprefix --ignore=,$(FUNCTION_CODE_TESTS)) 2>&1 | tee $(PYTEST_LOG); \
 	tests=$${PIPESTATUS[0]}; \
 	wait $$checks_pid; checks=$$?; \
 	echo "== lint, terraform test and the runtime-Python tests ($(STATIC_CHECKS_LOG)): exit $$checks =="; \

@@ -116,8 +116,8 @@ def nested_objects(depth: int) -> str:
     return '{"a":' * depth + "1" + "}" * depth
 
 
-# These run on the default interpreter and on the Lambda runtime's (make test-unit-runtime): the
-# json module alone answers the deep ones differently on 3.11 and 3.13.
+# These run on the Lambda runtime's interpreter in make test (test-unit-runtime) and on the default
+# one in make test-unit: the json module alone answers the deep ones differently on 3.11 and 3.13.
 @pytest.mark.parametrize(
     ("body", "rule"),
     [
