@@ -25,9 +25,9 @@ docs/operations.md draws the lifecycle and its bound.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from randfile import job_table
@@ -36,7 +36,6 @@ from randfile.dataset_plan import Sizes
 from randfile.jobs import JobStatus
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
 
 ITEM_PREFIX = "dataset#"
@@ -343,9 +342,6 @@ def _chunk(item: Mapping[str, Any]) -> Chunk:
     )
 
 
-_CLAIMABLE = "#status = :queued OR (#status = :running AND lease_expires_at < :now_ms)"
-
-
 _Item = TypeVar("_Item", Dataset, Chunk)
 
 
@@ -358,21 +354,11 @@ class Claimed(Generic[_Item]):
     held: bool
 
 
-class DatasetStore:
+class DatasetStore(job_table.ItemStore):
     """The dataset and chunk items of one table; every failure to reach DynamoDB is a
     JobsUnavailableError."""
 
-    def __init__(
-        self,
-        client: DynamoDBClient,
-        table: str,
-        retention_days: int,
-        now: Callable[[], datetime] = job_table.now,
-    ) -> None:
-        self._client = client
-        self._table = table
-        self._retention = timedelta(days=retention_days)
-        self._now = now
+    _item_name = "dataset"
 
     # --- The dataset ------------------------------------------------------------------------
 
@@ -404,22 +390,16 @@ class DatasetStore:
             chunk_starts=tuple(chunk_starts),
             created_at=job_table.timestamp(moment),
             updated_at=job_table.timestamp(moment),
-            expiration=int((moment + self._retention).timestamp()),
+            expiration=self._expiration(moment),
         )
 
     def accept(self, dataset: Dataset) -> None:
         """Stores a new dataset; never replaces one."""
-        with job_table.dynamodb_errors(self._table, "store the dataset"):
-            self._client.put_item(
-                TableName=self._table,
-                Item=_dataset_item(dataset),
-                ConditionExpression="attribute_not_exists(id)",
-            )
+        self._put_new(_dataset_item(dataset), "store the dataset")
 
     def get(self, dataset_id: str) -> Dataset | None:
-        """The dataset, or None when it does not exist or has expired (TTL deletes within days,
-        https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html)."""
-        item = self._get(dataset_item_id(dataset_id), "read the dataset")
+        """The dataset, or None when it does not exist or has expired."""
+        item = self._get(dataset_item_id(dataset_id))
         return None if item is None else _dataset(item)
 
     def claim(self, dataset_id: str, lease_ms: int) -> Claimed[Dataset]:
@@ -496,24 +476,20 @@ class DatasetStore:
     def put_chunk(self, dataset: Dataset, number: int) -> None:
         """Stores chunk `number` `queued` unless it exists (a fan-out redelivered after a kill)."""
         first, files = dataset.chunk_of(number)
-        try:
-            with job_table.dynamodb_errors(self._table, "store a chunk"):
-                self._client.put_item(
-                    TableName=self._table,
-                    Item={
-                        "id": _s(chunk_item_id(dataset.dataset_id, number)),
-                        "dataset_id": _s(dataset.dataset_id),
-                        "chunk": _n(number),
-                        "first_index": _n(first),
-                        "files": _n(files),
-                        "status": _s(JobStatus.QUEUED.value),
-                        "results": {"M": {}},
-                        "expiration": _n(dataset.expiration),
-                    },
-                    ConditionExpression="attribute_not_exists(id)",
-                )
-        except job_table.ConditionFailedError:
-            pass
+        with suppress(job_table.ConditionFailedError):
+            self._put_new(
+                {
+                    "id": _s(chunk_item_id(dataset.dataset_id, number)),
+                    "dataset_id": _s(dataset.dataset_id),
+                    "chunk": _n(number),
+                    "first_index": _n(first),
+                    "files": _n(files),
+                    "status": _s(JobStatus.QUEUED.value),
+                    "results": {"M": {}},
+                    "expiration": _n(dataset.expiration),
+                },
+                "store a chunk",
+            )
 
     def get_chunk(self, dataset_id: str, number: int) -> Chunk | None:
         item = self._get(chunk_item_id(dataset_id, number), "read a chunk")
@@ -577,7 +553,9 @@ class DatasetStore:
                     "UpdateExpression": "SET #status = :final, results = :results,"
                     " updated_at = :now",
                     "ConditionExpression": f"expiration > :epoch AND ({condition})",
-                    "ExpressionAttributeNames": _names(condition + " #status"),
+                    "ExpressionAttributeNames": job_table.status_and_attempt(
+                        condition + " #status"
+                    ),
                     "ExpressionAttributeValues": chunk_values,
                 }
             },
@@ -604,75 +582,6 @@ class DatasetStore:
         except job_table.ConditionFailedError:
             return False
         return True
-
-    # --- Mechanics ----------------------------------------------------------------------------
-
-    def _held(self, attempt: int) -> dict[str, AttributeValueTypeDef]:
-        return {":running": _s(JobStatus.RUNNING.value), ":attempt": _n(attempt)}
-
-    def _get(self, item_id: str, doing: str) -> dict[str, Any] | None:
-        with job_table.dynamodb_errors(self._table, doing):
-            item = self._client.get_item(
-                TableName=self._table, Key={"id": _s(item_id)}, ConsistentRead=True
-            ).get("Item")
-        if item is None or int(item["expiration"]["N"]) <= self._now().timestamp():
-            return None
-        return dict(item)
-
-    def _claim(self, item_id: str, lease_ms: int) -> tuple[dict[str, Any] | None, bool]:
-        now = self._now()
-        now_ms = int(now.timestamp() * 1000)
-        return self._update(
-            item_id,
-            "SET #status = :running, #attempt = if_not_exists(#attempt, :zero) + :one,"
-            " lease_expires_at = :lease, updated_at = :now",
-            _CLAIMABLE,
-            {
-                ":running": _s(JobStatus.RUNNING.value),
-                ":queued": _s(JobStatus.QUEUED.value),
-                ":zero": _n(0),
-                ":one": _n(1),
-                ":lease": _n(now_ms + lease_ms),
-                ":now_ms": _n(now_ms),
-            },
-        )
-
-    def _update(
-        self,
-        item_id: str,
-        update: str,
-        condition: str,
-        values: dict[str, AttributeValueTypeDef],
-        names: dict[str, str] | None = None,
-    ) -> tuple[dict[str, Any] | None, bool]:
-        """The item after the update and whether it was made; when its condition failed, the
-        item as it is (None: there is none, or it expired)."""
-        values = {
-            ":now": _s(job_table.timestamp(self._now())),
-            **values,
-            ":epoch": _n(int(self._now().timestamp())),
-        }
-        try:
-            with job_table.dynamodb_errors(self._table, "update the dataset"):
-                answer = self._client.update_item(
-                    TableName=self._table,
-                    Key={"id": _s(item_id)},
-                    UpdateExpression=update,
-                    ConditionExpression=f"expiration > :epoch AND ({condition})",
-                    ExpressionAttributeNames={**_names(update + condition), **(names or {})},
-                    ExpressionAttributeValues={
-                        name: value for name, value in values.items() if name in update + condition
-                    }
-                    | {":epoch": values[":epoch"]},
-                    ReturnValues="ALL_NEW",
-                )
-        except job_table.ConditionFailedError:
-            return self._get(item_id, "read the dataset"), False
-        return dict(answer["Attributes"]), True
-
-
-def _names(expression: str) -> dict[str, str]:
-    return {name: name[1:] for name in ("#status", "#attempt") if name in expression}
 
 
 def with_result(chunk: Chunk, result: FileResult) -> Chunk:

@@ -15,9 +15,8 @@ own format, which never start with `job#`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -26,15 +25,14 @@ from randfile.content import Format
 from randfile.storage import Digests
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 ITEM_PREFIX = "job#"
 
 
 class JobStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
+    QUEUED = job_table.QUEUED
+    RUNNING = job_table.RUNNING
     SUCCEEDED = "succeeded"
     FAILED = "failed"
 
@@ -159,24 +157,10 @@ def _s(status: JobStatus) -> AttributeValueTypeDef:
     return {"S": status.value}
 
 
-def _held(job: Job) -> dict[str, AttributeValueTypeDef]:
-    return {":running": _s(JobStatus.RUNNING), ":attempt": {"N": str(job.attempt)}}
-
-
-class JobStore:
+class JobStore(job_table.ItemStore):
     """The job items of one table. Every failure to reach DynamoDB is a JobsUnavailableError."""
 
-    def __init__(
-        self,
-        client: DynamoDBClient,
-        table: str,
-        retention_days: int,
-        now: Callable[[], datetime] = job_table.now,
-    ) -> None:
-        self._client = client
-        self._table = table
-        self._retention = timedelta(days=retention_days)
-        self._now = now
+    _item_name = "job"
 
     def new_job(
         self,
@@ -202,34 +186,17 @@ class JobStore:
             content_type=content_type,
             created_at=job_table.timestamp(moment),
             updated_at=job_table.timestamp(moment),
-            expiration=int((moment + self._retention).timestamp()),
+            expiration=self._expiration(moment),
         )
 
     def accept(self, job: Job) -> None:
         """Stores a new job; never replaces one (a ULID collision fails instead)."""
-        with job_table.dynamodb_errors(self._table, "store the job"):
-            self._client.put_item(
-                TableName=self._table,
-                Item=_item(job),
-                ConditionExpression="attribute_not_exists(id)",
-            )
+        self._put_new(_item(job), "store the job")
 
     def get(self, job_id: str) -> Job | None:
         """The job, or None when it does not exist or has expired."""
-        with job_table.dynamodb_errors(self._table, "read the job"):
-            item = self._client.get_item(
-                TableName=self._table,
-                Key={"id": {"S": ITEM_PREFIX + job_id}},
-                ConsistentRead=True,
-            ).get("Item")
-        if item is None:
-            return None
-        job = _job(item)
-        # TTL deletes expired items within days, not at once, and until then reads still return
-        # them (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html).
-        if job.expiration <= self._now().timestamp():
-            return None
-        return job
+        item = self._get(ITEM_PREFIX + job_id)
+        return None if item is None else _job(item)
 
     # The transitions. Each is one conditional UpdateItem on the job's current state, so that
     # two deliveries, a late retry or the API's own failure path can never move a job backwards:
@@ -240,39 +207,22 @@ class JobStore:
         """Takes the job for one delivery: `queued`, or `running` under a lease that has expired
         (the delivery that held it was killed), becomes `running` under a new attempt whose lease
         ends `lease_ms` from now."""
-        now = self._now()
-        lease = int(now.timestamp() * 1000) + lease_ms
-        job, applied = self._transition(
-            job_id,
-            "SET #status = :running, #attempt = if_not_exists(#attempt, :zero) + :one,"
-            " lease_expires_at = :lease, updated_at = :now REMOVE error_code, error_message",
-            "#status = :queued OR (#status = :running AND lease_expires_at < :now_ms)",
-            {
-                ":running": _s(JobStatus.RUNNING),
-                ":queued": _s(JobStatus.QUEUED),
-                ":zero": {"N": "0"},
-                ":one": {"N": "1"},
-                ":lease": {"N": str(lease)},
-                ":now": {"S": job_table.timestamp(now)},
-                ":now_ms": {"N": str(int(now.timestamp() * 1000))},
-            },
-        )
-        return Claim(job, held=applied)
+        item, held = self._claim(ITEM_PREFIX + job_id, lease_ms)
+        return Claim(None if item is None else _job(item), held=held)
 
     def record_content(self, job: Job, digests: Digests) -> Job | None:
         """Keeps the content's digests before the write that makes the object exist, under the
         attempt that holds the job."""
         return self._transition(
-            job.job_id,
+            job,
             "SET sha256 = :sha256, checksum_crc64nvme = :checksum, updated_at = :now",
             job_table.HELD,
             {
-                **_held(job),
+                **self._held(job.attempt),
                 ":sha256": {"S": digests.sha256},
                 ":checksum": {"S": digests.checksum_crc64nvme},
-                ":now": {"S": job_table.timestamp(self._now())},
             },
-        )[0]
+        )
 
     def succeed(self, job: Job, digests: Digests, etag: str, version_id: str | None) -> Job | None:
         """`running` under `job`'s attempt -> `succeeded`, with the object's identity."""
@@ -281,38 +231,37 @@ class JobStore:
             " etag = :etag, updated_at = :now"
         )
         values: dict[str, AttributeValueTypeDef] = {
-            **_held(job),
+            **self._held(job.attempt),
             ":succeeded": _s(JobStatus.SUCCEEDED),
             ":sha256": {"S": digests.sha256},
             ":checksum": {"S": digests.checksum_crc64nvme},
             ":etag": {"S": etag},
-            ":now": {"S": job_table.timestamp(self._now())},
         }
         if version_id is not None:
             names += ", version_id = :version_id"
             values[":version_id"] = {"S": version_id}
-        return self._transition(job.job_id, names, job_table.HELD, values)[0]
+        return self._transition(job, names, job_table.HELD, values)
 
     def fail(self, job: Job, code: str, message: str) -> Job | None:
         """`running` under `job`'s attempt -> `failed`."""
-        return self._fail(job.job_id, code, message, job_table.HELD, _held(job))
+        return self._fail(job, code, message, job_table.HELD, self._held(job.attempt))
 
     def fail_unstarted(self, job: Job, code: str, message: str) -> Job | None:
         """`queued` -> `failed`: no delivery has taken the job (the API could not queue it)."""
         return self._fail(
-            job.job_id, code, message, "#status = :queued", {":queued": _s(JobStatus.QUEUED)}
+            job, code, message, "#status = :queued", {":queued": _s(JobStatus.QUEUED)}
         )
 
     def _fail(
         self,
-        job_id: str,
+        job: Job,
         code: str,
         message: str,
         condition: str,
         values: dict[str, AttributeValueTypeDef],
     ) -> Job | None:
         return self._transition(
-            job_id,
+            job,
             "SET #status = :failed, error_code = :code, error_message = :message,"
             " updated_at = :now",
             condition,
@@ -321,41 +270,14 @@ class JobStore:
                 ":failed": _s(JobStatus.FAILED),
                 ":code": {"S": code},
                 ":message": {"S": message},
-                ":now": {"S": job_table.timestamp(self._now())},
             },
-        )[0]
+        )
 
     def _transition(
-        self,
-        job_id: str,
-        update: str,
-        condition: str,
-        values: dict[str, AttributeValueTypeDef],
-    ) -> tuple[Job | None, bool]:
-        """The job after the update, and whether the update was made."""
-        key: dict[str, AttributeValueTypeDef] = {"id": {"S": ITEM_PREFIX + job_id}}
-        try:
-            with job_table.dynamodb_errors(self._table, "update the job"):
-                answer = self._client.update_item(
-                    TableName=self._table,
-                    Key=key,
-                    UpdateExpression=update,
-                    # An expired job is gone for every transition, as for `get`.
-                    ConditionExpression=f"expiration > :epoch AND ({condition})",
-                    ExpressionAttributeNames={
-                        name: name[1:]
-                        for name in ("#status", "#attempt")
-                        if name in update + condition
-                    },
-                    ExpressionAttributeValues={
-                        **values,
-                        ":epoch": {"N": str(int(self._now().timestamp()))},
-                    },
-                    ReturnValues="ALL_NEW",
-                )
-        except job_table.ConditionFailedError:
-            return self.get(job_id), False
-        return _job(answer["Attributes"]), True
+        self, job: Job, update: str, condition: str, values: dict[str, AttributeValueTypeDef]
+    ) -> Job | None:
+        item, _ = self._update(ITEM_PREFIX + job.job_id, update, condition, values)
+        return None if item is None else _job(item)
 
 
 @dataclass(frozen=True)
