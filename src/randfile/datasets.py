@@ -28,7 +28,7 @@ import json
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from randfile import job_table
 from randfile.content import FORMATS, Format
@@ -342,18 +342,6 @@ def _chunk(item: Mapping[str, Any]) -> Chunk:
     )
 
 
-_Item = TypeVar("_Item", Dataset, Chunk)
-
-
-@dataclass(frozen=True)
-class Claimed(Generic[_Item]):
-    """What a claim found: the item after it (None: there is none) and whether this delivery
-    holds it now."""
-
-    item: _Item | None
-    held: bool
-
-
 class DatasetStore(job_table.ItemStore):
     """The dataset and chunk items of one table; every failure to reach DynamoDB is a
     JobsUnavailableError."""
@@ -402,11 +390,11 @@ class DatasetStore(job_table.ItemStore):
         item = self._get(dataset_item_id(dataset_id))
         return None if item is None else _dataset(item)
 
-    def claim(self, dataset_id: str, lease_ms: int) -> Claimed[Dataset]:
+    def claim(self, dataset_id: str, lease_ms: int) -> job_table.Claimed[Dataset]:
         """Takes the dataset for its fan-out or its finalize: `queued`, or `running` with no live
         lease, becomes `running` under a new attempt whose lease ends `lease_ms` from now."""
         item, held = self._claim(dataset_item_id(dataset_id), lease_ms)
-        return Claimed(None if item is None else _dataset(item), held)
+        return job_table.Claimed(None if item is None else _dataset(item), held)
 
     def fanned_out(self, dataset: Dataset) -> Dataset | None:
         """Every chunk is stored and sent: the fan-out's lease is given back (the finalize claims
@@ -495,10 +483,10 @@ class DatasetStore(job_table.ItemStore):
         item = self._get(chunk_item_id(dataset_id, number), "read a chunk")
         return None if item is None else _chunk(item)
 
-    def claim_chunk(self, dataset_id: str, number: int, lease_ms: int) -> Claimed[Chunk]:
+    def claim_chunk(self, dataset_id: str, number: int, lease_ms: int) -> job_table.Claimed[Chunk]:
         """As `claim`, for one chunk."""
         item, held = self._claim(chunk_item_id(dataset_id, number), lease_ms)
-        return Claimed(None if item is None else _chunk(item), held)
+        return job_table.Claimed(None if item is None else _chunk(item), held)
 
     def record(self, chunk: Chunk, result: FileResult) -> Chunk | None:
         """Keeps one file's result (pending, written or failed) under the chunk's attempt; None

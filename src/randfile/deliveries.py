@@ -136,9 +136,9 @@ def _claim(job_id: str, store: JobStore, deadline: Deadline) -> Job | JobRun:
     if lease_ms is None:
         raise ValueError("a job's delivery needs the invocation's deadline for its lease")
     claim = store.claim(job_id, lease_ms)
-    if claim.job is None or claim.job.is_final:
-        return JobRun(claim.job)
-    return claim.job if claim.held else JobRun(claim.job, retry=True)
+    if claim.item is None or claim.item.is_final:
+        return JobRun(claim.item)
+    return claim.item if claim.held else JobRun(claim.item, retry=True)
 
 
 def _planned(job: Job) -> PlannedFile:

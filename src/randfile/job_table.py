@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -36,6 +37,18 @@ def now() -> datetime:
 def timestamp(moment: datetime) -> str:
     """ISO 8601 UTC to the millisecond, as `created_at` and `updated_at` hold it."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_Item = TypeVar("_Item")
+
+
+@dataclass(frozen=True)
+class Claimed(Generic[_Item]):
+    """What a claim found: the item after it (None: there is none) and whether this delivery
+    holds it now."""
+
+    item: _Item | None
+    held: bool
 
 
 class ItemStore:

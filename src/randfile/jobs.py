@@ -203,12 +203,12 @@ class JobStore(job_table.ItemStore):
     # `succeeded` and `failed` are final. Each answers the job as stored afterwards (the new
     # state, or, when the condition failed, the state that stopped it); None: there is no job.
 
-    def claim(self, job_id: str, lease_ms: int) -> Claim:
+    def claim(self, job_id: str, lease_ms: int) -> job_table.Claimed[Job]:
         """Takes the job for one delivery: `queued`, or `running` under a lease that has expired
         (the delivery that held it was killed), becomes `running` under a new attempt whose lease
         ends `lease_ms` from now."""
         item, held = self._claim(ITEM_PREFIX + job_id, lease_ms)
-        return Claim(None if item is None else _job(item), held=held)
+        return job_table.Claimed(None if item is None else _job(item), held=held)
 
     def record_content(self, job: Job, digests: Digests) -> Job | None:
         """Keeps the content's digests before the write that makes the object exist, under the
@@ -278,12 +278,3 @@ class JobStore(job_table.ItemStore):
     ) -> Job | None:
         item, _ = self._update(ITEM_PREFIX + job.job_id, update, condition, values)
         return None if item is None else _job(item)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """What a delivery's claim found: the job as stored after it (None: there is no job), and
-    whether this delivery now holds it."""
-
-    job: Job | None
-    held: bool

@@ -9,7 +9,8 @@ import pytest
 
 from randfile.content import Format
 from randfile.errors import JobsUnavailableError
-from randfile.jobs import Claim, Job, JobStatus, JobStore
+from randfile.job_table import Claimed
+from randfile.jobs import Job, JobStatus, JobStore
 from randfile.storage import Digests
 from tests.functional.conftest import JOBS_TABLE, TwoAccounts, create_jobs_table
 
@@ -106,7 +107,7 @@ def test_a_job_runs_then_succeeds(store: JobStore, clock: Clock, accounts: TwoAc
     clock.now = START + timedelta(seconds=1)
     claim = store.claim(JOB_ID, LEASE_MS)
     assert claim.held
-    running = claim.job
+    running = claim.item
     assert running is not None
     assert (running.status, running.attempt) == (JobStatus.RUNNING, 1)
     assert running.lease_expires_at == int((clock.now.timestamp()) * 1000) + LEASE_MS
@@ -149,30 +150,30 @@ def test_a_live_lease_keeps_the_job_for_its_delivery(store: JobStore, clock: Clo
     clock.now = START + timedelta(milliseconds=LEASE_MS - 1)
     second = store.claim(JOB_ID, LEASE_MS)
     assert (first.held, second.held) == (True, False)
-    assert second.job == first.job
+    assert second.item == first.item
 
 
 def test_an_expired_lease_passes_the_job_to_the_next_delivery(
     store: JobStore, clock: Clock
 ) -> None:
     store.accept(new_job(store))
-    killed = store.claim(JOB_ID, LEASE_MS).job
+    killed = store.claim(JOB_ID, LEASE_MS).item
     assert killed is not None
     clock.now = START + timedelta(milliseconds=LEASE_MS + 1)
     retry = store.claim(JOB_ID, LEASE_MS)
     assert retry.held
-    assert retry.job is not None
-    assert retry.job.attempt == 2
+    assert retry.item is not None
+    assert retry.item.attempt == 2
     # The killed attempt's writes no longer hold: its attempt is not the job's.
-    assert store.succeed(killed, DIGESTS, "etag", None) == retry.job
-    assert store.fail(killed, "internal_error", "late") == retry.job
-    assert store.record_content(killed, DIGESTS) == retry.job
+    assert store.succeed(killed, DIGESTS, "etag", None) == retry.item
+    assert store.fail(killed, "internal_error", "late") == retry.item
+    assert store.record_content(killed, DIGESTS) == retry.item
 
 
 def test_a_failed_job_says_why_and_stays_failed(store: JobStore, clock: Clock) -> None:
     job = new_job(store)
     store.accept(job)
-    running = store.claim(JOB_ID, LEASE_MS).job
+    running = store.claim(JOB_ID, LEASE_MS).item
     assert running is not None
     failed = store.fail(running, "deadline_exceeded", "stopped before part 9")
     assert failed is not None
@@ -183,7 +184,7 @@ def test_a_failed_job_says_why_and_stays_failed(store: JobStore, clock: Clock) -
     assert "sha256" not in failed.status_fields()
     clock.now = START + timedelta(days=1)
     # Final: no claim, success or other failure changes it.
-    assert store.claim(JOB_ID, LEASE_MS) == Claim(failed, held=False)
+    assert store.claim(JOB_ID, LEASE_MS) == Claimed(failed, held=False)
     assert store.succeed(running, DIGESTS, "etag", None) == failed
     assert store.fail_unstarted(job, "jobs_unavailable", "x") == failed
     assert store.get(JOB_ID) == failed
@@ -192,11 +193,11 @@ def test_a_failed_job_says_why_and_stays_failed(store: JobStore, clock: Clock) -
 def test_a_job_that_succeeded_stays_so(store: JobStore, clock: Clock) -> None:
     job = new_job(store)
     store.accept(job)
-    running = store.claim(JOB_ID, LEASE_MS).job
+    running = store.claim(JOB_ID, LEASE_MS).item
     assert running is not None
     done = store.succeed(running, Digests("cd" * 32, "AAAAAAAAAAA="), "etag", None)
     clock.now = START + timedelta(days=1)
-    assert store.claim(JOB_ID, LEASE_MS) == Claim(done, held=False)
+    assert store.claim(JOB_ID, LEASE_MS) == Claimed(done, held=False)
     assert store.fail(running, "internal_error", "boom") == done
     assert store.fail_unstarted(job, "jobs_unavailable", "x") == done
     assert store.get(JOB_ID) == done
@@ -210,17 +211,17 @@ def test_only_a_queued_job_fails_unstarted(store: JobStore) -> None:
     assert (failed.status, failed.error_code) == (JobStatus.FAILED, "jobs_unavailable")
     other = new_job(store, "01JDZQ5V8X6M3N2P4R7S9T0W1Z")
     store.accept(other)
-    running = store.claim(other.job_id, LEASE_MS).job
+    running = store.claim(other.job_id, LEASE_MS).item
     # A delivery took it first: it runs, and the API answers for it.
     assert store.fail_unstarted(other, "jobs_unavailable", "x") == running
 
 
 def test_transitions_of_a_job_that_is_gone_answer_none(store: JobStore, clock: Clock) -> None:
     job = new_job(store)
-    assert store.claim(JOB_ID, LEASE_MS) == Claim(None, held=False)
+    assert store.claim(JOB_ID, LEASE_MS) == Claimed(None, held=False)
     store.accept(job)
     clock.now = START + timedelta(days=7)
-    assert store.claim(JOB_ID, LEASE_MS) == Claim(None, held=False)
+    assert store.claim(JOB_ID, LEASE_MS) == Claimed(None, held=False)
     assert store.fail_unstarted(job, "jobs_unavailable", "x") is None
 
 
